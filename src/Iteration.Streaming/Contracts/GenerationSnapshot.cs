@@ -1,0 +1,30 @@
+using Iteration.Streaming.Events;
+
+namespace Iteration.Streaming.Contracts;
+
+/// <summary>
+/// The body of <c>GET /generations/{id}</c>: the latest state of a generation.
+/// </summary>
+public sealed record GenerationSnapshot
+{
+    /// <summary>The generation's id.</summary>
+    public required string GenerationId { get; init; }
+
+    /// <summary>The latest status: one of <see cref="GenerationStatus"/>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The sequence number of <see cref="LastEvent"/> (its SSE <c>id</c>); 0 when nothing was emitted yet.</summary>
+    public long LastEventId { get; init; }
+
+    /// <summary>The most recent event, when there is one.</summary>
+    public StreamingProgressEvent? LastEvent { get; init; }
+
+    /// <summary>How many files are saved so far.</summary>
+    public int FileCount { get; init; }
+
+    /// <summary>The total size in bytes of the files saved so far.</summary>
+    public long TotalBytes { get; init; }
+
+    /// <summary>For an iteration, the generation it derives from.</summary>
+    public string? ParentGenerationId { get; init; }
+}

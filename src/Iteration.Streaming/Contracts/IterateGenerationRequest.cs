@@ -1,0 +1,13 @@
+namespace Iteration.Streaming.Contracts;
+
+/// <summary>
+/// The body of <c>POST /generations/iterate</c>: start an iteration derived from a finished generation.
+/// </summary>
+public sealed record IterateGenerationRequest
+{
+    /// <summary>The generation to start from; it must have finished.</summary>
+    public string? ParentGenerationId { get; init; }
+
+    /// <summary>What to change.</summary>
+    public string? ModificationPrompt { get; init; }
+}

@@ -1,0 +1,13 @@
+namespace Iteration.Streaming.Contracts;
+
+/// <summary>
+/// The body of <c>POST /generations</c>: start a new generation.
+/// </summary>
+public sealed record StartGenerationRequest
+{
+    /// <summary>What to generate.</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>The entities of the app to generate, such as <c>["User", "Task"]</c>; one phase each.</summary>
+    public IReadOnlyList<string>? Entities { get; init; }
+}

@@ -1,0 +1,8 @@
+namespace Iteration.Streaming.Engine;
+
+/// <summary>
+/// A request to start a new generation.
+/// </summary>
+/// <param name="Prompt">What to generate.</param>
+/// <param name="Entities">The entities of the app, one phase each; none gives a plan without entity phases.</param>
+public sealed record GenerationRequest(string Prompt, IReadOnlyList<string>? Entities = null);

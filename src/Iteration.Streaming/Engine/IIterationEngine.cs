@@ -1,0 +1,71 @@
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+
+namespace Iteration.Streaming.Engine;
+
+/// <summary>
+/// Runs generations: in the background under a concurrency limit (queued beyond it), or inline;
+/// and lets anyone watch, inspect or cancel them.
+/// </summary>
+public interface IIterationEngine
+{
+    /// <summary>
+    /// Starts a new generation in the background and returns its id at once; progress goes to the event log.
+    /// </summary>
+    /// <param name="request">What to generate.</param>
+    /// <param name="cancellationToken">Cancels starting (not the run).</param>
+    /// <returns>The new generation's id (a UUID string).</returns>
+    /// <exception cref="InvalidGenerationRequestException">The request breaks a limit or misses a field.</exception>
+    /// <exception cref="GenerationCapacityException">The queue of waiting generations is full.</exception>
+    ValueTask<string> StartAsync(GenerationRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts an iteration of a finished generation in the background; it begins with the parent's files.
+    /// </summary>
+    /// <param name="request">The parent and the modification.</param>
+    /// <param name="cancellationToken">Cancels starting (not the run).</param>
+    /// <returns>The new generation's id.</returns>
+    /// <exception cref="InvalidGenerationRequestException">The request breaks a limit or misses a field.</exception>
+    /// <exception cref="GenerationNotFoundException">The parent is unknown.</exception>
+    /// <exception cref="GenerationConflictException">The parent has not finished.</exception>
+    /// <exception cref="GenerationCapacityException">The queue of waiting generations is full.</exception>
+    ValueTask<string> IterateAsync(IterationRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs a generation inline through the same pipeline, yielding its events as they are appended.
+    /// Cancelling the enumeration cancels the run.
+    /// </summary>
+    /// <param name="request">What to generate.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The events, ending with the terminal one.</returns>
+    IAsyncEnumerable<StreamingProgressEvent> RunAsync(GenerationRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Watches a generation from its log: from the start, or strictly after <paramref name="afterSequence"/>.
+    /// Disposing the subscription never affects the run.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="afterSequence">The last sequence number the watcher has, or 0.</param>
+    /// <param name="cancellationToken">Cancels subscribing.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="GenerationNotFoundException">The generation is unknown.</exception>
+    ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Requests cancellation of a generation: its generator's token fires and it ends with status <c>cancelled</c>;
+    /// files saved so far stay.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns><see langword="true"/> when the run was still going; <see langword="false"/> when it had already ended.</returns>
+    /// <exception cref="GenerationNotFoundException">The generation is unknown.</exception>
+    ValueTask<bool> CancelAsync(string generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the latest state of a generation: its last event and its file counts.</summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The snapshot.</returns>
+    /// <exception cref="GenerationNotFoundException">The generation is unknown.</exception>
+    ValueTask<GenerationSnapshot> GetSnapshotAsync(string generationId, CancellationToken cancellationToken = default);
+}

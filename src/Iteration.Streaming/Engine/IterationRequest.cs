@@ -1,0 +1,8 @@
+namespace Iteration.Streaming.Engine;
+
+/// <summary>
+/// A request to start an iteration: a new generation derived from a finished parent.
+/// </summary>
+/// <param name="ParentGenerationId">The finished generation to start from.</param>
+/// <param name="ModificationPrompt">What to change.</param>
+public sealed record IterationRequest(string ParentGenerationId, string ModificationPrompt);

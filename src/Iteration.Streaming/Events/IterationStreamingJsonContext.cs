@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+using Iteration.Streaming.Contracts;
+
+namespace Iteration.Streaming.Events;
+
+/// <summary>
+/// Source-generated JSON metadata for the wire contract: snake_case names, null fields omitted.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowTrailingCommas = false,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
+    MaxDepth = 32)]
+[JsonSerializable(typeof(StreamingProgressEvent))]
+[JsonSerializable(typeof(PhaseInfo))]
+[JsonSerializable(typeof(StartGenerationRequest))]
+[JsonSerializable(typeof(IterateGenerationRequest))]
+[JsonSerializable(typeof(GenerationStartedResponse))]
+[JsonSerializable(typeof(GenerationSnapshot))]
+[JsonSerializable(typeof(GenerationFile))]
+[JsonSerializable(typeof(GenerationFileList))]
+public sealed partial class IterationStreamingJsonContext : JsonSerializerContext
+{
+}

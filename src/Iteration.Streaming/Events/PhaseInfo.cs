@@ -1,0 +1,28 @@
+namespace Iteration.Streaming.Events;
+
+/// <summary>
+/// Details of a phased generation, carried by <see cref="StreamingProgressEvent.PhaseInfo"/>.
+/// </summary>
+public sealed record PhaseInfo
+{
+    /// <summary>How many phases the plan has.</summary>
+    public int? TotalPhases { get; init; }
+
+    /// <summary>The phase running now (0 before the first phase starts).</summary>
+    public int? CurrentPhase { get; init; }
+
+    /// <summary>How many entities the request named.</summary>
+    public int? EntitiesCount { get; init; }
+
+    /// <summary>The 1-based number of the phase this event is about.</summary>
+    public int? Phase { get; init; }
+
+    /// <summary>The name of the phase, such as "Core Infrastructure" or "User Entity".</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Files generated in this phase.</summary>
+    public int? FilesGenerated { get; init; }
+
+    /// <summary>Files generated so far in the run, cumulative.</summary>
+    public int? TotalFiles { get; init; }
+}

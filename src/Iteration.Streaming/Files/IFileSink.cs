@@ -1,0 +1,61 @@
+using Iteration.Streaming.Contracts;
+
+namespace Iteration.Streaming.Files;
+
+/// <summary>
+/// Where a generation's files are saved, phase by phase and atomically, with a manifest that always agrees with them.
+/// </summary>
+/// <remarks>
+/// Implementations: the file system under a root folder (the default) and in memory (tests).
+/// All of them pass the same contract tests. Reads go through the manifest, so a path that is not listed is never opened.
+/// </remarks>
+public interface IFileSink
+{
+    /// <summary>
+    /// Creates the storage of a generation; for an iteration, copies the parent's files first (phase 0).
+    /// </summary>
+    /// <param name="generationId">The new generation.</param>
+    /// <param name="parentGenerationId">The parent to carry files forward from, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    ValueTask CreateAsync(string generationId, string? parentGenerationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Saves one phase's files atomically (each file: temp file, flush, rename) and then the manifest (atomically);
+    /// only after this returns may the engine report the phase as saved.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="phase">The 1-based phase number recorded for each file.</param>
+    /// <param name="files">Writes and explicit deletes, in order; paths are validated.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The manifest after the phase.</returns>
+    ValueTask<FileManifest> SavePhaseAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the manifest complete: the generation will write nothing more.</summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    ValueTask CompleteAsync(string generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the manifest, or <see langword="null"/> when the generation has no files storage.</summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The manifest.</returns>
+    ValueTask<FileManifest?> GetManifestAsync(string generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Opens a saved file for reading, or returns <see langword="null"/> when the manifest does not list <paramref name="path"/>.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="path">The relative path as listed in the manifest.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A readable stream the caller disposes, or <see langword="null"/>.</returns>
+    ValueTask<Stream?> OpenReadAsync(string generationId, string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a zip of the files listed in the manifest to <paramref name="destination"/>, streaming (never the whole zip in memory).
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="destination">A writable stream; it need not be seekable.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="EventLog.GenerationNotFoundException">The generation has no files storage.</exception>
+    ValueTask WriteArchiveAsync(string generationId, Stream destination, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,68 @@
+namespace Iteration.Streaming.Hosting;
+
+/// <summary>
+/// Options of Iteration.Streaming, bound from the <c>IterationStreaming</c> configuration section
+/// and validated when the host starts.
+/// </summary>
+public sealed class IterationStreamingOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "IterationStreaming";
+
+    /// <summary>A run that emits nothing for this long is failed with stage <c>timeout</c>. Default 5 minutes.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often an idle stream sends a comment heartbeat. Default 15 seconds.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The reconnection delay sent to clients in the SSE <c>retry:</c> line. Default 2 seconds.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a stream token is valid after it is issued. Default 30 minutes.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A token stops being valid this long after its generation's terminal event. Default 5 minutes.</summary>
+    public TimeSpan TerminalGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The key that signs stream tokens, at least 32 characters; every instance that checks tokens must share it.
+    /// When empty, a random per-process key is used and a warning is logged (fine for one instance only).
+    /// </summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>How many generations run at once; the rest wait in order with status <c>queued</c>. Default 4.</summary>
+    public int MaxConcurrentGenerations { get; set; } = 4;
+
+    /// <summary>How many generations may wait for a run slot before new ones are refused. Default 1,000.</summary>
+    public int MaxQueuedGenerations { get; set; } = 1_000;
+
+    /// <summary>
+    /// How many events a generation's log keeps; past it the oldest progress ticks are dropped first
+    /// (stage changes, warnings and the terminal event are kept). Default 10,000.
+    /// </summary>
+    public int MaxEventsPerGeneration { get; set; } = 10_000;
+
+    /// <summary>How long a finished generation's log is kept after its terminal event. Default 1 hour.</summary>
+    public TimeSpan RetainCompletedFor { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The folder of the file-system sink; relative paths are resolved against the current directory. Default <c>data/generations</c>.</summary>
+    public string FileSinkRoot { get; set; } = Path.Combine("data", "generations");
+
+    /// <summary>The longest accepted prompt or modification prompt, in characters. Default 20,000.</summary>
+    public int MaxPromptLength { get; set; } = 20_000;
+
+    /// <summary>The most entities a request may name. Default 50.</summary>
+    public int MaxEntities { get; set; } = 50;
+
+    /// <summary>The longest accepted entity name, in characters. Default 100.</summary>
+    public int MaxEntityNameLength { get; set; } = 100;
+
+    /// <summary>The most files one generation may hold. Default 2,000.</summary>
+    public int MaxFilesPerGeneration { get; set; } = 2_000;
+
+    /// <summary>The largest accepted file, in bytes. Default 5 MiB.</summary>
+    public long MaxFileSize { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>The longest accepted relative file path, in characters. Default 260.</summary>
+    public int MaxPathLength { get; set; } = 260;
+}

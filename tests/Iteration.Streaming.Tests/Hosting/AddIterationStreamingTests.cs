@@ -1,0 +1,110 @@
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Iteration.Streaming.Tests.Hosting;
+
+public sealed class AddIterationStreamingTests
+{
+    [Fact]
+    public void AddIterationStreaming_RegistersDefaultsWithTheDocumentedValues()
+    {
+        using var provider = new ServiceCollection().AddIterationStreaming().Services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<IterationStreamingOptions>>().Value;
+
+        provider.GetRequiredService<IGenerationEventLog>().Should().NotBeNull();
+        provider.GetRequiredService<TimeProvider>().Should().BeSameAs(TimeProvider.System);
+        options.IdleTimeout.Should().Be(TimeSpan.FromMinutes(5));
+        options.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(15));
+        options.RetryInterval.Should().Be(TimeSpan.FromSeconds(2));
+        options.TokenLifetime.Should().Be(TimeSpan.FromMinutes(30));
+        options.TerminalGracePeriod.Should().Be(TimeSpan.FromMinutes(5));
+        options.RetainCompletedFor.Should().Be(TimeSpan.FromHours(1));
+    }
+
+    [Fact]
+    public void AddIterationStreaming_CalledTwice_RegistersEachServiceOnce()
+    {
+        var services = new ServiceCollection();
+
+        services.AddIterationStreaming();
+        var count = services.Count;
+        services.AddIterationStreaming();
+
+        services.Count.Should().Be(count);
+    }
+
+    [Fact]
+    public void AddIterationStreaming_KeepsAUserRegisteredTimeProvider()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(clock);
+
+        using var provider = services.AddIterationStreaming().Services.BuildServiceProvider();
+
+        provider.GetRequiredService<TimeProvider>().Should().BeSameAs(clock);
+    }
+
+    [Fact]
+    public void Options_AreBoundFromTheIterationStreamingSection_ThenConfigured()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["IterationStreaming:HeartbeatInterval"] = "00:00:01",
+            ["IterationStreaming:MaxConcurrentGenerations"] = "9",
+            ["IterationStreaming:RetryInterval"] = "00:00:05",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+
+        using var provider = services.AddIterationStreaming(o => o.RetryInterval = TimeSpan.FromSeconds(3)).Services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<IterationStreamingOptions>>().Value;
+
+        options.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(1));
+        options.MaxConcurrentGenerations.Should().Be(9);
+        options.RetryInterval.Should().Be(TimeSpan.FromSeconds(3), "the delegate runs after configuration binding");
+    }
+
+    [Fact]
+    public void InvalidOptions_FailValidationNamingEverySetting()
+    {
+        var services = new ServiceCollection().AddIterationStreaming(o =>
+        {
+            o.HeartbeatInterval = TimeSpan.Zero;
+            o.MaxConcurrentGenerations = 0;
+            o.SigningKey = "short";
+            o.MaxEventsPerGeneration = 1;
+        }).Services;
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<IterationStreamingOptions>>().Value;
+
+        act.Should().Throw<OptionsValidationException>()
+            .Which.Failures.Should().HaveCount(4)
+            .And.Contain(f => f.Contains("IterationStreaming:HeartbeatInterval", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("IterationStreaming:MaxConcurrentGenerations", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("IterationStreaming:SigningKey", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("IterationStreaming:MaxEventsPerGeneration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_AreValidatedOnStart()
+    {
+        var services = new ServiceCollection().AddIterationStreaming(o => o.IdleTimeout = TimeSpan.FromSeconds(-1)).Services;
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*IdleTimeout*");
+    }
+
+    [Fact]
+    public void AddIterationStreaming_NullServices_Throws()
+    {
+        var act = () => IterationStreamingServiceCollectionExtensions.AddIterationStreaming(null!);
+
+        act.Should().Throw<ArgumentNullException>();
+    }
+}
