@@ -11,7 +11,7 @@ namespace Iteration.Streaming.StackExchangeRedis.Connections;
 /// The instance's connections to Redis: one shared multiplexer for every ordinary command (owned here, or the one the
 /// host passed in), plus dedicated connections on demand for blocking reads, which must never share the multiplexer.
 /// </summary>
-internal sealed class RedisConnection : IAsyncDisposable
+internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly IterationStreamingRedisOptions _options;
     private readonly ILogger _logger;
@@ -43,9 +43,10 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>
     /// Opens a connection of its own for blocking commands, with a command timeout longer than
-    /// <paramref name="blockTimeout"/> so a blocked read is not mistaken for a dead connection.
+    /// <paramref name="blockTimeout"/> so a blocked read is not mistaken for a dead connection. Not cancellable (it ends
+    /// within the connect timeout); the caller disposes what it returns.
     /// </summary>
-    public async Task<ConnectionMultiplexer> ConnectDedicatedAsync(string role, TimeSpan blockTimeout, CancellationToken cancellationToken)
+    public async Task<ConnectionMultiplexer> ConnectDedicatedAsync(string role, TimeSpan blockTimeout)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var configuration = CreateConfiguration();
@@ -55,9 +56,13 @@ internal sealed class RedisConnection : IAsyncDisposable
         configuration.SyncTimeout = timeout;
         configuration.Protocol = RedisProtocol.Resp2;
 
-        // No failover broadcasts on a reader connection: that would open a second (subscriber) socket per instance.
+        // A reader connection needs no pub/sub: without SUBSCRIBE the multiplexer opens no second (subscriber) socket.
         configuration.ConfigurationChannel = string.Empty;
-        return await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (ReferenceEquals(configuration.CommandMap, CommandMap.Default))
+        {
+            configuration.CommandMap = CommandMap.Create(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"], available: false);
+        }
+        return await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -77,6 +82,22 @@ internal sealed class RedisConnection : IAsyncDisposable
         _connectGate.Dispose();
     }
 
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_ownsMultiplexer)
+        {
+            _multiplexer?.Dispose();
+        }
+
+        _connectGate.Dispose();
+    }
+
     private async Task<IConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -90,7 +111,8 @@ internal sealed class RedisConnection : IAsyncDisposable
 
             var configuration = CreateConfiguration();
             configuration.ClientName ??= _options.InstanceName;
-            var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Not abandoned on cancellation: the connect ends within its timeout, and an abandoned one would leak its sockets.
+            var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
             multiplexer.ConnectionFailed += OnConnectionFailed;
             multiplexer.ConnectionRestored += OnConnectionRestored;
             _ownsMultiplexer = true;

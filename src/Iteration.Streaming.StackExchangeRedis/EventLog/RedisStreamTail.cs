@@ -144,7 +144,22 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
         _stopping.Dispose();
     }
 
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>Stops without waiting: the loop sees the cancellation and ends on its own.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _stopping.Cancel();
+        _dedicated?.Dispose();
+    }
 
     private void OnWatchedSetGrew()
     {
@@ -245,7 +260,18 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
 
     private async Task<RedisResult> ReadAsync(List<WatchedGeneration> watched, RedisValue wakeId, CancellationToken stopping)
     {
-        _dedicated ??= await _connection.ConnectDedicatedAsync("tail", _options.BlockTimeout, stopping).ConfigureAwait(false);
+        if (_dedicated is null)
+        {
+            var dedicated = await _connection.ConnectDedicatedAsync("tail", _options.BlockTimeout).ConfigureAwait(false);
+            _dedicated = dedicated;
+            if (stopping.IsCancellationRequested)
+            {
+                // Disposal started while connecting; disposing twice is harmless, leaking the socket is not.
+                dedicated.Dispose();
+                stopping.ThrowIfCancellationRequested();
+            }
+        }
+
         var streams = watched.Count + 1;
         var args = new object[5 + (2 * streams)];
         args[0] = "COUNT";

@@ -78,15 +78,20 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
     private static IIterationStreamingBuilder AddCore(IIterationStreamingBuilder builder, Action<IterationStreamingRedisOptions> configure)
     {
         var services = builder.Services;
-        services.AddOptionsWithValidateOnStart<IterationStreamingRedisOptions>().Configure(configure);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingRedisOptions>, IterationStreamingRedisOptionsValidator>());
-        services.TryAddSingleton<RedisConnection>();
-        services.TryAddSingleton<RedisStreamTail>();
-        services.TryAddSingleton<RedisGenerationEventLog>();
-        services.TryAddSingleton(static sp => new RedisBackplaneHealthCheck(
-            sp.GetRequiredService<RedisConnection>(),
-            sp.GetRequiredService<RedisStreamTail>()));
+        if (!services.Any(static d => d.ServiceType == typeof(RedisConnection)))
+        {
+            services.AddOptionsWithValidateOnStart<IterationStreamingRedisOptions>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingRedisOptions>, IterationStreamingRedisOptionsValidator>());
+            services.AddSingleton<RedisConnection>();
+            services.TryAddSingleton<RedisStreamTail>();
+            services.TryAddSingleton<RedisGenerationEventLog>();
+            services.TryAddSingleton(static sp => new RedisBackplaneHealthCheck(
+                sp.GetRequiredService<RedisConnection>(),
+                sp.GetRequiredService<RedisStreamTail>()));
+        }
 
+        // Later calls only add their settings, applied in order.
+        services.Configure(configure);
         services.RemoveAll<IGenerationEventLog>();
         services.AddSingleton<IGenerationEventLog>(static sp => sp.GetRequiredService<RedisGenerationEventLog>());
         return builder;

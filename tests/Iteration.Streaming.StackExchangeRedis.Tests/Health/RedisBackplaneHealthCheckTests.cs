@@ -1,0 +1,48 @@
+using Iteration.Streaming.StackExchangeRedis.Health;
+using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
+using Iteration.Streaming.TestUtilities;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Iteration.Streaming.StackExchangeRedis.Tests.Health;
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
+{
+    [Fact]
+    public async Task CheckHealthAsync_RedisAnswers_IsHealthyWithLatency()
+    {
+        await using var instance = RedisLogHarness.Start(server);
+        var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        result.Status.Should().Be(HealthStatus.Healthy);
+        result.Data.Should().ContainKey("latency_ms").And.ContainKey("watched_generations");
+        result.Data["instance"].Should().Be(instance.Options.InstanceName);
+    }
+
+    [Fact]
+    public async Task CheckHealthAsync_RedisUnreachable_ReportsTheRegistrationsFailureStatus()
+    {
+        await using var instance = RedisLogHarness.Start(server, configure: o => o.Configuration = "127.0.0.1:1,connectTimeout=200,connectRetry=0");
+        var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+        var context = new HealthCheckContext
+        {
+            Registration = new HealthCheckRegistration("redis", check, HealthStatus.Degraded, tags: null),
+        };
+
+        var result = await check.CheckHealthAsync(context).WithPatience();
+
+        result.Status.Should().Be(HealthStatus.Degraded);
+        result.Description.Should().Contain("Redis");
+    }
+
+    [Fact]
+    public async Task CheckHealthAsync_NullContext_Throws()
+    {
+        await using var instance = RedisLogHarness.Start(server);
+        var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+
+        await FluentActions.Awaiting(() => check.CheckHealthAsync(null!)).Should().ThrowAsync<ArgumentNullException>();
+    }
+}
