@@ -28,6 +28,6 @@ internal static partial class Log
     [LoggerMessage(3013, LogLevel.Warning, "Skipped an unreadable entry {EntryId} in the event stream of generation {GenerationId}.")]
     public static partial void UnreadableEntry(ILogger logger, string generationId, string entryId, Exception? exception);
 
-    [LoggerMessage(3020, LogLevel.Debug, "Append to generation {GenerationId} expected sequence {Expected} but the log was at {Actual}; retrying.")]
-    public static partial void AppendSequenceConflict(ILogger logger, string generationId, long expected, long actual);
+    [LoggerMessage(3020, LogLevel.Debug, "Append to generation {GenerationId} expected sequence {Expected} but got {Assigned}: another writer appended meanwhile.")]
+    public static partial void AppendSequenceConflict(ILogger logger, string generationId, long expected, long assigned);
 }

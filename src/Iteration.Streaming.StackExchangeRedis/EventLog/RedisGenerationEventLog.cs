@@ -16,14 +16,13 @@ namespace Iteration.Streaming.StackExchangeRedis.EventLog;
 /// under entry ids <c>{sequence}-0</c>, so a <c>Last-Event-ID</c> issued by any instance resumes on any other.
 /// </summary>
 /// <remarks>
-/// Appends run one Lua script that checks the generation exists and has not ended, and adds the entry only when its
-/// sequence is exactly the next one; the appender keeps the last sequence it wrote as a hint, so the usual append
-/// (one writer per generation) is one round trip, and a concurrent writer costs one retry with a rebuilt frame.
+/// Appends run one Lua script (one round trip) that checks the generation exists and has not ended and assigns the next
+/// sequence. The appender builds the frame for the sequence it expects (it remembers its last append), which is right
+/// whenever it is the only writer; otherwise the script renumbers the frame and the appender rebuilds its entry.
 /// Replay reads with <c>XRANGE</c> from an exclusive start; the live tail is the instance's one <see cref="RedisStreamTail"/>.
 /// </remarks>
 internal sealed class RedisGenerationEventLog : IGenerationEventLog
 {
-    private const int MaxAppendAttempts = 32;
     private static readonly RedisValue LastField = "last";
     private static readonly RedisValue TerminalField = "terminal";
     private static readonly RedisValue GapField = "gap";
@@ -112,52 +111,46 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
         var maxEvents = options.MaxEventsPerGeneration;
         var trimBatch = Math.Clamp(maxEvents / 16, 1, 100);
         var retainMilliseconds = Math.Max(1, (long)options.RetainCompletedFor.TotalMilliseconds);
-        RedisKey[] keys = [_keys.Meta(generationId), _keys.Events(generationId)];
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
 
-        var sequence = (_lastAppended.TryGetValue(generationId, out var hint) ? hint : 0) + 1;
-        for (var attempt = 1; ; attempt++)
+        var expected = (_lastAppended.TryGetValue(generationId, out var hint) ? hint : 0) + 1;
+        var entry = EventLogEntry.Create(expected, progressEvent);
+        var result = (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.Append,
+                [_keys.Meta(generationId), _keys.Events(generationId)],
+                [expected, entry.Frame, maxEvents, trimBatch, entry.IsTerminal ? 1 : 0, retainMilliseconds])
+            .WaitAsync(cancellationToken)
+            .ConfigureAwait(false))!;
+        var code = (long)result[0];
+        var value = (long)result[1];
+        switch (code)
         {
-            var entry = EventLogEntry.Create(sequence, progressEvent);
-            var result = (RedisResult[])(await database.ScriptEvaluateAsync(
-                    RedisScripts.Append,
-                    keys,
-                    [sequence, entry.Frame, maxEvents, trimBatch, entry.IsTerminal ? 1 : 0, retainMilliseconds])
-                .WaitAsync(cancellationToken)
-                .ConfigureAwait(false))!;
-            var code = (long)result[0];
-            var value = (long)result[1];
-            switch (code)
-            {
-                case 0:
-                    if (entry.IsTerminal)
-                    {
-                        _lastAppended.TryRemove(generationId, out _);
-                    }
-                    else
-                    {
-                        _lastAppended[generationId] = sequence;
-                    }
+            case 0:
+                if (value != expected)
+                {
+                    // Another writer appended meanwhile; the script stored the frame under the assigned id, and
+                    // serialising the same event again yields those very bytes.
+                    Log.AppendSequenceConflict(_logger, generationId, expected, value);
+                    entry = EventLogEntry.Create(value, progressEvent);
+                }
 
-                    return entry;
-                case -1:
+                if (entry.IsTerminal)
+                {
                     _lastAppended.TryRemove(generationId, out _);
-                    throw new GenerationNotFoundException(generationId);
-                case -2:
-                    _lastAppended.TryRemove(generationId, out _);
-                    throw new InvalidOperationException(
-                        $"Generation '{generationId}' already ended at sequence {value}; nothing can be appended after the terminal event.");
-                default:
-                    if (attempt == MaxAppendAttempts)
-                    {
-                        throw new InvalidOperationException(
-                            $"Could not append to generation '{generationId}': other writers kept moving its log ({MaxAppendAttempts} attempts).");
-                    }
+                }
+                else
+                {
+                    _lastAppended[generationId] = value;
+                }
 
-                    Log.AppendSequenceConflict(_logger, generationId, sequence, value);
-                    sequence = value + 1;
-                    break;
-            }
+                return entry;
+            case -1:
+                _lastAppended.TryRemove(generationId, out _);
+                throw new GenerationNotFoundException(generationId);
+            default:
+                _lastAppended.TryRemove(generationId, out _);
+                throw new InvalidOperationException(
+                    $"Generation '{generationId}' already ended at sequence {value}; nothing can be appended after the terminal event.");
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using StackExchange.Redis;
 
 namespace Iteration.Streaming.StackExchangeRedis.EventLog;
@@ -32,5 +34,22 @@ internal sealed class RedisKeys(string prefix)
         generationId.Length is > 0 and <= MaxGenerationIdLength
         && !string.IsNullOrWhiteSpace(generationId)
         && !generationId.AsSpan().ContainsAny('{', '}')
-        && !generationId.Any(char.IsControl);
+        && !generationId.Any(char.IsControl)
+        && IsWellFormedUtf16(generationId);
+
+    /// <summary>A lone surrogate would not survive the UTF-8 round trip through Redis, so the key read back would differ.</summary>
+    private static bool IsWellFormedUtf16(ReadOnlySpan<char> text)
+    {
+        while (!text.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(text, out _, out var consumed) != OperationStatus.Done)
+            {
+                return false;
+            }
+
+            text = text[consumed..];
+        }
+
+        return true;
+    }
 }

@@ -3,7 +3,7 @@ namespace Iteration.Streaming.StackExchangeRedis.EventLog;
 /// <summary>
 /// The Lua scripts that change a generation's keys. A script runs atomically on the server in one round trip, and all its
 /// keys share the generation's hash tag, so it also runs on Redis Cluster. MULTI/WATCH would need a read round trip
-/// before every append and a retry loop on every concurrent change; a script checks and appends in one step.
+/// before every append and a retry loop on every concurrent change; a script checks, numbers and appends in one step.
 /// </summary>
 internal static class RedisScripts
 {
@@ -16,10 +16,11 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: meta, events. ARGV: sequence, frame, max events, trim batch, terminal (1/0), retention (ms).
-    /// Appends only when <c>sequence</c> is exactly <c>last + 1</c>: the caller built the frame (which carries the id)
-    /// for that sequence. Returns <c>{0, seq}</c> appended, <c>{-1, 0}</c> unknown generation, <c>{-2, terminal}</c>
-    /// already ended, <c>{-3, last}</c> another writer got there first (rebuild the frame for <c>last + 1</c>).
+    /// KEYS: meta, events. ARGV: expected sequence, frame built for it, max events, trim batch, terminal (1/0), retention (ms).
+    /// Assigns the next sequence (<c>last + 1</c>) atomically. The caller builds the frame for the sequence it expects
+    /// (its last append + 1, right whenever it is the only writer); when another writer got there first, the script swaps
+    /// the frame's <c>id:</c> line for the assigned sequence, so the append never retries. Returns <c>{0, seq}</c>
+    /// appended, <c>{-1, 0}</c> unknown generation, <c>{-2, terminal}</c> already ended.
     /// Trimming drops whole batches below <c>seq - max</c> with MINID and first keeps the newest dropped frame in
     /// <c>gap</c>: a reader that fell behind is given that state as a <c>replay: snapshot</c> event.
     /// </summary>
@@ -27,11 +28,13 @@ internal static class RedisScripts
         local state = redis.call('HMGET', KEYS[1], 'last', 'terminal')
         if not state[1] then return {-1, 0} end
         if state[2] then return {-2, tonumber(state[2])} end
-        local last = tonumber(state[1])
-        local seq = tonumber(ARGV[1])
-        if seq ~= last + 1 then return {-3, last} end
-        redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'f', ARGV[2])
-        redis.call('HSET', KEYS[1], 'last', ARGV[1])
+        local seq = tonumber(state[1]) + 1
+        local frame = ARGV[2]
+        if tonumber(ARGV[1]) ~= seq then
+          frame = string.format('id: %d', seq) .. string.sub(frame, #ARGV[1] + 5)
+        end
+        redis.call('XADD', KEYS[2], string.format('%d-0', seq), 'f', frame)
+        redis.call('HSET', KEYS[1], 'last', seq)
         local victim = seq - tonumber(ARGV[3])
         if victim > 0 and victim % tonumber(ARGV[4]) == 0 then
           local id = string.format('%d-0', victim)
@@ -40,7 +43,7 @@ internal static class RedisScripts
           redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', victim + 1))
         end
         if ARGV[5] == '1' then
-          redis.call('HSET', KEYS[1], 'terminal', ARGV[1])
+          redis.call('HSET', KEYS[1], 'terminal', seq)
           redis.call('PEXPIRE', KEYS[1], ARGV[6])
           redis.call('PEXPIRE', KEYS[2], ARGV[6])
         end

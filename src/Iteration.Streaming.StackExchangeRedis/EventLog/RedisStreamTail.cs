@@ -30,6 +30,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, WatchedGeneration> _watches = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisKey _wakeKey;
+    private readonly string _wakeKeyText;
     private Task? _loop;
     private bool _inRedisRead;
     private bool _wakeSent;
@@ -49,6 +50,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _wakeKey = _keys.Wake(_options.InstanceName);
+        _wakeKeyText = _wakeKey.ToString();
     }
 
     /// <summary>The tail reader's state, for the health check.</summary>
@@ -237,8 +239,9 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
             {
                 break;
             }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidCastException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Whatever failed, the loop must go on: every local watcher depends on it.
                 EndRead();
                 if (stopping.IsCancellationRequested)
                 {
@@ -312,7 +315,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
             var items = (RedisResult[])pair[1]!;
             if (key is null || !byKey.TryGetValue(key, out var target))
             {
-                if (items.Length > 0)
+                if (key == _wakeKeyText && items.Length > 0)
                 {
                     wakeId = (RedisValue)((RedisResult[])items[^1]!)[0];
                 }
