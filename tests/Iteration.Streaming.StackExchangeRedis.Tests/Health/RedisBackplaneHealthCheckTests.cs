@@ -38,6 +38,33 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
     }
 
     [Fact]
+    public async Task CheckHealthAsync_TailReaderFailing_IsDegradedWithTheError()
+    {
+        // A user that may do everything but XREAD: appends and replays work, the live tail cannot.
+        var user = "noxread" + Guid.NewGuid().ToString("N")[..8];
+        await server.Server.ExecuteAsync("ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-xread");
+        try
+        {
+            await using var instance = RedisLogHarness.Start(server, configure: o => o.Configuration = $"{server.Configuration},user={user},password=pw");
+            var id = TestEvents.NewId();
+            await instance.Log.CreateAsync(id);
+            await using var watcher = await instance.Log.SubscribeAsync(id);
+            await Eventually.TrueAsync(() => instance.Tail.Status.Failing);
+            var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+
+            var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+            result.Status.Should().Be(HealthStatus.Degraded);
+            result.Exception.Should().BeAssignableTo<StackExchange.Redis.RedisException>();
+            result.Data.Should().ContainKey("tail_last_error_at");
+        }
+        finally
+        {
+            await server.Server.ExecuteAsync("ACL", "DELUSER", user);
+        }
+    }
+
+    [Fact]
     public async Task CheckHealthAsync_NullContext_Throws()
     {
         await using var instance = RedisLogHarness.Start(server);
