@@ -5,7 +5,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var url in app.Urls)
     {
-        app.Logger.LogInformation("Iteration.Streaming sample is running: open {Url} in a browser", url);
+        SampleLog.Running(app.Logger, url);
     }
 });
 app.Run();

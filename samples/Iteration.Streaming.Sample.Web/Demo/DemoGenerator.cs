@@ -48,7 +48,7 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
         PhaseKind.CoreInfrastructure => DemoTemplates.Core(appName),
         PhaseKind.Entity => DemoTemplates.Entity(appName, EntityName(context.Phase.Entity ?? context.Phase.Name)),
         PhaseKind.SupportFiles => DemoTemplates.Support(appName),
-        PhaseKind.MainApplication => DemoTemplates.Main(appName, context.Entities.Select(EntityName).ToList()),
+        PhaseKind.MainApplication => DemoTemplates.MainApplication(appName, context.Entities.Select(EntityName).ToList()),
         _ => [($"src/{context.Phase.Name.Replace(' ', '_')}.txt", $"Phase {context.Phase.Name}\n")],
     };
 

@@ -166,7 +166,7 @@ internal static class DemoTemplates
             """),
     ];
 
-    public static IEnumerable<(string Path, string Content)> Main(string appName, IReadOnlyList<string> entities)
+    public static IEnumerable<(string Path, string Content)> MainApplication(string appName, IReadOnlyList<string> entities)
     {
         var registrations = string.Join("\n", entities.Select(e =>
             $"builder.Services.AddSingleton<InMemoryStore<{e}>>();\nbuilder.Services.AddScoped<{e}Repository>();"));
