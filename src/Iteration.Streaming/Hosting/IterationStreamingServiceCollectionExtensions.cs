@@ -1,5 +1,6 @@
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -48,5 +49,6 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, IterationStreamingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IGenerationEventLog, InMemoryGenerationEventLog>();
+        services.TryAddSingleton<IStreamTokenService, StreamTokenService>();
     }
 }
