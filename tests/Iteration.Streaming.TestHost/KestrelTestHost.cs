@@ -1,4 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Events;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Security;
@@ -54,12 +58,15 @@ public sealed class KestrelTestHost : IAsyncDisposable
     /// <summary>
     /// Starts a host. <paramref name="configureServices"/> runs before <c>AddIterationStreaming</c> (so services it
     /// registers, such as a fake <see cref="TimeProvider"/>, win); <paramref name="configureApp"/> replaces the
-    /// default pipeline (<c>MapIterationStream()</c>) when given.
+    /// default pipeline (<c>MapIterationStream()</c>) when given. The generator defaults to an
+    /// <see cref="InstantPhaseGenerator"/>; files are kept in memory unless <paramref name="fileSinkRoot"/> names a folder.
     /// </summary>
     public static async Task<KestrelTestHost> StartAsync(
         Action<IterationStreamingOptions>? configureOptions = null,
         Action<WebApplicationBuilder>? configureServices = null,
-        Action<WebApplication>? configureApp = null)
+        Action<WebApplication>? configureApp = null,
+        IPhaseGenerator? generator = null,
+        string? fileSinkRoot = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -67,11 +74,21 @@ public sealed class KestrelTestHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.AddFakeLogging(o => o.OutputSink = null);
         configureServices?.Invoke(builder);
-        builder.Services.AddIterationStreaming(o =>
+        var streaming = builder.Services.AddIterationStreaming(o =>
         {
             o.SigningKey = SigningKey;
             configureOptions?.Invoke(o);
         });
+        generator ??= new InstantPhaseGenerator();
+        streaming.AddPhaseGenerator(_ => generator);
+        if (fileSinkRoot is null)
+        {
+            streaming.AddInMemoryFileSink();
+        }
+        else
+        {
+            streaming.AddFileSystemSink(fileSinkRoot);
+        }
 
         var app = builder.Build();
         if (configureApp is null)
@@ -86,6 +103,21 @@ public sealed class KestrelTestHost : IAsyncDisposable
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Urls.Single();
         return new KestrelTestHost(app, new Uri(address.EndsWith('/') ? address : address + "/"));
+    }
+
+    /// <summary>
+    /// Starts a generation through <c>POST /generations</c> and returns the 202 body.
+    /// </summary>
+    public async Task<GenerationStartedResponse> StartGenerationAsync(HttpClient client, string prompt = "Build a task app", IReadOnlyList<string>? entities = null, string prefix = "generations")
+    {
+        var request = new StartGenerationRequest { Prompt = prompt, Entities = entities ?? ["User"] };
+        using var response = await client.PostAsJsonAsync(prefix, request, IterationStreamingJsonContext.Default.StartGenerationRequest).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new HttpRequestException($"Starting a generation answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse).ConfigureAwait(false))!;
     }
 
     /// <summary>A client for this host; disposed with it.</summary>

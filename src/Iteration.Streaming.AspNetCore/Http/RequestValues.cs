@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using Iteration.Streaming.Files;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -18,12 +19,14 @@ internal static class RequestValues
     private static readonly SearchValues<char> UnsafePathChars = SearchValues.Create(
         "\\:*?\"<>|\u007f\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
-    /// <summary>Whether <paramref name="value"/> is a generation id: a UUID in its 36-character form.</summary>
-    public static bool IsGenerationId(string? value) =>
-        value is { Length: 36 } && Guid.TryParseExact(value, "D", out _);
+    /// <summary>
+    /// Whether <paramref name="value"/> is a generation id: 1 to 128 ASCII letters, digits, '-' or '_' (the engine's
+    /// ids are UUIDs), the same rule the engine and the file sinks apply.
+    /// </summary>
+    public static bool IsGenerationId(string? value) => GenerationStorageId.IsValid(value);
 
     public static string GenerationIdError(string name) =>
-        $"'{name}' must be a generation id: a UUID of 36 characters such as '3f2504e0-4f89-11d3-9a0c-0305e82c3301'.";
+        $"'{name}' must be a generation id: 1 to {GenerationStorageId.MaxLength} ASCII letters, digits, '-' or '_', such as the UUID '3f2504e0-4f89-11d3-9a0c-0305e82c3301'.";
 
     /// <summary>
     /// Reads the resume point from the <c>Last-Event-ID</c> header (what EventSource sends on reconnect), else from

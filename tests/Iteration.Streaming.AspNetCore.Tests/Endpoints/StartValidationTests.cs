@@ -138,7 +138,7 @@ public sealed class StartValidationTests : IAsyncLifetime
     [Theory]
     [InlineData("{}", "'parent_generation_id' is required")]
     [InlineData("{\"parent_generation_id\":\"\"}", "'parent_generation_id' is required")]
-    [InlineData("{\"parent_generation_id\":\"nope\",\"modification_prompt\":\"x\"}", "'parent_generation_id' must be a generation id")]
+    [InlineData("{\"parent_generation_id\":\"no pe\",\"modification_prompt\":\"x\"}", "'parent_generation_id' must be a generation id")]
     [InlineData("{\"parent_generation_id\":\"../../etc\",\"modification_prompt\":\"x\"}", "'parent_generation_id' must be a generation id")]
     [InlineData("{\"parent_generation_id\":\"3f2504e0-4f89-11d3-9a0c-0305e82c3301\"}", "'modification_prompt' is required")]
     [InlineData("{\"parent_generation_id\":\"3f2504e0-4f89-11d3-9a0c-0305e82c3301\",\"modification_prompt\":\" \"}", "'modification_prompt' must not be empty")]

@@ -58,15 +58,25 @@ public sealed class RequestValuesTests
 
     [Theory]
     [InlineData("3f2504e0-4f89-11d3-9a0c-0305e82c3301", true)]
-    [InlineData("3F2504E0-4F89-11D3-9A0C-0305E82C3301", true)]
-    [InlineData("3f2504e04f8911d39a0c0305e82c3301", false)]
-    [InlineData("(3f2504e0-4f89-11d3-9a0c-0305e82c3301)", false)]
-    [InlineData("3f2504e0-4f89-11d3-9a0c-0305e82c330g", false)]
+    [InlineData("3F2504E04F8911D39A0C0305E82C3301", true)]
+    [InlineData("gen_1", true)]
+    [InlineData("{3f2504e0-4f89-11d3-9a0c-0305e82c3301}", false)]
+    [InlineData("../etc", false)]
+    [InlineData("a b", false)]
+    [InlineData("a%2fb", false)]
+    [InlineData("é", false)]
     [InlineData("", false)]
     [InlineData(null, false)]
-    public void IsGenerationId_AcceptsOnlyTheHyphenatedUuidForm(string? value, bool expected)
+    public void IsGenerationId_AcceptsTheEnginesIdAlphabet(string? value, bool expected)
     {
         RequestValues.IsGenerationId(value).Should().Be(expected);
+    }
+
+    [Fact]
+    public void IsGenerationId_LongerThan128Characters_IsRefused()
+    {
+        RequestValues.IsGenerationId(new string('a', 128)).Should().BeTrue();
+        RequestValues.IsGenerationId(new string('a', 129)).Should().BeFalse();
     }
 
     [Theory]
