@@ -5,7 +5,7 @@ namespace Iteration.Streaming.Files;
 
 /// <summary>
 /// Writes a manifest's files as a zip, one entry at a time and asynchronously, so the destination may be a
-/// non-seekable response body that refuses synchronous writes.
+/// non-seekable response body that refuses synchronous writes. Memory holds one copy buffer, not the zip.
 /// </summary>
 internal static class ZipArchiveWriter
 {
@@ -22,7 +22,8 @@ internal static class ZipArchiveWriter
             throw new ArgumentException("The archive destination must be writable.", nameof(destination));
         }
 
-        var archive = await ZipArchive.CreateAsync(destination, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken)
+        var output = new AsyncWriteBuffer(destination);
+        var archive = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken)
             .ConfigureAwait(false);
         await using (archive.ConfigureAwait(false))
         {
@@ -44,8 +45,13 @@ internal static class ZipArchiveWriter
                     {
                         await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
                     }
+
+                    await output.DrainAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }
+
+        await output.DrainAsync(cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }
