@@ -144,6 +144,9 @@ public sealed class KestrelTestHost : IAsyncDisposable
         return (id, Tokens.IssueToken(id));
     }
 
+    /// <summary>Stops the server (as a host shutdown does); <see cref="DisposeAsync"/> still has to run.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         lock (_clients)

@@ -10,8 +10,9 @@ namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
 /// </summary>
 public sealed class FilePathTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
 {
-    public static TheoryData<string> HostilePaths => new()
-    {
+    /// <summary>Traversal attempts in every encoding; also used against the file system sink.</summary>
+    public static readonly IReadOnlyList<string> HostilePathSamples =
+    [
         "../../../../etc/passwd",
         "..%2F..%2F..%2Fetc%2Fpasswd",
         "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
@@ -30,7 +31,9 @@ public sealed class FilePathTests(DefaultHostFixture fixture) : IClassFixture<De
         "src/%00.txt",
         ".%2e/.%2e/etc/passwd",
         "%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
-    };
+    ];
+
+    public static TheoryData<string> HostilePaths => new(HostilePathSamples);
 
     private KestrelTestHost Host => fixture.Host;
 
