@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
+using TestUtilities = Iteration.Streaming.TestUtilities;
+
 namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
 
 /// <summary>
@@ -46,6 +48,36 @@ public sealed class FilePathTests(DefaultHostFixture fixture) : IClassFixture<De
 
         status.Should().BeOneOf([400, 404], body);
         body.Should().NotContain("root:");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestUtilities.HostilePaths.All), MemberType = typeof(TestUtilities.HostilePaths))]
+    public async Task GetFile_EveryPathASinkRefuses_IsNeverServedAsAFile(string path)
+    {
+        var client = Host.CreateClient();
+        var started = await Host.StartGenerationAsync(client);
+        using (var stream = await client.GetStreamAsync(started.GenerationId, started.SseToken))
+        {
+            await stream.ReadAllEventsAsync().WithPatience();
+        }
+
+        var escaped = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"generations/{started.GenerationId}/files/{escaped}");
+        request.Headers.Authorization = new("Bearer", started.SseToken);
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            // Only '', '..' and 'src/..': the URL normalises onto the file list or the snapshot, never a file.
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/json", path);
+            body.Should().StartWith("{\"generation_id\":", path);
+        }
+        else
+        {
+            ((int)response.StatusCode).Should().BeOneOf([400, 404], path);
+        }
     }
 
     [Fact]
