@@ -299,7 +299,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             ThrowIfDisposed();
             if (_running >= options.MaxConcurrentGenerations && _queue.Count >= options.MaxQueuedGenerations)
             {
-                Log.QueueFull(_logger, "(new)", _queue.Count);
+                Log.QueueFull(_logger, _running, _queue.Count);
                 throw new GenerationCapacityException(string.Create(
                     CultureInfo.InvariantCulture,
                     $"{_running} generations are running and {_queue.Count} are waiting, the limit (IterationStreaming:MaxQueuedGenerations); retry later."));
