@@ -146,12 +146,9 @@ public sealed class QueueingTests
     public async Task AQueuedRun_IsNotWatchedByTheStallWatchdog()
     {
         await using var harness = EngineHarness.Create(configure: o => o.MaxConcurrentGenerations = 1);
-        var gate = new Gate();
-        string? blocked = null;
-        harness.Generator.BeforeFile = (context, index, token) =>
-            context.GenerationId == blocked && index == 0 && context.Phase.Number == 1 ? gate.PassAsync(token) : Task.CompletedTask;
-        blocked = await harness.Engine.StartAsync(new GenerationRequest("stalls"));
-        await gate.Reached.WithPatience();
+        var gates = BlockRuns(harness, 1);
+        var blocked = await harness.Engine.StartAsync(new GenerationRequest("stalls"));
+        await gates[0].Reached.WithPatience();
         var waiting = await harness.Engine.StartAsync(new GenerationRequest("waits"));
 
         harness.Clock.Advance(TimeSpan.FromMinutes(5));
