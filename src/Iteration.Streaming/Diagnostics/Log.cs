@@ -5,8 +5,54 @@ namespace Iteration.Streaming.Diagnostics;
 /// <summary>
 /// Every log message of the core package, with stable event ids (1000–1999). Never logs tokens or file contents.
 /// </summary>
+/// <remarks>Event log 1000–1099; engine and file sinks 1100–1499.</remarks>
 internal static partial class Log
 {
     [LoggerMessage(1001, LogLevel.Debug, "Event log of generation {GenerationId} removed after its retention period.")]
     public static partial void EventLogRemoved(ILogger logger, string generationId);
+
+    [LoggerMessage(1100, LogLevel.Information, "Generation {GenerationId} queued at position {Position}: {Running} generations are running.")]
+    public static partial void RunQueued(ILogger logger, string generationId, int position, int running);
+
+    [LoggerMessage(1101, LogLevel.Information, "Generation {GenerationId} started (parent {ParentGenerationId}, mode {GenerationMode}).")]
+    public static partial void RunStarted(ILogger logger, string generationId, string? parentGenerationId, string generationMode);
+
+    [LoggerMessage(1102, LogLevel.Debug, "Generation {GenerationId} planned {PhaseCount} phases.")]
+    public static partial void RunPlanned(ILogger logger, string generationId, int phaseCount);
+
+    [LoggerMessage(1103, LogLevel.Debug, "Generation {GenerationId} saved phase {Phase} ({PhaseName}): {FilesGenerated} files in {DurationMs} ms.")]
+    public static partial void PhaseSaved(ILogger logger, string generationId, int phase, string phaseName, int filesGenerated, double durationMs);
+
+    [LoggerMessage(1104, LogLevel.Information, "Generation {GenerationId} completed with {FileCount} files in {DurationMs} ms.")]
+    public static partial void RunCompleted(ILogger logger, string generationId, int fileCount, double durationMs);
+
+    [LoggerMessage(1105, LogLevel.Warning, "Generation {GenerationId} failed at stage {Stage}.")]
+    public static partial void RunFailed(ILogger logger, string generationId, string stage, Exception exception);
+
+    [LoggerMessage(1106, LogLevel.Information, "Generation {GenerationId} cancelled ({Reason}).")]
+    public static partial void RunCancelled(ILogger logger, string generationId, string reason);
+
+    [LoggerMessage(1107, LogLevel.Warning, "Generation {GenerationId} emitted nothing for {IdleTimeout} and was failed by the stall watchdog.")]
+    public static partial void RunTimedOut(ILogger logger, string generationId, TimeSpan idleTimeout);
+
+    [LoggerMessage(1108, LogLevel.Error, "Generation {GenerationId} could not record its terminal event.")]
+    public static partial void TerminalEventFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1109, LogLevel.Warning, "Generation {GenerationId} lost {MissingCount} files of its parent {ParentGenerationId} without deleting them.")]
+    public static partial void DataLossDetected(ILogger logger, string generationId, string parentGenerationId, int missingCount);
+
+    [LoggerMessage(1110, LogLevel.Information, "The iteration engine is shutting down: cancelling {Running} running and {Queued} queued generations.")]
+    public static partial void EngineShuttingDown(ILogger logger, int running, int queued);
+
+    [LoggerMessage(1111, LogLevel.Warning, "A generation was refused: {Running} are running and the queue holds {Queued}, its limit.")]
+    public static partial void QueueFull(ILogger logger, int running, int queued);
+
+    [LoggerMessage(1150, LogLevel.Warning, "Iteration {GenerationId} could not carry over '{Path}' from {ParentGenerationId}: {Reason}.")]
+    public static partial void ParentFileNotCarried(ILogger logger, string generationId, string parentGenerationId, string path, string reason);
+
+    [LoggerMessage(1151, LogLevel.Debug, "Cleaning up unlisted files of generation {GenerationId} failed; they stay, unlisted.")]
+    public static partial void FileCleanupFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1500, LogLevel.Warning, "No IterationStreaming:SigningKey is configured: stream tokens are signed with a random key that only this process knows. That is fine for one instance; configure a shared key of at least 32 characters when several instances serve the same generations.")]
+    public static partial void RandomSigningKey(ILogger logger);
 }

@@ -1,7 +1,13 @@
+using System.Diagnostics.Metrics;
+using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,8 +20,10 @@ public static class IterationStreamingServiceCollectionExtensions
     /// <summary>
     /// Adds the Iteration.Streaming core: options (bound from the <c>IterationStreaming</c> configuration section
     /// when an <see cref="IConfiguration"/> is registered, then <paramref name="configure"/>, validated at start),
-    /// the in-memory event log and <see cref="TimeProvider.System"/> unless others are registered. Calling it again adds
-    /// nothing twice.
+    /// the in-memory event log, the engine (<see cref="IIterationEngine"/>) with the default phase planner, quality
+    /// assessor and A/B selector, the file-system sink under <see cref="IterationStreamingOptions.FileSinkRoot"/> and
+    /// <see cref="TimeProvider.System"/>, each unless another is registered. Calling it again adds nothing twice.
+    /// Add your generator with <see cref="IterationStreamingBuilderExtensions.AddPhaseGenerator{TGenerator}"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the options after configuration binding.</param>
@@ -48,5 +56,22 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, IterationStreamingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IGenerationEventLog, InMemoryGenerationEventLog>();
+        services.TryAddSingleton<IStreamTokenService, StreamTokenService>();
+
+        services.AddOptionsWithValidateOnStart<GenerationModeOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<GenerationModeOptions>, BindGenerationModeConfiguration>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GenerationModeOptions>, GenerationModeOptionsValidator>());
+        services.TryAddSingleton<IFileSink>(static sp => new FileSystemFileSink(
+            sp.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<FileSystemFileSink>>()));
+        services.TryAddSingleton<IPhasePlanner, DefaultPhasePlanner>();
+        services.TryAddSingleton<IQualityAssessor, DefaultQualityAssessor>();
+        services.TryAddSingleton<IGenerationModeSelector, DefaultGenerationModeSelector>();
+        services.TryAddSingleton<IGenerationRecordStore, InMemoryGenerationRecordStore>();
+        services.TryAddSingleton<IGenerationIdGenerator, GuidGenerationIdGenerator>();
+        services.TryAddSingleton<RunDurationHistory>();
+        services.TryAddSingleton(static sp => new EngineMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<IIterationEngine, IterationEngine>();
     }
 }

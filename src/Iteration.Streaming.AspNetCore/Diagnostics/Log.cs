@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Iteration.Streaming.AspNetCore.Diagnostics;
+
+/// <summary>
+/// Every log message of the ASP.NET Core package, with stable event ids (2000–2999). Never logs tokens, query strings
+/// or file contents.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(2001, LogLevel.Debug, "Stream of generation {GenerationId} opened after event {AfterSequence}.")]
+    public static partial void StreamOpened(ILogger logger, string generationId, long afterSequence);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Stream of generation {GenerationId} ended at event {LastSequence}: {Reason}.")]
+    public static partial void StreamEnded(ILogger logger, string generationId, long lastSequence, string reason);
+
+    [LoggerMessage(2003, LogLevel.Debug, "Stream of generation {GenerationId} answered 204: the client already has the terminal event.")]
+    public static partial void StreamAlreadyComplete(ILogger logger, string generationId);
+
+    [LoggerMessage(2004, LogLevel.Debug, "Stream token refused for generation {GenerationId}: {Status}.")]
+    public static partial void TokenRefused(ILogger logger, string generationId, Security.StreamTokenStatus status);
+
+    [LoggerMessage(2005, LogLevel.Debug, "Request refused with {StatusCode}: {Detail}")]
+    public static partial void RequestRefused(ILogger logger, int statusCode, string detail);
+
+    [LoggerMessage(2006, LogLevel.Information, "Generation {GenerationId} started through HTTP.")]
+    public static partial void GenerationStarted(ILogger logger, string generationId);
+
+    [LoggerMessage(2007, LogLevel.Information, "Iteration {GenerationId} of generation {ParentGenerationId} started through HTTP.")]
+    public static partial void IterationStarted(ILogger logger, string generationId, string parentGenerationId);
+
+    [LoggerMessage(2008, LogLevel.Information, "Cancellation of generation {GenerationId} requested through HTTP.")]
+    public static partial void CancelRequested(ILogger logger, string generationId);
+
+    [LoggerMessage(2009, LogLevel.Warning, "The archive of generation {GenerationId} failed after the response had started; the connection was aborted.")]
+    public static partial void ArchiveFailed(ILogger logger, string generationId, Exception exception);
+}

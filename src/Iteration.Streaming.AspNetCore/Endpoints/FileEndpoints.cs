@@ -1,0 +1,144 @@
+using Iteration.Streaming.AspNetCore.Diagnostics;
+using Iteration.Streaming.AspNetCore.Files;
+using Iteration.Streaming.AspNetCore.Http;
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Files;
+using Iteration.Streaming.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Iteration.Streaming.AspNetCore.Endpoints;
+
+/// <summary>
+/// <c>GET {prefix}/{id}/files</c>, <c>/files/{**path}</c> and <c>/archive</c>: the files saved so far, also while the
+/// run goes on and after it failed. Every read goes through the manifest, so nothing outside the generation is opened.
+/// </summary>
+internal sealed class FileEndpoints(ILogger logger)
+{
+    /// <summary>
+    /// Generated files may be HTML or SVG: served from this origin they must not run, sniff or leak the token in the
+    /// URL through a referrer.
+    /// </summary>
+    private const string FileContentSecurityPolicy = "default-src 'none'; sandbox";
+
+    public async Task ListAsync(HttpContext context)
+    {
+        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        {
+            return;
+        }
+
+        var services = context.RequestServices;
+        var snapshot = await services.GetRequiredService<IIterationEngine>().GetSnapshotAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var manifest = await services.GetRequiredService<IFileSink>().GetManifestAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var list = new GenerationFileList
+        {
+            GenerationId = id,
+            Status = snapshot.Status,
+            Files = manifest?.Files ?? [],
+        };
+
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.WriteAsJsonAsync(list, IterationStreamingJsonContext.Default.GenerationFileList, contentType: null, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    public async Task GetFileAsync(HttpContext context)
+    {
+        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        {
+            return;
+        }
+
+        var services = context.RequestServices;
+        var path = context.Request.RouteValues["path"] as string;
+        var options = services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>().CurrentValue;
+        if (!RequestValues.IsSafeRelativePath(path, options.MaxPathLength))
+        {
+            await Problems.BadRequest(
+                context, logger,
+                $"The file path must be relative, with '/' between non-empty names, no '.' or '..' names, no backslashes, drive letters or control characters, and at most {options.MaxPathLength} characters.").ConfigureAwait(false);
+            return;
+        }
+
+        var sink = services.GetRequiredService<IFileSink>();
+        var manifest = await sink.GetManifestAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (manifest is null)
+        {
+            // Unknown generation: 404 from the engine; known but nothing saved yet: 404 for the file.
+            await services.GetRequiredService<IIterationEngine>().GetSnapshotAsync(id, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var file = manifest?.Files.FirstOrDefault(f => string.Equals(f.Path, path, StringComparison.Ordinal));
+        var content = file is null ? null : await sink.OpenReadAsync(id, file.Path, context.RequestAborted).ConfigureAwait(false);
+        if (file is null || content is null)
+        {
+            await Problems.NotFound(context, logger, $"Generation '{id}' has no saved file at that path.").ConfigureAwait(false);
+            return;
+        }
+
+        await using (content.ConfigureAwait(false))
+        {
+            var response = context.Response;
+            var etag = $"\"{file.Sha256}\"";
+            SetFileHeaders(response, etag);
+            if (context.Request.Headers.IfNoneMatch.Contains(etag))
+            {
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            }
+
+            response.ContentType = FileContentTypes.For(file.Path);
+            response.ContentLength = content.CanSeek ? content.Length : null;
+            await content.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    public async Task GetArchiveAsync(HttpContext context)
+    {
+        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        {
+            return;
+        }
+
+        var services = context.RequestServices;
+        var sink = services.GetRequiredService<IFileSink>();
+        if (await sink.GetManifestAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await services.GetRequiredService<IIterationEngine>().GetSnapshotAsync(id, context.RequestAborted).ConfigureAwait(false);
+            await Problems.NotFound(context, logger, $"Generation '{id}' has no saved files yet.").ConfigureAwait(false);
+            return;
+        }
+
+        var response = context.Response;
+        response.ContentType = "application/zip";
+        response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = id + ".zip" }.ToString();
+        response.Headers.CacheControl = "no-store";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers.XContentTypeOptions = "nosniff";
+        try
+        {
+            await sink.WriteArchiveAsync(id, response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Half a zip must not look like a whole one: cut the connection instead of ending the body cleanly.
+            Log.ArchiveFailed(logger, id, ex);
+            context.Abort();
+        }
+    }
+
+    private static void SetFileHeaders(HttpResponse response, string etag)
+    {
+        var headers = response.Headers;
+        headers.ETag = etag;
+        headers.CacheControl = "private, no-cache";
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = FileContentSecurityPolicy;
+        headers["Referrer-Policy"] = "no-referrer";
+    }
+}

@@ -1,0 +1,100 @@
+using Iteration.Streaming.AspNetCore.Diagnostics;
+using Iteration.Streaming.AspNetCore.Http;
+using Iteration.Streaming.AspNetCore.Streams;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Iteration.Streaming.AspNetCore.Endpoints;
+
+/// <summary>
+/// <c>GET {prefix}/{id}/stream</c>: the generation's events as Server-Sent Events, resumable from <c>Last-Event-ID</c>.
+/// </summary>
+/// <remarks>
+/// It reads the event log directly, not the engine: any instance that shares the log (and the signing key) can serve
+/// any generation's stream. The subscription is the stream's only resource and is disposed however the stream ends.
+/// </remarks>
+internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        {
+            return;
+        }
+
+        if (!RequestValues.TryGetLastEventId(context.Request, out var afterSequence, out var error))
+        {
+            await Problems.BadRequest(context, logger, error!).ConfigureAwait(false);
+            return;
+        }
+
+        var services = context.RequestServices;
+        var eventLog = services.GetRequiredService<IGenerationEventLog>();
+        EventLogSubscription subscription;
+        try
+        {
+            subscription = await eventLog.SubscribeAsync(id, afterSequence, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            await Problems.BadRequest(context, logger, $"The last event id {afterSequence} is ahead of the generation's log.").ConfigureAwait(false);
+            return;
+        }
+
+        await using (subscription.ConfigureAwait(false))
+        {
+            if (subscription.IsAlreadyComplete)
+            {
+                // 204 tells EventSource to stop reconnecting: the client has the terminal event already.
+                Log.StreamAlreadyComplete(logger, id);
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                context.Response.Headers.CacheControl = "no-store";
+                return;
+            }
+
+            await StreamAsync(context, id, afterSequence, subscription).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StreamAsync(HttpContext context, string id, long afterSequence, EventLogSubscription subscription)
+    {
+        var services = context.RequestServices;
+        var options = services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>().CurrentValue;
+        var timeProvider = services.GetRequiredService<TimeProvider>();
+
+        // A stopping host ends its streams at once (clients resume elsewhere) instead of holding shutdown.
+        var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+
+        SseStreamWriter.PrepareResponse(context);
+        Log.StreamOpened(logger, id, afterSequence);
+        metrics.StreamOpened();
+        var reason = "client disconnected";
+        try
+        {
+            var terminal = await SseStreamWriter.RunAsync(
+                context.Response.BodyWriter,
+                subscription,
+                options.RetryInterval,
+                options.HeartbeatInterval,
+                timeProvider,
+                metrics,
+                lifetime.Token).ConfigureAwait(false);
+            reason = terminal ? "terminal event written" : reason;
+        }
+        catch (Exception ex) when (lifetime.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        {
+            reason = stopping.IsCancellationRequested ? "host stopping" : reason;
+        }
+        finally
+        {
+            metrics.StreamClosed();
+            Log.StreamEnded(logger, id, subscription.LastSequence, reason);
+        }
+    }
+}

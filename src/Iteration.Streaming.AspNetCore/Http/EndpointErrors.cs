@@ -1,0 +1,50 @@
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.EventLog;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace Iteration.Streaming.AspNetCore.Http;
+
+/// <summary>
+/// Turns the library's typed exceptions into Problem Details: 400 invalid request, 404 unknown generation,
+/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full; and a client that went away into silence.
+/// </summary>
+internal static class EndpointErrors
+{
+    /// <summary>The <c>Retry-After</c> seconds sent with 503 when no more generations can be queued.</summary>
+    public const int CapacityRetryAfterSeconds = 5;
+
+    public static RequestDelegate Handle(Func<HttpContext, Task> handler, ILogger logger) => async context =>
+    {
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && Map(ex) is { } error)
+        {
+            context.Response.Clear();
+            if (ex is GenerationCapacityException)
+            {
+                context.Response.Headers[HeaderNames.RetryAfter] = CapacityRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await Problems.WriteAsync(context, logger, error.StatusCode, error.Detail).ConfigureAwait(false);
+        }
+    };
+
+    private static RequestError? Map(Exception exception) => exception switch
+    {
+        InvalidGenerationRequestException => new(StatusCodes.Status400BadRequest, exception.Message),
+        GenerationNotFoundException => new(StatusCodes.Status404NotFound, exception.Message),
+        GenerationConflictException => new(StatusCodes.Status409Conflict, exception.Message),
+        GenerationCapacityException => new(StatusCodes.Status503ServiceUnavailable,
+            string.IsNullOrEmpty(exception.Message) ? "No more generations can be queued now; retry later." : exception.Message),
+        BadHttpRequestException bad => new(bad.StatusCode, "The request could not be read."),
+        _ => null,
+    };
+}

@@ -1,0 +1,27 @@
+using System.Globalization;
+using Iteration.Streaming.Files;
+
+namespace Iteration.Streaming.Engine;
+
+/// <summary>
+/// Compares an iteration's files with its parent's: parent files missing without an explicit delete are data loss.
+/// </summary>
+internal static class DataLossCheck
+{
+    public const int MaxListedFiles = 50;
+
+    /// <summary>The missing parent paths, ordered; empty when nothing was lost.</summary>
+    public static IReadOnlyList<string> FindMissing(FileManifest parent, FileManifest result, IReadOnlySet<string> deleted)
+    {
+        var present = result.Files.Select(static f => f.Path).ToHashSet(StringComparer.Ordinal);
+        return parent.Files
+            .Select(static f => f.Path)
+            .Where(p => !present.Contains(p) && !deleted.Contains(p))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    /// <summary>The guide's message: "⚠️ Warning: Expected ~14 files, got 12. Some parent files may be missing."</summary>
+    public static string Message(int parentFileCount, int newFileCount) =>
+        string.Create(CultureInfo.InvariantCulture, $"⚠️ Warning: Expected ~{parentFileCount} files, got {newFileCount}. Some parent files may be missing.");
+}

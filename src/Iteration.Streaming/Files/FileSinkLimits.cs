@@ -1,0 +1,10 @@
+using Iteration.Streaming.Hosting;
+
+namespace Iteration.Streaming.Files;
+
+/// <summary>The limits a sink enforces on every phase, read from the options at each save.</summary>
+internal readonly record struct FileSinkLimits(int MaxFilesPerGeneration, long MaxFileSize, int MaxPathLength)
+{
+    public static FileSinkLimits From(IterationStreamingOptions options) =>
+        new(options.MaxFilesPerGeneration, options.MaxFileSize, options.MaxPathLength);
+}

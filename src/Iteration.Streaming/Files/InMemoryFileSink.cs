@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Iteration.Streaming.Files;
+
+/// <summary>
+/// Keeps every generation's files in memory: for tests and short-lived hosts. Each save swaps in a new immutable
+/// snapshot (manifest plus contents), so readers always see a manifest and the contents it lists together.
+/// </summary>
+internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions> options, TimeProvider timeProvider) : IFileSink
+{
+    private readonly ConcurrentDictionary<string, Storage> _generations = new(StringComparer.Ordinal);
+
+    public ValueTask CreateAsync(string generationId, string? parentGenerationId, CancellationToken cancellationToken = default)
+    {
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var snapshot = new Snapshot(new FileManifest { GenerationId = generationId, Files = [] }, new Dictionary<string, byte[]>(StringComparer.Ordinal));
+        if (parentGenerationId is not null)
+        {
+            if (!GenerationStorageId.IsValid(parentGenerationId) || !_generations.TryGetValue(parentGenerationId, out var parent))
+            {
+                throw new GenerationNotFoundException(parentGenerationId);
+            }
+
+            var carried = parent.Current;
+            snapshot = new Snapshot(
+                new FileManifest
+                {
+                    GenerationId = generationId,
+                    Files = carried.Manifest.Files.Select(static f => f with { Phase = 0 }).ToArray(),
+                },
+                carried.Contents);
+        }
+
+        if (!_generations.TryAdd(generationId, new Storage(snapshot)))
+        {
+            throw new InvalidOperationException($"Files storage for generation '{generationId}' exists already.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<FileManifest> SavePhaseAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var storage = Get(generationId);
+        lock (storage)
+        {
+            var current = storage.Current;
+            ThrowIfComplete(current.Manifest);
+            var changes = PhaseChanges.Compute(current.Manifest.Files, phase, files, FileSinkLimits.From(options.CurrentValue));
+
+            var contents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            var written = changes.Writes.ToDictionary(static w => w.Entry.Path, static w => w.Content, StringComparer.Ordinal);
+            foreach (var file in changes.Files)
+            {
+                // Copy what the generator handed over: it may reuse its buffers.
+                contents[file.Path] = written.TryGetValue(file.Path, out var content) ? content.ToArray() : current.Contents[file.Path];
+            }
+
+            var manifest = current.Manifest with { Files = changes.Files };
+            storage.Current = new Snapshot(manifest, contents);
+            return ValueTask.FromResult(manifest);
+        }
+    }
+
+    public ValueTask CompleteAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var storage = Get(generationId);
+        lock (storage)
+        {
+            var current = storage.Current;
+            storage.Current = current with { Manifest = current.Manifest with { IsComplete = true } };
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<FileManifest?> GetManifestAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(TryGet(generationId)?.Current.Manifest);
+    }
+
+    public ValueTask<Stream?> OpenReadAsync(string generationId, string path, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (path is null || TryGet(generationId) is not { } storage || !storage.Current.Contents.TryGetValue(path, out var content))
+        {
+            return ValueTask.FromResult<Stream?>(null);
+        }
+
+        return ValueTask.FromResult<Stream?>(new MemoryStream(content, writable: false));
+    }
+
+    public async ValueTask WriteArchiveAsync(string generationId, Stream destination, CancellationToken cancellationToken = default)
+    {
+        var storage = TryGet(generationId) ?? throw new GenerationNotFoundException(generationId);
+        var snapshot = storage.Current;
+        await ZipArchiveWriter.WriteAsync(
+            snapshot.Manifest,
+            (file, _) => ValueTask.FromResult<Stream?>(new MemoryStream(snapshot.Contents[file.Path], writable: false)),
+            destination,
+            timeProvider.GetUtcNow(),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void ThrowIfComplete(FileManifest manifest)
+    {
+        if (manifest.IsComplete)
+        {
+            throw new InvalidOperationException($"The files of generation '{manifest.GenerationId}' are complete; nothing more can be saved.");
+        }
+    }
+
+    private Storage Get(string generationId) =>
+        TryGet(generationId) ?? throw new GenerationNotFoundException(generationId ?? string.Empty);
+
+    private Storage? TryGet(string? generationId) =>
+        GenerationStorageId.IsValid(generationId) && _generations.TryGetValue(generationId!, out var storage) ? storage : null;
+
+    private sealed record Snapshot(FileManifest Manifest, IReadOnlyDictionary<string, byte[]> Contents);
+
+    private sealed class Storage(Snapshot initial)
+    {
+        public Snapshot Current
+        {
+            get => Volatile.Read(ref field);
+            set => Volatile.Write(ref field, value);
+        } = initial;
+    }
+}

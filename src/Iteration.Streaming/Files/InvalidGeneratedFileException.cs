@@ -1,0 +1,40 @@
+namespace Iteration.Streaming.Files;
+
+/// <summary>
+/// Thrown when a generated file is refused: a hostile or malformed path, a file over the size limit,
+/// or a phase that would exceed the file count limit. The message names the path and the rule.
+/// </summary>
+public sealed class InvalidGeneratedFileException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public InvalidGeneratedFileException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    /// <param name="message">What is wrong with the file.</param>
+    public InvalidGeneratedFileException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    /// <param name="message">What is wrong with the file.</param>
+    /// <param name="innerException">The cause.</param>
+    public InvalidGeneratedFileException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
+    /// <param name="path">The refused path, as the generator gave it (escaped in the message).</param>
+    /// <param name="message">What is wrong with the file.</param>
+    public InvalidGeneratedFileException(string? path, string message)
+        : base(message)
+    {
+        Path = path;
+    }
+
+    /// <summary>The refused path, when the error is about one file.</summary>
+    public string? Path { get; }
+}

@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
+
+/// <summary>Every per-generation endpoint checks the id, then that generation's stream token.</summary>
+public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
+{
+    public static TheoryData<string, string> PerGenerationEndpoints => new()
+    {
+        { "GET", "" },
+        { "DELETE", "" },
+        { "GET", "/stream" },
+        { "GET", "/files" },
+        { "GET", "/files/src/Program.cs" },
+        { "GET", "/archive" },
+    };
+
+    private KestrelTestHost Host => fixture.Host;
+
+    private HttpClient Client => fixture.Client;
+
+    private static HttpRequestMessage Request(string method, string id, string suffix, string? bearer = null, string? query = null)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), $"generations/{id}{suffix}{query}");
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return request;
+    }
+
+    [Theory]
+    [MemberData(nameof(PerGenerationEndpoints))]
+    public async Task NoToken_Answers401WithABearerChallenge(string method, string suffix)
+    {
+        using var request = Request(method, Guid.NewGuid().ToString(), suffix);
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("token is required");
+        response.Headers.WwwAuthenticate.Should().ContainSingle().Which.Scheme.Should().Be("Bearer");
+    }
+
+    [Theory]
+    [MemberData(nameof(PerGenerationEndpoints))]
+    public async Task MalformedToken_Answers401InvalidToken(string method, string suffix)
+    {
+        using var request = Request(method, Guid.NewGuid().ToString(), suffix, bearer: "not-a-token");
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("malformed");
+        response.Headers.WwwAuthenticate.ToString().Should().Contain("invalid_token");
+    }
+
+    [Theory]
+    [MemberData(nameof(PerGenerationEndpoints))]
+    public async Task ForgedToken_Answers401(string method, string suffix)
+    {
+        var id = Guid.NewGuid().ToString();
+        var genuine = Host.Tokens.IssueToken(id);
+        var dot = genuine.IndexOf('.', StringComparison.Ordinal);
+        var forged = genuine[..(dot + 1)] + (genuine[dot + 1] == 'A' ? 'B' : 'A') + genuine[(dot + 2)..];
+        using var request = Request(method, id, suffix, bearer: forged);
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("signature");
+    }
+
+    [Theory]
+    [MemberData(nameof(PerGenerationEndpoints))]
+    public async Task TokenOfAnotherGeneration_Answers403(string method, string suffix)
+    {
+        var token = Host.Tokens.IssueToken(Guid.NewGuid().ToString());
+        using var request = Request(method, Guid.NewGuid().ToString(), suffix, bearer: token);
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden)).Should().Contain("another generation");
+        response.Headers.WwwAuthenticate.ToString().Should().Contain("insufficient_scope");
+    }
+
+    [Theory]
+    [MemberData(nameof(PerGenerationEndpoints))]
+    public async Task TokenOfAnotherGenerationInTheQuery_Answers403(string method, string suffix)
+    {
+        var token = Host.Tokens.IssueToken(Guid.NewGuid().ToString());
+        using var request = Request(method, Guid.NewGuid().ToString(), suffix, query: "?token=" + token);
+
+        using var response = await Client.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Theory]
+    [InlineData("{3f2504e0-4f89-11d3-9a0c-0305e82c3301}")]
+    [InlineData("a%20b")]
+    [InlineData("x;y")]
+    [InlineData("%C3%A9")]
+    [InlineData("..%2f..%2fetc")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task BadGenerationId_Answers400BeforeLookingAtTheToken(string id)
+    {
+        foreach (var (method, suffix) in PerGenerationEndpoints.Select(row => ((string)row[0], (string)row[1])))
+        {
+            using var request = Request(method, id, suffix);
+
+            using var response = await Client.SendAsync(request);
+
+            (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Should().Contain("generation id", $"{method} {suffix}");
+        }
+    }
+
+    [Fact]
+    public async Task RepeatedTokenQuery_Answers401()
+    {
+        var id = Guid.NewGuid().ToString();
+        var token = Host.Tokens.IssueToken(id);
+
+        using var response = await Client.GetAsync($"generations/{id}/stream?token={token}&token={token}");
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task OtherAuthorizationScheme_CountsAsNoToken()
+    {
+        using var request = Request("GET", Guid.NewGuid().ToString(), "/stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", "dXNlcjpwYXNz");
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("required");
+    }
+
+    [Fact]
+    public async Task QueryToken_WinsOverTheAuthorizationHeader_SoAHostsOwnBearerSchemeCanCoexist()
+    {
+        var (id, token) = await Host.CreateGenerationLogAsync();
+        await Host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
+        using var request = Request("GET", id, "/stream", bearer: "the-hosts-own-jwt", query: "?token=" + token);
+
+        using var response = await Client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task OversizedToken_Answers401()
+    {
+        var id = Guid.NewGuid().ToString();
+        using var request = Request("GET", id, "/stream", bearer: new string('A', 6_000) + "." + new string('B', 6_000));
+
+        using var response = await Client.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+}
