@@ -96,13 +96,19 @@ internal static class RequestValidator
         }
     }
 
-    /// <summary>Control characters (tab and line breaks allowed in prompts) and unpaired surrogates.</summary>
+    /// <summary>Control characters (tab and line breaks allowed in prompts), unpaired surrogates, and in names invisible formatting characters.</summary>
     private static int IndexOfDisallowed(string value, bool allowLineBreaks)
     {
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
             if (char.IsControl(c) && !(allowLineBreaks && c is '\t' or '\n' or '\r'))
+            {
+                return i;
+            }
+
+            // Names are shown in phase names and messages: no bidirectional overrides or zero-width characters.
+            if (!allowLineBreaks && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
             {
                 return i;
             }

@@ -27,6 +27,7 @@ public sealed class RequestValidationTests
         { "ok", [" User"], "'entities[0]' starts or ends with whitespace." },
         { "ok", ["Us\ner"], "'entities[0]' contains the character U+000A at index 2, which is not allowed in a name." },
         { "ok", ["User", "user"], "'entities' names 'user' more than once." },
+        { "ok", ["Us\u202Eer"], "'entities[0]' contains the character U+202E at index 2, which is not allowed in a name." },
     };
 
     [Theory]
