@@ -16,9 +16,11 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
     private readonly IterationStreamingRedisOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private readonly List<ConnectionMultiplexer> _dedicated = [];
     private IConnectionMultiplexer? _multiplexer;
     private bool _ownsMultiplexer;
     private bool _disposed;
+    private volatile bool _severed;
 
     public RedisConnection(IOptions<IterationStreamingRedisOptions> options, ILogger<RedisConnection>? logger = null)
     {
@@ -27,16 +29,28 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         if (_options.Connection is { } existing)
         {
             _multiplexer = existing;
+            existing.ConnectionFailed += OnConnectionFailed;
+            existing.ConnectionRestored += OnConnectionRestored;
         }
     }
+
+    /// <summary>Raised when the shared connection is back after a failure: whoever waits for Redis can go on at once.</summary>
+    public event Action? Restored;
+
+    /// <summary>Raised when the shared connection fails.</summary>
+    public event Action? Failed;
 
     public IterationStreamingRedisOptions Options => _options;
 
     /// <summary>The shared multiplexer once connected, else <see langword="null"/>.</summary>
     public IConnectionMultiplexer? Multiplexer => Volatile.Read(ref _multiplexer);
 
+    /// <summary>Whether the shared connection is known to be down now (an outage); false before the first connect.</summary>
+    public bool IsDown => _severed || Volatile.Read(ref _multiplexer) is { IsConnected: false };
+
     public async ValueTask<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken)
     {
+        ThrowIfSevered();
         var multiplexer = Volatile.Read(ref _multiplexer) ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
         return multiplexer.GetDatabase();
     }
@@ -49,6 +63,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
     public async Task<ConnectionMultiplexer> ConnectDedicatedAsync(string role, TimeSpan blockTimeout)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfSevered();
         var configuration = CreateConfiguration();
         configuration.ClientName = $"{_options.InstanceName}-{role}";
         var timeout = (int)Math.Min(int.MaxValue, (blockTimeout + TimeSpan.FromSeconds(5) + blockTimeout).TotalMilliseconds);
@@ -62,7 +77,37 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         {
             configuration.CommandMap = CommandMap.Create(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"], available: false);
         }
-        return await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        var dedicated = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        lock (_dedicated)
+        {
+            _dedicated.Add(dedicated);
+        }
+
+        return dedicated;
+    }
+
+    /// <summary>
+    /// Cuts every connection of this instance at once and refuses new ones, as if the process had died: nothing this
+    /// instance does reaches Redis any more. For tests that simulate a crash; there is no way back.
+    /// </summary>
+    internal void Sever()
+    {
+        _severed = true;
+        ConnectionMultiplexer[] dedicated;
+        lock (_dedicated)
+        {
+            dedicated = [.. _dedicated];
+        }
+
+        foreach (var connection in dedicated)
+        {
+            connection.Close(allowCommandsToComplete: false);
+        }
+
+        if (Volatile.Read(ref _multiplexer) is ConnectionMultiplexer shared)
+        {
+            shared.Close(allowCommandsToComplete: false);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -73,6 +118,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         }
 
         _disposed = true;
+        DetachFromMultiplexer();
         if (_ownsMultiplexer && _multiplexer is { } multiplexer)
         {
             await multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
@@ -90,6 +136,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         }
 
         _disposed = true;
+        DetachFromMultiplexer();
         if (_ownsMultiplexer)
         {
             _multiplexer?.Dispose();
@@ -140,9 +187,38 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         return configuration;
     }
 
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
-        Log.ConnectionFailed(_logger, e.ConnectionType.ToString(), e.FailureType.ToString(), e.Exception);
+    private void ThrowIfSevered()
+    {
+        if (_severed)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.SocketClosed, "This instance's Redis connections were severed.");
+        }
+    }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) =>
+    private void DetachFromMultiplexer()
+    {
+        if (_multiplexer is { } multiplexer)
+        {
+            multiplexer.ConnectionFailed -= OnConnectionFailed;
+            multiplexer.ConnectionRestored -= OnConnectionRestored;
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        Log.ConnectionFailed(_logger, e.ConnectionType.ToString(), e.FailureType.ToString(), e.Exception);
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            Failed?.Invoke();
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
         Log.ConnectionRestored(_logger, e.ConnectionType.ToString());
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            Restored?.Invoke();
+        }
+    }
 }

@@ -28,6 +28,54 @@ internal static partial class Log
     [LoggerMessage(3013, LogLevel.Warning, "Skipped an unreadable entry {EntryId} in the event stream of generation {GenerationId}.")]
     public static partial void UnreadableEntry(ILogger logger, string generationId, string entryId, Exception? exception);
 
+    [LoggerMessage(3030, LogLevel.Warning, "Redis did not take an event of generation {GenerationId}: its events wait in memory, in order, until Redis is back.")]
+    public static partial void AppendsWaiting(ILogger logger, string generationId);
+
+    [LoggerMessage(3031, LogLevel.Information, "The events of generation {GenerationId} that waited for Redis are written ({WaitedMs} ms).")]
+    public static partial void WaitingEventsWritten(ILogger logger, string generationId, double waitedMs);
+
+    [LoggerMessage(3032, LogLevel.Error, "Generation {GenerationId} was stopped: Redis was unreachable past the outage limits (OutageTimeout, MaxBufferedEvents).")]
+    public static partial void RunStoppedByOutage(ILogger logger, string generationId);
+
+    [LoggerMessage(3033, LogLevel.Warning, "Dropped {Count} waiting events of generation {GenerationId}: another instance ended it meanwhile.")]
+    public static partial void WaitingEventsDropped(ILogger logger, string generationId, int count);
+
+    [LoggerMessage(3034, LogLevel.Error, "Redis refused the {Count} waiting events of generation {GenerationId}; they are dropped and its run is stopped.")]
+    public static partial void WaitingEventsFailed(ILogger logger, string generationId, int count, Exception exception);
+
+    [LoggerMessage(3035, LogLevel.Error, "Stopping with {Count} events still waiting for Redis; they are lost.")]
+    public static partial void PendingAbandoned(ILogger logger, int count);
+
+    [LoggerMessage(3036, LogLevel.Warning, "Redis no longer had generation {GenerationId} (restarted without persistence?); restored it at sequence {Sequence} from this instance's copy.")]
+    public static partial void GenerationRestored(ILogger logger, string generationId, long sequence);
+
+    [LoggerMessage(3037, LogLevel.Debug, "An append to generation {GenerationId} failed; it waits for Redis.")]
+    public static partial void AppendFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(3038, LogLevel.Debug, "Could not update the record of generation {GenerationId} in Redis; its next event brings the status up to date.")]
+    public static partial void RecordUpdateSkipped(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(3040, LogLevel.Warning, "Could not renew leases in Redis; trying again every {Interval}.")]
+    public static partial void LeaseRenewalFailed(ILogger logger, TimeSpan interval, Exception exception);
+
+    [LoggerMessage(3041, LogLevel.Information, "Lease renewal reaches Redis again.")]
+    public static partial void LeaseRenewalRecovered(ILogger logger);
+
+    [LoggerMessage(3042, LogLevel.Warning, "Generation {GenerationId} lost its owner {Owner} (its lease lapsed); this instance ended it with a failed event.")]
+    public static partial void RunTakenOver(ILogger logger, string generationId, string owner);
+
+    [LoggerMessage(3043, LogLevel.Warning, "This instance no longer owns generation {GenerationId} ({Reason}); its run here stops.")]
+    public static partial void RunLost(ILogger logger, string generationId, string reason);
+
+    [LoggerMessage(3044, LogLevel.Information, "Cancel of generation {GenerationId} passed to the instance running it.")]
+    public static partial void CancelForwarded(ILogger logger, string generationId);
+
+    [LoggerMessage(3045, LogLevel.Information, "Cancel of generation {GenerationId} requested on another instance.")]
+    public static partial void RemoteCancelReceived(ILogger logger, string generationId);
+
+    [LoggerMessage(3046, LogLevel.Error, "The lease keeper's round failed; it runs again at the next interval.")]
+    public static partial void KeeperTickFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(3020, LogLevel.Debug, "Append to generation {GenerationId} expected sequence {Expected} but got {Assigned}: another writer appended meanwhile.")]
     public static partial void AppendSequenceConflict(ILogger logger, string generationId, long expected, long assigned);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
@@ -17,8 +16,9 @@ namespace Iteration.Streaming.StackExchangeRedis.EventLog;
 /// </summary>
 /// <remarks>
 /// Appends run one Lua script (one round trip) that checks the generation exists and has not ended and assigns the next
-/// sequence. The appender builds the frame for the sequence it expects (it remembers its last append), which is right
-/// whenever it is the only writer; otherwise the script renumbers the frame and the appender rebuilds its entry.
+/// sequence. The writer builds the frame for the sequence it expects (it remembers its last append), which is right
+/// whenever it is the only writer; otherwise the script renumbers the frame and the writer rebuilds its entry. Appends
+/// go through the instance's <see cref="RedisAppender"/>, which keeps them in order through a Redis outage.
 /// Replay reads with <c>XRANGE</c> from an exclusive start; the live tail is the instance's one <see cref="RedisStreamTail"/>.
 /// </remarks>
 internal sealed class RedisGenerationEventLog : IGenerationEventLog
@@ -34,17 +34,19 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, long> _lastAppended = new(StringComparer.Ordinal);
+    private readonly RedisAppender _appender;
 
     public RedisGenerationEventLog(
         RedisConnection connection,
         RedisStreamTail tail,
+        RedisAppender appender,
         IOptionsMonitor<IterationStreamingOptions> options,
         TimeProvider timeProvider,
         ILogger<RedisGenerationEventLog>? logger = null)
     {
         _connection = connection;
         _tail = tail;
+        _appender = appender;
         _keys = new RedisKeys(connection.Options.KeyPrefix);
         _options = options;
         _timeProvider = timeProvider;
@@ -76,7 +78,7 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
             throw new InvalidOperationException($"An event log for generation '{generationId}' exists already.");
         }
 
-        _lastAppended[generationId] = 0;
+        _appender.Track(generationId);
     }
 
     public async ValueTask<bool> ExistsAsync(string generationId, CancellationToken cancellationToken = default)
@@ -92,7 +94,7 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
         return await database.KeyExistsAsync(_keys.Meta(generationId)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<EventLogEntry> AppendAsync(StreamingProgressEvent progressEvent, CancellationToken cancellationToken = default)
+    public ValueTask<EventLogEntry> AppendAsync(StreamingProgressEvent progressEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(progressEvent);
         cancellationToken.ThrowIfCancellationRequested();
@@ -107,51 +109,7 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
             throw new GenerationNotFoundException(generationId ?? string.Empty);
         }
 
-        var options = _options.CurrentValue;
-        var maxEvents = options.MaxEventsPerGeneration;
-        var trimBatch = Math.Clamp(maxEvents / 16, 1, 100);
-        var retainMilliseconds = Math.Max(1, (long)options.RetainCompletedFor.TotalMilliseconds);
-        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-
-        var expected = (_lastAppended.TryGetValue(generationId, out var hint) ? hint : 0) + 1;
-        var entry = EventLogEntry.Create(expected, progressEvent);
-        var result = (RedisResult[])(await database.ScriptEvaluateAsync(
-                RedisScripts.Append,
-                [_keys.Meta(generationId), _keys.Events(generationId)],
-                [expected, entry.Frame, maxEvents, trimBatch, entry.IsTerminal ? 1 : 0, retainMilliseconds])
-            .WaitAsync(cancellationToken)
-            .ConfigureAwait(false))!;
-        var code = (long)result[0];
-        var value = (long)result[1];
-        switch (code)
-        {
-            case 0:
-                if (value != expected)
-                {
-                    // Another writer appended meanwhile; the script stored the frame under the assigned id, and
-                    // serialising the same event again yields those very bytes.
-                    Log.AppendSequenceConflict(_logger, generationId, expected, value);
-                    entry = EventLogEntry.Create(value, progressEvent);
-                }
-
-                if (entry.IsTerminal)
-                {
-                    _lastAppended.TryRemove(generationId, out _);
-                }
-                else
-                {
-                    _lastAppended[generationId] = value;
-                }
-
-                return entry;
-            case -1:
-                _lastAppended.TryRemove(generationId, out _);
-                throw new GenerationNotFoundException(generationId);
-            default:
-                _lastAppended.TryRemove(generationId, out _);
-                throw new InvalidOperationException(
-                    $"Generation '{generationId}' already ended at sequence {value}; nothing can be appended after the terminal event.");
-        }
+        return _appender.AppendAsync(progressEvent, cancellationToken);
     }
 
     public async ValueTask<EventLogSubscription> SubscribeAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
@@ -255,6 +213,10 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
     }
 
     internal void Release(WatchedGeneration watch) => _tail.Release(watch);
+
+    /// <summary>Waits before a reader reads Redis again after an outage-like failure.</summary>
+    internal Task WaitBeforeRetryAsync(CancellationToken cancellationToken) =>
+        Task.Delay(_connection.Options.ReconnectDelay, _timeProvider, cancellationToken);
 
     private async Task<EventLogEntry?> ReadGapSnapshotAsync(IDatabase database, string generationId, long after, CancellationToken cancellationToken)
     {

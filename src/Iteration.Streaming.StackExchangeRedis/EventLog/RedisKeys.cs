@@ -8,9 +8,15 @@ namespace Iteration.Streaming.StackExchangeRedis.EventLog;
 /// The key layout. Every key of one generation carries the generation id as its hash tag (<c>{…}</c>), so all of them
 /// live in one Redis Cluster slot and a script may touch them together:
 /// <list type="bullet">
-/// <item><c>{prefix}:{id}:meta</c>: a hash (<c>last</c>, <c>terminal</c>, <c>gap</c>, <c>created</c>); its existence is the generation's.</item>
+/// <item><c>{prefix}:{id}:meta</c>: a hash; its existence is the generation's. The log's fields (<c>last</c>,
+/// <c>terminal</c>, <c>gap</c>, <c>created</c>, <c>status</c>, <c>ended</c>) and the record's (<c>prompt</c>,
+/// <c>mprompt</c>, <c>parent</c>, <c>entities</c>, <c>owner</c>, <c>files</c>, <c>bytes</c>, <c>cancel</c>).</item>
 /// <item><c>{prefix}:{id}:events</c>: the stream of SSE frames, entry id <c>{sequence}-0</c>.</item>
+/// <item><c>{prefix}:{id}:lease</c>: the owner's instance name, expiring unless renewed.</item>
+/// <item><c>{prefix}:leases</c>: a sorted set of owned generations by lease expiry (Unix ms), where instances look for
+/// lapsed leases. Only a hint: the lease key decides.</item>
 /// <item><c>{prefix}:instance:{name}:wake</c>: one instance's tail wake-up stream (not tied to a generation).</item>
+/// <item><c>{prefix}:instance:{name}:cancel</c>: the pub/sub channel on which an instance hears cancel requests for its runs.</item>
 /// </list>
 /// </summary>
 internal sealed class RedisKeys(string prefix)
@@ -24,7 +30,18 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Events(string generationId) => $"{Prefix}:{{{generationId}}}:events";
 
+    public RedisKey Lease(string generationId) => $"{Prefix}:{{{generationId}}}:lease";
+
+    public RedisKey Leases => $"{Prefix}:leases";
+
     public RedisKey Wake(string instanceName) => $"{Prefix}:instance:{instanceName}:wake";
+
+    /// <summary>The cancel channel of an instance is <c>{CancelChannelStart}{name}{CancelChannelEnd}</c>; the cancel script builds it from the owner's name.</summary>
+    public string CancelChannelStart => $"{Prefix}:instance:";
+
+    public static string CancelChannelEnd => ":cancel";
+
+    public RedisChannel CancelChannel(string instanceName) => RedisChannel.Literal(CancelChannelStart + instanceName + CancelChannelEnd);
 
     /// <summary>
     /// Whether <paramref name="generationId"/> can name a generation here: braces would change the hash tag (and so the

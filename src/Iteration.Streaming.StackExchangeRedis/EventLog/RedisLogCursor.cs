@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Iteration.Streaming.EventLog;
+using Iteration.Streaming.StackExchangeRedis.Connections;
 
 namespace Iteration.Streaming.StackExchangeRedis.EventLog;
 
@@ -90,7 +91,18 @@ internal sealed class RedisLogCursor : EventLogSubscription
             if (watch.KnownLast > _after)
             {
                 // Behind the live window (a replay, or a lag past it): read the next batch from Redis.
-                var batch = await _log.ReadAfterAsync(watch, _after, cancellationToken).ConfigureAwait(false);
+                List<EventLogEntry> batch;
+                try
+                {
+                    batch = await _log.ReadAfterAsync(watch, _after, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (RedisFailures.IsTransient(ex))
+                {
+                    // Redis is away for a moment: the stream stays open (heartbeats go on) and reads again.
+                    await _log.WaitBeforeRetryAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (batch.Count == 0)
                 {
                     // Retention removed the log under this reader; a reconnect will be told the generation is gone.

@@ -47,6 +47,34 @@ public sealed class IterationStreamingRedisOptions
     /// </summary>
     public int LocalWindowSize { get; set; } = 1_024;
 
+    /// <summary>
+    /// How long the instance running a generation owns it without renewing: when its lease lapses (the instance crashed
+    /// or lost Redis), another instance ends the generation with a <c>failed</c> event, so no watcher waits forever.
+    /// Watchers learn of a crash within about this time plus <see cref="LeaseRenewalInterval"/>. Default 30 seconds.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often an instance renews the leases of its runs, picks up cancel requests made elsewhere, and looks for lapsed
+    /// leases of other instances. At most half of <see cref="LeaseDuration"/>, so one missed renewal loses nothing.
+    /// Default 10 seconds.
+    /// </summary>
+    public TimeSpan LeaseRenewalInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a run may keep its events waiting in memory while Redis is unreachable. Events wait in order and reach
+    /// Redis when it is back; a run that tries to add an event after this long fails with a clear error instead (its
+    /// <c>failed</c> event waits too), so nothing is lost silently. Default 1 minute.
+    /// </summary>
+    public TimeSpan OutageTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The most events this instance keeps waiting for Redis during an outage, over all its runs; past it, a run that adds
+    /// an event fails as with <see cref="OutageTimeout"/>. 0 keeps none: runs fail at the first event Redis does not take.
+    /// Default 10,000.
+    /// </summary>
+    public int MaxBufferedEvents { get; set; } = 10_000;
+
     /// <summary>Set by the overload that takes an existing connection; that connection is used and never disposed here.</summary>
     internal IConnectionMultiplexer? Connection { get; set; }
 

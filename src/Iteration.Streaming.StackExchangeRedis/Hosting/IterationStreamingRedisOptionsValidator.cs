@@ -49,6 +49,15 @@ internal sealed class IterationStreamingRedisOptionsValidator : IValidateOptions
         Range(failures, nameof(options.TailBatchSize), options.TailBatchSize, 1, 10_000);
         Range(failures, nameof(options.ReplayBatchSize), options.ReplayBatchSize, 1, 10_000);
         Range(failures, nameof(options.LocalWindowSize), options.LocalWindowSize, 16, 1_000_000);
+        Range(failures, nameof(options.LeaseDuration), options.LeaseDuration, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        Range(failures, nameof(options.LeaseRenewalInterval), options.LeaseRenewalInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(30));
+        if (options.LeaseRenewalInterval > options.LeaseDuration / 2)
+        {
+            failures.Add($"{Prefix}{nameof(options.LeaseRenewalInterval)} must be at most half of {nameof(options.LeaseDuration)} ({options.LeaseDuration / 2}), so that one missed renewal does not lose a lease, but was {options.LeaseRenewalInterval}.");
+        }
+
+        Range(failures, nameof(options.OutageTimeout), options.OutageTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
+        Range(failures, nameof(options.MaxBufferedEvents), options.MaxBufferedEvents, 0, 10_000_000);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

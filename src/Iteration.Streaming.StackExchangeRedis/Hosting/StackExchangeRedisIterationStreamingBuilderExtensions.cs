@@ -1,9 +1,12 @@
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Health;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Ownership;
+using Iteration.Streaming.StackExchangeRedis.Records;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -81,19 +84,38 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
         if (!services.Any(static d => d.ServiceType == typeof(RedisConnection)))
         {
             services.AddOptionsWithValidateOnStart<IterationStreamingRedisOptions>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<IterationStreamingRedisOptions>, BindRedisConfiguration>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingRedisOptions>, IterationStreamingRedisOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, RedisSigningKeyValidator>());
             services.AddSingleton<RedisConnection>();
             services.TryAddSingleton<RedisStreamTail>();
+            services.TryAddSingleton<RedisGenerationRecordStore>();
+            services.TryAddSingleton<RedisAppender>();
             services.TryAddSingleton<RedisGenerationEventLog>();
+            services.TryAddSingleton<RedisLeaseKeeper>();
             services.TryAddSingleton(static sp => new RedisBackplaneHealthCheck(
                 sp.GetRequiredService<RedisConnection>(),
-                sp.GetRequiredService<RedisStreamTail>()));
+                sp.GetRequiredService<RedisStreamTail>(),
+                sp.GetRequiredService<RedisAppender>()));
         }
 
-        // Later calls only add their settings, applied in order.
+        // Later calls only add their settings, applied in order (after configuration binding: code wins).
         services.Configure(configure);
+
+        // Using the backplane in any way (a stream, a start, a snapshot) starts the lease keeper, so every instance that
+        // serves generations also watches for lost ones.
         services.RemoveAll<IGenerationEventLog>();
-        services.AddSingleton<IGenerationEventLog>(static sp => sp.GetRequiredService<RedisGenerationEventLog>());
+        services.AddSingleton<IGenerationEventLog>(static sp => Started(sp, sp.GetRequiredService<RedisGenerationEventLog>()));
+        services.RemoveAll<IGenerationRecordStore>();
+        services.AddSingleton<IGenerationRecordStore>(static sp => Started(sp, sp.GetRequiredService<RedisGenerationRecordStore>()));
+        services.RemoveAll<IRunCoordinator>();
+        services.AddSingleton<IRunCoordinator>(static sp => Started(sp, sp.GetRequiredService<RedisLeaseKeeper>()));
         return builder;
+    }
+
+    private static T Started<T>(IServiceProvider services, T service)
+    {
+        services.GetRequiredService<RedisLeaseKeeper>().Start();
+        return service;
     }
 }

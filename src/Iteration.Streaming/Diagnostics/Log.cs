@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(1111, LogLevel.Warning, "A generation was refused: {Running} are running and the queue holds {Queued}, its limit.")]
     public static partial void QueueFull(ILogger logger, int running, int queued);
 
+    [LoggerMessage(1112, LogLevel.Warning, "Generation {GenerationId} was ended by another instance after this instance's ownership lapsed; its run here stops without appending.")]
+    public static partial void RunOwnershipLost(ILogger logger, string generationId);
+
     [LoggerMessage(1150, LogLevel.Warning, "Iteration {GenerationId} could not carry over '{Path}' from {ParentGenerationId}: {Reason}.")]
     public static partial void ParentFileNotCarried(ILogger logger, string generationId, string parentGenerationId, string path, string reason);
 

@@ -7,4 +7,10 @@ internal enum CancelReason
     User = 1,
     Timeout = 2,
     Shutdown = 3,
+
+    /// <summary>
+    /// Another instance ended the generation after this one's ownership lapsed: the log holds its terminal event
+    /// already, so the run stops without appending anything.
+    /// </summary>
+    OwnershipLost = 4,
 }

@@ -1,7 +1,8 @@
 namespace Iteration.Streaming.Engine;
 
 /// <summary>
-/// What the engine remembers about a generation besides its events: where it came from and whether it ended.
+/// What the engine remembers about a generation besides its events: where it came from, who runs it, what it saved and
+/// whether it ended.
 /// </summary>
 internal sealed record GenerationRecord
 {
@@ -21,4 +22,13 @@ internal sealed record GenerationRecord
     public required DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>The app instance that runs (or ran) it (<see cref="IRunCoordinator.InstanceName"/>); null with one instance.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>How many files its manifest listed when last saved.</summary>
+    public int FileCount { get; init; }
+
+    /// <summary>The total size of those files, in bytes.</summary>
+    public long TotalBytes { get; init; }
 }

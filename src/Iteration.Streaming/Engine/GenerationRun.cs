@@ -61,6 +61,9 @@ internal sealed class GenerationRun : IDisposable
 
     public DateTimeOffset? StartedAt { get; set; }
 
+    /// <summary>This instance's hold on the run (<see cref="IRunCoordinator.Hold"/>); released when the run is disposed.</summary>
+    public IDisposable? Ownership { get; set; }
+
     public ProgressModel? Model { get; set; }
 
     /// <summary>The highest progress sent so far.</summary>
@@ -163,6 +166,7 @@ internal sealed class GenerationRun : IDisposable
             _watchdog = null;
         }
 
+        Ownership?.Dispose();
         _cancellation.Dispose();
     }
 }

@@ -69,6 +69,19 @@ internal sealed class InMemoryGenerationRecordStore(IOptionsMonitor<IterationStr
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask SetFilesAsync(string generationId, int fileCount, long totalBytes, CancellationToken cancellationToken = default)
+    {
+        if (_records.TryGetValue(generationId, out var entry))
+        {
+            lock (entry)
+            {
+                entry.Record = entry.Record with { FileCount = fileCount, TotalBytes = totalBytes };
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public void Dispose()
     {
         foreach (var entry in _records.Values)

@@ -25,6 +25,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly IGenerationEventLog _eventLog;
     private readonly IFileSink _fileSink;
     private readonly IGenerationRecordStore _records;
+    private readonly IRunCoordinator _coordinator;
     private readonly IGenerationModeSelector _modeSelector;
     private readonly IGenerationIdGenerator _ids;
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
@@ -50,6 +51,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         TimeProvider timeProvider,
         EngineMetrics metrics,
         RunDurationHistory history,
+        IRunCoordinator coordinator,
         ILogger<IterationEngine>? logger = null)
     {
         // Fail when the host starts, not on the first request.
@@ -61,6 +63,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         _eventLog = eventLog;
         _fileSink = fileSink;
         _records = records;
+        _coordinator = coordinator;
         _modeSelector = modeSelector;
         _ids = ids;
         _options = options;
@@ -177,6 +180,12 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             return await RequestCancelAsync(run, CancelReason.User).ConfigureAwait(false);
         }
 
+        // Running on another instance: its owner gets the request and ends it with 'cancelled'.
+        if (await _coordinator.RequestCancelAsync(generationId, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         if (await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) is not null
             || await _eventLog.ExistsAsync(generationId, cancellationToken).ConfigureAwait(false))
         {
@@ -213,8 +222,8 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             Status = latest?.Event.Status ?? record?.Status ?? GenerationStatus.Queued,
             LastEventId = latest?.Sequence ?? 0,
             LastEvent = latest?.Event,
-            FileCount = manifest?.Files.Count ?? 0,
-            TotalBytes = manifest?.TotalBytes ?? 0,
+            FileCount = manifest?.Files.Count ?? record?.FileCount ?? 0,
+            TotalBytes = manifest?.TotalBytes ?? record?.TotalBytes ?? 0,
             ParentGenerationId = record?.ParentGenerationId,
         };
     }
@@ -315,6 +324,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         }
 
         var now = _timeProvider.GetUtcNow();
+
+        // The log first: a shared store keeps the record beside it, and claims the run for this instance with it.
+        await _eventLog.CreateAsync(id, CancellationToken.None).ConfigureAwait(false);
         await _records.AddAsync(
             new GenerationRecord
             {
@@ -325,11 +337,12 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
                 Entities = definition.Entities,
                 Status = GenerationStatus.Queued,
                 CreatedAt = now,
+                Owner = _coordinator.InstanceName,
             },
             CancellationToken.None).ConfigureAwait(false);
-        await _eventLog.CreateAsync(id, CancellationToken.None).ConfigureAwait(false);
 
         var run = new GenerationRun(id, definition, mode, now, Activity.Current?.Context ?? default);
+        run.Ownership = _coordinator.Hold(id, reason => _ = RequestCancelAsync(run, reason));
         var startNow = false;
         var position = 0;
         var refused = false;
@@ -494,7 +507,12 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
                 _metrics.RunDequeued();
             }
 
-            Log.RunCancelled(_logger, run.GenerationId, reason == CancelReason.Shutdown ? "shutdown while queued" : "request while queued");
+            Log.RunCancelled(_logger, run.GenerationId, reason switch
+            {
+                CancelReason.Shutdown => "shutdown while queued",
+                CancelReason.OwnershipLost => "ended by another instance while queued",
+                _ => "request while queued",
+            });
             await _pipeline.EndQueuedAsync(run, reason, () => _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run))).ConfigureAwait(false);
         }
         finally

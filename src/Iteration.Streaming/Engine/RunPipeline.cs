@@ -74,6 +74,10 @@ internal sealed class RunPipeline(
                     var error = string.Create(CultureInfo.InvariantCulture, $"The generation emitted no progress for {Describe(settings.IdleTimeout)} (IdleTimeout) and was stopped.");
                     await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Timeout, "Generation timed out: " + error, error, null, release).ConfigureAwait(false);
                     break;
+                case CancelReason.OwnershipLost:
+                    Log.RunOwnershipLost(logger, run.GenerationId);
+                    await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Error, string.Empty, null, null, release, appendTerminal: false).ConfigureAwait(false);
+                    break;
                 case CancelReason.Shutdown:
                     Log.RunCancelled(logger, run.GenerationId, "shutdown");
                     await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, ShutdownMessage, null, null, release).ConfigureAwait(false);
@@ -95,7 +99,17 @@ internal sealed class RunPipeline(
 
     /// <summary>Ends a run that never left the queue.</summary>
     public Task EndQueuedAsync(GenerationRun run, CancelReason reason, Action release) =>
-        EndAsync(run, null, GenerationStatus.Cancelled, GenerationStages.Cancelled, reason == CancelReason.Shutdown ? ShutdownMessage : CancelledMessage, null, null, release, started: false);
+        EndAsync(
+            run,
+            null,
+            GenerationStatus.Cancelled,
+            GenerationStages.Cancelled,
+            reason == CancelReason.Shutdown ? ShutdownMessage : CancelledMessage,
+            null,
+            null,
+            release,
+            started: false,
+            appendTerminal: reason != CancelReason.OwnershipLost);
 
     public async ValueTask AppendAsync(GenerationRun run, StreamingProgressEvent progressEvent)
     {
@@ -232,6 +246,7 @@ internal sealed class RunPipeline(
 
             token.ThrowIfCancellationRequested();
             files = await fileSink.SavePhaseAsync(id, number, batch, token).ConfigureAwait(false);
+            await records.SetFilesAsync(id, files.Files.Count, files.TotalBytes, CancellationToken.None).ConfigureAwait(false);
             totalGenerated += written.Count;
 
             var duration = timeProvider.GetElapsedTime(phaseStarted);
@@ -255,6 +270,7 @@ internal sealed class RunPipeline(
         await fileSink.CompleteAsync(id, token).ConfigureAwait(false);
         files = await fileSink.GetManifestAsync(id, token).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The file sink lost the storage of generation '{id}'.");
+        await records.SetFilesAsync(id, files.Files.Count, files.TotalBytes, CancellationToken.None).ConfigureAwait(false);
 
         if (parentFiles is not null)
         {
@@ -361,7 +377,8 @@ internal sealed class RunPipeline(
         string? error,
         IReadOnlyDictionary<string, System.Text.Json.JsonElement>? partialOutput,
         Action release,
-        bool started = true)
+        bool started = true,
+        bool appendTerminal = true)
     {
         if (run.IsEnding)
         {
@@ -395,6 +412,13 @@ internal sealed class RunPipeline(
             activity.SetTag("generation.status", status);
             activity.SetStatus(status == GenerationStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, error);
             activity.Stop();
+        }
+
+        if (!appendTerminal)
+        {
+            // Another instance appended the terminal event (and set the record) already.
+            release();
+            return;
         }
 
         try

@@ -69,6 +69,7 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddSingleton<IQualityAssessor, DefaultQualityAssessor>();
         services.TryAddSingleton<IGenerationModeSelector, DefaultGenerationModeSelector>();
         services.TryAddSingleton<IGenerationRecordStore, InMemoryGenerationRecordStore>();
+        services.TryAddSingleton<IRunCoordinator, LocalRunCoordinator>();
         services.TryAddSingleton<IGenerationIdGenerator, GuidGenerationIdGenerator>();
         services.TryAddSingleton<RunDurationHistory>();
         services.TryAddSingleton(static sp => new EngineMetrics(sp.GetService<IMeterFactory>()));

@@ -1,7 +1,10 @@
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
+using Iteration.Streaming.StackExchangeRedis.Health;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Ownership;
+using Iteration.Streaming.StackExchangeRedis.Records;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +22,11 @@ public sealed class RedisLogHarness : IAsyncDisposable
         CoreOptions = coreOptions;
         Connection = new RedisConnection(Microsoft.Extensions.Options.Options.Create(options));
         Tail = new RedisStreamTail(Connection, timeProvider);
-        Log = new RedisGenerationEventLog(Connection, Tail, new StaticOptionsMonitor<IterationStreamingOptions>(coreOptions), timeProvider);
+        var core = new StaticOptionsMonitor<IterationStreamingOptions>(coreOptions);
+        Records = new RedisGenerationRecordStore(Connection, timeProvider);
+        Appender = new RedisAppender(Connection, Records, core, timeProvider);
+        Log = new RedisGenerationEventLog(Connection, Tail, Appender, core, timeProvider);
+        Keeper = new RedisLeaseKeeper(Connection, Appender, Records, timeProvider);
     }
 
     public IterationStreamingRedisOptions Options { get; }
@@ -31,6 +38,15 @@ public sealed class RedisLogHarness : IAsyncDisposable
     internal RedisStreamTail Tail { get; }
 
     internal RedisGenerationEventLog Log { get; }
+
+    internal RedisGenerationRecordStore Records { get; }
+
+    internal RedisAppender Appender { get; }
+
+    /// <summary>Not started: a test starts it (or ticks it by hand) when it needs lease renewal and takeover.</summary>
+    internal RedisLeaseKeeper Keeper { get; }
+
+    internal RedisBackplaneHealthCheck HealthCheck => new(Connection, Tail, Appender);
 
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
@@ -54,6 +70,8 @@ public sealed class RedisLogHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Keeper.DisposeAsync();
+        await Appender.DisposeAsync();
         await Tail.DisposeAsync();
         await Connection.DisposeAsync();
     }

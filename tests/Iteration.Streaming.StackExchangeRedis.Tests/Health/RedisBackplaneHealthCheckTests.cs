@@ -12,7 +12,7 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
     public async Task CheckHealthAsync_RedisAnswers_IsHealthyWithLatency()
     {
         await using var instance = RedisLogHarness.Start(server);
-        var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+        var check = instance.HealthCheck;
 
         var result = await check.CheckHealthAsync(new HealthCheckContext());
 
@@ -25,7 +25,7 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
     public async Task CheckHealthAsync_RedisUnreachable_ReportsTheRegistrationsFailureStatus()
     {
         await using var instance = RedisLogHarness.Start(server, configure: o => o.Configuration = "127.0.0.1:1,connectTimeout=200,connectRetry=0");
-        var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+        var check = instance.HealthCheck;
         var context = new HealthCheckContext
         {
             Registration = new HealthCheckRegistration("redis", check, HealthStatus.Degraded, tags: null),
@@ -50,7 +50,7 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
             await instance.Log.CreateAsync(id);
             await using var watcher = await instance.Log.SubscribeAsync(id);
             await Eventually.TrueAsync(() => instance.Tail.Status.Failing);
-            var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+            var check = instance.HealthCheck;
 
             var result = await check.CheckHealthAsync(new HealthCheckContext());
 
@@ -68,7 +68,7 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
     public async Task CheckHealthAsync_NullContext_Throws()
     {
         await using var instance = RedisLogHarness.Start(server);
-        var check = new RedisBackplaneHealthCheck(instance.Connection, instance.Tail);
+        var check = instance.HealthCheck;
 
         await FluentActions.Awaiting(() => check.CheckHealthAsync(null!)).Should().ThrowAsync<ArgumentNullException>();
     }

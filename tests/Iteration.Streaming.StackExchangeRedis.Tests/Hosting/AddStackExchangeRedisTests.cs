@@ -2,6 +2,7 @@ using Iteration.Streaming.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Health;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
+using Iteration.Streaming.TestHost;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,7 @@ public sealed class AddStackExchangeRedisTests(RedisServerFixture server)
         var prefix = RedisLogHarness.NewPrefix();
         var id = TestEvents.NewId();
         var services = new ServiceCollection();
-        services.AddIterationStreaming().AddStackExchangeRedis(connection, o => o.KeyPrefix = prefix);
+        services.AddIterationStreaming(o => o.SigningKey = KestrelTestHost.SigningKey).AddStackExchangeRedis(connection, o => o.KeyPrefix = prefix);
 
         await using (var provider = services.BuildServiceProvider())
         {
@@ -102,7 +103,7 @@ public sealed class AddStackExchangeRedisTests(RedisServerFixture server)
     public void Options_AreValidatedOnStart()
     {
         var services = new ServiceCollection();
-        services.AddIterationStreaming().AddStackExchangeRedis(server.Configuration, o => o.BlockTimeout = TimeSpan.Zero);
+        services.AddIterationStreaming(o => o.SigningKey = KestrelTestHost.SigningKey).AddStackExchangeRedis(server.Configuration, o => o.BlockTimeout = TimeSpan.Zero);
         using var provider = services.BuildServiceProvider();
 
         var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
