@@ -8,13 +8,16 @@ using StackExchange.Redis;
 namespace Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
 
 /// <summary>
-/// Starts a real <c>redis-server</c> on a free loopback port, without persistence, for the whole test collection, and
-/// kills it at the end. Fails (never skips) when <c>redis-server</c> is not installed.
+/// Starts a real <c>redis-server</c> on a free loopback port, without automatic persistence, for the whole test
+/// collection, and kills it at the end. Fails (never skips) when <c>redis-server</c> is not installed. Tests may restart
+/// the process mid-test (<see cref="RestartAsync"/>), keeping its data (a snapshot saved first) or not.
 /// </summary>
 public sealed class RedisServerFixture : IAsyncLifetime
 {
     private const string ReadyLine = "Ready to accept connections";
     private readonly StringBuilder _output = new();
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "iteration-streaming-redis-" + Guid.NewGuid().ToString("N")[..12]);
+    private string? _executable;
     private Process? _process;
 
     public int Port { get; private set; }
@@ -31,7 +34,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
+        Directory.CreateDirectory(_dataDirectory);
+        var executable = _executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
             "redis-server is not installed, and the Redis tests run against a real server. "
             + "Install it (Debian/Ubuntu: 'apt-get install -y redis-server'; .ci/run does this in CI) and run the tests again.");
 
@@ -53,6 +57,60 @@ public sealed class RedisServerFixture : IAsyncLifetime
         Admin = await ConnectWhenAnsweringAsync();
     }
 
+    /// <summary>
+    /// Stops the server process (killed, as in a crash) and starts it again on the same port. With
+    /// <paramref name="keepData"/> it first saves a snapshot that the new process loads (like a restart with persistence);
+    /// without, the new process starts empty. Returns once it accepts connections; clients reconnect on their own.
+    /// </summary>
+    public async Task RestartAsync(bool keepData)
+    {
+        await StopAsync(keepData);
+        await StartAgainAsync();
+    }
+
+    /// <summary>Kills the server process (after saving a snapshot when <paramref name="keepData"/>); <see cref="StartAgainAsync"/> brings it back.</summary>
+    public async Task StopAsync(bool keepData)
+    {
+        var snapshot = Path.Combine(_dataDirectory, "dump.rdb");
+        if (keepData)
+        {
+            // A foreground SAVE: the snapshot is complete on disk when it returns (the data set here is tiny).
+            await Database.ExecuteAsync("SAVE");
+        }
+        else if (File.Exists(snapshot))
+        {
+            File.Delete(snapshot);
+        }
+
+        var process = _process!;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync().WithPatience();
+        process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts the server again on the same port after <see cref="StopAsync"/>, and waits until it answers.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (!await TryStartAsync(_executable!))
+        {
+            throw new InvalidOperationException($"redis-server did not start again on port {Port}. Its output:\n{Output()}");
+        }
+
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await Database.PingAsync();
+                return true;
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        });
+    }
+
     public async Task DisposeAsync()
     {
         if (Admin is not null)
@@ -68,6 +126,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
     }
 
     /// <summary>Reads one numeric field of <c>INFO</c> (for example <c>blocked_clients</c>).</summary>
@@ -113,7 +175,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no" })
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no", "--dir", _dataDirectory, "--dbfilename", "dump.rdb" })
         {
             start.ArgumentList.Add(argument);
         }

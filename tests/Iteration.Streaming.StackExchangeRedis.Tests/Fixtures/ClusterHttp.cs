@@ -1,0 +1,59 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.TestHost;
+using Iteration.Streaming.TestUtilities;
+
+namespace Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
+
+/// <summary>The HTTP calls the scale-out tests make against any instance.</summary>
+public static class ClusterHttp
+{
+    public static async Task<HttpResponseMessage> SendAsync(this HttpClient client, HttpMethod method, string url, string token)
+    {
+        using var request = new HttpRequestMessage(method, url.TrimStart('/'));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request).WithPatience();
+    }
+
+    public static async Task<GenerationSnapshot> SnapshotAsync(this HttpClient client, GenerationStartedResponse started)
+    {
+        using var response = await client.SendAsync(HttpMethod.Get, started.StatusUrl, started.SseToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationSnapshot))!;
+    }
+
+    public static Task<HttpResponseMessage> IterateAsync(this HttpClient client, string parentId, string prompt = "Add a due date") =>
+        client.PostAsJsonAsync(
+            "generations/iterate",
+            new IterateGenerationRequest { ParentGenerationId = parentId, ModificationPrompt = prompt },
+            IterationStreamingJsonContext.Default.IterateGenerationRequest).WithPatience();
+
+    /// <summary>Reads until an event satisfies <paramref name="done"/>, and returns it.</summary>
+    public static async Task<SseItem<string>> ReadUntilAsync(this IAsyncEnumerator<SseItem<string>> events, Func<StreamingProgressEvent, bool> done)
+    {
+        while (true)
+        {
+            (await events.MoveNextAsync().AsTask().WithPatience()).Should().BeTrue("the stream should go on until the awaited event");
+            if (done(events.Current.ToProgressEvent()))
+            {
+                return events.Current;
+            }
+        }
+    }
+
+    /// <summary>Lets the default plan's four phases (one entity) finish at once with one file each.</summary>
+    public static async Task FinishRunAsync(this ControlledPhaseGenerator generator, int fromPhase = 1, int phases = 4)
+    {
+        for (var phase = fromPhase; phase <= phases; phase++)
+        {
+            (await generator.NextPhaseAsync()).Yield($"phase{phase}.txt", $"phase {phase}").Complete();
+        }
+    }
+
+    /// <summary>Sequence numbers are exactly 1..n: nothing missing, nothing twice.</summary>
+    public static void ShouldBeContiguousFromOne(this IReadOnlyList<SseItem<string>> events) =>
+        events.Select(e => e.Sequence()).Should().Equal(Enumerable.Range(1, events.Count).Select(i => (long)i));
+}
