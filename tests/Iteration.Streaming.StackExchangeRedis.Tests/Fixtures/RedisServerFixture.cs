@@ -226,7 +226,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         {
             try
             {
-                var admin = await ConnectionMultiplexer.ConnectAsync($"{Configuration},allowAdmin=true,abortConnect=true,connectTimeout=2000");
+                var admin = await ConnectionMultiplexer.ConnectAsync($"{Configuration},allowAdmin=true,abortConnect=true,connectTimeout=500");
                 await admin.GetDatabase().PingAsync();
                 return admin;
             }
