@@ -60,6 +60,9 @@ internal sealed class RedisAppender : IAsyncDisposable, IDisposable
         _coreOptions = coreOptions;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+
+        // Back from an outage: write what waits at once rather than at the next retry.
+        _connection.Restored += Signal;
     }
 
     /// <summary>
@@ -277,6 +280,8 @@ internal sealed class RedisAppender : IAsyncDisposable, IDisposable
             flusher = _flusher;
         }
 
+        _connection.Restored -= Signal;
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (flusher is not null)
         {
@@ -312,6 +317,7 @@ internal sealed class RedisAppender : IAsyncDisposable, IDisposable
             _disposed = true;
         }
 
+        _connection.Restored -= Signal;
         _stopping.Cancel();
         if (Volatile.Read(ref _buffered) is > 0 and var abandoned)
         {
@@ -443,20 +449,23 @@ internal sealed class RedisAppender : IAsyncDisposable, IDisposable
 
             try
             {
-                if (!await FlushAllAsync(stopping).ConfigureAwait(false))
-                {
-                    // Redis is still away: try again shortly (each try costs nothing while the connection is known down).
-                    await Task.Delay(_options.ReconnectDelay, _timeProvider, stopping).ConfigureAwait(false);
-                    continue;
-                }
-
+                var stalled = !await FlushAllAsync(stopping).ConfigureAwait(false);
                 Task work;
                 lock (_gate)
                 {
                     work = _work.Task;
                 }
 
-                await work.WaitAsync(stopping).ConfigureAwait(false);
+                if (stalled)
+                {
+                    // Redis is still away: try again when it is back, or shortly (a try costs nothing while it is known down).
+                    await Task.WhenAny(work, Task.Delay(_options.ReconnectDelay, _timeProvider, stopping)).ConfigureAwait(false);
+                    stopping.ThrowIfCancellationRequested();
+                }
+                else
+                {
+                    await work.WaitAsync(stopping).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

@@ -61,7 +61,8 @@ public sealed class RedisBackplaneHealthCheck : IHealthCheck
 
         if (buffer.StoppedGenerations > 0)
         {
-            return Result(failureStatus, "failed", $"Redis was unreachable past the outage limits: {buffer.StoppedGenerations} runs were stopped; {buffer.Events} events wait for Redis.", null, data);
+            var stopped = buffer.StoppedGenerations == 1 ? "1 run was" : $"{buffer.StoppedGenerations} runs were";
+            return Result(failureStatus, "failed", $"Redis was unreachable past the outage limits: {stopped} stopped; {buffer.Events} events wait for Redis.", null, data);
         }
 
         try

@@ -170,13 +170,13 @@ internal sealed class RedisGenerationRecordStore : IGenerationRecordStore
             CreatedAt = ToTime(values[5]) ?? DateTimeOffset.UnixEpoch,
             EndedAt = ToTime(values[6]),
             Owner = (string?)values[7],
-            FileCount = values[8].TryParse(out int files) ? files : 0,
-            TotalBytes = values[9].TryParse(out long bytes) ? bytes : 0,
+            FileCount = !values[8].IsNull && values[8].TryParse(out int files) ? files : 0,
+            TotalBytes = !values[9].IsNull && values[9].TryParse(out long bytes) ? bytes : 0,
         };
     }
 
     private static DateTimeOffset? ToTime(RedisValue value) =>
-        value.TryParse(out long milliseconds) ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
+        !value.IsNull && value.TryParse(out long milliseconds) ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
 
     private async Task BestEffortAsync(string generationId, string script, RedisValue[] arguments, CancellationToken cancellationToken)
     {

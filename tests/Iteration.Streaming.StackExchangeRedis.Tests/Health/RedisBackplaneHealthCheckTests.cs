@@ -17,6 +17,8 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
         var result = await check.CheckHealthAsync(new HealthCheckContext());
 
         result.Status.Should().Be(HealthStatus.Healthy);
+        result.Data["state"].Should().Be("connected");
+        result.Data["buffered_events"].Should().Be(0);
         result.Data.Should().ContainKey("latency_ms").And.ContainKey("watched_generations");
         result.Data["instance"].Should().Be(instance.Options.InstanceName);
     }
@@ -34,6 +36,7 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
         var result = await check.CheckHealthAsync(context).WithPatience();
 
         result.Status.Should().Be(HealthStatus.Degraded);
+        result.Data["state"].Should().Be("failed");
         result.Description.Should().Contain("Redis");
     }
 
@@ -62,6 +65,62 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
         {
             await server.Server.ExecuteAsync("ACL", "DELUSER", user);
         }
+    }
+
+    [Fact]
+    public async Task CheckHealthAsync_EventsWaitingForRedis_IsDegradedAndBuffering()
+    {
+        await using var instance = RedisLogHarness.Start(server, configure: o => o.Configuration = server.Configuration + ",connectTimeout=500");
+        var id = TestEvents.NewId();
+        await instance.Log.CreateAsync(id);
+        await server.StopAsync(keepData: true);
+        HealthCheckResult result;
+        try
+        {
+            await instance.Log.AppendAsync(TestEvents.Progress(id, 0)).WithPatience();
+            await instance.Log.AppendAsync(TestEvents.Progress(id, 1)).WithPatience();
+
+            result = await instance.HealthCheck.CheckHealthAsync(new HealthCheckContext()).WithPatience();
+        }
+        finally
+        {
+            await server.StartAgainAsync();
+        }
+
+        result.Status.Should().Be(HealthStatus.Degraded);
+        result.Data["state"].Should().Be("buffering");
+        result.Data["buffered_events"].Should().Be(2);
+        result.Data.Should().ContainKey("buffering_since");
+    }
+
+    [Fact]
+    public async Task CheckHealthAsync_OutagePastItsLimits_ReportsFailed()
+    {
+        await using var instance = RedisLogHarness.Start(server, configure: o =>
+        {
+            o.Configuration = server.Configuration + ",connectTimeout=500";
+            o.MaxBufferedEvents = 0;
+        });
+        var id = TestEvents.NewId();
+        await instance.Log.CreateAsync(id);
+        await server.StopAsync(keepData: true);
+        HealthCheckResult result;
+        try
+        {
+            await FluentActions.Awaiting(() => instance.Log.AppendAsync(TestEvents.Progress(id, 0)).AsTask()).Should().ThrowAsync<InvalidOperationException>();
+            await instance.Log.AppendAsync(TestEvents.Failed(id)).WithPatience();
+
+            result = await instance.HealthCheck.CheckHealthAsync(new HealthCheckContext()).WithPatience();
+        }
+        finally
+        {
+            await server.StartAgainAsync();
+        }
+
+        result.Status.Should().Be(HealthStatus.Unhealthy);
+        result.Data["state"].Should().Be("failed");
+        result.Data["runs_stopped_by_outage"].Should().Be(1L);
+        result.Description.Should().Contain("1 run was stopped");
     }
 
     [Fact]

@@ -1,0 +1,209 @@
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
+using Iteration.Streaming.TestUtilities;
+
+namespace Iteration.Streaming.StackExchangeRedis.Tests.Records;
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisGenerationRecordStoreTests(RedisServerFixture server) : IAsyncLifetime
+{
+    private readonly List<RedisLogHarness> _instances = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var instance in _instances)
+        {
+            await instance.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AddAsync_ThenGetAsyncOnAnotherInstance_RoundTripsEveryField()
+    {
+        var prefix = RedisLogHarness.NewPrefix();
+        var a = Start(prefix);
+        var id = TestEvents.NewId();
+        await a.Log.CreateAsync(id);
+        var record = TestRecords.New(id, a.Options.InstanceName) with
+        {
+            ParentGenerationId = TestEvents.NewId(),
+            Prompt = "Build \"it\" ✓\nwith a newline",
+            ModificationPrompt = "Add a 日本語 field",
+            Entities = ["User", "Order \"Line\"", "Ünïcode"],
+            FileCount = 12,
+            TotalBytes = 3456,
+        };
+
+        await a.Records.AddAsync(record);
+        var read = await Start(prefix).Records.GetAsync(id);
+
+        read.Should().BeEquivalentTo(record);
+    }
+
+    [Fact]
+    public async Task AddAsync_WithAnOwner_ClaimsTheLeaseAndIndexesIt()
+    {
+        var a = Start();
+        var id = TestEvents.NewId();
+        await a.Log.CreateAsync(id);
+
+        await a.Records.AddAsync(TestRecords.New(id, a.Options.InstanceName));
+
+        ((string?)await server.Database.StringGetAsync(a.Log.Keys.Lease(id))).Should().Be(a.Options.InstanceName);
+        (await server.Database.KeyTimeToLiveAsync(a.Log.Keys.Lease(id))).Should().BeCloseTo(a.Options.LeaseDuration, TimeSpan.FromSeconds(5));
+        (await server.Database.SortedSetScoreAsync(a.Log.Keys.Leases, id)).Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task AddAsync_WithoutAnOwner_ClaimsNoLease()
+    {
+        var a = Start();
+        var id = TestEvents.NewId();
+        await a.Log.CreateAsync(id);
+
+        await a.Records.AddAsync(TestRecords.New(id));
+
+        (await server.Database.KeyExistsAsync(a.Log.Keys.Lease(id))).Should().BeFalse();
+        (await a.Records.GetAsync(id))!.Owner.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task AddAsync_BeforeTheLogExists_IsRefused()
+    {
+        var a = Start();
+
+        var act = () => a.Records.AddAsync(TestRecords.New(TestEvents.NewId())).AsTask();
+
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*create the log first*");
+    }
+
+    [Fact]
+    public async Task AddAsync_Twice_IsRefused()
+    {
+        var a = Start();
+        var id = TestEvents.NewId();
+        await a.Log.CreateAsync(id);
+        await a.Records.AddAsync(TestRecords.New(id));
+
+        var act = () => a.Records.AddAsync(TestRecords.New(id)).AsTask();
+
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*exists already*");
+    }
+
+    [Fact]
+    public async Task AddAsync_IdsUnfitForRedis_AreRefused()
+    {
+        var store = Start().Records;
+
+        foreach (var id in UnfitIds)
+        {
+            await FluentActions.Awaiting(() => store.AddAsync(TestRecords.New(id)).AsTask()).Should().ThrowAsync<ArgumentException>();
+        }
+    }
+
+    [Fact]
+    public async Task AddAsync_Null_Throws() =>
+        await FluentActions.Awaiting(() => Start().Records.AddAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+
+    [Fact]
+    public async Task GetAsync_UnknownOrUnfitIds_ReturnNull()
+    {
+        var store = Start().Records;
+
+        foreach (var id in UnfitIds.Append(TestEvents.NewId()))
+        {
+            (await store.GetAsync(id)).Should().BeNull();
+        }
+    }
+
+    [Fact]
+    public async Task GetAsync_LogWithoutRecord_ReturnsNull()
+    {
+        var a = Start();
+        var id = TestEvents.NewId();
+        await a.Log.CreateAsync(id);
+        await a.Log.AppendAsync(TestEvents.Progress(id, 0));
+
+        (await a.Records.GetAsync(id)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Status_FollowsTheLog_AndTheTerminalEventSetsTheFinalOne()
+    {
+        var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+
+        await a.Log.AppendAsync(TestEvents.Progress(id, 0));
+        var running = await a.Records.GetAsync(id);
+        await a.Log.AppendAsync(TestEvents.Failed(id));
+        await a.Records.SetStatusAsync(id, GenerationStatus.Completed);
+        var ended = await a.Records.GetAsync(id);
+
+        running!.Status.Should().Be(GenerationStatus.Processing);
+        running.EndedAt.Should().BeNull();
+        ended!.Status.Should().Be(GenerationStatus.Failed, "an ended record keeps the status of its terminal event");
+        ended.EndedAt.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task SetStatusAsync_BeforeTheEnd_SetsIt()
+    {
+        var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+
+        await a.Records.SetStatusAsync(id, GenerationStatus.Processing);
+
+        (await a.Records.GetAsync(id))!.Status.Should().Be(GenerationStatus.Processing);
+    }
+
+    [Fact]
+    public async Task SetFilesAsync_RecordsTheCounts()
+    {
+        var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+
+        await a.Records.SetFilesAsync(id, 7, 8_192);
+
+        (await a.Records.GetAsync(id)).Should().BeEquivalentTo(new { FileCount = 7, TotalBytes = 8_192L });
+    }
+
+    [Fact]
+    public async Task Updates_OfUnknownOrUnfitGenerations_AreIgnored()
+    {
+        var a = Start();
+
+        await a.Records.SetStatusAsync(TestEvents.NewId(), GenerationStatus.Processing);
+        await a.Records.SetFilesAsync("{x}", 1, 1);
+
+        (await server.Database.KeyExistsAsync(a.Log.Keys.Meta("{x}"))).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Updates_WhileRedisIsUnreachable_DoNotFailTheRun()
+    {
+        var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+        a.Connection.Sever();
+
+        var act = async () =>
+        {
+            await a.Records.SetStatusAsync(id, GenerationStatus.Processing);
+            await a.Records.SetFilesAsync(id, 1, 10);
+        };
+
+        await act.Should().NotThrowAsync("the status follows the log anyway; file counts come from the shared sink");
+    }
+
+    /// <summary>Ids no key may be built from: empty, a brace (another hash tag), control characters, a lone surrogate, oversized.</summary>
+    private static readonly string[] UnfitIds = [string.Empty, "{brace}", "x}", "line\nbreak", "a\u0000b", "\ud800", "a\udfffb", new string('a', 10_000)];
+
+    private RedisLogHarness Start(string? prefix = null)
+    {
+        var instance = RedisLogHarness.Start(server, prefix);
+        _instances.Add(instance);
+        return instance;
+    }
+}
