@@ -146,6 +146,7 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
         await server.Database.KeyDeleteAsync([writer.Log.Keys.Meta(id), writer.Log.Keys.Events(id)]);
         var next = await writer.Log.AppendAsync(TestEvents.Progress(id, 3));
         await writer.Log.AppendAsync(TestEvents.Completed(id)).WithPatience();
+        await Eventually.TrueAsync(() => writer.Appender.Status.Events == 0);
         await using var reader = await Start().Log.SubscribeAsync(id);
         var read = await reader.ReadAllAsync().ToListAsync().WithPatience();
 
@@ -177,7 +178,7 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
             _prefix,
             o =>
             {
-                o.Configuration = server.Configuration + ",connectTimeout=500";
+                o.Configuration = server.QuickReconnectConfiguration;
                 configure?.Invoke(o);
             },
             timeProvider: timeProvider);

@@ -25,6 +25,12 @@ public sealed class RedisServerFixture : IAsyncLifetime
     /// <summary>The StackExchange.Redis configuration string of the server.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
+    /// <summary>
+    /// The configuration for clients of tests that stop the server: they reconnect within half a second of its return
+    /// (the default backs off for seconds), and a command sent into a dead connection gives up after 2 seconds.
+    /// </summary>
+    public string QuickReconnectConfiguration => $"{Configuration},connectTimeout=500,asyncTimeout=2000";
+
     /// <summary>A connection for inspecting the server (INFO, CLIENT LIST, raw reads) from tests.</summary>
     public ConnectionMultiplexer Admin { get; private set; } = null!;
 

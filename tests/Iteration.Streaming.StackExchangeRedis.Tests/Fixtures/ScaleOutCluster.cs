@@ -68,7 +68,7 @@ public sealed class ScaleOutCluster : IAsyncDisposable
                 o.MaxConcurrentGenerations = 50;
                 _configureOptions?.Invoke(o);
             },
-            configureServices: builder => builder.Services.AddIterationStreaming().AddStackExchangeRedis(_server.Configuration + ",connectTimeout=500", o =>
+            configureServices: builder => builder.Services.AddIterationStreaming().AddStackExchangeRedis(_server.QuickReconnectConfiguration, o =>
             {
                 o.KeyPrefix = Prefix;
                 o.InstanceName = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";

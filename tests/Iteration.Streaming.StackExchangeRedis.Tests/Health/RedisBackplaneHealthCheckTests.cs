@@ -70,7 +70,7 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
     [Fact]
     public async Task CheckHealthAsync_EventsWaitingForRedis_IsDegradedAndBuffering()
     {
-        await using var instance = RedisLogHarness.Start(server, configure: o => o.Configuration = server.Configuration + ",connectTimeout=500");
+        await using var instance = RedisLogHarness.Start(server, configure: o => o.Configuration = server.QuickReconnectConfiguration);
         var id = TestEvents.NewId();
         await instance.Log.CreateAsync(id);
         await server.StopAsync(keepData: true);
@@ -98,7 +98,7 @@ public sealed class RedisBackplaneHealthCheckTests(RedisServerFixture server)
     {
         await using var instance = RedisLogHarness.Start(server, configure: o =>
         {
-            o.Configuration = server.Configuration + ",connectTimeout=500";
+            o.Configuration = server.QuickReconnectConfiguration;
             o.MaxBufferedEvents = 0;
         });
         var id = TestEvents.NewId();
