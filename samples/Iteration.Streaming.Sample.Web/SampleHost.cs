@@ -1,4 +1,5 @@
 using Iteration.Streaming.Sample.Web.Demo;
+using Iteration.Streaming.StackExchangeRedis.Health;
 
 namespace Iteration.Streaming.Sample.Web;
 
@@ -23,11 +24,19 @@ public static class SampleHost
         // ASP.NET Core request log lines are Information-level in "Microsoft.AspNetCore.Hosting", which appsettings raises to Warning.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.Configure<DemoOptions>(builder.Configuration.GetSection(DemoOptions.SectionName));
-        builder.Services
+        var streaming = builder.Services
             .AddIterationStreaming()
             .AddPhaseGenerator<DemoGenerator>()
             .AddFileSystemSink(ResolveFromWorkingDirectory(builder.Configuration["IterationStreaming:FileSinkRoot"] ?? "data/generations"));
-        builder.Services.AddHealthChecks();
+        var health = builder.Services.AddHealthChecks();
+
+        // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis); then every
+        // instance needs the same IterationStreaming:SigningKey and the same FileSinkRoot folder.
+        if (builder.Configuration["IterationStreaming:Redis"] is { Length: > 0 } redis)
+        {
+            streaming.AddStackExchangeRedis(redis);
+            health.AddCheck<RedisBackplaneHealthCheck>("redis");
+        }
 
         configure?.Invoke(builder);
 
