@@ -32,9 +32,20 @@ public sealed record StreamingProgressEvent
     /// <summary>A human-readable message.</summary>
     public required string Message { get; init; }
 
-    /// <summary>When the event was produced; on the wire, Unix seconds with a millisecond fraction.</summary>
-    [JsonConverter(typeof(UnixSecondsConverter))]
-    public required DateTimeOffset Timestamp { get; init; }
+    /// <summary>When the event was produced (the engine stamps it from its <see cref="TimeProvider"/>); on the wire, Unix seconds with a millisecond fraction.</summary>
+    [JsonIgnore]
+    public DateTimeOffset Timestamp { get; init; }
+
+    // The wire form of Timestamp. A plain decimal property (not a converter) keeps the source generator's
+    // fast serialisation path, which a property-level converter would switch off.
+    [JsonInclude]
+    [JsonRequired]
+    [JsonPropertyName("timestamp")]
+    internal decimal TimestampSeconds
+    {
+        get => UnixSeconds.FromDateTimeOffset(Timestamp);
+        init => Timestamp = UnixSeconds.ToDateTimeOffset(value);
+    }
 
     /// <summary>The A/B group of the run, when the host runs experiments.</summary>
     public string? AbGroup { get; init; }

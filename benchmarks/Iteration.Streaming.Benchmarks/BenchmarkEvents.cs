@@ -1,0 +1,23 @@
+using Iteration.Streaming.Events;
+
+namespace Iteration.Streaming.Benchmarks;
+
+/// <summary>A realistic per-file progress event, the most common event of a run.</summary>
+internal static class BenchmarkEvents
+{
+    public const string GenerationId = "e96b74bc-aba8-4837-bb43-237fd687d18b";
+
+    public static StreamingProgressEvent FileProgress(string generationId = GenerationId, int index = 3) => new()
+    {
+        GenerationId = generationId,
+        Status = GenerationStatus.Processing,
+        Stage = GenerationStages.PhaseProgress(2),
+        Progress = 0.4,
+        Message = "Generated src/Models/User.cs",
+        GenerationMode = GenerationModes.Classic,
+        EstimatedTimeRemaining = 84.2,
+        CurrentFile = "src/Models/User.cs",
+        PhaseInfo = new PhaseInfo { TotalPhases = 6, CurrentPhase = 2, EntitiesCount = 1, Phase = 2, Name = "User Entity", FilesGenerated = index, TotalFiles = 5 + index },
+        Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_760_660_675_200),
+    };
+}

@@ -1,0 +1,41 @@
+using BenchmarkDotNet.Attributes;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Hosting;
+
+namespace Iteration.Streaming.Benchmarks;
+
+/// <summary>Deliver frames to a subscriber: a late joiner replaying 10,000 events, read with TryRead.</summary>
+[MemoryDiagnoser]
+public class ReplayBenchmarks
+{
+    private const int Events = 10_000;
+    private InMemoryGenerationEventLog _log = null!;
+    private string _id = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _log = new InMemoryGenerationEventLog(
+            new EventLogBenchmarks.FixedOptions(new IterationStreamingOptions { MaxEventsPerGeneration = 1_000_000 }),
+            TimeProvider.System);
+        _id = Guid.NewGuid().ToString();
+        _log.CreateAsync(_id).AsTask().GetAwaiter().GetResult();
+        for (var i = 0; i < Events; i++)
+        {
+            _log.AppendAsync(BenchmarkEvents.FileProgress(_id, i)).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "deliver one frame (replay of 10,000 via TryRead)")]
+    public async Task<long> DeliverFrame()
+    {
+        await using var subscription = await _log.SubscribeAsync(_id);
+        long bytes = 0;
+        while (subscription.TryRead(out var entry))
+        {
+            bytes += entry.Frame.Length;
+        }
+
+        return bytes;
+    }
+}

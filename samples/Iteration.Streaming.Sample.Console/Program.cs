@@ -1,0 +1,105 @@
+using Iteration.Streaming.Client;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Sample.Console;
+
+ConsoleArguments arguments;
+try
+{
+    arguments = ConsoleArguments.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(ConsoleArguments.Usage);
+    return 2;
+}
+
+using var http = new HttpClient { BaseAddress = arguments.Server };
+var client = new IterationClient(http);
+using var stop = new CancellationTokenSource();
+
+GenerationHandle handle;
+try
+{
+    handle = arguments.ParentId is null
+        ? await client.StartAsync(arguments.Prompt, arguments.Entities)
+        : await client.IterateAsync(arguments.ParentId, arguments.Prompt);
+}
+catch (IterationApiException e)
+{
+    Console.Error.WriteLine($"The server refused to start: {e.Message}");
+    return 1;
+}
+catch (HttpRequestException e)
+{
+    Console.Error.WriteLine($"Cannot reach {arguments.Server}: {e.Message}. Is the sample web host running?");
+    return 1;
+}
+
+Console.WriteLine($"Generation {handle.GenerationId} started. Ctrl+C cancels it on the server.");
+var interrupts = 0;
+Console.CancelKeyPress += (_, e) =>
+{
+    // First Ctrl+C: cancel the run on the server and keep watching until it says "cancelled". Second: stop watching.
+    e.Cancel = true;
+    if (Interlocked.Increment(ref interrupts) == 1)
+    {
+        _ = client.CancelAsync(handle);
+        Console.WriteLine();
+        Console.WriteLine("Cancelling… (Ctrl+C again to stop watching; the run is cancelled either way)");
+    }
+    else
+    {
+        stop.Cancel();
+    }
+};
+
+var view = new ProgressView();
+StreamingProgressEvent? last = null;
+try
+{
+    await foreach (var progress in client.WatchAsync(handle, cancellationToken: stop.Token))
+    {
+        view.Show(progress);
+        last = progress;
+    }
+}
+catch (IterationApiException e)
+{
+    Console.Error.WriteLine($"Cannot watch the generation: {e.Message}");
+    return 1;
+}
+catch (IterationStreamException e)
+{
+    Console.Error.WriteLine($"Lost the stream: {e.Message}");
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.WriteLine("Stopped watching.");
+}
+
+var files = await client.ListFilesAsync(handle);
+Console.WriteLine();
+switch (last?.Status)
+{
+    case GenerationStatus.Completed:
+        Console.WriteLine($"Completed with {files.Files.Count} files:");
+        break;
+    case GenerationStatus.Failed:
+        Console.WriteLine($"Failed: {last.Error}. The {files.Files.Count} files saved before the failure are kept:");
+        break;
+    case GenerationStatus.Cancelled:
+        Console.WriteLine($"Cancelled. The {files.Files.Count} files saved before cancelling are kept:");
+        break;
+    default:
+        Console.WriteLine($"Files saved so far ({files.Files.Count}):");
+        break;
+}
+
+foreach (var file in files.Files)
+{
+    Console.WriteLine($"  {file.Path,-50} {file.Size,8} B  phase {file.Phase}");
+}
+
+Console.WriteLine($"Zip: {arguments.Server.ToString().TrimEnd('/')}/generations/{handle.GenerationId}/archive (send the token as a Bearer header)");
+return last?.Status == GenerationStatus.Completed ? 0 : 1;

@@ -1,0 +1,58 @@
+using System.Net;
+
+namespace Iteration.Streaming.Client;
+
+/// <summary>
+/// Thrown when the server answers with an error status; carries the status and the server's Problem Details.
+/// </summary>
+/// <remarks>
+/// 400: the request broke a rule (<see cref="ApiProblem.Detail"/> says which). 401: the token is missing, forged or
+/// expired. 403: the token belongs to another generation. 404: the generation (or file) is unknown. 409: the parent of
+/// an iteration has not finished.
+/// </remarks>
+public sealed class IterationApiException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public IterationApiException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    /// <param name="message">The message.</param>
+    public IterationApiException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public IterationApiException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception for an error answer.</summary>
+    /// <param name="statusCode">The HTTP status.</param>
+    /// <param name="problem">The Problem Details body, when the server sent one.</param>
+    public IterationApiException(HttpStatusCode statusCode, ApiProblem? problem)
+        : base(Describe(statusCode, problem))
+    {
+        StatusCode = statusCode;
+        Problem = problem;
+    }
+
+    /// <summary>The HTTP status the server answered with.</summary>
+    public HttpStatusCode StatusCode { get; }
+
+    /// <summary>The server's Problem Details, when it sent some.</summary>
+    public ApiProblem? Problem { get; }
+
+    private static string Describe(HttpStatusCode statusCode, ApiProblem? problem)
+    {
+        var text = problem?.Detail ?? problem?.Title;
+        return text is null
+            ? $"The server answered {(int)statusCode} ({statusCode})."
+            : $"The server answered {(int)statusCode} ({statusCode}): {text}";
+    }
+}

@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Connections;
+using Iteration.Streaming.StackExchangeRedis.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Iteration.Streaming.StackExchangeRedis.EventLog;
+
+/// <summary>
+/// The event log on Redis Streams, shared by every app instance: one stream per generation holding the ready SSE frames
+/// under entry ids <c>{sequence}-0</c>, so a <c>Last-Event-ID</c> issued by any instance resumes on any other.
+/// </summary>
+/// <remarks>
+/// Appends run one Lua script (one round trip) that checks the generation exists and has not ended and assigns the next
+/// sequence. The appender builds the frame for the sequence it expects (it remembers its last append), which is right
+/// whenever it is the only writer; otherwise the script renumbers the frame and the appender rebuilds its entry.
+/// Replay reads with <c>XRANGE</c> from an exclusive start; the live tail is the instance's one <see cref="RedisStreamTail"/>.
+/// </remarks>
+internal sealed class RedisGenerationEventLog : IGenerationEventLog
+{
+    private static readonly RedisValue LastField = "last";
+    private static readonly RedisValue TerminalField = "terminal";
+    private static readonly RedisValue GapField = "gap";
+    private static readonly RedisValue[] StateFields = [LastField, TerminalField];
+
+    private readonly RedisConnection _connection;
+    private readonly RedisStreamTail _tail;
+    private readonly RedisKeys _keys;
+    private readonly IOptionsMonitor<IterationStreamingOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, long> _lastAppended = new(StringComparer.Ordinal);
+
+    public RedisGenerationEventLog(
+        RedisConnection connection,
+        RedisStreamTail tail,
+        IOptionsMonitor<IterationStreamingOptions> options,
+        TimeProvider timeProvider,
+        ILogger<RedisGenerationEventLog>? logger = null)
+    {
+        _connection = connection;
+        _tail = tail;
+        _keys = new RedisKeys(connection.Options.KeyPrefix);
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    internal RedisKeys Keys => _keys;
+
+    public async ValueTask CreateAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(generationId);
+        if (!RedisKeys.IsValidGenerationId(generationId))
+        {
+            throw new ArgumentException(
+                $"A generation id must be at most {RedisKeys.MaxGenerationIdLength} characters, without braces or control characters.",
+                nameof(generationId));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var created = await database.ScriptEvaluateAsync(
+                RedisScripts.Create,
+                [_keys.Meta(generationId), _keys.Events(generationId)],
+                [_timeProvider.GetUtcNow().ToUnixTimeMilliseconds()])
+            .WaitAsync(cancellationToken)
+            .ConfigureAwait(false);
+        if ((long)created == 0)
+        {
+            throw new InvalidOperationException($"An event log for generation '{generationId}' exists already.");
+        }
+
+        _lastAppended[generationId] = 0;
+    }
+
+    public async ValueTask<bool> ExistsAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!RedisKeys.IsValidGenerationId(generationId))
+        {
+            return false;
+        }
+
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return await database.KeyExistsAsync(_keys.Meta(generationId)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<EventLogEntry> AppendAsync(StreamingProgressEvent progressEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(progressEvent);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (progressEvent.Replay is not null)
+        {
+            throw new ArgumentException("The 'replay' field is set by the event log on synthesised snapshots; appended events must leave it null.", nameof(progressEvent));
+        }
+
+        var generationId = progressEvent.GenerationId;
+        if (generationId is null || !RedisKeys.IsValidGenerationId(generationId))
+        {
+            throw new GenerationNotFoundException(generationId ?? string.Empty);
+        }
+
+        var options = _options.CurrentValue;
+        var maxEvents = options.MaxEventsPerGeneration;
+        var trimBatch = Math.Clamp(maxEvents / 16, 1, 100);
+        var retainMilliseconds = Math.Max(1, (long)options.RetainCompletedFor.TotalMilliseconds);
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+
+        var expected = (_lastAppended.TryGetValue(generationId, out var hint) ? hint : 0) + 1;
+        var entry = EventLogEntry.Create(expected, progressEvent);
+        var result = (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.Append,
+                [_keys.Meta(generationId), _keys.Events(generationId)],
+                [expected, entry.Frame, maxEvents, trimBatch, entry.IsTerminal ? 1 : 0, retainMilliseconds])
+            .WaitAsync(cancellationToken)
+            .ConfigureAwait(false))!;
+        var code = (long)result[0];
+        var value = (long)result[1];
+        switch (code)
+        {
+            case 0:
+                if (value != expected)
+                {
+                    // Another writer appended meanwhile; the script stored the frame under the assigned id, and
+                    // serialising the same event again yields those very bytes.
+                    Log.AppendSequenceConflict(_logger, generationId, expected, value);
+                    entry = EventLogEntry.Create(value, progressEvent);
+                }
+
+                if (entry.IsTerminal)
+                {
+                    _lastAppended.TryRemove(generationId, out _);
+                }
+                else
+                {
+                    _lastAppended[generationId] = value;
+                }
+
+                return entry;
+            case -1:
+                _lastAppended.TryRemove(generationId, out _);
+                throw new GenerationNotFoundException(generationId);
+            default:
+                _lastAppended.TryRemove(generationId, out _);
+                throw new InvalidOperationException(
+                    $"Generation '{generationId}' already ended at sequence {value}; nothing can be appended after the terminal event.");
+        }
+    }
+
+    public async ValueTask<EventLogSubscription> SubscribeAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!RedisKeys.IsValidGenerationId(generationId))
+        {
+            throw new GenerationNotFoundException(generationId);
+        }
+
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var state = await database.HashGetAsync(_keys.Meta(generationId), StateFields).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (state[0].IsNull)
+        {
+            throw new GenerationNotFoundException(generationId);
+        }
+
+        var last = (long)state[0];
+        var terminal = state[1].IsNull ? 0 : (long)state[1];
+        if (terminal > 0 && afterSequence >= terminal)
+        {
+            return RedisLogCursor.Completed(this, generationId, afterSequence);
+        }
+
+        if (afterSequence > last)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(afterSequence),
+                afterSequence,
+                $"The last event id {afterSequence} is ahead of generation '{generationId}', whose last event is {last}.");
+        }
+
+        return RedisLogCursor.Watching(this, _tail.Acquire(generationId, last, terminal), afterSequence);
+    }
+
+    public async ValueTask<EventLogEntry?> GetLatestAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!RedisKeys.IsValidGenerationId(generationId))
+        {
+            throw new GenerationNotFoundException(generationId);
+        }
+
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+
+        // Both commands go out together: one round trip.
+        var exists = database.KeyExistsAsync(_keys.Meta(generationId));
+        var newest = database.StreamRangeAsync(_keys.Events(generationId), "-", "+", count: 1, messageOrder: Order.Descending);
+        await Task.WhenAll(exists, newest).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!await exists.ConfigureAwait(false))
+        {
+            throw new GenerationNotFoundException(generationId);
+        }
+
+        var entries = await newest.ConfigureAwait(false);
+        if (entries.Length == 0)
+        {
+            return null;
+        }
+
+        return RedisEntries.TryRead(entries[0].Id, RedisEntries.FrameOf(entries[0].Values), out var entry, out var error)
+            ? entry
+            : throw new InvalidDataException($"The newest entry of generation '{generationId}' in Redis is not an event log frame.", error);
+    }
+
+    /// <summary>
+    /// Reads the next batch after <paramref name="after"/> from Redis. When entries right after it were trimmed, the batch
+    /// starts with one <c>replay: snapshot</c> entry standing for the newest trimmed one. Empty when the log is gone.
+    /// </summary>
+    internal async Task<List<EventLogEntry>> ReadAfterAsync(WatchedGeneration watch, long after, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var items = await database.StreamRangeAsync(watch.EventsKey, RedisEntries.After(after), "+", count: _connection.Options.ReplayBatchSize)
+            .WaitAsync(cancellationToken)
+            .ConfigureAwait(false);
+
+        var batch = new List<EventLogEntry>(items.Length + 1);
+        foreach (var item in items)
+        {
+            if (RedisEntries.TryRead(item.Id, RedisEntries.FrameOf(item.Values), out var entry, out var error))
+            {
+                batch.Add(entry!);
+            }
+            else
+            {
+                Log.UnreadableEntry(_logger, watch.GenerationId, item.Id.ToString(), error);
+            }
+        }
+
+        if (batch.Count > 0 && batch[0].Sequence > after + 1
+            && await ReadGapSnapshotAsync(database, watch.GenerationId, after, cancellationToken).ConfigureAwait(false) is { } snapshot)
+        {
+            batch.RemoveAll(e => e.Sequence <= snapshot.Sequence);
+            batch.Insert(0, snapshot);
+        }
+
+        return batch;
+    }
+
+    internal void Release(WatchedGeneration watch) => _tail.Release(watch);
+
+    private async Task<EventLogEntry?> ReadGapSnapshotAsync(IDatabase database, string generationId, long after, CancellationToken cancellationToken)
+    {
+        // The trimming script stored the newest dropped frame; trimming again since only moves it later, never before 'after'.
+        var frame = await database.HashGetAsync(_keys.Meta(generationId), GapField).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (frame.IsNull)
+        {
+            return null;
+        }
+
+        var dropped = EventLogEntry.FromFrame((byte[])frame!);
+        return dropped.Sequence <= after
+            ? null
+            : EventLogEntry.Create(dropped.Sequence, dropped.Event with { Replay = StreamingProgressEvent.SnapshotReplay });
+    }
+}

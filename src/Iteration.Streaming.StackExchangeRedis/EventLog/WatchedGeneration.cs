@@ -1,0 +1,218 @@
+using System.Diagnostics.CodeAnalysis;
+using Iteration.Streaming.EventLog;
+using StackExchange.Redis;
+
+namespace Iteration.Streaming.StackExchangeRedis.EventLog;
+
+/// <summary>
+/// One generation that local readers watch on this instance: a bounded window of the newest entries the tail reader
+/// delivered, the newest sequence known to exist in Redis, and one wake-up signal shared by every local reader.
+/// </summary>
+/// <remarks>
+/// Readers are cursors: they take entries from the window without copying, and read from Redis instead when they are
+/// behind it, so memory stays bounded by the window however slow a reader is.
+/// </remarks>
+internal sealed class WatchedGeneration
+{
+    private readonly Lock _gate = new();
+    private readonly int _windowCapacity;
+    private EventLogEntry[] _window = new EventLogEntry[16];
+    private int _head;
+    private int _count;
+    private long _windowStart;
+    private long _tailPosition;
+    private long _knownLast;
+    private long _terminal;
+    private TaskCompletionSource? _signal;
+
+    public WatchedGeneration(string generationId, RedisKey eventsKey, int windowCapacity, long tailFrom)
+    {
+        GenerationId = generationId;
+        EventsKey = eventsKey;
+        _windowCapacity = windowCapacity;
+        _tailPosition = tailFrom;
+        _knownLast = tailFrom;
+    }
+
+    public string GenerationId { get; }
+
+    public RedisKey EventsKey { get; }
+
+    /// <summary>Local subscriptions holding this watch; guarded by the tail reader's lock.</summary>
+    public int References { get; set; }
+
+    /// <summary>The last sequence the tail reader has read: its next <c>XREAD</c> starts after it.</summary>
+    public long TailPosition
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tailPosition;
+            }
+        }
+    }
+
+    /// <summary>Whether the tail reader still needs to read this stream (its terminal event is not known yet).</summary>
+    public bool NeedsTail
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _terminal == 0;
+            }
+        }
+    }
+
+    /// <summary>The newest sequence known to exist in Redis.</summary>
+    public long KnownLast
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _knownLast;
+            }
+        }
+    }
+
+    /// <summary>How many entries the window holds now (at most the configured window size).</summary>
+    internal int WindowCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Records what a direct read of the generation's meta showed (a subscriber's starting point).</summary>
+    public void Observe(long last, long terminal)
+    {
+        TaskCompletionSource? signal = null;
+        lock (_gate)
+        {
+            if (terminal > 0)
+            {
+                _terminal = terminal;
+            }
+
+            if (last > _knownLast)
+            {
+                _knownLast = last;
+                signal = TakeSignal();
+            }
+        }
+
+        signal?.TrySetResult();
+    }
+
+    /// <summary>Adds entries the tail reader read, in order; a jump in sequence (trimmed entries) restarts the window.</summary>
+    public void Deliver(List<EventLogEntry> entries)
+    {
+        TaskCompletionSource? signal;
+        lock (_gate)
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.Sequence <= _tailPosition)
+                {
+                    continue;
+                }
+
+                if (_count > 0 && entry.Sequence != _windowStart + _count)
+                {
+                    _count = 0;
+                    _head = 0;
+                }
+
+                if (_count == 0)
+                {
+                    _windowStart = entry.Sequence;
+                }
+
+                Push(entry);
+                _tailPosition = Math.Max(_tailPosition, entry.Sequence);
+                _knownLast = Math.Max(_knownLast, entry.Sequence);
+                if (entry.IsTerminal)
+                {
+                    _terminal = entry.Sequence;
+                }
+            }
+
+            signal = TakeSignal();
+        }
+
+        signal?.TrySetResult();
+    }
+
+    /// <summary>Returns the entry right after <paramref name="after"/> when the window holds it.</summary>
+    public bool TryGetNext(long after, [NotNullWhen(true)] out EventLogEntry? entry)
+    {
+        lock (_gate)
+        {
+            var offset = after + 1 - _windowStart;
+            if (_count == 0 || offset < 0 || offset >= _count)
+            {
+                entry = null;
+                return false;
+            }
+
+            entry = _window[(_head + (int)offset) % _window.Length];
+            return true;
+        }
+    }
+
+    /// <summary>A task that completes when something after <paramref name="after"/> is known, or null when it is already.</summary>
+    public Task? GetWaitTask(long after)
+    {
+        lock (_gate)
+        {
+            if (_knownLast > after)
+            {
+                return null;
+            }
+
+            _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _signal.Task;
+        }
+    }
+
+    private void Push(EventLogEntry entry)
+    {
+        if (_count == _window.Length)
+        {
+            if (_window.Length < _windowCapacity)
+            {
+                var grown = new EventLogEntry[Math.Min(_windowCapacity, _window.Length * 2)];
+                for (var i = 0; i < _count; i++)
+                {
+                    grown[i] = _window[(_head + i) % _window.Length];
+                }
+
+                _window = grown;
+                _head = 0;
+            }
+            else
+            {
+                // Full: the oldest entry leaves; readers that still need it read it from Redis.
+                _head = (_head + 1) % _window.Length;
+                _count--;
+                _windowStart++;
+            }
+        }
+
+        _window[(_head + _count) % _window.Length] = entry;
+        _count++;
+    }
+
+    private TaskCompletionSource? TakeSignal()
+    {
+        var signal = _signal;
+        _signal = null;
+        return signal;
+    }
+}

@@ -1,0 +1,99 @@
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Connections;
+using Iteration.Streaming.StackExchangeRedis.EventLog;
+using Iteration.Streaming.StackExchangeRedis.Health;
+using Iteration.Streaming.StackExchangeRedis.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Moves Iteration.Streaming's event log to Redis Streams, so many app instances share it without sticky sessions.
+/// </summary>
+public static class StackExchangeRedisIterationStreamingBuilderExtensions
+{
+    /// <summary>
+    /// Keeps the event log in Redis, connecting with <paramref name="configuration"/>. Replaces the in-memory event log
+    /// and registers <see cref="RedisBackplaneHealthCheck"/>. Options are validated when the host starts.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddIterationStreaming</c>.</param>
+    /// <param name="configuration">A StackExchange.Redis configuration string, for example <c>localhost:6379</c>.</param>
+    /// <param name="configure">Configures the Redis options.</param>
+    /// <returns>The builder.</returns>
+    public static IIterationStreamingBuilder AddStackExchangeRedis(
+        this IIterationStreamingBuilder builder,
+        string configuration,
+        Action<IterationStreamingRedisOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        return AddCore(builder, options =>
+        {
+            options.Configuration = configuration;
+            configure?.Invoke(options);
+        });
+    }
+
+    /// <summary>
+    /// Keeps the event log in Redis over an existing connection, which the host keeps owning (it is never disposed here).
+    /// The tail reader opens one more connection of its own with the same configuration, for its blocking reads.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddIterationStreaming</c>.</param>
+    /// <param name="connection">The connection to use.</param>
+    /// <param name="configure">Configures the Redis options.</param>
+    /// <returns>The builder.</returns>
+    public static IIterationStreamingBuilder AddStackExchangeRedis(
+        this IIterationStreamingBuilder builder,
+        IConnectionMultiplexer connection,
+        Action<IterationStreamingRedisOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(connection);
+        return AddCore(builder, options =>
+        {
+            options.Connection = connection;
+            configure?.Invoke(options);
+        });
+    }
+
+    /// <summary>
+    /// Keeps the event log in Redis, with every setting (including <see cref="IterationStreamingRedisOptions.Configuration"/>)
+    /// given by <paramref name="configure"/>, for example bound from configuration.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddIterationStreaming</c>.</param>
+    /// <param name="configure">Configures the Redis options.</param>
+    /// <returns>The builder.</returns>
+    public static IIterationStreamingBuilder AddStackExchangeRedis(
+        this IIterationStreamingBuilder builder,
+        Action<IterationStreamingRedisOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddCore(builder, configure);
+    }
+
+    private static IIterationStreamingBuilder AddCore(IIterationStreamingBuilder builder, Action<IterationStreamingRedisOptions> configure)
+    {
+        var services = builder.Services;
+        if (!services.Any(static d => d.ServiceType == typeof(RedisConnection)))
+        {
+            services.AddOptionsWithValidateOnStart<IterationStreamingRedisOptions>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingRedisOptions>, IterationStreamingRedisOptionsValidator>());
+            services.AddSingleton<RedisConnection>();
+            services.TryAddSingleton<RedisStreamTail>();
+            services.TryAddSingleton<RedisGenerationEventLog>();
+            services.TryAddSingleton(static sp => new RedisBackplaneHealthCheck(
+                sp.GetRequiredService<RedisConnection>(),
+                sp.GetRequiredService<RedisStreamTail>()));
+        }
+
+        // Later calls only add their settings, applied in order.
+        services.Configure(configure);
+        services.RemoveAll<IGenerationEventLog>();
+        services.AddSingleton<IGenerationEventLog>(static sp => sp.GetRequiredService<RedisGenerationEventLog>());
+        return builder;
+    }
+}

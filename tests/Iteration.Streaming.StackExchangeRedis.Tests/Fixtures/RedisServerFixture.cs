@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Iteration.Streaming.TestUtilities;
+using StackExchange.Redis;
+
+namespace Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
+
+/// <summary>
+/// Starts a real <c>redis-server</c> on a free loopback port, without persistence, for the whole test collection, and
+/// kills it at the end. Fails (never skips) when <c>redis-server</c> is not installed.
+/// </summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    private const string ReadyLine = "Ready to accept connections";
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public int Port { get; private set; }
+
+    /// <summary>The StackExchange.Redis configuration string of the server.</summary>
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    /// <summary>A connection for inspecting the server (INFO, CLIENT LIST, raw reads) from tests.</summary>
+    public ConnectionMultiplexer Admin { get; private set; } = null!;
+
+    public IDatabase Database => Admin.GetDatabase();
+
+    public IServer Server => Admin.GetServer(IPAddress.Loopback, Port);
+
+    public async Task InitializeAsync()
+    {
+        var executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
+            "redis-server is not installed, and the Redis tests run against a real server. "
+            + "Install it (Debian/Ubuntu: 'apt-get install -y redis-server'; .ci/run does this in CI) and run the tests again.");
+
+        // A port found free can be taken before redis binds it; then the server exits and another port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            if (await TryStartAsync(executable))
+            {
+                break;
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"redis-server did not start on port {Port}. Its output:\n{Output()}");
+            }
+        }
+
+        Admin = await ConnectWhenAnsweringAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Admin is not null)
+        {
+            await Admin.CloseAsync(allowCommandsToComplete: false);
+            Admin.Dispose();
+        }
+
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WithPatience();
+        }
+
+        _process?.Dispose();
+    }
+
+    /// <summary>Reads one numeric field of <c>INFO</c> (for example <c>blocked_clients</c>).</summary>
+    public async Task<long> InfoValueAsync(string section, string field)
+    {
+        var text = (string)(await Database.ExecuteAsync("INFO", section))!;
+        foreach (var line in text.Split('\n', StringSplitOptions.TrimEntries))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return long.Parse(line[(field.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>How many times a command ran (<c>INFO commandstats</c>).</summary>
+    public async Task<long> CommandCallsAsync(string command)
+    {
+        var text = (string)(await Database.ExecuteAsync("INFO", "commandstats"))!;
+        var prefix = $"cmdstat_{command.ToLowerInvariant()}:calls=";
+        foreach (var line in text.Split('\n', StringSplitOptions.TrimEntries))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return long.Parse(line[prefix.Length..line.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The connected clients whose name starts with <paramref name="namePrefix"/>.</summary>
+    public async Task<ClientInfo[]> ClientsAsync(string namePrefix) =>
+        (await Server.ClientListAsync()).Where(c => c.Name?.StartsWith(namePrefix, StringComparison.Ordinal) == true).ToArray();
+
+    private async Task<bool> TryStartAsync(string executable)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => OnOutput(e.Data, ready);
+        process.ErrorDataReceived += (_, e) => OnOutput(e.Data, ready);
+        process.Exited += (_, _) => ready.TrySetResult(false);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        if (await ready.Task.WithPatience())
+        {
+            _process = process;
+            return true;
+        }
+
+        await process.WaitForExitAsync().WithPatience();
+        process.Dispose();
+        return false;
+    }
+
+    private void OnOutput(string? line, TaskCompletionSource<bool> ready)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line.Contains(ReadyLine, StringComparison.Ordinal))
+        {
+            ready.TrySetResult(true);
+        }
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectWhenAnsweringAsync()
+    {
+        // The server said it listens; poll PING until it answers (each try is a real round trip, no sleeping).
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var admin = await ConnectionMultiplexer.ConnectAsync($"{Configuration},allowAdmin=true,abortConnect=true,connectTimeout=2000");
+                await admin.GetDatabase().PingAsync();
+                return admin;
+            }
+            catch (RedisConnectionException) when (deadline.Elapsed < AsyncTestExtensions.Patience)
+            {
+            }
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return _output.ToString();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string? FindOnPath(string name)
+    {
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/bin", "/usr/local/bin", "/usr/sbin"]);
+        return directories.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    }
+}

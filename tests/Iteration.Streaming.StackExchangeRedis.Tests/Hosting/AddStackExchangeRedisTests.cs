@@ -1,0 +1,182 @@
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.StackExchangeRedis.Health;
+using Iteration.Streaming.StackExchangeRedis.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
+using Iteration.Streaming.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Iteration.Streaming.StackExchangeRedis.Tests.Hosting;
+
+[Collection(RedisCollection.Name)]
+public sealed class AddStackExchangeRedisTests(RedisServerFixture server)
+{
+    [Fact]
+    public async Task AddStackExchangeRedis_ReplacesTheInMemoryEventLog()
+    {
+        var services = new ServiceCollection();
+        services.AddIterationStreaming().AddStackExchangeRedis(server.Configuration, o => o.KeyPrefix = RedisLogHarness.NewPrefix());
+        await using var provider = services.BuildServiceProvider();
+
+        var log = provider.GetRequiredService<IGenerationEventLog>();
+
+        log.GetType().Name.Should().Be("RedisGenerationEventLog");
+        services.Count(d => d.ServiceType == typeof(IGenerationEventLog)).Should().Be(1);
+        var id = TestEvents.NewId();
+        await log.CreateAsync(id);
+        (await server.Database.KeyExistsAsync(((Iteration.Streaming.StackExchangeRedis.EventLog.RedisGenerationEventLog)log).Keys.Meta(id))).Should().BeTrue();
+    }
+
+    [Fact]
+    public void AddStackExchangeRedis_CalledTwice_RegistersEachServiceOnce()
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddIterationStreaming().AddStackExchangeRedis(server.Configuration);
+        var count = services.Count;
+
+        builder.AddStackExchangeRedis(server.Configuration);
+
+        services.Count.Should().Be(count + 1, "only the second configure action is added");
+        services.Count(d => d.ServiceType == typeof(IGenerationEventLog)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task AddStackExchangeRedis_WithAnExistingConnection_UsesItAndLeavesItOpen()
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(server.Configuration + ",name=host-owned");
+        var prefix = RedisLogHarness.NewPrefix();
+        var id = TestEvents.NewId();
+        var services = new ServiceCollection();
+        services.AddIterationStreaming().AddStackExchangeRedis(connection, o => o.KeyPrefix = prefix);
+
+        await using (var provider = services.BuildServiceProvider())
+        {
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            await provider.GetRequiredService<IGenerationEventLog>().CreateAsync(id);
+        }
+
+        connection.IsConnected.Should().BeTrue("the host owns the connection it passed in");
+        (await connection.GetDatabase().KeyExistsAsync($"{prefix}:{{{id}}}:meta")).Should().BeTrue();
+        await connection.DisposeAsync();
+    }
+
+    [Fact]
+    public void AddStackExchangeRedis_RegistersTheHealthCheck()
+    {
+        var services = new ServiceCollection();
+        services.AddIterationStreaming().AddStackExchangeRedis(server.Configuration);
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<RedisBackplaneHealthCheck>().Should().NotBeNull();
+    }
+
+    [Fact]
+    public void AddStackExchangeRedis_NullArguments_Throw()
+    {
+        var builder = new ServiceCollection().AddIterationStreaming();
+
+        FluentActions.Invoking(() => builder.AddStackExchangeRedis((string)null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => builder.AddStackExchangeRedis(" ")).Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => builder.AddStackExchangeRedis((IConnectionMultiplexer)null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => builder.AddStackExchangeRedis((Action<IterationStreamingRedisOptions>)null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => ((Iteration.Streaming.Hosting.IIterationStreamingBuilder)null!).AddStackExchangeRedis(server.Configuration)).Should().Throw<ArgumentNullException>();
+    }
+
+    [Fact]
+    public void Options_HaveTheDocumentedDefaults()
+    {
+        var options = new IterationStreamingRedisOptions();
+
+        options.KeyPrefix.Should().Be("iteration-streaming");
+        options.BlockTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        options.ReconnectDelay.Should().Be(TimeSpan.FromSeconds(1));
+        options.TailBatchSize.Should().Be(256);
+        options.ReplayBatchSize.Should().Be(256);
+        options.LocalWindowSize.Should().Be(1_024);
+        options.InstanceName.Should().MatchRegex("^[A-Za-z0-9_.-]+-[0-9]+-[0-9a-f]{8}$");
+        new IterationStreamingRedisOptions().InstanceName.Should().NotBe(options.InstanceName, "two instances on one machine need distinct names");
+    }
+
+    [Fact]
+    public void Options_AreValidatedOnStart()
+    {
+        var services = new ServiceCollection();
+        services.AddIterationStreaming().AddStackExchangeRedis(server.Configuration, o => o.BlockTimeout = TimeSpan.Zero);
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*BlockTimeout*");
+    }
+
+    [Fact]
+    public void Options_WithoutConfiguration_FailNamingIt()
+    {
+        var services = new ServiceCollection();
+        services.AddIterationStreaming().AddStackExchangeRedis(o => o.KeyPrefix = "app");
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<IterationStreamingRedisOptions>>().Value;
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*Configuration must be set*");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has{brace}")]
+    [InlineData("has space")]
+    [InlineData("a/b")]
+    public void Options_BadKeyPrefix_FailNamingIt(string prefix)
+    {
+        var result = Validate(o => o.KeyPrefix = prefix);
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("KeyPrefix");
+    }
+
+    [Fact]
+    public void Options_OversizedKeyPrefix_Fails() =>
+        Validate(o => o.KeyPrefix = new string('a', 65)).FailureMessage.Should().Contain("KeyPrefix");
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has:colon")]
+    [InlineData("brace{")]
+    public void Options_BadInstanceName_FailNamingIt(string name) =>
+        Validate(o => o.InstanceName = name).FailureMessage.Should().Contain("InstanceName");
+
+    [Fact]
+    public void Options_OutOfRangeNumbers_FailNamingEachSetting()
+    {
+        var result = Validate(o =>
+        {
+            o.BlockTimeout = TimeSpan.FromHours(1);
+            o.ReconnectDelay = TimeSpan.FromTicks(-1);
+            o.TailBatchSize = 0;
+            o.ReplayBatchSize = 100_000;
+            o.LocalWindowSize = 1;
+        });
+
+        result.Failures.Should().HaveCount(5);
+        result.FailureMessage.Should().ContainAll("BlockTimeout", "ReconnectDelay", "TailBatchSize", "ReplayBatchSize", "LocalWindowSize");
+    }
+
+    [Fact]
+    public void Options_UnparsableConfiguration_FailsWithoutEchoingIt()
+    {
+        var result = Validate(o => o.Configuration = "localhost:6379,password=secret-value,notAnOption=1");
+
+        result.FailureMessage.Should().Contain("Configuration").And.NotContain("secret-value");
+    }
+
+    [Fact]
+    public void Options_Valid_Pass() => Validate(_ => { }).Succeeded.Should().BeTrue();
+
+    private ValidateOptionsResult Validate(Action<IterationStreamingRedisOptions> configure)
+    {
+        var options = new IterationStreamingRedisOptions { Configuration = server.Configuration };
+        configure(options);
+        return new IterationStreamingRedisOptionsValidator().Validate(null, options);
+    }
+}
