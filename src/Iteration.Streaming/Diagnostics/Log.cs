@@ -44,8 +44,8 @@ internal static partial class Log
     [LoggerMessage(1110, LogLevel.Information, "The iteration engine is shutting down: cancelling {Running} running and {Queued} queued generations.")]
     public static partial void EngineShuttingDown(ILogger logger, int running, int queued);
 
-    [LoggerMessage(1111, LogLevel.Warning, "Generation {GenerationId} was refused: the queue holds {Queued} generations, its limit.")]
-    public static partial void QueueFull(ILogger logger, string generationId, int queued);
+    [LoggerMessage(1111, LogLevel.Warning, "A generation was refused: {Running} are running and the queue holds {Queued}, its limit.")]
+    public static partial void QueueFull(ILogger logger, int running, int queued);
 
     [LoggerMessage(1150, LogLevel.Warning, "Iteration {GenerationId} could not carry over '{Path}' from {ParentGenerationId}: {Reason}.")]
     public static partial void ParentFileNotCarried(ILogger logger, string generationId, string parentGenerationId, string path, string reason);

@@ -299,7 +299,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             ThrowIfDisposed();
             if (_running >= options.MaxConcurrentGenerations && _queue.Count >= options.MaxQueuedGenerations)
             {
-                Log.QueueFull(_logger, "(new)", _queue.Count);
+                Log.QueueFull(_logger, _running, _queue.Count);
                 throw new GenerationCapacityException(string.Create(
                     CultureInfo.InvariantCulture,
                     $"{_running} generations are running and {_queue.Count} are waiting, the limit (IterationStreaming:MaxQueuedGenerations); retry later."));
@@ -410,23 +410,29 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         try
         {
             await run.Admitted.Task.ConfigureAwait(false);
-            await _pipeline.ExecuteAsync(run).ConfigureAwait(false);
+            await _pipeline.ExecuteAsync(run, () => ReleaseSlot(run)).ConfigureAwait(false);
         }
         finally
         {
-            _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
             ReleaseSlot(run);
             run.Dispose();
             run.Finished.TrySetResult();
         }
     }
 
+    /// <summary>Forgets a finished run and gives its slot to the next queued run; only the first call counts.</summary>
     private void ReleaseSlot(GenerationRun finished)
     {
         GenerationRun? next = null;
         lock (_gate)
         {
+            if (finished.State == RunState.Ended)
+            {
+                return;
+            }
+
             finished.State = RunState.Ended;
+            _runs.TryRemove(new KeyValuePair<string, GenerationRun>(finished.GenerationId, finished));
             if (!_disposed && _running <= _options.CurrentValue.MaxConcurrentGenerations && _queue.First is { } first)
             {
                 _queue.RemoveFirst();
@@ -489,7 +495,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             }
 
             Log.RunCancelled(_logger, run.GenerationId, reason == CancelReason.Shutdown ? "shutdown while queued" : "request while queued");
-            await _pipeline.EndQueuedAsync(run, reason).ConfigureAwait(false);
+            await _pipeline.EndQueuedAsync(run, reason, () => _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run))).ConfigureAwait(false);
         }
         finally
         {

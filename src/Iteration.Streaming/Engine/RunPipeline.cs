@@ -27,7 +27,11 @@ internal sealed class RunPipeline(
     RunDurationHistory history,
     ILogger logger)
 {
-    public async Task ExecuteAsync(GenerationRun run)
+    /// <summary>Runs <paramref name="run"/> to its terminal event.</summary>
+    /// <param name="run">The run.</param>
+    /// <param name="release">Called once, just before the terminal event is appended: frees the run's slot, so whoever
+    /// reads the terminal event finds the engine ready for the next run.</param>
+    public async Task ExecuteAsync(GenerationRun run, Action release)
     {
         // The run outlives the request that started it: its span is a root linked to that request, not its child.
         Activity.Current = null;
@@ -51,7 +55,7 @@ internal sealed class RunPipeline(
             await using (scope.ConfigureAwait(false))
             {
                 var outcome = await RunStagesAsync(run, scope.ServiceProvider, s => stage = s, settings).ConfigureAwait(false);
-                await EndAsync(run, activity, GenerationStatus.Completed, GenerationStages.Completed, outcome.Message, error: null, outcome.PartialOutput, started: true)
+                await EndAsync(run, activity, GenerationStatus.Completed, GenerationStages.Completed, outcome.Message, error: null, outcome.PartialOutput, release)
                     .ConfigureAwait(false);
                 Log.RunCompleted(logger, run.GenerationId, outcome.FileCount, Elapsed(run).TotalMilliseconds);
             }
@@ -63,15 +67,15 @@ internal sealed class RunPipeline(
                 case CancelReason.Timeout:
                     Log.RunTimedOut(logger, run.GenerationId, settings.IdleTimeout);
                     var error = string.Create(CultureInfo.InvariantCulture, $"The generation emitted no progress for {Describe(settings.IdleTimeout)} (IdleTimeout) and was stopped.");
-                    await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Timeout, "Generation timed out: " + error, error, null, started: true).ConfigureAwait(false);
+                    await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Timeout, "Generation timed out: " + error, error, null, release).ConfigureAwait(false);
                     break;
                 case CancelReason.Shutdown:
                     Log.RunCancelled(logger, run.GenerationId, "shutdown");
-                    await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, ShutdownMessage, null, null, started: true).ConfigureAwait(false);
+                    await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, ShutdownMessage, null, null, release).ConfigureAwait(false);
                     break;
                 default:
                     Log.RunCancelled(logger, run.GenerationId, "request");
-                    await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, CancelledMessage, null, null, started: true).ConfigureAwait(false);
+                    await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, CancelledMessage, null, null, release).ConfigureAwait(false);
                     break;
             }
 
@@ -82,7 +86,7 @@ internal sealed class RunPipeline(
             Log.RunFailed(logger, run.GenerationId, stage, ex);
             activity?.AddException(ex);
             var message = string.Create(CultureInfo.InvariantCulture, $"{Capitalise(run.Mode.GenerationMode)} generation failed: {ex.Message}");
-            await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Error, message, ex.Message, null, started: true).ConfigureAwait(false);
+            await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Error, message, ex.Message, null, release).ConfigureAwait(false);
         }
     }
 
@@ -91,8 +95,8 @@ internal sealed class RunPipeline(
     public const string ShutdownMessage = "Generation cancelled: the host is shutting down";
 
     /// <summary>Ends a run that never left the queue.</summary>
-    public Task EndQueuedAsync(GenerationRun run, CancelReason reason) =>
-        EndAsync(run, null, GenerationStatus.Cancelled, GenerationStages.Cancelled, reason == CancelReason.Shutdown ? ShutdownMessage : CancelledMessage, null, null, started: false);
+    public Task EndQueuedAsync(GenerationRun run, CancelReason reason, Action release) =>
+        EndAsync(run, null, GenerationStatus.Cancelled, GenerationStages.Cancelled, reason == CancelReason.Shutdown ? ShutdownMessage : CancelledMessage, null, null, release, started: false);
 
     public async ValueTask AppendAsync(GenerationRun run, StreamingProgressEvent progressEvent)
     {
@@ -357,7 +361,8 @@ internal sealed class RunPipeline(
         string message,
         string? error,
         IReadOnlyDictionary<string, System.Text.Json.JsonElement>? partialOutput,
-        bool started)
+        Action release,
+        bool started = true)
     {
         run.IsEnding = true;
         run.StopWatchdog();
@@ -368,17 +373,8 @@ internal sealed class RunPipeline(
             PartialOutput = partialOutput,
         };
 
-        try
-        {
-            // The record first: whoever reads the terminal event may iterate on the generation at once.
-            await records.SetStatusAsync(run.GenerationId, status, CancellationToken.None).ConfigureAwait(false);
-            await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.TerminalEventFailed(logger, run.GenerationId, ex);
-        }
-
+        // Everything a reader of the terminal event may rely on happens first: counters, the span, the record
+        // (so an iteration on this generation is accepted at once) and the freed slot.
         if (started)
         {
             var duration = Elapsed(run);
@@ -389,8 +385,23 @@ internal sealed class RunPipeline(
             }
         }
 
-        activity?.SetTag("generation.status", status);
-        activity?.SetStatus(status == GenerationStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, error);
+        if (activity is not null)
+        {
+            activity.SetTag("generation.status", status);
+            activity.SetStatus(status == GenerationStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, error);
+            activity.Stop();
+        }
+
+        try
+        {
+            await records.SetStatusAsync(run.GenerationId, status, CancellationToken.None).ConfigureAwait(false);
+            release();
+            await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.TerminalEventFailed(logger, run.GenerationId, ex);
+        }
     }
 
     /// <summary>The message of <c>initializing</c>: "Starting classic generation...".</summary>

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
+using TestUtilities = Iteration.Streaming.TestUtilities;
+
 namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
 
 /// <summary>
@@ -10,8 +12,9 @@ namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
 /// </summary>
 public sealed class FilePathTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
 {
-    public static TheoryData<string> HostilePaths => new()
-    {
+    /// <summary>Traversal attempts in every encoding; also used against the file system sink.</summary>
+    public static readonly IReadOnlyList<string> HostilePathSamples =
+    [
         "../../../../etc/passwd",
         "..%2F..%2F..%2Fetc%2Fpasswd",
         "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
@@ -30,7 +33,9 @@ public sealed class FilePathTests(DefaultHostFixture fixture) : IClassFixture<De
         "src/%00.txt",
         ".%2e/.%2e/etc/passwd",
         "%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
-    };
+    ];
+
+    public static TheoryData<string> HostilePaths => new(HostilePathSamples);
 
     private KestrelTestHost Host => fixture.Host;
 
@@ -43,6 +48,36 @@ public sealed class FilePathTests(DefaultHostFixture fixture) : IClassFixture<De
 
         status.Should().BeOneOf([400, 404], body);
         body.Should().NotContain("root:");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestUtilities.HostilePaths.All), MemberType = typeof(TestUtilities.HostilePaths))]
+    public async Task GetFile_EveryPathASinkRefuses_IsNeverServedAsAFile(string path)
+    {
+        var client = Host.CreateClient();
+        var started = await Host.StartGenerationAsync(client);
+        using (var stream = await client.GetStreamAsync(started.GenerationId, started.SseToken))
+        {
+            await stream.ReadAllEventsAsync().WithPatience();
+        }
+
+        var escaped = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"generations/{started.GenerationId}/files/{escaped}");
+        request.Headers.Authorization = new("Bearer", started.SseToken);
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            // Only '', '..' and 'src/..': the URL normalises onto the file list or the snapshot, never a file.
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/json", path);
+            body.Should().StartWith("{\"generation_id\":", path);
+        }
+        else
+        {
+            ((int)response.StatusCode).Should().BeOneOf([400, 404], path);
+        }
     }
 
     [Fact]

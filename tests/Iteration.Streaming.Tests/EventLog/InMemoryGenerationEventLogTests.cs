@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Iteration.Streaming.Tests.EventLog;
 
+[Collection(MemoryMeasurementCollection.Name)]
 public sealed class InMemoryGenerationEventLogTests : IDisposable
 {
     private readonly FakeTimeProvider _clock = new(TestEvents.Epoch);

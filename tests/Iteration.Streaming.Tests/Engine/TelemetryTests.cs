@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Iteration.Streaming.Tests.Engine;
+
+public sealed class TelemetryTests
+{
+    private readonly TestMeterFactory _meters = new();
+
+    private EngineHarness Create(Action<Streaming.Hosting.IterationStreamingOptions>? configure = null) =>
+        EngineHarness.Create(configure: configure, build: b => b.Services.AddSingleton<IMeterFactory>(_meters));
+
+    private MetricCollector<T> Collect<T>(string instrument)
+        where T : struct => new(_meters, IterationStreamingDiagnostics.Name, instrument);
+
+    [Fact]
+    public async Task ACompletedRun_CountsStartedAndCompleted_AndLeavesNoActiveRun()
+    {
+        await using var harness = Create();
+        using var started = Collect<long>(EngineMetrics.RunsStartedName);
+        using var completed = Collect<long>(EngineMetrics.RunsCompletedName);
+        using var active = Collect<long>(EngineMetrics.ActiveRunsName);
+        using var phases = Collect<double>(EngineMetrics.PhaseDurationName);
+        using var durations = Collect<double>(EngineMetrics.RunDurationName);
+
+        await harness.CompleteGenerationAsync("User");
+
+        started.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(1);
+        completed.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(1);
+        active.GetMeasurementSnapshot().Select(m => m.Value).Should().Equal(1, -1);
+        phases.GetMeasurementSnapshot().Should().HaveCount(4).And.Contain(m => (string?)m.Tags["phase.kind"] == "Entity");
+        durations.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["generation.status"].Should().Be(GenerationStatus.Completed);
+        started.LastMeasurement!.Tags["generation.mode"].Should().Be(GenerationModes.Classic);
+    }
+
+    [Fact]
+    public async Task FailedAndTimedOutRuns_CountAsFailed_WithTheirStage()
+    {
+        await using var harness = Create();
+        using var failed = Collect<long>(EngineMetrics.RunsFailedName);
+        harness.Generator.Files = _ => throw new InvalidOperationException("boom");
+
+        await harness.ReadToEndAsync(await harness.Engine.StartAsync(new GenerationRequest("x")));
+
+        failed.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["generation.stage"].Should().Be(GenerationStages.Error);
+    }
+
+    [Fact]
+    public async Task CancelledRuns_CountAsCancelled()
+    {
+        await using var harness = Create();
+        using var cancelled = Collect<long>(EngineMetrics.RunsCancelledName);
+        var gate = harness.Generator.StopAt(phase: 1, fileIndex: 0);
+        var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
+        await gate.Reached.WithPatience();
+
+        await harness.Engine.CancelAsync(id);
+        await harness.ReadToEndAsync(id);
+
+        cancelled.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(1);
+    }
+
+    [Fact]
+    public async Task QueuedRuns_AreCountedWhileTheyWait()
+    {
+        await using var harness = Create(o => o.MaxConcurrentGenerations = 1);
+        using var queued = Collect<long>(EngineMetrics.QueuedRunsName);
+        var gate = harness.Generator.StopAt(phase: 1, fileIndex: 0);
+        var first = await harness.Engine.StartAsync(new GenerationRequest("x"));
+        await gate.Reached.WithPatience();
+        var second = await harness.Engine.StartAsync(new GenerationRequest("y"));
+        var waiting = queued.GetMeasurementSnapshot().EvaluateAsCounter();
+
+        gate.Release();
+        await harness.ReadToEndAsync(first);
+        await harness.ReadToEndAsync(second);
+
+        waiting.Should().Be(1);
+        queued.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task EachRun_HasASpan_WithAChildSpanPerPhase()
+    {
+        var activities = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == IterationStreamingDiagnostics.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var harness = Create();
+
+        var id = await harness.CompleteGenerationAsync("User");
+
+        var run = activities.Single(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("generation.id") == id);
+        var phases = activities.Where(a => a.OperationName == "generation.phase" && (string?)a.GetTagItem("generation.id") == id).ToArray();
+        run.GetTagItem("generation.status").Should().Be(GenerationStatus.Completed);
+        run.Status.Should().Be(ActivityStatusCode.Ok);
+        run.Parent.Should().BeNull("a run outlives the request that started it");
+        phases.Should().HaveCount(4).And.OnlyContain(p => p.ParentSpanId == run.SpanId);
+        phases.Select(p => p.GetTagItem("phase.name")).Should().BeEquivalentTo(new object[] { "Core Infrastructure", "User Entity", "Support Files", "Main Application" });
+    }
+
+    [Fact]
+    public async Task AFailedRun_LogsAWarningWithTheException_AndNeverTheFileContents()
+    {
+        var logs = new FakeLogCollector();
+        await using var harness = EngineHarness.Create(build: b => b.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs))));
+        harness.Generator.Files = context => context.Phase.Number == 2
+            ? throw new InvalidOperationException("model overloaded")
+            : [Streaming.Files.GeneratedFile.FromText("secret.txt", "TOP-SECRET-CONTENT")];
+
+        var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
+        await harness.ReadToEndAsync(id);
+
+        var failure = logs.GetSnapshot().Single(r => r.Id.Id == 1105);
+        failure.Level.Should().Be(LogLevel.Warning);
+        failure.Exception!.Message.Should().Be("model overloaded");
+        failure.Message.Should().Contain(id);
+        logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1101).And.Contain(r => r.Id.Id == 1103);
+        logs.GetSnapshot().Should().NotContain(r => r.Message.Contains("TOP-SECRET", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WithoutAMeterFactory_TheEngineOwnsItsMeter()
+    {
+        using var metrics = new EngineMetrics();
+
+        metrics.Meter.Name.Should().Be("Iteration.Streaming");
+    }
+}
