@@ -79,9 +79,14 @@ internal static class RequestValidator
 
     private static void ValidatePrompt(string field, string? prompt, IterationStreamingOptions options)
     {
-        if (string.IsNullOrWhiteSpace(prompt))
+        if (prompt is null)
         {
             throw Invalid($"'{field}' is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            throw Invalid($"'{field}' must not be empty.");
         }
 
         if (prompt.Length > options.MaxPromptLength)
@@ -96,13 +101,19 @@ internal static class RequestValidator
         }
     }
 
-    /// <summary>Control characters (tab and line breaks allowed in prompts) and unpaired surrogates.</summary>
+    /// <summary>Control characters (tab and line breaks allowed in prompts), unpaired surrogates, and in names invisible formatting characters.</summary>
     private static int IndexOfDisallowed(string value, bool allowLineBreaks)
     {
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
             if (char.IsControl(c) && !(allowLineBreaks && c is '\t' or '\n' or '\r'))
+            {
+                return i;
+            }
+
+            // Names are shown in phase names and messages: no bidirectional overrides or zero-width characters.
+            if (!allowLineBreaks && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
             {
                 return i;
             }

@@ -27,6 +27,10 @@ internal sealed class RunPipeline(
     RunDurationHistory history,
     ILogger logger)
 {
+    public const string CancelledMessage = "Generation cancelled";
+
+    public const string ShutdownMessage = "Generation cancelled: the host is shutting down";
+
     /// <summary>Runs <paramref name="run"/> to its terminal event.</summary>
     /// <param name="run">The run.</param>
     /// <param name="release">Called once, just before the terminal event is appended: frees the run's slot, so whoever
@@ -62,6 +66,7 @@ internal sealed class RunPipeline(
         }
         catch (Exception) when (run.Token.IsCancellationRequested)
         {
+            activity?.SetTag("generation.cancel_reason", run.CancelReason.ToString());
             switch (run.CancelReason)
             {
                 case CancelReason.Timeout:
@@ -78,8 +83,6 @@ internal sealed class RunPipeline(
                     await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, CancelledMessage, null, null, release).ConfigureAwait(false);
                     break;
             }
-
-            activity?.AddTag("generation.cancel_reason", run.CancelReason.ToString());
         }
         catch (Exception ex)
         {
@@ -89,10 +92,6 @@ internal sealed class RunPipeline(
             await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Error, message, ex.Message, null, release).ConfigureAwait(false);
         }
     }
-
-    public const string CancelledMessage = "Generation cancelled";
-
-    public const string ShutdownMessage = "Generation cancelled: the host is shutting down";
 
     /// <summary>Ends a run that never left the queue.</summary>
     public Task EndQueuedAsync(GenerationRun run, CancelReason reason, Action release) =>
@@ -364,6 +363,12 @@ internal sealed class RunPipeline(
         Action release,
         bool started = true)
     {
+        if (run.IsEnding)
+        {
+            // Already ended (say, the scope's disposal threw after completion): one terminal event per run.
+            return;
+        }
+
         run.IsEnding = true;
         run.StopWatchdog();
         var progress = status == GenerationStatus.Completed ? ProgressModel.Completed : run.Progress;

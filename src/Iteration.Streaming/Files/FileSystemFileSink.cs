@@ -27,6 +27,9 @@ internal sealed class FileSystemFileSink : IFileSink
     private const string TempFolder = "tmp";
     private const int BufferSize = 81_920;
 
+    // Paths were checked against MaxPathLength when written; a later, smaller limit must not hide saved files.
+    private const int ManifestPathLimit = 4_096;
+
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -269,16 +272,35 @@ internal sealed class FileSystemFileSink : IFileSink
             }
         }
 
-        // A manifest is ours to trust only when it is well formed: its hashes become blob file names.
+        // A manifest is ours to trust only when it is well formed: its hashes become blob file names and its paths
+        // zip entry names, and reads look paths up by binary search.
         if (stored is null
             || !string.Equals(stored.GenerationId, generationId, StringComparison.Ordinal)
             || stored.Files is null
-            || stored.Files.Any(static f => f is null || !IsSha256(f.Sha256) || f.Path is null))
+            || !IsWellFormed(stored.Files))
         {
             throw new InvalidDataException($"The manifest of generation '{generationId}' is malformed.");
         }
 
         return stored;
+    }
+
+    private static bool IsWellFormed(IReadOnlyList<GenerationFile> files)
+    {
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            if (file is null
+                || !IsSha256(file.Sha256)
+                || file.Size < 0
+                || FilePathValidator.FindProblem(file.Path, ManifestPathLimit) is not null
+                || (i > 0 && string.CompareOrdinal(files[i - 1].Path, file.Path) >= 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async ValueTask WriteManifestAsync(string folder, StoredManifest manifest, CancellationToken cancellationToken)

@@ -225,6 +225,26 @@ public sealed class FileSystemFileSinkTests : IDisposable
         await act.Should().ThrowAsync<InvalidDataException>();
     }
 
+    [Theory]
+    [InlineData("../escape.txt", "b.txt")]
+    [InlineData("/etc/passwd", "b.txt")]
+    [InlineData("b.txt", "a.txt")]
+    [InlineData("a.txt", "a.txt")]
+    public async Task GetManifestAsync_ManifestWithForgedOrUnorderedPaths_ThrowsInvalidData(string first, string second)
+    {
+        var sink = NewSink();
+        var id = Guid.NewGuid().ToString();
+        await sink.CreateAsync(id, null);
+        var hash = new string('0', 64);
+        await File.WriteAllTextAsync(
+            Path.Combine(_folder.Path, id, "manifest.json"),
+            $$"""{"version":1,"generation_id":"{{id}}","is_complete":true,"files":[{"path":"{{first}}","size":1,"phase":1,"sha256":"{{hash}}"},{"path":"{{second}}","size":1,"phase":1,"sha256":"{{hash}}"}]}""");
+
+        var act = async () => await sink.WriteArchiveAsync(id, new MemoryStream());
+
+        await act.Should().ThrowAsync<InvalidDataException>();
+    }
+
     [Fact]
     public async Task GetManifestAsync_ManifestOfAnotherGeneration_ThrowsInvalidData()
     {
