@@ -313,7 +313,7 @@ public sealed class IterationClient
                     continue;
                 }
 
-                if (response.Content.Headers.ContentType?.MediaType is not "text/event-stream")
+                if (!string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
                 {
                     (failures, lastError, reason) = (failures + 1, null, $"the answer was '{response.Content.Headers.ContentType}', not an event stream");
                     continue;

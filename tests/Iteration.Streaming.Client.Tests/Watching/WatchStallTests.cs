@@ -59,6 +59,7 @@ public sealed class WatchStallTests : IAsyncLifetime
         _faults.LastEventIds.Should().Equal(string.Empty, "2");
         _logger.Collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 4001)
             .Which.Message.Should().Contain("no bytes arrived within the stall timeout");
+        _logger.Collector.GetSnapshot().Should().NotContain(r => r.Message.Contains(token), "tokens are never logged");
     }
 
     [Fact]
