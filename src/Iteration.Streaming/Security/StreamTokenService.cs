@@ -107,11 +107,14 @@ internal sealed class StreamTokenService : IStreamTokenService
             return StreamTokenStatus.Missing;
         }
 
+        // IsValid before decoding: TryDecodeFromChars throws, rather than returning false, on an impossible length.
         var dot = token.IndexOf('.', StringComparison.Ordinal);
         if (token.Length > MaxTokenLength
             || dot <= 0
             || token.AsSpan(0, dot).ContainsAnyExcept(Base64UrlAlphabet)
-            || token.AsSpan(dot + 1).ContainsAnyExcept(Base64UrlAlphabet))
+            || token.AsSpan(dot + 1).ContainsAnyExcept(Base64UrlAlphabet)
+            || !Base64Url.IsValid(token.AsSpan(0, dot))
+            || !Base64Url.IsValid(token.AsSpan(dot + 1)))
         {
             return StreamTokenStatus.Malformed;
         }

@@ -56,6 +56,19 @@ public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFi
     }
 
     [Theory]
+    [InlineData("a.b")]
+    [InlineData("forged.token")]
+    [InlineData("abcde.abcde")]
+    public async Task TokenWithImpossibleBase64Length_Answers401NotAServerError(string token)
+    {
+        using var request = Request("GET", Guid.NewGuid().ToString(), "/stream", bearer: token);
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("malformed");
+    }
+
+    [Theory]
     [MemberData(nameof(PerGenerationEndpoints))]
     public async Task ForgedToken_Answers401(string method, string suffix)
     {

@@ -67,6 +67,10 @@ public sealed class StreamTokenServiceTests
     [InlineData("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")]
     [InlineData("Bearer abc.def")]
     [InlineData("' OR 1=1 --.x")]
+    [InlineData("a.b")]
+    [InlineData("forged.token")]
+    [InlineData("abcde.abcde")]
+    [InlineData("AQAAAaIL-qBzMzI5.x")]
     public async Task ValidateAsync_TextThatIsNoToken_IsMalformed(string token)
     {
         (await _tokens.ValidateAsync(TestEvents.NewId(), token)).Should().Be(StreamTokenStatus.Malformed);
