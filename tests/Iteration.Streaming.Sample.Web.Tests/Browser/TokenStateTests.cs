@@ -1,0 +1,56 @@
+using Iteration.Streaming.Sample.Web.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Iteration.Streaming.Sample.Web.Tests.Browser;
+
+/// <summary>A refused stream token ends in a clear state with one request, never in a silent reconnect loop.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class TokenStateTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task ForgedToken_ShowsTheUnauthorizedStateAfterOneStreamRequest()
+    {
+        await using var server = await SampleServer.StartAsync();
+        var page = new SamplePage(await browser.NewPageAsync());
+        await page.OpenAsync(server.BaseAddress);
+        var id = await page.StartAsync();
+        await page.ExpectCompletedAsync();
+
+        // The page keeps its generation in session storage; a forged signature stands in for a tampered link.
+        await page.Page.EvaluateAsync("""
+            () => {
+              const key = 'iteration-streaming-sample.current';
+              const saved = JSON.parse(sessionStorage.getItem(key));
+              const [payload, mac] = saved.token.split('.');
+              saved.token = payload + '.' + (mac[0] === 'A' ? 'B' : 'A') + mac.slice(1);
+              sessionStorage.setItem(key, JSON.stringify(saved));
+            }
+            """);
+        await page.Page.ReloadAsync();
+
+        await Expect(page.Status).ToHaveTextAsync("unauthorized");
+        await Expect(page.Error).ToContainTextAsync("The stream token's signature is not valid.");
+        await Expect(page.ErrorAction).ToHaveTextAsync("Start again");
+        await Expect(page.Connection).ToHaveTextAsync(string.Empty);
+        server.Dropper.Requests.Where(r => r.GenerationId == id).Should().HaveCount(2, "one stream before the reload, one refused after it")
+            .And.ContainSingle(r => r.StatusCode == 401);
+    }
+
+    [Fact]
+    public async Task ExpiredToken_AfterTheGracePeriod_ShowsTheUnauthorizedState()
+    {
+        await using var server = await SampleServer.StartAsync(settings: "--IterationStreaming:TerminalGracePeriod=00:00:00.001");
+        var page = new SamplePage(await browser.NewPageAsync());
+        await page.OpenAsync(server.BaseAddress);
+        await page.StartAsync();
+        await page.ExpectCompletedAsync();
+        await Expect(page.Page.Locator("#files-note")).ToHaveTextAsync("The stream token has expired: start again to see these files.");
+
+        await page.Page.ReloadAsync();
+
+        await Expect(page.Status).ToHaveTextAsync("unauthorized");
+        await Expect(page.Error).ToContainTextAsync("The stream token has expired");
+        await page.Page.Locator("#retry").ClickAsync();
+        await page.ExpectCompletedAsync();
+    }
+}
