@@ -29,8 +29,9 @@ public static class SampleHost
             builder.Configuration.AddInMemoryCollection([new("IterationStreaming:SigningKey", SigningKeyFile.ReadOrCreate(keyFile))]);
         }
 
-        // Stream tokens travel in query strings (EventSource cannot send headers): ASP.NET Core's request logs, which
-        // print them, stay at Warning in appsettings.json, and nothing here logs a URL.
+        // Stream tokens travel in query strings (EventSource cannot send headers). ASP.NET Core's request lines print
+        // query strings, so they stay off whatever level the configuration sets; nothing else here logs a URL.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddOptions<DemoOptions>()
             .Bind(builder.Configuration.GetSection(DemoOptions.SectionName))

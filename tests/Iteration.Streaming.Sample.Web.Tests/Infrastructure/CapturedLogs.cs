@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace Iteration.Streaming.Sample.Web.Tests.Infrastructure;
 
 /// <summary>
-/// A logger provider that keeps every record the sample's logging configuration lets through (the levels of its
-/// appsettings.json), with the message and the structured values.
+/// A logger provider that keeps every record the sample's logging configuration lets through, with the message and
+/// the structured values.
 /// </summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
