@@ -187,8 +187,8 @@ function render(event) {
   $('percent').textContent = `${percent}% complete`;
   setStatus(event.status);
   $('message').textContent = event.message ?? '';
-  $('eta').textContent = event.status === 'processing' && event.estimated_time_remaining != null
-    ? `about ${formatEta(event.estimated_time_remaining)} left` : '';
+  $('eta').textContent = event.status !== 'processing' || event.estimated_time_remaining == null ? ''
+    : event.estimated_time_remaining < 1 ? 'almost done' : `about ${formatEta(event.estimated_time_remaining)} left`;
 
   const info = event.phase_info;
   if (info) {
@@ -284,6 +284,7 @@ function showGenerated() {
 function setStatus(status) {
   $('status').textContent = status;
   $('status').dataset.status = status;
+  $('progress-card').dataset.status = status;
 }
 
 function showError(text, actionLabel, action) {

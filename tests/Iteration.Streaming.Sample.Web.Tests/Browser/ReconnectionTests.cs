@@ -17,7 +17,6 @@ public sealed class ReconnectionTests(BrowserFixture browser)
         var id = await page.StartAsync();
         await page.WaitForStageAsync("phase_3_started");
         await Expect(page.SavedCount).ToHaveTextAsync("9");
-        await page.ScreenshotIfRequestedAsync("mid-run");
         var lastBeforeDrop = (await page.EventsAsync())[^1].Id;
 
         // The network goes away; the run goes on to its end while the page cannot hear it.

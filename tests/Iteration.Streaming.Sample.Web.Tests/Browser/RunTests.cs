@@ -24,7 +24,6 @@ public sealed class RunTests(BrowserFixture browser)
         await Expect(page.Files).ToHaveCountAsync(20);
         await Expect(page.Archive).ToBeVisibleAsync();
         await Expect(page.Cancel).ToBeDisabledAsync();
-        await page.ScreenshotIfRequestedAsync("finished");
     }
 
     [Fact]

@@ -78,14 +78,4 @@ public sealed class SamplePage(IPage page)
 
     /// <summary>The paths listed under "Saved files".</summary>
     public async Task<IReadOnlyList<string>> SavedFilesAsync() => await Files.AllTextContentsAsync();
-
-    /// <summary>Saves a screenshot when <c>SAMPLE_SCREENSHOTS</c> names a folder (how the README's images are made).</summary>
-    public async Task ScreenshotIfRequestedAsync(string name)
-    {
-        if (Environment.GetEnvironmentVariable("SAMPLE_SCREENSHOTS") is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-        }
-    }
 }
