@@ -97,6 +97,10 @@ async function restore() {
   if (!current?.generationId) return;
 
   reset();
+  // Nothing is known yet: the snapshot (or the reason it is refused) fills these in.
+  $('percent').textContent = '';
+  $('file-count').textContent = '';
+  $('files-note').textContent = '';
   $('connection').textContent = 'Resuming…';
   const response = await fetch(current.statusUrl, { headers: { Authorization: `Bearer ${current.token}` }, cache: 'no-store' })
     .catch(() => null);
@@ -160,11 +164,13 @@ function ended(reason, detail) {
     case 'unauthorized':
     case 'forbidden':
       setStatus('unauthorized');
+      $('files-note').textContent = 'The saved files cannot be listed without a valid token.';
       showError(`The stream token was refused: ${detail?.detail ?? 'it is not valid for this generation.'} `
         + 'Start again to get a new one.', 'Start again', again);
       break;
     case 'not_found':
       setStatus('not_found');
+      $('files-note').textContent = '';
       showError('The server does not know this generation: it restarted and its progress was kept in memory only. '
         + 'Files saved before the restart are still on disk. Start again to run it anew.', 'Start again', again);
       break;

@@ -20,7 +20,7 @@ public sealed class FailureAndCancelTests(BrowserFixture browser)
         await Expect(page.Error).ToContainTextAsync("gave up in phase 3 (Task Entity)");
         await Expect(page.ErrorAction).ToHaveTextAsync("Retry");
         await Expect(page.SavedCount).ToHaveTextAsync("9");
-        (await page.SavedFilesAsync()).Should().Contain(["src/Models/User.cs", "src/Infrastructure/IRepository.cs"]).And.NotContain("src/Models/Task.cs");
+        (await page.SavedFilesAsync()).Should().Contain(["src/Models/User.cs", "src/Infrastructure/IRepository.cs", "TaskTracker.csproj"]).And.NotContain("src/Models/Task.cs");
         await Expect(page.Archive).ToBeVisibleAsync();
 
         var popup = await page.Page.Context.RunAndWaitForPageAsync(() => page.Files.Filter(new() { HasText = "src/Models/User.cs" }).ClickAsync());

@@ -30,6 +30,7 @@ public sealed class TokenStateTests(BrowserFixture browser)
         await Expect(page.Error).ToContainTextAsync("The stream token was refused");
         await Expect(page.ErrorAction).ToHaveTextAsync("Start again");
         await Expect(page.Connection).ToHaveTextAsync(string.Empty);
+        await Expect(page.Page.Locator("#files-note")).ToHaveTextAsync("The saved files cannot be listed without a valid token.");
         server.Dropper.Requests.Where(r => r.GenerationId == id).Should().HaveCount(2, "one stream before the reload, one refused after it")
             .And.ContainSingle(r => r.StatusCode == 401);
     }

@@ -105,6 +105,16 @@ public sealed class DemoGeneratorTests
     }
 
     [Fact]
+    public async Task GenerateAsync_WithTheFailureMarkerForAnotherPhase_KeepsItOutOfTheAppName()
+    {
+        var plan = Plan(["User"]);
+
+        var files = await GenerateAsync(Context(plan[0], plan, ["User"], prompt: "A task tracker [fail:phase=3]"));
+
+        files[0].Path.Should().Be("TaskTracker.csproj");
+    }
+
+    [Fact]
     public async Task GenerateAsync_WhenCancelled_StopsBeforeTheNextFile()
     {
         var slow = new DemoGenerator(new StaticOptionsMonitor<DemoOptions>(new DemoOptions { FileDelay = TimeSpan.FromMinutes(1) }), TimeProvider.System);
