@@ -48,4 +48,22 @@ public sealed class RunTests(BrowserFixture browser)
         await Expect(page.Warning).ToBeHiddenAsync();
         iteration.Should().NotBe(parent);
     }
+
+    [Fact]
+    public async Task Iterate_WhenParentFilesGoMissing_ShowsTheDataLossWarning()
+    {
+        await using var server = await SampleServer.StartAsync(losesOnIteration: "Dockerfile");
+        var page = new SamplePage(await browser.NewPageAsync());
+        await page.OpenAsync(server.BaseAddress);
+        await page.StartAsync();
+        await page.ExpectCompletedAsync();
+
+        await page.Page.Locator("#iterate").ClickAsync();
+
+        await Expect(page.Warning).ToBeVisibleAsync();
+        await Expect(page.Warning).ToHaveTextAsync("⚠️ Warning: Expected ~20 files, got 24. Some parent files may be missing. Missing: Dockerfile.");
+        await page.ExpectCompletedAsync();
+        await Expect(page.Warning).ToBeVisibleAsync();
+        (await page.SavedFilesAsync()).Should().NotContain("Dockerfile");
+    }
 }

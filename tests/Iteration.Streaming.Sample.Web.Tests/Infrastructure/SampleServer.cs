@@ -1,4 +1,5 @@
 using Iteration.Streaming.Engine;
+using Iteration.Streaming.Files;
 using Iteration.Streaming.Sample.Web.Demo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -47,7 +48,8 @@ public sealed class SampleServer : IAsyncDisposable
     /// <param name="port">A port to listen on (a restart); 0 for any free port.</param>
     /// <param name="dataFolder">The data folder of a previous server (a restart); a new temporary one otherwise.</param>
     /// <param name="settings">More configuration, as command-line <c>--Key=Value</c> pairs.</param>
-    public static async Task<SampleServer> StartAsync(bool controlled = false, int port = 0, string? dataFolder = null, params string[] settings)
+    /// <param name="losesOnIteration">A parent file the sink loses when an iteration carries the parent's files forward.</param>
+    public static async Task<SampleServer> StartAsync(bool controlled = false, int port = 0, string? dataFolder = null, string? losesOnIteration = null, params string[] settings)
     {
         var ownsDataFolder = dataFolder is null;
         dataFolder ??= Directory.CreateTempSubdirectory("iteration-sample-").FullName;
@@ -68,6 +70,12 @@ public sealed class SampleServer : IAsyncDisposable
         {
             builder.Logging.AddProvider(logs);
             builder.Services.AddSingleton<IStartupFilter>(dropper);
+            if (losesOnIteration is not null)
+            {
+                var sink = builder.Services.Last(d => d.ServiceType == typeof(IFileSink));
+                builder.Services.AddSingleton<IFileSink>(sp => new LosingFileSink((IFileSink)sink.ImplementationFactory!(sp), losesOnIteration));
+            }
+
             if (control is not null)
             {
                 builder.Services.AddSingleton(control);
