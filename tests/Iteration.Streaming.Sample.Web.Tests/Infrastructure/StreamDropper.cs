@@ -59,6 +59,12 @@ public sealed class StreamDropper : IStartupFilter
                 return;
             }
 
+            // Recorded before the headers leave, so a test that saw the browser react can read it.
+            context.Response.OnStarting(() =>
+            {
+                request.StatusCode = context.Response.StatusCode;
+                return Task.CompletedTask;
+            });
             await next(context);
             request.StatusCode = context.Response.StatusCode;
             request.Dropped = context.RequestAborted.IsCancellationRequested;
@@ -73,7 +79,18 @@ public sealed class StreamDropper : IStartupFilter
 /// <summary>One request for a generation's event stream, as the server saw it.</summary>
 public sealed record StreamRequest(string GenerationId, string LastEventId)
 {
-    public int? StatusCode { get; set; }
+    private volatile int _statusCode;
+    private volatile bool _dropped;
 
-    public bool Dropped { get; set; }
+    public int? StatusCode
+    {
+        get => _statusCode == 0 ? null : _statusCode;
+        set => _statusCode = value ?? 0;
+    }
+
+    public bool Dropped
+    {
+        get => _dropped;
+        set => _dropped = value;
+    }
 }
