@@ -107,22 +107,19 @@ internal sealed class StreamTokenService : IStreamTokenService
             return StreamTokenStatus.Missing;
         }
 
-        // IsValid before decoding: TryDecodeFromChars throws, rather than returning false, on an impossible length.
         var dot = token.IndexOf('.', StringComparison.Ordinal);
         if (token.Length > MaxTokenLength
             || dot <= 0
             || token.AsSpan(0, dot).ContainsAnyExcept(Base64UrlAlphabet)
-            || token.AsSpan(dot + 1).ContainsAnyExcept(Base64UrlAlphabet)
-            || !Base64Url.IsValid(token.AsSpan(0, dot))
-            || !Base64Url.IsValid(token.AsSpan(dot + 1)))
+            || token.AsSpan(dot + 1).ContainsAnyExcept(Base64UrlAlphabet))
         {
             return StreamTokenStatus.Malformed;
         }
 
         Span<byte> payload = stackalloc byte[MaxTokenLength];
         Span<byte> presentedMac = stackalloc byte[MaxTokenLength];
-        if (!Base64Url.TryDecodeFromChars(token.AsSpan(0, dot), payload, out var payloadLength)
-            || !Base64Url.TryDecodeFromChars(token.AsSpan(dot + 1), presentedMac, out var macLength)
+        if (!TryDecode(token.AsSpan(0, dot), payload, out var payloadLength)
+            || !TryDecode(token.AsSpan(dot + 1), presentedMac, out var macLength)
             || payloadLength <= HeaderLength
             || payload[0] != Version
             || macLength != MacLength)
@@ -149,6 +146,20 @@ internal sealed class StreamTokenService : IStreamTokenService
             && payload[HeaderLength..].SequenceEqual(requestedId[..requestedLength])
             ? StreamTokenStatus.Valid
             : StreamTokenStatus.OtherGeneration;
+    }
+
+    /// <summary>Base64Url's TryDecode answers false only for a short destination: a malformed length or stray trailing bits throw.</summary>
+    private static bool TryDecode(ReadOnlySpan<char> source, Span<byte> destination, out int bytesWritten)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(source, destination, out bytesWritten);
+        }
+        catch (FormatException)
+        {
+            bytesWritten = 0;
+            return false;
+        }
     }
 
     private byte[] GetKey()
