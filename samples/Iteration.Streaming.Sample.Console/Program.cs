@@ -14,7 +14,8 @@ catch (ArgumentException e)
     return 2;
 }
 
-using var http = new HttpClient { BaseAddress = arguments.Server };
+// No overall timeout: the watch lasts as long as the run; the client detects a dead connection itself.
+using var http = new HttpClient { BaseAddress = arguments.Server, Timeout = Timeout.InfiniteTimeSpan };
 var client = new IterationClient(http);
 using var stop = new CancellationTokenSource();
 
@@ -44,9 +45,9 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     if (Interlocked.Increment(ref interrupts) == 1)
     {
-        _ = client.CancelAsync(handle);
         Console.WriteLine();
         Console.WriteLine("Cancelling… (Ctrl+C again to stop watching; the run is cancelled either way)");
+        _ = CancelOnServerAsync();
     }
     else
     {
@@ -75,31 +76,55 @@ catch (IterationStreamException e)
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
+    Console.WriteLine();
     Console.WriteLine("Stopped watching.");
 }
 
-var files = await client.ListFilesAsync(handle);
 Console.WriteLine();
 switch (last?.Status)
 {
     case GenerationStatus.Completed:
-        Console.WriteLine($"Completed with {files.Files.Count} files:");
+        Console.WriteLine("Completed.");
         break;
     case GenerationStatus.Failed:
-        Console.WriteLine($"Failed: {last.Error}. The {files.Files.Count} files saved before the failure are kept:");
+        Console.WriteLine($"Failed: {last.Error ?? last.Message}. The files saved before the failure are kept.");
         break;
     case GenerationStatus.Cancelled:
-        Console.WriteLine($"Cancelled. The {files.Files.Count} files saved before cancelling are kept:");
+        Console.WriteLine("Cancelled. The files saved before cancelling are kept.");
         break;
     default:
-        Console.WriteLine($"Files saved so far ({files.Files.Count}):");
+        Console.WriteLine("The run has not ended yet; the files saved so far:");
         break;
 }
 
-foreach (var file in files.Files)
+try
 {
-    Console.WriteLine($"  {file.Path,-50} {file.Size,8} B  phase {file.Phase}");
+    var files = await client.ListFilesAsync(handle);
+    Console.WriteLine($"{files.Files.Count} files:");
+    foreach (var file in files.Files)
+    {
+        Console.WriteLine($"  {file.Path,-50} {file.Size,8} B  phase {file.Phase}");
+    }
+}
+catch (Exception e) when (e is IterationApiException or HttpRequestException)
+{
+    Console.Error.WriteLine($"Cannot list the files: {e.Message}");
 }
 
 Console.WriteLine($"Zip: {arguments.Server.ToString().TrimEnd('/')}/generations/{handle.GenerationId}/archive (send the token as a Bearer header)");
 return last?.Status == GenerationStatus.Completed ? 0 : 1;
+
+async Task CancelOnServerAsync()
+{
+    try
+    {
+        if (!await client.CancelAsync(handle))
+        {
+            Console.WriteLine("The run had already ended; nothing to cancel.");
+        }
+    }
+    catch (Exception e) when (e is IterationApiException or HttpRequestException)
+    {
+        Console.Error.WriteLine($"Could not cancel the run: {e.Message}");
+    }
+}

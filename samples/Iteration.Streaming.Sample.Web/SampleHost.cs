@@ -10,7 +10,7 @@ public static class SampleHost
 {
     /// <summary>Builds the application from command-line arguments (configuration keys such as <c>--IterationStreaming:HeartbeatInterval=00:00:01</c>).</summary>
     /// <param name="args">The command line.</param>
-    /// <param name="configure">Last-minute changes to the builder (tests use it to pick a port and folders).</param>
+    /// <param name="configure">Last-minute changes to the builder (tests use it to replace the generator or add middleware).</param>
     /// <returns>The application, not started.</returns>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -20,18 +20,32 @@ public static class SampleHost
             ContentRootPath = AppContext.BaseDirectory,
         });
 
-        // Keep stream tokens (?token=) out of request logs: no HTTP request logging here, and the default
-        // ASP.NET Core request log lines are Information-level in "Microsoft.AspNetCore.Hosting", which appsettings raises to Warning.
+        // Relative data paths are resolved against the working directory: `dotnet run --project` runs the sample in its
+        // project folder, so everything it saves lands in samples/Iteration.Streaming.Sample.Web/data/ (git-ignored).
+        var sinkRoot = FromWorkingDirectory(builder.Configuration["IterationStreaming:FileSinkRoot"] ?? "data/generations");
+        string? keyFile = null;
+        if (string.IsNullOrEmpty(builder.Configuration["IterationStreaming:SigningKey"]))
+        {
+            keyFile = FromWorkingDirectory(builder.Configuration[SigningKeyFile.ConfigurationKey] ?? SigningKeyFile.DefaultPath);
+            builder.Configuration.AddInMemoryCollection([new("IterationStreaming:SigningKey", SigningKeyFile.ReadOrCreate(keyFile))]);
+        }
+
+        // Stream tokens travel in query strings (EventSource cannot send headers). ASP.NET Core's request lines print
+        // query strings, so they stay off whatever level the configuration sets; nothing else here logs a URL.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.Services.Configure<DemoOptions>(builder.Configuration.GetSection(DemoOptions.SectionName));
+        builder.Services.AddOptions<DemoOptions>()
+            .Bind(builder.Configuration.GetSection(DemoOptions.SectionName))
+            .Validate(o => o.FileDelay >= TimeSpan.Zero && o.FileDelay <= TimeSpan.FromMinutes(1), "Demo:FileDelay must be between 00:00:00 and 00:01:00.")
+            .ValidateOnStart();
         var streaming = builder.Services
             .AddIterationStreaming()
             .AddPhaseGenerator<DemoGenerator>()
-            .AddFileSystemSink(ResolveFromWorkingDirectory(builder.Configuration["IterationStreaming:FileSinkRoot"] ?? "data/generations"));
-        var health = builder.Services.AddHealthChecks();
+            .AddFileSystemSink(sinkRoot);
+        var health = builder.Services.AddHealthChecks().AddCheck("generations-folder", new DataFolderHealthCheck(sinkRoot));
 
-        // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis); then every
-        // instance needs the same IterationStreaming:SigningKey and the same FileSinkRoot folder.
+        // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis, so any instance serves
+        // any generation). Every instance then needs the same signing key and the same FileSinkRoot folder.
         if (builder.Configuration["IterationStreaming:Redis"] is { Length: > 0 } redis)
         {
             streaming.AddStackExchangeRedis(redis);
@@ -41,6 +55,11 @@ public static class SampleHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        if (keyFile is not null)
+        {
+            SampleLog.SigningKeyFromFile(app.Logger, keyFile);
+        }
+
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapIterationStream("/generations");
@@ -48,7 +67,6 @@ public static class SampleHost
         return app;
     }
 
-    // Relative sink roots live beside where the sample is run from (the repository root in the README), not in bin/.
-    private static string ResolveFromWorkingDirectory(string path) =>
+    private static string FromWorkingDirectory(string path) =>
         Path.IsPathRooted(path) ? path : Path.GetFullPath(path, Directory.GetCurrentDirectory());
 }

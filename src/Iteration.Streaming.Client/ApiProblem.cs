@@ -23,7 +23,8 @@ public sealed record ApiProblem
     /// <summary>A URI reference that identifies this occurrence.</summary>
     public string? Instance { get; init; }
 
-    /// <summary>Any other members of the body.</summary>
+    /// <summary>Any other members of the body, such as <c>traceId</c>.</summary>
+    /// <remarks>Get-only (filled in place): System.Text.Json cannot set extension data through an init accessor.</remarks>
     [JsonExtensionData]
-    public IDictionary<string, JsonElement>? Extensions { get; init; }
+    public IDictionary<string, JsonElement> Extensions { get; } = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
 }

@@ -5,19 +5,31 @@ namespace Iteration.Streaming.Client;
 /// <summary>
 /// A started generation as the client knows it: its id and the stream token that authorises every call about it.
 /// </summary>
-/// <param name="GenerationId">The generation's id.</param>
+/// <param name="GenerationId">The generation's id: 1 to 128 ASCII letters, digits, '-' or '_' (a UUID fits).</param>
 /// <param name="Token">The stream token (<c>sse_token</c>). Treat it as a secret: do not log it.</param>
 public sealed record GenerationHandle(string GenerationId, string Token)
 {
-    /// <summary>The stream URL the server returned, relative to the base address; derived from the id when not known.</summary>
+    private const int MaxGenerationIdLength = 128;
+
+    /// <summary>The generation's id.</summary>
+    public string GenerationId { get; } = CheckGenerationId(GenerationId);
+
+    /// <summary>The stream token. Treat it as a secret: do not log it.</summary>
+    public string Token { get; } = CheckToken(Token);
+
+    /// <summary>
+    /// The stream URL the server returned, relative to its host, for a browser's <c>EventSource</c>. The client
+    /// itself builds its URLs from its base address and <see cref="IterationClientOptions.RoutePrefix"/>.
+    /// </summary>
     public string? StreamUrl { get; init; }
 
-    /// <summary>The status URL the server returned, relative to the base address; derived from the id when not known.</summary>
+    /// <summary>The status URL the server returned, relative to its host.</summary>
     public string? StatusUrl { get; init; }
 
     /// <summary>Creates a handle from the server's 202 answer.</summary>
     /// <param name="response">The body of a start or iterate response.</param>
     /// <returns>The handle.</returns>
+    /// <exception cref="ArgumentException">The id or the token is not valid.</exception>
     public static GenerationHandle FromResponse(GenerationStartedResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -30,4 +42,29 @@ public sealed record GenerationHandle(string GenerationId, string Token)
 
     /// <inheritdoc />
     public override string ToString() => $"GenerationHandle {{ GenerationId = {GenerationId} }}";
+
+    // The id goes into URL paths: the server's rule also keeps '.', '..', '/' and '%' out of them.
+    private static string CheckGenerationId(string generationId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(generationId);
+        if (generationId.Length > MaxGenerationIdLength || generationId.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_')))
+        {
+            throw new ArgumentException(
+                $"A generation id is 1 to {MaxGenerationIdLength} ASCII letters, digits, '-' or '_', such as a UUID.", nameof(generationId));
+        }
+
+        return generationId;
+    }
+
+    // The token goes into an Authorization header: no spaces, control or non-ASCII characters (RFC 6750 b64token).
+    private static string CheckToken(string token)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        if (token.Any(c => c is <= ' ' or > '~'))
+        {
+            throw new ArgumentException("A stream token is printable ASCII without spaces.", nameof(token));
+        }
+
+        return token;
+    }
 }

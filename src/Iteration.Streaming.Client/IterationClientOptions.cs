@@ -5,48 +5,76 @@ namespace Iteration.Streaming.Client;
 /// </summary>
 public sealed class IterationClientOptions
 {
-    /// <summary>The path of the route group the server mapped with <c>MapIterationStream</c>. Default <c>/generations</c>.</summary>
+    /// <summary>
+    /// The path of the route group the server mapped with <c>MapIterationStream</c>, relative to the client's base
+    /// address (a path in the base address is kept). Default <c>/generations</c>.
+    /// </summary>
     public string RoutePrefix { get; set; } = "/generations";
 
     /// <summary>The first reconnection delay when the server sent no <c>retry:</c> line. Default 1 second.</summary>
     public TimeSpan InitialReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The cap of the exponential backoff between failed reconnections. Default 30 seconds.</summary>
+    /// <summary>
+    /// The cap of every reconnection delay: the exponential backoff, the server's <c>retry:</c> and a
+    /// <c>Retry-After</c> header. Default 30 seconds.
+    /// </summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How many reconnections in a row may fail (no event received in between) before watching gives up with an
-    /// <see cref="IterationStreamException"/>; <see langword="null"/> retries forever. Default 10.
+    /// How many attempts in a row may fail (no event received in between) before watching gives up with an
+    /// <see cref="IterationStreamException"/>; 0 gives up at the first failure, <see langword="null"/> retries forever.
+    /// Default 10.
     /// </summary>
     public int? MaxConsecutiveFailures { get; set; } = 10;
 
     /// <summary>
-    /// A connection that delivers no bytes at all (not even a heartbeat comment) for this long is considered dead and
-    /// replaced. Set it to a few server heartbeat intervals. Default 45 seconds (three default heartbeats).
+    /// A connection on which a read waits this long without a single byte (not even a heartbeat comment) is
+    /// considered dead and replaced. Set it to a few server heartbeat intervals. Default 45 seconds (three default
+    /// heartbeats).
     /// </summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
-    internal void Validate()
+    /// <summary>What is wrong with these options, one message each; empty when they are valid.</summary>
+    internal List<string> Check()
     {
-        if (string.IsNullOrWhiteSpace(RoutePrefix) || RoutePrefix[0] != '/')
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(RoutePrefix)
+            || RoutePrefix[0] != '/'
+            || RoutePrefix.IndexOfAny(['?', '#', '\\', '%']) >= 0
+            || RoutePrefix.Contains("//", StringComparison.Ordinal)
+            || RoutePrefix.Any(c => c <= ' ' || c == '\u007f')
+            || RoutePrefix.Split('/').Any(s => s is "." or ".."))
         {
-            throw new ArgumentException($"{nameof(RoutePrefix)} must start with '/', but was '{RoutePrefix}'.", nameof(RoutePrefix));
+            failures.Add($"{nameof(RoutePrefix)} must be a path starting with '/', such as '/generations', but was '{RoutePrefix}'.");
         }
 
-        Positive(InitialReconnectDelay, nameof(InitialReconnectDelay));
-        Positive(MaxReconnectDelay, nameof(MaxReconnectDelay));
-        Positive(StallTimeout, nameof(StallTimeout));
+        Positive(failures, InitialReconnectDelay, nameof(InitialReconnectDelay));
+        Positive(failures, MaxReconnectDelay, nameof(MaxReconnectDelay));
+        Positive(failures, StallTimeout, nameof(StallTimeout));
         if (MaxConsecutiveFailures is < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxConsecutiveFailures), MaxConsecutiveFailures, $"{nameof(MaxConsecutiveFailures)} must be 0 or more, or null to retry forever.");
+            failures.Add($"{nameof(MaxConsecutiveFailures)} must be 0 or more, or null to retry forever, but was {MaxConsecutiveFailures}.");
+        }
+
+        return failures;
+    }
+
+    /// <summary>Throws when the options are not valid.</summary>
+    internal void Validate()
+    {
+        var failures = Check();
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException("The IterationClient options are not valid: " + string.Join(" ", failures), "options");
         }
     }
 
-    private static void Positive(TimeSpan value, string name)
+    private static void Positive(List<string> failures, TimeSpan value, string name)
     {
-        if (value <= TimeSpan.Zero)
+        // Task.Delay and CancelAfter accept at most uint.MaxValue - 1 milliseconds (about 49.7 days).
+        if (value <= TimeSpan.Zero || value.TotalMilliseconds >= uint.MaxValue - 1)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive time span.");
+            failures.Add($"{name} must be a positive time span shorter than 49 days, but was {value}.");
         }
     }
 }

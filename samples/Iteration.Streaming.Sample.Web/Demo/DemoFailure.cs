@@ -17,6 +17,9 @@ internal static partial class DemoFailure
         return match.Success ? int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture) : null;
     }
 
+    /// <summary>The prompt without its marker, so the marker never shows up in generated names or files.</summary>
+    public static string WithoutMarker(string prompt) => Marker().Replace(prompt, string.Empty);
+
     [GeneratedRegex(@"\[fail:phase=(\d{1,3})\]", RegexOptions.CultureInvariant)]
     private static partial Regex Marker();
 }

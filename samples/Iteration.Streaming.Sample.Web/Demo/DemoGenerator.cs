@@ -17,7 +17,7 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
     public async IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var appName = AppName(context.Prompt);
+        var appName = AppName(DemoFailure.WithoutMarker(context.Prompt));
         var files = context.ModificationPrompt is null
             ? NewFiles(context, appName).ToList()
             : IterationFiles(context, appName).ToList();

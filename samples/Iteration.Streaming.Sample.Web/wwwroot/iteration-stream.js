@@ -2,55 +2,69 @@
 //
 //   import { watchGeneration } from './iteration-stream.js';
 //   const close = watchGeneration(streamUrl, sseToken, {
-//     onEvent(event, id) { ... },          // every StreamingProgressEvent (parsed JSON), with its SSE id
-//     onConnection(state) { ... },         // 'connecting' | 'open' | 'reconnecting' | 'closed'
-//     onEnd(reason, detail) { ... },       // 'completed' | 'failed' | 'cancelled' | 'finished' | 'unauthorized'
-//                                          // | 'forbidden' | 'not_found' | 'error'
-//   });
-//   close();                              // stop watching (never cancels the run)
+//     onEvent(event, id) { ... },      // every StreamingProgressEvent (parsed JSON) with its SSE id, once each, in order
+//     onConnection(state) { ... },     // 'connecting' | 'open' | 'reconnecting' | 'closed'
+//     onEnd(reason, detail) { ... },   // once: 'completed' | 'failed' | 'cancelled' (detail: the terminal event)
+//                                      //     | 'unauthorized' | 'forbidden' | 'not_found' | 'error' (detail: Problem Details)
+//                                      //     | 'closed_by_client' (close() was called)
+//   }, { lastEventId, statusUrl });    // options, both optional
+//   close();                           // stop watching (never cancels the run: DELETE the status URL for that)
 //
-// Resume after a dropped connection is EventSource's own: it reconnects after the server's `retry:` delay and
-// sends `Last-Event-ID`, and the server replays exactly what was missed. When the browser gives up (the server
-// answered 204 because the generation had already ended, or 401/403/404), this module asks the status URL once to
-// tell those cases apart, so a page can show a clear state instead of looping silently.
+// Resume after a dropped connection is EventSource's own: it reconnects after the server's `retry:` delay and sends
+// `Last-Event-ID`, and the server replays exactly what was missed. When the browser gives up instead (the server
+// answered 204 because the generation had already ended, or 401/403/404, or an error page), this module asks the status
+// URL once to tell those cases apart, so a page can show a clear state instead of looping silently. Errors that may
+// pass (a proxy's 502 during a deploy) are retried a few times with backoff, resuming from the last event received.
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const REFUSED = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' };
 
 /**
  * Watches a generation's progress stream.
  * @param {string} streamUrl  The `stream_url` returned by POST /generations (or /generations/iterate).
  * @param {string} token      The `sse_token` returned with it.
- * @param {object} handlers   { onEvent, onConnection, onEnd } — all optional.
- * @param {object} [options]  { statusUrl } — defaults to streamUrl without its trailing `/stream`.
- * @returns {() => void}      A function that stops watching.
+ * @param {{onEvent?: Function, onConnection?: Function, onEnd?: Function}} [handlers]
+ * @param {{lastEventId?: string|number, statusUrl?: string, maxRetries?: number}} [options]
+ *   lastEventId: resume after this event (a page restoring its state); statusUrl: defaults to streamUrl without its
+ *   trailing `/stream`; maxRetries: how often a refused stream is reopened before giving up (default 5).
+ * @returns {() => void} A function that stops watching.
  */
 export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   const { onEvent = () => {}, onConnection = () => {}, onEnd = () => {} } = handlers;
   const statusUrl = options.statusUrl ?? streamUrl.replace(/\/stream\/?$/, '');
-  const url = withToken(streamUrl, token);
+  const maxRetries = options.maxRetries ?? 5;
+  let lastId = options.lastEventId != null && options.lastEventId !== '' ? String(options.lastEventId) : null;
   let closed = false;
-  let lastId = null;
   let source = null;
+  let retries = 0;
+  let retryTimer = null;
 
   const finish = (reason, detail) => {
     if (closed) return;
     closed = true;
+    clearTimeout(retryTimer);
     if (source) source.close();
     onConnection('closed');
     onEnd(reason, detail);
   };
 
   const open = () => {
-    onConnection('connecting');
+    if (closed) return;
+    onConnection(lastId === null ? 'connecting' : 'reconnecting');
+    // A new EventSource starts without Last-Event-ID: the query parameter carries it (the header wins on its reconnects).
+    const url = withToken(lastId === null ? streamUrl : withQuery(streamUrl, 'lastEventId', lastId), token);
     source = new EventSource(url);
 
-    source.onopen = () => onConnection('open');
+    source.onopen = () => {
+      retries = 0;
+      onConnection('open');
+    };
 
     source.onmessage = (message) => {
       let event;
       try {
         event = JSON.parse(message.data);
-      } catch (error) {
+      } catch {
         console.warn('Ignoring an SSE event that is not JSON:', message.data);
         return;
       }
@@ -70,33 +84,45 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
         return;
       }
 
-      // CLOSED: the browser will not retry (HTTP 204 after the end, 401, 403, 404, or a wrong content type).
-      explain().then(([reason, detail]) => finish(reason, detail));
+      // CLOSED: the browser will not retry (204 after the end, 401, 403, 404, or an error status or content type).
+      source.close();
+      explain().then(([reason, detail]) => {
+        if (reason !== 'retry') {
+          finish(reason, detail);
+        } else if (retries >= maxRetries) {
+          finish('error', detail);
+        } else {
+          onConnection('reconnecting');
+          retryTimer = setTimeout(open, Math.min(30000, 1000 * 2 ** retries++));
+        }
+      });
     };
   };
 
   const explain = async () => {
+    let response;
     try {
-      const response = await fetch(statusUrl, { headers: { Authorization: `Bearer ${token}` } });
-      if (response.ok) {
-        const snapshot = await response.json();
-        const last = snapshot.last_event;
-        if (last && TERMINAL.has(last.status)) {
-          // The stream ended at or before what we had: deliver the final state if we missed it.
-          if (lastId === null || Number(snapshot.last_event_id) > Number(lastId)) {
-            onEvent(last, String(snapshot.last_event_id));
-          }
-          return [last.status, last];
-        }
-        return ['finished', snapshot];
-      }
-
-      const problem = await response.json().catch(() => null);
-      const reason = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }[response.status] ?? 'error';
-      return [reason, problem];
+      response = await fetch(statusUrl, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
     } catch (error) {
-      return ['error', { detail: String(error) }];
+      return ['retry', { detail: `The server cannot be reached: ${error}` }];
     }
+
+    if (response.ok) {
+      const snapshot = await response.json().catch(() => null);
+      const last = snapshot?.last_event;
+      if (last && TERMINAL.has(last.status)) {
+        // The stream ended (204): deliver the final state if this page never saw it.
+        if (lastId === null || Number(snapshot.last_event_id) > Number(lastId)) {
+          lastId = String(snapshot.last_event_id);
+          onEvent(last, lastId);
+        }
+        return [last.status, last];
+      }
+      return ['retry', { detail: `The stream was refused while the generation is ${snapshot?.status ?? 'running'}.` }];
+    }
+
+    const problem = await response.json().catch(() => ({ detail: `The server answered ${response.status}.` }));
+    return [REFUSED[response.status] ?? (response.status >= 500 ? 'retry' : 'error'), problem];
   };
 
   open();
@@ -105,11 +131,16 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
 
 /** Appends `token` as the `token` query parameter (EventSource cannot send an Authorization header). */
 export function withToken(url, token) {
-  const separator = url.includes('?') ? '&' : '?';
-  return `${url}${separator}token=${encodeURIComponent(token)}`;
+  return withQuery(url, 'token', token);
 }
 
-/** Formats seconds as "1 min 05 s" / "42 s". */
+/** Appends one query parameter, encoded. */
+export function withQuery(url, name, value) {
+  const separator = url.includes('?') ? '&' : '?';
+  return `${url}${separator}${name}=${encodeURIComponent(value)}`;
+}
+
+/** Formats seconds as "1 min 05 s" / "42 s"; empty when unknown. */
 export function formatEta(seconds) {
   if (seconds == null || !Number.isFinite(seconds)) return '';
   const s = Math.max(0, Math.round(seconds));

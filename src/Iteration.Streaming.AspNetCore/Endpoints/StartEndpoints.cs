@@ -30,12 +30,6 @@ internal sealed class StartEndpoints(ILogger logger)
             return;
         }
 
-        if (RequestLimits.Validate(body!, options) is { } invalid)
-        {
-            await Problems.BadRequest(context, logger, invalid).ConfigureAwait(false);
-            return;
-        }
-
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
         var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities), context.RequestAborted).ConfigureAwait(false);
         Log.GenerationStarted(logger, id);
@@ -50,12 +44,6 @@ internal sealed class StartEndpoints(ILogger logger)
         if (error is { } refused)
         {
             await Problems.WriteAsync(context, logger, refused.StatusCode, refused.Detail).ConfigureAwait(false);
-            return;
-        }
-
-        if (RequestLimits.Validate(body!, options) is { } invalid)
-        {
-            await Problems.BadRequest(context, logger, invalid).ConfigureAwait(false);
             return;
         }
 

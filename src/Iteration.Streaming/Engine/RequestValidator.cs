@@ -79,9 +79,14 @@ internal static class RequestValidator
 
     private static void ValidatePrompt(string field, string? prompt, IterationStreamingOptions options)
     {
-        if (string.IsNullOrWhiteSpace(prompt))
+        if (prompt is null)
         {
             throw Invalid($"'{field}' is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            throw Invalid($"'{field}' must not be empty.");
         }
 
         if (prompt.Length > options.MaxPromptLength)

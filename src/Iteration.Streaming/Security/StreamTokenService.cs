@@ -118,8 +118,8 @@ internal sealed class StreamTokenService : IStreamTokenService
 
         Span<byte> payload = stackalloc byte[MaxTokenLength];
         Span<byte> presentedMac = stackalloc byte[MaxTokenLength];
-        if (!Base64Url.TryDecodeFromChars(token.AsSpan(0, dot), payload, out var payloadLength)
-            || !Base64Url.TryDecodeFromChars(token.AsSpan(dot + 1), presentedMac, out var macLength)
+        if (!TryDecode(token.AsSpan(0, dot), payload, out var payloadLength)
+            || !TryDecode(token.AsSpan(dot + 1), presentedMac, out var macLength)
             || payloadLength <= HeaderLength
             || payload[0] != Version
             || macLength != MacLength)
@@ -146,6 +146,20 @@ internal sealed class StreamTokenService : IStreamTokenService
             && payload[HeaderLength..].SequenceEqual(requestedId[..requestedLength])
             ? StreamTokenStatus.Valid
             : StreamTokenStatus.OtherGeneration;
+    }
+
+    /// <summary>Base64Url's TryDecode answers false only for a short destination: a malformed length or stray trailing bits throw.</summary>
+    private static bool TryDecode(ReadOnlySpan<char> source, Span<byte> destination, out int bytesWritten)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(source, destination, out bytesWritten);
+        }
+        catch (FormatException)
+        {
+            bytesWritten = 0;
+            return false;
+        }
     }
 
     private byte[] GetKey()

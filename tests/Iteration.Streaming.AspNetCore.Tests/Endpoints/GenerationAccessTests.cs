@@ -56,6 +56,33 @@ public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFi
     }
 
     [Theory]
+    [InlineData("a.b")]
+    [InlineData("forged.token")]
+    [InlineData("abcde.abcde")]
+    public async Task TokenWithImpossibleBase64Length_Answers401NotAServerError(string token)
+    {
+        using var request = Request("GET", Guid.NewGuid().ToString(), "/stream", bearer: token);
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("malformed");
+    }
+
+    [Theory]
+    [MemberData(nameof(PerGenerationEndpoints))]
+    public async Task TokenWithStrayTrailingBits_Answers401NotAServerError(string method, string suffix)
+    {
+        // A truncated or retyped link: the last characters are base64url letters that no encoder would produce.
+        var id = Guid.NewGuid().ToString();
+        var tampered = Host.Tokens.IssueToken(id)[..^2] + "xx";
+        using var request = Request(method, id, suffix, bearer: tampered);
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("malformed");
+    }
+
+    [Theory]
     [MemberData(nameof(PerGenerationEndpoints))]
     public async Task ForgedToken_Answers401(string method, string suffix)
     {

@@ -79,7 +79,7 @@ public sealed class StartValidationTests : IAsyncLifetime
     [InlineData("{\"prompt\":\"x\",\"entities\":[\"\"]}", "entities[0]")]
     [InlineData("{\"prompt\":\"x\",\"entities\":[\"A\",null]}", "entities[1]")]
     [InlineData("{\"prompt\":\"x\",\"entities\":[\"ElevenChars\"]}", "limit is 10")]
-    [InlineData("{\"prompt\":\"x\",\"entities\":[\"Us\\u0000er\"]}", "control characters")]
+    [InlineData("{\"prompt\":\"x\",\"entities\":[\"Us\\u0000er\"]}", "U+0000")]
     public async Task Start_MissingOrInvalidFields_Answers400NamingTheProblem(string body, string detail)
     {
         using var response = await PostAsync("generations", body);

@@ -14,8 +14,8 @@ public sealed class RequestValidationTests
     public static TheoryData<string?, string[]?, string> InvalidStarts => new()
     {
         { null, null, "'prompt' is required." },
-        { "", null, "'prompt' is required." },
-        { "   \n\t", null, "'prompt' is required." },
+        { "", null, "'prompt' must not be empty." },
+        { "   \n\t", null, "'prompt' must not be empty." },
         { new string('p', 101), null, "'prompt' is 101 characters long; the limit is 100 (IterationStreaming:MaxPromptLength)." },
         { "null\0byte", null, "'prompt' contains the control character U+0000 at index 4." },
         { "bell\u0007", null, "'prompt' contains the control character U+0007 at index 4." },
@@ -92,7 +92,7 @@ public sealed class RequestValidationTests
         { "a b", "change", "'parent_generation_id' must be a generation id: 1 to 128 ASCII letters, digits, '-' or '_'." },
         { new string('a', 129), "change", "'parent_generation_id' must be a generation id: 1 to 128 ASCII letters, digits, '-' or '_'." },
         { "e96b74bc-aba8-4837-bb43-237fd687d18b", null, "'modification_prompt' is required." },
-        { "e96b74bc-aba8-4837-bb43-237fd687d18b", " ", "'modification_prompt' is required." },
+        { "e96b74bc-aba8-4837-bb43-237fd687d18b", " ", "'modification_prompt' must not be empty." },
         { "e96b74bc-aba8-4837-bb43-237fd687d18b", new string('m', 101), "'modification_prompt' is 101 characters long; the limit is 100 (IterationStreaming:MaxPromptLength)." },
         { "e96b74bc-aba8-4837-bb43-237fd687d18b", "esc\u001b[31m", "'modification_prompt' contains the control character U+001B at index 3." },
     };

@@ -67,6 +67,10 @@ public sealed class StreamTokenServiceTests
     [InlineData("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")]
     [InlineData("Bearer abc.def")]
     [InlineData("' OR 1=1 --.x")]
+    [InlineData("a.b")]
+    [InlineData("forged.token")]
+    [InlineData("abcde.abcde")]
+    [InlineData("AQAAAaIL-qBzMzI5.x")]
     public async Task ValidateAsync_TextThatIsNoToken_IsMalformed(string token)
     {
         (await _tokens.ValidateAsync(TestEvents.NewId(), token)).Should().Be(StreamTokenStatus.Malformed);
@@ -98,6 +102,30 @@ public sealed class StreamTokenServiceTests
         var (payload, mac) = Split(_tokens.IssueToken(id));
 
         (await _tokens.ValidateAsync(id, Join(payload, mac[..16]))).Should().Be(StreamTokenStatus.Malformed);
+    }
+
+    [Theory]
+    [InlineData("xx")]
+    [InlineData("_-")]
+    public async Task ValidateAsync_SignatureWithNonZeroTrailingBits_IsMalformed(string lastTwo)
+    {
+        // Base64Url's TryDecode throws, rather than answering false, on a final quantum with stray bits.
+        var id = TestEvents.NewId();
+        var token = _tokens.IssueToken(id);
+
+        (await _tokens.ValidateAsync(id, token[..^2] + lastTwo)).Should().Be(StreamTokenStatus.Malformed);
+    }
+
+    [Theory]
+    [InlineData("A")]
+    [InlineData("AAAAA")]
+    public async Task ValidateAsync_PartWithAnImpossibleLength_IsMalformed(string part)
+    {
+        var id = TestEvents.NewId();
+        var token = _tokens.IssueToken(id);
+
+        (await _tokens.ValidateAsync(id, token.Split('.')[0] + "." + part)).Should().Be(StreamTokenStatus.Malformed);
+        (await _tokens.ValidateAsync(id, part + "." + token.Split('.')[1])).Should().Be(StreamTokenStatus.Malformed);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Iteration.Streaming.Client;
+namespace Iteration.Streaming.Client.Serialization;
 
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(ApiProblem))]

@@ -1,4 +1,7 @@
 using Iteration.Streaming.Client;
+using Iteration.Streaming.Client.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -8,12 +11,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class IterationClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IterationClient"/> talking to the server at <paramref name="baseAddress"/>.
+    /// Adds <see cref="IterationClient"/> talking to the server at <paramref name="baseAddress"/>. The options are
+    /// validated when the first client is created, and at start under a host.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="baseAddress">The server's root URL.</param>
+    /// <param name="baseAddress">The server's root URL (absolute http or https).</param>
     /// <param name="configure">Configures the client options.</param>
-    /// <returns>The HTTP client builder, to add handlers or resilience.</returns>
+    /// <returns>The HTTP client builder, to add handlers. Leave out resilience handlers with an overall timeout: a watch is long-lived.</returns>
     public static IHttpClientBuilder AddIterationClient(
         this IServiceCollection services,
         Uri baseAddress,
@@ -21,9 +25,9 @@ public static class IterationClientServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(baseAddress);
-        if (!baseAddress.IsAbsoluteUri)
+        if (!baseAddress.IsAbsoluteUri || baseAddress.Scheme is not ("http" or "https"))
         {
-            throw new ArgumentException($"The base address must be absolute, such as http://127.0.0.1:5000/, but was '{baseAddress}'.", nameof(baseAddress));
+            throw new ArgumentException($"The base address must be an absolute http or https URL, such as http://127.0.0.1:5000/, but was '{baseAddress}'.", nameof(baseAddress));
         }
 
         var options = services.AddOptions<IterationClientOptions>();
@@ -32,12 +36,8 @@ public static class IterationClientServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        options.Validate(
-            static o =>
-            {
-                o.Validate();
-                return true;
-            });
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationClientOptions>, IterationClientOptionsValidator>());
 
         // The stream is long-lived: no overall timeout; WatchAsync has its own stall detection.
         return services.AddHttpClient<IterationClient>(client =>

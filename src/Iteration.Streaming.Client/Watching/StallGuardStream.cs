@@ -1,9 +1,12 @@
-namespace Iteration.Streaming.Client;
+namespace Iteration.Streaming.Client.Watching;
 
 /// <summary>
-/// A read-only pass-through stream that pushes back a cancellation deadline every time bytes arrive, so a connection
-/// that goes silent (no events, no heartbeat comments) is cancelled after the stall timeout.
+/// A read-only pass-through stream that cancels <paramref name="deadline"/> when one read waits longer than the stall
+/// timeout for bytes, so a connection that goes silent (no events, no heartbeat comments) is given up.
 /// </summary>
+/// <remarks>
+/// The deadline runs only while a read is pending: a consumer that takes its time between events is not a stall.
+/// </remarks>
 internal sealed class StallGuardStream(Stream inner, CancellationTokenSource deadline, TimeSpan stallTimeout) : Stream
 {
     public override bool CanRead => true;
@@ -22,13 +25,18 @@ internal sealed class StallGuardStream(Stream inner, CancellationTokenSource dea
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        if (read > 0)
+        deadline.CancelAfter(stallTimeout);
+        try
         {
-            deadline.CancelAfter(stallTimeout);
+            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-
-        return read;
+        finally
+        {
+            if (!deadline.IsCancellationRequested)
+            {
+                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -55,5 +63,11 @@ internal sealed class StallGuardStream(Stream inner, CancellationTokenSource dea
         }
 
         base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Iteration.Streaming.Client;
+namespace Iteration.Streaming.Client.Diagnostics;
 
 /// <summary>Every log message of the client, with stable event ids (4000–4999). Never logs tokens.</summary>
 internal static partial class Log
@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(4004, LogLevel.Debug, "Generation {GenerationId} had already finished: the server answered 204 after event {LastEventId}.")]
     public static partial void AlreadyFinished(ILogger logger, string generationId, long lastEventId);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Gave up watching generation {GenerationId} after {Failures} failed attempts in a row; the last event received was {LastEventId}.")]
+    public static partial void GaveUp(ILogger logger, string generationId, int failures, long lastEventId);
 }

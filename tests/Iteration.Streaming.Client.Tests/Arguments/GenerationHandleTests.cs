@@ -1,0 +1,108 @@
+using Iteration.Streaming.Contracts;
+
+namespace Iteration.Streaming.Client.Tests.Arguments;
+
+public sealed class GenerationHandleTests
+{
+    public static TheoryData<string?> HostileIds =>
+    [
+        null,
+        string.Empty,
+        " ",
+        "..",
+        ".",
+        "../archive",
+        "a/b",
+        "a\\b",
+        "a b",
+        "a%2Fb",
+        "a?b",
+        "a#b",
+        "id\0",
+        "id\r\nX-Evil: 1",
+        "ü",
+        new string('a', 129),
+    ];
+
+    public static TheoryData<string?> HostileTokens =>
+    [
+        null,
+        string.Empty,
+        "a b",
+        "a\r\nX-Evil: 1",
+        "a\tb",
+        "tok\0en",
+        "tökén",
+        "\u007f",
+    ];
+
+    [Fact]
+    public void Constructor_ValidIdAndToken_KeepsThem()
+    {
+        var id = Guid.NewGuid().ToString();
+
+        var handle = new GenerationHandle(id, "abc.DEF-_~+/=");
+
+        handle.GenerationId.Should().Be(id);
+        handle.Token.Should().Be("abc.DEF-_~+/=");
+        handle.StreamUrl.Should().BeNull();
+    }
+
+    [Fact]
+    public void Constructor_LongestValidId_IsAccepted()
+    {
+        var act = () => new GenerationHandle(new string('a', 128), "t");
+
+        act.Should().NotThrow();
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileIds))]
+    public void Constructor_HostileId_ThrowsArgumentException(string? id)
+    {
+        var act = () => new GenerationHandle(id!, "token");
+
+        act.Should().Throw<ArgumentException>().WithParameterName("generationId");
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileTokens))]
+    public void Constructor_HostileToken_ThrowsArgumentException(string? token)
+    {
+        var act = () => new GenerationHandle(Guid.NewGuid().ToString(), token!);
+
+        act.Should().Throw<ArgumentException>().WithParameterName(nameof(token));
+    }
+
+    [Fact]
+    public void FromResponse_CopiesIdTokenAndUrls()
+    {
+        var id = Guid.NewGuid().ToString();
+
+        var handle = GenerationHandle.FromResponse(new GenerationStartedResponse
+        {
+            GenerationId = id,
+            SseToken = "token",
+            StreamUrl = $"/generations/{id}/stream",
+            StatusUrl = $"/generations/{id}",
+        });
+
+        handle.Should().Be(new GenerationHandle(id, "token") { StreamUrl = $"/generations/{id}/stream", StatusUrl = $"/generations/{id}" });
+    }
+
+    [Fact]
+    public void FromResponse_Null_ThrowsArgumentNullException()
+    {
+        var act = () => GenerationHandle.FromResponse(null!);
+
+        act.Should().Throw<ArgumentNullException>();
+    }
+
+    [Fact]
+    public void ToString_DoesNotShowTheToken()
+    {
+        var handle = new GenerationHandle(Guid.NewGuid().ToString(), "secret-token");
+
+        handle.ToString().Should().Contain(handle.GenerationId).And.NotContain("secret-token");
+    }
+}

@@ -1,0 +1,70 @@
+using Iteration.Streaming.Sample.Console;
+
+namespace Iteration.Streaming.Client.Tests.SampleConsole;
+
+/// <summary>The console sample's command line.</summary>
+public sealed class ConsoleArgumentsTests
+{
+    [Fact]
+    public void Parse_TheReadmeCommand_ReadsServerPromptAndEntities()
+    {
+        var arguments = ConsoleArguments.Parse(["--server", "http://127.0.0.1:5077", "--prompt", "A task tracker", "--entities", "User,Task"]);
+
+        arguments.Server.Should().Be(new Uri("http://127.0.0.1:5077"));
+        arguments.Prompt.Should().Be("A task tracker");
+        arguments.Entities.Should().Equal("User", "Task");
+        arguments.ParentId.Should().BeNull();
+    }
+
+    [Fact]
+    public void Parse_PromptOnly_UsesTheDefaultServerAndNoEntities()
+    {
+        var arguments = ConsoleArguments.Parse(["--prompt", "x"]);
+
+        arguments.Server.Should().Be(new Uri(ConsoleArguments.DefaultServer));
+        arguments.Entities.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Parse_EntitiesWithSpacesAndEmptyItems_AreTrimmedAndDropped()
+    {
+        ConsoleArguments.Parse(["--prompt", "x", "--entities", " User , ,Task,"]).Entities.Should().Equal("User", "Task");
+    }
+
+    [Fact]
+    public void Parse_Iterate_ReadsTheParent()
+    {
+        var parent = Guid.NewGuid().ToString();
+
+        var arguments = ConsoleArguments.Parse(["--iterate", parent, "--prompt", "Add due dates"]);
+
+        arguments.ParentId.Should().Be(parent);
+        arguments.Prompt.Should().Be("Add due dates");
+    }
+
+    [Theory]
+    [InlineData(new string[0], "--prompt is required")]
+    [InlineData(new[] { "--prompt", " " }, "--prompt is required")]
+    [InlineData(new[] { "--prompt" }, "--prompt needs a value")]
+    [InlineData(new[] { "--prompt", "--server", "http://x" }, "--prompt needs a value")]
+    [InlineData(new[] { "--help" }, "Unknown option '--help'")]
+    [InlineData(new[] { "prompt", "x" }, "Unknown option 'prompt'")]
+    [InlineData(new[] { "--prompt", "x", "--prompt", "y" }, "--prompt is given twice")]
+    [InlineData(new[] { "--prompt", "x", "--server", "127.0.0.1:5000" }, "--server must be an http(s) URL")]
+    [InlineData(new[] { "--prompt", "x", "--server", "ftp://127.0.0.1" }, "--server must be an http(s) URL")]
+    [InlineData(new[] { "--prompt", "x", "--server", "/relative" }, "--server must be an http(s) URL")]
+    [InlineData(new[] { "--prompt", "x", "--iterate", " " }, "--iterate needs a generation id")]
+    [InlineData(new[] { "--prompt", "x", "--iterate", "id", "--entities", "User" }, "--entities does not apply to --iterate")]
+    public void Parse_BadCommandLine_ThrowsArgumentExceptionSayingWhy(string[] args, string reason)
+    {
+        var act = () => ConsoleArguments.Parse(args);
+
+        act.Should().Throw<ArgumentException>().Which.Message.Should().Contain(reason);
+    }
+
+    [Fact]
+    public void Usage_ShowsTheCommandOfTheReadme()
+    {
+        ConsoleArguments.Usage.Should().Contain("--server").And.Contain("--prompt").And.Contain("--entities").And.Contain("--iterate");
+    }
+}
