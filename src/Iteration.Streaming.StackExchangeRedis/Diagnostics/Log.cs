@@ -76,6 +76,12 @@ internal static partial class Log
     [LoggerMessage(3046, LogLevel.Error, "The lease keeper's round failed; it runs again at the next interval.")]
     public static partial void KeeperTickFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(3047, LogLevel.Warning, "Could not subscribe to this instance's cancel channel; cancel requests are picked up at each renewal meanwhile.")]
+    public static partial void CancelSubscriptionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3048, LogLevel.Warning, "Generation {GenerationId} vanished from Redis before its end and nobody restored it; its local streams end.")]
+    public static partial void WatchedGenerationGone(ILogger logger, string generationId);
+
     [LoggerMessage(3020, LogLevel.Debug, "Append to generation {GenerationId} expected sequence {Expected} but got {Assigned}: another writer appended meanwhile.")]
     public static partial void AppendSequenceConflict(ILogger logger, string generationId, long expected, long assigned);
 }

@@ -88,6 +88,13 @@ internal sealed class RedisLogCursor : EventLogSubscription
                 return true;
             }
 
+            if (watch.IsGone)
+            {
+                // Redis lost the generation and nobody restored it: the stream ends; a reconnect is told it is unknown.
+                _completed = true;
+                return false;
+            }
+
             if (watch.KnownLast > _after)
             {
                 // Behind the live window (a replay, or a lag past it): read the next batch from Redis.

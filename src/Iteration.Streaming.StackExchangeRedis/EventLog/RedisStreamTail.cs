@@ -65,6 +65,15 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>The generations local readers watch whose end is not known yet.</summary>
+    internal List<WatchedGeneration> Unfinished()
+    {
+        lock (_gate)
+        {
+            return [.. _watches.Values.Where(static w => w.NeedsTail)];
+        }
+    }
+
     /// <summary>The watch of a generation, when local readers watch it.</summary>
     internal WatchedGeneration? Find(string generationId)
     {

@@ -23,6 +23,7 @@ internal sealed class WatchedGeneration
     private long _tailPosition;
     private long _knownLast;
     private long _terminal;
+    private bool _gone;
     private TaskCompletionSource? _signal;
 
     public WatchedGeneration(string generationId, RedisKey eventsKey, int windowCapacity, long tailFrom)
@@ -60,9 +61,34 @@ internal sealed class WatchedGeneration
         {
             lock (_gate)
             {
-                return _terminal == 0;
+                return _terminal == 0 && !_gone;
             }
         }
+    }
+
+    /// <summary>Redis lost the generation before its end and nobody restored it: its readers end instead of waiting forever.</summary>
+    public bool IsGone
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _gone;
+            }
+        }
+    }
+
+    /// <summary>Marks the generation gone and wakes its readers.</summary>
+    public void MarkGone()
+    {
+        TaskCompletionSource? signal;
+        lock (_gate)
+        {
+            _gone = true;
+            signal = TakeSignal();
+        }
+
+        signal?.TrySetResult();
     }
 
     /// <summary>The newest sequence known to exist in Redis.</summary>
@@ -171,7 +197,7 @@ internal sealed class WatchedGeneration
     {
         lock (_gate)
         {
-            if (_knownLast > after)
+            if (_knownLast > after || _gone)
             {
                 return null;
             }

@@ -37,11 +37,13 @@ internal sealed class RedisLeaseKeeper : IRunCoordinator, IAsyncDisposable, IDis
     private readonly RedisConnection _connection;
     private readonly RedisAppender _appender;
     private readonly RedisGenerationRecordStore _records;
+    private readonly RedisStreamTail _tail;
     private readonly RedisKeys _keys;
     private readonly IterationStreamingRedisOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, OwnedRun> _owned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _missingSince = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _tickGate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
@@ -56,12 +58,14 @@ internal sealed class RedisLeaseKeeper : IRunCoordinator, IAsyncDisposable, IDis
         RedisConnection connection,
         RedisAppender appender,
         RedisGenerationRecordStore records,
+        RedisStreamTail tail,
         TimeProvider timeProvider,
         ILogger<RedisLeaseKeeper>? logger = null)
     {
         _connection = connection;
         _appender = appender;
         _records = records;
+        _tail = tail;
         _options = connection.Options;
         _keys = new RedisKeys(_options.KeyPrefix);
         _timeProvider = timeProvider;
@@ -243,6 +247,7 @@ internal sealed class RedisLeaseKeeper : IRunCoordinator, IAsyncDisposable, IDis
             var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
             await SubscribeAsync().ConfigureAwait(false);
             await RenewAsync(database, cancellationToken).ConfigureAwait(false);
+            await CheckWatchedAsync(database, cancellationToken).ConfigureAwait(false);
 
             var now = _timeProvider.GetUtcNow();
             var due = await database.SortedSetRangeByScoreAsync(_keys.Leases, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: ScanBatchSize)
@@ -283,9 +288,55 @@ internal sealed class RedisLeaseKeeper : IRunCoordinator, IAsyncDisposable, IDis
             return;
         }
 
-        // The multiplexer subscribes again by itself after a reconnect.
-        await multiplexer.GetSubscriber().SubscribeAsync(_keys.CancelChannel(_options.InstanceName), (_, message) => OnCancelMessage(message)).ConfigureAwait(false);
-        _subscribed = true;
+        try
+        {
+            // The multiplexer subscribes again by itself after a reconnect.
+            await multiplexer.GetSubscriber().SubscribeAsync(_keys.CancelChannel(_options.InstanceName), (_, message) => OnCancelMessage(message)).ConfigureAwait(false);
+            _subscribed = true;
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
+        {
+            // Renewal must go on; cancel requests still arrive as the mark read at each renewal, and the next round subscribes.
+            Log.CancelSubscriptionFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// Ends the local streams of generations Redis lost before their end when nobody restored them within a lease (their
+    /// owner died with Redis's data): otherwise their watchers would wait forever.
+    /// </summary>
+    private async Task CheckWatchedAsync(IDatabase database, CancellationToken cancellationToken)
+    {
+        var watched = _tail.Unfinished();
+        var checks = watched.Select(w => (Watch: w, Exists: database.KeyExistsAsync(_keys.Meta(w.GenerationId)))).ToList();
+        var now = _timeProvider.GetUtcNow();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (watch, exists) in checks)
+        {
+            var id = watch.GenerationId;
+            seen.Add(id);
+            if (await exists.WaitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _missingSince.Remove(id);
+                continue;
+            }
+
+            if (!_missingSince.TryGetValue(id, out var since))
+            {
+                _missingSince[id] = now;
+            }
+            else if (now - since >= _options.LeaseDuration)
+            {
+                _missingSince.Remove(id);
+                Log.WatchedGenerationGone(_logger, id);
+                watch.MarkGone();
+            }
+        }
+
+        foreach (var id in _missingSince.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            _missingSince.Remove(id);
+        }
     }
 
     private async Task RenewAsync(IDatabase database, CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ public sealed class RedisLogHarness : IAsyncDisposable
         Records = new RedisGenerationRecordStore(Connection, timeProvider);
         Appender = new RedisAppender(Connection, Records, core, timeProvider);
         Log = new RedisGenerationEventLog(Connection, Tail, Appender, core, timeProvider);
-        Keeper = new RedisLeaseKeeper(Connection, Appender, Records, timeProvider);
+        Keeper = new RedisLeaseKeeper(Connection, Appender, Records, Tail, timeProvider);
     }
 
     public IterationStreamingRedisOptions Options { get; }

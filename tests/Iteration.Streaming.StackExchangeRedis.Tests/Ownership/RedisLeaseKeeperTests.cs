@@ -235,6 +235,28 @@ public sealed class RedisLeaseKeeperTests(RedisServerFixture server) : IAsyncLif
     }
 
     [Fact]
+    public async Task WatchedGeneration_LostFromRedisAndNeverRestored_EndsItsLocalStreamsAfterALease()
+    {
+        var ghost = Start();
+        var id = await TestRecords.CreateOwnedAsync(ghost);
+        await ghost.Log.AppendAsync(TestEvents.Progress(id, 0));
+        var watcher = Start();
+        await using var subscription = await watcher.Log.SubscribeAsync(id);
+        (await subscription.ReadAllAsync().Take(1).ToListAsync().WithPatience()).Should().ContainSingle();
+        await server.Database.KeyDeleteAsync([ghost.Log.Keys.Meta(id), ghost.Log.Keys.Events(id), ghost.Log.Keys.Lease(id)]);
+
+        await watcher.Keeper.TickNowAsync();
+        var waiting = subscription.WaitToReadAsync().AsTask();
+        await watcher.Keeper.TickNowAsync();
+        var stillWaiting = !waiting.IsCompleted;
+        _clock.Advance(Lease);
+        await watcher.Keeper.TickNowAsync();
+
+        stillWaiting.Should().BeTrue("its owner gets a lease to restore it");
+        (await waiting.WithPatience()).Should().BeFalse("the stream ends instead of waiting forever");
+    }
+
+    [Fact]
     public void Hold_NullArguments_Throw()
     {
         var keeper = Start().Keeper;
