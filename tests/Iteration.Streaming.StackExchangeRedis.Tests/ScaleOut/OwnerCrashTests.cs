@@ -44,7 +44,7 @@ public sealed class OwnerCrashTests(RedisServerFixture server)
         terminal.Error.Should().Contain("was lost");
         terminal.Progress.Should().Be(beforeCrash.ToProgressEvent().Progress, "a failed event keeps the progress reached");
         failed.Sequence().Should().Be(beforeCrash.Sequence() + 1, "nothing the crashed instance did after the crash reached the log");
-        clock.Elapsed.Should().BeLessThan(Lease + Lease + TimeSpan.FromSeconds(1), "the lease lapses after about its duration and is found at the next renewal round");
+        clock.Elapsed.Should().BeLessThan(Lease + Lease + TimeSpan.FromSeconds(4), "the lease lapses after about its duration and is found at the next renewal round (slack for a loaded CI machine)");
         (await events.MoveNextAsync().AsTask().WithPatience()).Should().BeFalse("the stream ends after the terminal event");
 
         using var file = await client.SendAsync(HttpMethod.Get, started.StatusUrl + "/files/src/App.cs", started.SseToken);
