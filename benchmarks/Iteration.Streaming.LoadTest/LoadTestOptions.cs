@@ -13,11 +13,18 @@ internal sealed class LoadTestOptions
 
     public string[] Systems { get; private init; } = Server.Systems.All;
 
-    public int MaxStreams { get; private init; }
+    /// <summary>The largest idle scenario; by default 20,000 (2,000 with --quick), less when the open-file limit is lower.</summary>
+    public int MaxStreams { get; private set; }
+
+    /// <summary>Whether <c>--max-streams</c> was given.</summary>
+    public bool MaxStreamsGiven { get; private init; }
 
     public string? Out { get; private init; }
 
     public string RedisServer { get; private init; } = "redis-server";
+
+    /// <summary>Overrides how long steady production runs (for profiling with dotnet-trace); 0 keeps each scenario's own.</summary>
+    public int SteadyMs { get; private init; }
 
     public static LoadTestOptions Parse(string[] args)
     {
@@ -36,8 +43,10 @@ internal sealed class LoadTestOptions
             Scenarios = List("--scenarios") ?? AllScenarios,
             Systems = List("--systems") ?? Server.Systems.All,
             MaxStreams = int.Parse(Value("--max-streams") ?? (quick ? "2000" : "20000"), CultureInfo.InvariantCulture),
+            MaxStreamsGiven = Value("--max-streams") is not null,
             Out = Value("--out"),
             RedisServer = Value("--redis-server") ?? "redis-server",
+            SteadyMs = int.Parse(Value("--steady-seconds") ?? "0", CultureInfo.InvariantCulture) * 1_000,
         };
 
         var unknown = options.Scenarios.Except(AllScenarios).Concat(options.Systems.Except(Server.Systems.All)).ToList();
@@ -50,4 +59,16 @@ internal sealed class LoadTestOptions
     }
 
     public bool Runs(string system) => Systems.Contains(system);
+
+    /// <summary>
+    /// Keeps the largest idle scenario within the open-file limit: the server needs one descriptor per stream plus a few
+    /// hundred of its own, and running out of them takes the whole process down.
+    /// </summary>
+    public void FitTo(long openFileLimit)
+    {
+        if (openFileLimit > 0 && !MaxStreamsGiven)
+        {
+            MaxStreams = (int)Math.Min(MaxStreams, openFileLimit - 500);
+        }
+    }
 }

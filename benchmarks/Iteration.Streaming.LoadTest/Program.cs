@@ -43,12 +43,15 @@ catch (ArgumentException ex)
 }
 
 var started = Stopwatch.GetTimestamp();
-var wantedFiles = (options.MaxStreams * 2L) + 10_000;
+var wantedFiles = options.MaxStreams + 10_000L;
 var fileLimit = OpenFileLimit.Raise(wantedFiles);
-if (fileLimit >= 0 && fileLimit < options.MaxStreams + 2_000)
+if (fileLimit >= 0 && fileLimit < options.MaxStreams + 500)
 {
-    Console.Error.WriteLine($"The open-file limit is {fileLimit}, too low for {options.MaxStreams:N0} streams. Raise it with 'ulimit -n {wantedFiles}' (or run as root), or pass --max-streams.");
+    Console.Error.WriteLine($"The open-file limit is {fileLimit} (the hard limit; this process may not raise it), too low for {options.MaxStreams:N0} streams: "
+        + $"the largest idle scenario holds {fileLimit - 500:N0}. Raise it with 'ulimit -Hn {wantedFiles}; ulimit -n {wantedFiles}' as root before running, or pass --max-streams.");
 }
+
+options.FitTo(fileLimit);
 
 var header = MachineHeader(options, fileLimit);
 Console.Error.WriteLine(header);

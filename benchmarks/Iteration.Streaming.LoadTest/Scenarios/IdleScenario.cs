@@ -29,6 +29,9 @@ internal static class IdleScenario
     private static async Task RunOneAsync(LoadTestContext context, string scenario, string system, int streams)
     {
         LoadTestContext.Log($"{scenario}: {Systems.Title(system)}");
+
+        // Generations of earlier runs leave the server's memory 1 s after their end: wait, so they do not count here.
+        await Task.Delay(1_500);
         var generations = await context.Server.CreateAsync(system, streams);
         var before = await context.Server.CollectAsync(system);
         var metrics = new ScenarioMetrics();

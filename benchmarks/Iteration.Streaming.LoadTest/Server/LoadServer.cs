@@ -42,7 +42,7 @@ internal static class LoadServer
         {
             o.SigningKey = SigningKey;
             o.MaxEventsPerGeneration = 20_000;
-            o.RetainCompletedFor = TimeSpan.FromSeconds(5);
+            o.RetainCompletedFor = TimeSpan.FromSeconds(1);
             o.TokenLifetime = TimeSpan.FromHours(1);
         });
         streaming.AddPhaseGenerator(_ => new NoFilesGenerator());
