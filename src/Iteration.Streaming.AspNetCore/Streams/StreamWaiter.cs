@@ -7,12 +7,17 @@ namespace Iteration.Streaming.AspNetCore.Streams;
 /// One stream's reusable wait for "an entry is ready, the log ended, a heartbeat is due, or the stream is cancelled".
 /// </summary>
 /// <remarks>
-/// Made once per stream: one heartbeat timer (re-armed, never re-created), one cancellation registration, and a reusable
-/// awaitable, so a busy stream allocates nothing per wake-up and an idle one holds a few small objects. The subscription's
+/// Made once per stream: one periodic heartbeat timer (never re-armed per wait: that would take the timer queue's lock on
+/// every event), one cancellation registration, and a reusable awaitable, so a busy stream allocates nothing per wake-up
+/// and an idle one holds a few small objects. A tick ends a wait that has lasted at least the interval, so an idle stream
+/// gets a heartbeat every interval and the first one comes one to two intervals after the last event. The subscription's
 /// own wait is left pending across heartbeats, never abandoned and re-made. A wait is awaited by one reader at a time.
 /// </remarks>
 internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDisposable
 {
+    // Timers may fire a little early by the high-resolution clock (they run on a coarser one).
+    private static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(20);
+
     private readonly Lock _gate = new();
     private readonly EventLogSubscription _subscription;
     private readonly TimeSpan _heartbeatInterval;
@@ -39,7 +44,7 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
         // The wake-up already runs on a pool thread: the stream's loop goes on there instead of hopping again.
         _core.RunContinuationsAsynchronously = false;
         _onSubscriptionReady = OnSubscriptionReady;
-        _heartbeat = timeProvider.CreateTimer(static s => ((StreamWaiter)s!).OnHeartbeat(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _heartbeat = timeProvider.CreateTimer(static s => ((StreamWaiter)s!).OnHeartbeat(), this, heartbeatInterval, heartbeatInterval);
         _cancellation = cancellationToken.UnsafeRegister(static s => ((StreamWaiter)s!).OnCancelled(), this);
     }
 
@@ -92,7 +97,6 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
             _core.Reset();
             _armed = true;
             _armedAt = _timeProvider.GetTimestamp();
-            _heartbeat.Change(_heartbeatInterval, Timeout.InfiniteTimeSpan);
         }
 
         if (register)
@@ -162,20 +166,8 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
         bool complete;
         lock (_gate)
         {
-            if (!_armed)
-            {
-                return;
-            }
-
-            // A tick that comes early (coarse timer clock, or scheduled for an earlier wait) is moved to the right time.
-            var remaining = _heartbeatInterval - _timeProvider.GetElapsedTime(_armedAt);
-            if (remaining > TimeSpan.Zero)
-            {
-                _heartbeat.Change(remaining, Timeout.InfiniteTimeSpan);
-                return;
-            }
-
-            complete = Disarm();
+            // A wait that began after the previous tick has not been idle for a whole interval yet: the next tick decides.
+            complete = _armed && _timeProvider.GetElapsedTime(_armedAt) >= _heartbeatInterval - TimerSlack && Disarm();
         }
 
         if (complete)
@@ -209,7 +201,6 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
             return false;
         }
 
-        // The heartbeat timer is left as it is: re-arming moves it, and a late tick finds nothing armed.
         _armed = false;
         return true;
     }
