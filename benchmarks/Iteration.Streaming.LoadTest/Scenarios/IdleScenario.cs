@@ -5,7 +5,8 @@ namespace Iteration.Streaming.LoadTest.Scenarios;
 
 /// <summary>
 /// (1) Idle density: N open streams, each watching its own generation, nothing published. Measures the server's managed
-/// heap and RSS per stream (after a full GC, generations created beforehand so their logs are not counted) and the time to open.
+/// heap and RSS per stream (after a full GC, generations created beforehand so their logs are not counted) and the time to
+/// open. Each run gets a fresh server process, so RSS grows only by what the streams take (not reusing freed memory).
 /// </summary>
 internal static class IdleScenario
 {
@@ -29,20 +30,26 @@ internal static class IdleScenario
     private static async Task RunOneAsync(LoadTestContext context, string scenario, string system, int streams)
     {
         LoadTestContext.Log($"{scenario}: {Systems.Title(system)}");
+        await using var server = await ServerProcess.StartAsync($"idle-{system}");
 
-        // Generations of earlier runs leave the server's memory 1 s after their end: wait, so they do not count here.
-        await Task.Delay(1_500);
-        var generations = await context.Server.CreateAsync(system, streams);
-        var before = await context.Server.CollectAsync(system);
+        // A few streams first, so one-time costs (JIT, first-use caches) are not counted per stream.
+        var warmUp = await server.CreateAsync(system, 50);
+        await using (var client = new LoadClient(server, new ScenarioMetrics()))
+        {
+            await client.OpenAsync(system, warmUp);
+        }
+
+        var generations = await server.CreateAsync(system, streams);
+        var before = await server.CollectAsync(system);
         var metrics = new ScenarioMetrics();
-        await using (var client = new LoadClient(context.Server, metrics))
+        await using (var client = new LoadClient(server, metrics))
         {
             var opening = await client.OpenAsync(system, generations, timeout: TimeSpan.FromSeconds(120));
-            var after = await context.Server.CollectAsync(system);
+            var after = await server.CollectAsync(system);
             if (Environment.GetEnvironmentVariable("LOADTEST_HOLD_SECONDS") is { } hold)
             {
                 // For attaching a profiler (dotnet-gcdump, dotnet-counters) to the server while the streams are open.
-                LoadTestContext.Log($"  holding {hold} s; server process {context.Server.ProcessId}");
+                LoadTestContext.Log($"  holding {hold} s; server process {server.ProcessId}");
                 await Task.Delay(TimeSpan.FromSeconds(double.Parse(hold, System.Globalization.CultureInfo.InvariantCulture)));
             }
 
@@ -59,6 +66,5 @@ internal static class IdleScenario
                 + (metrics.FirstError is null ? string.Empty : $" (first: {metrics.FirstError})"));
         }
 
-        await context.EndAsync(system, generations);
     }
 }
