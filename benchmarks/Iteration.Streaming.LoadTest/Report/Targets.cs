@@ -38,9 +38,10 @@ internal static class Targets
         var manyP99 = Find("many generations", "latency p99 (ms)");
         Row("many generations ≥ 100k deliveries/s at p99 ≤ 50 ms", $"{F(many)}/s at p99 {F(manyP99)} ms", many is null ? null : many >= 100_000 && manyP99 <= 50);
 
-        var redisRate = Find("Redis backplane", "events/s appended through Redis");
+        var redisRate = table.Results.LastOrDefault(r => r.Scenario.EndsWith("read on B", StringComparison.Ordinal) && r.Metric == "events/s appended through Redis")?.Value;
+        var redisAlone = table.Results.LastOrDefault(r => r.Scenario.EndsWith("no readers", StringComparison.Ordinal) && r.Metric == "events/s appended through Redis")?.Value;
         var added = Find("Redis backplane", "added p99 (ms)");
-        Row("Redis: ≥ 50,000 events/s through the backplane", $"{F(redisRate)}/s", redisRate is null ? null : redisRate >= 50_000);
+        Row("Redis: ≥ 50,000 events/s through the backplane (appended on A and delivered on B)", $"{F(redisRate)}/s ({F(redisAlone)}/s appended with no readers)", redisRate is null ? null : redisRate >= 50_000);
         Row("Redis: added p99 ≤ 2 ms", $"{F(added)} ms", added is null ? null : added <= 2);
         if (options.Quick)
         {

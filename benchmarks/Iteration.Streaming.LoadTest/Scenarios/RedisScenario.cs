@@ -47,6 +47,16 @@ internal static class RedisScenario
         LoadTestContext.Log($"  p50 {inMemory.P50:F2} → {viaRedis.P50:F2} ms, p99 {inMemory.P99:F2} → {viaRedis.P99:F2} ms (in memory → via Redis)");
 
         var saturated = context.Quick ? 32 : 64;
+        var saturateMs = context.Quick ? 1_000 : 3_000;
+
+        // The backplane alone: appends through Redis with nobody reading, so the SSE delivery on B takes no CPU.
+        var alone = await a.CreateAsync(Systems.Ours, saturated);
+        var appendsOnly = await a.ProduceAsync(new ProduceRequest(Systems.Ours, alone.Select(g => g.Id).ToArray(), DurationMs: saturateMs, Saturate: true));
+        await a.EndAsync(Systems.Ours, alone.Select(g => g.Id).ToArray());
+        var appendsOnlyRate = appendsOnly.Published / (appendsOnly.ElapsedMs / 1000);
+        context.Table.Add($"Redis backplane: {saturated} generations appending back to back on A, no readers", "events/s appended through Redis", Systems.Ours, appendsOnlyRate, higherIsBetter: true);
+        LoadTestContext.Log($"  no readers: {appendsOnly.Published:N0} events appended in {appendsOnly.ElapsedMs / 1000:F2} s = {appendsOnlyRate:N0}/s; failures {appendsOnly.Failures}");
+
         var throughput = $"Redis backplane: {saturated} generations appending back to back on A, read on B";
         var generations = await a.CreateAsync(Systems.Ours, saturated);
         var metrics = new ScenarioMetrics();
@@ -58,7 +68,7 @@ internal static class RedisScenario
             var measurement = await bContext.MeasureAsync(
                 Systems.Ours,
                 metrics,
-                async () => produced = await a.ProduceAsync(new ProduceRequest(Systems.Ours, generations.Select(g => g.Id).ToArray(), DurationMs: context.Quick ? 1_000 : 3_000, Saturate: true)),
+                async () => produced = await a.ProduceAsync(new ProduceRequest(Systems.Ours, generations.Select(g => g.Id).ToArray(), DurationMs: saturateMs, Saturate: true)),
                 () => metrics.Deliveries >= produced!.Published,
                 TimeSpan.FromSeconds(20));
             var eventsPerSecond = produced!.Published / (produced.ElapsedMs / 1000);
