@@ -16,7 +16,7 @@ internal static class BroadcastScenario
         {
             // 50k deliveries/s offered at 1k watchers, 100k/s at 10k.
             var rate = watchers >= 10_000 ? 10 : 50;
-            var durationMs = context.Options.SteadyMs > 0 ? context.Options.SteadyMs : context.Quick ? 2_000 : 3_000;
+            var durationMs = context.Options.SteadyMs > 0 ? context.Options.SteadyMs : context.Quick ? 1_000 : 3_000;
             // Long enough (0.5–2 million deliveries) that the measured window is not a matter of milliseconds.
             var burst = context.Quick ? 100 : watchers >= 10_000 ? 200 : 500;
             var steady = $"broadcast {watchers / 1000}k watchers, steady {rate} ev/s";

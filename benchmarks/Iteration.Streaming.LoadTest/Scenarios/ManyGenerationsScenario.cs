@@ -9,7 +9,7 @@ internal static class ManyGenerationsScenario
     public static async Task RunAsync(LoadTestContext context)
     {
         var count = context.Quick ? 500 : 8_500;
-        var durationMs = context.Options.SteadyMs > 0 ? context.Options.SteadyMs : context.Quick ? 2_000 : 5_000;
+        var durationMs = context.Options.SteadyMs > 0 ? context.Options.SteadyMs : context.Quick ? 1_000 : 5_000;
         var rates = Enumerable.Range(0, count).Select(i => 2.0 + (i * 7 % 9)).ToArray();
         var watchersOf = Enumerable.Range(0, count).Select(i => 1 + (i % 3)).ToArray();
         var streams = watchersOf.Sum();

@@ -33,7 +33,7 @@ internal static class RedisScenario
         await LoadTestContext.WarmUpAsync(a, b, Systems.Ours);
         var count = context.Quick ? 50 : 100;
         var rate = 20;
-        var durationMs = context.Quick ? 2_000 : 4_000;
+        var durationMs = context.Quick ? 1_000 : 4_000;
         var scenario = $"Redis backplane: {count} generations × 1 watcher, {rate} ev/s, produced on A, read on B";
 
         var inMemory = await SteadyAsync(context, context.Server, context.Server, count, rate, durationMs);
@@ -47,7 +47,7 @@ internal static class RedisScenario
         LoadTestContext.Log($"  p50 {inMemory.P50:F2} → {viaRedis.P50:F2} ms, p99 {inMemory.P99:F2} → {viaRedis.P99:F2} ms (in memory → via Redis)");
 
         var saturated = context.Quick ? 32 : 64;
-        var saturateMs = context.Quick ? 1_000 : 3_000;
+        var saturateMs = context.Quick ? 500 : 3_000;
 
         // The backplane alone: appends through Redis with nobody reading, so the SSE delivery on B takes no CPU.
         var alone = await a.CreateAsync(Systems.Ours, saturated);
