@@ -56,6 +56,7 @@ internal static class SseStreamWriter
         CancellationToken cancellationToken)
     {
         WriteRetry(writer, retryInterval);
+        using var waiter = new StreamWaiter(subscription, heartbeatInterval, timeProvider, cancellationToken);
         while (true)
         {
             var (terminal, written) = await WriteReadyAsync(writer, subscription, metrics, cancellationToken).ConfigureAwait(false);
@@ -66,7 +67,7 @@ internal static class SseStreamWriter
                 return terminal;
             }
 
-            if (!await WaitWithHeartbeatAsync(writer, subscription, heartbeatInterval, timeProvider, cancellationToken).ConfigureAwait(false))
+            if (!await WaitWithHeartbeatAsync(writer, waiter, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
@@ -105,31 +106,25 @@ internal static class SseStreamWriter
     }
 
     /// <summary>Waits for the next entry, writing a heartbeat each idle interval; false when the stream is over.</summary>
-    private static async ValueTask<bool> WaitWithHeartbeatAsync(
-        PipeWriter writer, EventLogSubscription subscription, TimeSpan heartbeatInterval, TimeProvider timeProvider, CancellationToken cancellationToken)
+    private static async ValueTask<bool> WaitWithHeartbeatAsync(PipeWriter writer, StreamWaiter waiter, CancellationToken cancellationToken)
     {
-        var wait = subscription.WaitToReadAsync(cancellationToken);
-        if (wait.IsCompletedSuccessfully)
-        {
-            return wait.Result;
-        }
-
-        var ready = wait.AsTask();
         while (true)
         {
-            try
+            switch (await waiter.WaitAsync().ConfigureAwait(false))
             {
-                // The timeout's timer is disposed as soon as the entry arrives, so a busy stream leaves no timers behind.
-                return await ready.WaitAsync(heartbeatInterval, timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                writer.Write(Heartbeat);
-                var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (flushed.IsCompleted || flushed.IsCanceled)
-                {
+                case StreamWaiter.Wake.Ready:
+                    return true;
+                case StreamWaiter.Wake.Ended:
                     return false;
-                }
+                default:
+                    writer.Write(Heartbeat);
+                    var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (flushed.IsCompleted || flushed.IsCanceled)
+                    {
+                        return false;
+                    }
+
+                    break;
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 using Iteration.Streaming.Events;
@@ -15,12 +14,6 @@ public sealed class EventLogEntry
     private static ReadOnlySpan<byte> IdPrefix => "id: "u8;
     private static ReadOnlySpan<byte> DataPrefix => "\ndata: "u8;
     private static ReadOnlySpan<byte> FrameEnd => "\n\n"u8;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
 
     private EventLogEntry(long sequence, StreamingProgressEvent progressEvent, ReadOnlyMemory<byte> frame)
     {
@@ -52,8 +45,7 @@ public sealed class EventLogEntry
         ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
         ArgumentNullException.ThrowIfNull(progressEvent);
 
-        var json = SerializeToThreadBuffer(progressEvent);
-        return new EventLogEntry(sequence, progressEvent, BuildFrame(sequence, json.Span));
+        return new EventLogEntry(sequence, progressEvent, EventFrameWriter.BuildFrame(sequence, progressEvent));
     }
 
     /// <summary>
@@ -95,42 +87,4 @@ public sealed class EventLogEntry
 
     /// <inheritdoc />
     public override string ToString() => $"#{Sequence} {Event.Stage} ({Event.Status})";
-
-    private static ReadOnlyMemory<byte> SerializeToThreadBuffer(StreamingProgressEvent progressEvent)
-    {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
-        var writer = t_writer;
-        if (writer is null)
-        {
-            writer = t_writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        }
-        else
-        {
-            writer.Reset(buffer);
-        }
-
-        JsonSerializer.Serialize(writer, progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
-        writer.Flush();
-        return buffer.WrittenMemory;
-    }
-
-    private static byte[] BuildFrame(long sequence, ReadOnlySpan<byte> json)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        Utf8Formatter.TryFormat(sequence, digits, out var digitCount);
-
-        var frame = GC.AllocateUninitializedArray<byte>(
-            IdPrefix.Length + digitCount + DataPrefix.Length + json.Length + FrameEnd.Length);
-        var span = frame.AsSpan();
-        IdPrefix.CopyTo(span);
-        span = span[IdPrefix.Length..];
-        digits[..digitCount].CopyTo(span);
-        span = span[digitCount..];
-        DataPrefix.CopyTo(span);
-        span = span[DataPrefix.Length..];
-        json.CopyTo(span);
-        FrameEnd.CopyTo(span[json.Length..]);
-        return frame;
-    }
 }

@@ -25,7 +25,7 @@ internal sealed class GenerationLog
     private long _lastSequence;
     private EventLogEntry? _latest;
     private EventLogEntry? _terminal;
-    private TaskCompletionSource? _signal;
+    private TaskCompletionSource<bool>? _signal;
     private ITimer? _removalTimer;
 
     public GenerationLog(string generationId, int maxEvents)
@@ -68,7 +68,7 @@ internal sealed class GenerationLog
             throw new ArgumentException($"The event belongs to generation '{progressEvent.GenerationId}', not '{GenerationId}'.", nameof(progressEvent));
         }
 
-        TaskCompletionSource? signal;
+        TaskCompletionSource<bool>? signal;
         EventLogEntry entry;
         lock (_gate)
         {
@@ -110,7 +110,7 @@ internal sealed class GenerationLog
         if (signal is not null)
         {
             // Waking many readers happens off the appender's thread: appending stays O(1) in the number of readers.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.TrySetResult(), signal, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.TrySetResult(true), signal, preferLocal: false);
         }
 
         return entry;
@@ -172,8 +172,11 @@ internal sealed class GenerationLog
         }
     }
 
-    /// <summary>Returns a task that completes when an entry after <paramref name="after"/> exists, or null when one does already.</summary>
-    public Task? GetWaitTask(long after)
+    /// <summary>
+    /// Returns a task that completes (with <see langword="true"/>) when an entry after <paramref name="after"/> exists, or
+    /// null when one does already. The task is shared by every reader waiting on this log.
+    /// </summary>
+    public Task<bool>? GetWaitTask(long after)
     {
         lock (_gate)
         {
@@ -182,7 +185,7 @@ internal sealed class GenerationLog
                 return null;
             }
 
-            _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _signal ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             return _signal.Task;
         }
     }

@@ -3,7 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 namespace Iteration.Streaming.EventLog;
 
 /// <summary>
-/// A subscription to a <see cref="GenerationLog"/>: the last sequence read and a cached slot index. Allocates nothing per entry.
+/// A subscription to a <see cref="GenerationLog"/>: the last sequence read and a cached slot index. Allocates nothing per
+/// entry, nor per wait without a cancellation token.
 /// </summary>
 internal sealed class LogCursor : EventLogSubscription
 {
@@ -52,13 +53,10 @@ internal sealed class LogCursor : EventLogSubscription
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
+        // The log's shared signal is awaited as it is: without a token, waiting allocates nothing.
         var wait = _log.GetWaitTask(_after);
-        return wait is null ? ValueTask.FromResult(true) : WaitAsync(wait, cancellationToken);
-    }
-
-    private static async ValueTask<bool> WaitAsync(Task wait, CancellationToken cancellationToken)
-    {
-        await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        return wait is null
+            ? ValueTask.FromResult(true)
+            : new ValueTask<bool>(cancellationToken.CanBeCanceled ? wait.WaitAsync(cancellationToken) : wait);
     }
 }

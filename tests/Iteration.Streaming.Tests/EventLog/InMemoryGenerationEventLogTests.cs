@@ -207,6 +207,39 @@ public sealed class InMemoryGenerationEventLogTests : IDisposable
     }
 
     [Fact]
+    public async Task WaitToReadAsync_WithoutToken_CompletesWhenAnEntryIsAppended()
+    {
+        var id = await CreateAsync();
+        await using var subscription = await _log.SubscribeAsync(id);
+        var wait = subscription.WaitToReadAsync();
+        wait.IsCompleted.Should().BeFalse();
+
+        await _log.AppendAsync(TestEvents.Progress(id, 0));
+
+        (await wait.WithPatience()).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task WaitToReadAsync_WithoutToken_WaitingAllocatesNothing()
+    {
+        var id = await CreateAsync();
+        await using var subscription = await _log.SubscribeAsync(id);
+        var first = subscription.WaitToReadAsync().AsTask();
+        var pending = 0;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            pending += IsPending(subscription.WaitToReadAsync()) ? 1 : 0;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        pending.Should().Be(100);
+        allocated.Should().Be(0, "every waiter of a log shares its one signal");
+        first.IsCompleted.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task AppendAsync_EventOfAnotherGenerationCannotReachThisLog()
     {
         var id = await CreateAsync();
@@ -223,4 +256,6 @@ public sealed class InMemoryGenerationEventLogTests : IDisposable
         await _log.CreateAsync(id);
         return id;
     }
+
+    private static bool IsPending(ValueTask<bool> wait) => !wait.IsCompleted;
 }

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Iteration.Streaming.LoadTest.Server;
+
+namespace Iteration.Streaming.LoadTest.Client;
+
+/// <summary>
+/// A server child process (this same program with <c>--server</c>) and the HTTP client that drives its control API.
+/// Disposing it closes the child's standard input, which stops it; it is killed if it does not stop in time.
+/// </summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        EndPoint = new IPEndPoint(IPAddress.Loopback, baseAddress.Port);
+        Http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 128,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            UseProxy = false,
+        })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromMinutes(3),
+        };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public IPEndPoint EndPoint { get; }
+
+    public HttpClient Http { get; }
+
+    public int ProcessId => _process.Id;
+
+    public static async Task<ServerProcess> StartAsync(string name, string? redis = null)
+    {
+        var (fileName, prefix) = SelfCommand();
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            UseShellExecute = false,
+        };
+        foreach (var arg in prefix)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.ArgumentList.Add("--server");
+        start.ArgumentList.Add("--port");
+        start.ArgumentList.Add("0");
+        start.ArgumentList.Add("--instance");
+        start.ArgumentList.Add(name);
+        if (redis is not null)
+        {
+            start.ArgumentList.Add("--redis");
+            start.ArgumentList.Add(redis);
+        }
+
+        start.Environment["DOTNET_gcServer"] = "1";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server process.");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
+                ?? throw new InvalidOperationException("The server process ended before it listened.");
+            if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
+            {
+                var address = line["LISTENING ".Length..].Trim();
+                _ = DrainAsync(process);
+                return new ServerProcess(process, new Uri(address.EndsWith('/') ? address : address + "/"));
+            }
+        }
+    }
+
+    public async Task<CreatedGeneration[]> CreateAsync(string system, int count, int prefill = 0, int payloadBytes = 0)
+    {
+        using var response = await Http.PostAsJsonAsync("control/create", new CreateRequest(system, count, prefill, payloadBytes), ControlJson.Options);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<CreatedGeneration[]>(ControlJson.Options))!;
+    }
+
+    public async Task<ProduceResult> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await Http.PostAsJsonAsync("control/produce", request, ControlJson.Options, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ProduceResult>(ControlJson.Options, cancellationToken))!;
+    }
+
+    public async Task EndAsync(string system, string[] ids)
+    {
+        using var response = await Http.PostAsJsonAsync("control/end", new ProduceRequest(system, ids), ControlJson.Options);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task<ServerStats> StatsAsync(string system) =>
+        (await Http.GetFromJsonAsync<ServerStats>($"control/stats?system={system}", ControlJson.Options))!;
+
+    public async Task<ServerStats> CollectAsync(string system)
+    {
+        using var response = await Http.PostAsync($"control/gc?system={system}", null);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ServerStats>(ControlJson.Options))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        try
+        {
+            _process.StandardInput.Close();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>How to run this program again: its apphost, or <c>dotnet</c> with its assembly.</summary>
+    private static (string FileName, string[] Prefix) SelfCommand()
+    {
+        var path = Environment.ProcessPath ?? throw new InvalidOperationException("The process path is unknown.");
+        return Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+            ? (path, [typeof(ServerProcess).Assembly.Location])
+            : (path, []);
+    }
+
+    private static async Task DrainAsync(Process process)
+    {
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                Console.Error.WriteLine("  [server] " + line);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+}

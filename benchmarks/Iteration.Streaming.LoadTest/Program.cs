@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Iteration.Streaming.LoadTest;
+using Iteration.Streaming.LoadTest.Client;
+using Iteration.Streaming.LoadTest.Report;
+using Iteration.Streaming.LoadTest.Scenarios;
+using Iteration.Streaming.LoadTest.Server;
+
+// The same program is the load generator and, started with --server by it, the server under test.
+if (args.Contains("--server"))
+{
+    return await LoadServer.RunAsync(args);
+}
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("""
+        Iteration.Streaming load test: our SSE endpoint against three baselines on the same Kestrel, over loopback.
+
+          dotnet run -c Release --project benchmarks/Iteration.Streaming.LoadTest -- [options]
+
+          --quick                 small sizes, under a minute
+          --scenarios a,b         idle, broadcast, many, replay, slow, redis (default: all)
+          --systems a,b           ours, naive, typed, signalr (default: all)
+          --max-streams N         the largest idle scenario (default 20000; 2000 with --quick)
+          --redis-server PATH     the redis-server executable for the Redis scenario (default: from PATH)
+          --out FILE              also write the report (Markdown) to FILE
+        """);
+    return 0;
+}
+
+LoadTestOptions options;
+try
+{
+    options = LoadTestOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+var started = Stopwatch.GetTimestamp();
+var wantedFiles = options.MaxStreams + 10_000L;
+var fileLimit = OpenFileLimit.Raise(wantedFiles);
+if (fileLimit >= 0 && fileLimit < options.MaxStreams + 500)
+{
+    Console.Error.WriteLine($"The open-file limit is {fileLimit} (the hard limit; this process may not raise it), too low for {options.MaxStreams:N0} streams: "
+        + $"the largest idle scenario holds {fileLimit - 500:N0}. Raise it with 'ulimit -Hn {wantedFiles}; ulimit -n {wantedFiles}' as root before running, or pass --max-streams.");
+}
+
+options.FitTo(fileLimit);
+
+var header = MachineHeader(options, fileLimit);
+Console.Error.WriteLine(header);
+
+var table = new ResultTable();
+await using (var server = await ServerProcess.StartAsync("in-memory"))
+{
+    LoadTestContext.Log($"server process {server.ProcessId} listening on {server.BaseAddress}");
+    var context = new LoadTestContext(options, server, table);
+    foreach (var system in options.Systems)
+    {
+        await LoadTestContext.WarmUpAsync(server, server, system);
+    }
+
+    LoadTestContext.Log("warmed up");
+    foreach (var scenario in options.Scenarios)
+    {
+        var scenarioStarted = Stopwatch.GetTimestamp();
+        switch (scenario)
+        {
+            case "idle":
+                await IdleScenario.RunAsync(context);
+                break;
+            case "broadcast":
+                await BroadcastScenario.RunAsync(context);
+                break;
+            case "many":
+                await ManyGenerationsScenario.RunAsync(context);
+                break;
+            case "replay":
+                await ReplayScenario.RunAsync(context);
+                break;
+            case "slow":
+                await SlowConsumersScenario.RunAsync(context);
+                break;
+            case "redis":
+                await RedisScenario.RunAsync(context);
+                break;
+        }
+
+        LoadTestContext.Log($"{scenario} done in {Stopwatch.GetElapsedTime(scenarioStarted).TotalSeconds:F0} s");
+    }
+}
+
+var report = new StringBuilder()
+    .AppendLine(header)
+    .AppendLine()
+    .Append(table.ToMarkdown())
+    .AppendLine()
+    .Append(Targets.Evaluate(table, options))
+    .AppendLine()
+    .AppendLine(CultureInfo.InvariantCulture, $"Total time: {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s; load average after: {LoadAverage()}.")
+    .ToString();
+Console.WriteLine(report);
+if (options.Out is { } path)
+{
+    await File.WriteAllTextAsync(path, report);
+    Console.Error.WriteLine($"Report written to {path}");
+}
+
+return 0;
+
+static string MachineHeader(LoadTestOptions options, long fileLimit)
+{
+    var cpu = File.Exists("/proc/cpuinfo")
+        ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+        : null;
+    return string.Create(CultureInfo.InvariantCulture, $"""
+        Load test ({(options.Quick ? "--quick" : "default")}), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC
+        Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}; server GC in the server process
+        Load average before: {LoadAverage()}; open-file limit: {fileLimit}
+        """);
+}
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

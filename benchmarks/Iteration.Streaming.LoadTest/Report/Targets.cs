@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+using Iteration.Streaming.LoadTest.Server;
+
+namespace Iteration.Streaming.LoadTest.Report;
+
+/// <summary>The issue's targets, checked against the figures of this run.</summary>
+internal static class Targets
+{
+    public static string Evaluate(ResultTable table, LoadTestOptions options)
+    {
+        var builder = new StringBuilder();
+        builder.AppendLine("| target | measured | met |");
+        builder.AppendLine("|---|---|---|");
+
+        double? Find(string scenarioPrefix, string metric, string system = Systems.Ours) =>
+            table.Results.LastOrDefault(r => r.Scenario.StartsWith(scenarioPrefix, StringComparison.Ordinal) && r.Metric == metric && r.System == system)?.Value;
+
+        // A quick run is smaller than the sizes the targets are set for: its figures are shown, not judged.
+        void Row(string target, string measured, bool? met) =>
+            builder.AppendLine(CultureInfo.InvariantCulture, $"| {target} | {measured} | {(met is null ? "not measured" : options.Quick ? "– (--quick sizes)" : met.Value ? "yes" : "**no**")} |");
+
+        string F(double? value) => ResultTable.Format(value);
+
+        var held = Find("idle max", "streams held");
+        var heap = Find("idle max", "managed heap per stream (KB)");
+        Row("≥ 19,000 idle streams at ≤ 8 KB managed memory each", $"{F(held)} streams, {F(heap)} KB each", held is null ? null : held >= 19_000 && heap <= 8);
+
+        var burst = "broadcast 10k watchers, burst";
+        var ours = Find(burst, "deliveries/s");
+        var typed = Find(burst, "deliveries/s", Systems.Typed);
+        var signalR = Find(burst, "deliveries/s", Systems.SignalR);
+        var p99 = Find("broadcast 10k watchers, steady", "latency p99 (ms)");
+        Row("broadcast at 10k watchers ≥ 2× TypedResults deliveries/s", $"{F(ours)} vs {F(typed)} = ×{F(ours / typed)}", ours is null || typed is null ? null : ours >= 2 * typed);
+        Row("broadcast at 10k watchers ≥ 5× SignalR deliveries/s", $"{F(ours)} vs {F(signalR)} = ×{F(ours / signalR)}", ours is null || signalR is null ? null : ours >= 5 * signalR);
+        Row("broadcast at 10k watchers p99 ≤ 100 ms (steady)", $"{F(p99)} ms", p99 is null ? null : p99 <= 100);
+
+        var many = Find("many generations", "deliveries/s");
+        var manyP99 = Find("many generations", "latency p99 (ms)");
+        Row("many generations ≥ 100k deliveries/s at p99 ≤ 50 ms", $"{F(many)}/s at p99 {F(manyP99)} ms", many is null ? null : many >= 100_000 && manyP99 <= 50);
+
+        var redisRate = table.Results.LastOrDefault(r => r.Scenario.EndsWith("read on B", StringComparison.Ordinal) && r.Metric == "events/s appended through Redis")?.Value;
+        var redisAlone = table.Results.LastOrDefault(r => r.Scenario.EndsWith("no readers", StringComparison.Ordinal) && r.Metric == "events/s appended through Redis")?.Value;
+        var added = Find("Redis backplane", "added p99 (ms)");
+        Row("Redis: ≥ 50,000 events/s through the backplane (appended on A and delivered on B)", $"{F(redisRate)}/s ({F(redisAlone)}/s appended with no readers)", redisRate is null ? null : redisRate >= 50_000);
+        Row("Redis: added p99 ≤ 2 ms", $"{F(added)} ms", added is null ? null : added <= 2);
+        if (options.Quick)
+        {
+            builder.AppendLine().AppendLine("(--quick runs smaller sizes than the targets are set for; run without it to judge them.)");
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,63 @@
+namespace Iteration.Streaming.LoadTest.Server;
+
+/// <summary>The systems under test: ours and the three baselines, all on the same Kestrel.</summary>
+internal static class Systems
+{
+    public const string Ours = "ours";
+    public const string Naive = "naive";
+    public const string Typed = "typed";
+    public const string SignalR = "signalr";
+
+    public static readonly string[] All = [Ours, Naive, Typed, SignalR];
+
+    public static string Title(string system) => system switch
+    {
+        Ours => "Iteration.Streaming",
+        Naive => "naive (serialise + flush per subscriber)",
+        Typed => "TypedResults.ServerSentEvents + channel",
+        SignalR => "SignalR streaming hub (SSE transport)",
+        _ => system,
+    };
+
+    public static string Short(string system) => system switch
+    {
+        Ours => "ours",
+        Naive => "naive",
+        Typed => "TypedResults",
+        SignalR => "SignalR",
+        _ => system,
+    };
+}
+
+/// <summary>Creates generations (ours: event logs; baselines: topics), optionally with events already appended.</summary>
+internal sealed record CreateRequest(string System, int Count, int Prefill = 0, int PayloadBytes = 0);
+
+internal sealed record CreatedGeneration(string Id, string? Token);
+
+/// <summary>
+/// What the server's producer appends: each generation gets events at its own rate (events/s) for a duration, or
+/// bursts of events back to back. Every event's message carries the server's monotonic timestamp.
+/// </summary>
+internal sealed record ProduceRequest(
+    string System,
+    string[] Ids,
+    double[]? Rates = null,
+    int DurationMs = 0,
+    int BurstSize = 0,
+    int Bursts = 0,
+    int BurstIntervalMs = 0,
+    int PayloadBytes = 0,
+    bool Saturate = false,
+    int Concurrency = 1);
+
+internal sealed record ProduceResult(long Published, double ElapsedMs, long Failures);
+
+internal sealed record ServerStats(
+    double CpuMs,
+    long HeapBytes,
+    long RssBytes,
+    long AllocatedBytes,
+    int Gen2Collections,
+    long Subscribers,
+    long EventsWritten,
+    int ThreadCount);

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Files;
+using Iteration.Streaming.Security;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Iteration.Streaming.LoadTest.Server;
+
+/// <summary>
+/// The server process (<c>--server</c>): one Kestrel on 127.0.0.1 with our endpoints (<c>MapIterationStream</c>), the three
+/// baselines, and a control API the load generator drives. It ends when its standard input closes (its parent is gone).
+/// </summary>
+internal static class LoadServer
+{
+    public const string SigningKey = "iteration-streaming-load-test-signing-key-0123456789";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var port = int.Parse(ArgValue(args, "--port") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var redis = ArgValue(args, "--redis");
+        var instance = ArgValue(args, "--instance") ?? "load-server";
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseSockets(o => o.Backlog = 4096);
+        builder.WebHost.UseKestrel(o =>
+        {
+            o.Listen(IPAddress.Loopback, port);
+            o.AddServerHeader = false;
+            o.Limits.MaxConcurrentConnections = null;
+            o.Limits.MaxConcurrentUpgradedConnections = null;
+
+            // A reader that stops is the slow-consumer scenario's subject; Kestrel's own guard would otherwise cut it.
+            o.Limits.MinResponseDataRate = null;
+        });
+
+        var streaming = builder.Services.AddIterationStreaming(o =>
+        {
+            o.SigningKey = SigningKey;
+            o.MaxEventsPerGeneration = 20_000;
+            o.RetainCompletedFor = TimeSpan.FromSeconds(1);
+            o.TokenLifetime = TimeSpan.FromHours(1);
+        });
+        streaming.AddPhaseGenerator(_ => new NoFilesGenerator());
+        streaming.AddInMemoryFileSink();
+        if (redis is not null)
+        {
+            streaming.AddStackExchangeRedis(redis, o => o.InstanceName = instance);
+        }
+
+        builder.Services.AddSingleton<BaselineHub>();
+        builder.Services.AddSingleton<StreamCounter>();
+        builder.Services.AddSingleton<Producer>();
+        builder.Services.ConfigureHttpJsonOptions(o => ConfigureWireJson(o.SerializerOptions));
+        builder.Services.AddSignalR(o =>
+        {
+            o.ClientTimeoutInterval = TimeSpan.FromMinutes(10);
+            o.EnableDetailedErrors = false;
+        }).AddJsonProtocol(o => ConfigureWireJson(o.PayloadSerializerOptions));
+
+        var app = builder.Build();
+        var counter = app.Services.GetRequiredService<StreamCounter>();
+        app.MapIterationStream();
+        BaselineEndpoints.Map(app);
+        MapControl(app, counter);
+
+        await app.StartAsync();
+        Console.Out.WriteLine("LISTENING " + app.Urls.Single());
+        Console.Out.Flush();
+
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        _ = Task.Run(() =>
+        {
+            // The parent holds our standard input: when it closes, the load test is over (or has died).
+            while (Console.In.Read() >= 0)
+            {
+            }
+
+            lifetime.StopApplication();
+        });
+
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    private static void ConfigureWireJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.TypeInfoResolverChain.Insert(0, IterationStreamingJsonContext.Default);
+    }
+
+    private static void MapControl(WebApplication app, StreamCounter counter)
+    {
+        var control = app.MapGroup("/control");
+        var hub = app.Services.GetRequiredService<BaselineHub>();
+        var eventLog = app.Services.GetRequiredService<IGenerationEventLog>();
+        var tokens = app.Services.GetRequiredService<IStreamTokenService>();
+        var producer = app.Services.GetRequiredService<Producer>();
+        var timeProvider = app.Services.GetRequiredService<TimeProvider>();
+
+        long Subscribers(string? system) => system == Systems.Ours ? counter.Active : hub.Subscribers;
+
+        control.MapPost("/create", async (HttpContext context) =>
+        {
+            var request = (await context.Request.ReadFromJsonAsync<CreateRequest>(ControlJson.Options))!;
+            var payload = EventFactory.Payload(request.PayloadBytes);
+            var created = new CreatedGeneration[request.Count];
+            for (var i = 0; i < request.Count; i++)
+            {
+                var id = Guid.NewGuid().ToString();
+                if (request.System == Systems.Ours)
+                {
+                    await eventLog.CreateAsync(id);
+                    for (var n = 0; n < request.Prefill; n++)
+                    {
+                        await eventLog.AppendAsync(EventFactory.Create(id, n, payload, timeProvider));
+                    }
+
+                    created[i] = new CreatedGeneration(id, tokens.IssueToken(id));
+                }
+                else
+                {
+                    hub.Create(id);
+                    created[i] = new CreatedGeneration(id, null);
+                }
+            }
+
+            return Results.Json(created, ControlJson.Options);
+        });
+
+        control.MapPost("/produce", async (HttpContext context) =>
+        {
+            var request = (await context.Request.ReadFromJsonAsync<ProduceRequest>(ControlJson.Options))!;
+            var result = await producer.RunAsync(request, context.RequestAborted);
+            return Results.Json(result, ControlJson.Options);
+        });
+
+        control.MapPost("/end", async (HttpContext context) =>
+        {
+            var request = (await context.Request.ReadFromJsonAsync<ProduceRequest>(ControlJson.Options))!;
+            await producer.EndAsync(request.System, request.Ids);
+            return Results.Ok();
+        });
+
+        control.MapGet("/stats", (string? system) =>
+            Results.Json(ProcessStats.Read(Subscribers(system), counter.Written), ControlJson.Options));
+
+        control.MapPost("/gc", (string? system) =>
+        {
+            ProcessStats.FullCollect();
+            return Results.Json(ProcessStats.Read(Subscribers(system), counter.Written), ControlJson.Options);
+        });
+    }
+
+    private static string? ArgValue(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+
+    /// <summary>The engine needs a generator; the load test appends to the event log directly and never runs one.</summary>
+    private sealed class NoFilesGenerator : IPhaseGenerator
+    {
+        public IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, CancellationToken cancellationToken = default) =>
+            AsyncEnumerable.Empty<GeneratedFile>();
+    }
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+
+namespace Iteration.Streaming.LoadTest.Server;
+
+/// <summary>
+/// Appends events for a scenario: steady (each generation at its own rate, for a duration), bursts (events back to back),
+/// or saturated (every generation appends as fast as its appends complete, for a duration).
+/// </summary>
+internal sealed class Producer(IGenerationEventLog eventLog, BaselineHub hub, TimeProvider timeProvider)
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(5);
+
+    public async Task<ProduceResult> RunAsync(ProduceRequest request, CancellationToken cancellationToken)
+    {
+        var payload = EventFactory.Payload(request.PayloadBytes);
+        var started = Stopwatch.GetTimestamp();
+        long published;
+        long failures = 0;
+        if (request.Saturate)
+        {
+            (published, failures) = await SaturateAsync(request, payload, cancellationToken);
+        }
+        else if (request.BurstSize > 0)
+        {
+            published = await BurstsAsync(request, payload, cancellationToken);
+        }
+        else
+        {
+            published = await SteadyAsync(request, payload, cancellationToken);
+        }
+
+        return new ProduceResult(published, Stopwatch.GetElapsedTime(started).TotalMilliseconds, failures);
+    }
+
+    public async Task EndAsync(string system, IEnumerable<string> ids)
+    {
+        if (system != Systems.Ours)
+        {
+            hub.Reset();
+            return;
+        }
+
+        foreach (var id in ids)
+        {
+            try
+            {
+                await eventLog.AppendAsync(EventFactory.Terminal(id, timeProvider));
+            }
+            catch (InvalidOperationException)
+            {
+                // Ended already.
+            }
+            catch (GenerationNotFoundException)
+            {
+                // Removed already.
+            }
+        }
+    }
+
+    private ValueTask PublishAsync(string system, string id, long index, System.Text.Json.JsonElement? payload)
+    {
+        var progressEvent = EventFactory.Create(id, index, payload, timeProvider);
+        if (system == Systems.Ours)
+        {
+            var append = eventLog.AppendAsync(progressEvent);
+            return append.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(append.AsTask());
+        }
+
+        hub.Publish(id, progressEvent);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<long> SteadyAsync(ProduceRequest request, System.Text.Json.JsonElement? payload, CancellationToken cancellationToken)
+    {
+        var ids = request.Ids;
+        var rates = request.Rates ?? [];
+        var sent = new long[ids.Length];
+
+        // Each generation starts at its own offset within its period, so a thousand 5/s generations do not all fire at once.
+        var offsets = new double[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            offsets[i] = (i * 0.618033988749895 % 1.0) / Math.Max(rates[i % rates.Length], 0.001);
+        }
+
+        var pending = new List<Task>();
+        var started = Stopwatch.GetTimestamp();
+        var duration = TimeSpan.FromMilliseconds(request.DurationMs);
+        using var timer = new PeriodicTimer(Tick);
+        long published = 0;
+        while (true)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var last = elapsed >= duration;
+            var seconds = Math.Min(elapsed.TotalSeconds, duration.TotalSeconds);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var rate = rates[i % rates.Length];
+                var due = (long)Math.Floor(Math.Max(0, seconds - offsets[i]) * rate) + (seconds >= offsets[i] ? 1 : 0);
+                due = Math.Min(due, (long)Math.Floor(duration.TotalSeconds * rate));
+                while (sent[i] < due)
+                {
+                    var publish = PublishAsync(request.System, ids[i], sent[i]++, payload);
+                    published++;
+                    if (!publish.IsCompletedSuccessfully)
+                    {
+                        pending.Add(publish.AsTask());
+                    }
+                }
+            }
+
+            if (pending.Count > 0)
+            {
+                // Appends to one generation stay in order: they are awaited before its next tick.
+                await Task.WhenAll(pending);
+                pending.Clear();
+            }
+
+            if (last)
+            {
+                return published;
+            }
+
+            await timer.WaitForNextTickAsync(cancellationToken);
+        }
+    }
+
+    private async Task<long> BurstsAsync(ProduceRequest request, System.Text.Json.JsonElement? payload, CancellationToken cancellationToken)
+    {
+        long published = 0;
+        var bursts = Math.Max(1, request.Bursts);
+        for (var burst = 0; burst < bursts; burst++)
+        {
+            if (burst > 0 && request.BurstIntervalMs > 0)
+            {
+                await Task.Delay(request.BurstIntervalMs, cancellationToken);
+            }
+
+            foreach (var id in request.Ids)
+            {
+                for (var i = 0; i < request.BurstSize; i++)
+                {
+                    await PublishAsync(request.System, id, published, payload);
+                    published++;
+                }
+            }
+        }
+
+        return published;
+    }
+
+    private async Task<(long Published, long Failures)> SaturateAsync(ProduceRequest request, System.Text.Json.JsonElement? payload, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(request.DurationMs / 1000.0 * Stopwatch.Frequency);
+        long published = 0;
+        long failures = 0;
+        var workers = request.Ids.Select(async id =>
+        {
+            await Task.Yield();
+            long index = 0;
+            while (Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await PublishAsync(request.System, id, index++, payload);
+                    Interlocked.Increment(ref published);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        await Task.WhenAll(workers);
+        return (published, failures);
+    }
+}

@@ -1,0 +1,291 @@
+using System.Text;
+using System.Text.Json;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.TestUtilities;
+
+namespace Iteration.Streaming.Tests.EventLog;
+
+public sealed class EventFrameWriterTests
+{
+    private const int RandomEvents = 5_000;
+
+    public static TheoryData<string, string> GuideExamples => Streaming.Tests.Events.GuideExamples.All;
+
+    [Fact]
+    public void Write_RandomEvents_IsByteIdenticalToTheJsonContext()
+    {
+        var random = new Random(20251016);
+
+        for (var i = 0; i < RandomEvents; i++)
+        {
+            var progressEvent = RandomEvent(random);
+
+            var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+            var written = WriteWithHandWrittenWriter(progressEvent);
+
+            Encoding.UTF8.GetString(written).Should().Be(Encoding.UTF8.GetString(expected), "event {0} must serialise identically", i);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GuideExamples))]
+    public void Write_GuideExample_IsByteIdenticalToTheJsonContext(string name, string json)
+    {
+        var progressEvent = JsonSerializer.Deserialize(json, IterationStreamingJsonContext.Default.StreamingProgressEvent)!;
+
+        var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+
+        WriteWithHandWrittenWriter(progressEvent).Should().Equal(expected, name);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(10L)]
+    [InlineData(100L)]
+    [InlineData(999L)]
+    [InlineData(1_000L)]
+    [InlineData(1_760_660_674_205L)]
+    [InlineData(1_760_660_674_200L)]
+    [InlineData(1_760_660_674_000L)]
+    [InlineData(-1L)]
+    [InlineData(-500L)]
+    [InlineData(-1_000L)]
+    [InlineData(-62_135_596_800_000L)]
+    [InlineData(253_402_300_799_999L)]
+    public void Write_Timestamp_MatchesTheDecimalForm(long milliseconds)
+    {
+        var progressEvent = TestEvents.Stage("g", GenerationStages.Initializing) with { Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) };
+
+        var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+
+        Encoding.UTF8.GetString(WriteWithHandWrittenWriter(progressEvent)).Should().Be(Encoding.UTF8.GetString(expected));
+    }
+
+    [Fact]
+    public void WriteJson_EveryUtf16CodeUnit_IsEscapedLikeTheJsonContext()
+    {
+        for (var c = 0; c <= char.MaxValue; c++)
+        {
+            var progressEvent = TestEvents.Stage("g", GenerationStages.Initializing) with { Message = "a" + (char)c + "b" };
+
+            var handWritten = HandWritten(progressEvent);
+
+            if (handWritten != Context(progressEvent))
+            {
+                handWritten.Should().Be(Context(progressEvent), "U+{0:X4} must be written as the serializer writes it", c);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.1)]
+    [InlineData(0.3)]
+    [InlineData(0.1 + 0.2)]
+    [InlineData(1.0 / 3)]
+    [InlineData(0.05)]
+    [InlineData(0.95)]
+    [InlineData(84.2)]
+    [InlineData(-84.2)]
+    [InlineData(1e-4)]
+    [InlineData(1.5e-4)]
+    [InlineData(9.99999e-5)]
+    [InlineData(1e-5)]
+    [InlineData(1e-6)]
+    [InlineData(1e-7)]
+    [InlineData(123456.789)]
+    [InlineData(1e14)]
+    [InlineData(99999999999999.9)]
+    [InlineData(999999999999999)]
+    [InlineData(1e15)]
+    [InlineData(1e15 + 1)]
+    [InlineData(1e16)]
+    [InlineData(1125899906842623.0)]
+    [InlineData(1125899906842624.0)]
+    [InlineData(4503599627370495.5)]
+    [InlineData(9007199254740993.0)]
+    [InlineData(0.000123456)]
+    [InlineData(0.0001234567)]
+    [InlineData(1234567.1234567)]
+    [InlineData(double.Epsilon)]
+    [InlineData(double.MaxValue)]
+    [InlineData(double.MinValue)]
+    public void WriteJson_Double_IsFormattedLikeTheJsonContext(double value)
+    {
+        var progressEvent = TestEvents.Stage("g", GenerationStages.Initializing) with { Progress = value, EstimatedTimeRemaining = -value };
+
+        HandWritten(progressEvent).Should().Be(Context(progressEvent));
+    }
+
+    [Fact]
+    public void WriteJson_ShortDecimals_AreFormattedLikeTheJsonContext()
+    {
+        var random = new Random(7);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var value = Math.Round((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-5, 16)), random.Next(0, 8));
+            var progressEvent = TestEvents.Stage("g", GenerationStages.Initializing) with { Progress = value };
+
+            var handWritten = HandWritten(progressEvent);
+
+            if (handWritten != Context(progressEvent))
+            {
+                handWritten.Should().Be(Context(progressEvent), "{0:R} must be written as the serializer writes it", value);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void Write_NonFiniteProgress_ThrowsLikeTheJsonContext(double progress)
+    {
+        var progressEvent = TestEvents.Stage("g", GenerationStages.Initializing) with { Progress = progress };
+
+        var context = () => JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var handWritten = () => WriteWithHandWrittenWriter(progressEvent);
+
+        context.Should().Throw<ArgumentException>();
+        handWritten.Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
+    public void Create_AfterAFailedWrite_StillWritesAWholeFrame()
+    {
+        var broken = TestEvents.Stage("g", GenerationStages.Initializing) with { Progress = double.NaN };
+        var fine = TestEvents.Completed("g");
+        var failed = () => EventLogEntry.Create(1, broken);
+        failed.Should().Throw<ArgumentException>();
+
+        var entry = EventLogEntry.Create(2, fine);
+
+        var expectedJson = JsonSerializer.Serialize(fine, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        Encoding.UTF8.GetString(entry.Frame.Span).Should().Be($"id: 2\ndata: {expectedJson}\n\n");
+    }
+
+    [Fact]
+    public void Create_LargeEvent_WritesTheWholeJsonIntoTheFrame()
+    {
+        var large = TestEvents.Completed("g") with { Message = new string('x', 200_000) + "\u00e9\u2028<>&'\"" };
+
+        var entry = EventLogEntry.Create(long.MaxValue, large);
+
+        var expectedJson = JsonSerializer.Serialize(large, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        Encoding.UTF8.GetString(entry.Frame.Span).Should().Be($"id: {long.MaxValue}\ndata: {expectedJson}\n\n");
+    }
+
+    private static byte[] WriteWithHandWrittenWriter(StreamingProgressEvent progressEvent) => EventFrameWriter.WriteJson(progressEvent);
+
+    private static string Context(StreamingProgressEvent progressEvent) =>
+        Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent));
+
+    private static string HandWritten(StreamingProgressEvent progressEvent) => Encoding.UTF8.GetString(EventFrameWriter.WriteJson(progressEvent));
+
+    private static StreamingProgressEvent RandomEvent(Random random)
+    {
+        string? Maybe(Func<string> value) => random.Next(3) == 0 ? null : value();
+        int? MaybeInt() => random.Next(3) == 0 ? null : random.Next(5) == 0 ? random.Next(int.MinValue, int.MaxValue) : random.Next(0, 500);
+
+        return new StreamingProgressEvent
+        {
+            GenerationId = random.Next(50) == 0 ? null! : RandomText(random),
+            Status = random.Next(50) == 0 ? null! : RandomText(random),
+            Stage = RandomText(random),
+            Progress = RandomDouble(random),
+            Message = random.Next(50) == 0 ? null! : RandomText(random),
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(RandomMilliseconds(random)),
+            AbGroup = Maybe(() => RandomText(random)),
+            EnhancedFeatures = random.Next(3) == 0 ? null : Enumerable.Range(0, random.Next(4))
+                .Select(i => RandomText(random) + i)
+                .Distinct()
+                .ToDictionary(key => key, _ => random.Next(2) == 0),
+            GenerationMode = Maybe(() => RandomText(random)),
+            EstimatedTimeRemaining = random.Next(3) == 0 ? null : RandomDouble(random),
+            CurrentFile = Maybe(() => RandomText(random)),
+            PartialOutput = random.Next(3) == 0 ? null : Enumerable.Range(0, random.Next(4))
+                .Select(i => RandomText(random) + i)
+                .Distinct()
+                .ToDictionary(key => key, _ => RandomElement(random)),
+            PhaseInfo = random.Next(3) == 0 ? null : new PhaseInfo
+            {
+                TotalPhases = MaybeInt(),
+                CurrentPhase = MaybeInt(),
+                EntitiesCount = MaybeInt(),
+                Phase = MaybeInt(),
+                Name = Maybe(() => RandomText(random)),
+                FilesGenerated = MaybeInt(),
+                TotalFiles = MaybeInt(),
+            },
+            WarningType = Maybe(() => RandomText(random)),
+            ParentFileCount = MaybeInt(),
+            NewFileCount = MaybeInt(),
+            MissingFiles = random.Next(3) == 0 ? null : Enumerable.Range(0, random.Next(4)).Select(_ => random.Next(10) == 0 ? null! : RandomText(random)).ToList(),
+            Error = Maybe(() => RandomText(random)),
+            Replay = Maybe(() => random.Next(2) == 0 ? StreamingProgressEvent.SnapshotReplay : RandomText(random)),
+        };
+    }
+
+    private static long RandomMilliseconds(Random random) => random.Next(6) switch
+    {
+        0 => random.NextInt64(-62_135_596_800_000, 253_402_300_799_999),
+        1 => 1_760_660_674_000 + (random.Next(1_000) * 1_000),
+        2 => 1_760_660_674_000 + (random.Next(100) * 10),
+        3 => random.NextInt64(-5_000, 5_000),
+        _ => 1_760_660_674_000 + random.Next(10_000_000),
+    };
+
+    private static double RandomDouble(Random random) => random.Next(6) switch
+    {
+        0 => random.NextDouble(),
+        1 => Math.Round(random.NextDouble(), random.Next(0, 5)),
+        2 => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-300, 300)),
+        3 => random.Next(-1_000, 1_000),
+        4 => BitConverter.Int64BitsToDouble(random.NextInt64(0, 0x7FEF_FFFF_FFFF_FFFF)),
+        _ => random.Next(0, 2) == 0 ? 0.0 : -0.0,
+    };
+
+    private static string RandomText(Random random)
+    {
+        const string Pool = "abcXYZ019 _-./:\\\"'<>&+`=@#%{}[]\n\r\t\b\f\u0000\u001f\u007f\u00e9\u00df\u2028\u2029\u4e2d\u6587";
+        var length = random.Next(0, 24);
+        var builder = new StringBuilder(length + 2);
+        for (var i = 0; i < length; i++)
+        {
+            switch (random.Next(40))
+            {
+                case 0:
+                    builder.Append("\ud83d\ude80");
+                    break;
+                case 1:
+                    builder.Append('\ud800');
+                    break;
+                case 2:
+                    builder.Append('\udc00');
+                    break;
+                default:
+                    builder.Append(Pool[random.Next(Pool.Length)]);
+                    break;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static JsonElement RandomElement(Random random)
+    {
+        var json = random.Next(7) switch
+        {
+            0 => "null",
+            1 => "true",
+            2 => random.Next(-100_000, 100_000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            3 => "1.50e+3",
+            4 => JsonSerializer.Serialize(RandomText(random)),
+            5 => "[1, \"two\", {\"three\": 3.0}]",
+            _ => "{ \"lines\" : 42, \"text\": \"\\u00e9\\n\" }",
+        };
+        return JsonDocument.Parse(json).RootElement.Clone();
+    }
+}
