@@ -35,8 +35,6 @@ internal static class SlowConsumersScenario
 
     private static async Task<Outcome> RunOnceAsync(LoadTestContext context, string system, int watchers, int generationsCount, int rate, int durationMs, int slowEvery)
     {
-        // Generations of earlier runs leave the server's memory 1 s after their end: wait, so they do not count here.
-        await Task.Delay(context.Quick ? 0 : 1_500);
         var generations = await context.Server.CreateAsync(system, generationsCount);
         var targets = Enumerable.Range(0, watchers).Select(i => generations[i % generationsCount]).ToArray();
         var metrics = new ScenarioMetrics();
