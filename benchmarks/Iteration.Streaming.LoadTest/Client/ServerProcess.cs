@@ -100,6 +100,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>How many of <paramref name="ids"/> still have an event log on the server.</summary>
+    public async Task<int> ExistingAsync(string[] ids)
+    {
+        using var response = await Http.PostAsJsonAsync("control/exists", new ProduceRequest(Systems.Ours, ids), ControlJson.Options);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<int>(ControlJson.Options);
+    }
+
     public async Task<ServerStats> StatsAsync(string system) =>
         (await Http.GetFromJsonAsync<ServerStats>($"control/stats?system={system}", ControlJson.Options))!;
 

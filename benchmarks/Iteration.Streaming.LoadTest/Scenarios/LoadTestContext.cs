@@ -104,9 +104,25 @@ internal sealed class LoadTestContext(LoadTestOptions options, ServerProcess ser
         await producer.EndAsync(system, generations.Select(g => g.Id).ToArray());
     }
 
-    /// <summary>Ends a run's generations (our streams close after their terminal event; baseline topics are dropped).</summary>
-    public async Task EndAsync(string system, IEnumerable<CreatedGeneration> generations) =>
-        await Server.EndAsync(system, generations.Select(g => g.Id).ToArray());
+    /// <summary>
+    /// Ends a run's generations (our streams close after their terminal event; baseline topics are dropped) and, for ours,
+    /// waits until retention has removed their logs, so the next run's memory figures do not include them.
+    /// </summary>
+    public async Task EndAsync(string system, IEnumerable<CreatedGeneration> generations)
+    {
+        var ids = generations.Select(g => g.Id).ToArray();
+        await Server.EndAsync(system, ids);
+        if (system != Iteration.Streaming.LoadTest.Server.Systems.Ours)
+        {
+            return;
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (15 * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline && await Server.ExistingAsync(ids) > 0)
+        {
+            await Task.Delay(100);
+        }
+    }
 }
 
 /// <summary>One measured window.</summary>

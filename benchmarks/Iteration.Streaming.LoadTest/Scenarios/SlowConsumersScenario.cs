@@ -26,7 +26,10 @@ internal static class SlowConsumersScenario
             var withSlow = await RunOnceAsync(context, system, watchers, generationsCount, rate, durationMs, slowEvery: 100);
             context.Table.Add(scenario, "readers' p99, all reading (ms)", system, allReading.P99, higherIsBetter: false);
             context.Table.Add(scenario, "readers' p99, 1 % stopped (ms)", system, withSlow.P99, higherIsBetter: false);
-            context.Table.Add(scenario, "extra heap with 1 % stopped (MB)", system, Math.Max(0, withSlow.HeapGrowthBytes - allReading.HeapGrowthBytes) / 1048576.0, higherIsBetter: false);
+            // Both growths as measured (after a full GC, from the streams' open to the end of production): our log keeps the run's
+            // events (bounded by MaxEventsPerGeneration), and Kestrel's memory pool releases blocks at its own pace (±6 MB).
+            context.Table.Add(scenario, "heap growth, all reading (MB)", system, allReading.HeapGrowthBytes / 1048576.0, higherIsBetter: false);
+            context.Table.Add(scenario, "heap growth, 1 % stopped (MB)", system, withSlow.HeapGrowthBytes / 1048576.0, higherIsBetter: false);
             context.Table.Add(scenario, "errors", system, allReading.Errors + withSlow.Errors, higherIsBetter: false);
             LoadTestContext.Log($"  {system}: readers' p99 {allReading.P99:F2} ms → {withSlow.P99:F2} ms with 1 % stopped; "
                 + $"heap growth {allReading.HeapGrowthBytes / 1048576.0:F1} MB → {withSlow.HeapGrowthBytes / 1048576.0:F1} MB");
@@ -35,8 +38,6 @@ internal static class SlowConsumersScenario
 
     private static async Task<Outcome> RunOnceAsync(LoadTestContext context, string system, int watchers, int generationsCount, int rate, int durationMs, int slowEvery)
     {
-        // Generations of earlier runs leave the server's memory 1 s after their end: wait, so they do not count here.
-        await Task.Delay(context.Quick ? 0 : 1_500);
         var generations = await context.Server.CreateAsync(system, generationsCount);
         var targets = Enumerable.Range(0, watchers).Select(i => generations[i % generationsCount]).ToArray();
         var metrics = new ScenarioMetrics();

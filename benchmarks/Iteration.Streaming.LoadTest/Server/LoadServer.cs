@@ -147,6 +147,18 @@ internal static class LoadServer
             return Results.Ok();
         });
 
+        control.MapPost("/exists", async (HttpContext context) =>
+        {
+            var request = (await context.Request.ReadFromJsonAsync<ProduceRequest>(ControlJson.Options))!;
+            var existing = 0;
+            foreach (var id in request.Ids)
+            {
+                existing += await eventLog.ExistsAsync(id) ? 1 : 0;
+            }
+
+            return Results.Json(existing, ControlJson.Options);
+        });
+
         control.MapGet("/stats", (string? system) =>
             Results.Json(ProcessStats.Read(Subscribers(system), counter.Written), ControlJson.Options));
 

@@ -76,38 +76,45 @@ internal sealed class Producer(IGenerationEventLog eventLog, BaselineHub hub, Ti
     {
         var ids = request.Ids;
         var rates = request.Rates ?? [];
+        var durationSeconds = request.DurationMs / 1000.0;
         var sent = new long[ids.Length];
+        var total = new long[ids.Length];
 
-        // Each generation starts at its own offset within its period, so a thousand 5/s generations do not all fire at once.
-        var offsets = new double[ids.Length];
+        // Events are due at offset + k / rate; each generation starts at its own offset within its period, so a thousand
+        // 5/s generations do not all fire at once. A queue ordered by due time touches only the generations that are due,
+        // so the producer's own CPU stays small next to the server's.
+        var due = new PriorityQueue<int, double>(ids.Length);
         for (var i = 0; i < ids.Length; i++)
         {
-            offsets[i] = (i * 0.618033988749895 % 1.0) / Math.Max(rates[i % rates.Length], 0.001);
+            var rate = Math.Max(rates[i % rates.Length], 0.001);
+            total[i] = (long)Math.Floor(durationSeconds * rate);
+            if (total[i] > 0)
+            {
+                due.Enqueue(i, (i * 0.618033988749895 % 1.0) / rate);
+            }
         }
 
         var pending = new List<Task>();
         var started = Stopwatch.GetTimestamp();
-        var duration = TimeSpan.FromMilliseconds(request.DurationMs);
         using var timer = new PeriodicTimer(Tick);
         long published = 0;
         while (true)
         {
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            var last = elapsed >= duration;
-            var seconds = Math.Min(elapsed.TotalSeconds, duration.TotalSeconds);
-            for (var i = 0; i < ids.Length; i++)
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var last = seconds >= durationSeconds;
+            while (due.TryPeek(out var i, out var at) && (at <= seconds || last))
             {
-                var rate = rates[i % rates.Length];
-                var due = (long)Math.Floor(Math.Max(0, seconds - offsets[i]) * rate) + (seconds >= offsets[i] ? 1 : 0);
-                due = Math.Min(due, (long)Math.Floor(duration.TotalSeconds * rate));
-                while (sent[i] < due)
+                due.Dequeue();
+                var publish = PublishAsync(request.System, ids[i], sent[i]++, payload);
+                published++;
+                if (!publish.IsCompletedSuccessfully)
                 {
-                    var publish = PublishAsync(request.System, ids[i], sent[i]++, payload);
-                    published++;
-                    if (!publish.IsCompletedSuccessfully)
-                    {
-                        pending.Add(publish.AsTask());
-                    }
+                    pending.Add(publish.AsTask());
+                }
+
+                if (sent[i] < total[i])
+                {
+                    due.Enqueue(i, at + (1 / Math.Max(rates[i % rates.Length], 0.001)));
                 }
             }
 
@@ -118,7 +125,7 @@ internal sealed class Producer(IGenerationEventLog eventLog, BaselineHub hub, Ti
                 pending.Clear();
             }
 
-            if (last)
+            if (last || due.Count == 0)
             {
                 return published;
             }
