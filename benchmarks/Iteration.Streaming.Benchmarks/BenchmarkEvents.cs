@@ -1,3 +1,5 @@
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Events;
 
 namespace Iteration.Streaming.Benchmarks;
@@ -20,4 +22,20 @@ internal static class BenchmarkEvents
         PhaseInfo = new PhaseInfo { TotalPhases = 6, CurrentPhase = 2, EntitiesCount = 1, Phase = 2, Name = "User Entity", FilesGenerated = index, TotalFiles = 5 + index },
         Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_760_660_675_200),
     };
+
+    /// <summary>A log holding one generation of <paramref name="count"/> file-progress events, for replay and delivery.</summary>
+    public static (InMemoryGenerationEventLog Log, string GenerationId) FilledLog(int count)
+    {
+        var log = new InMemoryGenerationEventLog(
+            new EventLogBenchmarks.FixedOptions(new IterationStreamingOptions { MaxEventsPerGeneration = 1_000_000 }),
+            TimeProvider.System);
+        var id = Guid.NewGuid().ToString();
+        log.CreateAsync(id).AsTask().GetAwaiter().GetResult();
+        for (var i = 0; i < count; i++)
+        {
+            log.AppendAsync(FileProgress(id, i)).AsTask().GetAwaiter().GetResult();
+        }
+
+        return (log, id);
+    }
 }

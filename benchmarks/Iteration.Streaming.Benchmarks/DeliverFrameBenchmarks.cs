@@ -21,16 +21,7 @@ public class DeliverFrameBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _log = new InMemoryGenerationEventLog(
-            new EventLogBenchmarks.FixedOptions(new IterationStreamingOptions { MaxEventsPerGeneration = 1_000_000 }),
-            TimeProvider.System);
-        _id = Guid.NewGuid().ToString();
-        _log.CreateAsync(_id).AsTask().GetAwaiter().GetResult();
-        for (var i = 0; i < Frames; i++)
-        {
-            _log.AppendAsync(BenchmarkEvents.FileProgress(_id, i)).AsTask().GetAwaiter().GetResult();
-        }
-
+        (_log, _id) = BenchmarkEvents.FilledLog(Frames);
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
     }
 

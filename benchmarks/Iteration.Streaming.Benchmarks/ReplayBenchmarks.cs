@@ -15,15 +15,7 @@ public class ReplayBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _log = new InMemoryGenerationEventLog(
-            new EventLogBenchmarks.FixedOptions(new IterationStreamingOptions { MaxEventsPerGeneration = 1_000_000 }),
-            TimeProvider.System);
-        _id = Guid.NewGuid().ToString();
-        _log.CreateAsync(_id).AsTask().GetAwaiter().GetResult();
-        for (var i = 0; i < Events; i++)
-        {
-            _log.AppendAsync(BenchmarkEvents.FileProgress(_id, i)).AsTask().GetAwaiter().GetResult();
-        }
+        (_log, _id) = BenchmarkEvents.FilledLog(Events);
     }
 
     [Benchmark(Description = "replay 10,000 events (subscribe + TryRead all)")]
