@@ -25,7 +25,7 @@ internal static class GenerationAccess
         }
 
         var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
-        var status = await tokens.ValidateAsync(id!, RequestValues.GetToken(context.Request), context.RequestAborted).ConfigureAwait(false);
+        var status = await tokens.ValidateAsync(id!, RequestValues.GetToken(context.Request), StreamTokenScope.Read, context.RequestAborted).ConfigureAwait(false);
         if (status == StreamTokenStatus.Valid)
         {
             return id;

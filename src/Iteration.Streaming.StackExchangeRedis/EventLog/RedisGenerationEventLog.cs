@@ -147,6 +147,9 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
         return RedisLogCursor.Watching(this, _tail.Acquire(generationId, last, terminal), afterSequence);
     }
 
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Deleting a log on Redis is not implemented yet.");
+
     public async ValueTask<EventLogEntry?> GetLatestAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);

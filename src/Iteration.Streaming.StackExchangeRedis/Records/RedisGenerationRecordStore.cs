@@ -81,6 +81,33 @@ internal sealed class RedisGenerationRecordStore : IGenerationRecordStore
         return values[0].IsNull ? null : FromFields(generationId, values);
     }
 
+    public bool IsDurable => true;
+
+    public async ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.Status is { } status)
+        {
+            await SetStatusAsync(generationId, status, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (update.FileCount is { } files)
+        {
+            await SetFilesAsync(generationId, files, update.TotalBytes ?? 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await GetAsync(generationId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Listing records on Redis is not implemented yet.");
+
+    public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Listing records on Redis is not implemented yet.");
+
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Deleting records on Redis is not implemented yet.");
+
     public async ValueTask SetStatusAsync(string generationId, string status, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);

@@ -27,4 +27,19 @@ public sealed record GenerationSnapshot
 
     /// <summary>For an iteration, the generation it derives from.</summary>
     public string? ParentGenerationId { get; init; }
+
+    /// <summary>For a retry, the generation it retries.</summary>
+    public string? RetryOf { get; init; }
+
+    /// <summary>The plan, once made.</summary>
+    public IReadOnlyList<PhaseSummary>? Phases { get; init; }
+
+    /// <summary>How many phases of the plan are saved.</summary>
+    public int PhasesSaved { get; init; }
+
+    /// <summary>When the generation was started.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>When it ended; absent while it is live.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
 }

@@ -8,8 +8,17 @@ public sealed record GenerationStartedResponse
     /// <summary>The new generation's id.</summary>
     public required string GenerationId { get; init; }
 
-    /// <summary>The stream token: send it as <c>Authorization: Bearer</c> or <c>?token=</c>.</summary>
+    /// <summary>The read token (stream, snapshot, files, archive): send it as <c>Authorization: Bearer</c> or <c>?token=</c>.</summary>
     public required string SseToken { get; init; }
+
+    /// <summary>
+    /// The control token (iterate from this generation, cancel, retry): send it only as <c>Authorization: Bearer</c>,
+    /// never in a URL. It also reads.
+    /// </summary>
+    public string? ControlToken { get; init; }
+
+    /// <summary>For a retry, the generation it retries.</summary>
+    public string? RetryOf { get; init; }
 
     /// <summary>The URL of the Server-Sent Events stream, relative to the host.</summary>
     public required string StreamUrl { get; init; }

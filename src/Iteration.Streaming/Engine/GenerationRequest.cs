@@ -5,4 +5,8 @@ namespace Iteration.Streaming.Engine;
 /// </summary>
 /// <param name="Prompt">What to generate.</param>
 /// <param name="Entities">The entities of the app, one phase each; none gives a plan without entity phases.</param>
-public sealed record GenerationRequest(string Prompt, IReadOnlyList<string>? Entities = null);
+public sealed record GenerationRequest(string Prompt, IReadOnlyList<string>? Entities = null)
+{
+    /// <summary>The user starting it, when the host knows one: that user may act on it without its control token.</summary>
+    public string? UserId { get; init; }
+}

@@ -33,6 +33,25 @@ public interface IIterationEngine
     ValueTask<string> IterateAsync(IterationRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Retries a generation that ended <c>failed</c> (or timed out) or <c>cancelled</c>: starts a new generation in the
+    /// background with the same request and plan, whose files start as the old one's saved phases; it emits
+    /// <c>resumed</c> naming them and generates only the phases that were not saved. The old generation stays as it ended.
+    /// </summary>
+    /// <param name="request">The generation to retry.</param>
+    /// <param name="cancellationToken">Cancels starting (not the run).</param>
+    /// <returns>The new generation's id.</returns>
+    /// <exception cref="GenerationNotFoundException">The generation is unknown.</exception>
+    /// <exception cref="GenerationConflictException">The generation is still running, or completed.</exception>
+    /// <exception cref="GenerationCapacityException">The queue of waiting generations is full.</exception>
+    ValueTask<string> RetryAsync(RetryRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns a generation's record (request, plan, status, end time), or <see langword="null"/> when unknown.</summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The record.</returns>
+    ValueTask<GenerationRecord?> GetRecordAsync(string generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Runs a generation inline through the same pipeline, yielding its events as they are appended.
     /// Cancelling the enumeration cancels the run.
     /// </summary>

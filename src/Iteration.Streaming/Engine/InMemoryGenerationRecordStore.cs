@@ -1,24 +1,24 @@
 using System.Collections.Concurrent;
 using Iteration.Streaming.Events;
-using Iteration.Streaming.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.Engine;
 
 /// <summary>
-/// Records in a dictionary; an ended generation's record is dropped
-/// <see cref="IterationStreamingOptions.RetainCompletedFor"/> after it ends, like its event log.
+/// Records in a dictionary: the default, for one instance that need not survive a restart (nothing resumes after one).
 /// </summary>
-internal sealed class InMemoryGenerationRecordStore(IOptionsMonitor<IterationStreamingOptions> options, TimeProvider timeProvider)
-    : IGenerationRecordStore, IDisposable
+internal sealed class InMemoryGenerationRecordStore(TimeProvider timeProvider) : IGenerationRecordStore
 {
     private readonly ConcurrentDictionary<string, Entry> _records = new(StringComparer.Ordinal);
 
     internal int Count => _records.Count;
 
+    public bool IsDurable => false;
+
     public ValueTask AddAsync(GenerationRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrWhiteSpace(record.GenerationId, nameof(record));
+        cancellationToken.ThrowIfCancellationRequested();
         if (!_records.TryAdd(record.GenerationId, new Entry(record)))
         {
             throw new InvalidOperationException($"A record of generation '{record.GenerationId}' exists already.");
@@ -30,70 +30,58 @@ internal sealed class InMemoryGenerationRecordStore(IOptionsMonitor<IterationStr
     public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(_records.TryGetValue(generationId, out var entry) ? entry.Record : null);
     }
 
-    public ValueTask SetStatusAsync(string generationId, string status, CancellationToken cancellationToken = default)
+    public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(generationId);
+        ArgumentNullException.ThrowIfNull(update);
+        cancellationToken.ThrowIfCancellationRequested();
         if (!_records.TryGetValue(generationId, out var entry))
         {
-            return ValueTask.CompletedTask;
+            return ValueTask.FromResult<GenerationRecord?>(null);
         }
 
-        var terminal = GenerationStatus.IsTerminal(status);
         lock (entry)
         {
-            if (GenerationStatus.IsTerminal(entry.Record.Status))
-            {
-                return ValueTask.CompletedTask;
-            }
-
-            entry.Record = entry.Record with { Status = status, EndedAt = terminal ? timeProvider.GetUtcNow() : null };
-            if (terminal)
-            {
-                entry.RemovalTimer = timeProvider.CreateTimer(
-                    static state =>
-                    {
-                        var (records, expired) = ((ConcurrentDictionary<string, Entry>, Entry))state!;
-                        if (records.TryRemove(new KeyValuePair<string, Entry>(expired.Record.GenerationId, expired)))
-                        {
-                            expired.RemovalTimer?.Dispose();
-                        }
-                    },
-                    (_records, entry),
-                    options.CurrentValue.RetainCompletedFor,
-                    Timeout.InfiniteTimeSpan);
-            }
+            entry.Record = GenerationRecords.Apply(entry.Record, update, timeProvider.GetUtcNow());
+            return ValueTask.FromResult<GenerationRecord?>(entry.Record);
         }
-
-        return ValueTask.CompletedTask;
     }
 
-    public ValueTask SetFilesAsync(string generationId, int fileCount, long totalBytes, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default)
     {
-        if (_records.TryGetValue(generationId, out var entry))
-        {
-            lock (entry)
-            {
-                entry.Record = entry.Record with { FileCount = fileCount, TotalBytes = totalBytes };
-            }
-        }
-
-        return ValueTask.CompletedTask;
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<GenerationRecord> list = [.. Snapshot().Where(static r => !GenerationStatus.IsTerminal(r.Status)).OrderBy(static r => r.CreatedAt)];
+        return ValueTask.FromResult(list);
     }
 
-    public void Dispose()
+    public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var entry in _records.Values)
-        {
-            entry.RemovalTimer?.Dispose();
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<GenerationRecord> list = [.. Snapshot().Where(static r => GenerationStatus.IsTerminal(r.Status)).OrderBy(static r => r.EndedAt)];
+        return ValueTask.FromResult(list);
     }
+
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_records.TryRemove(generationId, out _));
+    }
+
+    private IEnumerable<GenerationRecord> Snapshot() => _records.Values.Select(static e =>
+    {
+        lock (e)
+        {
+            return e.Record;
+        }
+    });
 
     private sealed class Entry(GenerationRecord record)
     {
         public GenerationRecord Record { get; set; } = record;
-
-        public ITimer? RemovalTimer { get; set; }
     }
 }

@@ -118,6 +118,15 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         return run.GenerationId;
     }
 
+    public ValueTask<string> RetryAsync(RetryRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Retry lands with the run lifecycle restructure.");
+
+    public ValueTask<GenerationRecord?> GetRecordAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        return _records.GetAsync(generationId, cancellationToken);
+    }
+
     public async IAsyncEnumerable<StreamingProgressEvent> RunAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

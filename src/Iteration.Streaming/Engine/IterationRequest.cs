@@ -5,4 +5,8 @@ namespace Iteration.Streaming.Engine;
 /// </summary>
 /// <param name="ParentGenerationId">The finished generation to start from.</param>
 /// <param name="ModificationPrompt">What to change.</param>
-public sealed record IterationRequest(string ParentGenerationId, string ModificationPrompt);
+public sealed record IterationRequest(string ParentGenerationId, string ModificationPrompt)
+{
+    /// <summary>The user starting it, when the host knows one.</summary>
+    public string? UserId { get; init; }
+}

@@ -36,4 +36,10 @@ public sealed class PhaseContext
 
     /// <summary>The run's pipeline and experiment group.</summary>
     public required GenerationModeAssignment Mode { get; init; }
+
+    /// <summary>Reports live progress and token usage within the phase; does nothing when the context was made by hand.</summary>
+    public IPhaseProgress Progress { get; init; } = NoPhaseProgress.Instance;
+
+    /// <summary>Which run of the generation this is: 1 for the first; more after a restart or a hand-over.</summary>
+    public int Attempt { get; init; } = 1;
 }

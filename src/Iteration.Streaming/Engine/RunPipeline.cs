@@ -127,7 +127,7 @@ internal sealed class RunPipeline(
         var planner = services.GetRequiredService<IPhasePlanner>();
         var assessor = services.GetRequiredService<IQualityAssessor>();
 
-        await records.SetStatusAsync(id, GenerationStatus.Processing, CancellationToken.None).ConfigureAwait(false);
+        await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing }, CancellationToken.None).ConfigureAwait(false);
         if (!run.InitializingSent)
         {
             await EmitAsync(run, GenerationStages.Initializing, ProgressModel.Initializing, StartingMessage(run)).ConfigureAwait(false);
@@ -246,7 +246,7 @@ internal sealed class RunPipeline(
 
             token.ThrowIfCancellationRequested();
             files = await fileSink.SavePhaseAsync(id, number, batch, token).ConfigureAwait(false);
-            await records.SetFilesAsync(id, files.Files.Count, files.TotalBytes, CancellationToken.None).ConfigureAwait(false);
+            await records.UpdateAsync(id, new GenerationRecordUpdate { FileCount = files.Files.Count, TotalBytes = files.TotalBytes }, CancellationToken.None).ConfigureAwait(false);
             totalGenerated += written.Count;
 
             var duration = timeProvider.GetElapsedTime(phaseStarted);
@@ -270,7 +270,7 @@ internal sealed class RunPipeline(
         await fileSink.CompleteAsync(id, token).ConfigureAwait(false);
         files = await fileSink.GetManifestAsync(id, token).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The file sink lost the storage of generation '{id}'.");
-        await records.SetFilesAsync(id, files.Files.Count, files.TotalBytes, CancellationToken.None).ConfigureAwait(false);
+        await records.UpdateAsync(id, new GenerationRecordUpdate { FileCount = files.Files.Count, TotalBytes = files.TotalBytes }, CancellationToken.None).ConfigureAwait(false);
 
         if (parentFiles is not null)
         {
@@ -423,7 +423,7 @@ internal sealed class RunPipeline(
 
         try
         {
-            await records.SetStatusAsync(run.GenerationId, status, CancellationToken.None).ConfigureAwait(false);
+            await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = status }, CancellationToken.None).ConfigureAwait(false);
             release();
             await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
         }

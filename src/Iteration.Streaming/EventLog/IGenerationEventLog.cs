@@ -52,4 +52,12 @@ public interface IGenerationEventLog
     /// <returns>The latest entry.</returns>
     /// <exception cref="GenerationNotFoundException">The generation has no log.</exception>
     ValueTask<EventLogEntry?> GetLatestAsync(string generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a generation's log (retention); subscribers already reading keep what they have and see no more events.
+    /// </summary>
+    /// <param name="generationId">The generation's id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><see langword="true"/> when a log was deleted; <see langword="false"/> when there was none.</returns>
+    ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default);
 }

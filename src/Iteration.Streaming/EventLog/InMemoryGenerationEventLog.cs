@@ -90,6 +90,20 @@ internal sealed class InMemoryGenerationEventLog : IGenerationEventLog, IDisposa
         return ValueTask.FromResult(Get(generationId).Latest);
     }
 
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_logs.TryRemove(generationId, out var log))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        log.DisposeRemovalTimer();
+        Log.EventLogRemoved(_logger, generationId);
+        return ValueTask.FromResult(true);
+    }
+
     public void Dispose()
     {
         _disposed = true;

@@ -40,6 +40,12 @@ public static class GenerationStages
     /// <summary>The run was cancelled.</summary>
     public const string Cancelled = "cancelled";
 
+    /// <summary>
+    /// A run continues after an interruption (restart, lost owner, hand-over) or a retry reuses saved phases: sent before
+    /// the next phase, with the phases kept named in its message and <c>phase_info</c>.
+    /// </summary>
+    public const string Resumed = "resumed";
+
     private const string PhasePrefix = "phase_";
 
     /// <summary>The stage that opens phase <paramref name="phase"/>: <c>phase_{n}_started</c>.</summary>

@@ -15,6 +15,7 @@ namespace Iteration.Streaming.Events;
     MaxDepth = 32)]
 [JsonSerializable(typeof(StreamingProgressEvent))]
 [JsonSerializable(typeof(PhaseInfo))]
+[JsonSerializable(typeof(PhaseSummary))]
 [JsonSerializable(typeof(StartGenerationRequest))]
 [JsonSerializable(typeof(IterateGenerationRequest))]
 [JsonSerializable(typeof(GenerationStartedResponse))]

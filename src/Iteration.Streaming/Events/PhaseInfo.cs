@@ -25,4 +25,7 @@ public sealed record PhaseInfo
 
     /// <summary>Files generated so far in the run, cumulative.</summary>
     public int? TotalFiles { get; init; }
+
+    /// <summary>The whole plan, in order (on <c>phased_generation_started</c> and <c>resumed</c>); older servers omit it.</summary>
+    public IReadOnlyList<PhaseSummary>? Phases { get; init; }
 }

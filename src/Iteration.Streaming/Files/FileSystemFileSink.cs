@@ -94,6 +94,12 @@ internal sealed class FileSystemFileSink : IFileSink
             .ConfigureAwait(false);
     }
 
+    public ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Not yet.");
+
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Not yet.");
+
     public async ValueTask<FileManifest> SavePhaseAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken = default)
     {
         var stored = await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false);

@@ -20,6 +20,25 @@ public interface IFileSink
     ValueTask CreateAsync(string generationId, string? parentGenerationId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Creates the storage of a retry: the files of <paramref name="sourceGenerationId"/> (a failed or cancelled
+    /// generation) with their phase numbers kept, so the phases it saved need not be generated again. Content is shared,
+    /// not copied, where the sink can.
+    /// </summary>
+    /// <param name="generationId">The new generation.</param>
+    /// <param name="sourceGenerationId">The generation whose saved files the new one starts with.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="EventLog.GenerationNotFoundException">The source has no files storage.</exception>
+    ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a generation's files storage (retention): its manifest, and the content no other generation refers to.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><see langword="true"/> when storage was deleted; <see langword="false"/> when there was none.</returns>
+    ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Saves one phase's files atomically (each file: temp file, flush, rename) and then the manifest (atomically);
     /// only after this returns may the engine report the phase as saved.
     /// </summary>

@@ -45,6 +45,12 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Not yet.");
+
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Not yet.");
+
     public ValueTask<FileManifest> SavePhaseAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

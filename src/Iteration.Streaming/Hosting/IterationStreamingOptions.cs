@@ -18,10 +18,19 @@ public sealed class IterationStreamingOptions
     /// <summary>The reconnection delay sent to clients in the SSE <c>retry:</c> line. Default 2 seconds.</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a stream token is valid after it is issued. Default 30 minutes.</summary>
+    /// <summary>
+    /// How long a token is valid after it is issued even when its run has ended; while the run is live the token stays
+    /// valid anyway (up to <see cref="MaxTokenLifetime"/>). Default 30 minutes.
+    /// </summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>A token stops being valid this long after its generation's terminal event. Default 5 minutes.</summary>
+    /// <summary>The hard cap of a token's life, however long its run goes on. Default 24 hours.</summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A token stops being valid this long after its generation ended (the end time in the generation's record).
+    /// Default 5 minutes.
+    /// </summary>
     public TimeSpan TerminalGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -42,8 +51,26 @@ public sealed class IterationStreamingOptions
     /// </summary>
     public int MaxEventsPerGeneration { get; set; } = 10_000;
 
-    /// <summary>How long a finished generation's log is kept after its terminal event. Default 1 hour.</summary>
-    public TimeSpan RetainCompletedFor { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How long an ended generation is kept (record, event log, files) after its terminal event; then all of it is
+    /// deleted. Default 7 days.
+    /// </summary>
+    public TimeSpan RetainCompletedFor { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most ended generations kept; past it the earliest ended are deleted first. Default 10,000.</summary>
+    public int MaxRetainedGenerations { get; set; } = 10_000;
+
+    /// <summary>
+    /// Whether runs that were interrupted (host restart or shutdown) resume from their last saved phase when the host
+    /// starts. <see langword="null"/> (the default): when the record store is durable.
+    /// </summary>
+    public bool? ResumeInterruptedRuns { get; set; }
+
+    /// <summary>How many times an interrupted run is resumed; past it the run ends <c>failed</c>. Default 3.</summary>
+    public int MaxResumeAttempts { get; set; } = 3;
+
+    /// <summary>How many streams of one generation this instance serves at once; more get 429. Default 32.</summary>
+    public int MaxStreamsPerGeneration { get; set; } = 32;
 
     /// <summary>The folder of the file-system sink; relative paths are resolved against the current directory. Default <c>data/generations</c>.</summary>
     public string FileSinkRoot { get; set; } = Path.Combine("data", "generations");
@@ -62,6 +89,15 @@ public sealed class IterationStreamingOptions
 
     /// <summary>The largest accepted file, in bytes. Default 5 MiB.</summary>
     public long MaxFileSize { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>The most bytes of files one phase may hold in memory before it is saved. Default 64 MiB.</summary>
+    public long MaxPhaseBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The most bytes of files one generation may keep (parent's files included). Default 256 MiB.</summary>
+    public long MaxGenerationBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>The largest <c>partial_output</c> a generator may attach to one event, in bytes of JSON. Default 16 KiB.</summary>
+    public int MaxPartialOutputBytes { get; set; } = 16 * 1024;
 
     /// <summary>The longest accepted relative file path, in characters. Default 260.</summary>
     public int MaxPathLength { get; set; } = 260;

@@ -19,6 +19,11 @@ internal sealed class IterationStreamingOptionsValidator : IValidateOptions<Iter
         Positive(failures, nameof(options.TokenLifetime), options.TokenLifetime);
         Positive(failures, nameof(options.TerminalGracePeriod), options.TerminalGracePeriod);
         Positive(failures, nameof(options.RetainCompletedFor), options.RetainCompletedFor);
+        Positive(failures, nameof(options.MaxTokenLifetime), options.MaxTokenLifetime);
+        if (options.MaxTokenLifetime < options.TokenLifetime)
+        {
+            failures.Add($"{Prefix}{nameof(options.MaxTokenLifetime)} ({options.MaxTokenLifetime}) must be at least {nameof(options.TokenLifetime)} ({options.TokenLifetime}).");
+        }
 
         if (options.RetryInterval > TimeSpan.FromHours(1))
         {
@@ -38,6 +43,12 @@ internal sealed class IterationStreamingOptionsValidator : IValidateOptions<Iter
         Range(failures, nameof(options.MaxEntityNameLength), options.MaxEntityNameLength, 1, 10_000);
         Range(failures, nameof(options.MaxFilesPerGeneration), options.MaxFilesPerGeneration, 1, 1_000_000);
         Range(failures, nameof(options.MaxPathLength), options.MaxPathLength, 1, 4_096);
+        Range(failures, nameof(options.MaxRetainedGenerations), options.MaxRetainedGenerations, 1, 100_000_000);
+        Range(failures, nameof(options.MaxResumeAttempts), options.MaxResumeAttempts, 0, 1_000);
+        Range(failures, nameof(options.MaxStreamsPerGeneration), options.MaxStreamsPerGeneration, 1, 1_000_000);
+        Range(failures, nameof(options.MaxPhaseBytes), options.MaxPhaseBytes, 1, long.MaxValue);
+        Range(failures, nameof(options.MaxGenerationBytes), options.MaxGenerationBytes, 1, long.MaxValue);
+        Range(failures, nameof(options.MaxPartialOutputBytes), options.MaxPartialOutputBytes, 2, 64 * 1024 * 1024);
 
         if (options.MaxFileSize is < 1 or > int.MaxValue)
         {

@@ -53,7 +53,7 @@ internal sealed class StreamTokenService : IStreamTokenService
         _randomKey = new Lazy<byte[]>(CreateRandomKey, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public string IssueToken(string generationId)
+    public string IssueToken(string generationId, StreamTokenScope scope = StreamTokenScope.Read)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(generationId);
         var idLength = Encoding.UTF8.GetByteCount(generationId);
@@ -74,7 +74,7 @@ internal sealed class StreamTokenService : IStreamTokenService
         return string.Concat(Base64Url.EncodeToString(payload), ".", Base64Url.EncodeToString(mac));
     }
 
-    public async ValueTask<StreamTokenStatus> ValidateAsync(string generationId, string? token, CancellationToken cancellationToken = default)
+    public async ValueTask<StreamTokenStatus> ValidateAsync(string generationId, string? token, StreamTokenScope scope = StreamTokenScope.Read, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
         var status = Check(generationId, token);

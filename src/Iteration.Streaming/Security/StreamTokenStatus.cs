@@ -22,4 +22,7 @@ public enum StreamTokenStatus
 
     /// <summary>The token is genuine but grants access to another generation.</summary>
     OtherGeneration,
+
+    /// <summary>The token is genuine and for this generation, but only reads: the action needs the control token.</summary>
+    InsufficientScope,
 }

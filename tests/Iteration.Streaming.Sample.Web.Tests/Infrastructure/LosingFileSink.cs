@@ -17,6 +17,12 @@ public sealed class LosingFileSink(IFileSink inner, string lostPath) : IFileSink
         }
     }
 
+    public ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default) =>
+        inner.CreateFromAsync(generationId, sourceGenerationId, cancellationToken);
+
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
+        inner.DeleteAsync(generationId, cancellationToken);
+
     public ValueTask<FileManifest> SavePhaseAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken = default) =>
         inner.SavePhaseAsync(generationId, phase, files, cancellationToken);
 

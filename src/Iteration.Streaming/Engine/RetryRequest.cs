@@ -1,0 +1,12 @@
+namespace Iteration.Streaming.Engine;
+
+/// <summary>
+/// A request to retry a failed or cancelled generation: a new generation with the same request and plan that reuses
+/// the phases the old one saved.
+/// </summary>
+/// <param name="GenerationId">The failed or cancelled generation.</param>
+public sealed record RetryRequest(string GenerationId)
+{
+    /// <summary>The user asking, when the host knows one.</summary>
+    public string? UserId { get; init; }
+}
