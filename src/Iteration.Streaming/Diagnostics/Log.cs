@@ -41,14 +41,38 @@ internal static partial class Log
     [LoggerMessage(1109, LogLevel.Warning, "Generation {GenerationId} lost {MissingCount} files of its parent {ParentGenerationId} without deleting them.")]
     public static partial void DataLossDetected(ILogger logger, string generationId, string parentGenerationId, int missingCount);
 
-    [LoggerMessage(1110, LogLevel.Information, "The iteration engine is shutting down: cancelling {Running} running and {Queued} queued generations.")]
-    public static partial void EngineShuttingDown(ILogger logger, int running, int queued);
+    [LoggerMessage(1110, LogLevel.Information, "The iteration engine is stopping: {Running} running and {Queued} queued generations are {Outcome}.")]
+    public static partial void EngineShuttingDown(ILogger logger, int running, int queued, string outcome);
 
     [LoggerMessage(1111, LogLevel.Warning, "A generation was refused: {Running} are running and the queue holds {Queued}, its limit.")]
     public static partial void QueueFull(ILogger logger, int running, int queued);
 
     [LoggerMessage(1112, LogLevel.Warning, "Generation {GenerationId} was ended by another instance after this instance's ownership lapsed; its run here stops without appending.")]
     public static partial void RunOwnershipLost(ILogger logger, string generationId);
+
+    [LoggerMessage(1113, LogLevel.Error, "Generation {GenerationId} failed at stage {Stage} because of an internal error (reference {Reference}).")]
+    public static partial void RunFailedInternally(ILogger logger, string generationId, string stage, string reference, Exception exception);
+
+    [LoggerMessage(1114, LogLevel.Information, "Generation {GenerationId} was interrupted by the host stopping; it resumes from its last saved phase at the next start.")]
+    public static partial void RunInterrupted(ILogger logger, string generationId);
+
+    [LoggerMessage(1115, LogLevel.Information, "Resuming {Count} interrupted generations.")]
+    public static partial void ResumingRuns(ILogger logger, int count);
+
+    [LoggerMessage(1116, LogLevel.Warning, "Generation {GenerationId} was interrupted {Interruptions} times and ends failed (MaxResumeAttempts).")]
+    public static partial void ResumeLimitReached(ILogger logger, string generationId, int interruptions);
+
+    [LoggerMessage(1117, LogLevel.Warning, "Generation {GenerationId} has no event log; it cannot resume.")]
+    public static partial void ResumeWithoutLog(ILogger logger, string generationId);
+
+    [LoggerMessage(1118, LogLevel.Information, "Retention deleted generation {GenerationId} (record, event log and files).")]
+    public static partial void GenerationDeleted(ILogger logger, string generationId);
+
+    [LoggerMessage(1119, LogLevel.Warning, "Retention could not delete all of generation {GenerationId}; it tries again at the next sweep.")]
+    public static partial void GenerationDeleteFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1120, LogLevel.Warning, "A retention sweep failed; it runs again at the next interval.")]
+    public static partial void RetentionSweepFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(1150, LogLevel.Warning, "Iteration {GenerationId} could not carry over '{Path}' from {ParentGenerationId}: {Reason}.")]
     public static partial void ParentFileNotCarried(ILogger logger, string generationId, string parentGenerationId, string path, string reason);

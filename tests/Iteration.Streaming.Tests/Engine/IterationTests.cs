@@ -229,7 +229,7 @@ public sealed class IterationTests
     }
 
     [Fact]
-    public async Task IterateAsync_OnAParentKnownOnlyByItsFiles_Works()
+    public async Task IterateAsync_OnAParentWithFilesButNoRecord_IsNotFound_NeverAGhost()
     {
         string parent;
         var root = Path.Combine(Path.GetTempPath(), "iteration-streaming-tests", Guid.NewGuid().ToString("N"));
@@ -240,13 +240,12 @@ public sealed class IterationTests
                 parent = await before.CompleteGenerationAsync("User");
             }
 
+            // The in-memory record store forgot the parent; its files are still on disk.
             await using var after = EngineHarness.Create(build: b => b.AddFileSystemSink(root));
-            var id = await after.Engine.IterateAsync(new IterationRequest(parent, "after a restart"));
-            var events = await after.ReadToEndAsync(id);
+            var act = async () => await after.Engine.IterateAsync(new IterationRequest(parent, "after a restart"));
 
-            events[^1].Status.Should().Be(GenerationStatus.Completed);
-            after.Generator.Calls.First().Entities.Should().BeEmpty("the parent's request was not kept across the restart");
-            (await after.Sink.GetManifestAsync(id))!.Files.Should().HaveCountGreaterThanOrEqualTo(16);
+            await act.Should().ThrowAsync<GenerationNotFoundException>();
+            after.Generator.Calls.Should().BeEmpty();
         }
         finally
         {
