@@ -348,6 +348,7 @@ internal sealed class RunPipeline(
             Mode = run.Mode,
             Progress = progress,
             Attempt = run.Record.Attempts + 1,
+            RetryOf = run.Definition.RetryOf,
         };
 
         var source = generator.GenerateAsync(context, token)
