@@ -9,7 +9,8 @@ namespace Iteration.Streaming.Sample.Web.Demo;
 
 /// <summary>
 /// Stands in for the AI model: deterministic, realistic files per phase, one at a time, with a configurable delay per file.
-/// An iteration changes one file and adds one per phase. <c>[fail:phase=N]</c> in the prompt makes it throw in phase N.
+/// An iteration changes one file and adds one per phase. <c>[fail:phase=N]</c>, <c>[fail-always:phase=N]</c> and
+/// <c>[crash:phase=N]</c> in the prompt make phase N fail (see <see cref="DemoFailure"/>).
 /// </summary>
 public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProvider timeProvider) : IPhaseGenerator
 {
@@ -21,15 +22,14 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
         var files = context.ModificationPrompt is null
             ? NewFiles(context, appName).ToList()
             : IterationFiles(context, appName).ToList();
-        var failAt = DemoFailure.PhaseToFail(context.ModificationPrompt ?? context.Prompt);
+        var failure = DemoFailure.At(context);
 
         for (var i = 0; i < files.Count; i++)
         {
             await Task.Delay(options.CurrentValue.FileDelay, timeProvider, cancellationToken).ConfigureAwait(false);
-            if (failAt == context.Phase.Number && i == files.Count / 2)
+            if (failure is { } kind && i == files.Count / 2)
             {
-                throw new InvalidOperationException(
-                    $"The demo model gave up in phase {context.Phase.Number} ({context.Phase.Name}) as the prompt asked with [fail:phase={failAt}].");
+                throw DemoFailure.Create(kind, context);
             }
 
             var (path, content) = files[i];
