@@ -18,6 +18,7 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
     public async IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        await JournalAsync(context, cancellationToken).ConfigureAwait(false);
         var appName = AppName(DemoFailure.WithoutMarker(context.Prompt));
         var files = context.ModificationPrompt is null
             ? NewFiles(context, appName).ToList()
@@ -40,6 +41,28 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
                     ["lines"] = JsonSerializer.SerializeToElement(content.Split('\n').Length, DemoJsonContext.Default.Int32),
                 },
             };
+        }
+    }
+
+    private static readonly SemaphoreSlim JournalGate = new(1, 1);
+
+    private async Task JournalAsync(PhaseContext context, CancellationToken cancellationToken)
+    {
+        if (options.CurrentValue.Journal is not { Length: > 0 } journal)
+        {
+            return;
+        }
+
+        await JournalGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var line = string.Create(CultureInfo.InvariantCulture, $"{context.GenerationId} {context.Phase.Number} {context.Attempt}\n");
+            await using var stream = new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 4096, FileOptions.WriteThrough);
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            JournalGate.Release();
         }
     }
 
