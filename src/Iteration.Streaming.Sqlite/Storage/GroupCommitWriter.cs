@@ -30,6 +30,7 @@ internal sealed class GroupCommitWriter : IDisposable
     private bool _closed;
     private bool _waiting;
     private bool _disposed;
+    private long _committedBatches;
 
     public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger)
     {
@@ -65,6 +66,17 @@ internal sealed class GroupCommitWriter : IDisposable
                 Monitor.Pulse(_queueGate);
             }
         }
+    }
+
+    /// <summary>How many transactions were committed so far.</summary>
+    internal long CommittedBatches => Interlocked.Read(ref _committedBatches);
+
+    /// <summary>Runs <paramref name="action"/> on the writer's connection, inside a batch (maintenance, tests).</summary>
+    internal Task RunAsync(Action<SqliteConnection> action)
+    {
+        var operation = new DelegateOperation(action);
+        Enqueue(operation);
+        return operation.Task;
     }
 
     /// <summary>Commits what is queued, then stops the writer and closes its connection.</summary>
@@ -146,6 +158,7 @@ internal sealed class GroupCommitWriter : IDisposable
             {
                 _commit.ExecuteNonQuery();
                 committed = true;
+                Interlocked.Increment(ref _committedBatches);
                 foreach (var operation in operations)
                 {
                     operation.Publish();
@@ -193,6 +206,17 @@ internal sealed class GroupCommitWriter : IDisposable
         catch (SqliteException)
         {
             // No transaction is open: BEGIN failed, or SQLite rolled back by itself (it does on a full disk).
+        }
+    }
+
+    private sealed class DelegateOperation(Action<SqliteConnection> action) : WriteOperation<bool>
+    {
+        public override string Describe() => "a maintenance statement";
+
+        protected override void Run(WriteBatch batch)
+        {
+            action(batch.Connection);
+            SetResult(true);
         }
     }
 }

@@ -13,10 +13,12 @@ namespace Iteration.Streaming.Sqlite.Storage;
 /// shows when the host starts, with the file and the setting named.
 /// </summary>
 /// <remarks>
-/// Durability: WAL with <c>synchronous = FULL</c>, so each commit flushes the WAL to disk before any of its events is
-/// published. A committed event survives a killed process and also a power loss or an OS crash (on a disk that honours
-/// flushes). <c>NORMAL</c> would survive a killed process too, but a power loss could take back the last commits, whose
-/// events watchers may have seen; group commit makes the flush per batch, not per event, so FULL costs little.
+/// Durability: WAL with <c>synchronous = FULL</c> by default (<see cref="SqliteStoreOptions.FlushCommitsToDisk"/>), so
+/// each commit flushes the WAL to disk before any of its events is published: a committed event survives a killed
+/// process and also a power loss or an OS crash (on a disk that honours flushes). <c>NORMAL</c> survives a killed process
+/// too (the WAL is written to the OS before the commit returns), but a power loss could take back the last commits, whose
+/// events watchers may have seen. Group commit makes the flush per batch, not per event, so FULL costs throughput little;
+/// it does add a flush to every event's latency.
 /// </remarks>
 internal sealed class SqliteStore : IDisposable
 {
@@ -57,7 +59,7 @@ internal sealed class SqliteStore : IDisposable
             try
             {
                 connection.Open();
-                Prepare(connection, path, busyMilliseconds);
+                Prepare(connection, path, busyMilliseconds, options.FlushCommitsToDisk);
             }
             catch (SqliteException ex)
             {
@@ -118,7 +120,7 @@ internal sealed class SqliteStore : IDisposable
         DefaultTimeout = (int)Math.Max(1, Math.Ceiling(busyTimeout.TotalSeconds)),
     }.ToString();
 
-    private static void Prepare(SqliteConnection connection, string path, int busyMilliseconds)
+    private static void Prepare(SqliteConnection connection, string path, int busyMilliseconds, bool flushCommits)
     {
         Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMilliseconds};"));
 
@@ -164,7 +166,8 @@ internal sealed class SqliteStore : IDisposable
             Execute(connection, "BEGIN IMMEDIATE; COMMIT;");
         }
 
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864;");
+        Execute(connection, flushCommits ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+        Execute(connection, "PRAGMA journal_size_limit = 67108864;");
     }
 
     private static void SwitchToWal(SqliteConnection connection, string path)
