@@ -49,10 +49,18 @@ public static class SampleHost
 
         // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis, so any instance serves
         // any generation). Every instance then needs the same signing key and the same FileSinkRoot folder.
+        // Otherwise the event logs and records live in one SQLite file beside the files: a restart forgets nothing, and
+        // interrupted runs resume from their last saved phase.
         if (builder.Configuration["IterationStreaming:Redis"] is { Length: > 0 } redis)
         {
             streaming.AddStackExchangeRedis(redis);
             health.AddCheck<RedisBackplaneHealthCheck>("redis");
+        }
+        else
+        {
+            var database = FromWorkingDirectory(builder.Configuration["Sample:Database"] ?? "data/iteration-streaming.db");
+            Directory.CreateDirectory(Path.GetDirectoryName(database)!);
+            streaming.AddSqliteStore(database);
         }
 
         AddStartRateLimit(builder);
