@@ -61,7 +61,16 @@ internal sealed class KillLoop(bool graceful, int seed)
                     }
                 }, stop.Token))
                 .ToList();
-            await Task.WhenAny(reached.Task, Task.WhenAll(readers)).WithPatience();
+            try
+            {
+                await Task.WhenAny(reached.Task, Task.WhenAll(readers)).WithPatience();
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException(
+                    $"Cycle {cycle}: {seen} of {target} events; watchers at {string.Join(", ", _watchers.Select(w => w.LastId))}. Host output:\n{string.Join('\n', host.Output.TakeLast(40))}",
+                    ex);
+            }
 
             // What the watchers hold now is durable: it must never be generated again.
             _checkpoints.Add((ReadJournal().Count, SavedPhases()));
