@@ -56,8 +56,8 @@ internal static partial class Log
     [LoggerMessage(1151, LogLevel.Debug, "Cleaning up unlisted files of generation {GenerationId} failed; they stay, unlisted.")]
     public static partial void FileCleanupFailed(ILogger logger, string generationId, Exception exception);
 
-    [LoggerMessage(1400, LogLevel.Information, "Files of generation {GenerationId} deleted; {RemovedContents} contents no other generation uses were removed.")]
-    public static partial void FilesDeleted(ILogger logger, string generationId, int removedContents);
+    [LoggerMessage(1400, LogLevel.Information, "Files of generation {GenerationId} deleted; the content no other generation uses is swept next.")]
+    public static partial void FilesDeleted(ILogger logger, string generationId);
 
     [LoggerMessage(1401, LogLevel.Debug, "Content sweep removed {RemovedContents} unreferenced contents and finished {DeletedGenerations} deleted generations.")]
     public static partial void ContentSwept(ILogger logger, int removedContents, int deletedGenerations);

@@ -51,10 +51,10 @@ internal sealed class ContentSweeper(string root, FileSystemContentStore store, 
 
     /// <summary>
     /// Sweeps <paramref name="candidates"/> and the generations under <c>.deleted/</c>. Failures are logged, never
-    /// thrown: what is left behind is unlisted, and the next sweep tries again.
+    /// thrown: what is left behind is unlisted, and the next sweep of the same candidates removes it.
     /// </summary>
-    /// <returns>How many contents were removed.</returns>
-    public async ValueTask<int> SweepAsync(IEnumerable<string> candidates, CancellationToken cancellationToken)
+    /// <returns><see langword="false"/> when the sweep stopped early, so the caller keeps its record of the candidates.</returns>
+    public async ValueTask<bool> SweepAsync(IEnumerable<string> candidates, CancellationToken cancellationToken)
     {
         await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -83,12 +83,12 @@ internal sealed class ContentSweeper(string root, FileSystemContentStore store, 
             }
 
             Log.ContentSwept(logger, removed, deleted.Count);
-            return removed;
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             Log.ContentSweepFailed(logger, ex);
-            return 0;
+            return false;
         }
         finally
         {

@@ -99,12 +99,12 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
 
     public async ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (!GenerationStorageId.IsValid(generationId))
         {
             return false;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
         var folder = GenerationFolder(generationId);
         if (!Directory.Exists(folder))
         {
@@ -127,8 +127,8 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         }
 
         Crash("after-delete-move");
-        var removed = await _sweeper.SweepAsync([], CancellationToken.None).ConfigureAwait(false);
-        Log.FilesDeleted(_logger, generationId, removed);
+        Log.FilesDeleted(_logger, generationId);
+        await _sweeper.SweepAsync([], CancellationToken.None).ConfigureAwait(false);
         return true;
     }
 
@@ -171,10 +171,13 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             Crash("after-complete-manifest");
         }
 
-        // Again after a crash cut the cleanup short: the journal stays until its content is swept.
-        await SweepJournalAsync(stored, cancellationToken).ConfigureAwait(false);
+        // Also when a crash cut the cleanup short: the journal stays until its content is swept.
         var folder = GenerationFolder(generationId);
-        AtomicFile.TryDelete(Path.Join(folder, ContentJournal.FileName));
+        if (await SweepJournalAsync(stored, cancellationToken).ConfigureAwait(false))
+        {
+            AtomicFile.TryDelete(Path.Join(folder, ContentJournal.FileName));
+        }
+
         RemoveTempFiles(folder);
         RemoveUnlistedLegacyBlobs(folder, stored);
     }
@@ -340,14 +343,12 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
     }
 
     /// <summary>Removes content a generation wrote that no manifest names (replaced by a later phase, or of a phase that never got its manifest).</summary>
-    private async ValueTask SweepJournalAsync(StoredManifest stored, CancellationToken cancellationToken)
+    /// <returns>Whether the sweep finished (or had nothing to do).</returns>
+    private async ValueTask<bool> SweepJournalAsync(StoredManifest stored, CancellationToken cancellationToken)
     {
         var journal = await ContentJournal.ReadAsync(Path.Join(GenerationFolder(stored.GenerationId), ContentJournal.FileName), cancellationToken).ConfigureAwait(false);
         journal.ExceptWith(stored.Files.Select(static f => f.Sha256));
-        if (journal.Count > 0)
-        {
-            await _sweeper.SweepAsync(journal, cancellationToken).ConfigureAwait(false);
-        }
+        return journal.Count == 0 || await _sweeper.SweepAsync(journal, cancellationToken).ConfigureAwait(false);
     }
 
     private void RemoveTempFiles(string folder)

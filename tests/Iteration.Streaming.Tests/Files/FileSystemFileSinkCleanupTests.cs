@@ -269,6 +269,26 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
     }
 
     [Fact]
+    public async Task CompleteAsync_WhenItsSweepCannotFinish_KeepsTheJournal_SoALaterCompleteRemovesTheLeftovers()
+    {
+        var sink = NewSink();
+        var broken = await SavedAsync(sink, ("b.txt", "b"));
+        var brokenManifest = Path.Combine(_folder.Path, broken, "manifest.json");
+        var good = await File.ReadAllTextAsync(brokenManifest);
+        await File.WriteAllTextAsync(brokenManifest, "{ not json");
+        var id = await SavedAsync(sink, ("a.txt", "one"));
+        await sink.SavePhaseAsync(id, 2, [Text("a.txt", "two")]);
+
+        await sink.CompleteAsync(id);
+        File.Exists(ContentPath(_folder.Path, Sha256("one"))).Should().BeTrue("no sweep guesses what an unreadable manifest names");
+        await File.WriteAllTextAsync(brokenManifest, good);
+        await sink.CompleteAsync(id);
+
+        File.Exists(ContentPath(_folder.Path, Sha256("one"))).Should().BeFalse();
+        AssertStoreHoldsExactlyTheListedContent(_folder.Path);
+    }
+
+    [Fact]
     public async Task DeleteAsync_AJournalWithForgedLines_RemovesNothingAnotherGenerationNames()
     {
         var sink = NewSink();
