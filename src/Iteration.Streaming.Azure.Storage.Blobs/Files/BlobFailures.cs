@@ -32,7 +32,7 @@ internal static class BlobFailures
 
     private static string Describe(Exception exception) => exception switch
     {
-        RequestFailedException { Status: 0 } failed => "the service could not be reached (" + Innermost(failed).Message.TrimEnd('.') + ")",
+        RequestFailedException { Status: 0 } failed => "no answer from the service (" + Innermost(failed).Message.TrimEnd('.') + ")",
         RequestFailedException failed => string.Create(
             CultureInfo.InvariantCulture,
             $"the service answered {failed.Status}{(string.IsNullOrEmpty(failed.ErrorCode) ? string.Empty : " " + failed.ErrorCode)}"),
