@@ -13,7 +13,7 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Tests.Fixtures;
 
 /// <summary>
 /// Starts a real Azurite blob service (<c>azurite-blob</c>, installed by <c>npm ci</c> in this project's <c>azurite</c>
-/// folder) on a free loopback port, keeping its data in a temporary folder, for the whole test collection, and kills it
+/// folder) on a free loopback port, keeping its data in memory, for the whole test collection, and kills it
 /// at the end. Fails (never skips) when Azurite is not installed.
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
@@ -113,7 +113,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         };
         foreach (var argument in new[]
         {
-            "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(CultureInfo.InvariantCulture), "--location", _dataDirectory,
+            "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(CultureInfo.InvariantCulture), "--inMemoryPersistence",
             "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
         })
         {
