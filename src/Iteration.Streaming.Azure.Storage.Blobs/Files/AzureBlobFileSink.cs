@@ -17,9 +17,9 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 /// and each generation's list of paths in <c>generations/{id}/manifest.json</c>.
 /// </summary>
 /// <remarks>
-/// A phase's contents are uploaded before its manifest is written, and the manifest is replaced only if it is still
-/// the version read (ETag), so the manifest always agrees with the blobs and a second writer gets a clear error
-/// instead of losing a phase. Reads go through the manifest only. Deleting a generation removes its manifest, then
+/// Writes follow one protocol (<see cref="GenerationWriter"/>): a phase's contents are in place before its manifest is
+/// written, and the manifest is replaced only if it is still the version read (ETag), so the manifest always agrees
+/// with the blobs and a second writer gets a clear error instead of losing a phase. Reads go through the manifest only. Deleting a generation removes its manifest, then
 /// the contents no other generation lists (<see cref="ContentSweeper"/>). Failures of the service come out as
 /// <see cref="IOException"/> naming the operation, the container and what the service answered.
 /// </remarks>
@@ -28,13 +28,10 @@ internal sealed class AzureBlobFileSink : IFileSink
     private readonly BlobContainerClient _container;
     private readonly ManifestStore _manifests;
     private readonly ContentStore _contents;
+    private readonly GenerationWriter _writer;
     private readonly ContentSweeper _sweeper;
-    private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly int _maxConcurrency;
-    private readonly Lock _containerGate = new();
-    private Task? _containerReady;
 
     public AzureBlobFileSink(
         BlobContainerClient container,
@@ -44,12 +41,11 @@ internal sealed class AzureBlobFileSink : IFileSink
         int maxConcurrency = 8)
     {
         _container = container;
-        _options = options;
         _timeProvider = timeProvider;
         _logger = logger ?? NullLogger.Instance;
-        _maxConcurrency = maxConcurrency;
         _manifests = new ManifestStore(container);
         _contents = new ContentStore(container);
+        _writer = new GenerationWriter(container, _manifests, _contents, options, maxConcurrency, _logger);
         _sweeper = new ContentSweeper(_manifests, _contents, maxConcurrency, _logger);
     }
 
@@ -59,14 +55,9 @@ internal sealed class AzureBlobFileSink : IFileSink
         return GuardAsync(
             async () =>
             {
-                await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
                 if (parentGenerationId is null)
                 {
-                    if (!await _manifests.TryCreateAsync(new StoredManifest { GenerationId = generationId, Files = [] }, cancellationToken).ConfigureAwait(false))
-                    {
-                        throw Exists(generationId);
-                    }
-
+                    await _writer.CreateAsync(generationId, cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
@@ -77,7 +68,7 @@ internal sealed class AzureBlobFileSink : IFileSink
                     ParentGenerationId = parentGenerationId,
                     Files = parent.Files.Select(static f => f with { Phase = 0 }).ToArray(),
                 };
-                await CreateSharingAsync(manifest, parentGenerationId, isRetry: false, cancellationToken).ConfigureAwait(false);
+                await _writer.CreateSharingAsync(manifest, parentGenerationId, isRetry: false, cancellationToken).ConfigureAwait(false);
             },
             () => $"creating the files of generation '{generationId}'",
             cancellationToken);
@@ -90,10 +81,9 @@ internal sealed class AzureBlobFileSink : IFileSink
         return GuardAsync(
             async () =>
             {
-                await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
                 var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
                 var manifest = new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, Files = source.Files };
-                await CreateSharingAsync(manifest, sourceGenerationId, isRetry: true, cancellationToken).ConfigureAwait(false);
+                await _writer.CreateSharingAsync(manifest, sourceGenerationId, isRetry: true, cancellationToken).ConfigureAwait(false);
             },
             () => $"creating the files of generation '{generationId}' from generation '{sourceGenerationId}'",
             cancellationToken);
@@ -113,19 +103,14 @@ internal sealed class AzureBlobFileSink : IFileSink
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(phase, 1);
         ArgumentNullException.ThrowIfNull(files);
-        return GuardAsync(() => SavePhaseCoreAsync(generationId, phase, files, cancellationToken), () => $"saving phase {phase} of generation '{generationId}'", cancellationToken);
+        return GuardAsync(
+            async () => await _writer.SavePhaseAsync(await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false), phase, files, cancellationToken).ConfigureAwait(false),
+            () => $"saving phase {phase} of generation '{generationId}'",
+            cancellationToken);
     }
 
     public ValueTask CompleteAsync(string generationId, CancellationToken cancellationToken = default) => GuardAsync(
-        async () =>
-        {
-            var current = await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false);
-            if (!current.Manifest.IsComplete
-                && await _manifests.TryReplaceAsync(current.Manifest with { IsComplete = true }, current.ETag, cancellationToken).ConfigureAwait(false) is null)
-            {
-                throw Conflict(generationId, "while it was being completed");
-            }
-        },
+        async () => await _writer.CompleteAsync(await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
         () => $"completing the files of generation '{generationId}'",
         cancellationToken);
 
@@ -185,93 +170,6 @@ internal sealed class AzureBlobFileSink : IFileSink
             cancellationToken);
     }
 
-    private async ValueTask<FileManifest> SavePhaseCoreAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken)
-    {
-        var current = await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false);
-        if (current.Manifest.IsComplete)
-        {
-            throw new InvalidOperationException($"The files of generation '{generationId}' are complete; nothing more can be saved.");
-        }
-
-        var changes = PhaseRules.Compute(current.Manifest.Files, phase, files, SinkLimits.From(_options.CurrentValue));
-        var updated = current.Manifest with { Files = changes.Files };
-        if (changes.Writes.Count == 0 && current.Manifest.Files.SequenceEqual(changes.Files))
-        {
-            return updated.ToManifest();
-        }
-
-        // Only new contents need an intent: what the manifest lists already stays listed until the replacement lists it.
-        string? intent = null;
-        if (changes.Writes.Count > 0)
-        {
-            intent = await _manifests.WriteIntentAsync(updated, cancellationToken).ConfigureAwait(false);
-            await Parallel.ForEachAsync(
-                changes.Writes.DistinctBy(static w => w.Entry.Sha256),
-                Parallelism(cancellationToken),
-                async (write, ct) => await _contents.EnsureAsync(write.Entry.Sha256, write.Content, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        }
-
-        if (await _manifests.TryReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw Conflict(generationId, $"while phase {phase} was being saved; phase {phase} was not recorded");
-        }
-
-        await RemoveIntentAsync(intent).ConfigureAwait(false);
-        return updated.ToManifest();
-    }
-
-    /// <summary>
-    /// Creates a manifest that lists another generation's contents: announces them (intent), touches each so no sweep
-    /// deletes it meanwhile, then writes the manifest only where none exists.
-    /// </summary>
-    private async ValueTask CreateSharingAsync(StoredManifest manifest, string sourceGenerationId, bool isRetry, CancellationToken cancellationToken)
-    {
-        if (await _manifests.ExistsAsync(manifest.GenerationId, cancellationToken).ConfigureAwait(false))
-        {
-            throw Exists(manifest.GenerationId);
-        }
-
-        var intent = await _manifests.WriteIntentAsync(manifest, cancellationToken).ConfigureAwait(false);
-        var missing = new HashSet<string>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(manifest.Files.Select(static f => f.Sha256).Distinct(StringComparer.Ordinal), Parallelism(cancellationToken), async (sha256, ct) =>
-        {
-            if (!await _contents.TouchAsync(sha256, ct).ConfigureAwait(false))
-            {
-                lock (missing)
-                {
-                    missing.Add(sha256);
-                }
-            }
-        }).ConfigureAwait(false);
-
-        if (missing.Count > 0)
-        {
-            var lost = manifest.Files.Where(f => missing.Contains(f.Sha256)).ToArray();
-            if (isRetry)
-            {
-                // A retry skips the phases its source saved, so a file of those phases cannot silently go missing.
-                throw new FileNotFoundException(
-                    $"Generation '{sourceGenerationId}' cannot be retried as '{manifest.GenerationId}': the content of {PathRules.Show(lost[0].Path)} is missing from blob storage (blob '{BlobLayout.Content(lost[0].Sha256)}' in container '{_container.Name}').",
-                    lost[0].Path);
-            }
-
-            foreach (var file in lost)
-            {
-                // Validation of the iteration names the file as missing; the run itself goes on.
-                Log.ParentFileNotCarried(_logger, manifest.GenerationId, sourceGenerationId, file.Path);
-            }
-
-            manifest = manifest with { Files = manifest.Files.Where(f => !missing.Contains(f.Sha256)).ToArray() };
-        }
-
-        if (!await _manifests.TryCreateAsync(manifest, cancellationToken).ConfigureAwait(false))
-        {
-            throw Exists(manifest.GenerationId);
-        }
-
-        await RemoveIntentAsync(intent).ConfigureAwait(false);
-    }
-
     private async ValueTask<bool> DeleteCoreAsync(string generationId, CancellationToken cancellationToken)
     {
         var names = new List<string>();
@@ -322,46 +220,6 @@ internal sealed class AzureBlobFileSink : IFileSink
         (GenerationIds.IsValid(generationId) ? await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false) : null)
             ?? throw new GenerationNotFoundException(generationId ?? string.Empty);
 
-    private async ValueTask RemoveIntentAsync(string? intent)
-    {
-        if (intent is null)
-        {
-            return;
-        }
-
-        try
-        {
-            // Not the caller's token: the manifest is written, and the intent is only garbage now.
-            await _manifests.DeleteAsync(intent, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (BlobFailures.IsStorageFailure(ex, CancellationToken.None))
-        {
-            Log.IntentNotRemoved(_logger, intent, ex);
-        }
-    }
-
-    private Task EnsureContainerAsync(CancellationToken cancellationToken)
-    {
-        Task ready;
-        lock (_containerGate)
-        {
-            if (_containerReady is null || _containerReady.IsFaulted || _containerReady.IsCanceled)
-            {
-                _containerReady = CreateContainerAsync();
-            }
-
-            ready = _containerReady;
-        }
-
-        return ready.WaitAsync(cancellationToken);
-    }
-
-    private async Task CreateContainerAsync()
-    {
-        await _container.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        Log.ContainerReady(_logger, _container.Name);
-    }
-
     private async ValueTask<T> GuardAsync<T>(Func<ValueTask<T>> operation, Func<string> action, CancellationToken cancellationToken)
     {
         try
@@ -383,19 +241,6 @@ internal sealed class AzureBlobFileSink : IFileSink
             },
             action,
             cancellationToken).ConfigureAwait(false);
-
-    private ParallelOptions Parallelism(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = _maxConcurrency, CancellationToken = cancellationToken };
-
-    private InvalidOperationException Conflict(string generationId, string when)
-    {
-        Log.ManifestConflict(_logger, generationId);
-        return new InvalidOperationException(
-            $"The manifest of generation '{generationId}' was changed or removed by another writer {when}. A generation has one writer at a time.");
-    }
-
-    private static InvalidOperationException Exists(string generationId) =>
-        new($"Files storage for generation '{generationId}' exists already.");
 
     private FileNotFoundException MissingContent(string generationId, GenerationFile file) => new(
         $"The content of {PathRules.Show(file.Path)} in generation '{generationId}' is missing from blob storage: blob '{BlobLayout.Content(file.Sha256)}' in container '{_container.Name}' was deleted outside the sink.",
