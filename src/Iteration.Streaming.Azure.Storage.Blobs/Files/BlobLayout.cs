@@ -11,6 +11,8 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 /// <item><c>generations/{id}/intents/{n}.json</c>: a save in progress (the manifest it is about to write), so that a
 /// concurrent retention sweep keeps the content that save is about to list. Removed once the manifest is written; one
 /// left by a failed save is removed with its generation.</item>
+/// <item><c>generations/{id}/dropped/{n}.json</c>: contents the generation listed once and no longer lists (overwritten
+/// or deleted files). Not references: retention considers them, with the manifest's, when the generation is deleted.</item>
 /// </list>
 /// </remarks>
 internal static class BlobLayout
@@ -19,6 +21,7 @@ internal static class BlobLayout
     public const string GenerationsPrefix = "generations/";
     private const string ManifestName = "manifest.json";
     private const string IntentsFolder = "intents/";
+    private const string DroppedFolder = "dropped/";
 
     public static string Content(string sha256) => ContentPrefix + sha256;
 
@@ -28,7 +31,12 @@ internal static class BlobLayout
 
     public static string NewIntent(string generationId) => GenerationFolder(generationId) + IntentsFolder + Guid.NewGuid().ToString("N") + ".json";
 
-    /// <summary>Reads a listed blob name under <c>generations/</c>: whose it is and whether it is an intent.</summary>
+    public static string NewDropped(string generationId) => GenerationFolder(generationId) + DroppedFolder + Guid.NewGuid().ToString("N") + ".json";
+
+    /// <summary>
+    /// Reads a listed blob name under <c>generations/</c>: whether it is a reference (a manifest or an intent), whose it
+    /// is, and whether it is an intent.
+    /// </summary>
     public static bool TryParseGenerationBlob(string name, out string generationId, out bool isIntent)
     {
         generationId = string.Empty;

@@ -15,7 +15,7 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 /// <remarks>
 /// So a manifest only ever lists contents that exist, and a retention sweep running meanwhile sees the intent or the
 /// touch (<see cref="ContentSweeper"/>). A failed save keeps its intent: it is removed with its generation, and the
-/// contents it uploaded with it.
+/// contents it uploaded with it. Contents a save stops listing are noted, for the generation's deletion to remove.
 /// </remarks>
 internal sealed class GenerationWriter(
     BlobContainerClient container,
@@ -123,6 +123,7 @@ internal sealed class GenerationWriter(
         }
 
         await RemoveIntentAsync(intent).ConfigureAwait(false);
+        await RecordDroppedAsync(current.Manifest, updated).ConfigureAwait(false);
         return updated.ToManifest();
     }
 
@@ -133,6 +134,29 @@ internal sealed class GenerationWriter(
             && await manifests.TryReplaceAsync(current.Manifest with { IsComplete = true }, current.ETag, cancellationToken).ConfigureAwait(false) is null)
         {
             throw Conflict(current.Manifest.GenerationId, "while it was being completed");
+        }
+    }
+
+    /// <summary>
+    /// Notes the contents the phase stopped listing, so that deleting the generation removes them too if nobody else
+    /// lists them. Best effort: the phase is saved either way, and a note that failed only leaves content behind.
+    /// </summary>
+    private async ValueTask RecordDroppedAsync(StoredManifest before, StoredManifest after)
+    {
+        var kept = after.Files.Select(static f => f.Sha256).ToHashSet(StringComparer.Ordinal);
+        var dropped = before.Files.Where(f => !kept.Contains(f.Sha256)).ToArray();
+        if (dropped.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await manifests.WriteDroppedAsync(after with { Files = dropped }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BlobFailures.IsStorageFailure(ex, CancellationToken.None))
+        {
+            Log.DroppedNotRecorded(logger, after.GenerationId, dropped.Length, ex);
         }
     }
 

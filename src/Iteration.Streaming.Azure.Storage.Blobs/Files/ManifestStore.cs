@@ -72,7 +72,11 @@ internal sealed class ManifestStore(BlobContainerClient container)
         return name;
     }
 
-    /// <summary>Reads an intent or a manifest by blob name, or <see langword="null"/> when it is gone.</summary>
+    /// <summary>Records the files (and so the contents) a generation no longer lists, for its deletion to consider.</summary>
+    public async ValueTask WriteDroppedAsync(StoredManifest dropped, CancellationToken cancellationToken) =>
+        await UploadAsync(BlobLayout.NewDropped(dropped.GenerationId), dropped, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Reads a manifest, an intent or a dropped record by blob name, or <see langword="null"/> when it is gone.</summary>
     public async ValueTask<StoredManifest?> ReadListedAsync(string blobName, string generationId, CancellationToken cancellationToken) =>
         (await ReadBlobAsync(blobName, generationId, cancellationToken).ConfigureAwait(false))?.Manifest;
 

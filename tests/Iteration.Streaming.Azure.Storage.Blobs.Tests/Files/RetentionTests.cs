@@ -1,5 +1,6 @@
 using System.Net;
 using Iteration.Streaming.Azure.Storage.Blobs.Tests.Fixtures;
+using Iteration.Streaming.Files;
 using Iteration.Streaming.TestUtilities;
 using static Iteration.Streaming.Azure.Storage.Blobs.Tests.Fixtures.BlobSinkHarness;
 
@@ -22,6 +23,19 @@ public sealed class RetentionTests(AzuriteFixture azurite)
 
         deleted.Should().BeTrue();
         (await harness.Sink.GetManifestAsync(id)).Should().BeNull();
+        (await harness.BlobNamesAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task DeleteAsync_AlsoRemovesTheContentOfFilesTheGenerationOverwroteOrDeleted()
+    {
+        var harness = new BlobSinkHarness(azurite);
+        var id = await harness.CreatedAsync(Text("a.txt", "first"), Text("b.txt", "b"));
+        await harness.Sink.SavePhaseAsync(id, 2, [Text("a.txt", "second"), GeneratedFile.Delete("b.txt")]);
+        await harness.Sink.CompleteAsync(id);
+
+        await harness.Sink.DeleteAsync(id);
+
         (await harness.BlobNamesAsync()).Should().BeEmpty();
     }
 

@@ -21,6 +21,18 @@ public sealed class StorageLayoutTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task SavePhaseAsync_ThatStopsListingAContent_NotesItForRetention_AndKeepsItReadableForOthers()
+    {
+        var harness = new BlobSinkHarness(azurite);
+        var id = await harness.CreatedAsync(Text("a.txt", "first"));
+
+        await harness.Sink.SavePhaseAsync(id, 2, [Text("a.txt", "second")]);
+
+        (await harness.BlobNamesAsync($"generations/{id}/")).Should().HaveCount(2).And.Contain(n => n.Contains("/dropped/", StringComparison.Ordinal));
+        (await harness.ContentBlobsAsync()).Should().HaveCount(2, "content is removed only by retention, which checks that nobody lists it");
+    }
+
+    [Fact]
     public async Task Manifest_IsStoredAsTheFileSystemSinksJson()
     {
         var harness = new BlobSinkHarness(azurite);
