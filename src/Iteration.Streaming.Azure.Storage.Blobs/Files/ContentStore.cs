@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 
@@ -13,6 +14,9 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 internal sealed class ContentStore(BlobContainerClient container)
 {
     private static readonly BlobHttpHeaders OctetStream = new() { ContentType = "application/octet-stream" };
+
+    // The service checks the bytes it received against this, so a content blob never holds other bytes than its name says.
+    private static readonly UploadTransferValidationOptions Md5 = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
     private static readonly Dictionary<string, string> NoMetadata = [];
 
     /// <summary>Makes sure the content exists and is marked as in use from now on.</summary>
@@ -27,7 +31,7 @@ internal sealed class ContentStore(BlobContainerClient container)
             {
                 await blob.UploadAsync(
                     BinaryData.FromBytes(content),
-                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, HttpHeaders = OctetStream },
+                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, HttpHeaders = OctetStream, TransferValidation = Md5 },
                     cancellationToken).ConfigureAwait(false);
                 return;
             }

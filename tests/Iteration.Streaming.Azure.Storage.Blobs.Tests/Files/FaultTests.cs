@@ -58,6 +58,20 @@ public sealed class FaultTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task SavePhaseAsync_ContentCorruptedOnTheWay_IsRefusedByTheService_AndNothingIsListed()
+    {
+        var harness = new BlobSinkHarness(azurite);
+        var id = await harness.CreatedAsync();
+        harness.Faults.Corrupt(FaultInjectingHandler.IsContentUpload);
+
+        var act = async () => await harness.Sink.SavePhaseAsync(id, 1, [Text("a.txt", "intact")]);
+
+        await act.Should().ThrowAsync<IOException>().WithMessage("*saving phase 1*the service answered 400*");
+        (await harness.ContentBlobsAsync()).Should().BeEmpty();
+        (await harness.Sink.GetManifestAsync(id))!.Files.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task SavePhaseAsync_TransientFailure_IsRetriedWithinTheClientsBound()
     {
         var harness = new BlobSinkHarness(azurite, maxRetries: 2);

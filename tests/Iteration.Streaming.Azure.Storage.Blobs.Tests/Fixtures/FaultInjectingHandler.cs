@@ -50,6 +50,9 @@ public sealed class FaultInjectingHandler() : DelegatingHandler(new SocketsHttpH
     /// <summary>Fails the next <paramref name="times"/> matching requests as a reset connection.</summary>
     public void Disconnect(Func<HttpRequestMessage, bool> match, int times = 1) => Add(new Rule(match, times, 0) { Disconnects = true });
 
+    /// <summary>Flips one byte of the next matching request's body on its way, as a faulty network would.</summary>
+    public void Corrupt(Func<HttpRequestMessage, bool> match) => Add(new Rule(match, 1, 0) { Corrupts = true });
+
     /// <summary>
     /// Holds the next matching request before it reaches Azurite: <see cref="Hold.Arrived"/> completes when it comes,
     /// and it goes on when the test calls <see cref="Hold.Release"/>.
@@ -82,6 +85,18 @@ public sealed class FaultInjectingHandler() : DelegatingHandler(new SocketsHttpH
         else if (rule?.Disconnects == true)
         {
             throw new HttpRequestException("The connection was reset (injected by the test).");
+        }
+        else if (rule?.Corrupts == true)
+        {
+            var bytes = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
+            bytes[0] ^= 0xFF;
+            var corrupted = new ByteArrayContent(bytes);
+            foreach (var header in request.Content.Headers)
+            {
+                corrupted.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            request.Content = corrupted;
         }
         else if (rule is not null)
         {
@@ -138,6 +153,8 @@ public sealed class FaultInjectingHandler() : DelegatingHandler(new SocketsHttpH
         public string ErrorCode { get; init; } = string.Empty;
 
         public bool Disconnects { get; init; }
+
+        public bool Corrupts { get; init; }
 
         public Hold? Hold { get; init; }
 
