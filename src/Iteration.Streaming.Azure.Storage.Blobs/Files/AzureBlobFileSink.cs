@@ -185,7 +185,8 @@ internal sealed class AzureBlobFileSink : IFileSink
             return false;
         }
 
-        // What the manifest and any intents list are the candidates; read them before removing them, the manifest first.
+        // What the manifest, any intent left by a failed save and the dropped records list are the candidates: read each
+        // before removing it, the manifest first.
         var manifestName = BlobLayout.Manifest(generationId);
         var candidates = new HashSet<string>(StringComparer.Ordinal);
         var deletedManifest = false;
