@@ -23,12 +23,12 @@ public sealed class GeneratorHarness : IAsyncDisposable
 
     private readonly List<AsyncServiceScope> _scopes = [];
 
-    public GeneratorHarness(Action<ChatClientGeneratorOptions>? configure = null)
+    public GeneratorHarness(Action<ChatClientGeneratorOptions>? configure = null, Microsoft.Extensions.AI.IChatClient? chatClient = null)
     {
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(Clock)
             .AddSingleton<System.Diagnostics.Metrics.IMeterFactory>(Meters);
-        services.AddIterationStreaming().AddInMemoryFileSink().AddChatClientGenerator(Client, configure);
+        services.AddIterationStreaming().AddInMemoryFileSink().AddChatClientGenerator(chatClient ?? Client, configure);
         Provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

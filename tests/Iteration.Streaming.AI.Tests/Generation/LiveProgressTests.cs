@@ -1,0 +1,113 @@
+using Iteration.Streaming.AI.Generation;
+using Iteration.Streaming.AI.Tests.Infrastructure;
+
+namespace Iteration.Streaming.AI.Tests.Generation;
+
+public sealed class LiveProgressTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public async Task GenerateAsync_FileStreaming_ReportsItAtMostOncePerInterval()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"src/a.cs\">\n"),
+            ChatStep.Text(new string('x', 10)),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(100)),
+            ChatStep.Text(new string('y', 10)),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(150)),
+            ChatStep.Text(new string('z', 10)),
+            ChatStep.Text("</file>"));
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().Equal(
+            new LiveReport("src/a.cs", "src/a.cs", 0, 2),
+            new LiveReport("src/a.cs", "src/a.cs", 30, 2));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ManyTokensWithoutTimePassing_ReportsOnce()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.AnswerText(["<file path=\"a.cs\">\n", .. Enumerable.Repeat("token ", 500), "</file>"]);
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_NextPhaseOfTheSameGeneration_SharesTheInterval()
+    {
+        await using var harness = new GeneratorHarness();
+        var generator = harness.CreateGenerator();
+        harness.Client.AnswerText("<file path=\"a\">", "1", "</file>");
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"b\">"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("22"),
+            ChatStep.Text("</file>"));
+
+        await GeneratorHarness.RunPhaseAsync(generator, await harness.ContextAsync(1));
+        await GeneratorHarness.RunPhaseAsync(generator, await harness.ContextAsync(2));
+
+        harness.Progress.Reports.Select(r => (r.File, r.Chars)).Should().Equal(("a", 0), ("b", 2));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_BetweenFiles_ReportsNothing()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a\">1</file>"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("some words between files"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("<file path=\"b\">2</file>"));
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_LiveProgressTurnedOff_ReportsNothing()
+    {
+        await using var harness = new GeneratorHarness(o => o.ReportLiveProgress = false);
+        harness.Client.AnswerText("<file path=\"a\">", "1", "</file>");
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_LongerInterval_WaitsForIt()
+    {
+        await using var harness = new GeneratorHarness(o => o.LiveProgressInterval = TimeSpan.FromSeconds(1));
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a\">"),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(999)),
+            ChatStep.Text("1"),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(1)),
+            ChatStep.Text("2"),
+            ChatStep.Text("</file>"));
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Select(r => r.Chars).Should().Equal(0, 2);
+    }
+
+    [Fact]
+    public void LiveOutput_IsFileAndCharacters_AsJson()
+    {
+        var output = ChatClientPhaseGenerator.LiveOutput("src/\"quoted\" <b>.cs", 42);
+
+        output.Keys.Should().BeEquivalentTo("file", "chars");
+        output["file"].GetRawText().Should().Be("\"src/\\u0022quoted\\u0022 \\u003Cb\\u003E.cs\"");
+        output["file"].GetString().Should().Be("src/\"quoted\" <b>.cs");
+        output["chars"].GetInt32().Should().Be(42);
+    }
+}
