@@ -135,7 +135,7 @@ internal sealed class PhasePromptBuilder(IFileSink fileSink)
         user.Append(shown.Count == files.Count ? ", each shown below.\n" : string.Create(CultureInfo.InvariantCulture, $"; the contents of {shown.Count} are shown below.\n"));
         foreach (var file in files)
         {
-            user.Append("- ").Append(file.Path).Append(CultureInfo.InvariantCulture, $" ({file.Size} bytes, ");
+            user.Append("- ").Append(file.Path).Append(CultureInfo.InvariantCulture, $" ({file.Size} {(file.Size == 1 ? "byte" : "bytes")}, ");
             user.Append(file.Phase == 0 ? "from the application being changed" : string.Create(CultureInfo.InvariantCulture, $"phase {file.Phase}"));
             user.Append(shown.Contains(file.Path) ? ")\n" : "; content not shown)\n");
         }

@@ -46,6 +46,8 @@ public sealed class GeneratorHarness : IAsyncDisposable
 
     public string GenerationId { get; } = TestEvents.NewId();
 
+    public string ParentGenerationId { get; } = TestEvents.NewId();
+
     /// <summary>A generator from a new run scope, as the engine resolves it.</summary>
     public IPhaseGenerator CreateGenerator()
     {
@@ -57,12 +59,22 @@ public sealed class GeneratorHarness : IAsyncDisposable
     /// <summary>Saves files as phase <paramref name="phase"/> of <see cref="GenerationId"/> (0: carried over from a parent).</summary>
     public async Task<FileManifest> SaveAsync(int phase, params (string Path, string Content)[] files)
     {
+        var written = files.Select(f => GeneratedFile.FromText(f.Path, f.Content)).ToList();
+        if (phase == 0)
+        {
+            // A parent's files: saved by the parent, then carried over when this generation's storage is created.
+            await Sink.CreateAsync(ParentGenerationId, null);
+            await Sink.SavePhaseAsync(ParentGenerationId, 1, written);
+            await Sink.CreateAsync(GenerationId, ParentGenerationId);
+            return (await Sink.GetManifestAsync(GenerationId))!;
+        }
+
         if (await Sink.GetManifestAsync(GenerationId) is null)
         {
             await Sink.CreateAsync(GenerationId, null);
         }
 
-        return await Sink.SavePhaseAsync(GenerationId, phase, [.. files.Select(f => GeneratedFile.FromText(f.Path, f.Content))]);
+        return await Sink.SavePhaseAsync(GenerationId, phase, written);
     }
 
     public async Task<PhaseContext> ContextAsync(int phase = 1, string? modificationPrompt = null, string prompt = "Build a task tracker")
@@ -73,7 +85,7 @@ public sealed class GeneratorHarness : IAsyncDisposable
             GenerationId = GenerationId,
             Prompt = prompt,
             ModificationPrompt = modificationPrompt,
-            ParentGenerationId = modificationPrompt is null ? null : "parent-generation",
+            ParentGenerationId = modificationPrompt is null ? null : ParentGenerationId,
             Entities = ["User"],
             Phase = DefaultPlan[phase - 1],
             Plan = DefaultPlan,
@@ -86,6 +98,13 @@ public sealed class GeneratorHarness : IAsyncDisposable
     /// <summary>Runs one phase with a new generator and returns its files.</summary>
     public async Task<List<GeneratedFile>> RunPhaseAsync(int phase = 1, CancellationToken cancellationToken = default) =>
         await RunPhaseAsync(CreateGenerator(), await ContextAsync(phase), cancellationToken);
+
+    /// <summary>A new generator with the context of <paramref name="phase"/>.</summary>
+    public async Task<(IPhaseGenerator Generator, PhaseContext Context)> CreateGeneratorAndContextAsync(int phase, string? modificationPrompt = null) =>
+        (CreateGenerator(), await ContextAsync(phase, modificationPrompt));
+
+    public static Task<List<GeneratedFile>> RunPhaseAsync((IPhaseGenerator Generator, PhaseContext Context) run) =>
+        RunPhaseAsync(run.Generator, run.Context);
 
     public static async Task<List<GeneratedFile>> RunPhaseAsync(IPhaseGenerator generator, PhaseContext context, CancellationToken cancellationToken = default) =>
         await generator.GenerateAsync(context, cancellationToken).ToListAsync(cancellationToken).AsTask().WithPatience();
