@@ -46,6 +46,32 @@ internal sealed class FileTagParser
     /// <summary>How many characters of the current file's content have arrived.</summary>
     public int CurrentLength => _content?.Length ?? 0;
 
+    /// <summary>
+    /// The end of the current file's content so far: its last at most <paramref name="maxLength"/> characters, starting
+    /// at a line when the cut falls inside one that is not the only line; empty between files.
+    /// </summary>
+    public string Tail(int maxLength)
+    {
+        if (_content is null || _content.Length == 0 || maxLength <= 0)
+        {
+            return string.Empty;
+        }
+
+        var start = Math.Max(0, _content.Length - maxLength);
+        var tail = _content.ToString(start, _content.Length - start);
+        if (start > 0 && _content[start - 1] != '\n')
+        {
+            var lineStart = tail.IndexOf('\n', StringComparison.Ordinal);
+            if (lineStart >= 0 && lineStart < tail.Length - 1)
+            {
+                return tail[(lineStart + 1)..];
+            }
+        }
+
+        // Never start with half of a surrogate pair.
+        return tail.Length > 0 && char.IsLowSurrogate(tail[0]) ? tail[1..] : tail;
+    }
+
     /// <summary>How many characters were given to <see cref="Append"/> in all.</summary>
     public long TotalLength { get; private set; }
 

@@ -79,9 +79,16 @@ public sealed class ChatClientGeneratorOptions
 
     /// <summary>
     /// Whether a file being written is reported live (<c>phase_{n}_progress</c> with <c>current_file</c> and
-    /// <c>partial_output: {"file", "chars"}</c>). Default <see langword="true"/>.
+    /// <c>partial_output: {"file", "chars", "tail"}</c>). Default <see langword="true"/>.
     /// </summary>
     public bool ReportLiveProgress { get; set; } = true;
+
+    /// <summary>
+    /// How many characters of the end of the file being written a live report carries (<c>partial_output.tail</c>), so a
+    /// page can show the last lines growing; it starts at a line where it can. 0 leaves the tail out. Between 0 and
+    /// 4,000. Default 400.
+    /// </summary>
+    public int LiveTailLength { get; set; } = 400;
 
     /// <summary>
     /// The least time between two live reports of one generation (never one per token). Between 100 milliseconds and

@@ -79,7 +79,7 @@ internal sealed class ChatClientPhaseGenerator(
                 completed.Clear();
                 if (options.ReportLiveProgress && parser.CurrentPath is { } current && _throttle.TryEnter(context.GenerationId, options.LiveProgressInterval))
                 {
-                    await context.Progress.ReportAsync(current, LiveOutput(current, parser.CurrentLength), cancellationToken).ConfigureAwait(false);
+                    await context.Progress.ReportAsync(current, LiveOutput(current, parser.CurrentLength, parser.Tail(options.LiveTailLength)), cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -97,12 +97,21 @@ internal sealed class ChatClientPhaseGenerator(
         }
     }
 
-    /// <summary>The live <c>partial_output</c>: <c>{"file": path, "chars": n}</c>.</summary>
-    internal static Dictionary<string, JsonElement> LiveOutput(string path, int characters) => new(StringComparer.Ordinal)
+    /// <summary>The live <c>partial_output</c>: <c>{"file": path, "chars": n, "tail": "last lines"}</c> (no tail when empty).</summary>
+    internal static Dictionary<string, JsonElement> LiveOutput(string path, int characters, string tail)
     {
-        ["file"] = JsonSerializer.SerializeToElement(path, AiJsonContext.Default.String),
-        ["chars"] = JsonSerializer.SerializeToElement(characters, AiJsonContext.Default.Int32),
-    };
+        var output = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        {
+            ["file"] = JsonSerializer.SerializeToElement(path, AiJsonContext.Default.String),
+            ["chars"] = JsonSerializer.SerializeToElement(characters, AiJsonContext.Default.Int32),
+        };
+        if (tail.Length > 0)
+        {
+            output["tail"] = JsonSerializer.SerializeToElement(tail, AiJsonContext.Default.String);
+        }
+
+        return output;
+    }
 
     private IAsyncEnumerator<ChatResponseUpdate> Open(PhasePrompt prompt, PhaseContext context, CancellationTokenSource idle, CancellationToken requestToken, CancellationToken cancellationToken)
     {

@@ -49,6 +49,7 @@ internal sealed class ChatClientGeneratorOptionsValidator(IServiceProvider servi
             Range(failures, nameof(options.MaxOutputTokens), maxOutputTokens, 1, 10_000_000);
         }
 
+        Range(failures, nameof(options.LiveTailLength), options.LiveTailLength, 0, 4_000);
         Range(failures, nameof(options.LiveProgressInterval), options.LiveProgressInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
         Range(failures, nameof(options.ResponseIdleTimeout), options.ResponseIdleTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
 

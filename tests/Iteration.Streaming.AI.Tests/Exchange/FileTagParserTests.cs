@@ -165,6 +165,41 @@ public sealed class FileTagParserTests
         files.Should().Equal(new ParsedFile("a/b.cs", "x </fil y\r\n"), new ParsedFile("c", "\n"));
     }
 
+    [Theory]
+    [InlineData("ab\ncd\nef", 100, "ab\ncd\nef")]
+    [InlineData("ab\ncd\nef", 4, "ef")]
+    [InlineData("ab\ncd\nef", 5, "cd\nef")]
+    [InlineData("ab\ncd\nef", 6, "cd\nef")]
+    [InlineData("ab\ncd\n", 4, "cd\n")]
+    [InlineData("abcdefgh", 3, "fgh")]
+    [InlineData("abc\n", 2, "c\n")]
+    [InlineData("abc", 0, "")]
+    public void Tail_CutsAtALineWhereItCan(string content, int maxLength, string expected)
+    {
+        var parser = new FileTagParser();
+        parser.Append("<file path=\"a\">" + content, new List<ParsedFile>());
+
+        parser.Tail(maxLength).Should().Be(expected);
+    }
+
+    [Fact]
+    public void Tail_NeverStartsWithHalfASurrogatePair()
+    {
+        var parser = new FileTagParser();
+        parser.Append("<file path=\"a\">x\U0001F642y", new List<ParsedFile>());
+
+        parser.Tail(2).Should().Be("y");
+    }
+
+    [Fact]
+    public void Tail_BetweenFiles_IsEmpty()
+    {
+        var parser = new FileTagParser();
+        parser.Append("<file path=\"a\">abc</file>", new List<ParsedFile>());
+
+        parser.Tail(10).Should().BeEmpty();
+    }
+
     [Fact]
     public void TotalLength_CountsEveryCharacterGiven()
     {

@@ -22,9 +22,9 @@ public sealed class LiveProgressTests
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Should().Equal(
-            new LiveReport("src/a.cs", "src/a.cs", 0, 2),
-            new LiveReport("src/a.cs", "src/a.cs", 30, 2));
+        harness.Progress.Reports.Select(r => (r.CurrentFile, r.File, r.Chars, r.Tail)).Should().Equal(
+            ("src/a.cs", "src/a.cs", 0, null),
+            ("src/a.cs", "src/a.cs", 30, new string('x', 10) + new string('y', 10) + new string('z', 10)));
     }
 
     [Fact]
@@ -101,11 +101,39 @@ public sealed class LiveProgressTests
     }
 
     [Fact]
-    public void LiveOutput_IsFileAndCharacters_AsJson()
+    public async Task GenerateAsync_LongFile_ReportsItsLastLines()
     {
-        var output = ChatClientPhaseGenerator.LiveOutput("src/\"quoted\" <b>.cs", 42);
+        await using var harness = new GeneratorHarness(o => o.LiveTailLength = 12);
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a.cs\">\nline one\nline two\nline three\nline fo"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("ur\n"),
+            ChatStep.Text("</file>"));
 
-        output.Keys.Should().BeEquivalentTo("file", "chars");
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Select(r => r.Tail).Should().Equal("line fo", "line four\n");
+        harness.Progress.Reports.Select(r => r.Keys).Should().AllBeEquivalentTo(new[] { "chars", "file", "tail" });
+    }
+
+    [Fact]
+    public async Task GenerateAsync_TailTurnedOff_ReportsFileAndCharactersOnly()
+    {
+        await using var harness = new GeneratorHarness(o => o.LiveTailLength = 0);
+        harness.Client.AnswerText("<file path=\"a\">x", "</file>");
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Single().Keys.Should().Equal("chars", "file");
+    }
+
+    [Fact]
+    public void LiveOutput_IsFileCharactersAndTail_AsJson()
+    {
+        var output = ChatClientPhaseGenerator.LiveOutput("src/\"quoted\" <b>.cs", 42, "}\n</div>");
+
+        output.Keys.Should().BeEquivalentTo("file", "chars", "tail");
+        output["tail"].GetString().Should().Be("}\n</div>");
         output["file"].GetRawText().Should().Be("\"src/\\u0022quoted\\u0022 \\u003Cb\\u003E.cs\"");
         output["file"].GetString().Should().Be("src/\"quoted\" <b>.cs");
         output["chars"].GetInt32().Should().Be(42);

@@ -20,6 +20,8 @@ public sealed class OptionsValidationTests
         { "ChatClientGeneratorOptions.MaxContextCharacters must be between 0 and 10000000, but was 10000001.", o => o.MaxContextCharacters = 10_000_001 },
         { "ChatClientGeneratorOptions.MaxResponseCharacters must be between 1000 and 100000000, but was 999.", o => o.MaxResponseCharacters = 999 },
         { "ChatClientGeneratorOptions.MaxOutputTokens must be between 1 and 10000000, but was 0.", o => o.MaxOutputTokens = 0 },
+        { "ChatClientGeneratorOptions.LiveTailLength must be between 0 and 4000, but was -1.", o => o.LiveTailLength = -1 },
+        { "ChatClientGeneratorOptions.LiveTailLength must be between 0 and 4000, but was 4001.", o => o.LiveTailLength = 4_001 },
         { "ChatClientGeneratorOptions.LiveProgressInterval must be between 00:00:00.1000000 and 00:01:00, but was 00:00:00.0990000.", o => o.LiveProgressInterval = TimeSpan.FromMilliseconds(99) },
         { "ChatClientGeneratorOptions.LiveProgressInterval must be between 00:00:00.1000000 and 00:01:00, but was -00:00:01.", o => o.LiveProgressInterval = TimeSpan.FromSeconds(-1) },
         { "ChatClientGeneratorOptions.ResponseIdleTimeout must be between 00:00:01 and 01:00:00, but was 00:00:00.", o => o.ResponseIdleTimeout = TimeSpan.Zero },
@@ -57,6 +59,7 @@ public sealed class OptionsValidationTests
             o.MaxContextCharacters = 0;
             o.MaxResponseCharacters = 1_000;
             o.MaxOutputTokens = 1;
+            o.LiveTailLength = 4_000;
             o.LiveProgressInterval = TimeSpan.FromMilliseconds(100);
             o.ResponseIdleTimeout = TimeSpan.FromHours(1);
             o.PhaseInstructions["Entity"] = string.Empty;

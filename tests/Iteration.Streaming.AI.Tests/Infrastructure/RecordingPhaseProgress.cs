@@ -20,12 +20,13 @@ public sealed class RecordingPhaseProgress : IPhaseProgress
             currentFile,
             partialOutput?["file"].GetString(),
             partialOutput?["chars"].GetInt32(),
-            partialOutput?.Count ?? 0));
+            partialOutput is not null && partialOutput.TryGetValue("tail", out var tail) ? tail.GetString() : null,
+            partialOutput?.Keys.Order(StringComparer.Ordinal).ToArray() ?? []));
         return ValueTask.CompletedTask;
     }
 
     public void AddUsage(long inputTokens, long outputTokens) => _usage.Enqueue((inputTokens, outputTokens));
 }
 
-/// <summary>One live report: the current file and its <c>partial_output</c> (<c>file</c>, <c>chars</c>).</summary>
-public sealed record LiveReport(string CurrentFile, string? File, int? Chars, int FieldCount);
+/// <summary>One live report: the current file and its <c>partial_output</c> (<c>file</c>, <c>chars</c>, <c>tail</c>).</summary>
+public sealed record LiveReport(string CurrentFile, string? File, int? Chars, string? Tail, string[] Keys);
