@@ -41,13 +41,20 @@ internal sealed class ChatClientPhaseGenerator(
         var usage = new PhaseUsage();
         string? finishReason = null;
 
-        idle.CancelAfter(options.ResponseIdleTimeout);
         var updates = Open(prompt, context, idle, linked.Token, cancellationToken);
         await using (updates.ConfigureAwait(false))
         {
-            while (await NextAsync(updates, context, idle, cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                // The idle clock runs only while waiting for the model, not while the engine takes a file or a report.
                 idle.CancelAfter(options.ResponseIdleTimeout);
+                var more = await NextAsync(updates, context, idle, cancellationToken).ConfigureAwait(false);
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (!more)
+                {
+                    break;
+                }
+
                 var update = updates.Current;
                 finishReason = update.FinishReason?.Value ?? finishReason;
                 foreach (var content in update.Contents)

@@ -138,7 +138,7 @@ internal static class ModelFailures
         return false;
     }
 
-    private static string Reason(int status) => Enum.IsDefined(typeof(HttpStatusCode), status)
+    private static string Reason(int status) => Enum.IsDefined((HttpStatusCode)status)
         ? string.Concat(" (", ReasonPhrase((HttpStatusCode)status), ")")
         : string.Empty;
 

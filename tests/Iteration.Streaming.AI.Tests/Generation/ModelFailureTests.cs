@@ -163,6 +163,20 @@ public sealed class ModelFailureTests
     }
 
     [Fact]
+    public async Task GenerateAsync_EngineHoldsAFileLong_DoesNotCountAsModelSilence()
+    {
+        await using var harness = new GeneratorHarness(o => o.ResponseIdleTimeout = TimeSpan.FromSeconds(30));
+        harness.Client.AnswerText("<file path=\"a\">1</file>", "<file path=\"b\">2</file>");
+        await using var files = harness.CreateGenerator().GenerateAsync(await harness.ContextAsync()).GetAsyncEnumerator();
+        (await files.MoveNextAsync().AsTask().WithPatience()).Should().BeTrue();
+
+        harness.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        (await files.MoveNextAsync().AsTask().WithPatience()).Should().BeTrue();
+        files.Current.Path.Should().Be("b");
+    }
+
+    [Fact]
     public async Task GenerateAsync_Cancelled_ThrowsOperationCanceledNotAFailure()
     {
         await using var harness = new GeneratorHarness();
