@@ -8,6 +8,30 @@ internal static class PathText
 {
     private const int MaxShownLength = 120;
 
+    /// <summary>
+    /// Whether a path can be shown as it is (no control, invisible-formatting or unpaired surrogate characters). Live
+    /// reports skip a path that cannot: the engine refuses such a file anyway when it arrives.
+    /// </summary>
+    public static bool IsDisplayable(string path)
+    {
+        for (var i = 0; i < path.Length; i++)
+        {
+            var c = path[i];
+            if (char.IsHighSurrogate(c) && i + 1 < path.Length && char.IsLowSurrogate(path[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsControl(c) || char.IsSurrogate(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public static string Show(string path)
     {
         var builder = new StringBuilder(Math.Min(path.Length, MaxShownLength) + 8).Append('\'');

@@ -84,7 +84,10 @@ internal sealed class ChatClientPhaseGenerator(
                 }
 
                 completed.Clear();
-                if (options.ReportLiveProgress && parser.CurrentPath is { } current && _throttle.TryEnter(context.GenerationId, options.LiveProgressInterval))
+                if (options.ReportLiveProgress
+                    && parser.CurrentPath is { } current
+                    && PathText.IsDisplayable(current)
+                    && _throttle.TryEnter(context.GenerationId, options.LiveProgressInterval))
                 {
                     await context.Progress.ReportAsync(current, LiveOutput(current, parser.CurrentLength, parser.Tail(options.LiveTailLength)), cancellationToken).ConfigureAwait(false);
                 }

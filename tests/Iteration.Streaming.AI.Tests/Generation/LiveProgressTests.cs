@@ -72,6 +72,31 @@ public sealed class LiveProgressTests
         harness.Progress.Reports.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("evil\u202Etxt.exe")]
+    [InlineData("a\u200Bb.cs")]
+    public async Task GenerateAsync_PathWithInvisibleCharacters_IsNotReportedLive(string path)
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.AnswerText($"<file path=\"{path}\">", "x", "</file>");
+
+        var files = await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().BeEmpty();
+        files.Single().Path.Should().Be(path, "the engine refuses it when it arrives, naming the rule");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_PathWithEmoji_IsReportedLive()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.AnswerText("<file path=\"docs/\U0001F642.md\">", "x", "</file>");
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Single().CurrentFile.Should().Be("docs/\U0001F642.md");
+    }
+
     [Fact]
     public async Task GenerateAsync_LiveProgressTurnedOff_ReportsNothing()
     {
