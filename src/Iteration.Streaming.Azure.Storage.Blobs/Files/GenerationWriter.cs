@@ -99,22 +99,23 @@ internal sealed class GenerationWriter(
             throw new InvalidOperationException($"The files of generation '{generationId}' are complete; nothing more can be saved.");
         }
 
-        var changes = PhaseRules.Compute(current.Manifest.Files, phase, files, SinkLimits.From(options.CurrentValue));
+        // The same rules as every sink: paths, sizes, case and file/folder clashes, MaxGenerationBytes.
+        var changes = FileManifestChanges.Compute(current.Manifest.Files, phase, files, options.CurrentValue);
         var updated = current.Manifest with { Files = changes.Files };
-        if (changes.Writes.Count == 0 && current.Manifest.Files.SequenceEqual(changes.Files))
+        if (changes.Contents.Count == 0 && current.Manifest.Files.SequenceEqual(changes.Files))
         {
             return updated.ToManifest();
         }
 
         // Only new contents need an intent: what the manifest lists already stays listed until the replacement lists it.
         string? intent = null;
-        if (changes.Writes.Count > 0)
+        if (changes.Contents.Count > 0)
         {
             intent = await manifests.WriteIntentAsync(updated, cancellationToken).ConfigureAwait(false);
             await Parallel.ForEachAsync(
-                changes.Writes.DistinctBy(static w => w.Entry.Sha256),
+                changes.Contents,
                 Parallelism(cancellationToken),
-                async (write, ct) => await contents.EnsureAsync(write.Entry.Sha256, write.Content, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                async (write, ct) => await contents.EnsureAsync(write.Key, write.Value, ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
 
         if (await manifests.TryReplaceAsync(updated, current.ETag, cancellationToken).ConfigureAwait(false) is null)
