@@ -49,7 +49,4 @@ internal static partial class Log
 
     [LoggerMessage(2014, LogLevel.Error, "{Method} {Endpoint} failed with an unexpected exception; the client got a 500 with reference {Reference}.")]
     public static partial void UnexpectedError(ILogger logger, string method, string endpoint, string reference, Exception exception);
-
-    [LoggerMessage(2015, LogLevel.Error, "{Method} {Endpoint} failed after the response had started (reference {Reference}); the connection was aborted.")]
-    public static partial void UnexpectedErrorAfterStart(ILogger logger, string method, string endpoint, string reference, Exception exception);
 }

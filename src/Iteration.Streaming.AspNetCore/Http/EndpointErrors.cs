@@ -39,10 +39,13 @@ internal static class EndpointErrors
 
             await Problems.WriteAsync(context, logger, error.StatusCode, error.Detail).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!context.Response.HasStarted)
         {
             await UnexpectedAsync(context, logger, ex).ConfigureAwait(false);
         }
+
+        // After the response has started nothing can be answered any more: the exception goes on to the server, which
+        // logs it and ends the connection (no detail reaches the client), or to a middleware of the host's that expects it.
     };
 
     /// <summary>
@@ -53,14 +56,6 @@ internal static class EndpointErrors
     {
         var reference = Activity.Current?.Id ?? context.TraceIdentifier;
         var endpoint = context.GetEndpoint()?.DisplayName ?? "Iteration.Streaming";
-        if (context.Response.HasStarted)
-        {
-            // Half a response must not look like a whole one.
-            Log.UnexpectedErrorAfterStart(logger, context.Request.Method, endpoint, reference, exception);
-            context.Abort();
-            return;
-        }
-
         Log.UnexpectedError(logger, context.Request.Method, endpoint, reference, exception);
         context.Response.Clear();
         await Problems.WriteAsync(
