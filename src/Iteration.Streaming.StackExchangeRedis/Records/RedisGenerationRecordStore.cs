@@ -81,7 +81,8 @@ internal sealed class RedisGenerationRecordStore : IGenerationRecordStore
         return values[0].IsNull ? null : FromFields(generationId, values);
     }
 
-    public bool IsDurable => true;
+    // Runs on Redis are resumed by takeover, not by listing at start: until then, shutdown behaves as before.
+    public bool IsDurable => false;
 
     public async ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
     {

@@ -17,6 +17,7 @@ internal sealed class EngineMetrics : IDisposable
     public const string QueuedRunsName = "iteration.streaming.runs.queued";
     public const string RunDurationName = "iteration.streaming.run.duration";
     public const string PhaseDurationName = "iteration.streaming.phase.duration";
+    public const string TokensName = "iteration.streaming.tokens";
 
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _started;
@@ -27,6 +28,7 @@ internal sealed class EngineMetrics : IDisposable
     private readonly UpDownCounter<long> _queued;
     private readonly Histogram<double> _runDuration;
     private readonly Histogram<double> _phaseDuration;
+    private readonly Counter<long> _tokens;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -49,6 +51,7 @@ internal sealed class EngineMetrics : IDisposable
         _queued = meter.CreateUpDownCounter<long>(QueuedRunsName, "{run}", "Generations waiting for a run slot.");
         _runDuration = meter.CreateHistogram<double>(RunDurationName, "s", "Duration of generations from start to their terminal event.");
         _phaseDuration = meter.CreateHistogram<double>(PhaseDurationName, "s", "Duration of a phase, from its start to its files being saved.");
+        _tokens = meter.CreateCounter<long>(TokensName, "{token}", "Model tokens that generators reported spending, by token type (input or output).");
     }
 
     public Meter Meter { get; }
@@ -81,6 +84,12 @@ internal sealed class EngineMetrics : IDisposable
 
     public void PhaseSaved(string phaseKind, TimeSpan duration) =>
         _phaseDuration.Record(duration.TotalSeconds, new TagList { { "phase.kind", phaseKind } });
+
+    public void TokensUsed(string generationMode, long inputTokens, long outputTokens)
+    {
+        _tokens.Add(inputTokens, new TagList { { "generation.mode", generationMode }, { "token.type", "input" } });
+        _tokens.Add(outputTokens, new TagList { { "generation.mode", generationMode }, { "token.type", "output" } });
+    }
 
     public void Dispose() => _ownedMeter?.Dispose();
 }

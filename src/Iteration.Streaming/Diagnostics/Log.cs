@@ -5,7 +5,7 @@ namespace Iteration.Streaming.Diagnostics;
 /// <summary>
 /// Every log message of the core package, with stable event ids (1000–1999). Never logs tokens or file contents.
 /// </summary>
-/// <remarks>Event log 1000–1099; engine and file sinks 1100–1499.</remarks>
+/// <remarks>Event log 1000–1099; engine and file sinks 1100–1499 (file-system sink cleanup 1400–1449).</remarks>
 internal static partial class Log
 {
     [LoggerMessage(1001, LogLevel.Debug, "Event log of generation {GenerationId} removed after its retention period.")]
@@ -41,8 +41,8 @@ internal static partial class Log
     [LoggerMessage(1109, LogLevel.Warning, "Generation {GenerationId} lost {MissingCount} files of its parent {ParentGenerationId} without deleting them.")]
     public static partial void DataLossDetected(ILogger logger, string generationId, string parentGenerationId, int missingCount);
 
-    [LoggerMessage(1110, LogLevel.Information, "The iteration engine is shutting down: cancelling {Running} running and {Queued} queued generations.")]
-    public static partial void EngineShuttingDown(ILogger logger, int running, int queued);
+    [LoggerMessage(1110, LogLevel.Information, "The iteration engine is stopping: {Running} running and {Queued} queued generations are {Outcome}.")]
+    public static partial void EngineShuttingDown(ILogger logger, int running, int queued, string outcome);
 
     [LoggerMessage(1111, LogLevel.Warning, "A generation was refused: {Running} are running and the queue holds {Queued}, its limit.")]
     public static partial void QueueFull(ILogger logger, int running, int queued);
@@ -50,11 +50,47 @@ internal static partial class Log
     [LoggerMessage(1112, LogLevel.Warning, "Generation {GenerationId} was ended by another instance after this instance's ownership lapsed; its run here stops without appending.")]
     public static partial void RunOwnershipLost(ILogger logger, string generationId);
 
+    [LoggerMessage(1113, LogLevel.Error, "Generation {GenerationId} failed at stage {Stage} because of an internal error (reference {Reference}).")]
+    public static partial void RunFailedInternally(ILogger logger, string generationId, string stage, string reference, Exception exception);
+
+    [LoggerMessage(1114, LogLevel.Information, "Generation {GenerationId} was interrupted by the host stopping; it resumes from its last saved phase at the next start.")]
+    public static partial void RunInterrupted(ILogger logger, string generationId);
+
+    [LoggerMessage(1115, LogLevel.Information, "Resuming {Count} interrupted generations.")]
+    public static partial void ResumingRuns(ILogger logger, int count);
+
+    [LoggerMessage(1116, LogLevel.Warning, "Generation {GenerationId} was interrupted {Interruptions} times and ends failed (MaxResumeAttempts).")]
+    public static partial void ResumeLimitReached(ILogger logger, string generationId, int interruptions);
+
+    [LoggerMessage(1117, LogLevel.Warning, "Generation {GenerationId} has no event log; it cannot resume.")]
+    public static partial void ResumeWithoutLog(ILogger logger, string generationId);
+
+    [LoggerMessage(1118, LogLevel.Information, "Retention deleted generation {GenerationId} (record, event log and files).")]
+    public static partial void GenerationDeleted(ILogger logger, string generationId);
+
+    [LoggerMessage(1119, LogLevel.Warning, "Retention could not delete all of generation {GenerationId}; it tries again at the next sweep.")]
+    public static partial void GenerationDeleteFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1120, LogLevel.Warning, "A retention sweep failed; it runs again at the next interval.")]
+    public static partial void RetentionSweepFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1150, LogLevel.Warning, "Iteration {GenerationId} could not carry over '{Path}' from {ParentGenerationId}: {Reason}.")]
     public static partial void ParentFileNotCarried(ILogger logger, string generationId, string parentGenerationId, string path, string reason);
 
     [LoggerMessage(1151, LogLevel.Debug, "Cleaning up unlisted files of generation {GenerationId} failed; they stay, unlisted.")]
     public static partial void FileCleanupFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1400, LogLevel.Information, "Files of generation {GenerationId} deleted; the content no other generation uses is swept next.")]
+    public static partial void FilesDeleted(ILogger logger, string generationId);
+
+    [LoggerMessage(1401, LogLevel.Debug, "Content sweep removed {RemovedContents} unreferenced contents and finished {DeletedGenerations} deleted generations.")]
+    public static partial void ContentSwept(ILogger logger, int removedContents, int deletedGenerations);
+
+    [LoggerMessage(1402, LogLevel.Warning, "A content sweep stopped early; unreferenced contents stay until the next sweep.")]
+    public static partial void ContentSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1403, LogLevel.Warning, "Retry {GenerationId} could not carry over '{Path}' from {SourceGenerationId}: {Reason}.")]
+    public static partial void SourceFileNotCarried(ILogger logger, string generationId, string sourceGenerationId, string path, string reason);
 
     [LoggerMessage(1500, LogLevel.Warning, "No IterationStreaming:SigningKey is configured: stream tokens are signed with a random key that only this process knows. That is fine for one instance; configure a shared key of at least 32 characters when several instances serve the same generations.")]
     public static partial void RandomSigningKey(ILogger logger);

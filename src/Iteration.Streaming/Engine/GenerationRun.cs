@@ -4,9 +4,8 @@ using Iteration.Streaming.Events;
 namespace Iteration.Streaming.Engine;
 
 /// <summary>
-/// The live state of one generation while the engine holds it (queued or running): its token, its progress so far
-/// and the watchdog timer. Only the run's own task appends its events, except the first one (appended on admission)
-/// and the cancelled event of a run that never left the queue.
+/// The live state of one generation while this process runs it (queued or running): its record as admitted, its token,
+/// its progress so far and the stall watchdog. The scheduler owns its slot, the pipeline every event it appends.
 /// </summary>
 internal sealed class GenerationRun : IDisposable
 {
@@ -17,22 +16,25 @@ internal sealed class GenerationRun : IDisposable
     private ITimer? _watchdog;
     private TimeSpan _idleTimeout;
 
-    public GenerationRun(string generationId, RunDefinition definition, GenerationModeAssignment mode, DateTimeOffset createdAt, ActivityContext startedFrom)
+    public GenerationRun(GenerationRecord record, RunStart start, ActivityContext startedFrom)
     {
-        GenerationId = generationId;
-        Definition = definition;
-        Mode = mode;
-        CreatedAt = createdAt;
+        Record = record;
+        Start = start;
+        Definition = RunDefinition.From(record);
+        Mode = record.Mode ?? new GenerationModeAssignment(GenerationModes.Classic);
         StartedFrom = startedFrom;
     }
 
-    public string GenerationId { get; }
+    public string GenerationId => Record.GenerationId;
+
+    /// <summary>The record when the run was admitted: the plan and the saved phases a resumed run starts from.</summary>
+    public GenerationRecord Record { get; }
+
+    public RunStart Start { get; }
 
     public RunDefinition Definition { get; }
 
     public GenerationModeAssignment Mode { get; }
-
-    public DateTimeOffset CreatedAt { get; }
 
     /// <summary>The activity of the request that started the run; the run's span links to it.</summary>
     public ActivityContext StartedFrom { get; }
@@ -41,23 +43,14 @@ internal sealed class GenerationRun : IDisposable
 
     public CancelReason CancelReason => (CancelReason)Volatile.Read(ref _cancelReason);
 
-    /// <summary>Changed under the engine's lock.</summary>
-    public RunState State { get; set; }
-
-    /// <summary>The run's node in the engine's queue while it waits.</summary>
-    public LinkedListNode<GenerationRun>? QueueNode { get; set; }
-
-    /// <summary>Set once the first event (queued or initializing) is in the log: the run may append after it.</summary>
+    /// <summary>Completed once the run may append: its <c>queued</c> event, if it waited, is in the log.</summary>
     public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Set when the run has appended its terminal event (or given up trying) and released its slot.</summary>
+    /// <summary>Completed when the run's first event is in the log (or failed with why it could not be appended).</summary>
+    public TaskCompletionSource FirstEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completed when the run has ended here (terminal event appended, or stopped without one) and freed its slot.</summary>
     public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Set just before the terminal event is appended: cancelling no longer changes anything.</summary>
-    public bool IsEnding { get; set; }
-
-    /// <summary>Whether <c>initializing</c> was already appended on admission.</summary>
-    public bool InitializingSent { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Diagnostics;
@@ -16,9 +15,10 @@ using Microsoft.Extensions.Options;
 namespace Iteration.Streaming.Engine;
 
 /// <summary>
-/// The embedded engine: admits runs under <see cref="IterationStreamingOptions.MaxConcurrentGenerations"/> (queued in
-/// order beyond it), executes them with <see cref="RunPipeline"/>, and answers watch, cancel and snapshot requests
-/// from the event log, the records and the file sink. Disposing it cancels every run, so each log ends with a terminal event.
+/// The embedded engine: admits runs (new, iterations, retries, and interrupted runs at start) into the
+/// <see cref="RunScheduler"/>, which executes them with the <see cref="RunPipeline"/>; answers watch, cancel and
+/// snapshot requests from the record store (the status of record), the event log and the file sink. Stopping it
+/// interrupts every run: with a durable record store they resume at the next start, otherwise they end cancelled.
 /// </summary>
 internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDisposable
 {
@@ -30,15 +30,11 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly IGenerationIdGenerator _ids;
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly TimeProvider _timeProvider;
-    private readonly EngineMetrics _metrics;
     private readonly ILogger _logger;
     private readonly RunPipeline _pipeline;
-
-    private readonly Lock _gate = new();
-    private readonly LinkedList<GenerationRun> _queue = new();
+    private readonly RunScheduler _scheduler;
     private readonly ConcurrentDictionary<string, GenerationRun> _runs = new(StringComparer.Ordinal);
-    private int _running;
-    private bool _disposed;
+    private int _stopped;
 
     public IterationEngine(
         IServiceProvider services,
@@ -68,34 +64,18 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         _ids = ids;
         _options = options;
         _timeProvider = timeProvider;
-        _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _pipeline = new RunPipeline(eventLog, fileSink, records, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, history, _logger);
+        _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
     }
 
     /// <summary>Runs running now, for tests.</summary>
-    internal int RunningCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _running;
-            }
-        }
-    }
+    internal int RunningCount => _scheduler.RunningCount;
 
     /// <summary>Runs waiting for a slot, for tests.</summary>
-    internal int QueuedCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _queue.Count;
-            }
-        }
-    }
+    internal int QueuedCount => _scheduler.QueuedCount;
+
+    private bool IsStopped => Volatile.Read(ref _stopped) != 0;
 
     internal static InvalidOperationException NoGenerator() => new(
         "No IPhaseGenerator is registered: the engine has nothing to generate files with. " +
@@ -103,23 +83,54 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
     public async ValueTask<string> StartAsync(GenerationRequest request, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfStopped();
         RequestValidator.Validate(request, _options.CurrentValue);
-        var run = await AdmitAsync(new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []]), cancellationToken).ConfigureAwait(false);
+        var definition = new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []]) { UserId = request.UserId };
+        var run = await AdmitAsync(definition, RunStart.Fresh, source: null, cancellationToken).ConfigureAwait(false);
         return run.GenerationId;
     }
 
     public async ValueTask<string> IterateAsync(IterationRequest request, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfStopped();
         RequestValidator.Validate(request, _options.CurrentValue);
         var definition = await ResolveParentAsync(request, cancellationToken).ConfigureAwait(false);
-        var run = await AdmitAsync(definition, cancellationToken).ConfigureAwait(false);
+        var run = await AdmitAsync(definition, RunStart.Fresh, source: null, cancellationToken).ConfigureAwait(false);
         return run.GenerationId;
     }
 
-    public ValueTask<string> RetryAsync(RetryRequest request, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Retry lands with the run lifecycle restructure.");
+    public async ValueTask<string> RetryAsync(RetryRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfStopped();
+        var id = request.GenerationId;
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new InvalidGenerationRequestException("The generation to retry is required.");
+        }
+
+        var old = await CatchUpAsync(await _records.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(id), cancellationToken)
+            .ConfigureAwait(false);
+        if (!GenerationStatus.IsTerminal(old.Status))
+        {
+            throw new GenerationConflictException($"Generation '{id}' is still {old.Status}; only a failed or cancelled generation can be retried.");
+        }
+
+        if (old.Status == GenerationStatus.Completed)
+        {
+            throw new GenerationConflictException($"Generation '{id}' completed; there is nothing to retry. Start an iteration to change it.");
+        }
+
+        // Only phases whose files are still in the sink can be reused.
+        var saved = await _fileSink.GetManifestAsync(id, cancellationToken).ConfigureAwait(false) is null ? 0 : old.PhasesSaved;
+        var definition = new RunDefinition(old.Prompt, old.ModificationPrompt, old.ParentGenerationId, old.Entities)
+        {
+            RetryOf = id,
+            UserId = request.UserId ?? old.UserId,
+        };
+        var run = await AdmitAsync(definition, RunStart.Retry, old with { PhasesSaved = saved }, cancellationToken).ConfigureAwait(false);
+        return run.GenerationId;
+    }
 
     public ValueTask<GenerationRecord?> GetRecordAsync(string generationId, CancellationToken cancellationToken = default)
     {
@@ -129,9 +140,10 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
     public async IAsyncEnumerable<StreamingProgressEvent> RunAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfStopped();
         RequestValidator.Validate(request, _options.CurrentValue);
-        var run = await AdmitAsync(new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []]), cancellationToken).ConfigureAwait(false);
+        var definition = new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []]) { UserId = request.UserId };
+        var run = await AdmitAsync(definition, RunStart.Fresh, source: null, cancellationToken).ConfigureAwait(false);
 
         var subscription = await _eventLog.SubscribeAsync(run.GenerationId, 0, CancellationToken.None).ConfigureAwait(false);
         StreamingProgressEvent? terminal = null;
@@ -141,7 +153,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             using var registration = cancellationToken.Register(static state =>
             {
                 var (engine, cancelled) = ((IterationEngine, GenerationRun))state!;
-                _ = engine.RequestCancelAsync(cancelled, CancelReason.User);
+                _ = engine.CancelRunAsync(cancelled, CancelReason.User);
             }, (this, run));
 
             try
@@ -164,7 +176,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
                 if (terminal is null)
                 {
                     // The caller stopped reading: an inline run belongs to its caller, so it stops too.
-                    _ = RequestCancelAsync(run, CancelReason.User);
+                    _ = CancelRunAsync(run, CancelReason.User);
                 }
             }
         }
@@ -184,9 +196,17 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     public async ValueTask<bool> CancelAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
+        var record = await CatchUpAsync(
+            await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId),
+            cancellationToken).ConfigureAwait(false);
+        if (GenerationStatus.IsTerminal(record.Status))
+        {
+            return false;
+        }
+
         if (_runs.TryGetValue(generationId, out var run))
         {
-            return await RequestCancelAsync(run, CancelReason.User).ConfigureAwait(false);
+            return await CancelRunAsync(run, CancelReason.User).ConfigureAwait(false);
         }
 
         // Running on another instance: its owner gets the request and ends it with 'cancelled'.
@@ -195,342 +215,356 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             return true;
         }
 
-        if (await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) is not null
-            || await _eventLog.ExistsAsync(generationId, cancellationToken).ConfigureAwait(false))
+        // Nobody runs it (interrupted, not resumed here): end it on record.
+        var orphan = new GenerationRun(record, RunStart.Resume, default);
+        using (orphan)
         {
-            return false;
+            await _pipeline.EndUnrunAsync(orphan, GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Cancelled, error: null).ConfigureAwait(false);
         }
 
-        throw new GenerationNotFoundException(generationId);
+        return true;
     }
 
     public async ValueTask<GenerationSnapshot> GetSnapshotAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        EventLogEntry? latest = null;
-        var hasLog = true;
-        try
+        var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
+        var latest = await LatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (latest is { IsTerminal: true } && !GenerationStatus.IsTerminal(record.Status))
         {
-            latest = await _eventLog.GetLatestAsync(generationId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GenerationNotFoundException)
-        {
-            hasLog = false;
-        }
-
-        var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false);
-        if (!hasLog && record is null)
-        {
-            throw new GenerationNotFoundException(generationId);
+            record = await CatchUpAsync(record, cancellationToken).ConfigureAwait(false);
         }
 
         var manifest = await _fileSink.GetManifestAsync(generationId, cancellationToken).ConfigureAwait(false);
         return new GenerationSnapshot
         {
             GenerationId = generationId,
-            Status = latest?.Event.Status ?? record?.Status ?? GenerationStatus.Queued,
+            Status = record.Status,
             LastEventId = latest?.Sequence ?? 0,
             LastEvent = latest?.Event,
-            FileCount = manifest?.Files.Count ?? record?.FileCount ?? 0,
-            TotalBytes = manifest?.TotalBytes ?? record?.TotalBytes ?? 0,
-            ParentGenerationId = record?.ParentGenerationId,
+            FileCount = manifest?.Files.Count ?? record.FileCount,
+            TotalBytes = manifest?.TotalBytes ?? record.TotalBytes,
+            ParentGenerationId = record.ParentGenerationId,
+            RetryOf = record.RetryOf,
+            Phases = record.Plan?.Select(static p => new PhaseSummary { Phase = p.Number, Name = p.Name }).ToArray(),
+            PhasesSaved = record.PhasesSaved,
+            CreatedAt = record.CreatedAt,
+            EndedAt = record.EndedAt,
         };
+    }
+
+    /// <summary>
+    /// Admits every generation on record that has no terminal event and that no instance runs: it resumes from its last
+    /// saved phase, or ends failed once it was interrupted more than <see cref="IterationStreamingOptions.MaxResumeAttempts"/> times.
+    /// </summary>
+    /// <returns>How many runs were resumed.</returns>
+    internal async Task<int> ResumeInterruptedAsync(CancellationToken cancellationToken)
+    {
+        var settings = _options.CurrentValue;
+        var unfinished = await _records.ListUnfinishedAsync(cancellationToken).ConfigureAwait(false);
+        var resumed = 0;
+        foreach (var record in unfinished)
+        {
+            if (IsStopped || _runs.ContainsKey(record.GenerationId) || (record.Owner is { } owner && owner != _coordinator.InstanceName))
+            {
+                continue;
+            }
+
+            if (!await _eventLog.ExistsAsync(record.GenerationId, cancellationToken).ConfigureAwait(false))
+            {
+                Log.ResumeWithoutLog(_logger, record.GenerationId);
+                await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed }, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            // The log is the truth of what happened: an end or a saved phase the record had not caught up with.
+            var (ended, phasesCompleted) = await ScanLogAsync(record.GenerationId, cancellationToken).ConfigureAwait(false);
+            if (ended is not null)
+            {
+                await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = ended }, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            var run = new GenerationRun(record with { PhasesSaved = Math.Max(record.PhasesSaved, phasesCompleted) }, RunStart.Resume, default);
+
+            if (record.Attempts > settings.MaxResumeAttempts)
+            {
+                Log.ResumeLimitReached(_logger, record.GenerationId, record.Attempts);
+                var error = RunMessages.TooManyInterruptions(record.Attempts, settings.MaxResumeAttempts);
+                using (run)
+                {
+                    await _pipeline.EndUnrunAsync(run, GenerationStatus.Failed, GenerationStages.Error, RunMessages.Failed(run, error), error).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            Register(run);
+            run.Admitted.TrySetResult();
+            if (_scheduler.Enqueue(run) < 0)
+            {
+                _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+                run.Dispose();
+                break;
+            }
+
+            resumed++;
+        }
+
+        if (resumed > 0)
+        {
+            Log.ResumingRuns(_logger, resumed);
+        }
+
+        return resumed;
+    }
+
+    /// <summary>
+    /// Stops every run (no new ones are admitted): a durable store keeps them to resume at the next start; otherwise
+    /// they end cancelled. Completes when every run of this engine has ended here, or when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    internal async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var runs = Stop();
+        await Task.WhenAll(runs.Select(static r => r.Finished.Task)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
-        var runs = BeginShutdown();
+        var runs = Stop();
         await Task.WhenAll(runs.Select(static r => r.Finished.Task)).ConfigureAwait(false);
     }
 
-    public void Dispose() => _ = BeginShutdown();
+    public void Dispose() => _ = Stop();
 
-    private List<GenerationRun> BeginShutdown()
+    private List<GenerationRun> Stop()
     {
-        List<GenerationRun> queued;
-        List<GenerationRun> all;
-        lock (_gate)
+        var first = Interlocked.Exchange(ref _stopped, 1) == 0;
+        if (!first)
         {
-            if (_disposed)
-            {
-                return [.. _runs.Values];
-            }
-
-            _disposed = true;
-            queued = [.. _queue];
-            foreach (var run in queued)
-            {
-                run.State = RunState.Ended;
-                run.QueueNode = null;
-            }
-
-            _queue.Clear();
-            all = [.. _runs.Values];
+            return [.. _runs.Values];
         }
 
-        Log.EngineShuttingDown(_logger, all.Count - queued.Count, queued.Count);
-        foreach (var run in all)
+        var (queued, running) = _scheduler.Stop();
+        Log.EngineShuttingDown(_logger, running.Count, queued.Count, _records.IsDurable ? "kept to resume at the next start" : "cancelled");
+        foreach (var run in queued)
         {
-            if (queued.Contains(run))
+            _ = EndQueuedAsync(run, CancelReason.Shutdown);
+        }
+
+        foreach (var run in running)
+        {
+            run.TryCancel(CancelReason.Shutdown);
+        }
+
+        return [.. _runs.Values];
+    }
+
+    /// <summary>
+    /// The record, caught up with the log: the terminal event is the commit point of a generation's end, and the record
+    /// follows it; when a crash (or a reader racing the run) came in between, the record is brought up to date here.
+    /// </summary>
+    private async ValueTask<GenerationRecord> CatchUpAsync(GenerationRecord record, CancellationToken cancellationToken)
+    {
+        if (GenerationStatus.IsTerminal(record.Status) || await LatestAsync(record.GenerationId, cancellationToken).ConfigureAwait(false) is not { IsTerminal: true } latest)
+        {
+            return record;
+        }
+
+        return await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = latest.Event.Status }, CancellationToken.None).ConfigureAwait(false)
+            ?? record;
+    }
+
+    private async ValueTask<EventLogEntry?> LatestAsync(string generationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _eventLog.GetLatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GenerationNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a log once: its terminal status, if it has ended, and the highest phase whose completion it holds.</summary>
+    private async Task<(string? EndedWith, int PhasesCompleted)> ScanLogAsync(string generationId, CancellationToken cancellationToken)
+    {
+        if (await LatestAsync(generationId, cancellationToken).ConfigureAwait(false) is not { } latest)
+        {
+            return (null, 0);
+        }
+
+        if (latest.IsTerminal)
+        {
+            return (latest.Event.Status, 0);
+        }
+
+        var completed = 0;
+        var subscription = await _eventLog.SubscribeAsync(generationId, 0, cancellationToken).ConfigureAwait(false);
+        await using (subscription.ConfigureAwait(false))
+        {
+            while (subscription.LastSequence < latest.Sequence && await subscription.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                _ = EndQueuedAsync(run, CancelReason.Shutdown);
-            }
-            else
-            {
-                run.TryCancel(CancelReason.Shutdown);
+                while (subscription.TryRead(out var entry))
+                {
+                    var stage = entry.Event.Stage;
+                    if (stage.EndsWith("_complete", StringComparison.Ordinal) && GenerationStages.TryGetPhase(stage, out var phase))
+                    {
+                        completed = Math.Max(completed, phase);
+                    }
+
+                    if (entry.Sequence >= latest.Sequence)
+                    {
+                        break;
+                    }
+                }
             }
         }
 
-        return all;
+        return (null, completed);
     }
 
     private async ValueTask<RunDefinition> ResolveParentAsync(IterationRequest request, CancellationToken cancellationToken)
     {
         var parentId = request.ParentGenerationId;
-        var parent = await _records.GetAsync(parentId, cancellationToken).ConfigureAwait(false);
-        if (parent is not null && !GenerationStatus.IsTerminal(parent.Status))
+        var parent = await CatchUpAsync(
+            await _records.GetAsync(parentId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(parentId),
+            cancellationToken).ConfigureAwait(false);
+        if (!GenerationStatus.IsTerminal(parent.Status))
         {
             throw new GenerationConflictException(
                 $"Generation '{parentId}' has not finished (status '{parent.Status}'); iterate on it once it has completed, failed or been cancelled.");
         }
 
-        var parentFiles = await _fileSink.GetManifestAsync(parentId, cancellationToken).ConfigureAwait(false);
-        if (parentFiles is null)
+        if (await _fileSink.GetManifestAsync(parentId, cancellationToken).ConfigureAwait(false) is null)
         {
-            if (parent is null)
-            {
-                throw new GenerationNotFoundException(parentId);
-            }
-
             throw new GenerationConflictException($"Generation '{parentId}' ended with status '{parent.Status}' before saving any files; there is nothing to iterate on.");
         }
 
-        // A parent known only by its files (saved before a restart) has no prompt or entities on record.
-        return new RunDefinition(parent?.Prompt ?? string.Empty, request.ModificationPrompt, parentId, parent?.Entities ?? []);
+        return new RunDefinition(parent.Prompt, request.ModificationPrompt, parentId, parent.Entities) { UserId = request.UserId };
     }
 
-    private async ValueTask<GenerationRun> AdmitAsync(RunDefinition definition, CancellationToken cancellationToken)
+    /// <summary>Records a new generation and hands it to the scheduler; returns once its first event is in the log.</summary>
+    /// <param name="definition">What to generate.</param>
+    /// <param name="start">How the run begins.</param>
+    /// <param name="source">For a retry, the old record (its mode and plan are reused, its saved phases kept).</param>
+    /// <param name="cancellationToken">Cancels admission before the generation is recorded.</param>
+    private async ValueTask<GenerationRun> AdmitAsync(RunDefinition definition, RunStart start, GenerationRecord? source, CancellationToken cancellationToken)
     {
-        var options = _options.CurrentValue;
-        lock (_gate)
-        {
-            ThrowIfDisposed();
-            if (_running >= options.MaxConcurrentGenerations && _queue.Count >= options.MaxQueuedGenerations)
-            {
-                Log.QueueFull(_logger, _running, _queue.Count);
-                throw new GenerationCapacityException(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"{_running} generations are running and {_queue.Count} are waiting, the limit (IterationStreaming:MaxQueuedGenerations); retry later."));
-            }
-        }
-
+        _scheduler.EnsureRoom();
         var id = _ids.NewId();
-        var mode = await _modeSelector.SelectAsync(new GenerationModeSelectionContext { GenerationId = id, ParentGenerationId = definition.ParentGenerationId }, cancellationToken)
-            .ConfigureAwait(false);
+        var mode = source?.Mode ?? await _modeSelector.SelectAsync(
+            new GenerationModeSelectionContext { GenerationId = id, ParentGenerationId = definition.ParentGenerationId },
+            cancellationToken).ConfigureAwait(false);
         if (mode is null || string.IsNullOrWhiteSpace(mode.GenerationMode))
         {
             throw new InvalidOperationException("The generation mode selector returned no generation mode.");
         }
 
-        var now = _timeProvider.GetUtcNow();
+        var record = new GenerationRecord
+        {
+            GenerationId = id,
+            ParentGenerationId = definition.ParentGenerationId,
+            RetryOf = definition.RetryOf,
+            Prompt = definition.Prompt,
+            ModificationPrompt = definition.ModificationPrompt,
+            Entities = definition.Entities,
+            UserId = definition.UserId,
+            Mode = mode,
+            Plan = source?.Plan,
+            PhasesSaved = source?.Plan is null ? 0 : source.PhasesSaved,
+            Status = GenerationStatus.Queued,
+            CreatedAt = _timeProvider.GetUtcNow(),
+            Owner = _coordinator.InstanceName,
+        };
 
         // The log first: a shared store keeps the record beside it, and claims the run for this instance with it.
         await _eventLog.CreateAsync(id, CancellationToken.None).ConfigureAwait(false);
-        await _records.AddAsync(
-            new GenerationRecord
-            {
-                GenerationId = id,
-                ParentGenerationId = definition.ParentGenerationId,
-                Prompt = definition.Prompt,
-                ModificationPrompt = definition.ModificationPrompt,
-                Entities = definition.Entities,
-                Status = GenerationStatus.Queued,
-                CreatedAt = now,
-                Owner = _coordinator.InstanceName,
-            },
-            CancellationToken.None).ConfigureAwait(false);
+        await _records.AddAsync(record, CancellationToken.None).ConfigureAwait(false);
 
-        var run = new GenerationRun(id, definition, mode, now, Activity.Current?.Context ?? default);
-        run.Ownership = _coordinator.Hold(id, reason => _ = RequestCancelAsync(run, reason));
-        var startNow = false;
-        var position = 0;
-        var refused = false;
-        lock (_gate)
+        var run = new GenerationRun(record, start, Activity.Current?.Context ?? default);
+        Register(run);
+        var position = _scheduler.Enqueue(run);
+        if (position < 0)
         {
-            if (_disposed)
-            {
-                refused = true;
-                run.State = RunState.Ended;
-            }
-            else if (_running < options.MaxConcurrentGenerations)
-            {
-                _running++;
-                startNow = true;
-                run.State = RunState.Running;
-            }
-            else
-            {
-                run.QueueNode = _queue.AddLast(run);
-                position = _queue.Count;
-                run.State = RunState.Queued;
-            }
-
-            _runs[id] = run;
-        }
-
-        if (refused)
-        {
+            // Stopped between the check and now: the generation is on record, so end it like any queued run.
             run.Admitted.TrySetResult();
-            await EndQueuedAsync(run, CancelReason.Shutdown, dequeued: false).ConfigureAwait(false);
-            ThrowIfDisposed();
+            await EndQueuedAsync(run, CancelReason.Shutdown).ConfigureAwait(false);
+            ThrowIfStopped();
         }
-
-        if (startNow)
+        else if (position > 0)
         {
             try
             {
-                await _pipeline.AppendAsync(
-                    run,
-                    run.CreateEvent(GenerationStatus.Processing, GenerationStages.Initializing, ProgressModel.Initializing, RunPipeline.StartingMessage(run), now))
-                    .ConfigureAwait(false);
-                run.InitializingSent = true;
+                await _pipeline.AppendQueuedAsync(run, position).ConfigureAwait(false);
             }
             finally
             {
                 run.Admitted.TrySetResult();
-                Launch(run);
             }
         }
         else
         {
-            _metrics.RunQueued();
-            Log.RunQueued(_logger, id, position, options.MaxConcurrentGenerations);
-            try
-            {
-                await _pipeline.AppendAsync(
-                    run,
-                    run.CreateEvent(
-                        GenerationStatus.Queued,
-                        GenerationStages.Queued,
-                        ProgressModel.Queued,
-                        string.Create(CultureInfo.InvariantCulture, $"Waiting for a free generation slot (position {position} in the queue)"),
-                        now)).ConfigureAwait(false);
-            }
-            finally
-            {
-                run.Admitted.TrySetResult();
-            }
+            run.Admitted.TrySetResult();
         }
 
+        await run.FirstEvent.Task.ConfigureAwait(false);
         return run;
     }
 
-    private void Launch(GenerationRun run) => _ = Task.Run(() => ExecuteAsync(run));
+    private void Register(GenerationRun run)
+    {
+        run.Ownership = _coordinator.Hold(run.GenerationId, reason => _ = CancelRunAsync(run, reason));
+        _runs[run.GenerationId] = run;
+    }
 
+    /// <summary>The scheduler's work item: the run's whole life on this instance.</summary>
     private async Task ExecuteAsync(GenerationRun run)
     {
         try
         {
             await run.Admitted.Task.ConfigureAwait(false);
-            await _pipeline.ExecuteAsync(run, () => ReleaseSlot(run)).ConfigureAwait(false);
-        }
-        finally
-        {
-            ReleaseSlot(run);
-            run.Dispose();
-            run.Finished.TrySetResult();
-        }
-    }
-
-    /// <summary>Forgets a finished run and gives its slot to the next queued run; only the first call counts.</summary>
-    private void ReleaseSlot(GenerationRun finished)
-    {
-        GenerationRun? next = null;
-        lock (_gate)
-        {
-            if (finished.State == RunState.Ended)
-            {
-                return;
-            }
-
-            finished.State = RunState.Ended;
-            _runs.TryRemove(new KeyValuePair<string, GenerationRun>(finished.GenerationId, finished));
-            if (!_disposed && _running <= _options.CurrentValue.MaxConcurrentGenerations && _queue.First is { } first)
-            {
-                _queue.RemoveFirst();
-                next = first.Value;
-                next.QueueNode = null;
-                next.State = RunState.Running;
-            }
-            else
-            {
-                _running--;
-            }
-        }
-
-        if (next is not null)
-        {
-            _metrics.RunDequeued();
-            Launch(next);
-        }
-    }
-
-    /// <summary>Cancels a queued run at once, or fires a running run's token.</summary>
-    /// <returns>Whether the run was still going.</returns>
-    private async Task<bool> RequestCancelAsync(GenerationRun run, CancelReason reason)
-    {
-        var wasQueued = false;
-        lock (_gate)
-        {
-            if (run.State == RunState.Queued && run.QueueNode is { } node)
-            {
-                _queue.Remove(node);
-                run.QueueNode = null;
-                run.State = RunState.Ended;
-                wasQueued = true;
-            }
-        }
-
-        if (wasQueued)
-        {
-            await EndQueuedAsync(run, reason).ConfigureAwait(false);
-            return true;
-        }
-
-        if (run.State == RunState.Ended || run.IsEnding)
-        {
-            return false;
-        }
-
-        run.TryCancel(reason);
-        return true;
-    }
-
-    private async Task EndQueuedAsync(GenerationRun run, CancelReason reason, bool dequeued = true)
-    {
-        try
-        {
-            await run.Admitted.Task.ConfigureAwait(false);
-            if (dequeued)
-            {
-                _metrics.RunDequeued();
-            }
-
-            Log.RunCancelled(_logger, run.GenerationId, reason switch
-            {
-                CancelReason.Shutdown => "shutdown while queued",
-                CancelReason.OwnershipLost => "ended by another instance while queued",
-                _ => "request while queued",
-            });
-            await _pipeline.EndQueuedAsync(run, reason, () => _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run))).ConfigureAwait(false);
+            await _pipeline.RunAsync(run).ConfigureAwait(false);
         }
         finally
         {
             _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
             run.Dispose();
+        }
+    }
+
+    /// <summary>Ends a waiting run at once, or fires a running run's token.</summary>
+    /// <returns>Whether the run was still going.</returns>
+    private async Task<bool> CancelRunAsync(GenerationRun run, CancelReason reason)
+    {
+        if (_scheduler.TryRemoveQueued(run))
+        {
+            await EndQueuedAsync(run, reason).ConfigureAwait(false);
+            return true;
+        }
+
+        // Checked first: a cancelled run may end (and leave) before TryCancel returns.
+        var live = _runs.ContainsKey(run.GenerationId);
+        run.TryCancel(reason);
+        return live;
+    }
+
+    private async Task EndQueuedAsync(GenerationRun run, CancelReason reason)
+    {
+        try
+        {
+            await run.Admitted.Task.ConfigureAwait(false);
+            await _pipeline.EndQueuedAsync(run, reason).ConfigureAwait(false);
+        }
+        finally
+        {
+            _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+            run.Dispose();
+            run.FirstEvent.TrySetResult();
             run.Finished.TrySetResult();
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfStopped() => ObjectDisposedException.ThrowIf(IsStopped, this);
 }

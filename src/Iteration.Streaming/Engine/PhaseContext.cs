@@ -42,4 +42,7 @@ public sealed class PhaseContext
 
     /// <summary>Which run of the generation this is: 1 for the first; more after a restart or a hand-over.</summary>
     public int Attempt { get; init; } = 1;
+
+    /// <summary>For a retry, the failed or cancelled generation it continues (its saved phases are already in <see cref="Files"/>).</summary>
+    public string? RetryOf { get; init; }
 }

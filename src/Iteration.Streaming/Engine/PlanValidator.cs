@@ -9,30 +9,30 @@ internal static class PlanValidator
     {
         if (plan is null || plan.Count == 0)
         {
-            throw new InvalidOperationException("The phase planner returned no phases; a plan needs at least one.");
+            throw new GenerationFailedException("The phase planner returned no phases; a plan needs at least one.");
         }
 
         if (plan.Count > MaxPhases)
         {
-            throw new InvalidOperationException($"The phase planner returned {plan.Count} phases; the limit is {MaxPhases}.");
+            throw new GenerationFailedException($"The phase planner returned {plan.Count} phases; the limit is {MaxPhases}.");
         }
 
         for (var i = 0; i < plan.Count; i++)
         {
-            var phase = plan[i] ?? throw new InvalidOperationException($"The phase planner returned null at position {i + 1}.");
+            var phase = plan[i] ?? throw new GenerationFailedException($"The phase planner returned null at position {i + 1}.");
             if (phase.Number != i + 1)
             {
-                throw new InvalidOperationException($"The phase planner numbered phase {i + 1} as {phase.Number}; phases must be numbered 1, 2, … in order.");
+                throw new GenerationFailedException($"The phase planner numbered phase {i + 1} as {phase.Number}; phases must be numbered 1, 2, … in order.");
             }
 
             if (string.IsNullOrWhiteSpace(phase.Name))
             {
-                throw new InvalidOperationException($"The phase planner gave phase {phase.Number} no name.");
+                throw new GenerationFailedException($"The phase planner gave phase {phase.Number} no name.");
             }
 
             if (phase.EstimatedFileCount < 0)
             {
-                throw new InvalidOperationException($"The phase planner estimated {phase.EstimatedFileCount} files for phase {phase.Number}; estimates cannot be negative.");
+                throw new GenerationFailedException($"The phase planner estimated {phase.EstimatedFileCount} files for phase {phase.Number}; estimates cannot be negative.");
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
@@ -12,9 +13,11 @@ using Microsoft.Extensions.Options;
 namespace Iteration.Streaming.Engine;
 
 /// <summary>
-/// Executes one run from <c>initializing</c> to its terminal event: plans, asks the generator for each phase's files,
-/// saves them before reporting the phase complete, finalises, validates an iteration against its parent, assesses
-/// quality and completes; or ends failed/cancelled with the progress reached.
+/// Makes every append of a run, from its first event to its terminal one: plans (or takes the plan on record), asks the
+/// generator for each phase that is not saved yet, saves the phase before reporting it complete, finalises, validates an
+/// iteration against its parent, assesses quality and completes; or ends failed/cancelled with the progress reached, or
+/// stops without a terminal event when the run is interrupted and will resume. A fresh run, a resumed run and a retry
+/// are the same path; they differ only in the events before the first phase they generate.
 /// </summary>
 internal sealed class RunPipeline(
     IGenerationEventLog eventLog,
@@ -27,15 +30,16 @@ internal sealed class RunPipeline(
     RunDurationHistory history,
     ILogger logger)
 {
-    public const string CancelledMessage = "Generation cancelled";
+    /// <summary>Appends the <c>queued</c> event of a run that waits for a slot.</summary>
+    public async Task AppendQueuedAsync(GenerationRun run, int position)
+    {
+        Log.RunQueued(logger, run.GenerationId, position, options.CurrentValue.MaxConcurrentGenerations);
+        await AppendAsync(run, run.CreateEvent(GenerationStatus.Queued, GenerationStages.Queued, ProgressModel.Queued, RunMessages.Queued(position), timeProvider.GetUtcNow()))
+            .ConfigureAwait(false);
+    }
 
-    public const string ShutdownMessage = "Generation cancelled: the host is shutting down";
-
-    /// <summary>Runs <paramref name="run"/> to its terminal event.</summary>
-    /// <param name="run">The run.</param>
-    /// <param name="release">Called once, just before the terminal event is appended: frees the run's slot, so whoever
-    /// reads the terminal event finds the engine ready for the next run.</param>
-    public async Task ExecuteAsync(GenerationRun run, Action release)
+    /// <summary>Runs <paramref name="run"/> to its terminal event, or until it is interrupted.</summary>
+    public async Task RunAsync(GenerationRun run)
     {
         // The run outlives the request that started it: its span is a root linked to that request, not its child.
         Activity.Current = null;
@@ -43,7 +47,13 @@ internal sealed class RunPipeline(
             "generation.run",
             ActivityKind.Internal,
             parentContext: default,
-            tags: [new("generation.id", run.GenerationId), new("generation.parent_id", run.Definition.ParentGenerationId), new("generation.mode", run.Mode.GenerationMode)],
+            tags:
+            [
+                new("generation.id", run.GenerationId),
+                new("generation.parent_id", run.Definition.ParentGenerationId),
+                new("generation.mode", run.Mode.GenerationMode),
+                new("generation.start", run.Start.ToString()),
+            ],
             links: run.StartedFrom == default ? null : [new ActivityLink(run.StartedFrom)]);
 
         var settings = options.CurrentValue;
@@ -52,229 +62,205 @@ internal sealed class RunPipeline(
         metrics.RunStarted(run.Mode.GenerationMode);
         Log.RunStarted(logger, run.GenerationId, run.Definition.ParentGenerationId, run.Mode.GenerationMode);
 
-        var stage = GenerationStages.Initializing;
+        var position = new RunPosition();
+        RunOutcome outcome;
         try
         {
             var scope = scopes.CreateAsyncScope();
             await using (scope.ConfigureAwait(false))
             {
-                var outcome = await RunStagesAsync(run, scope.ServiceProvider, s => stage = s, settings).ConfigureAwait(false);
-                await EndAsync(run, activity, GenerationStatus.Completed, GenerationStages.Completed, outcome.Message, error: null, outcome.PartialOutput, release)
-                    .ConfigureAwait(false);
-                Log.RunCompleted(logger, run.GenerationId, outcome.FileCount, Elapsed(run).TotalMilliseconds);
+                outcome = await RunStagesAsync(run, scope.ServiceProvider, position, settings).ConfigureAwait(false);
             }
         }
         catch (Exception) when (run.Token.IsCancellationRequested)
         {
-            activity?.SetTag("generation.cancel_reason", run.CancelReason.ToString());
-            switch (run.CancelReason)
-            {
-                case CancelReason.Timeout:
-                    Log.RunTimedOut(logger, run.GenerationId, settings.IdleTimeout);
-                    var error = string.Create(CultureInfo.InvariantCulture, $"The generation emitted no progress for {Describe(settings.IdleTimeout)} (IdleTimeout) and was stopped.");
-                    await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Timeout, "Generation timed out: " + error, error, null, release).ConfigureAwait(false);
-                    break;
-                case CancelReason.OwnershipLost:
-                    Log.RunOwnershipLost(logger, run.GenerationId);
-                    await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Error, string.Empty, null, null, release, appendTerminal: false).ConfigureAwait(false);
-                    break;
-                case CancelReason.Shutdown:
-                    Log.RunCancelled(logger, run.GenerationId, "shutdown");
-                    await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, ShutdownMessage, null, null, release).ConfigureAwait(false);
-                    break;
-                default:
-                    Log.RunCancelled(logger, run.GenerationId, "request");
-                    await EndAsync(run, activity, GenerationStatus.Cancelled, GenerationStages.Cancelled, CancelledMessage, null, null, release).ConfigureAwait(false);
-                    break;
-            }
+            outcome = Stopped(run, settings);
         }
         catch (Exception ex)
         {
-            Log.RunFailed(logger, run.GenerationId, stage, ex);
-            activity?.AddException(ex);
-            var message = string.Create(CultureInfo.InvariantCulture, $"{Capitalise(run.Mode.GenerationMode)} generation failed: {ex.Message}");
-            await EndAsync(run, activity, GenerationStatus.Failed, GenerationStages.Error, message, ex.Message, null, release).ConfigureAwait(false);
+            outcome = Failed(run, position, ex);
+            run.FirstEvent.TrySetException(ex);
         }
+
+        await EndAsync(run, activity, outcome, started: true).ConfigureAwait(false);
+
+        // An interrupted run may end before its first event: whoever waits for it must not wait forever.
+        run.FirstEvent.TrySetResult();
     }
 
-    /// <summary>Ends a run that never left the queue.</summary>
-    public Task EndQueuedAsync(GenerationRun run, CancelReason reason, Action release) =>
-        EndAsync(
-            run,
-            null,
-            GenerationStatus.Cancelled,
-            GenerationStages.Cancelled,
-            reason == CancelReason.Shutdown ? ShutdownMessage : CancelledMessage,
-            null,
-            null,
-            release,
-            started: false,
-            appendTerminal: reason != CancelReason.OwnershipLost);
-
-    public async ValueTask AppendAsync(GenerationRun run, StreamingProgressEvent progressEvent)
+    /// <summary>Ends a run that never left the queue here.</summary>
+    public Task EndQueuedAsync(GenerationRun run, CancelReason reason)
     {
-        await eventLog.AppendAsync(progressEvent, CancellationToken.None).ConfigureAwait(false);
-        run.Touch();
+        Log.RunCancelled(logger, run.GenerationId, reason switch
+        {
+            CancelReason.Shutdown => "shutdown while queued",
+            CancelReason.OwnershipLost => "ended by another instance while queued",
+            _ => "request while queued",
+        });
+        var outcome = reason switch
+        {
+            CancelReason.OwnershipLost => RunOutcome.NoTerminal,
+            CancelReason.Shutdown when records.IsDurable => RunOutcome.Interrupted,
+            CancelReason.Shutdown => new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Shutdown),
+            _ => new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Cancelled),
+        };
+        return EndAsync(run, null, outcome, started: false);
     }
 
-    private async Task<RunOutcome> RunStagesAsync(GenerationRun run, IServiceProvider services, Action<string> setStage, IterationStreamingOptions settings)
+    /// <summary>Ends a generation on record that no run of this process will continue: resumed too often, or not resumed.</summary>
+    public async Task EndUnrunAsync(GenerationRun run, string status, string stage, string message, string? error)
+    {
+        await SeedProgressAsync(run).ConfigureAwait(false);
+        await EndAsync(run, null, new RunOutcome(status, stage, message, error), started: false).ConfigureAwait(false);
+    }
+
+    private async Task<RunOutcome> RunStagesAsync(GenerationRun run, IServiceProvider services, RunPosition position, IterationStreamingOptions settings)
     {
         var token = run.Token;
         var id = run.GenerationId;
         var definition = run.Definition;
-        var mode = run.Mode.GenerationMode;
         var generator = services.GetService<IPhaseGenerator>() ?? throw IterationEngine.NoGenerator();
         var planner = services.GetRequiredService<IPhasePlanner>();
         var assessor = services.GetRequiredService<IQualityAssessor>();
 
-        await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing }, CancellationToken.None).ConfigureAwait(false);
-        if (!run.InitializingSent)
+        var attempt = run.Record.Attempts + 1;
+        await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, Attempts = attempt, ClearInterrupted = true }, CancellationToken.None)
+            .ConfigureAwait(false);
+
+        if (run.Start == RunStart.Resume)
         {
-            await EmitAsync(run, GenerationStages.Initializing, ProgressModel.Initializing, StartingMessage(run)).ConfigureAwait(false);
+            await SeedProgressAsync(run).ConfigureAwait(false);
+        }
+        else
+        {
+            await EmitAsync(run, GenerationStages.Initializing, ProgressModel.Initializing, RunMessages.Starting(run)).ConfigureAwait(false);
         }
 
-        setStage(GenerationStages.CodeGeneration);
         token.ThrowIfCancellationRequested();
-        await EmitAsync(run, GenerationStages.CodeGeneration, ProgressModel.CodeGeneration, $"Generating code using {mode} AI pipeline...").ConfigureAwait(false);
+        var files = await fileSink.GetManifestAsync(id, token).ConfigureAwait(false);
+        if (files is null)
+        {
+            if (run.Start == RunStart.Fresh)
+            {
+                position.Stage = GenerationStages.CodeGeneration;
+                await EmitAsync(run, GenerationStages.CodeGeneration, ProgressModel.CodeGeneration, RunMessages.CodeGeneration(run)).ConfigureAwait(false);
+            }
 
-        await fileSink.CreateAsync(id, definition.ParentGenerationId, token).ConfigureAwait(false);
+            if (definition.RetryOf is { } source && run.Record.PhasesSaved > 0)
+            {
+                await fileSink.CreateFromAsync(id, source, token).ConfigureAwait(false);
+            }
+            else
+            {
+                await fileSink.CreateAsync(id, definition.ParentGenerationId, token).ConfigureAwait(false);
+            }
+
+            files = await fileSink.GetManifestAsync(id, token).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The file sink created no storage for generation '{id}'.");
+        }
+
         var parentFiles = definition.ParentGenerationId is { } parentId
             ? await fileSink.GetManifestAsync(parentId, token).ConfigureAwait(false)
             : null;
-        var files = await fileSink.GetManifestAsync(id, token).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"The file sink created no storage for generation '{id}'.");
 
-        var plan = await planner.PlanAsync(
-            new PhasePlanningContext
-            {
-                GenerationId = id,
-                Prompt = definition.Prompt,
-                ModificationPrompt = definition.ModificationPrompt,
-                ParentGenerationId = definition.ParentGenerationId,
-                Entities = definition.Entities,
-                Files = files,
-                Mode = run.Mode,
-            },
-            token).ConfigureAwait(false);
-        PlanValidator.ThrowIfInvalid(plan);
-        plan = [.. plan];
-        var model = run.Model = new ProgressModel(plan);
-        Log.RunPlanned(logger, id, plan.Count);
-
-        setStage(GenerationStages.PhasedGenerationStarted);
-        var entities = definition.Entities.Count;
-        await EmitAsync(
-            run,
-            GenerationStages.PhasedGenerationStarted,
-            ProgressModel.PhasesStart,
-            string.Create(CultureInfo.InvariantCulture, $"Starting phased generation for {entities} {(entities == 1 ? "entity" : "entities")}"),
-            phaseInfo: new PhaseInfo { TotalPhases = plan.Count, CurrentPhase = 0, EntitiesCount = entities }).ConfigureAwait(false);
-
-        var deleted = new HashSet<string>(StringComparer.Ordinal);
-        var totalGenerated = 0;
-        for (var index = 0; index < plan.Count; index++)
+        var plan = run.Record.Plan;
+        var planned = plan is null;
+        if (plan is null)
         {
-            var phase = plan[index];
-            var number = phase.Number;
-            setStage(GenerationStages.PhaseStarted(number));
-            using var phaseActivity = IterationStreamingDiagnostics.ActivitySource.StartActivity(
-                "generation.phase",
-                ActivityKind.Internal,
-                parentContext: default,
-                tags: [new("generation.id", id), new("phase.number", number), new("phase.name", phase.Name), new("phase.kind", phase.Kind.ToString())]);
-            var phaseStarted = timeProvider.GetTimestamp();
-
-            PhaseInfo Info(int? filesGenerated = null, int? totalFiles = null) => new()
-            {
-                TotalPhases = plan.Count,
-                CurrentPhase = number,
-                EntitiesCount = entities,
-                Phase = number,
-                Name = phase.Name,
-                FilesGenerated = filesGenerated,
-                TotalFiles = totalFiles,
-            };
-
-            await EmitAsync(
-                run,
-                GenerationStages.PhaseStarted(number),
-                model.PhaseStarted(index),
-                string.Create(CultureInfo.InvariantCulture, $"Phase {number} started: {phase.Name}"),
-                phaseInfo: Info()).ConfigureAwait(false);
-
-            var context = new PhaseContext
-            {
-                GenerationId = id,
-                Prompt = definition.Prompt,
-                ModificationPrompt = definition.ModificationPrompt,
-                ParentGenerationId = definition.ParentGenerationId,
-                Entities = definition.Entities,
-                Phase = phase,
-                Plan = plan,
-                Files = files,
-                Mode = run.Mode,
-            };
-
-            var batch = new List<GeneratedFile>();
-            var written = new HashSet<string>(StringComparer.Ordinal);
-            var source = generator.GenerateAsync(context, token)
-                ?? throw new InvalidOperationException($"The phase generator returned null for phase {number}.");
-            await foreach (var file in AbandonableEnumeration.EnumerateAsync(source, token).ConfigureAwait(false))
-            {
-                CheckFile(file, number, batch.Count, settings);
-                batch.Add(file);
-                if (file.IsDelete)
+            plan = await planner.PlanAsync(
+                new PhasePlanningContext
                 {
-                    deleted.Add(file.Path);
-                    written.Remove(file.Path);
-                }
-                else
-                {
-                    deleted.Remove(file.Path);
-                    written.Add(file.Path);
-                }
-
-                await EmitAsync(
-                    run,
-                    GenerationStages.PhaseProgress(number),
-                    model.PhaseFile(index, batch.Count, phase.EstimatedFileCount),
-                    (file.IsDelete ? "Deleted " : "Generated ") + file.Path,
-                    phaseInfo: Info(written.Count, totalGenerated + written.Count),
-                    currentFile: file.Path,
-                    partialOutput: file.PartialOutput).ConfigureAwait(false);
-            }
-
-            token.ThrowIfCancellationRequested();
-            files = await fileSink.SavePhaseAsync(id, number, batch, token).ConfigureAwait(false);
-            await records.UpdateAsync(id, new GenerationRecordUpdate { FileCount = files.Files.Count, TotalBytes = files.TotalBytes }, CancellationToken.None).ConfigureAwait(false);
-            totalGenerated += written.Count;
-
-            var duration = timeProvider.GetElapsedTime(phaseStarted);
-            metrics.PhaseSaved(phase.Kind.ToString(), duration);
-            Log.PhaseSaved(logger, id, number, phase.Name, written.Count, duration.TotalMilliseconds);
-            phaseActivity?.SetTag("phase.files_generated", written.Count);
-
-            setStage(GenerationStages.PhaseComplete(number));
-            await EmitAsync(
-                run,
-                GenerationStages.PhaseComplete(number),
-                model.PhaseCompleted(index),
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"Phase {number} complete: Generated {written.Count} {phase.FilesDescription} {(written.Count == 1 ? "file" : "files")}"),
-                phaseInfo: Info(written.Count, totalGenerated)).ConfigureAwait(false);
+                    GenerationId = id,
+                    Prompt = definition.Prompt,
+                    ModificationPrompt = definition.ModificationPrompt,
+                    ParentGenerationId = definition.ParentGenerationId,
+                    Entities = definition.Entities,
+                    Files = files,
+                    Mode = run.Mode,
+                },
+                token).ConfigureAwait(false);
+            PlanValidator.ThrowIfInvalid(plan);
+            plan = [.. plan];
+            await records.UpdateAsync(id, new GenerationRecordUpdate { Plan = plan }, CancellationToken.None).ConfigureAwait(false);
+            Log.RunPlanned(logger, id, plan.Count);
         }
 
-        setStage(GenerationStages.FileManagement);
-        await EmitAsync(run, GenerationStages.FileManagement, ProgressModel.FileManagement, "Organizing and saving files...").ConfigureAwait(false);
+        var model = run.Model = new ProgressModel(plan);
+        var entities = definition.Entities.Count;
+        var summaries = plan.Select(static p => new PhaseSummary { Phase = p.Number, Name = p.Name }).ToArray();
+        var saved = Math.Clamp(run.Record.PhasesSaved, 0, plan.Count);
+        var keptFiles = files.Files.Count(f => f.Phase >= 1 && f.Phase <= (saved == 0 ? 0 : plan[saved - 1].Number));
+
+        // Files of the parent missing now were deleted by saved phases (the deletes of those phases are not on record).
+        var deleted = new HashSet<string>(
+            parentFiles is null || run.Start == RunStart.Fresh ? [] : parentFiles.Files.Select(static f => f.Path).Except(files.Files.Select(static f => f.Path)),
+            StringComparer.Ordinal);
+
+        async ValueTask PhasedStartAsync()
+        {
+            position.Stage = GenerationStages.PhasedGenerationStarted;
+            await EmitAsync(
+                run,
+                GenerationStages.PhasedGenerationStarted,
+                ProgressModel.PhasesStart,
+                RunMessages.PhasedStart(entities),
+                phaseInfo: new PhaseInfo { TotalPhases = plan.Count, CurrentPhase = 0, EntitiesCount = entities, Phases = summaries }).ConfigureAwait(false);
+        }
+
+        if (run.Start != RunStart.Resume)
+        {
+            await PhasedStartAsync().ConfigureAwait(false);
+        }
+
+        if (run.Start != RunStart.Fresh)
+        {
+            position.Stage = GenerationStages.Resumed;
+            var next = saved < plan.Count ? plan[saved] : null;
+            await EmitAsync(
+                run,
+                GenerationStages.Resumed,
+                saved == 0 ? ProgressModel.PhasesStart : model.PhaseCompleted(saved - 1),
+                RunMessages.Resumed(run.Start, definition.RetryOf, saved, keptFiles, plan.Count),
+                phaseInfo: new PhaseInfo
+                {
+                    TotalPhases = plan.Count,
+                    CurrentPhase = next?.Number ?? plan.Count,
+                    EntitiesCount = entities,
+                    Phase = next?.Number,
+                    Name = next?.Name,
+                    TotalFiles = keptFiles,
+                    Phases = summaries,
+                }).ConfigureAwait(false);
+            if (run.Start == RunStart.Resume && planned)
+            {
+                await PhasedStartAsync().ConfigureAwait(false);
+            }
+        }
+
+        var totalGenerated = keptFiles;
+        var usage = new TokenUsage();
+        for (var index = saved; index < plan.Count; index++)
+        {
+            var phase = plan[index];
+            position.Phase = phase;
+            var (phaseFiles, phaseUsage) = await RunPhaseAsync(run, generator, plan, index, files, totalGenerated, deleted, position, settings).ConfigureAwait(false);
+            files = phaseFiles.Manifest;
+            totalGenerated += phaseFiles.Written;
+            usage.Add(phaseUsage);
+        }
+
+        position.Phase = null;
+        position.Stage = GenerationStages.FileManagement;
+        await EmitAsync(run, GenerationStages.FileManagement, ProgressModel.FileManagement, RunMessages.FileManagement).ConfigureAwait(false);
         await fileSink.CompleteAsync(id, token).ConfigureAwait(false);
         files = await fileSink.GetManifestAsync(id, token).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The file sink lost the storage of generation '{id}'.");
-        await records.UpdateAsync(id, new GenerationRecordUpdate { FileCount = files.Files.Count, TotalBytes = files.TotalBytes }, CancellationToken.None).ConfigureAwait(false);
+        await records.UpdateAsync(id, new GenerationRecordUpdate { FileCount = files.Files.Count, TotalBytes = files.TotalBytes }, CancellationToken.None)
+            .ConfigureAwait(false);
 
         if (parentFiles is not null)
         {
-            setStage(GenerationStages.Validation);
+            position.Stage = GenerationStages.Validation;
             var missing = DataLossCheck.FindMissing(parentFiles, files, deleted);
             if (missing.Count > 0)
             {
@@ -296,9 +282,9 @@ internal sealed class RunPipeline(
             }
         }
 
-        setStage(GenerationStages.QualityAssessment);
+        position.Stage = GenerationStages.QualityAssessment;
         token.ThrowIfCancellationRequested();
-        await EmitAsync(run, GenerationStages.QualityAssessment, ProgressModel.QualityAssessment, "Running quality assessment...").ConfigureAwait(false);
+        await EmitAsync(run, GenerationStages.QualityAssessment, ProgressModel.QualityAssessment, RunMessages.QualityAssessment).ConfigureAwait(false);
         var summary = await assessor.AssessAsync(
             new QualityAssessmentContext
             {
@@ -311,19 +297,126 @@ internal sealed class RunPipeline(
             token).ConfigureAwait(false);
         token.ThrowIfCancellationRequested();
 
-        var noun = definition.ParentGenerationId is null ? "Generation" : "Iteration";
         var count = files.Files.Count;
+        Log.RunCompleted(logger, id, count, Elapsed(run).TotalMilliseconds);
         return new RunOutcome(
-            string.Create(CultureInfo.InvariantCulture, $"{noun} completed successfully with {count} {(count == 1 ? "file" : "files")}"),
-            summary,
-            count);
+            GenerationStatus.Completed,
+            GenerationStages.Completed,
+            RunMessages.Completed(definition.ParentGenerationId is not null, count),
+            PartialOutput: usage.AddTo(summary));
     }
 
-    private static void CheckFile(GeneratedFile? file, int phase, int countSoFar, IterationStreamingOptions settings)
+    private async Task<(PhaseResult Files, TokenUsage Usage)> RunPhaseAsync(
+        GenerationRun run,
+        IPhaseGenerator generator,
+        IReadOnlyList<PlannedPhase> plan,
+        int index,
+        FileManifest files,
+        int totalBefore,
+        HashSet<string> deleted,
+        RunPosition position,
+        IterationStreamingOptions settings)
     {
+        var token = run.Token;
+        var id = run.GenerationId;
+        var phase = plan[index];
+        var number = phase.Number;
+        var model = run.Model!;
+        var entities = run.Definition.Entities.Count;
+        position.Stage = GenerationStages.PhaseStarted(number);
+        using var phaseActivity = IterationStreamingDiagnostics.ActivitySource.StartActivity(
+            "generation.phase",
+            ActivityKind.Internal,
+            parentContext: default,
+            tags: [new("generation.id", id), new("phase.number", number), new("phase.name", phase.Name), new("phase.kind", phase.Kind.ToString())]);
+        var phaseStarted = timeProvider.GetTimestamp();
+
+        var state = new PhaseState(phase, totalBefore, plan.Count, entities);
+        await EmitAsync(run, GenerationStages.PhaseStarted(number), model.PhaseStarted(index), RunMessages.PhaseStarted(phase), phaseInfo: state.Info()).ConfigureAwait(false);
+
+        var progress = new RunPhaseProgress(this, run, state, index, settings);
+        var context = new PhaseContext
+        {
+            GenerationId = id,
+            Prompt = run.Definition.Prompt,
+            ModificationPrompt = run.Definition.ModificationPrompt,
+            ParentGenerationId = run.Definition.ParentGenerationId,
+            Entities = run.Definition.Entities,
+            Phase = phase,
+            Plan = plan,
+            Files = files,
+            Mode = run.Mode,
+            Progress = progress,
+            Attempt = run.Record.Attempts + 1,
+            RetryOf = run.Definition.RetryOf,
+        };
+
+        var source = generator.GenerateAsync(context, token)
+            ?? throw new GenerationFailedException($"The phase generator returned null for phase {number}.");
+        await foreach (var file in AbandonableEnumeration.EnumerateAsync(source, token).ConfigureAwait(false))
+        {
+            state.Add(CheckFile(file, state, settings), deleted);
+            await EmitAsync(
+                run,
+                GenerationStages.PhaseProgress(number),
+                model.PhaseFile(index, state.Batch.Count, phase.EstimatedFileCount),
+                (file!.IsDelete ? "Deleted " : "Generated ") + file.Path,
+                phaseInfo: state.Info(),
+                currentFile: file.Path,
+                partialOutput: CheckPartialOutput(file.PartialOutput, settings)).ConfigureAwait(false);
+        }
+
+        token.ThrowIfCancellationRequested();
+        files = await fileSink.SavePhaseAsync(id, number, state.Batch, token).ConfigureAwait(false);
+
+        var duration = timeProvider.GetElapsedTime(phaseStarted);
+        metrics.PhaseSaved(phase.Kind.ToString(), duration);
+        var usage = progress.Usage;
+        if (!usage.IsEmpty)
+        {
+            metrics.TokensUsed(run.Mode.GenerationMode, usage.InputTokens, usage.OutputTokens);
+        }
+
+        Log.PhaseSaved(logger, id, number, phase.Name, state.Written.Count, duration.TotalMilliseconds);
+        phaseActivity?.SetTag("phase.files_generated", state.Written.Count);
+
+        position.Stage = GenerationStages.PhaseComplete(number);
+        await EmitAsync(
+            run,
+            GenerationStages.PhaseComplete(number),
+            model.PhaseCompleted(index),
+            RunMessages.PhaseComplete(phase, state.Written.Count),
+            phaseInfo: state.Info(completed: true),
+            partialOutput: usage.AddTo(null)).ConfigureAwait(false);
+
+        // The event is the commit point of the phase (a resumed run reads it from the log); the record follows.
+        await records.UpdateAsync(
+            id,
+            new GenerationRecordUpdate { PhasesSaved = index + 1, FileCount = files.Files.Count, TotalBytes = files.TotalBytes },
+            CancellationToken.None).ConfigureAwait(false);
+        return (new PhaseResult(files, state.Written.Count), usage);
+    }
+
+    /// <summary>Appends a <c>phase_{n}_progress</c> event reported by the generator through <see cref="IPhaseProgress"/>.</summary>
+    internal ValueTask ReportAsync(GenerationRun run, PhaseState state, int index, string currentFile, IReadOnlyDictionary<string, JsonElement>? partialOutput, IterationStreamingOptions settings)
+    {
+        FilePathValidator.ThrowIfInvalid(currentFile, settings.MaxPathLength);
+        return EmitAsync(
+            run,
+            GenerationStages.PhaseProgress(state.Phase.Number),
+            run.Model!.PhaseFile(index, state.Batch.Count, state.Phase.EstimatedFileCount),
+            "Writing " + currentFile,
+            phaseInfo: state.Info(),
+            currentFile: currentFile,
+            partialOutput: CheckPartialOutput(partialOutput, settings));
+    }
+
+    private static GeneratedFile CheckFile(GeneratedFile? file, PhaseState state, IterationStreamingOptions settings)
+    {
+        var phase = state.Phase.Number;
         if (file is null)
         {
-            throw new InvalidOperationException($"The phase generator yielded null in phase {phase}.");
+            throw new GenerationFailedException($"The phase generator yielded null in phase {phase}.");
         }
 
         FilePathValidator.ThrowIfInvalid(file.Path, settings.MaxPathLength);
@@ -334,12 +427,42 @@ internal sealed class RunPipeline(
                 $"The generated file {FilePathValidator.Show(file.Path)} is refused: it is {file.Content.Length} bytes, more than the limit of {settings.MaxFileSize} (MaxFileSize).");
         }
 
-        if (countSoFar >= settings.MaxFilesPerGeneration)
+        if (state.Batch.Count >= settings.MaxFilesPerGeneration)
         {
             throw new InvalidGeneratedFileException(
                 file.Path,
                 $"Phase {phase} is refused: the generator yielded more than {settings.MaxFilesPerGeneration} files (MaxFilesPerGeneration).");
         }
+
+        if (state.Bytes + file.Content.Length > settings.MaxPhaseBytes)
+        {
+            throw new InvalidGeneratedFileException(
+                file.Path,
+                $"Phase {phase} is refused: its files add up to more than {settings.MaxPhaseBytes} bytes (MaxPhaseBytes).");
+        }
+
+        return file;
+    }
+
+    private static IReadOnlyDictionary<string, JsonElement>? CheckPartialOutput(IReadOnlyDictionary<string, JsonElement>? partialOutput, IterationStreamingOptions settings)
+    {
+        if (partialOutput is null)
+        {
+            return null;
+        }
+
+        long size = 2;
+        foreach (var (key, value) in partialOutput)
+        {
+            size += key.Length + 4 + (value.ValueKind == JsonValueKind.Undefined ? 0 : value.GetRawText().Length);
+            if (size > settings.MaxPartialOutputBytes)
+            {
+                throw new GenerationFailedException(
+                    $"The generator attached a partial output of more than {settings.MaxPartialOutputBytes} bytes to one event (MaxPartialOutputBytes).");
+            }
+        }
+
+        return partialOutput;
     }
 
     private async ValueTask EmitAsync(
@@ -349,10 +472,9 @@ internal sealed class RunPipeline(
         string message,
         PhaseInfo? phaseInfo = null,
         string? currentFile = null,
-        IReadOnlyDictionary<string, System.Text.Json.JsonElement>? partialOutput = null)
+        IReadOnlyDictionary<string, JsonElement>? partialOutput = null)
     {
-        var progressEvent = run.CreateEvent(GenerationStatus.Processing, stage, progress, message, timeProvider.GetUtcNow());
-        progressEvent = progressEvent with
+        var progressEvent = run.CreateEvent(GenerationStatus.Processing, stage, progress, message, timeProvider.GetUtcNow()) with
         {
             EstimatedTimeRemaining = EstimateRemaining(run),
             PhaseInfo = phaseInfo,
@@ -362,46 +484,79 @@ internal sealed class RunPipeline(
         await AppendAsync(run, progressEvent).ConfigureAwait(false);
     }
 
-    private double? EstimateRemaining(GenerationRun run) =>
-        history.EstimateRemaining(Elapsed(run), run.Progress, run.Model?.TotalWeight);
-
-    private TimeSpan Elapsed(GenerationRun run) =>
-        run.StartedAt is { } started ? timeProvider.GetUtcNow() - started : TimeSpan.Zero;
-
-    private async Task EndAsync(
-        GenerationRun run,
-        Activity? activity,
-        string status,
-        string stage,
-        string message,
-        string? error,
-        IReadOnlyDictionary<string, System.Text.Json.JsonElement>? partialOutput,
-        Action release,
-        bool started = true,
-        bool appendTerminal = true)
+    private async ValueTask AppendAsync(GenerationRun run, StreamingProgressEvent progressEvent)
     {
-        if (run.IsEnding)
+        await eventLog.AppendAsync(progressEvent, CancellationToken.None).ConfigureAwait(false);
+        run.Touch();
+        run.FirstEvent.TrySetResult();
+    }
+
+    /// <summary>A run that continues a log starts from the progress its log reached, so progress never goes back.</summary>
+    private async Task SeedProgressAsync(GenerationRun run)
+    {
+        try
         {
-            // Already ended (say, the scope's disposal threw after completion): one terminal event per run.
-            return;
+            if (await eventLog.GetLatestAsync(run.GenerationId, CancellationToken.None).ConfigureAwait(false) is { } latest)
+            {
+                run.Advance(latest.Event.Progress);
+            }
+        }
+        catch (GenerationNotFoundException)
+        {
+        }
+    }
+
+    private RunOutcome Stopped(GenerationRun run, IterationStreamingOptions settings)
+    {
+        switch (run.CancelReason)
+        {
+            case CancelReason.Timeout:
+                Log.RunTimedOut(logger, run.GenerationId, settings.IdleTimeout);
+                var error = RunMessages.TimedOut(settings.IdleTimeout);
+                return new RunOutcome(GenerationStatus.Failed, GenerationStages.Timeout, "Generation timed out: " + error, error);
+            case CancelReason.OwnershipLost:
+                Log.RunOwnershipLost(logger, run.GenerationId);
+                return RunOutcome.NoTerminal;
+            case CancelReason.Shutdown when records.IsDurable:
+                Log.RunInterrupted(logger, run.GenerationId);
+                return RunOutcome.Interrupted;
+            case CancelReason.Shutdown:
+                Log.RunCancelled(logger, run.GenerationId, "shutdown");
+                return new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Shutdown);
+            default:
+                Log.RunCancelled(logger, run.GenerationId, "request");
+                return new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Cancelled);
+        }
+    }
+
+    private RunOutcome Failed(GenerationRun run, RunPosition position, Exception exception)
+    {
+        string reason;
+        if (exception is GenerationFailedException or InvalidGeneratedFileException)
+        {
+            // Written for the user by the generator, or by our own validation (paths shown escaped).
+            reason = exception.Message;
+            Log.RunFailed(logger, run.GenerationId, position.Stage, exception);
+        }
+        else
+        {
+            var reference = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+            reason = RunMessages.InternalError(position.Phase?.Number, position.Phase?.Name, reference);
+            Log.RunFailedInternally(logger, run.GenerationId, position.Stage, reference, exception);
         }
 
-        run.IsEnding = true;
-        run.StopWatchdog();
-        var progress = status == GenerationStatus.Completed ? ProgressModel.Completed : run.Progress;
-        var terminal = run.CreateEvent(status, stage, progress, message, timeProvider.GetUtcNow()) with
-        {
-            Error = error,
-            PartialOutput = partialOutput,
-        };
+        Activity.Current?.AddException(exception);
+        return new RunOutcome(GenerationStatus.Failed, GenerationStages.Error, RunMessages.Failed(run, reason), reason);
+    }
 
-        // Everything a reader of the terminal event may rely on happens first: counters, the span, the record
-        // (so an iteration on this generation is accepted at once) and the freed slot.
+    private async Task EndAsync(GenerationRun run, Activity? activity, RunOutcome outcome, bool started)
+    {
+        run.StopWatchdog();
         if (started)
         {
             var duration = Elapsed(run);
-            metrics.RunEnded(run.Mode.GenerationMode, status, stage, duration);
-            if (status == GenerationStatus.Completed && run.Model is { } model)
+            metrics.RunEnded(run.Mode.GenerationMode, outcome.Status ?? GenerationStatus.Processing, outcome.Stage ?? "interrupted", duration);
+            if (outcome.Status == GenerationStatus.Completed && run.Model is { } model)
             {
                 history.Record(duration, model.TotalWeight);
             }
@@ -409,23 +564,40 @@ internal sealed class RunPipeline(
 
         if (activity is not null)
         {
-            activity.SetTag("generation.status", status);
-            activity.SetStatus(status == GenerationStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, error);
+            activity.SetTag("generation.status", outcome.Status ?? "interrupted");
+            activity.SetTag("generation.cancel_reason", run.CancelReason == CancelReason.None ? null : run.CancelReason.ToString());
+            activity.SetStatus(outcome.Status == GenerationStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, outcome.Error);
             activity.Stop();
-        }
-
-        if (!appendTerminal)
-        {
-            // Another instance appended the terminal event (and set the record) already.
-            release();
-            return;
         }
 
         try
         {
-            await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = status }, CancellationToken.None).ConfigureAwait(false);
-            release();
+            if (outcome.IsInterrupted)
+            {
+                // The run resumes at the next start (or on another instance): no terminal event, the record says so.
+                await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { InterruptedAt = timeProvider.GetUtcNow() }, CancellationToken.None)
+                    .ConfigureAwait(false);
+                return;
+            }
+
+            if (outcome.Status is not { } status)
+            {
+                // Another instance appended the terminal event (and set the record) already.
+                return;
+            }
+
+            var progress = status == GenerationStatus.Completed ? ProgressModel.Completed : run.Progress;
+            var terminal = run.CreateEvent(status, outcome.Stage!, progress, outcome.Message!, timeProvider.GetUtcNow()) with
+            {
+                Error = outcome.Error,
+                PartialOutput = outcome.PartialOutput,
+            };
+
+            // The terminal event is the commit point: once it is in the log the generation has ended, whatever happens
+            // next. The record follows it (and is repaired from the log when a crash came in between).
             await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
+            run.FirstEvent.TrySetResult();
+            await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = status }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -433,17 +605,33 @@ internal sealed class RunPipeline(
         }
     }
 
-    /// <summary>The message of <c>initializing</c>: "Starting classic generation...".</summary>
-    internal static string StartingMessage(GenerationRun run) =>
-        $"Starting {run.Mode.GenerationMode} {(run.Definition.ParentGenerationId is null ? "generation" : "iteration")}...";
+    private double? EstimateRemaining(GenerationRun run) =>
+        history.EstimateRemaining(Elapsed(run), run.Progress, run.Model?.TotalWeight);
 
-    private static string Capitalise(string value) =>
-        value.Length == 0 ? value : string.Concat(char.ToUpperInvariant(value[0]).ToString(), value.AsSpan(1));
+    private TimeSpan Elapsed(GenerationRun run) =>
+        run.StartedAt is { } started ? timeProvider.GetUtcNow() - started : TimeSpan.Zero;
 
-    private static string Describe(TimeSpan span) =>
-        span.TotalMinutes >= 1 && span.Seconds == 0 && span.Milliseconds == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.##} minutes")
-            : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###} seconds");
+    /// <summary>Where the run is, for the failure message and the log.</summary>
+    private sealed class RunPosition
+    {
+        public string Stage { get; set; } = GenerationStages.Initializing;
 
-    private sealed record RunOutcome(string Message, IReadOnlyDictionary<string, System.Text.Json.JsonElement>? PartialOutput, int FileCount);
+        public PlannedPhase? Phase { get; set; }
+    }
+
+    private sealed record PhaseResult(FileManifest Manifest, int Written);
+
+    /// <summary>How a run ended: a terminal event to append, none (another instance appended it), or an interruption.</summary>
+    private sealed record RunOutcome(
+        string? Status,
+        string? Stage,
+        string? Message,
+        string? Error = null,
+        IReadOnlyDictionary<string, JsonElement>? PartialOutput = null,
+        bool IsInterrupted = false)
+    {
+        public static readonly RunOutcome NoTerminal = new(null, null, null);
+
+        public static readonly RunOutcome Interrupted = new(null, null, null, IsInterrupted: true);
+    }
 }

@@ -131,6 +131,26 @@ internal sealed class EventFrameWriter
             String("\"name\":"u8, phase.Name);
             Int("\"files_generated\":"u8, phase.FilesGenerated);
             Int("\"total_files\":"u8, phase.TotalFiles);
+            if (phase.Phases is { } phases)
+            {
+                Name("\"phases\":"u8);
+                Raw("["u8);
+                for (var i = 0; i < phases.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        Raw(","u8);
+                    }
+
+                    StartObject();
+                    Int("\"phase\":"u8, phases[i].Phase);
+                    String("\"name\":"u8, phases[i].Name);
+                    EndObject();
+                }
+
+                Raw("]"u8);
+            }
+
             EndObject();
         }
 

@@ -26,7 +26,6 @@ internal sealed class GenerationLog
     private EventLogEntry? _latest;
     private EventLogEntry? _terminal;
     private TaskCompletionSource<bool>? _signal;
-    private ITimer? _removalTimer;
 
     public GenerationLog(string generationId, int maxEvents)
     {
@@ -187,24 +186,6 @@ internal sealed class GenerationLog
 
             _signal ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             return _signal.Task;
-        }
-    }
-
-    public void SetRemovalTimer(ITimer timer)
-    {
-        lock (_gate)
-        {
-            _removalTimer?.Dispose();
-            _removalTimer = timer;
-        }
-    }
-
-    public void DisposeRemovalTimer()
-    {
-        lock (_gate)
-        {
-            _removalTimer?.Dispose();
-            _removalTimer = null;
         }
     }
 

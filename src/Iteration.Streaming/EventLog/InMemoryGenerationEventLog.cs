@@ -9,13 +9,12 @@ using Microsoft.Extensions.Options;
 namespace Iteration.Streaming.EventLog;
 
 /// <summary>
-/// The embedded event log: one <see cref="GenerationLog"/> per generation, removed
-/// <see cref="IterationStreamingOptions.RetainCompletedFor"/> after its terminal event.
+/// The embedded event log: one <see cref="GenerationLog"/> per generation, in memory until retention deletes it
+/// (<see cref="IterationStreamingOptions.RetainCompletedFor"/>, <see cref="IterationStreamingOptions.MaxRetainedGenerations"/>).
 /// </summary>
 internal sealed class InMemoryGenerationEventLog : IGenerationEventLog, IDisposable
 {
     private readonly ConcurrentDictionary<string, GenerationLog> _logs = new(StringComparer.Ordinal);
-    private readonly TimeProvider _timeProvider;
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly ILogger _logger;
     private bool _disposed;
@@ -26,7 +25,6 @@ internal sealed class InMemoryGenerationEventLog : IGenerationEventLog, IDisposa
         ILogger<InMemoryGenerationEventLog>? logger = null)
     {
         _options = options;
-        _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -65,14 +63,7 @@ internal sealed class InMemoryGenerationEventLog : IGenerationEventLog, IDisposa
             throw new ArgumentException("The 'replay' field is set by the event log on synthesised snapshots; appended events must leave it null.", nameof(progressEvent));
         }
 
-        var log = Get(progressEvent.GenerationId);
-        var entry = log.Append(progressEvent);
-        if (entry.IsTerminal)
-        {
-            ScheduleRemoval(log);
-        }
-
-        return ValueTask.FromResult(entry);
+        return ValueTask.FromResult(Get(progressEvent.GenerationId).Append(progressEvent));
     }
 
     public ValueTask<EventLogSubscription> SubscribeAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
@@ -99,52 +90,15 @@ internal sealed class InMemoryGenerationEventLog : IGenerationEventLog, IDisposa
             return ValueTask.FromResult(false);
         }
 
-        log.DisposeRemovalTimer();
         Log.EventLogRemoved(_logger, generationId);
         return ValueTask.FromResult(true);
     }
 
-    public void Dispose()
-    {
-        _disposed = true;
-        foreach (var log in _logs.Values)
-        {
-            log.DisposeRemovalTimer();
-        }
-    }
+    public void Dispose() => _disposed = true;
 
     private GenerationLog Get(string generationId)
     {
         ArgumentNullException.ThrowIfNull(generationId);
         return _logs.TryGetValue(generationId, out var log) ? log : throw new GenerationNotFoundException(generationId);
-    }
-
-    private void ScheduleRemoval(GenerationLog log)
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        var timer = _timeProvider.CreateTimer(
-            static state =>
-            {
-                var (owner, expired) = ((InMemoryGenerationEventLog, GenerationLog))state!;
-                owner.Remove(expired);
-            },
-            (this, log),
-            _options.CurrentValue.RetainCompletedFor,
-            Timeout.InfiniteTimeSpan);
-        log.SetRemovalTimer(timer);
-    }
-
-    private void Remove(GenerationLog log)
-    {
-        // Remove only this exact log: a pair compare keeps a re-created log of the same id.
-        if (_logs.TryRemove(new KeyValuePair<string, GenerationLog>(log.GenerationId, log)))
-        {
-            log.DisposeRemovalTimer();
-            Log.EventLogRemoved(_logger, log.GenerationId);
-        }
     }
 }

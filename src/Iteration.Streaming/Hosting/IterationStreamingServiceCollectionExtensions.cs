@@ -7,6 +7,7 @@ using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -74,5 +75,7 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddSingleton<RunDurationHistory>();
         services.TryAddSingleton(static sp => new EngineMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IIterationEngine, IterationEngine>();
+        services.TryAddSingleton<GenerationRetention>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, IterationStreamingLifetime>());
     }
 }

@@ -22,7 +22,7 @@ public sealed class FailureTests
     {
         await using var harness = EngineHarness.Create(sink);
         harness.Generator.Files = context => context.Phase.Number == 3
-            ? OneFileThenThrow(new InvalidOperationException("'FileManager' object has no attribute 'create_generation_zip'"))
+            ? OneFileThenThrow(new GenerationFailedException("'FileManager' object has no attribute 'create_generation_zip'"))
             : ScriptedGenerator.DefaultFiles(context);
 
         var id = await harness.Engine.StartAsync(new GenerationRequest("x", ["User", "Task"]));
@@ -51,13 +51,31 @@ public sealed class FailureTests
     public async Task FailedEvent_CarriesNoStackTrace()
     {
         await using var harness = EngineHarness.Create();
-        harness.Generator.Files = _ => OneFileThenThrow(new InvalidOperationException("boom", new IOException("inner")));
+        harness.Generator.Files = _ => OneFileThenThrow(new GenerationFailedException("boom", new IOException("inner")));
 
         var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
         var failed = (await harness.ReadToEndAsync(id))[^1];
 
         failed.Error.Should().Be("boom");
         failed.Message.Should().NotContain(" at ").And.NotContain("inner");
+    }
+
+    [Fact]
+    public async Task AnyOtherException_FailsWithAGenericMessageAndAReference_NeverItsText()
+    {
+        await using var harness = EngineHarness.Create();
+        harness.Generator.Files = context => context.Phase.Number == 2
+            ? OneFileThenThrow(new InvalidOperationException("Server=db;User Id=sa;Password=hunter2"))
+            : ScriptedGenerator.DefaultFiles(context);
+
+        var id = await harness.Engine.StartAsync(new GenerationRequest("x", ["User"]));
+        var events = await harness.ReadToEndAsync(id);
+
+        var failed = events[^1];
+        failed.Status.Should().Be(GenerationStatus.Failed);
+        failed.Error.Should().MatchRegex("^An internal error stopped phase 2 \\(User Entity\\)\\. Reference: [0-9a-f]{12}\\.$");
+        failed.Message.Should().Be("Classic generation failed: " + failed.Error);
+        events.Should().NotContain(e => (e.Message + e.Error).Contains("hunter2", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -70,11 +88,11 @@ public sealed class FailureTests
         var failed = (await harness.ReadToEndAsync(id))[^1];
 
         failed.Status.Should().Be(GenerationStatus.Failed);
-        failed.Error.Should().Be("The request to the model timed out.");
+        failed.Error.Should().StartWith("An internal error stopped phase 1").And.NotContain("timed out");
     }
 
     [Fact]
-    public async Task SinkThrowing_FailsTheRunWithItsMessage_AndTheManifestStaysAtThePreviousPhase()
+    public async Task SinkThrowing_FailsTheRunWithAReference_AndTheManifestStaysAtThePreviousPhase()
     {
         await using var harness = EngineHarness.Create(SinkKind.FileSystem);
         var sink = (FileSystemFileSink)harness.Sink;
@@ -90,7 +108,7 @@ public sealed class FailureTests
         var id = await harness.Engine.StartAsync(new GenerationRequest("x", ["User"]));
         var events = await harness.ReadToEndAsync(id);
 
-        events[^1].Should().Match<StreamingProgressEvent>(e => e.Status == GenerationStatus.Failed && e.Stage == GenerationStages.Error && e.Error == "No space left on device");
+        events[^1].Should().Match<StreamingProgressEvent>(e => e.Status == GenerationStatus.Failed && e.Stage == GenerationStages.Error && e.Error!.StartsWith("An internal error stopped phase 2 (User Entity). Reference: ", StringComparison.Ordinal));
         events.Should().Contain(e => e.Stage == "phase_1_complete").And.NotContain(e => e.Stage == "phase_2_complete");
         (await harness.Sink.GetManifestAsync(id))!.Files.Should().HaveCount(5).And.OnlyContain(f => f.Phase == 1);
     }

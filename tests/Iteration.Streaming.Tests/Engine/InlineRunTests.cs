@@ -78,7 +78,7 @@ public sealed class InlineRunTests
     public async Task RunAsync_AFailure_EndsTheEnumerationWithTheFailedEvent()
     {
         await using var harness = EngineHarness.Create();
-        harness.Generator.Files = _ => throw new InvalidOperationException("no model");
+        harness.Generator.Files = _ => throw new GenerationFailedException("no model");
 
         var events = await harness.Engine.RunAsync(new GenerationRequest("x")).ToListAsync().AsTask().WithPatience();
 

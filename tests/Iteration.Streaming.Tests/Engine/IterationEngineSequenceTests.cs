@@ -33,7 +33,19 @@ public sealed class IterationEngineSequenceTests
         events[0].Message.Should().Be("Starting classic generation...");
         events[1].Message.Should().Be("Generating code using classic AI pipeline...");
         events[2].Message.Should().Be("Starting phased generation for 1 entity");
-        events[2].PhaseInfo.Should().BeEquivalentTo(new PhaseInfo { TotalPhases = 4, CurrentPhase = 0, EntitiesCount = 1 });
+        events[2].PhaseInfo.Should().BeEquivalentTo(new PhaseInfo
+        {
+            TotalPhases = 4,
+            CurrentPhase = 0,
+            EntitiesCount = 1,
+            Phases =
+            [
+                new PhaseSummary { Phase = 1, Name = "Core Infrastructure" },
+                new PhaseSummary { Phase = 2, Name = "User Entity" },
+                new PhaseSummary { Phase = 3, Name = "Support Files" },
+                new PhaseSummary { Phase = 4, Name = "Main Application" },
+            ],
+        });
         events[^1].Status.Should().Be(GenerationStatus.Completed);
         events[^1].Progress.Should().Be(1.0);
         events[^1].Message.Should().Be("Generation completed successfully with 16 files");

@@ -87,13 +87,22 @@ public sealed class RunCoordinationTests
         await using var harness = Create();
         var remote = TestEvents.NewId();
         _coordinator.RunningElsewhere.Add(remote);
+        await harness.Provider.GetRequiredService<IGenerationRecordStore>().AddAsync(new GenerationRecord
+        {
+            GenerationId = remote,
+            Prompt = "x",
+            Entities = [],
+            Status = GenerationStatus.Processing,
+            CreatedAt = TestEvents.Epoch,
+            Owner = "other",
+        });
 
         var cancelled = await harness.Engine.CancelAsync(remote);
         var unknown = () => harness.Engine.CancelAsync(TestEvents.NewId()).AsTask();
 
         cancelled.Should().BeTrue();
         await unknown.Should().ThrowAsync<GenerationNotFoundException>();
-        _coordinator.CancelRequests.Should().HaveCount(2);
+        _coordinator.CancelRequests.Should().Equal(remote);
     }
 
     [Fact]

@@ -113,7 +113,7 @@ public sealed class TelemetryTests
     }
 
     [Fact]
-    public async Task AFailedRun_LogsAWarningWithTheException_AndNeverTheFileContents()
+    public async Task AnInternalFailure_LogsAnErrorWithTheExceptionAndTheReference_AndNeverTheFileContents()
     {
         var logs = new FakeLogCollector();
         await using var harness = EngineHarness.Create(build: b => b.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs))));
@@ -124,10 +124,13 @@ public sealed class TelemetryTests
         var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
         await harness.ReadToEndAsync(id);
 
-        var failure = logs.GetSnapshot().Single(r => r.Id.Id == 1105);
-        failure.Level.Should().Be(LogLevel.Warning);
+        var events = await harness.ReadToEndAsync(id);
+        var failure = logs.GetSnapshot().Single(r => r.Id.Id == 1113);
+        failure.Level.Should().Be(LogLevel.Error);
         failure.Exception!.Message.Should().Be("model overloaded");
         failure.Message.Should().Contain(id);
+        var reference = events[^1].Error![^13..^1];
+        failure.Message.Should().Contain(reference, "the reference the user sees finds the log entry");
         logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1101).And.Contain(r => r.Id.Id == 1103);
         logs.GetSnapshot().Should().NotContain(r => r.Message.Contains("TOP-SECRET", StringComparison.Ordinal));
     }

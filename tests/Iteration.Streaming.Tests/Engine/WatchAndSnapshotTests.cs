@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
@@ -139,7 +140,9 @@ public sealed class WatchAndSnapshotTests
         var id = await harness.CompleteGenerationAsync();
 
         harness.Clock.Advance(TimeSpan.FromMinutes(10));
+        var deleted = await harness.Provider.GetRequiredService<GenerationRetention>().SweepAsync(CancellationToken.None);
 
+        deleted.Should().Be(1);
         var snapshot = async () => await harness.Engine.GetSnapshotAsync(id);
         await snapshot.Should().ThrowAsync<GenerationNotFoundException>();
         var cancel = async () => await harness.Engine.CancelAsync(id);

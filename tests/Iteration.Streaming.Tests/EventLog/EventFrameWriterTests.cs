@@ -218,6 +218,9 @@ public sealed class EventFrameWriterTests
                 Name = Maybe(() => RandomText(random)),
                 FilesGenerated = MaybeInt(),
                 TotalFiles = MaybeInt(),
+                Phases = random.Next(3) == 0 ? null : Enumerable.Range(0, random.Next(4))
+                    .Select(_ => new PhaseSummary { Phase = MaybeInt() ?? 0, Name = random.Next(10) == 0 ? null! : RandomText(random) })
+                    .ToList(),
             },
             WarningType = Maybe(() => RandomText(random)),
             ParentFileCount = MaybeInt(),

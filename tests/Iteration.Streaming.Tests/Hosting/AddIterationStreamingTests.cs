@@ -22,7 +22,12 @@ public sealed class AddIterationStreamingTests
         options.RetryInterval.Should().Be(TimeSpan.FromSeconds(2));
         options.TokenLifetime.Should().Be(TimeSpan.FromMinutes(30));
         options.TerminalGracePeriod.Should().Be(TimeSpan.FromMinutes(5));
-        options.RetainCompletedFor.Should().Be(TimeSpan.FromHours(1));
+        options.RetainCompletedFor.Should().Be(TimeSpan.FromDays(7));
+        options.MaxRetainedGenerations.Should().Be(10_000);
+        options.MaxTokenLifetime.Should().Be(TimeSpan.FromHours(24));
+        options.ResumeInterruptedRuns.Should().BeNull("resumed when the record store is durable");
+        options.MaxResumeAttempts.Should().Be(3);
+        options.MaxStreamsPerGeneration.Should().Be(32);
     }
 
     [Fact]
