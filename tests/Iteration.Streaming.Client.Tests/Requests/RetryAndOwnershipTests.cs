@@ -93,11 +93,10 @@ public sealed class RetryAndOwnershipTests : IAsyncLifetime
         var stranger = _host.CreateIterationClient();
         var handle = new GenerationHandle(id, _host.Tokens.IssueToken(id));
 
-        // Nothing runs the hand-made generation, so the owner's cancel finds it ended (false): past the gate.
-        var cancelled = await alice.CancelAsync(handle);
         var act = () => stranger.CancelAsync(handle);
 
-        cancelled.Should().BeFalse();
         (await act.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await alice.CancelAsync(handle)).Should().BeTrue();
+        (await _host.Records.GetAsync(id))!.Status.Should().Be(GenerationStatus.Cancelled);
     }
 }
