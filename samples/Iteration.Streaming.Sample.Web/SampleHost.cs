@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
 using Iteration.Streaming.Sample.Web.Demo;
 using Iteration.Streaming.StackExchangeRedis.Health;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace Iteration.Streaming.Sample.Web;
 
@@ -46,12 +49,21 @@ public static class SampleHost
 
         // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis, so any instance serves
         // any generation). Every instance then needs the same signing key and the same FileSinkRoot folder.
+        // Otherwise the event logs and records live in one SQLite file beside the files: a restart forgets nothing, and
+        // interrupted runs resume from their last saved phase.
         if (builder.Configuration["IterationStreaming:Redis"] is { Length: > 0 } redis)
         {
             streaming.AddStackExchangeRedis(redis);
             health.AddCheck<RedisBackplaneHealthCheck>("redis");
         }
+        else
+        {
+            var database = FromWorkingDirectory(builder.Configuration["Sample:Database"] ?? "data/iteration-streaming.db");
+            Directory.CreateDirectory(Path.GetDirectoryName(database)!);
+            streaming.AddSqliteStore(database);
+        }
 
+        AddStartRateLimit(builder);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -60,11 +72,49 @@ public static class SampleHost
             SampleLog.SigningKeyFromFile(app.Logger, keyFile);
         }
 
+        app.UseRateLimiter();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapIterationStream("/generations");
         app.MapHealthChecks("/health");
         return app;
+    }
+
+    /// <summary>
+    /// Each client (by remote address) may start <c>Sample:StartsPerMinute</c> generations, iterations or retries a
+    /// minute (default 20); beyond that 429 with <c>Retry-After</c>. Reads (streams, snapshots, files) are not limited here.
+    /// </summary>
+    private static void AddStartRateLimit(WebApplicationBuilder builder)
+    {
+        var perMinute = builder.Configuration.GetValue("Sample:StartsPerMinute", 20);
+        if (perMinute is < 1 or > 1_000_000)
+        {
+            throw new InvalidOperationException($"Sample:StartsPerMinute must be between 1 and 1000000, but was {perMinute}.");
+        }
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                HttpMethods.IsPost(context.Request.Method) && context.Request.Path.StartsWithSegments("/generations", StringComparison.Ordinal)
+                    ? RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = perMinute,
+                        TokensPerPeriod = perMinute,
+                        ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    })
+                    : RateLimitPartition.GetNoLimiter("reads"));
+            options.OnRejected = static async (rejected, cancellationToken) =>
+            {
+                var response = rejected.HttpContext.Response;
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
+                response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                await TypedResults.Problem(
+                    detail: $"Too many generations started from this address; retry in {retryAfter} seconds.",
+                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext).ConfigureAwait(false);
+            };
+        });
     }
 
     private static string FromWorkingDirectory(string path) =>

@@ -11,9 +11,11 @@ namespace Iteration.Streaming.TestUtilities;
 
 /// <summary>
 /// The behaviour every <see cref="IFileSink"/> implementation must show. Derive once per implementation; the sink is
-/// created with <see cref="Limits"/> (100-character paths, 20 files, 1 KiB per file).
+/// created with <see cref="Limits"/> (100-character paths, 20 files, 1 KiB per file, 4 KiB per generation) and must read
+/// the limits from the options at each save.
 /// </summary>
-public abstract class FileSinkContractTests
+/// <remarks>Split by topic: retries and deletes, and the path and size rules, live in the other parts of this class.</remarks>
+public abstract partial class FileSinkContractTests
 {
     /// <summary>The limits the sink under test enforces.</summary>
     protected static IterationStreamingOptions Limits => new()
@@ -21,6 +23,7 @@ public abstract class FileSinkContractTests
         MaxPathLength = 100,
         MaxFilesPerGeneration = 20,
         MaxFileSize = 1024,
+        MaxGenerationBytes = 4 * 1024,
     };
 
     /// <summary>Creates the sink under test with <paramref name="options"/>.</summary>

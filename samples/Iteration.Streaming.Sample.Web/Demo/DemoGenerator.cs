@@ -9,7 +9,8 @@ namespace Iteration.Streaming.Sample.Web.Demo;
 
 /// <summary>
 /// Stands in for the AI model: deterministic, realistic files per phase, one at a time, with a configurable delay per file.
-/// An iteration changes one file and adds one per phase. <c>[fail:phase=N]</c> in the prompt makes it throw in phase N.
+/// An iteration changes one file and adds one per phase. <c>[fail:phase=N]</c>, <c>[fail-always:phase=N]</c> and
+/// <c>[crash:phase=N]</c> in the prompt make phase N fail (see <see cref="DemoFailure"/>).
 /// </summary>
 public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProvider timeProvider) : IPhaseGenerator
 {
@@ -17,19 +18,19 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
     public async IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        await JournalAsync(context, cancellationToken).ConfigureAwait(false);
         var appName = AppName(DemoFailure.WithoutMarker(context.Prompt));
         var files = context.ModificationPrompt is null
             ? NewFiles(context, appName).ToList()
             : IterationFiles(context, appName).ToList();
-        var failAt = DemoFailure.PhaseToFail(context.ModificationPrompt ?? context.Prompt);
+        var failure = DemoFailure.At(context);
 
         for (var i = 0; i < files.Count; i++)
         {
             await Task.Delay(options.CurrentValue.FileDelay, timeProvider, cancellationToken).ConfigureAwait(false);
-            if (failAt == context.Phase.Number && i == files.Count / 2)
+            if (failure is { } kind && i == files.Count / 2)
             {
-                throw new InvalidOperationException(
-                    $"The demo model gave up in phase {context.Phase.Number} ({context.Phase.Name}) as the prompt asked with [fail:phase={failAt}].");
+                throw DemoFailure.Create(kind, context);
             }
 
             var (path, content) = files[i];
@@ -40,6 +41,28 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
                     ["lines"] = JsonSerializer.SerializeToElement(content.Split('\n').Length, DemoJsonContext.Default.Int32),
                 },
             };
+        }
+    }
+
+    private static readonly SemaphoreSlim JournalGate = new(1, 1);
+
+    private async Task JournalAsync(PhaseContext context, CancellationToken cancellationToken)
+    {
+        if (options.CurrentValue.Journal is not { Length: > 0 } journal)
+        {
+            return;
+        }
+
+        await JournalGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var line = string.Create(CultureInfo.InvariantCulture, $"{context.GenerationId} {context.Phase.Number} {context.Attempt}\n");
+            await using var stream = new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 4096, FileOptions.WriteThrough);
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            JournalGate.Release();
         }
     }
 

@@ -11,4 +11,10 @@ public sealed class DemoOptions
     /// Set it on the command line, e.g. <c>--Demo:FileDelay=00:00:00.200</c>.
     /// </summary>
     public TimeSpan FileDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A file the demo "model" appends a line to (<c>{generation id} {phase} {attempt}</c>) each time it is asked for a
+    /// phase, so a test can prove that no saved phase was generated twice. Off when empty.
+    /// </summary>
+    public string? Journal { get; set; }
 }

@@ -171,6 +171,7 @@ internal static class DemoTemplates
         var registrations = string.Join("\n", entities.Select(e =>
             $"builder.Services.AddSingleton<InMemoryStore<{e}>>();\nbuilder.Services.AddScoped<{e}Repository>();"));
         var maps = string.Join("\n", entities.Select(e => $"app.Map{(e.EndsWith('s') ? e + "es" : e + "s")}();"));
+        var resources = string.Join(", ", entities.Select(e => "\"/" + e.ToLowerInvariant() + "s\""));
         return
         [
             ("Program.cs", $"""
@@ -195,6 +196,36 @@ internal static class DemoTemplates
                     "http": { "commandName": "Project", "applicationUrl": "http://localhost:5080" }
                   }
                 }
+                """),
+            ("wwwroot/index.html", $$"""
+                <!doctype html>
+                <html lang="en">
+                <head>
+                  <meta charset="utf-8">
+                  <title>{{appName}}</title>
+                  <link rel="stylesheet" href="site.css">
+                </head>
+                <body>
+                  <h1>{{appName}}</h1>
+                  <ul id="items"></ul>
+                  <script type="module" src="app.js"></script>
+                </body>
+                </html>
+                """),
+            ("wwwroot/app.js", $$"""
+                const list = document.getElementById("items");
+                for (const resource of [{{resources}}]) {
+                  const response = await fetch(resource);
+                  for (const item of await response.json()) {
+                    const li = document.createElement("li");
+                    li.textContent = `${resource}: ${JSON.stringify(item)}`;
+                    list.append(li);
+                  }
+                }
+                """),
+            ("wwwroot/site.css", """
+                body { font-family: system-ui, sans-serif; margin: 2rem; }
+                h1 { font-size: 1.5rem; }
                 """),
         ];
     }

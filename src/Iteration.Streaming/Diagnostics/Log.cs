@@ -5,7 +5,7 @@ namespace Iteration.Streaming.Diagnostics;
 /// <summary>
 /// Every log message of the core package, with stable event ids (1000–1999). Never logs tokens or file contents.
 /// </summary>
-/// <remarks>Event log 1000–1099; engine and file sinks 1100–1499.</remarks>
+/// <remarks>Event log 1000–1099; engine and file sinks 1100–1499 (file-system sink cleanup 1400–1449).</remarks>
 internal static partial class Log
 {
     [LoggerMessage(1001, LogLevel.Debug, "Event log of generation {GenerationId} removed after its retention period.")]
@@ -79,6 +79,18 @@ internal static partial class Log
 
     [LoggerMessage(1151, LogLevel.Debug, "Cleaning up unlisted files of generation {GenerationId} failed; they stay, unlisted.")]
     public static partial void FileCleanupFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1400, LogLevel.Information, "Files of generation {GenerationId} deleted; the content no other generation uses is swept next.")]
+    public static partial void FilesDeleted(ILogger logger, string generationId);
+
+    [LoggerMessage(1401, LogLevel.Debug, "Content sweep removed {RemovedContents} unreferenced contents and finished {DeletedGenerations} deleted generations.")]
+    public static partial void ContentSwept(ILogger logger, int removedContents, int deletedGenerations);
+
+    [LoggerMessage(1402, LogLevel.Warning, "A content sweep stopped early; unreferenced contents stay until the next sweep.")]
+    public static partial void ContentSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1403, LogLevel.Warning, "Retry {GenerationId} could not carry over '{Path}' from {SourceGenerationId}: {Reason}.")]
+    public static partial void SourceFileNotCarried(ILogger logger, string generationId, string sourceGenerationId, string path, string reason);
 
     [LoggerMessage(1500, LogLevel.Warning, "No IterationStreaming:SigningKey is configured: stream tokens are signed with a random key that only this process knows. That is fine for one instance; configure a shared key of at least 32 characters when several instances serve the same generations.")]
     public static partial void RandomSigningKey(ILogger logger);

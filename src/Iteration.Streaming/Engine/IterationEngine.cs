@@ -109,7 +109,8 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             throw new InvalidGenerationRequestException("The generation to retry is required.");
         }
 
-        var old = await _records.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(id);
+        var old = await CatchUpAsync(await _records.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(id), cancellationToken)
+            .ConfigureAwait(false);
         if (!GenerationStatus.IsTerminal(old.Status))
         {
             throw new GenerationConflictException($"Generation '{id}' is still {old.Status}; only a failed or cancelled generation can be retried.");
@@ -195,7 +196,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     public async ValueTask<bool> CancelAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
+        var record = await CatchUpAsync(
+            await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId),
+            cancellationToken).ConfigureAwait(false);
         if (GenerationStatus.IsTerminal(record.Status))
         {
             return false;
@@ -226,13 +229,10 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     {
         ArgumentNullException.ThrowIfNull(generationId);
         var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
-        EventLogEntry? latest = null;
-        try
+        var latest = await LatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (latest is { IsTerminal: true } && !GenerationStatus.IsTerminal(record.Status))
         {
-            latest = await _eventLog.GetLatestAsync(generationId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GenerationNotFoundException)
-        {
+            record = await CatchUpAsync(record, cancellationToken).ConfigureAwait(false);
         }
 
         var manifest = await _fileSink.GetManifestAsync(generationId, cancellationToken).ConfigureAwait(false);
@@ -270,14 +270,22 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
                 continue;
             }
 
-            var run = new GenerationRun(record, RunStart.Resume, default);
             if (!await _eventLog.ExistsAsync(record.GenerationId, cancellationToken).ConfigureAwait(false))
             {
                 Log.ResumeWithoutLog(_logger, record.GenerationId);
                 await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed }, CancellationToken.None).ConfigureAwait(false);
-                run.Dispose();
                 continue;
             }
+
+            // The log is the truth of what happened: an end or a saved phase the record had not caught up with.
+            var (ended, phasesCompleted) = await ScanLogAsync(record.GenerationId, cancellationToken).ConfigureAwait(false);
+            if (ended is not null)
+            {
+                await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = ended }, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            var run = new GenerationRun(record with { PhasesSaved = Math.Max(record.PhasesSaved, phasesCompleted) }, RunStart.Resume, default);
 
             if (record.Attempts > settings.MaxResumeAttempts)
             {
@@ -352,10 +360,77 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         return [.. _runs.Values];
     }
 
+    /// <summary>
+    /// The record, caught up with the log: the terminal event is the commit point of a generation's end, and the record
+    /// follows it; when a crash (or a reader racing the run) came in between, the record is brought up to date here.
+    /// </summary>
+    private async ValueTask<GenerationRecord> CatchUpAsync(GenerationRecord record, CancellationToken cancellationToken)
+    {
+        if (GenerationStatus.IsTerminal(record.Status) || await LatestAsync(record.GenerationId, cancellationToken).ConfigureAwait(false) is not { IsTerminal: true } latest)
+        {
+            return record;
+        }
+
+        return await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = latest.Event.Status }, CancellationToken.None).ConfigureAwait(false)
+            ?? record;
+    }
+
+    private async ValueTask<EventLogEntry?> LatestAsync(string generationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _eventLog.GetLatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GenerationNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a log once: its terminal status, if it has ended, and the highest phase whose completion it holds.</summary>
+    private async Task<(string? EndedWith, int PhasesCompleted)> ScanLogAsync(string generationId, CancellationToken cancellationToken)
+    {
+        if (await LatestAsync(generationId, cancellationToken).ConfigureAwait(false) is not { } latest)
+        {
+            return (null, 0);
+        }
+
+        if (latest.IsTerminal)
+        {
+            return (latest.Event.Status, 0);
+        }
+
+        var completed = 0;
+        var subscription = await _eventLog.SubscribeAsync(generationId, 0, cancellationToken).ConfigureAwait(false);
+        await using (subscription.ConfigureAwait(false))
+        {
+            while (subscription.LastSequence < latest.Sequence && await subscription.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (subscription.TryRead(out var entry))
+                {
+                    var stage = entry.Event.Stage;
+                    if (stage.EndsWith("_complete", StringComparison.Ordinal) && GenerationStages.TryGetPhase(stage, out var phase))
+                    {
+                        completed = Math.Max(completed, phase);
+                    }
+
+                    if (entry.Sequence >= latest.Sequence)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return (null, completed);
+    }
+
     private async ValueTask<RunDefinition> ResolveParentAsync(IterationRequest request, CancellationToken cancellationToken)
     {
         var parentId = request.ParentGenerationId;
-        var parent = await _records.GetAsync(parentId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(parentId);
+        var parent = await CatchUpAsync(
+            await _records.GetAsync(parentId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(parentId),
+            cancellationToken).ConfigureAwait(false);
         if (!GenerationStatus.IsTerminal(parent.Status))
         {
             throw new GenerationConflictException(

@@ -368,10 +368,6 @@ internal sealed class RunPipeline(
 
         token.ThrowIfCancellationRequested();
         files = await fileSink.SavePhaseAsync(id, number, state.Batch, token).ConfigureAwait(false);
-        await records.UpdateAsync(
-            id,
-            new GenerationRecordUpdate { PhasesSaved = index + 1, FileCount = files.Files.Count, TotalBytes = files.TotalBytes },
-            CancellationToken.None).ConfigureAwait(false);
 
         var duration = timeProvider.GetElapsedTime(phaseStarted);
         metrics.PhaseSaved(phase.Kind.ToString(), duration);
@@ -392,6 +388,12 @@ internal sealed class RunPipeline(
             RunMessages.PhaseComplete(phase, state.Written.Count),
             phaseInfo: state.Info(completed: true),
             partialOutput: usage.AddTo(null)).ConfigureAwait(false);
+
+        // The event is the commit point of the phase (a resumed run reads it from the log); the record follows.
+        await records.UpdateAsync(
+            id,
+            new GenerationRecordUpdate { PhasesSaved = index + 1, FileCount = files.Files.Count, TotalBytes = files.TotalBytes },
+            CancellationToken.None).ConfigureAwait(false);
         return (new PhaseResult(files, state.Written.Count), usage);
     }
 
@@ -591,10 +593,11 @@ internal sealed class RunPipeline(
                 PartialOutput = outcome.PartialOutput,
             };
 
-            // The record first: whoever reads the terminal event finds the generation ended (iterate and retry accept it).
-            await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = status }, CancellationToken.None).ConfigureAwait(false);
+            // The terminal event is the commit point: once it is in the log the generation has ended, whatever happens
+            // next. The record follows it (and is repaired from the log when a crash came in between).
             await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
             run.FirstEvent.TrySetResult();
+            await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = status }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.EventLog;
@@ -11,28 +9,41 @@ using Microsoft.Extensions.Options;
 namespace Iteration.Streaming.Files;
 
 /// <summary>
-/// Saves each generation under <c>{root}/{generationId}/</c>: contents as <c>blobs/{sha256}</c>, the list of paths in
-/// <c>manifest.json</c>. Every blob and every manifest is written to <c>tmp/</c>, flushed to disk and renamed into place,
-/// and a manifest only names blobs already in place, so after a crash at any point the manifest and files agree.
+/// Saves each generation's list of paths in <c>{root}/{generationId}/manifest.json</c> and every content once, shared by
+/// all generations, in <c>{root}/.content/{sha[0..2]}/{sha256}</c>. Every content and every manifest is written to the
+/// generation's <c>tmp/</c>, flushed to disk and renamed into place, and a manifest only names content already in
+/// place, so after a crash at any point the manifest and files agree.
 /// </summary>
 /// <remarks>
-/// Storing by content hash means a generated path never becomes a file-system path (nothing can escape the folder),
-/// an overwritten file keeps its old blob until the manifest no longer names it, and iterations copy blobs verbatim.
-/// Blobs no longer listed are removed when the generation completes. One writer per generation (the engine's run).
+/// <para>
+/// Storing by content hash means a generated path never becomes a file-system path (nothing can escape the root), an
+/// overwritten file keeps its old content until no manifest names it, and iterations and retries reference their
+/// source's content instead of copying it. Before a phase writes content it appends the hashes to the generation's
+/// <c>content.journal</c>, so content of a phase that never got its manifest (a crash, a failure) can be found again.
+/// </para>
+/// <para>
+/// Cleanup: <see cref="CompleteAsync"/> sweeps the generation's journal (content it wrote that no manifest names) and
+/// empties its <c>tmp/</c>; <see cref="CreateFromAsync"/> sweeps the journal of the retried generation;
+/// <see cref="DeleteAsync"/> moves the folder to <c>.deleted/</c> (the generation is gone at once) and sweeps its
+/// content, finishing any delete a crash cut short. A sweep never deletes content a manifest names or a save or create
+/// of this instance is about to list. Generations saved by wave 1 (<c>{root}/{id}/blobs/</c>) stay readable; an
+/// iteration or retry of one imports its content into the shared store.
+/// </para>
+/// <para>
+/// One writer per generation (its run), and one sink instance per root in a process. Several processes may read a
+/// root; when several write it, a sweep in one cannot see the saves in progress in another.
+/// </para>
 /// </remarks>
-internal sealed class FileSystemFileSink : IFileSink
+internal sealed class FileSystemFileSink : IFileSink, IDisposable
 {
-    private const string ManifestFileName = "manifest.json";
-    private const string BlobsFolder = "blobs";
-    private const string TempFolder = "tmp";
-    private const int BufferSize = 81_920;
-
-    // Paths were checked against MaxPathLength when written; a later, smaller limit must not hide saved files.
-    private const int ManifestPathLimit = 4_096;
+    private const string LegacyBlobsFolder = "blobs";
+    private const string TempFolderName = "tmp";
 
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly FileSystemContentStore _store;
+    private readonly ContentSweeper _sweeper;
 
     public FileSystemFileSink(
         IOptionsMonitor<IterationStreamingOptions> options,
@@ -44,6 +55,8 @@ internal sealed class FileSystemFileSink : IFileSink
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Root = Path.GetFullPath(root ?? options.CurrentValue.FileSinkRoot);
+        _store = new FileSystemContentStore(Root, Crash);
+        _sweeper = new ContentSweeper(Root, _store, _logger, Crash);
     }
 
     /// <summary>The absolute root folder.</summary>
@@ -52,84 +65,121 @@ internal sealed class FileSystemFileSink : IFileSink
     /// <summary>Test seam: called at each step where a crash could leave files behind; throwing simulates the crash.</summary>
     internal Action<string>? CrashPoint { get; set; }
 
+    public void Dispose() => _sweeper.Dispose();
+
     public async ValueTask CreateAsync(string generationId, string? parentGenerationId, CancellationToken cancellationToken = default)
     {
         GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
-        var folder = GenerationFolder(generationId);
-        if (File.Exists(Path.Join(folder, ManifestFileName)))
-        {
-            throw new InvalidOperationException($"Files storage for generation '{generationId}' exists already.");
-        }
+        ThrowIfExists(generationId);
+        var parent = parentGenerationId is null ? null : await ReadSourceAsync(parentGenerationId, cancellationToken).ConfigureAwait(false);
 
-        StoredManifest? parent = null;
-        if (parentGenerationId is not null)
-        {
-            parent = (GenerationStorageId.IsValid(parentGenerationId) ? await ReadAsync(parentGenerationId, cancellationToken).ConfigureAwait(false) : null)
-                ?? throw new GenerationNotFoundException(parentGenerationId);
-        }
-
-        Directory.CreateDirectory(Path.Join(folder, BlobsFolder));
-        Directory.CreateDirectory(Path.Join(folder, TempFolder));
-
-        var files = new List<GenerationFile>(parent?.Files.Count ?? 0);
-        if (parent is not null)
-        {
-            var parentFolder = GenerationFolder(parent.GenerationId);
-            foreach (var file in parent.Files)
-            {
-                var problem = await CopyBlobAsync(parentFolder, folder, file, cancellationToken).ConfigureAwait(false);
-                if (problem is null)
-                {
-                    files.Add(file with { Phase = 0 });
-                }
-                else
-                {
-                    // Validation of the iteration names the file as missing; the run itself goes on.
-                    Log.ParentFileNotCarried(_logger, generationId, parent.GenerationId, file.Path, problem);
-                }
-            }
-        }
-
-        await WriteManifestAsync(folder, new StoredManifest { GenerationId = generationId, ParentGenerationId = parentGenerationId, Files = files }, cancellationToken)
-            .ConfigureAwait(false);
+        await CreateWithFilesAsync(
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = parentGenerationId, Files = [] },
+            parent,
+            keepPhases: false,
+            cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Not yet.");
+    public async ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default)
+    {
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
+        ArgumentNullException.ThrowIfNull(sourceGenerationId);
+        ThrowIfExists(generationId);
+        var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
 
-    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Not yet.");
+        await CreateWithFilesAsync(
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = [] },
+            source,
+            keepPhases: true,
+            cancellationToken).ConfigureAwait(false);
+
+        // The source ended (failed or cancelled): what its last phase wrote without getting a manifest is no one's now.
+        await SweepJournalAsync(source, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!GenerationStorageId.IsValid(generationId))
+        {
+            return false;
+        }
+
+        var folder = GenerationFolder(generationId);
+        if (!Directory.Exists(folder))
+        {
+            return false;
+        }
+
+        // One rename makes the generation gone; the sweep removes its content and folder, or the next one does after a crash.
+        Directory.CreateDirectory(_sweeper.DeletedFolder);
+        try
+        {
+            Directory.Move(folder, Path.Join(_sweeper.DeletedFolder, generationId + "." + Guid.NewGuid().ToString("N")));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+        finally
+        {
+            _sweeper.Forget(generationId);
+        }
+
+        Crash("after-delete-move");
+        Log.FilesDeleted(_logger, generationId);
+        await _sweeper.SweepAsync([], CancellationToken.None).ConfigureAwait(false);
+        return true;
+    }
 
     public async ValueTask<FileManifest> SavePhaseAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken = default)
     {
         var stored = await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false);
         ThrowIfComplete(stored);
-        var changes = PhaseChanges.Compute(stored.Files, phase, files, FileSinkLimits.From(_options.CurrentValue));
+        var changes = FileManifestChanges.Compute(stored.Files, phase, files, _options.CurrentValue);
 
         var folder = GenerationFolder(generationId);
-        foreach (var (entry, content) in changes.Writes)
+        var temp = Directory.CreateDirectory(Path.Join(folder, TempFolderName)).FullName;
+        using (_store.Reference(changes.Contents.Keys))
         {
-            await WriteBlobAsync(folder, entry.Sha256, content, cancellationToken).ConfigureAwait(false);
-        }
+            if (changes.Contents.Count > 0)
+            {
+                await ContentJournal.AppendAsync(Path.Join(folder, ContentJournal.FileName), changes.Contents.Keys, cancellationToken).ConfigureAwait(false);
+                Crash("after-journal");
+            }
 
-        CrashPoint?.Invoke("before-manifest");
-        var updated = stored with { Files = changes.Files };
-        await WriteManifestAsync(folder, updated, cancellationToken).ConfigureAwait(false);
-        CrashPoint?.Invoke("after-manifest");
-        return updated.ToManifest();
+            foreach (var (sha256, content) in changes.Contents)
+            {
+                await _store.WriteAsync(temp, sha256, content, cancellationToken).ConfigureAwait(false);
+            }
+
+            Crash("before-manifest");
+            var updated = stored with { Files = changes.Files };
+            await WriteManifestAsync(updated, cancellationToken).ConfigureAwait(false);
+            Crash("after-manifest");
+            return updated.ToManifest();
+        }
     }
 
     public async ValueTask CompleteAsync(string generationId, CancellationToken cancellationToken = default)
     {
         var stored = await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false);
-        if (stored.IsComplete)
+        if (!stored.IsComplete)
         {
-            return;
+            stored = stored with { IsComplete = true };
+            await WriteManifestAsync(stored, cancellationToken).ConfigureAwait(false);
+            Crash("after-complete-manifest");
         }
 
+        // Also when a crash cut the cleanup short: the journal stays until its content is swept.
         var folder = GenerationFolder(generationId);
-        await WriteManifestAsync(folder, stored with { IsComplete = true }, cancellationToken).ConfigureAwait(false);
-        RemoveUnlistedBlobs(folder, stored);
+        if (await SweepJournalAsync(stored, cancellationToken).ConfigureAwait(false))
+        {
+            AtomicFile.TryDelete(Path.Join(folder, ContentJournal.FileName));
+        }
+
+        RemoveTempFiles(folder);
+        RemoveUnlistedLegacyBlobs(folder, stored);
     }
 
     public async ValueTask<FileManifest?> GetManifestAsync(string generationId, CancellationToken cancellationToken = default) =>
@@ -144,7 +194,7 @@ internal sealed class FileSystemFileSink : IFileSink
             return null;
         }
 
-        // Twice: a blob may be removed between reading the manifest and opening it when the generation completes.
+        // Twice: content may be swept between reading the manifest and opening it when a later phase replaced it.
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var stored = await ReadAsync(generationId, cancellationToken).ConfigureAwait(false);
@@ -154,7 +204,7 @@ internal sealed class FileSystemFileSink : IFileSink
                 return null;
             }
 
-            var stream = TryOpenBlob(GenerationFolder(generationId), file.Sha256);
+            var stream = TryOpenContent(generationId, file.Sha256);
             if (stream is not null)
             {
                 return stream;
@@ -168,10 +218,9 @@ internal sealed class FileSystemFileSink : IFileSink
     {
         var stored = (GenerationStorageId.IsValid(generationId) ? await ReadAsync(generationId, cancellationToken).ConfigureAwait(false) : null)
             ?? throw new GenerationNotFoundException(generationId ?? string.Empty);
-        var folder = GenerationFolder(generationId);
         await ZipArchiveWriter.WriteAsync(
             stored.ToManifest(),
-            async (file, ct) => TryOpenBlob(folder, file.Sha256) ?? await OpenReadAsync(generationId, file.Path, ct).ConfigureAwait(false),
+            async (file, ct) => TryOpenContent(generationId, file.Sha256) ?? await OpenReadAsync(generationId, file.Path, ct).ConfigureAwait(false),
             destination,
             _timeProvider.GetUtcNow(),
             cancellationToken).ConfigureAwait(false);
@@ -210,228 +259,138 @@ internal sealed class FileSystemFileSink : IFileSink
         }
     }
 
-    private static FileStream? TryOpenBlob(string folder, string sha256)
-    {
-        try
-        {
-            return new FileStream(
-                Path.Join(folder, BlobsFolder, sha256),
-                FileMode.Open,
-                FileAccess.Read,
-                FileShare.ReadWrite | FileShare.Delete,
-                BufferSize,
-                FileOptions.Asynchronous | FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsSha256(string? value)
-    {
-        if (value is not { Length: 64 })
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private void Crash(string step) => CrashPoint?.Invoke(step);
 
     private string GenerationFolder(string generationId) => Path.Join(Root, generationId);
+
+    private string ManifestPath(string generationId) => Path.Join(Root, generationId, ManifestFile.FileName);
+
+    private void ThrowIfExists(string generationId)
+    {
+        if (File.Exists(ManifestPath(generationId)))
+        {
+            throw new InvalidOperationException($"Files storage for generation '{generationId}' exists already.");
+        }
+    }
+
+    /// <summary>Opens content from the shared store, or from the generation's own wave-1 <c>blobs/</c> folder.</summary>
+    private FileStream? TryOpenContent(string generationId, string sha256) =>
+        _store.TryOpen(sha256) ?? AtomicFile.TryOpenRead(Path.Join(GenerationFolder(generationId), LegacyBlobsFolder, sha256));
+
+    private async ValueTask<StoredManifest> ReadSourceAsync(string sourceGenerationId, CancellationToken cancellationToken) =>
+        (GenerationStorageId.IsValid(sourceGenerationId) ? await ReadAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false) : null)
+            ?? throw new GenerationNotFoundException(sourceGenerationId);
 
     private async ValueTask<StoredManifest> ReadExistingAsync(string generationId, CancellationToken cancellationToken) =>
         (GenerationStorageId.IsValid(generationId) ? await ReadAsync(generationId, cancellationToken).ConfigureAwait(false) : null)
             ?? throw new GenerationNotFoundException(generationId ?? string.Empty);
 
-    private async ValueTask<StoredManifest?> ReadAsync(string generationId, CancellationToken cancellationToken)
+    private ValueTask<StoredManifest?> ReadAsync(string generationId, CancellationToken cancellationToken) =>
+        ManifestFile.ReadAsync(ManifestPath(generationId), generationId, cancellationToken);
+
+    private async ValueTask WriteManifestAsync(StoredManifest manifest, CancellationToken cancellationToken)
     {
-        FileStream stream;
-        var path = Path.Join(GenerationFolder(generationId), ManifestFileName);
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, BufferSize, FileOptions.Asynchronous);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        StoredManifest? stored;
-        await using (stream.ConfigureAwait(false))
-        {
-            try
-            {
-                stored = await JsonSerializer.DeserializeAsync(stream, FileSinkJsonContext.Default.StoredManifest, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidDataException($"The manifest of generation '{generationId}' is not valid JSON.", ex);
-            }
-        }
-
-        // A manifest is ours to trust only when it is well formed: its hashes become blob file names and its paths
-        // zip entry names, and reads look paths up by binary search.
-        if (stored is null
-            || !string.Equals(stored.GenerationId, generationId, StringComparison.Ordinal)
-            || stored.Files is null
-            || !IsWellFormed(stored.Files))
-        {
-            throw new InvalidDataException($"The manifest of generation '{generationId}' is malformed.");
-        }
-
-        return stored;
+        var folder = GenerationFolder(manifest.GenerationId);
+        await ManifestFile.WriteAsync(Path.Join(folder, TempFolderName), ManifestPath(manifest.GenerationId), manifest, Crash, cancellationToken).ConfigureAwait(false);
+        _sweeper.Invalidate(manifest.GenerationId);
     }
 
-    private static bool IsWellFormed(IReadOnlyList<GenerationFile> files)
+    /// <summary>
+    /// Creates a generation whose manifest starts with <paramref name="source"/>'s files, referencing their content. A
+    /// file whose content is gone is left behind (logged); the iteration's validation names it as missing.
+    /// </summary>
+    private async ValueTask CreateWithFilesAsync(StoredManifest manifest, StoredManifest? source, bool keepPhases, CancellationToken cancellationToken)
     {
-        for (var i = 0; i < files.Count; i++)
-        {
-            var file = files[i];
-            if (file is null
-                || !IsSha256(file.Sha256)
-                || file.Size < 0
-                || FilePathValidator.FindProblem(file.Path, ManifestPathLimit) is not null
-                || (i > 0 && string.CompareOrdinal(files[i - 1].Path, file.Path) >= 0))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private async ValueTask WriteManifestAsync(string folder, StoredManifest manifest, CancellationToken cancellationToken)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, FileSinkJsonContext.Default.StoredManifest);
-        await WriteAtomicallyAsync(folder, Path.Join(folder, ManifestFileName), bytes, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask WriteBlobAsync(string folder, string sha256, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        var target = Path.Join(folder, BlobsFolder, sha256);
-        if (!File.Exists(target))
-        {
-            await WriteAtomicallyAsync(folder, target, content, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask WriteAtomicallyAsync(string folder, string target, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        var temp = Path.Join(folder, TempFolder, Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
-            await using (stream.ConfigureAwait(false))
-            {
-                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            CrashPoint?.Invoke("before-rename:" + Path.GetFileName(target));
-            File.Move(temp, target, overwrite: true);
-        }
-        finally
-        {
-            TryDelete(temp);
-        }
-    }
-
-    private static async ValueTask<string?> CopyBlobAsync(string sourceFolder, string targetFolder, GenerationFile file, CancellationToken cancellationToken)
-    {
-        var target = Path.Join(targetFolder, BlobsFolder, file.Sha256);
-        if (File.Exists(target))
-        {
-            return null;
-        }
-
-        var source = TryOpenBlob(sourceFolder, file.Sha256);
+        var folder = GenerationFolder(manifest.GenerationId);
+        var temp = Directory.CreateDirectory(Path.Join(folder, TempFolderName)).FullName;
         if (source is null)
         {
-            return "its content is missing";
+            await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        var temp = Path.Join(targetFolder, TempFolder, Guid.NewGuid().ToString("N") + ".tmp");
-        try
+        using (_store.Reference(source.Files.Select(static f => f.Sha256)))
         {
-            await using (source.ConfigureAwait(false))
+            var legacy = source.Files.Where(f => !_store.Has(f.Sha256, f.Size)).Select(static f => f.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+            if (legacy.Length > 0)
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
-                await using (stream.ConfigureAwait(false))
-                {
-                    var buffer = new byte[BufferSize];
-                    int read;
-                    while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, read);
-                        await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    }
+                await ContentJournal.AppendAsync(Path.Join(folder, ContentJournal.FileName), legacy, cancellationToken).ConfigureAwait(false);
+            }
 
-                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    stream.Flush(flushToDisk: true);
+            var files = new List<GenerationFile>(source.Files.Count);
+            var sourceBlobs = Path.Join(GenerationFolder(source.GenerationId), LegacyBlobsFolder);
+            foreach (var file in source.Files)
+            {
+                var problem = _store.Has(file.Sha256, file.Size)
+                    ? null
+                    : await _store.ImportAsync(temp, file.Sha256, Path.Join(sourceBlobs, file.Sha256), cancellationToken).ConfigureAwait(false);
+                if (problem is null)
+                {
+                    files.Add(keepPhases ? file : file with { Phase = 0 });
                 }
-
-                if (!string.Equals(Convert.ToHexStringLower(hash.GetHashAndReset()), file.Sha256, StringComparison.Ordinal))
+                else if (keepPhases)
                 {
-                    return "its content does not match the manifest's SHA-256";
+                    Log.SourceFileNotCarried(_logger, manifest.GenerationId, source.GenerationId, file.Path, problem);
+                }
+                else
+                {
+                    Log.ParentFileNotCarried(_logger, manifest.GenerationId, source.GenerationId, file.Path, problem);
                 }
             }
 
-            File.Move(temp, target, overwrite: true);
-            return null;
-        }
-        finally
-        {
-            TryDelete(temp);
+            await WriteManifestAsync(manifest with { Files = files }, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private void RemoveUnlistedBlobs(string folder, StoredManifest stored)
+    /// <summary>Removes content a generation wrote that no manifest names (replaced by a later phase, or of a phase that never got its manifest).</summary>
+    /// <returns>Whether the sweep finished (or had nothing to do).</returns>
+    private async ValueTask<bool> SweepJournalAsync(StoredManifest stored, CancellationToken cancellationToken)
     {
+        var journal = await ContentJournal.ReadAsync(Path.Join(GenerationFolder(stored.GenerationId), ContentJournal.FileName), cancellationToken).ConfigureAwait(false);
+        journal.ExceptWith(stored.Files.Select(static f => f.Sha256));
+        return journal.Count == 0 || await _sweeper.SweepAsync(journal, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void RemoveTempFiles(string folder)
+    {
+        try
+        {
+            foreach (var temp in Directory.EnumerateFiles(Path.Join(folder, TempFolderName)))
+            {
+                AtomicFile.TryDelete(temp);
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (IOException ex)
+        {
+            Log.FileCleanupFailed(_logger, Path.GetFileName(folder), ex);
+        }
+    }
+
+    private void RemoveUnlistedLegacyBlobs(string folder, StoredManifest stored)
+    {
+        var blobs = Path.Join(folder, LegacyBlobsFolder);
+        if (!Directory.Exists(blobs))
+        {
+            return;
+        }
+
         var listed = stored.Files.Select(static f => f.Sha256).ToHashSet(StringComparer.Ordinal);
         try
         {
-            foreach (var blob in Directory.EnumerateFiles(Path.Join(folder, BlobsFolder)))
+            foreach (var blob in Directory.EnumerateFiles(blobs))
             {
                 if (!listed.Contains(Path.GetFileName(blob)))
                 {
-                    TryDelete(blob);
+                    AtomicFile.TryDelete(blob);
                 }
-            }
-
-            foreach (var temp in Directory.EnumerateFiles(Path.Join(folder, TempFolder)))
-            {
-                TryDelete(temp);
             }
         }
         catch (IOException ex)
         {
             Log.FileCleanupFailed(_logger, stored.GenerationId, ex);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Best effort: a leftover temp file or blob is never listed, so it is harmless.
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

@@ -12,7 +12,8 @@ namespace Iteration.Streaming.Files;
 public interface IFileSink
 {
     /// <summary>
-    /// Creates the storage of a generation; for an iteration, copies the parent's files first (phase 0).
+    /// Creates the storage of a generation; for an iteration, starts with the parent's files (phase 0). Content is shared
+    /// with the parent, not copied, where the sink can.
     /// </summary>
     /// <param name="generationId">The new generation.</param>
     /// <param name="parentGenerationId">The parent to carry files forward from, or <see langword="null"/>.</param>
@@ -21,21 +22,28 @@ public interface IFileSink
 
     /// <summary>
     /// Creates the storage of a retry: the files of <paramref name="sourceGenerationId"/> (a failed or cancelled
-    /// generation) with their phase numbers kept, so the phases it saved need not be generated again. Content is shared,
-    /// not copied, where the sink can.
+    /// generation: the files of the phases it saved, and its parent's phase-0 files) with their phase numbers kept, so
+    /// the phases it saved need not be generated again. The new manifest is not complete; the source is left as it is.
+    /// Content is shared, not copied, where the sink can.
     /// </summary>
     /// <param name="generationId">The new generation.</param>
     /// <param name="sourceGenerationId">The generation whose saved files the new one starts with.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <exception cref="EventLog.GenerationNotFoundException">The source has no files storage.</exception>
+    /// <exception cref="EventLog.GenerationNotFoundException">The source has no files storage (or its id is not a valid one).</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="generationId"/> has files storage already.</exception>
     ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Deletes a generation's files storage (retention): its manifest, and the content no other generation refers to.
+    /// Afterwards the generation reads as unknown and its id can be created again; iterations and retries made from it
+    /// keep every file.
     /// </summary>
     /// <param name="generationId">The generation.</param>
-    /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns><see langword="true"/> when storage was deleted; <see langword="false"/> when there was none.</returns>
+    /// <param name="cancellationToken">Cancels the operation before it starts; once it has begun it runs to the end.</param>
+    /// <returns>
+    /// <see langword="true"/> when storage was deleted; <see langword="false"/> when there was none (also for an id that
+    /// is not a valid one).
+    /// </returns>
     ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -10,6 +10,10 @@ namespace Iteration.Streaming.Files;
 /// Keeps every generation's files in memory: for tests and short-lived hosts. Each save swaps in a new immutable
 /// snapshot (manifest plus contents), so readers always see a manifest and the contents it lists together.
 /// </summary>
+/// <remarks>
+/// Iterations and retries share their source's content arrays instead of copying them; a deleted generation's arrays
+/// are collected once no snapshot holds them.
+/// </remarks>
 internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions> options, TimeProvider timeProvider) : IFileSink
 {
     private readonly ConcurrentDictionary<string, Storage> _generations = new(StringComparer.Ordinal);
@@ -45,11 +49,29 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Not yet.");
+    public ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default)
+    {
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
+        ArgumentNullException.ThrowIfNull(sourceGenerationId);
+        cancellationToken.ThrowIfCancellationRequested();
 
-    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Not yet.");
+        var source = TryGet(sourceGenerationId)?.Current ?? throw new GenerationNotFoundException(sourceGenerationId);
+        var snapshot = new Snapshot(new FileManifest { GenerationId = generationId, Files = source.Manifest.Files }, source.Contents);
+        if (!_generations.TryAdd(generationId, new Storage(snapshot)))
+        {
+            throw new InvalidOperationException($"Files storage for generation '{generationId}' exists already.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Contents are shared by reference between snapshots, so what no generation holds any more is collected.
+        return ValueTask.FromResult(GenerationStorageId.IsValid(generationId) && _generations.TryRemove(generationId, out _));
+    }
 
     public ValueTask<FileManifest> SavePhaseAsync(string generationId, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken = default)
     {
@@ -59,14 +81,27 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
         {
             var current = storage.Current;
             ThrowIfComplete(current.Manifest);
-            var changes = PhaseChanges.Compute(current.Manifest.Files, phase, files, FileSinkLimits.From(options.CurrentValue));
+            var changes = FileManifestChanges.Compute(current.Manifest.Files, phase, files, options.CurrentValue);
 
+            // Copy what the generator handed over (it may reuse its buffers), once per distinct content.
+            var copies = new Dictionary<string, byte[]>(changes.Contents.Count, StringComparer.Ordinal);
             var contents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            var written = changes.Writes.ToDictionary(static w => w.Entry.Path, static w => w.Content, StringComparer.Ordinal);
             foreach (var file in changes.Files)
             {
-                // Copy what the generator handed over: it may reuse its buffers.
-                contents[file.Path] = written.TryGetValue(file.Path, out var content) ? content.ToArray() : current.Contents[file.Path];
+                if (file.Phase == phase && changes.Contents.TryGetValue(file.Sha256, out var content))
+                {
+                    if (!copies.TryGetValue(file.Sha256, out var copy))
+                    {
+                        copy = content.ToArray();
+                        copies.Add(file.Sha256, copy);
+                    }
+
+                    contents[file.Path] = copy;
+                }
+                else
+                {
+                    contents[file.Path] = current.Contents[file.Path];
+                }
             }
 
             var manifest = current.Manifest with { Files = changes.Files };

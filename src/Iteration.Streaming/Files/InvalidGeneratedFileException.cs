@@ -1,8 +1,9 @@
 namespace Iteration.Streaming.Files;
 
 /// <summary>
-/// Thrown when a generated file is refused: a hostile or malformed path, a file over the size limit,
-/// or a phase that would exceed the file count limit. The message names the path and the rule.
+/// Thrown when a generated file is refused: a hostile or malformed path, a path that clashes with another (same name
+/// ignoring case, or a file where a folder is), a file over the size limit, or a phase that would take the generation
+/// past the file count or byte limit. The message names the path (or paths) and the rule, and the setting of a limit.
 /// </summary>
 public sealed class InvalidGeneratedFileException : Exception
 {

@@ -13,6 +13,9 @@ internal sealed record StoredManifest
 
     public string? ParentGenerationId { get; init; }
 
+    /// <summary>For a retry: the generation whose saved files it started with.</summary>
+    public string? RetryOf { get; init; }
+
     public bool IsComplete { get; init; }
 
     public required IReadOnlyList<GenerationFile> Files { get; init; }

@@ -54,7 +54,7 @@ public sealed class ReconnectionTests(BrowserFixture browser)
 
         await Expect(page.GenerationId).ToHaveTextAsync(id);
         await page.ExpectCompletedAsync();
-        await Expect(page.Message).ToHaveTextAsync("Generation completed successfully with 20 files");
+        await Expect(page.Message).ToHaveTextAsync("Generation completed successfully with 23 files");
         await Expect(page.SavedCount).ToHaveTextAsync("20");
         await Expect(page.Page.Locator("#iterate-card")).ToBeVisibleAsync();
         server.Dropper.Requests.Should().HaveCount(2).And.Contain(r => r.StatusCode == 204);

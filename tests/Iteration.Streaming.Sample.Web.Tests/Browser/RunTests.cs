@@ -17,8 +17,8 @@ public sealed class RunTests(BrowserFixture browser)
         await page.StartAsync();
 
         await page.ExpectCompletedAsync();
-        await Expect(page.Message).ToHaveTextAsync("Generation completed successfully with 20 files");
-        await Expect(page.FileCount).ToHaveTextAsync("20 files generated");
+        await Expect(page.Message).ToHaveTextAsync("Generation completed successfully with 23 files");
+        await Expect(page.FileCount).ToHaveTextAsync("23 files generated");
         await Expect(page.Phase).ToHaveTextAsync("Phase 5/5 — Main Application");
         await Expect(page.SavedCount).ToHaveTextAsync("20");
         await Expect(page.Files).ToHaveCountAsync(20);

@@ -21,7 +21,7 @@ public sealed class DemoGeneratorTests
             counts.Add((await GenerateAsync(Context(phase, plan, entities))).Count);
         }
 
-        counts.Should().Equal(5, 4, 4, 5, 2);
+        counts.Should().Equal(5, 4, 4, 5, 5);
     }
 
     [Fact]
@@ -50,8 +50,63 @@ public sealed class DemoGeneratorTests
             }
         };
 
-        (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*phase 3 (Task Entity)*[fail:phase=3]*");
+        (await act.Should().ThrowAsync<GenerationFailedException>()).WithMessage("The demo model gave up in phase 3 (Task Entity) as the prompt asked.");
         yielded.Should().HaveCount(2);
+    }
+
+    [Theory]
+    [InlineData(2, null)]
+    [InlineData(1, "failed-generation")]
+    public async Task GenerateAsync_FailMarker_FailsOnlyTheOriginalRun_NotAResumeOrARetry(int attempt, string? retryOf)
+    {
+        var plan = Plan(["User", "Task"]);
+        var context = Context(plan[2], plan, ["User", "Task"], prompt: "A tracker [fail:phase=3]");
+
+        var files = await GenerateAsync(new PhaseContext
+        {
+            GenerationId = context.GenerationId,
+            Prompt = context.Prompt,
+            Entities = context.Entities,
+            Phase = context.Phase,
+            Plan = context.Plan,
+            Files = context.Files,
+            Mode = context.Mode,
+            Attempt = attempt,
+            RetryOf = retryOf,
+        });
+
+        files.Should().HaveCount(4);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_FailAlwaysMarker_FailsARetryToo()
+    {
+        var plan = Plan(["User"]);
+        var context = Context(plan[1], plan, ["User"], prompt: "A tracker [fail-always:phase=2]");
+
+        var act = async () => await GenerateAsync(new PhaseContext
+        {
+            GenerationId = context.GenerationId,
+            Prompt = context.Prompt,
+            Entities = context.Entities,
+            Phase = context.Phase,
+            Plan = context.Plan,
+            Files = context.Files,
+            Mode = context.Mode,
+            RetryOf = "failed-generation",
+        });
+
+        await act.Should().ThrowAsync<GenerationFailedException>();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_CrashMarker_ThrowsAnInternalExceptionHoldingTheFakeSecret()
+    {
+        var plan = Plan(["User"]);
+
+        var act = async () => await GenerateAsync(Context(plan[1], plan, ["User"], prompt: "A tracker [crash:phase=2]"));
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("Password=hunter2");
     }
 
     [Theory]

@@ -63,6 +63,8 @@ public sealed class SampleServer : IAsyncDisposable
             $"--Sample:SigningKeyFile={Path.Combine(dataFolder, "signing-key")}",
             "--Demo:FileDelay=00:00:00.010",
             "--IterationStreaming:RetryInterval=00:00:00.250",
+            $"--Sample:Database={Path.Combine(dataFolder, "iteration-streaming.db")}",
+            "--Sample:StartsPerMinute=100000",
             .. settings,
         ];
 

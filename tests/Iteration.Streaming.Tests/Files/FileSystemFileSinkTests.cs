@@ -1,110 +1,149 @@
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
+using static Iteration.Streaming.Tests.Files.FileSystemSinkInspector;
 
 namespace Iteration.Streaming.Tests.Files;
 
+/// <summary>The file-system sink's layout, its reading of wave-1 folders, and its distrust of what it reads from disk.</summary>
 public sealed class FileSystemFileSinkTests : IDisposable
 {
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
-    private FileSystemFileSink NewSink() =>
-        new(new StaticOptionsMonitor<IterationStreamingOptions>(new IterationStreamingOptions()), new FakeTimeProvider(), root: _folder.Path);
+    private FileSystemFileSink NewSink() => FileSystemSinkInspector.NewSink(_folder.Path);
 
-    private static GeneratedFile Text(string path, string content) => GeneratedFile.FromText(path, content);
+    private static string Sha256(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
 
-    /// <summary>Every listed file opens, with the size and SHA-256 the manifest records.</summary>
-    private static async Task AssertManifestAgreesWithFilesAsync(FileSystemFileSink sink, string id)
+    /// <summary>Writes a generation the way wave 1 did: <c>{id}/manifest.json</c> and its own <c>{id}/blobs/{sha256}</c>.</summary>
+    private async Task<string> WriteWave1GenerationAsync(params (string Path, string Content)[] files)
     {
-        var manifest = await sink.GetManifestAsync(id);
-        manifest.Should().NotBeNull();
-        foreach (var file in manifest!.Files)
+        var id = NewId();
+        var blobs = Directory.CreateDirectory(Path.Combine(_folder.Path, id, "blobs")).FullName;
+        Directory.CreateDirectory(Path.Combine(_folder.Path, id, "tmp"));
+        var entries = new List<string>();
+        foreach (var (path, content) in files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
-            await using var stream = await sink.OpenReadAsync(id, file.Path);
-            stream.Should().NotBeNull($"the manifest lists {file.Path}");
-            using var copy = new MemoryStream();
-            await stream!.CopyToAsync(copy);
-            copy.Length.Should().Be(file.Size, $"the manifest records the size of {file.Path}");
-            Convert.ToHexStringLower(SHA256.HashData(copy.ToArray())).Should().Be(file.Sha256, $"the manifest records the hash of {file.Path}");
+            var sha = Sha256(content);
+            await File.WriteAllTextAsync(Path.Combine(blobs, sha), content);
+            entries.Add($$"""{"path":"{{path}}","size":{{Encoding.UTF8.GetByteCount(content)}},"phase":1,"sha256":"{{sha}}"}""");
         }
+
+        await File.WriteAllTextAsync(
+            Path.Combine(_folder.Path, id, "manifest.json"),
+            $$"""{"version":1,"generation_id":"{{id}}","is_complete":true,"files":[{{string.Join(",", entries)}}]}""");
+        return id;
     }
 
     [Fact]
-    public async Task CrashBetweenFileAndManifest_LeavesTheManifestOfThePreviousPhase_WhoseFilesAllExist()
+    public async Task SavePhaseAsync_StoresContentInTheSharedStore_ByHash()
     {
         var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
+        var id = NewId();
         await sink.CreateAsync(id, null);
-        await sink.SavePhaseAsync(id, 1, [Text("a.txt", "one"), Text("b.txt", "b")]);
-        sink.CrashPoint = step => { if (step == "before-manifest") { throw new SimulatedCrashException(); } };
 
-        var act = async () => await sink.SavePhaseAsync(id, 2, [Text("a.txt", "two"), Text("c.txt", "c"), GeneratedFile.Delete("b.txt")]);
+        await sink.SavePhaseAsync(id, 1, [Text("src/app.py", "print()")]);
 
-        await act.Should().ThrowAsync<SimulatedCrashException>();
-        var restarted = NewSink();
-        (await restarted.GetManifestAsync(id))!.Files.Select(f => (f.Path, f.Phase)).Should().Equal(("a.txt", 1), ("b.txt", 1));
-        await AssertManifestAgreesWithFilesAsync(restarted, id);
+        File.Exists(ContentPath(_folder.Path, Sha256("print()"))).Should().BeTrue();
+        Directory.Exists(Path.Combine(_folder.Path, id, "blobs")).Should().BeFalse();
     }
 
     [Fact]
-    public async Task CrashAtAnyWriteStep_TheManifestIsTheOldOrTheNewPhase_AndAgreesWithTheFiles()
+    public async Task IdenticalContents_AreStoredOnce_AcrossPathsAndGenerations()
     {
-        var crashedAt = new List<string>();
-        for (var crashAt = 1; ; crashAt++)
-        {
-            var sink = NewSink();
-            var id = Guid.NewGuid().ToString();
-            await sink.CreateAsync(id, null);
-            await sink.SavePhaseAsync(id, 1, [Text("a.txt", "one"), Text("b.txt", "b")]);
-            var step = 0;
-            string? crashed = null;
-            sink.CrashPoint = name =>
-            {
-                if (++step == crashAt)
-                {
-                    crashed = name;
-                    throw new SimulatedCrashException();
-                }
-            };
+        var sink = NewSink();
+        var (first, second) = (NewId(), NewId());
+        await sink.CreateAsync(first, null);
+        await sink.CreateAsync(second, null);
 
-            try
-            {
-                await sink.SavePhaseAsync(id, 2, [Text("a.txt", "two"), Text("c.txt", "c"), GeneratedFile.Delete("b.txt")]);
-            }
-            catch (SimulatedCrashException)
-            {
-            }
+        await sink.SavePhaseAsync(first, 1, [Text("a.txt", "same"), Text("b.txt", "same")]);
+        await sink.SavePhaseAsync(second, 1, [Text("c.txt", "same")]);
 
-            var restarted = NewSink();
-            var paths = (await restarted.GetManifestAsync(id))!.Files.Select(f => f.Path).ToArray();
-            string.Join(",", paths).Should().BeOneOf("a.txt,b.txt", "a.txt,c.txt");
-            await AssertManifestAgreesWithFilesAsync(restarted, id);
+        StoredContent(_folder.Path).Should().Equal(Sha256("same"));
+        await AssertManifestAgreesWithFilesAsync(sink, first);
+        await AssertManifestAgreesWithFilesAsync(sink, second);
+    }
 
-            // After the crash the next save works as if nothing happened.
-            await restarted.SavePhaseAsync(id, 3, [Text("d.txt", "d")]);
-            await AssertManifestAgreesWithFilesAsync(restarted, id);
+    [Fact]
+    public async Task CreateAsync_AnIteration_ReferencesTheParentsContent_WithoutCopyingIt()
+    {
+        var sink = NewSink();
+        var parent = NewId();
+        await sink.CreateAsync(parent, null);
+        await sink.SavePhaseAsync(parent, 1, [Text("a.txt", "a"), Text("b.txt", "b")]);
+        await sink.CompleteAsync(parent);
+        var before = StoredContent(_folder.Path);
+        var child = NewId();
 
-            if (crashed is null)
-            {
-                break;
-            }
+        await sink.CreateAsync(child, parent);
 
-            crashedAt.Add(crashed);
-        }
+        StoredContent(_folder.Path).Should().Equal(before);
+        Directory.EnumerateFiles(Path.Combine(_folder.Path, child), "*", SearchOption.AllDirectories)
+            .Select(Path.GetFileName).Should().Equal("manifest.json");
+        await AssertManifestAgreesWithFilesAsync(sink, child);
+    }
 
-        crashedAt.Should().Contain("before-manifest").And.Contain("before-rename:manifest.json").And.Contain("after-manifest");
-        crashedAt.Count(s => s.StartsWith("before-rename:", StringComparison.Ordinal)).Should().Be(3, "two blobs and the manifest are renamed into place");
+    [Fact]
+    public async Task CreateFromAsync_ReferencesTheSourcesContent_WithoutCopyingIt()
+    {
+        var sink = NewSink();
+        var source = NewId();
+        await sink.CreateAsync(source, null);
+        await sink.SavePhaseAsync(source, 1, [Text("a.txt", "a"), Text("b.txt", "b")]);
+        var before = StoredContent(_folder.Path);
+        var retry = NewId();
+
+        await sink.CreateFromAsync(retry, source);
+
+        StoredContent(_folder.Path).Should().Equal(before);
+        await AssertManifestAgreesWithFilesAsync(sink, retry);
+    }
+
+    [Fact]
+    public async Task GeneratedPaths_NeverBecomeFileSystemPaths()
+    {
+        var sink = NewSink();
+        var id = NewId();
+        await sink.CreateAsync(id, null);
+
+        await sink.SavePhaseAsync(id, 1, [Text("src/app.py", "print()"), Text("deep/er/than/that.txt", "x")]);
+
+        var entries = Directory.EnumerateFileSystemEntries(_folder.Path, "*", SearchOption.AllDirectories)
+            .Select(e => Path.GetRelativePath(_folder.Path, e).Replace('\\', '/'))
+            .ToArray();
+        entries.Should().OnlyContain(e => e.StartsWith(id, StringComparison.Ordinal) || e.StartsWith(".content", StringComparison.Ordinal));
+        entries.Should().NotContain(e => e.EndsWith("app.py", StringComparison.Ordinal) || e.Contains("/deep", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("content")]
+    [InlineData("deleted")]
+    [InlineData("tmp")]
+    [InlineData("blobs")]
+    public async Task AGenerationNamedLikeAFolderOfTheLayout_NeverMeetsIt(string generationId)
+    {
+        var sink = NewSink();
+        var other = NewId();
+        await sink.CreateAsync(other, null);
+        await sink.SavePhaseAsync(other, 1, [Text("a.txt", "other")]);
+        await sink.CreateAsync(generationId, null);
+        await sink.SavePhaseAsync(generationId, 1, [Text("a.txt", "named")]);
+
+        (await sink.DeleteAsync(generationId)).Should().BeTrue();
+
+        await AssertManifestAgreesWithFilesAsync(sink, other);
+        StoredContent(_folder.Path).Should().Equal(Sha256("other"));
     }
 
     [Fact]
     public async Task ANewInstanceOverTheSameRoot_ReadsWhatAnotherSaved()
     {
-        var id = Guid.NewGuid().ToString();
+        var id = NewId();
         var first = NewSink();
         await first.CreateAsync(id, null);
         await first.SavePhaseAsync(id, 1, [Text("src/app.py", "print()")]);
@@ -117,61 +156,58 @@ public sealed class FileSystemFileSinkTests : IDisposable
     }
 
     [Fact]
-    public async Task GeneratedPaths_NeverBecomeFileSystemPaths()
+    public async Task Wave1Generation_IsStillReadable_FilesAndArchive()
     {
+        var id = await WriteWave1GenerationAsync(("a.txt", "alpha"), ("src/b.txt", "beta"));
         var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
-        await sink.CreateAsync(id, null);
 
-        await sink.SavePhaseAsync(id, 1, [Text("src/app.py", "print()"), Text("deep/er/than/that.txt", "x")]);
-
-        var entries = Directory.EnumerateFileSystemEntries(_folder.Path, "*", SearchOption.AllDirectories)
-            .Select(e => Path.GetRelativePath(_folder.Path, e).Replace('\\', '/'))
-            .ToArray();
-        entries.Should().OnlyContain(e => e.StartsWith(id, StringComparison.Ordinal), "everything stays in the generation's folder");
-        entries.Should().NotContain(e => e.EndsWith("app.py", StringComparison.Ordinal) || e.Contains("/deep", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task CompleteAsync_RemovesContentsNoLongerListed()
-    {
-        var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
-        await sink.CreateAsync(id, null);
-        await sink.SavePhaseAsync(id, 1, [Text("a.txt", "one"), Text("b.txt", "b")]);
-        await sink.SavePhaseAsync(id, 2, [Text("a.txt", "two"), GeneratedFile.Delete("b.txt")]);
-
-        await sink.CompleteAsync(id);
-
-        Directory.GetFiles(Path.Combine(_folder.Path, id, "blobs")).Should().ContainSingle();
-        Directory.GetFiles(Path.Combine(_folder.Path, id, "tmp")).Should().BeEmpty();
         await AssertManifestAgreesWithFilesAsync(sink, id);
+        using var destination = new MemoryStream();
+        await sink.WriteArchiveAsync(id, destination);
+        destination.Position = 0;
+        using var zip = new ZipArchive(destination, ZipArchiveMode.Read);
+        zip.Entries.Select(e => e.FullName).Should().BeEquivalentTo("a.txt", "src/b.txt");
     }
 
     [Fact]
-    public async Task IdenticalContents_AreStoredOnce()
+    public async Task Wave1Parent_OfAnIteration_HasItsContentImported_SoDeletingTheParentKeepsTheChild()
     {
+        var parent = await WriteWave1GenerationAsync(("a.txt", "alpha"), ("src/b.txt", "beta"));
         var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
-        await sink.CreateAsync(id, null);
+        var child = NewId();
+        await sink.CreateAsync(child, parent);
+        await sink.SavePhaseAsync(child, 1, [Text("a.txt", "changed")]);
+        await sink.CompleteAsync(child);
 
-        await sink.SavePhaseAsync(id, 1, [Text("a.txt", "same"), Text("b.txt", "same")]);
+        (await sink.DeleteAsync(parent)).Should().BeTrue();
 
-        Directory.GetFiles(Path.Combine(_folder.Path, id, "blobs")).Should().ContainSingle();
-        await AssertManifestAgreesWithFilesAsync(sink, id);
+        Directory.Exists(Path.Combine(_folder.Path, parent)).Should().BeFalse();
+        await AssertManifestAgreesWithFilesAsync(sink, child);
+        (await sink.GetManifestAsync(child))!.Files.Select(f => (f.Path, f.Phase)).Should().Equal(("a.txt", 1), ("src/b.txt", 0));
+        AssertStoreHoldsExactlyTheListedContent(_folder.Path);
     }
 
     [Fact]
-    public async Task CreateAsync_WithAParentWhoseFileWasTamperedWith_LeavesThatFileBehind()
+    public async Task Wave1Source_OfARetry_HasItsContentImported()
     {
+        var source = await WriteWave1GenerationAsync(("a.txt", "alpha"));
         var sink = NewSink();
-        var parent = Guid.NewGuid().ToString();
-        await sink.CreateAsync(parent, null);
-        var manifest = await sink.SavePhaseAsync(parent, 1, [Text("a.txt", "a"), Text("b.txt", "b")]);
-        await sink.CompleteAsync(parent);
-        var blob = Path.Combine(_folder.Path, parent, "blobs", manifest.Files.Single(f => f.Path == "b.txt").Sha256);
-        await File.WriteAllTextAsync(blob, "tampered");
-        var child = Guid.NewGuid().ToString();
+        var retry = NewId();
+
+        await sink.CreateFromAsync(retry, source);
+        await sink.DeleteAsync(source);
+
+        await AssertManifestAgreesWithFilesAsync(sink, retry);
+        (await sink.GetManifestAsync(retry))!.Files.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Wave1Parent_WhoseBlobWasTamperedWith_LeavesThatFileBehind()
+    {
+        var parent = await WriteWave1GenerationAsync(("a.txt", "a"), ("b.txt", "b"));
+        await File.WriteAllTextAsync(Path.Combine(_folder.Path, parent, "blobs", Sha256("b")), "tampered");
+        var sink = NewSink();
+        var child = NewId();
 
         await sink.CreateAsync(child, parent);
 
@@ -180,25 +216,41 @@ public sealed class FileSystemFileSinkTests : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_WithAParentWhoseFileIsGone_LeavesThatFileBehind()
+    public async Task CreateAsync_WithAParentWhoseContentIsGone_LeavesThatFileBehind()
     {
         var sink = NewSink();
-        var parent = Guid.NewGuid().ToString();
+        var parent = NewId();
         await sink.CreateAsync(parent, null);
-        var manifest = await sink.SavePhaseAsync(parent, 1, [Text("a.txt", "a"), Text("b.txt", "b")]);
-        File.Delete(Path.Combine(_folder.Path, parent, "blobs", manifest.Files.Single(f => f.Path == "a.txt").Sha256));
-        var child = Guid.NewGuid().ToString();
+        await sink.SavePhaseAsync(parent, 1, [Text("a.txt", "a"), Text("b.txt", "b")]);
+        File.Delete(ContentPath(_folder.Path, Sha256("a")));
+        var child = NewId();
 
         await sink.CreateAsync(child, parent);
 
         (await sink.GetManifestAsync(child))!.Files.Select(f => f.Path).Should().Equal("b.txt");
+        await AssertManifestAgreesWithFilesAsync(sink, child);
+    }
+
+    [Fact]
+    public async Task CreateAsync_WithAParentWhoseContentWasTruncated_LeavesThatFileBehind()
+    {
+        var sink = NewSink();
+        var parent = NewId();
+        await sink.CreateAsync(parent, null);
+        await sink.SavePhaseAsync(parent, 1, [Text("a.txt", "a"), Text("b.txt", "bbbb")]);
+        await File.WriteAllTextAsync(ContentPath(_folder.Path, Sha256("bbbb")), "b");
+        var child = NewId();
+
+        await sink.CreateAsync(child, parent);
+
+        (await sink.GetManifestAsync(child))!.Files.Select(f => f.Path).Should().Equal("a.txt");
     }
 
     [Fact]
     public async Task GetManifestAsync_ManifestThatIsNotJson_ThrowsInvalidData()
     {
         var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
+        var id = NewId();
         await sink.CreateAsync(id, null);
         await File.WriteAllTextAsync(Path.Combine(_folder.Path, id, "manifest.json"), "{ not json");
 
@@ -214,7 +266,7 @@ public sealed class FileSystemFileSinkTests : IDisposable
     public async Task GetManifestAsync_ManifestWithAForgedHash_ThrowsInvalidData_SoNoPathIsBuiltFromIt(string hash)
     {
         var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
+        var id = NewId();
         await sink.CreateAsync(id, null);
         await File.WriteAllTextAsync(
             Path.Combine(_folder.Path, id, "manifest.json"),
@@ -233,7 +285,7 @@ public sealed class FileSystemFileSinkTests : IDisposable
     public async Task GetManifestAsync_ManifestWithForgedOrUnorderedPaths_ThrowsInvalidData(string first, string second)
     {
         var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
+        var id = NewId();
         await sink.CreateAsync(id, null);
         var hash = new string('0', 64);
         await File.WriteAllTextAsync(
@@ -249,7 +301,7 @@ public sealed class FileSystemFileSinkTests : IDisposable
     public async Task GetManifestAsync_ManifestOfAnotherGeneration_ThrowsInvalidData()
     {
         var sink = NewSink();
-        var id = Guid.NewGuid().ToString();
+        var id = NewId();
         await sink.CreateAsync(id, null);
         await File.WriteAllTextAsync(
             Path.Combine(_folder.Path, id, "manifest.json"),
@@ -258,6 +310,21 @@ public sealed class FileSystemFileSinkTests : IDisposable
         var act = async () => await sink.GetManifestAsync(id);
 
         await act.Should().ThrowAsync<InvalidDataException>();
+    }
+
+    [Fact]
+    public async Task CreateFromAsync_SourceWithAMalformedManifest_ThrowsInvalidData_AndCreatesNothing()
+    {
+        var sink = NewSink();
+        var source = NewId();
+        await sink.CreateAsync(source, null);
+        await File.WriteAllTextAsync(Path.Combine(_folder.Path, source, "manifest.json"), "[]");
+        var retry = NewId();
+
+        var act = async () => await sink.CreateFromAsync(retry, source);
+
+        await act.Should().ThrowAsync<InvalidDataException>();
+        Directory.Exists(Path.Combine(_folder.Path, retry)).Should().BeFalse();
     }
 
     [Fact]
@@ -270,6 +337,4 @@ public sealed class FileSystemFileSinkTests : IDisposable
         Path.IsPathFullyQualified(sink.Root).Should().BeTrue();
         sink.Root.Replace('\\', '/').Should().EndWith("relative/root");
     }
-
-    private sealed class SimulatedCrashException : Exception;
 }

@@ -1,0 +1,62 @@
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Sqlite.Storage;
+
+namespace Iteration.Streaming.Sqlite.Records;
+
+/// <summary>Adds a record; refused when one with the same id exists.</summary>
+internal sealed class AddRecordOperation(GenerationRecord record) : WriteOperation<bool>
+{
+    public override string Describe() => $"the record of generation '{record.GenerationId}'";
+
+    protected override void Run(WriteBatch batch)
+    {
+        if (RecordRows.BindAll(batch.Command(RecordSql.Insert), record).ExecuteNonQuery() == 0)
+        {
+            Refuse(new InvalidOperationException($"A record of generation '{record.GenerationId}' exists already."));
+            return;
+        }
+
+        SetResult(true);
+    }
+}
+
+/// <summary>
+/// Changes a record by <see cref="GenerationRecords.Apply"/>: read, apply, write, all on the writer thread, so
+/// concurrent updates of one record never lose each other's fields.
+/// </summary>
+internal sealed class UpdateRecordOperation(string generationId, GenerationRecordUpdate update, TimeProvider timeProvider, string path)
+    : WriteOperation<GenerationRecord?>
+{
+    public override string Describe() => $"a change to the record of generation '{generationId}'";
+
+    protected override void Run(WriteBatch batch)
+    {
+        GenerationRecord? current = null;
+        using (var row = batch.Command(RecordSql.Get).With("$id", generationId).ExecuteReader())
+        {
+            if (row.Read())
+            {
+                current = RecordRows.Read(row, path);
+            }
+        }
+
+        if (current is null)
+        {
+            SetResult(null);
+            return;
+        }
+
+        var changed = GenerationRecords.Apply(current, update, timeProvider.GetUtcNow());
+        RecordRows.BindChangeable(batch.Command(RecordSql.Update), changed).ExecuteNonQuery();
+        SetResult(changed);
+    }
+}
+
+/// <summary>Deletes a record.</summary>
+internal sealed class DeleteRecordOperation(string generationId) : WriteOperation<bool>
+{
+    public override string Describe() => $"the deletion of the record of generation '{generationId}'";
+
+    protected override void Run(WriteBatch batch) =>
+        SetResult(batch.Command(RecordSql.Delete).With("$id", generationId).ExecuteNonQuery() > 0);
+}

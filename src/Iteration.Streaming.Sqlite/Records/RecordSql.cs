@@ -1,0 +1,31 @@
+namespace Iteration.Streaming.Sqlite.Records;
+
+/// <summary>The statements of the record store.</summary>
+internal static class RecordSql
+{
+    private const string Columns = """
+        generation_id, parent_generation_id, retry_of, prompt, modification_prompt, entities, user_id, mode, plan,
+        phases_saved, attempts, status, ended, created_at, ended_at, interrupted_at, owner, file_count, total_bytes
+        """;
+
+    public const string Insert = $"""
+        INSERT INTO records ({Columns})
+        VALUES ($id, $parent, $retry_of, $prompt, $modification_prompt, $entities, $user_id, $mode, $plan,
+                $phases_saved, $attempts, $status, $ended, $created_at, $ended_at, $interrupted_at, $owner, $file_count, $total_bytes)
+        ON CONFLICT (generation_id) DO NOTHING;
+        """;
+
+    public const string Update = """
+        UPDATE records SET plan = $plan, phases_saved = $phases_saved, attempts = $attempts, status = $status, ended = $ended,
+            ended_at = $ended_at, interrupted_at = $interrupted_at, owner = $owner, file_count = $file_count, total_bytes = $total_bytes
+        WHERE generation_id = $id;
+        """;
+
+    public const string Get = $"SELECT {Columns} FROM records WHERE generation_id = $id;";
+
+    public const string ListUnfinished = $"SELECT {Columns} FROM records WHERE ended = 0 ORDER BY created_at, rowid;";
+
+    public const string ListEnded = $"SELECT {Columns} FROM records WHERE ended = 1 ORDER BY ended_at, rowid;";
+
+    public const string Delete = "DELETE FROM records WHERE generation_id = $id;";
+}

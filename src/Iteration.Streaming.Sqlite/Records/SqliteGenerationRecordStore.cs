@@ -1,0 +1,76 @@
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Sqlite.Storage;
+
+namespace Iteration.Streaming.Sqlite.Records;
+
+/// <summary>
+/// Generation records in the store file, beside the event logs. Writes share the event log's group commit (a record
+/// change is durable when its call returns); reads go to the file directly.
+/// </summary>
+internal sealed class SqliteGenerationRecordStore(SqliteStore store, TimeProvider timeProvider) : IGenerationRecordStore
+{
+    public bool IsDurable => true;
+
+    public ValueTask AddAsync(GenerationRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrWhiteSpace(record.GenerationId, nameof(record));
+        if (record.Prompt is null || record.Entities is null || record.Status is null)
+        {
+            throw new ArgumentException("A record needs its prompt, entities and status.", nameof(record));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new AddRecordOperation(record);
+        store.Writer.Enqueue(operation);
+        return new ValueTask(operation.Task);
+    }
+
+    public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var reader = store.Readers.Rent();
+        using var row = reader.Command(RecordSql.Get).With("$id", generationId).ExecuteReader();
+        return ValueTask.FromResult(row.Read() ? RecordRows.Read(row, store.Path) : null);
+    }
+
+    public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        ArgumentNullException.ThrowIfNull(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new UpdateRecordOperation(generationId, update, timeProvider, store.Path);
+        store.Writer.Enqueue(operation);
+        return new ValueTask<GenerationRecord?>(operation.Task);
+    }
+
+    public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default) =>
+        List(RecordSql.ListUnfinished, cancellationToken);
+
+    public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default) =>
+        List(RecordSql.ListEnded, cancellationToken);
+
+    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new DeleteRecordOperation(generationId);
+        store.Writer.Enqueue(operation);
+        return new ValueTask<bool>(operation.Task);
+    }
+
+    private ValueTask<IReadOnlyList<GenerationRecord>> List(string sql, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var records = new List<GenerationRecord>();
+        using var reader = store.Readers.Rent();
+        using var rows = reader.Command(sql).ExecuteReader();
+        while (rows.Read())
+        {
+            records.Add(RecordRows.Read(rows, store.Path));
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<GenerationRecord>>(records);
+    }
+}

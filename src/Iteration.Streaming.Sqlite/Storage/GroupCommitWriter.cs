@@ -1,0 +1,222 @@
+using Iteration.Streaming.Sqlite.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Iteration.Streaming.Sqlite.Storage;
+
+/// <summary>
+/// The store's one writer: a thread that takes every write queued since its last commit (up to a batch size), runs them
+/// in one transaction, commits (one disk flush for the lot), then publishes them and completes their callers. Writes
+/// queued while a commit is under way form the next batch, so the busier the host, the more each flush carries.
+/// </summary>
+/// <remarks>
+/// A batch that fails on the file or the disk fails every write in it, and none of them is published. A batch that fails
+/// on one write's own error (a value SQLite refuses) is run again write by write, so only that write fails.
+/// Nothing is published before its commit returned: whatever a watcher sees is on disk.
+/// </remarks>
+internal sealed class GroupCommitWriter : IDisposable
+{
+    private readonly object _queueGate = new();
+    private readonly Queue<WriteOperation> _queue = new();
+    private readonly SqliteConnection _connection;
+    private readonly WriteBatch _batch;
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _rollback;
+    private readonly int _maxBatchSize;
+    private readonly string _path;
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    private bool _closed;
+    private bool _waiting;
+    private bool _disposed;
+    private long _committedBatches;
+
+    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger)
+    {
+        _connection = connection;
+        _path = path;
+        _maxBatchSize = maxBatchSize;
+        _logger = logger;
+        _batch = new WriteBatch(connection);
+        _begin = _batch.Command("BEGIN IMMEDIATE");
+        _commit = _batch.Command("COMMIT");
+        _rollback = _batch.Command("ROLLBACK");
+        _thread = new Thread(Loop) { IsBackground = true, Name = "Iteration.Streaming.Sqlite writer" };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Held from a commit until its writes are published, so that state loaded from the file under it is never ahead of
+    /// or behind what is published in memory.
+    /// </summary>
+    public Lock CommitGate { get; } = new();
+
+    /// <summary>Queues a write; the writer picks it up with the next batch.</summary>
+    /// <exception cref="ObjectDisposedException">The store is closed.</exception>
+    public void Enqueue(WriteOperation operation)
+    {
+        lock (_queueGate)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            _queue.Enqueue(operation);
+            if (_waiting)
+            {
+                _waiting = false;
+                Monitor.Pulse(_queueGate);
+            }
+        }
+    }
+
+    /// <summary>How many transactions were committed so far.</summary>
+    internal long CommittedBatches => Interlocked.Read(ref _committedBatches);
+
+    /// <summary>Runs <paramref name="action"/> on the writer's connection, inside a batch (maintenance, tests).</summary>
+    internal Task RunAsync(Action<SqliteConnection> action)
+    {
+        var operation = new DelegateOperation(action);
+        Enqueue(operation);
+        return operation.Task;
+    }
+
+    /// <summary>Commits what is queued, then stops the writer and closes its connection.</summary>
+    public void Dispose()
+    {
+        lock (_queueGate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _closed = true;
+            Monitor.Pulse(_queueGate);
+        }
+
+        _thread.Join();
+        _batch.Dispose();
+        _connection.Dispose();
+    }
+
+    private void Loop()
+    {
+        var operations = new List<WriteOperation>(Math.Min(_maxBatchSize, 4_096));
+        while (true)
+        {
+            lock (_queueGate)
+            {
+                while (_queue.Count == 0 && !_closed)
+                {
+                    _waiting = true;
+                    Monitor.Wait(_queueGate);
+                }
+
+                _waiting = false;
+                if (_queue.Count == 0)
+                {
+                    return;
+                }
+
+                while (_queue.Count > 0 && operations.Count < _maxBatchSize)
+                {
+                    operations.Add(_queue.Dequeue());
+                }
+            }
+
+            try
+            {
+                Run(operations);
+            }
+            catch (Exception ex)
+            {
+                // A fault after the commit (publishing) must not end the writer: its callers still get an answer.
+                Log.WriterFault(_logger, _path, ex);
+                foreach (var operation in operations)
+                {
+                    operation.Fail(StoreFailures.WriteFailed(_path, operation.Describe(), ex));
+                }
+            }
+
+            operations.Clear();
+        }
+    }
+
+    private void Run(List<WriteOperation> operations)
+    {
+        _batch.Begin();
+        var committed = false;
+        try
+        {
+            _begin.ExecuteNonQuery();
+            foreach (var operation in operations)
+            {
+                operation.Execute(_batch);
+            }
+
+            using (CommitGate.EnterScope())
+            {
+                _commit.ExecuteNonQuery();
+                committed = true;
+                Interlocked.Increment(ref _committedBatches);
+                foreach (var operation in operations)
+                {
+                    operation.Publish();
+                }
+            }
+        }
+        catch (Exception ex) when (!committed)
+        {
+            RollBack();
+            _batch.RolledBack();
+            if (operations.Count > 1 && !StoreFailures.IsStorageFailure(ex))
+            {
+                foreach (var operation in operations)
+                {
+                    Run([operation]);
+                }
+
+                return;
+            }
+
+            Log.BatchFailed(_logger, _path, operations.Count, ex);
+            foreach (var operation in operations)
+            {
+                operation.Fail(ex is SqliteException or IOException
+                    ? StoreFailures.WriteFailed(_path, operation.Describe(), ex)
+                    : ex);
+            }
+
+            return;
+        }
+
+        _batch.Committed();
+        foreach (var operation in operations)
+        {
+            operation.Complete();
+        }
+    }
+
+    private void RollBack()
+    {
+        try
+        {
+            _rollback.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // No transaction is open: BEGIN failed, or SQLite rolled back by itself (it does on a full disk).
+        }
+    }
+
+    private sealed class DelegateOperation(Action<SqliteConnection> action) : WriteOperation<bool>
+    {
+        public override string Describe() => "a maintenance statement";
+
+        protected override void Run(WriteBatch batch)
+        {
+            action(batch.Connection);
+            SetResult(true);
+        }
+    }
+}

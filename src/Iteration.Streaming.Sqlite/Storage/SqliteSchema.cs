@@ -1,0 +1,59 @@
+namespace Iteration.Streaming.Sqlite.Storage;
+
+/// <summary>
+/// The tables of a store file. The file is marked as ours with <c>PRAGMA application_id</c> and versioned with
+/// <c>PRAGMA user_version</c>; a later schema adds a migration from each earlier version.
+/// </summary>
+internal static class SqliteSchema
+{
+    /// <summary>"ISsq" in ASCII: tells a store file from any other SQLite database.</summary>
+    public const int ApplicationId = 0x49537371;
+
+    /// <summary>The schema version this code reads and writes.</summary>
+    public const int Version = 1;
+
+    /// <summary>
+    /// Events are keyed by their log's integer id, never reused (AUTOINCREMENT), so a reader of a deleted log can never
+    /// read a later log of the same generation id. A row keeps the ready SSE frame; <c>gap_*</c> holds the newest event
+    /// dropped by retention right before it (served as a <c>replay: snapshot</c> event to a reader that fell into the gap).
+    /// </summary>
+    public const string Create = """
+        CREATE TABLE logs (
+            log_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            generation_id TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE events (
+            log_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            essential INTEGER NOT NULL,
+            frame BLOB NOT NULL,
+            gap_seq INTEGER,
+            gap_frame BLOB,
+            PRIMARY KEY (log_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX events_ticks ON events (log_id, seq) WHERE essential = 0;
+        CREATE TABLE records (
+            generation_id TEXT NOT NULL PRIMARY KEY,
+            parent_generation_id TEXT,
+            retry_of TEXT,
+            prompt TEXT NOT NULL,
+            modification_prompt TEXT,
+            entities TEXT NOT NULL,
+            user_id TEXT,
+            mode TEXT,
+            plan TEXT,
+            phases_saved INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            ended INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            ended_at INTEGER,
+            interrupted_at INTEGER,
+            owner TEXT,
+            file_count INTEGER NOT NULL,
+            total_bytes INTEGER NOT NULL
+        );
+        CREATE INDEX records_unfinished ON records (created_at) WHERE ended = 0;
+        CREATE INDEX records_ended ON records (ended_at) WHERE ended = 1;
+        """;
+}

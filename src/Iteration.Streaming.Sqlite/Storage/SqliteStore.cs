@@ -1,0 +1,198 @@
+using System.Globalization;
+using Iteration.Streaming.Sqlite.Diagnostics;
+using Iteration.Streaming.Sqlite.Hosting;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Iteration.Streaming.Sqlite.Storage;
+
+/// <summary>
+/// One open store file: its lock, its writer (<see cref="GroupCommitWriter"/>) and its readers. Opening checks the file
+/// (ours, not damaged, writable, not in use by another host) and creates the schema in a new file, so every problem
+/// shows when the host starts, with the file and the setting named.
+/// </summary>
+/// <remarks>
+/// Durability: WAL with <c>synchronous = FULL</c> by default (<see cref="SqliteStoreOptions.FlushCommitsToDisk"/>), so
+/// each commit flushes the WAL to disk before any of its events is published: a committed event survives a killed
+/// process and also a power loss or an OS crash (on a disk that honours flushes). <c>NORMAL</c> survives a killed process
+/// too (the WAL is written to the OS before the commit returns), but a power loss could take back the last commits, whose
+/// events watchers may have seen. Group commit makes the flush per batch, not per event, so FULL costs throughput little;
+/// it does add a flush to every event's latency.
+/// </remarks>
+internal sealed class SqliteStore : IDisposable
+{
+    private readonly FileStream _lockFile;
+    private int _disposed;
+
+    private SqliteStore(string path, SqliteStoreOptions options, FileStream lockFile, GroupCommitWriter writer, ReadConnectionPool readers)
+    {
+        Path = path;
+        Options = options;
+        _lockFile = lockFile;
+        Writer = writer;
+        Readers = readers;
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    public SqliteStoreOptions Options { get; }
+
+    public GroupCommitWriter Writer { get; }
+
+    public ReadConnectionPool Readers { get; }
+
+    /// <summary>Opens (or creates) the store file named by <paramref name="options"/>.</summary>
+    /// <exception cref="InvalidOperationException">The file cannot be used; the message names it and the setting.</exception>
+    public static SqliteStore Open(SqliteStoreOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var logger = loggerFactory?.CreateLogger<SqliteStore>() ?? (ILogger)NullLogger.Instance;
+        var path = FullPath(options.Path);
+        var lockFile = StoreFileLock.Acquire(path);
+        SqliteConnection? connection = null;
+        try
+        {
+            var busyMilliseconds = (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds);
+            connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadWriteCreate, options.BusyTimeout));
+            try
+            {
+                connection.Open();
+                Prepare(connection, path, busyMilliseconds, options.FlushCommitsToDisk);
+            }
+            catch (SqliteException ex)
+            {
+                throw StoreFailures.OpenFailed(path, options.BusyTimeout, ex);
+            }
+
+            var readers = new ReadConnectionPool(ConnectionString(path, SqliteOpenMode.ReadWrite, options.BusyTimeout), busyMilliseconds);
+            var writer = new GroupCommitWriter(connection, path, options.MaxBatchSize, logger);
+            Log.Opened(logger, path, SqliteSchema.Version);
+            return new SqliteStore(path, options, lockFile, writer, readers);
+        }
+        catch
+        {
+            connection?.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Commits every queued write, then closes the file and releases it for another host.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Writer.Dispose();
+        Readers.Dispose();
+        _lockFile.Dispose();
+    }
+
+    private static string FullPath(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new InvalidOperationException($"{StoreFailures.PathKey} must name the database file, for example 'data/iteration-streaming.db'.");
+        }
+
+        try
+        {
+            return System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidOperationException($"{StoreFailures.PathKey} is not a valid file path: '{path}'.", ex);
+        }
+    }
+
+    private static string ConnectionString(string path, SqliteOpenMode mode, TimeSpan busyTimeout) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = mode,
+        Cache = SqliteCacheMode.Private,
+        Pooling = false,
+
+        // Microsoft.Data.Sqlite retries a busy command for this many seconds (0 would mean forever).
+        DefaultTimeout = (int)Math.Max(1, Math.Ceiling(busyTimeout.TotalSeconds)),
+    }.ToString();
+
+    private static void Prepare(SqliteConnection connection, string path, int busyMilliseconds, bool flushCommits)
+    {
+        Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMilliseconds};"));
+
+        // The first read of the file: a file that is not SQLite fails here.
+        var applicationId = Scalar<long>(connection, "PRAGMA application_id;");
+        var version = Scalar<long>(connection, "PRAGMA user_version;");
+        var objects = Scalar<long>(connection, "SELECT count(*) FROM sqlite_master;");
+
+        if (applicationId == 0 && version == 0 && objects == 0)
+        {
+            SwitchToWal(connection, path);
+            Execute(connection, "BEGIN IMMEDIATE;");
+            Execute(connection, SqliteSchema.Create);
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.Version};"));
+            Execute(connection, "COMMIT;");
+        }
+        else if (applicationId != SqliteSchema.ApplicationId)
+        {
+            throw new InvalidOperationException(
+                $"The SQLite database '{path}' ({StoreFailures.PathKey}) belongs to another application: it holds tables but not the Iteration.Streaming store schema. "
+                + $"Point {StoreFailures.PathKey} at a file of its own.");
+        }
+        else if (version > SqliteSchema.Version)
+        {
+            throw new InvalidOperationException(
+                $"The SQLite store '{path}' ({StoreFailures.PathKey}) has schema version {version}, written by a newer Iteration.Streaming.Sqlite; "
+                + $"this version reads version {SqliteSchema.Version}. Upgrade the package, or point {StoreFailures.PathKey} at another file.");
+        }
+        else if (version < 1)
+        {
+            throw StoreFailures.Damaged(path, "it is marked as a store but has no schema version");
+        }
+        else
+        {
+            SwitchToWal(connection, path);
+            var check = Scalar<string>(connection, "PRAGMA quick_check;");
+            if (!string.Equals(check, "ok", StringComparison.Ordinal))
+            {
+                throw StoreFailures.Damaged(path, check ?? "the integrity check gave no answer");
+            }
+
+            // Takes the write lock once, so a file held by another writer fails now rather than at the first event.
+            Execute(connection, "BEGIN IMMEDIATE; COMMIT;");
+        }
+
+        Execute(connection, flushCommits ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+        Execute(connection, "PRAGMA journal_size_limit = 67108864;");
+    }
+
+    private static void SwitchToWal(SqliteConnection connection, string path)
+    {
+        var mode = Scalar<string>(connection, "PRAGMA journal_mode = WAL;");
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"The SQLite store '{path}' ({StoreFailures.PathKey}) could not use write-ahead logging (journal mode '{mode}'); "
+                + "its folder must be on a local file system that supports shared memory.");
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static T? Scalar<T>(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var value = command.ExecuteScalar();
+        return value is null or DBNull ? default : (T)Convert.ChangeType(value, typeof(T), CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,548 @@
+using FluentAssertions;
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Events;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Iteration.Streaming.TestUtilities;
+
+/// <summary>
+/// The behaviour every <see cref="IGenerationRecordStore"/> implementation must show. Derive once per implementation.
+/// Times are whole milliseconds, so a store may keep them to the millisecond; list assertions look only at the records
+/// a test added, so a store may be shared between tests.
+/// </summary>
+public abstract class GenerationRecordStoreContractTests
+{
+    /// <summary>The clock the store under test must use for <see cref="GenerationRecord.EndedAt"/>.</summary>
+    protected FakeTimeProvider Clock { get; } = new(TestEvents.Epoch);
+
+    /// <summary>Creates the store under test on <paramref name="clock"/>; every call of one test may return the same instance.</summary>
+    protected abstract Task<IGenerationRecordStore> CreateStoreAsync(TimeProvider clock);
+
+    /// <summary>A queued record with the fields the engine always sets.</summary>
+    protected static GenerationRecord NewRecord(string? generationId = null, DateTimeOffset? createdAt = null) => new()
+    {
+        GenerationId = generationId ?? TestEvents.NewId(),
+        Prompt = "Build a task tracker",
+        Entities = ["User", "Task"],
+        Status = GenerationStatus.Queued,
+        CreatedAt = createdAt ?? TestEvents.Epoch,
+        Attempts = 1,
+    };
+
+    /// <summary>A record with every field set to a value other than its default.</summary>
+    protected static GenerationRecord FullRecord() => new()
+    {
+        GenerationId = TestEvents.NewId(),
+        ParentGenerationId = TestEvents.NewId(),
+        RetryOf = TestEvents.NewId(),
+        Prompt = "Build a shop \"with\" quotes, 'apostrophes', ünïcödé and emoji 🚀\nand a second line",
+        ModificationPrompt = "Add a wishlist",
+        Entities = ["Product", "Order", "Customer Account"],
+        UserId = "user-42",
+        Mode = new GenerationModeAssignment(GenerationModes.Enhanced, "B", new Dictionary<string, bool> { ["reasoning"] = true, ["preview"] = false }),
+        Plan =
+        [
+            new PlannedPhase(1, "Core Infrastructure", PhaseKind.CoreInfrastructure, EstimatedFileCount: 5),
+            new PlannedPhase(2, "Product Entity", PhaseKind.Entity, "Product", 4),
+            new PlannedPhase(3, "Support Files", PhaseKind.SupportFiles, EstimatedFileCount: 3),
+            new PlannedPhase(4, "Custom Step", PhaseKind.Custom),
+        ],
+        PhasesSaved = 2,
+        Attempts = 3,
+        Status = GenerationStatus.Processing,
+        CreatedAt = TestEvents.Epoch,
+        InterruptedAt = TestEvents.Epoch.AddMinutes(1),
+        Owner = "instance-a",
+        FileCount = 9,
+        TotalBytes = 12_345_678_901,
+    };
+
+    [Fact]
+    public async Task AddAsync_ThenGetAsync_ReturnsEveryField()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+
+        await store.AddAsync(record);
+
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(record, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task AddAsync_MinimalRecord_RoundTripsWithNullsAndEmptyLists()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Entities = [] };
+
+        await store.AddAsync(record);
+
+        var stored = await store.GetAsync(record.GenerationId);
+        stored.Should().BeEquivalentTo(record);
+        stored!.Plan.Should().BeNull();
+        stored.Mode.Should().BeNull();
+        stored.EndedAt.Should().BeNull();
+        stored.Entities.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task AddAsync_ModeWithoutGroupOrFeatures_RoundTrips()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Mode = new GenerationModeAssignment(GenerationModes.Classic) };
+
+        await store.AddAsync(record);
+
+        (await store.GetAsync(record.GenerationId))!.Mode.Should().BeEquivalentTo(record.Mode);
+    }
+
+    [Fact]
+    public async Task AddAsync_LargePrompt_RoundTrips()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Prompt = new string('p', 200_000), ModificationPrompt = new string('m', 50_000) };
+
+        await store.AddAsync(record);
+
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(record);
+    }
+
+    [Fact]
+    public async Task AddAsync_Twice_IsRefused()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+
+        await FluentActions.Awaiting(() => store.AddAsync(record with { Prompt = "another" }).AsTask())
+            .Should().ThrowAsync<InvalidOperationException>().WithMessage($"*{record.GenerationId}*exists*");
+        (await store.GetAsync(record.GenerationId))!.Prompt.Should().Be(record.Prompt, "the first record is kept");
+    }
+
+    [Fact]
+    public async Task AddAsync_SameIdConcurrently_ExactlyOneSucceeds()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var id = TestEvents.NewId();
+
+        var attempts = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await store.AddAsync(NewRecord(id) with { Owner = $"instance-{i}" });
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }));
+        var results = await Task.WhenAll(attempts).WithPatience();
+
+        results.Count(added => added).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task AddAsync_AfterDelete_IsAccepted()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        await store.DeleteAsync(record.GenerationId);
+
+        await store.AddAsync(record with { Prompt = "again" });
+
+        (await store.GetAsync(record.GenerationId))!.Prompt.Should().Be("again");
+    }
+
+    [Fact]
+    public async Task GetAsync_Unknown_ReturnsNull()
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        (await store.GetAsync(TestEvents.NewId())).Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("x' OR '1'='1")]
+    [InlineData("%")]
+    [InlineData("_")]
+    [InlineData("*")]
+    [InlineData("\"; DROP TABLE records; --")]
+    [InlineData("ünïcödé-🚀")]
+    public async Task HostileIds_AreStoredVerbatimAndMatchNothingElse(string hostile)
+    {
+        var store = await CreateStoreAsync(Clock);
+        var other = NewRecord();
+        await store.AddAsync(other);
+        var id = hostile + TestEvents.NewId();
+
+        (await store.GetAsync(hostile)).Should().BeNull();
+        await store.AddAsync(NewRecord(id));
+        (await store.UpdateAsync(hostile, new GenerationRecordUpdate { Owner = "x" })).Should().BeNull();
+        (await store.DeleteAsync(hostile)).Should().BeFalse();
+
+        (await store.GetAsync(id))!.GenerationId.Should().Be(id);
+        (await store.GetAsync(other.GenerationId))!.Owner.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UpdateAsync_Unknown_ReturnsNull()
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        (await store.UpdateAsync(TestEvents.NewId(), new GenerationRecordUpdate { Status = GenerationStatus.Completed })).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UpdateAsync_SetsOnlyTheGivenFields()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { PhasesSaved = 3, FileCount = 12 });
+
+        var expected = record with { PhasesSaved = 3, FileCount = 12 };
+        updated.Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_Empty_ChangesNothing()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate());
+
+        updated.Should().BeEquivalentTo(record, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_EveryField_IsApplied()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        PlannedPhase[] plan = [new(1, "Core Infrastructure", PhaseKind.CoreInfrastructure, EstimatedFileCount: 2), new(2, "Task Entity", PhaseKind.Entity, "Task", 3)];
+        var interruptedAt = TestEvents.Epoch.AddSeconds(30);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate
+        {
+            Status = GenerationStatus.Processing,
+            Plan = plan,
+            PhasesSaved = 1,
+            Attempts = 2,
+            Owner = "instance-b",
+            InterruptedAt = interruptedAt,
+            FileCount = 4,
+            TotalBytes = 4_096,
+        });
+
+        var expected = record with
+        {
+            Status = GenerationStatus.Processing,
+            Plan = plan,
+            PhasesSaved = 1,
+            Attempts = 2,
+            Owner = "instance-b",
+            InterruptedAt = interruptedAt,
+            FileCount = 4,
+            TotalBytes = 4_096,
+        };
+        updated.Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_ClearInterrupted_ClearsTheInterruptionTime()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { ClearInterrupted = true, Attempts = 4 });
+
+        updated!.InterruptedAt.Should().BeNull();
+        updated.Attempts.Should().Be(4);
+        (await store.GetAsync(record.GenerationId))!.InterruptedAt.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UpdateAsync_NonTerminalStatus_LeavesEndedAtUnset()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Processing });
+
+        updated!.Status.Should().Be(GenerationStatus.Processing);
+        updated.EndedAt.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData(GenerationStatus.Completed)]
+    [InlineData(GenerationStatus.Failed)]
+    [InlineData(GenerationStatus.Cancelled)]
+    public async Task UpdateAsync_TerminalStatus_SetsEndedAtFromTheStoreClock(string status)
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        Clock.Advance(TimeSpan.FromMinutes(2));
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = status });
+
+        updated!.Status.Should().Be(status);
+        updated.EndedAt.Should().Be(TestEvents.Epoch.AddMinutes(2));
+        (await store.GetAsync(record.GenerationId))!.EndedAt.Should().Be(TestEvents.Epoch.AddMinutes(2));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_AfterTerminal_KeepsStatusAndEndedAtButAppliesTheOtherFields()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed });
+        Clock.Advance(TimeSpan.FromHours(1));
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate
+        {
+            Status = GenerationStatus.Completed,
+            FileCount = 7,
+            TotalBytes = 700,
+        });
+
+        updated!.Status.Should().Be(GenerationStatus.Failed);
+        updated.EndedAt.Should().Be(TestEvents.Epoch);
+        updated.FileCount.Should().Be(7);
+        updated.TotalBytes.Should().Be(700);
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(updated);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_BackToProcessingAfterTerminal_IsIgnored()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Cancelled });
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Processing });
+
+        updated!.Status.Should().Be(GenerationStatus.Cancelled);
+        (await store.ListUnfinishedAsync()).Select(r => r.GenerationId).Should().NotContain(record.GenerationId);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_ConcurrentChangesOfDifferentFields_AllApply()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        GenerationRecordUpdate[] updates =
+        [
+            new() { Attempts = 5 },
+            new() { Owner = "instance-c" },
+            new() { PhasesSaved = 3 },
+            new() { FileCount = 11 },
+            new() { TotalBytes = 1_100 },
+            new() { InterruptedAt = TestEvents.Epoch.AddSeconds(5) },
+            new() { Plan = [new PlannedPhase(1, "Main Application", PhaseKind.MainApplication)] },
+            new() { Status = GenerationStatus.Processing },
+        ];
+
+        await Task.WhenAll(Enumerable.Range(0, 10).SelectMany(_ => updates).Select(u => Task.Run(() => store.UpdateAsync(record.GenerationId, u).AsTask()))).WithPatience();
+
+        var stored = await store.GetAsync(record.GenerationId);
+        stored!.Attempts.Should().Be(5);
+        stored.Owner.Should().Be("instance-c");
+        stored.PhasesSaved.Should().Be(3);
+        stored.FileCount.Should().Be(11);
+        stored.TotalBytes.Should().Be(1_100);
+        stored.InterruptedAt.Should().Be(TestEvents.Epoch.AddSeconds(5));
+        stored.Plan.Should().ContainSingle().Which.Kind.Should().Be(PhaseKind.MainApplication);
+        stored.Status.Should().Be(GenerationStatus.Processing);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_ConcurrentTerminalStatuses_OneWinsAndEveryAnswerAgrees()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        string[] statuses = [GenerationStatus.Completed, GenerationStatus.Failed, GenerationStatus.Cancelled];
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(async () =>
+        {
+            var answer = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = statuses[i % 3] });
+            Clock.Advance(TimeSpan.FromSeconds(1));
+            return answer!;
+        }))).WithPatience();
+
+        var stored = await store.GetAsync(record.GenerationId);
+        answers.Select(a => a.Status).Distinct().Should().ContainSingle().Which.Should().Be(stored!.Status);
+        answers.Select(a => a.EndedAt).Distinct().Should().ContainSingle().Which.Should().Be(stored.EndedAt);
+        stored.EndedAt.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task ListUnfinishedAsync_ReturnsQueuedAndProcessing_OldestFirst()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var newer = NewRecord(createdAt: TestEvents.Epoch.AddMinutes(2)) with { Status = GenerationStatus.Processing };
+        var oldest = NewRecord(createdAt: TestEvents.Epoch);
+        var middle = NewRecord(createdAt: TestEvents.Epoch.AddMinutes(1));
+        var ended = NewRecord(createdAt: TestEvents.Epoch.AddSeconds(-30));
+        foreach (var record in new[] { newer, oldest, ended, middle })
+        {
+            await store.AddAsync(record);
+        }
+
+        await store.UpdateAsync(ended.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Completed });
+
+        var ids = new[] { newer.GenerationId, oldest.GenerationId, middle.GenerationId, ended.GenerationId };
+        (await store.ListUnfinishedAsync()).Select(r => r.GenerationId).Where(ids.Contains)
+            .Should().Equal(oldest.GenerationId, middle.GenerationId, newer.GenerationId);
+    }
+
+    [Fact]
+    public async Task ListEndedAsync_ReturnsTerminalRecords_EarliestEndedFirst()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var first = NewRecord();
+        var second = NewRecord(createdAt: TestEvents.Epoch.AddMinutes(-5));
+        var third = NewRecord(createdAt: TestEvents.Epoch.AddMinutes(-1));
+        var running = NewRecord();
+        foreach (var record in new[] { third, running, first, second })
+        {
+            await store.AddAsync(record);
+        }
+
+        foreach (var (record, status) in new[] { (first, GenerationStatus.Completed), (second, GenerationStatus.Failed), (third, GenerationStatus.Cancelled) })
+        {
+            Clock.Advance(TimeSpan.FromSeconds(10));
+            await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = status });
+        }
+
+        var ended = (await store.ListEndedAsync()).Where(r => r.GenerationId == first.GenerationId || r.GenerationId == second.GenerationId
+            || r.GenerationId == third.GenerationId || r.GenerationId == running.GenerationId).ToList();
+        ended.Select(r => r.GenerationId).Should().Equal(first.GenerationId, second.GenerationId, third.GenerationId);
+        ended.Select(r => r.EndedAt).Should().BeInAscendingOrder();
+    }
+
+    [Fact]
+    public async Task ListAsync_ReturnsFullRecords()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var listed = (await store.ListUnfinishedAsync()).Single(r => r.GenerationId == record.GenerationId);
+
+        listed.Should().BeEquivalentTo(record, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task ListAsync_EmptyStore_ReturnsEmptyLists()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+
+        (await store.ListUnfinishedAsync()).Should().NotContain(r => r.GenerationId == record.GenerationId);
+        (await store.ListEndedAsync()).Should().NotContain(r => r.GenerationId == record.GenerationId);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_RemovesTheRecordFromGetAndLists()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var running = NewRecord();
+        var ended = NewRecord();
+        await store.AddAsync(running);
+        await store.AddAsync(ended);
+        await store.UpdateAsync(ended.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Completed });
+
+        (await store.DeleteAsync(running.GenerationId)).Should().BeTrue();
+        (await store.DeleteAsync(ended.GenerationId)).Should().BeTrue();
+
+        (await store.GetAsync(running.GenerationId)).Should().BeNull();
+        (await store.GetAsync(ended.GenerationId)).Should().BeNull();
+        (await store.ListUnfinishedAsync()).Should().NotContain(r => r.GenerationId == running.GenerationId);
+        (await store.ListEndedAsync()).Should().NotContain(r => r.GenerationId == ended.GenerationId);
+        (await store.UpdateAsync(running.GenerationId, new GenerationRecordUpdate { Attempts = 2 })).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task DeleteAsync_UnknownOrTwice_ReturnsFalse()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        await store.DeleteAsync(record.GenerationId);
+
+        (await store.DeleteAsync(record.GenerationId)).Should().BeFalse();
+        (await store.DeleteAsync(TestEvents.NewId())).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task DeleteAsync_LeavesOtherRecords()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var kept = FullRecord();
+        var deleted = NewRecord();
+        await store.AddAsync(kept);
+        await store.AddAsync(deleted);
+
+        await store.DeleteAsync(deleted.GenerationId);
+
+        (await store.GetAsync(kept.GenerationId)).Should().BeEquivalentTo(kept);
+    }
+
+    [Fact]
+    public async Task NullArguments_Throw()
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        await FluentActions.Awaiting(() => store.AddAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+        await FluentActions.Awaiting(() => store.GetAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+        await FluentActions.Awaiting(() => store.UpdateAsync(null!, new GenerationRecordUpdate()).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+        await FluentActions.Awaiting(() => store.UpdateAsync(TestEvents.NewId(), null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+        await FluentActions.Awaiting(() => store.DeleteAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("\t\n")]
+    public async Task AddAsync_BlankId_ThrowsArgument(string id)
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        await FluentActions.Awaiting(() => store.AddAsync(NewRecord(id)).AsTask()).Should().ThrowAsync<ArgumentException>();
+    }
+
+    [Fact]
+    public async Task CancelledToken_ThrowsOperationCanceled()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var token = cancelled.Token;
+
+        await FluentActions.Awaiting(() => store.AddAsync(NewRecord(), token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.GetAsync(record.GenerationId, token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Attempts = 9 }, token).AsTask())
+            .Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.ListUnfinishedAsync(token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.ListEndedAsync(token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.DeleteAsync(record.GenerationId, token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+        (await store.GetAsync(record.GenerationId))!.Attempts.Should().Be(1, "a cancelled update changes nothing");
+    }
+}
