@@ -38,6 +38,11 @@ $('retry').addEventListener('click', () => errorAction?.());
 $('cancel').addEventListener('click', cancel);
 $('history-clear').addEventListener('click', () => {
   clearHistory();
+  // The generation shown stays on screen (and on reload) but is not listed again as it goes on.
+  if (current) {
+    current.forgotten = true;
+    saveCurrent(current);
+  }
   renderHistory();
 });
 $('history').addEventListener('click', (e) => {
@@ -545,17 +550,17 @@ function remember() {
   if (!current) return;
   current.status = progress.status === 'pending' ? current.status : progress.status;
   current.resumed = progress.resumed ?? current.resumed ?? null;
-  if (isTerminalStatus(progress.status) && files !== null) {
+  if (isTerminalStatus(progress.status)) {
     const { phases, message, status, filesGenerated, resumed, usage, error, startedAt, endedAt, totalPhases, phaseInfo, progress: percent } = progress;
     current.final = {
       status,
-      savedCount: files.length,
-      counts: describeCounts(),
+      savedCount: files?.length ?? current.final?.savedCount ?? null,
+      counts: files ? describeCounts() : (current.final?.counts ?? describeCounts()),
       progress: { phases, message, status, filesGenerated, resumed, usage, error, startedAt, endedAt, totalPhases, phaseInfo, progress: percent },
     };
   }
   saveCurrent(current);
-  saveEntry(current);
+  if (!current.forgotten) saveEntry(current);
   renderHistory();
 }
 

@@ -39,6 +39,8 @@ export async function startSampleHost(settings = []) {
     `--Sample:SigningKeyFile=${path.join(data, 'signing-key')}`,
     '--Demo:FileDelay=00:00:00.005',
     '--IterationStreaming:RetryInterval=00:00:00.100',
+    `--Sample:Database=${path.join(data, 'iteration-streaming.db')}`,
+    '--Sample:StartsPerMinute=100000',
     '--Logging:Console:FormatterName=simple',
     ...settings,
   ], { cwd: data, env: { ...environment, ASPNETCORE_ENVIRONMENT: 'Production' }, stdio: ['ignore', 'pipe', 'pipe'] });
