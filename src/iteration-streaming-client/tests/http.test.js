@@ -41,7 +41,7 @@ describe('watchGeneration', () => {
     assert.deepEqual(state.phases.map((p) => [p.name, p.state]), [
       ['Core Infrastructure', 'done'], ['User Entity', 'done'], ['Task Entity', 'done'], ['Support Files', 'done'], ['Main Application', 'done'],
     ]);
-    assert.equal(state.filesGenerated, 20);
+    assert.equal(state.filesGenerated, 23);
     assert.equal(state.progress, 100);
   });
 
@@ -174,7 +174,7 @@ describe('createGenerationsClient', () => {
     assert.match(state.resumed.message, /phases 1.2 kept \(9 files\)/);
     assert.deepEqual(state.phases.map((p) => p.state), ['kept', 'kept', 'done', 'done', 'done']);
     const list = await api.files(retried.generation_id, retried.sse_token);
-    assert.equal(list.files.length, 20);
+    assert.equal(list.files.length, 23);
   });
 
   test('retry_CompletedGeneration_RejectsWith409', { timeout }, async () => {
@@ -220,7 +220,7 @@ describe('createGenerationsClient', () => {
 
     assert.equal(reason, 'completed');
     const counts = fileCounts(fold(events), list.files);
-    assert.deepEqual([counts.saved, counts.fromParent, counts.written, counts.generated], [25, 15, 10, 10]);
+    assert.deepEqual([counts.saved, counts.fromParent, counts.written, counts.generated], [28, 18, 10, 10]);
   });
 
   test('snapshot_OfAFinishedRun_RestoresThePhasesTheEndAndTheDuration', { timeout }, async () => {
