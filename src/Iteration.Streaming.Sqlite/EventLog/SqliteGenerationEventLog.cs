@@ -53,17 +53,17 @@ internal sealed class SqliteGenerationEventLog : IGenerationEventLog
         return new ValueTask(operation.Task);
     }
 
-    public ValueTask<bool> ExistsAsync(string generationId, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> ExistsAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
         cancellationToken.ThrowIfCancellationRequested();
         if (_feeds.ContainsKey(generationId))
         {
-            return ValueTask.FromResult(true);
+            return true;
         }
 
-        using var reader = _store.Readers.Rent();
-        return ValueTask.FromResult(reader.Command(EventLogSql.FindLog).With("$id", generationId).ExecuteScalar() is not null);
+        using var reader = await _store.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
+        return reader.Command(EventLogSql.FindLog).With("$id", generationId).ExecuteScalar() is not null;
     }
 
     public ValueTask<EventLogEntry> AppendAsync(StreamingProgressEvent progressEvent, CancellationToken cancellationToken = default)
@@ -86,17 +86,17 @@ internal sealed class SqliteGenerationEventLog : IGenerationEventLog
         return new ValueTask<EventLogEntry>(operation.Task);
     }
 
-    public ValueTask<EventLogSubscription> SubscribeAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+    public async ValueTask<EventLogSubscription> SubscribeAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var feed = Find(generationId) ?? throw new GenerationNotFoundException(generationId);
+        var feed = await FindAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
         var (last, terminal) = feed.Position;
         if (terminal > 0 && afterSequence >= terminal)
         {
-            return ValueTask.FromResult<EventLogSubscription>(SqliteLogCursor.Completed(this, feed, afterSequence));
+            return SqliteLogCursor.Completed(this, feed, afterSequence);
         }
 
         if (afterSequence > last)
@@ -107,15 +107,15 @@ internal sealed class SqliteGenerationEventLog : IGenerationEventLog
                 $"The last event id {afterSequence} is ahead of generation '{generationId}', whose last event is {last}.");
         }
 
-        return ValueTask.FromResult<EventLogSubscription>(SqliteLogCursor.Reading(this, feed, afterSequence));
+        return SqliteLogCursor.Reading(this, feed, afterSequence);
     }
 
-    public ValueTask<EventLogEntry?> GetLatestAsync(string generationId, CancellationToken cancellationToken = default)
+    public async ValueTask<EventLogEntry?> GetLatestAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
         cancellationToken.ThrowIfCancellationRequested();
-        var feed = Find(generationId) ?? throw new GenerationNotFoundException(generationId);
-        return ValueTask.FromResult(feed.Latest);
+        var feed = await FindAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
+        return feed.Latest;
     }
 
     public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
@@ -131,9 +131,9 @@ internal sealed class SqliteGenerationEventLog : IGenerationEventLog
     /// Reads the next published entries after <paramref name="after"/> from the file into <paramref name="into"/>. Where
     /// retention dropped entries right after <paramref name="after"/>, the newest dropped one comes first, as a snapshot.
     /// </summary>
-    internal void ReadStored(GenerationFeed feed, long after, Queue<EventLogEntry> into)
+    internal async ValueTask ReadStoredAsync(GenerationFeed feed, long after, Queue<EventLogEntry> into, CancellationToken cancellationToken)
     {
-        using var reader = _store.Readers.Rent();
+        using var reader = await _store.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
         using var rows = reader.Command(EventLogSql.ReadAfter)
             .With("$log", feed.LogId)
             .With("$after", after)
@@ -154,16 +154,8 @@ internal sealed class SqliteGenerationEventLog : IGenerationEventLog
     }
 
     /// <summary>The feed of a generation, loaded from the file on first use; null when it has no log.</summary>
-    internal GenerationFeed? Find(string generationId)
-    {
-        if (_feeds.TryGetValue(generationId, out var feed))
-        {
-            return feed;
-        }
-
-        using var reader = _store.Readers.Rent();
-        return LoadAndCache(generationId, sql => reader.Command(sql));
-    }
+    internal ValueTask<GenerationFeed?> FindAsync(string generationId, CancellationToken cancellationToken) =>
+        _feeds.TryGetValue(generationId, out var feed) ? ValueTask.FromResult<GenerationFeed?>(feed) : LoadAsync(generationId, cancellationToken);
 
     /// <summary>The writer's lookup: sees what earlier writes of the batch created or deleted.</summary>
     internal GenerationFeed? FindForWriter(WriteBatch batch, string generationId)
@@ -191,6 +183,12 @@ internal sealed class SqliteGenerationEventLog : IGenerationEventLog
     }
 
     internal string StorePath => _store.Path;
+
+    private async ValueTask<GenerationFeed?> LoadAsync(string generationId, CancellationToken cancellationToken)
+    {
+        using var reader = await _store.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
+        return LoadAndCache(generationId, sql => reader.Command(sql));
+    }
 
     private GenerationFeed? LoadAndCache(string generationId, Func<string, SqliteCommand> command)
     {

@@ -100,7 +100,7 @@ internal sealed class SqliteLogCursor : EventLogSubscription
                     return true;
 
                 case FeedRead.Behind:
-                    _log.ReadStored(_feed, _after, _fromFile);
+                    await _log.ReadStoredAsync(_feed, _after, _fromFile, cancellationToken).ConfigureAwait(false);
                     if (_fromFile.Count > 0)
                     {
                         return true;

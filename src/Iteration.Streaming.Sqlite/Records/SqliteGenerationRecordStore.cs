@@ -26,13 +26,13 @@ internal sealed class SqliteGenerationRecordStore(SqliteStore store, TimeProvide
         return new ValueTask(operation.Task);
     }
 
-    public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default)
+    public async ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
         cancellationToken.ThrowIfCancellationRequested();
-        using var reader = store.Readers.Rent();
+        using var reader = await store.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
         using var row = reader.Command(RecordSql.Get).With("$id", generationId).ExecuteReader();
-        return ValueTask.FromResult(row.Read() ? RecordRows.Read(row, store.Path) : null);
+        return row.Read() ? RecordRows.Read(row, store.Path) : null;
     }
 
     public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
@@ -60,17 +60,17 @@ internal sealed class SqliteGenerationRecordStore(SqliteStore store, TimeProvide
         return new ValueTask<bool>(operation.Task);
     }
 
-    private ValueTask<IReadOnlyList<GenerationRecord>> List(string sql, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<GenerationRecord>> List(string sql, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var records = new List<GenerationRecord>();
-        using var reader = store.Readers.Rent();
+        using var reader = await store.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
         using var rows = reader.Command(sql).ExecuteReader();
         while (rows.Read())
         {
             records.Add(RecordRows.Read(rows, store.Path));
         }
 
-        return ValueTask.FromResult<IReadOnlyList<GenerationRecord>>(records);
+        return records;
     }
 }

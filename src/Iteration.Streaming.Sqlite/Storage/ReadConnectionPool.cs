@@ -4,20 +4,32 @@ using Microsoft.Data.Sqlite;
 namespace Iteration.Streaming.Sqlite.Storage;
 
 /// <summary>
-/// Open read-only connections, handed to one reader at a time. In WAL mode readers never wait for the writer; each
-/// connection keeps its prepared statements, so a replay read costs one step through the index.
+/// Open query-only connections, handed to one reader at a time; at most <see cref="MaxConnections"/> at once, so a storm
+/// of replays queues instead of opening a connection (and file handles) per watcher. In WAL mode readers never wait for
+/// the writer; each connection keeps its prepared statements, so a replay read costs one step through the index.
 /// </summary>
 internal sealed class ReadConnectionPool(string connectionString, int busyTimeoutMilliseconds) : IDisposable
 {
-    private const int MaxIdle = 16;
+    public const int MaxConnections = 16;
 
     private readonly ConcurrentBag<ReadConnection> _idle = [];
+    private readonly SemaphoreSlim _slots = new(MaxConnections, MaxConnections);
     private volatile bool _disposed;
 
-    public Lease Rent()
+    public async ValueTask<Lease> RentAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new Lease(this, _idle.TryTake(out var connection) ? connection : Open());
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return new Lease(this, _idle.TryTake(out var connection) ? connection : Open());
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
     }
 
     public void Dispose()
@@ -49,17 +61,20 @@ internal sealed class ReadConnectionPool(string connectionString, int busyTimeou
 
     private void Return(ReadConnection connection)
     {
-        if (_disposed || _idle.Count >= MaxIdle)
+        if (_disposed)
         {
             connection.Dispose();
-            return;
+        }
+        else
+        {
+            _idle.Add(connection);
+            if (_disposed && _idle.TryTake(out var late))
+            {
+                late.Dispose();
+            }
         }
 
-        _idle.Add(connection);
-        if (_disposed && _idle.TryTake(out var late))
-        {
-            late.Dispose();
-        }
+        _slots.Release();
     }
 
     /// <summary>One rented connection; return it by disposing the lease.</summary>

@@ -40,7 +40,8 @@ public sealed class StoreHarness : IDisposable
 
     internal SqliteStoreOptions Options()
     {
-        var options = new SqliteStoreOptions { Path = Path };
+        // Tests that hold the write lock (WriteLock) keep the writer waiting: patience, not the 5-second default.
+        var options = new SqliteStoreOptions { Path = Path, BusyTimeout = TimeSpan.FromMinutes(1) };
         _configure?.Invoke(options);
         return options;
     }

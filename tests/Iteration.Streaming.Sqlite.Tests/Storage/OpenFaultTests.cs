@@ -263,6 +263,16 @@ public sealed class OpenFaultTests : IDisposable
         act.Should().Throw<InvalidOperationException>().WithMessage($"*'{path}'*{PathKey}*");
     }
 
+    [Fact]
+    public void Open_OversizedPath_FailsNamingTheSetting()
+    {
+        var path = Path.Combine(_folder.Path, string.Join('/', Enumerable.Repeat(new string('d', 250), 20)), "store.db");
+
+        var act = () => SqliteStore.Open(new SqliteStoreOptions { Path = path });
+
+        act.Should().Throw<InvalidOperationException>().WithMessage($"*{PathKey}*");
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -87,7 +87,7 @@ public sealed class IterationTests
         var parentFiles = (await harness.Sink.GetManifestAsync(parent))!.Files;
         foreach (var lost in parentFiles.Where(f => f.Path is "src/phase3/file2.txt" or "src/user/file1.txt"))
         {
-            await File.WriteAllTextAsync(Path.Combine(harness.Root!, parent, "blobs", lost.Sha256), "damaged on disk");
+            await File.WriteAllTextAsync(Files.FileSystemSinkInspector.ContentPath(harness.Root!, lost.Sha256), "damaged on disk");
         }
 
         harness.Generator.Files = context => context.ParentGenerationId is null ? ScriptedGenerator.DefaultFiles(context) : [];
@@ -115,9 +115,9 @@ public sealed class IterationTests
             ? []
             : context.Phase.Number == 1 ? Enumerable.Range(0, 60).Select(i => GeneratedFile.FromText($"f{i:00}.txt", $"content {i}")) : [];
         var parent = await harness.CompleteGenerationAsync();
-        foreach (var blob in Directory.GetFiles(Path.Combine(harness.Root!, parent, "blobs")))
+        foreach (var file in (await harness.Sink.GetManifestAsync(parent))!.Files)
         {
-            File.Delete(blob);
+            File.Delete(Files.FileSystemSinkInspector.ContentPath(harness.Root!, file.Sha256));
         }
 
         var id = await harness.Engine.IterateAsync(new IterationRequest(parent, "anything"));

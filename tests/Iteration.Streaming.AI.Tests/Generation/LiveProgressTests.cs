@@ -1,0 +1,166 @@
+using Iteration.Streaming.AI.Generation;
+using Iteration.Streaming.AI.Tests.Infrastructure;
+
+namespace Iteration.Streaming.AI.Tests.Generation;
+
+public sealed class LiveProgressTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public async Task GenerateAsync_FileStreaming_ReportsItAtMostOncePerInterval()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"src/a.cs\">\n"),
+            ChatStep.Text(new string('x', 10)),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(100)),
+            ChatStep.Text(new string('y', 10)),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(150)),
+            ChatStep.Text(new string('z', 10)),
+            ChatStep.Text("</file>"));
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Select(r => (r.CurrentFile, r.File, r.Chars, r.Tail)).Should().Equal(
+            ("src/a.cs", "src/a.cs", 0, null),
+            ("src/a.cs", "src/a.cs", 30, new string('x', 10) + new string('y', 10) + new string('z', 10)));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ManyTokensWithoutTimePassing_ReportsOnce()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.AnswerText(["<file path=\"a.cs\">\n", .. Enumerable.Repeat("token ", 500), "</file>"]);
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_NextPhaseOfTheSameGeneration_SharesTheInterval()
+    {
+        await using var harness = new GeneratorHarness();
+        var generator = harness.CreateGenerator();
+        harness.Client.AnswerText("<file path=\"a\">", "1", "</file>");
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"b\">"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("22"),
+            ChatStep.Text("</file>"));
+
+        await GeneratorHarness.RunPhaseAsync(generator, await harness.ContextAsync(1));
+        await GeneratorHarness.RunPhaseAsync(generator, await harness.ContextAsync(2));
+
+        harness.Progress.Reports.Select(r => (r.File, r.Chars)).Should().Equal(("a", 0), ("b", 2));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_BetweenFiles_ReportsNothing()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a\">1</file>"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("some words between files"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("<file path=\"b\">2</file>"));
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("evil\u202Etxt.exe")]
+    [InlineData("a\u200Bb.cs")]
+    public async Task GenerateAsync_PathWithInvisibleCharacters_IsNotReportedLive(string path)
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.AnswerText($"<file path=\"{path}\">", "x", "</file>");
+
+        var files = await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().BeEmpty();
+        files.Single().Path.Should().Be(path, "the engine refuses it when it arrives, naming the rule");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_PathWithEmoji_IsReportedLive()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.AnswerText("<file path=\"docs/\U0001F642.md\">", "x", "</file>");
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Single().CurrentFile.Should().Be("docs/\U0001F642.md");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_LiveProgressTurnedOff_ReportsNothing()
+    {
+        await using var harness = new GeneratorHarness(o => o.ReportLiveProgress = false);
+        harness.Client.AnswerText("<file path=\"a\">", "1", "</file>");
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_LongerInterval_WaitsForIt()
+    {
+        await using var harness = new GeneratorHarness(o => o.LiveProgressInterval = TimeSpan.FromSeconds(1));
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a\">"),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(999)),
+            ChatStep.Text("1"),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromMilliseconds(1)),
+            ChatStep.Text("2"),
+            ChatStep.Text("</file>"));
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Select(r => r.Chars).Should().Equal(0, 2);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_LongFile_ReportsItsLastLines()
+    {
+        await using var harness = new GeneratorHarness(o => o.LiveTailLength = 12);
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a.cs\">\nline one\nline two\nline three\nline fo"),
+            ChatStep.Advance(harness.Clock, Interval),
+            ChatStep.Text("ur\n"),
+            ChatStep.Text("</file>"));
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Select(r => r.Tail).Should().Equal("line fo", "line four\n");
+        harness.Progress.Reports.Select(r => r.Keys).Should().AllBeEquivalentTo(new[] { "chars", "file", "tail" });
+    }
+
+    [Fact]
+    public async Task GenerateAsync_TailTurnedOff_ReportsFileAndCharactersOnly()
+    {
+        await using var harness = new GeneratorHarness(o => o.LiveTailLength = 0);
+        harness.Client.AnswerText("<file path=\"a\">x", "</file>");
+
+        await harness.RunPhaseAsync();
+
+        harness.Progress.Reports.Single().Keys.Should().Equal("chars", "file");
+    }
+
+    [Fact]
+    public void LiveOutput_IsFileCharactersAndTail_AsJson()
+    {
+        var output = ChatClientPhaseGenerator.LiveOutput("src/\"quoted\" <b>.cs", 42, "}\n</div>");
+
+        output.Keys.Should().BeEquivalentTo("file", "chars", "tail");
+        output["tail"].GetString().Should().Be("}\n</div>");
+        output["file"].GetRawText().Should().Be("\"src/\\u0022quoted\\u0022 \\u003Cb\\u003E.cs\"");
+        output["file"].GetString().Should().Be("src/\"quoted\" <b>.cs");
+        output["chars"].GetInt32().Should().Be(42);
+    }
+}

@@ -1,0 +1,225 @@
+using System.Net;
+using Iteration.Streaming.AI.Tests.Infrastructure;
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.TestUtilities;
+using Microsoft.Extensions.AI;
+
+namespace Iteration.Streaming.AI.Tests.Generation;
+
+public sealed class ModelFailureTests
+{
+    private const string Secret = "sk-live-0123456789abcdef";
+    private const string LeakyMessage = $"Service request failed. POST https://api.example.test/v1/chat/completions?api-key={Secret} Content: {{\"error\": \"bad key {Secret}\"}}";
+
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError, "HTTP 500 (Internal Server Error) in phase 1", "the model service failed")]
+    [InlineData(HttpStatusCode.Unauthorized, "HTTP 401 (Unauthorized) in phase 1", "API key")]
+    [InlineData(HttpStatusCode.NotFound, "HTTP 404 (Not Found) in phase 1", "model name")]
+    [InlineData(HttpStatusCode.TooManyRequests, "HTTP 429 (Too Many Requests) in phase 1", "rate limited")]
+    [InlineData(HttpStatusCode.BadRequest, "HTTP 400 (Bad Request) in phase 1", "MaxContextCharacters")]
+    public async Task GenerateAsync_HttpError_FailsWithTheStatusAndAdvice(HttpStatusCode status, string expected, string advice)
+    {
+        var failure = await FailureOfAsync(ChatStep.Throw(new HttpRequestException(LeakyMessage, null, status)));
+
+        failure.Message.Should().Contain(expected).And.Contain(advice).And.NotContain(Secret).And.NotContain("example.test");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ClientExceptionWithStatusProperty_FailsWithTheStatus()
+    {
+        var failure = await FailureOfAsync(ChatStep.Throw(new ServiceException(503, LeakyMessage)));
+
+        failure.Message.Should().StartWith("The model endpoint answered HTTP 503 (Service Unavailable) in phase 1").And.NotContain(Secret);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_StatusOnAnInnerException_FailsWithTheStatus()
+    {
+        var failure = await FailureOfAsync(ChatStep.Throw(new InvalidOperationException(LeakyMessage, new ServiceException(502, LeakyMessage))));
+
+        failure.Message.Should().Contain("HTTP 502").And.NotContain(Secret);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ThrowsBeforeStreaming_FailsTheSameWay()
+    {
+        await using var harness = new GeneratorHarness(chatClient: new ThrowingChatClient(new HttpRequestException(LeakyMessage, null, HttpStatusCode.BadGateway)));
+
+        var act = () => harness.RunPhaseAsync();
+
+        (await act.Should().ThrowAsync<GenerationFailedException>()).Which.Message.Should().Contain("HTTP 502").And.NotContain(Secret);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ClientTimesOut_FailsAsATimeout()
+    {
+        var failure = await FailureOfAsync(ChatStep.Throw(new TaskCanceledException(LeakyMessage, new TimeoutException(LeakyMessage))));
+
+        failure.Message.Should().Be("The request to the model timed out in phase 1. Retry the generation.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_StreamCut_FailsAsALostConnection()
+    {
+        var failure = await FailureOfAsync(ChatStep.Text("<file path=\"a\">par"), ChatStep.Throw(new IOException(LeakyMessage)));
+
+        failure.Message.Should().Be("The connection to the model was lost in phase 1 before its answer was complete. Retry the generation.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_UnknownClientError_FailsNamingOnlyItsType()
+    {
+        var failure = await FailureOfAsync(ChatStep.Throw(new FormatException(LeakyMessage)));
+
+        failure.Message.Should().Be("The request to the model failed in phase 1 (FormatException). Retry the generation.");
+        failure.InnerException.Should().BeOfType<FormatException>("the cause stays for the server's log");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ModelStreamsAnErrorWithACode_FailsNamingTheCode()
+    {
+        var failure = await FailureOfAsync(ChatStep.Error(LeakyMessage, "rate_limit_exceeded"));
+
+        failure.Message.Should().Be("The model reported an error in phase 1 (code 'rate_limit_exceeded'). Retry the generation.");
+    }
+
+    [Theory]
+    [InlineData("bad key sk-live-0123456789abcdef")]
+    [InlineData("code\nwith a line break")]
+    [InlineData("")]
+    [InlineData(null)]
+    public async Task GenerateAsync_ModelStreamsAnErrorWithAnOddCode_FailsWithoutIt(string? code)
+    {
+        var failure = await FailureOfAsync(ChatStep.Error(LeakyMessage, code));
+
+        failure.Message.Should().Be("The model reported an error in phase 1. Retry the generation.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_AnswerEndsInsideAFile_FailsNamingIt()
+    {
+        var failure = await FailureOfAsync(ChatStep.Text("<file path=\"a\">1</file><file path=\"src/Big.cs\">\nclass Big {"));
+
+        failure.Message.Should().Be("The model's answer to phase 1 ended inside the file 'src/Big.cs': its closing </file> tag never arrived, so the file was not saved.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_AnswerCutByTheOutputLimit_SaysWhatToRaise()
+    {
+        var failure = await FailureOfAsync(ChatStep.Text("<file path=\"src/Big.cs\">\nclass Big {"), ChatStep.Finish(ChatFinishReason.Length));
+
+        failure.Message.Should().Contain("'src/Big.cs'").And.Contain("output limit").And.Contain("MaxOutputTokens");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_UnclosedFileWithHostilePath_ShowsItEscaped()
+    {
+        var failure = await FailureOfAsync(ChatStep.Text("<file path=\"a\u202Eb" + new string('x', 300) + "\">1"));
+
+        failure.Message.Should().Contain("'a\\u202eb").And.Contain("…'").And.NotContain("\u202E");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_AnswerLongerThanTheLimit_Fails()
+    {
+        await using var harness = new GeneratorHarness(o => o.MaxResponseCharacters = 1_000);
+        harness.Client.AnswerText("<file path=\"a\">", new string('x', 600), new string('y', 600), "</file>");
+
+        var act = () => harness.RunPhaseAsync();
+
+        (await act.Should().ThrowAsync<GenerationFailedException>()).Which.Message
+            .Should().Be("The model's answer to phase 1 went past 1000 characters (MaxResponseCharacters) and was stopped.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ModelSilentPastTheIdleTimeout_Fails()
+    {
+        await using var harness = new GeneratorHarness(o => o.ResponseIdleTimeout = TimeSpan.FromSeconds(30));
+        var gate = new ChatGate();
+        harness.Client.Answer(ChatStep.Text("<file path=\"a\">"), ChatStep.Wait(gate));
+        var run = harness.RunPhaseAsync();
+        await gate.Reached.WithPatience();
+
+        harness.Clock.Advance(TimeSpan.FromSeconds(30));
+
+        (await FluentActions.Awaiting(() => run).Should().ThrowAsync<GenerationFailedException>()).Which.Message
+            .Should().Be("The model sent nothing for 30 seconds in phase 1 (ResponseIdleTimeout) and the request was stopped. Retry the generation.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ChunksKeepComing_IdleTimeoutNeverFires()
+    {
+        await using var harness = new GeneratorHarness(o => o.ResponseIdleTimeout = TimeSpan.FromSeconds(30));
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a\">"),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromSeconds(20)),
+            ChatStep.Text("1"),
+            ChatStep.Advance(harness.Clock, TimeSpan.FromSeconds(20)),
+            ChatStep.Text("</file>"));
+
+        var files = await harness.RunPhaseAsync();
+
+        files.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_EngineHoldsAFileLong_DoesNotCountAsModelSilence()
+    {
+        await using var harness = new GeneratorHarness(o => o.ResponseIdleTimeout = TimeSpan.FromSeconds(30));
+        harness.Client.AnswerText("<file path=\"a\">1</file>", "<file path=\"b\">2</file>");
+        await using var files = harness.CreateGenerator().GenerateAsync(await harness.ContextAsync()).GetAsyncEnumerator();
+        (await files.MoveNextAsync().AsTask().WithPatience()).Should().BeTrue();
+
+        harness.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        (await files.MoveNextAsync().AsTask().WithPatience()).Should().BeTrue();
+        files.Current.Path.Should().Be("b");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_Cancelled_ThrowsOperationCanceledNotAFailure()
+    {
+        await using var harness = new GeneratorHarness();
+        var gate = new ChatGate();
+        harness.Client.Answer(ChatStep.Text("<file path=\"a\">"), ChatStep.Wait(gate));
+        using var cancellation = new CancellationTokenSource();
+        var run = harness.RunPhaseAsync(cancellationToken: cancellation.Token);
+        await gate.Reached.WithPatience();
+
+        await cancellation.CancelAsync();
+
+        await FluentActions.Awaiting(() => run).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    private static async Task<GenerationFailedException> FailureOfAsync(params ChatStep[] steps)
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.Answer(steps);
+
+        var act = () => harness.RunPhaseAsync();
+
+        return (await act.Should().ThrowAsync<GenerationFailedException>()).Which;
+    }
+
+    /// <summary>Like System.ClientModel's ClientResultException: the status as an int property, the body in the message.</summary>
+    private sealed class ServiceException(int status, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+    }
+
+    /// <summary>A client that throws as the request is made, before any update.</summary>
+    private sealed class ThrowingChatClient(Exception exception) : IChatClient
+    {
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw exception;
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw exception;
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
