@@ -1,136 +1,213 @@
-// The demo page: the guide's flow (POST, then EventSource on stream_url with the token), on top of iteration-stream.js.
-import { watchGeneration, withToken, formatEta } from './iteration-stream.js';
+// The demo page: the guide's flow (POST, then EventSource on stream_url with the read token) on the JavaScript client
+// package (served under lib/iteration-streaming-client/), with the phase timeline, time, labelled counts, file
+// preview, history, Retry that resumes, and a polite live region for assistive technology.
+import {
+  applyEvent, applySnapshot, createGenerationsClient, elapsedSeconds, fileCounts, formatDuration, initialProgress, isTerminalStatus,
+} from './lib/iteration-streaming-client/index.js';
+import { clearHistory, loadCurrent, loadHistory, relativeTime, saveCurrent, saveEntry } from './history.js';
+import { createPreview, formatSize } from './preview.js';
 
 const $ = (id) => document.getElementById(id);
-const STORAGE_KEY = 'iteration-streaming-sample.current';
+const api = createGenerationsClient();
+const preview = createPreview(api);
 
 // Every event the page received, with its SSE id: for debugging in the console, and read by the browser tests.
 window.__events = [];
 
-let current = null;        // { generationId, token, streamUrl, statusUrl, endpoint, request, parentId, lastId, totalPhases, generated }
+let current = null;        // the history entry shown (see newEntry)
+let progress = initialProgress();
+let files = null;          // the latest saved-file list, null while unknown
 let stopWatching = null;
 let filesRequest = 0;      // only the newest file-list answer is shown
-let retryAction = null;
+let errorAction = null;
+let clock = null;          // ticks the elapsed time while a run is live
+let announced = '';
 
 $('start-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const entities = $('entities').value.split(',').map((s) => s.trim()).filter(Boolean);
-  start('/generations', { prompt: $('prompt').value, entities });
+  start('start', { prompt: $('prompt').value, entities });
 });
 
 $('iterate-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  start('/generations/iterate', { parent_generation_id: current.generationId, modification_prompt: $('modification').value });
+  start('iterate', { parent_generation_id: current.id, modification_prompt: $('modification').value }, current.controlToken);
 });
 
-$('retry').addEventListener('click', () => retryAction?.());
-
-$('cancel').addEventListener('click', async () => {
-  if (!current) return;
-  $('cancel').disabled = true;
-  $('connection').textContent = 'Cancelling…';
-  const response = await fetch(`/generations/${current.generationId}`, {
-    method: 'DELETE',
-    headers: { Authorization: `Bearer ${current.token}` },
-  });
-  // 202: the stream ends with the "cancelled" event. 409: it had already ended; its own terminal event says how.
-  if (!response.ok && response.status !== 409) {
-    const problem = await response.json().catch(() => ({}));
-    $('cancel').disabled = false;
-    $('connection').textContent = `Cancel refused: ${problem.detail ?? response.status}`;
+$('retry').addEventListener('click', () => errorAction?.());
+$('cancel').addEventListener('click', cancel);
+$('history-clear').addEventListener('click', () => {
+  clearHistory();
+  // The generation shown stays on screen (and on reload) but is not listed again as it goes on.
+  if (current) {
+    current.forgotten = true;
+    saveCurrent(current);
+  }
+  renderHistory();
+});
+$('history').addEventListener('click', (e) => {
+  const button = e.target.closest('button[data-open]');
+  const entry = button && loadHistory().find((h) => h.id === button.dataset.open);
+  if (entry) {
+    show(entry, { fresh: false });
+    $('progress-card').scrollIntoView({ block: 'start' });
+    $('progress-title').focus();
   }
 });
+$('files').addEventListener('click', (e) => {
+  const link = e.target.closest('a[data-path]');
+  if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  const file = files?.find((f) => f.path === link.dataset.path);
+  if (file) preview.open(current, file, link);
+});
 
-restore();
+renderHistory();
+const saved = loadCurrent();
+if (saved) show(saved, { fresh: false });
 
-/** POST, then watch the stream right away (the guide's "immediate connection"). */
-async function start(endpoint, request) {
+/**
+ * A new history entry from a 202 answer. `request` is what started it ({kind: 'start' | 'iterate', body}); a retry
+ * keeps the request of the generation it retries (`from`).
+ */
+function newEntry(started, kind, request, from) {
+  return {
+    id: started.generation_id,
+    kind,
+    prompt: from?.prompt ?? (request.kind === 'iterate' ? request.body.modification_prompt : request.body.prompt),
+    parentId: from?.parentId ?? (request.kind === 'iterate' ? request.body.parent_generation_id : null),
+    retryOf: started.retry_of ?? null,
+    request,
+    readToken: started.sse_token,
+    // Servers before the control token authorise actions with the read token.
+    controlToken: started.control_token ?? started.sse_token,
+    streamUrl: started.stream_url,
+    statusUrl: started.status_url,
+    createdAt: new Date().toISOString(),
+    status: 'queued',
+    lastId: null,
+    resumed: null,
+    final: null,
+  };
+}
+
+/** POST, then watch the stream right away (the guide's "immediate connection"). An iteration needs its parent's control token. */
+async function start(kind, body, parentControlToken) {
   setBusy(true);
   $('start-error').hidden = true;
   $('iterate-error').hidden = true;
   try {
-    let response;
-    try {
-      response = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(request),
-      });
-    } catch (error) {
-      showRequestError(endpoint, `The server cannot be reached: ${error.message}`);
-      return;
-    }
-
-    const body = await response.json().catch(() => ({}));
-    if (response.status !== 202) {
-      showRequestError(endpoint, body.detail ?? body.title ?? `The server answered ${response.status}.`);
-      return;
-    }
-
-    current = {
-      generationId: body.generation_id,
-      token: body.sse_token,
-      streamUrl: body.stream_url,
-      statusUrl: body.status_url,
-      endpoint,
-      request,
-      parentId: request.parent_generation_id ?? null,
-      lastId: null,
-      totalPhases: null,
-      generated: 0,
-    };
-    save();
-    reset();
-    watch();
+    const started = kind === 'iterate'
+      ? await api.iterate(body.parent_generation_id, body.modification_prompt, parentControlToken)
+      : await api.start(body);
+    show(newEntry(started, kind, { kind, body }), { fresh: true });
+  } catch (error) {
+    const text = kind === 'iterate' && (error.status === 401 || error.status === 403)
+      ? 'This generation can no longer be iterated from this browser: its control token has ended. Start a new generation.'
+      : error.message;
+    const element = kind === 'iterate' && !$('iterate-card').hidden ? $('iterate-error') : $('start-error');
+    element.textContent = text;
+    element.hidden = false;
   } finally {
     setBusy(false);
   }
 }
 
-/** After a reload: show the generation's latest state from its snapshot, then resume the stream after that event. */
-async function restore() {
+/** Retry: a new generation that keeps the saved phases of this one (POST /generations/{id}/retry). */
+async function retry() {
+  const from = current;
+  $('retry').disabled = true;
   try {
-    current = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null');
-  } catch {
-    current = null;
+    const started = await api.retry(from.id, from.controlToken);
+    show(newEntry(started, 'retry', from.request, from), { fresh: true });
+  } catch (error) {
+    const expired = error.status === 401 || error.status === 403;
+    showError(expired
+      ? 'This generation can no longer be retried from this browser: its control token has ended. Start it again instead.'
+      : `Retry refused: ${error.message}`, 'Start again', () => startAgain(from));
+  } finally {
+    $('retry').disabled = false;
   }
-  if (!current?.generationId) return;
+}
 
+/** The same request again as a new run (an iteration again needs its parent's control token, from the history). */
+function startAgain(entry) {
+  const { kind, body } = entry.request;
+  const parent = kind === 'iterate' ? loadHistory().find((h) => h.id === body.parent_generation_id) : null;
+  return start(kind, body, parent?.controlToken);
+}
+
+async function cancel() {
+  if (!current) return;
+  $('cancel').disabled = true;
+  $('connection').textContent = 'Cancelling…';
+  try {
+    // true: the stream ends with the "cancelled" event. false (409): it had already ended; its own terminal event says how.
+    await api.cancel(current.id, current.controlToken);
+  } catch (error) {
+    $('cancel').disabled = false;
+    $('connection').textContent = `Cancel refused: ${error.message}`;
+  }
+}
+
+/** Shows a generation: a fresh one is watched from its start; another is restored from its snapshot first. */
+function show(entry, { fresh }) {
+  stopWatching?.();
+  stopWatching = null;
+  current = entry;
+  progress = {
+    ...initialProgress({ generationId: entry.id, parentGenerationId: entry.parentId, retryOf: entry.retryOf }),
+    resumed: entry.resumed ?? null,
+  };
+  files = null;
+  remember();
   reset();
-  // Nothing is known yet: the snapshot (or the reason it is refused) fills these in.
-  $('percent').textContent = '';
-  $('file-count').textContent = '';
-  $('files-note').textContent = '';
-  $('connection').textContent = 'Resuming…';
-  const response = await fetch(current.statusUrl, { headers: { Authorization: `Bearer ${current.token}` }, cache: 'no-store' })
-    .catch(() => null);
-  if (!response?.ok) {
-    // The stream would be refused the same way: let the module tell the states apart (401, 404, unreachable).
+  if (fresh) watch();
+  else restore();
+}
+
+/** After a reload or from the history: the latest state from the snapshot, then the stream after that event. */
+async function restore() {
+  const { id } = current;
+  $('connection').textContent = 'Loading…';
+  let snapshot;
+  try {
+    snapshot = await api.snapshot(id, current.readToken);
+  } catch (error) {
+    if (current?.id !== id) return;
+    if (current.final && (error.status === 401 || error.status === 403)) {
+      showStored(error.problem);
+      return;
+    }
+    // The stream would be refused the same way: let the watcher tell the states apart (401, 404, unreachable).
     watch();
     return;
   }
-
-  const snapshot = await response.json();
-  if (snapshot.last_event) render(snapshot.last_event);
-  current.lastId = snapshot.last_event_id > 0 ? String(snapshot.last_event_id) : null;
-  save();
+  if (current?.id !== id) return;
+  progress = applySnapshot(progress, snapshot);
+  current.lastId = progress.lastEventId;
+  render();
   loadFiles();
   watch();
 }
 
 function watch() {
-  if (stopWatching) stopWatching();
-  const { generationId, streamUrl, statusUrl, token, lastId } = current;
-  stopWatching = watchGeneration(streamUrl, token, {
-    onEvent: (event, id) => {
-      if (current?.generationId !== generationId) return;
-      window.__events.push({ id: Number(id), ...event });
-      current.lastId = id;
-      render(event);
-      save();
+  stopWatching?.();
+  const { id } = current;
+  startClock();
+  stopWatching = api.watch({ stream_url: current.streamUrl, sse_token: current.readToken, status_url: current.statusUrl }, {
+    onEvent: (event, eventId) => {
+      if (current?.id !== id) return;
+      window.__events.push({ id: Number(eventId), ...event });
+      progress = applyEvent(progress, event, { id: eventId });
+      current.lastId = progress.lastEventId;
+      render();
+      announce();
+      if (event.stage?.endsWith('_complete')) loadFiles();
+      remember();
     },
     onConnection: (state) => {
-      if (current?.generationId !== generationId) return;
+      if (current?.id !== id) return;
       $('connection').textContent = {
         connecting: 'Connecting…',
         open: 'Live',
@@ -140,39 +217,45 @@ function watch() {
       $('connection').dataset.state = state;
     },
     onEnd: (reason, detail) => {
-      if (current?.generationId !== generationId) return;
+      if (current?.id !== id) return;
       ended(reason, detail);
     },
-  }, { statusUrl, lastEventId: lastId });
+  }, { lastEventId: current.lastId });
 }
 
 function ended(reason, detail) {
+  stopClock();
   $('cancel').disabled = true;
-  $('eta').textContent = '';
-  const again = () => start(current.endpoint, current.request);
+  const entry = current;
+  const again = () => startAgain(entry);
   switch (reason) {
     case 'completed':
       loadFiles();
       $('iterate-card').hidden = false;
-      $('iterate-parent').textContent = current.generationId;
+      $('iterate-parent').textContent = current.id;
       break;
     case 'failed':
     case 'cancelled':
-      // Already rendered from the terminal event; the files saved before it stay listed.
       loadFiles();
+      if (reason === 'failed') showError(progress.error ?? progress.message, 'Retry', retry);
+      else showError('Cancelled. Retry continues from the phases saved so far.', 'Retry', retry, 'info');
       break;
     case 'unauthorized':
     case 'forbidden':
+      if (current.final) {
+        showStored(detail);
+        break;
+      }
       setStatus('unauthorized');
       $('files-note').textContent = 'The saved files cannot be listed without a valid token.';
-      showError(`The stream token was refused: ${detail?.detail ?? 'it is not valid for this generation.'} `
-        + 'Start again to get a new one.', 'Start again', again);
+      showError(`The stream token was refused: ${detail?.detail ?? 'it is not valid for this generation.'} Start again to get a new one.`,
+        'Start again', again);
       break;
     case 'not_found':
       setStatus('not_found');
       $('files-note').textContent = '';
-      showError('The server does not know this generation: it restarted and its progress was kept in memory only. '
-        + 'Files saved before the restart are still on disk. Start again to run it anew.', 'Start again', again);
+      showError('The server does not know this generation: it restarted without keeping its progress, or the generation was '
+        + 'deleted after its retention period. Start again to run it anew.', 'Start again', again);
       break;
     case 'closed_by_client':
       break;
@@ -184,129 +267,264 @@ function ended(reason, detail) {
         watch();
       });
   }
+  remember();
 }
 
-function render(event) {
-  const percent = Math.round((event.progress ?? 0) * 100);
-  $('progress-fill').style.width = `${percent}%`;
-  $('progress-bar').setAttribute('aria-valuenow', String(percent));
-  $('percent').textContent = `${percent}% complete`;
-  setStatus(event.status);
-  $('message').textContent = event.message ?? '';
-  $('eta').textContent = event.status !== 'processing' || event.estimated_time_remaining == null ? ''
-    : event.estimated_time_remaining < 1 ? 'almost done' : `about ${formatEta(event.estimated_time_remaining)} left`;
-
-  const info = event.phase_info;
-  if (info) {
-    if (info.total_phases) current.totalPhases = info.total_phases;
-    const phase = info.phase ?? info.current_phase;
-    if (phase) {
-      $('phase').textContent = `Phase ${phase}/${current.totalPhases ?? '?'}${info.name ? ` — ${info.name}` : ''}`;
-    }
-    if (info.total_files != null) current.generated = info.total_files;
-  }
-  showGenerated();
-
-  if (event.warning_type) {
-    const missing = event.missing_files?.length ? ` Missing: ${event.missing_files.join(', ')}.` : '';
-    $('warning').textContent = `${event.message}${missing}`;
-    $('warning').hidden = false;
-  }
-
-  if (event.status === 'failed') {
-    showError(event.error ?? event.message, 'Retry', () => start(current.endpoint, current.request));
-  } else if (event.status === 'cancelled') {
-    $('connection').textContent = '';
-  }
-
-  if (event.stage?.endsWith('_complete')) {
-    loadFiles();
-  }
+/** A generation this browser can no longer read (its tokens ended): its final state as recorded here, said plainly. */
+function showStored(problem) {
+  const final = current.final;
+  stopClock();
+  progress = { ...progress, ...final.progress };
+  files = null;
+  render();
+  $('connection').textContent = '';
+  $('cancel').disabled = true;
+  $('saved-count').textContent = String(final.savedCount ?? 0);
+  $('files').replaceChildren();
+  $('archive').hidden = true;
+  $('file-count').textContent = final.counts ?? '';
+  $('files-note').textContent = '';
+  $('access-note').textContent = 'Shown as this browser recorded it when the run ended: the server no longer lets this browser read '
+    + 'this generation or its files (its tokens end a few minutes after a run ends'
+    + `${problem?.detail ? `; the server says: ${problem.detail}` : ''}).`;
+  $('access-note').hidden = false;
+  $('iterate-card').hidden = true;
+  const entry = current;
+  showError('Run the same request again to get a fresh result.', 'Run it again', () => startAgain(entry), 'info');
 }
 
 /** The saved files, live: after each phase is saved, and after the run ended however it ended. */
 async function loadFiles() {
   if (!current) return;
-  const { generationId, token } = current;
+  const { id, readToken } = current;
   const request = ++filesRequest;
-  const response = await fetch(`/generations/${generationId}/files`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
-    .catch(() => null);
-  if (request !== filesRequest || current?.generationId !== generationId) return;
-  if (!response?.ok) {
-    $('files-note').textContent = response?.status === 401
-      ? 'The stream token has expired: start again to see these files.'
+  let list;
+  try {
+    list = await api.files(id, readToken);
+  } catch (error) {
+    if (request !== filesRequest || current?.id !== id) return;
+    $('files-note').textContent = error.status === 401
+      ? 'These files can no longer be read from this browser: a generation\'s tokens end a few minutes after it finishes.'
       : 'The file list could not be loaded.';
     return;
   }
+  if (request !== filesRequest || current?.id !== id) return;
 
-  const list = await response.json();
-  $('files').replaceChildren(...list.files.map((file) => {
+  files = list.files;
+  $('files').replaceChildren(...files.map((file) => {
     const li = document.createElement('li');
     const a = document.createElement('a');
-    a.href = withToken(`/generations/${generationId}/files/${file.path.split('/').map(encodeURIComponent).join('/')}`, token);
+    a.href = api.fileUrl(id, file.path, readToken);
+    a.dataset.path = file.path;
     a.textContent = file.path;
-    a.target = '_blank';
-    a.rel = 'noreferrer';
-    li.append(a);
+    const size = document.createElement('span');
+    size.className = 'size';
+    size.textContent = formatSize(file.size);
+    li.append(a, size);
     return li;
   }));
-  $('saved-count').textContent = String(list.files.length);
-  $('files-note').textContent = list.files.length === 0 ? 'Nothing saved yet: files appear as each phase is saved.' : '';
-  const archive = $('archive');
-  archive.href = withToken(`/generations/${generationId}/archive`, token);
-  archive.hidden = list.files.length === 0;
+  $('saved-count').textContent = String(files.length);
+  $('files-note').textContent = files.length === 0
+    ? 'Nothing saved yet: files appear as each phase is saved.'
+    : 'Select a file to preview it here.';
+  $('archive').href = api.archiveUrl(id, readToken);
+  $('archive').hidden = files.length === 0;
+  render();
+  remember();
+}
+
+function render() {
+  const percent = Math.round(progress.progress);
+  const info = progress.phaseInfo;
+  const phase = info?.phase ?? (info?.current_phase || null);
+  const named = progress.phases.find((p) => p.phase === phase)?.name ?? info?.name;
+  const phaseText = phase ? `Phase ${phase}/${progress.totalPhases ?? '?'}${named ? ` — ${named}` : ''}` : '';
+
+  $('progress-fill').style.width = `${percent}%`;
+  $('progress-bar').setAttribute('aria-valuenow', String(percent));
+  $('progress-bar').setAttribute('aria-valuetext', `${percent}%${phaseText ? `, ${phaseText.replace('/', ' of ')}` : ''}`);
+  $('percent').textContent = progress.status === 'pending' ? '' : `${percent}% complete`;
+  if (progress.status !== 'pending') setStatus(progress.status);
+  $('message').textContent = progress.message;
+  $('phase').textContent = phaseText;
+  renderTime();
+  renderPhases();
+  $('file-count').textContent = describeCounts();
+
+  const resumed = progress.resumed;
+  $('resumed').hidden = !resumed;
+  $('resumed').textContent = resumed ? `${resumeLabel(resumed)} ${resumed.message}` : '';
+  $('writing').textContent = progress.writing
+    ? `Writing ${progress.writing.file}: ${progress.writing.chars.toLocaleString('en')} characters so far`
+    : '';
+  $('usage').textContent = progress.usage
+    ? `Tokens used: ${progress.usage.inputTokens.toLocaleString('en')} in · ${progress.usage.outputTokens.toLocaleString('en')} out`
+    : '';
+
+  if (progress.warning) {
+    const missing = progress.warning.missingFiles.length ? ` Missing: ${progress.warning.missingFiles.join(', ')}.` : '';
+    $('warning').textContent = `${progress.warning.message}${missing}`;
+    $('warning').hidden = false;
+  }
+}
+
+function resumeLabel(resumed) {
+  const kept = resumed.phasesKept === 0 ? 'nothing was saved yet'
+    : resumed.phasesKept === 1 ? 'phase 1 kept' : `phases 1–${resumed.phasesKept} kept`;
+  return `Resumed: ${kept}.`;
+}
+
+function renderTime() {
+  const seconds = elapsedSeconds(progress);
+  const ended = isTerminalStatus(progress.status);
+  $('elapsed').textContent = seconds == null ? '' : ended ? `took ${formatDuration(seconds)}` : `${formatDuration(seconds)} elapsed`;
+  $('eta').textContent = ended || progress.eta == null ? ''
+    : progress.eta < 1 ? '· almost done' : `· about ${formatDuration(progress.eta)} left`;
+}
+
+const PHASE_STATE = {
+  pending: ['', 'pending'],
+  current: ['▶', 'in progress'],
+  done: ['✓', 'done'],
+  kept: ['✓', 'kept from the earlier run'],
+  failed: ['✗', 'failed'],
+  stopped: ['■', 'stopped'],
+};
+
+function renderPhases() {
+  $('phases-note').textContent = progress.phases.length === 0 ? 'The phases appear once the plan is made.' : '';
+  $('phases').replaceChildren(...progress.phases.map((p) => {
+    const li = document.createElement('li');
+    li.dataset.state = p.state;
+    if (p.state === 'current') li.setAttribute('aria-current', 'step');
+    const [icon, label] = PHASE_STATE[p.state] ?? ['', p.state];
+    const mark = document.createElement('span');
+    mark.className = 'mark';
+    mark.setAttribute('aria-hidden', 'true');
+    mark.textContent = icon || String(p.phase);
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = p.name ?? `Phase ${p.phase}`;
+    const detail = document.createElement('span');
+    detail.className = 'detail';
+    const count = p.files == null ? '' : `${p.files} ${p.files === 1 ? 'file' : 'files'}`;
+    detail.textContent = [label, p.state === 'current' || p.state === 'done' || p.state === 'failed' ? count : ''].filter(Boolean).join(' · ');
+    li.append(mark, name, detail);
+    return li;
+  }));
+}
+
+/** One meaning per number, each labelled. */
+function describeCounts() {
+  const files_ = files ?? [];
+  const counts = fileCounts(progress, files_);
+  const plural = (n, word) => `${n} ${n === 1 ? word : `${word}s`}`;
+  const iteration = current?.parentId != null || counts.fromParent > 0;
+  const retried = progress.resumed && counts.kept > 0;
+  switch (progress.status) {
+    case 'pending':
+    case 'queued':
+      return '';
+    case 'completed': {
+      if (files === null) return plural(counts.generated, 'file') + ' generated';
+      const parts = [];
+      if (iteration) parts.push(`${counts.fromParent} from the parent`);
+      if (retried) parts.push(`${counts.kept} kept from phases 1–${progress.resumed.phasesKept}`);
+      if (parts.length === 0) return plural(counts.saved, 'file');
+      const label = iteration ? 'generated by this iteration' : 'generated by this run';
+      parts.push(`${counts.written - (retried ? counts.kept : 0)} ${label}`);
+      return `${plural(counts.saved, 'file')}: ${parts.join(', ')}`;
+    }
+    case 'failed':
+    case 'cancelled': {
+      if (files === null) return `${plural(counts.generated, 'file')} generated`;
+      const where = progress.status === 'failed' ? 'the phase that failed' : 'the cancelled phase';
+      const lost = counts.notSaved > 0 ? ` · ${counts.notSaved} in ${where}, not saved` : '';
+      const parent = iteration ? ` (${counts.fromParent} from the parent)` : '';
+      return `${counts.saved} saved${parent}${lost}`;
+    }
+    default: {
+      const parts = [`${counts.generated} generated`];
+      if (files !== null) parts.push(`${counts.written} saved`);
+      if (iteration && files !== null) parts.push(`${counts.fromParent} from the parent`);
+      return parts.join(' · ');
+    }
+  }
+}
+
+/** The polite live region: phase changes, a resume, the end. Not every file (that would be noise). */
+function announce() {
+  const info = progress.phaseInfo;
+  let text = '';
+  let key = '';
+  if (isTerminalStatus(progress.status)) {
+    key = progress.status;
+    text = progress.message;
+  } else if (progress.stage === 'resumed' && progress.resumed) {
+    key = `resumed-${progress.lastEventId}`;
+    text = `${resumeLabel(progress.resumed)} Continuing with phase ${progress.resumed.nextPhase ?? progress.totalPhases}.`;
+  } else if (progress.stage?.match(/^phase_\d+_started$/) && info?.phase) {
+    key = `phase-${info.phase}`;
+    text = `Phase ${info.phase} of ${progress.totalPhases} started: ${info.name ?? ''}`;
+  }
+  if (key && key !== announced) {
+    announced = key;
+    $('announcer').textContent = text;
+  }
 }
 
 function reset() {
   window.__events = [];
   filesRequest++;
+  announced = '';
+  preview.close();
+  stopClock();
   $('progress-card').hidden = false;
   $('iterate-card').hidden = true;
-  $('generation-id').textContent = current.generationId;
-  $('parent').textContent = current.parentId ? `Iteration of ${current.parentId}` : '';
+  $('generation-id').textContent = current.id;
+  $('parent').textContent = current.retryOf ? `Retry of ${current.retryOf}`
+    : current.parentId ? `Iteration of ${current.parentId}` : '';
   $('progress-fill').style.width = '0%';
   $('progress-bar').setAttribute('aria-valuenow', '0');
-  $('percent').textContent = '0% complete';
+  $('progress-bar').setAttribute('aria-valuetext', '0%');
+  $('percent').textContent = '';
   $('message').textContent = '';
   $('phase').textContent = '';
+  $('elapsed').textContent = '';
   $('eta').textContent = '';
   $('connection').textContent = '';
+  $('resumed').hidden = true;
   $('warning').hidden = true;
   $('error').hidden = true;
+  $('access-note').hidden = true;
   $('files').replaceChildren();
   $('saved-count').textContent = '0';
   $('files-note').textContent = 'Nothing saved yet: files appear as each phase is saved.';
   $('archive').hidden = true;
   $('cancel').disabled = false;
-  showGenerated();
-  setStatus('queued');
-}
-
-function showGenerated() {
-  const n = current?.generated ?? 0;
-  $('file-count').textContent = `${n} ${n === 1 ? 'file' : 'files'} generated`;
+  $('announcer').textContent = '';
+  setStatus(current.status === 'queued' ? 'queued' : 'pending');
+  render();
+  renderHistory();
 }
 
 function setStatus(status) {
-  $('status').textContent = status;
+  $('status').textContent = status.replace('_', ' ');
   $('status').dataset.status = status;
   $('progress-card').dataset.status = status;
 }
 
-function showError(text, actionLabel, action) {
+/** The notice under the progress, with its action. kind 'info' shows it calmly (a cancel, an expired access). */
+function showError(text, actionLabel, action, kind) {
   $('progress-card').hidden = false;
-  $('error-text').textContent = text;
-  retryAction = action;
+  $('error-text').textContent = text ?? '';
+  if (kind) $('error').dataset.kind = kind;
+  else delete $('error').dataset.kind;
+  $('error').setAttribute('role', kind === 'info' ? 'status' : 'alert');
+  errorAction = action;
   $('retry').textContent = actionLabel ?? '';
   $('retry').hidden = !action;
   $('error').hidden = false;
-}
-
-/** A refused POST (400 bad input, 409 parent not finished, 503 queue full) is shown beside its form. */
-function showRequestError(endpoint, text) {
-  const element = endpoint.endsWith('/iterate') ? $('iterate-error') : $('start-error');
-  element.textContent = text;
-  element.hidden = false;
 }
 
 function setBusy(busy) {
@@ -314,6 +532,66 @@ function setBusy(busy) {
   $('iterate').disabled = busy;
 }
 
-function save() {
-  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(current));
+function startClock() {
+  stopClock();
+  clock = setInterval(() => {
+    if (isTerminalStatus(progress.status)) stopClock();
+    renderTime();
+  }, 1000);
+}
+
+function stopClock() {
+  clearInterval(clock);
+  clock = null;
+}
+
+/** Saves the entry shown (session: this tab's reload; history: this browser), with its final state once it ended. */
+function remember() {
+  if (!current) return;
+  current.status = progress.status === 'pending' ? current.status : progress.status;
+  current.resumed = progress.resumed ?? current.resumed ?? null;
+  if (isTerminalStatus(progress.status)) {
+    const { phases, message, status, filesGenerated, resumed, usage, error, startedAt, endedAt, totalPhases, phaseInfo, progress: percent } = progress;
+    current.final = {
+      status,
+      savedCount: files?.length ?? current.final?.savedCount ?? null,
+      counts: files ? describeCounts() : (current.final?.counts ?? describeCounts()),
+      progress: { phases, message, status, filesGenerated, resumed, usage, error, startedAt, endedAt, totalPhases, phaseInfo, progress: percent },
+    };
+  }
+  saveCurrent(current);
+  if (!current.forgotten) saveEntry(current);
+  renderHistory();
+}
+
+function renderHistory() {
+  const list = loadHistory();
+  $('history-card').hidden = list.length === 0;
+  $('history').replaceChildren(...list.map((entry) => {
+    const li = document.createElement('li');
+    if (entry.id === current?.id) li.setAttribute('aria-current', 'true');
+    const badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.dataset.status = entry.status;
+    badge.textContent = entry.status.replace('_', ' ');
+    const body = document.createElement('div');
+    body.className = 'entry';
+    const open = document.createElement('button');
+    open.type = 'button';
+    open.className = 'link';
+    open.dataset.open = entry.id;
+    open.textContent = entry.prompt || '(no prompt)';
+    const meta = document.createElement('span');
+    meta.className = 'muted small meta';
+    const kind = entry.kind === 'iterate' ? `iteration of ${entry.parentId?.slice(0, 8)}`
+      : entry.kind === 'retry' ? `retry of ${entry.retryOf?.slice(0, 8)}` : 'generation';
+    const when = document.createElement('time');
+    when.dateTime = entry.createdAt;
+    when.title = new Date(entry.createdAt).toLocaleString();
+    when.textContent = relativeTime(entry.createdAt);
+    meta.append(`${kind} · `, when, ` · ${entry.id.slice(0, 8)}`);
+    body.append(open, meta);
+    li.append(badge, body);
+    return li;
+  }));
 }

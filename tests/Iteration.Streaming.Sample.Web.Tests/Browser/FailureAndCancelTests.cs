@@ -3,66 +3,70 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 
-/// <summary>A run that fails or is cancelled keeps what it saved, and the page says so.</summary>
+/// <summary>A run that fails or is cancelled keeps what it saved, and the page says so with labelled counts.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class FailureAndCancelTests(BrowserFixture browser)
 {
     [Fact]
-    public async Task FailingRun_ShowsTheErrorAndKeepsThePartialFilesWithWorkingLinks()
+    public async Task FailingRun_ShowsTheErrorAndKeepsThePartialFilesReadable()
     {
         await using var server = await SampleServer.StartAsync();
         var page = new SamplePage(await browser.NewPageAsync());
         await page.OpenAsync(server.BaseAddress);
 
-        await page.StartAsync("A task tracker [fail:phase=3]");
+        await page.StartAsync("A task tracker [fail-always:phase=3]");
 
         await Expect(page.Status).ToHaveTextAsync("failed");
         await Expect(page.Error).ToContainTextAsync("gave up in phase 3 (Task Entity)");
         await Expect(page.ErrorAction).ToHaveTextAsync("Retry");
         await Expect(page.SavedCount).ToHaveTextAsync("9");
+        await Expect(page.FileCount).ToHaveTextAsync("9 saved · 2 in the phase that failed, not saved");
+        (await page.PhaseStatesAsync()).Should().Equal(
+            "Core Infrastructure: done", "User Entity: done", "Task Entity: failed", "Support Files: pending", "Main Application: pending");
         (await page.SavedFilesAsync()).Should().Contain(["src/Models/User.cs", "src/Infrastructure/IRepository.cs", "TaskTracker.csproj"]).And.NotContain("src/Models/Task.cs");
         await Expect(page.Archive).ToBeVisibleAsync();
 
-        var popup = await page.Page.Context.RunAndWaitForPageAsync(() => page.Files.Filter(new() { HasText = "src/Models/User.cs" }).ClickAsync());
-        await Expect(popup.Locator("body")).ToContainTextAsync("public sealed record User : Entity");
+        await page.File("src/Models/User.cs").ClickAsync();
+        await Expect(page.PreviewText()).ToContainTextAsync("public sealed record User : Entity");
     }
 
     [Fact]
-    public async Task Retry_AfterATransientFailure_StartsTheSameRequestAgainAndCompletes()
+    public async Task InternalError_ShowsTheGenericMessageWithItsReferenceAndNoSecret()
     {
-        await using var server = await SampleServer.StartAsync(controlled: true);
-        server.Control!.FailOnlyFirstRun = true;
+        await using var server = await SampleServer.StartAsync();
         var page = new SamplePage(await browser.NewPageAsync());
         await page.OpenAsync(server.BaseAddress);
-        var failed = await page.StartAsync("A task tracker [fail:phase=3]");
+
+        await page.StartAsync("A task tracker [crash:phase=2]");
+
         await Expect(page.Status).ToHaveTextAsync("failed");
-
-        await page.ErrorAction.ClickAsync();
-
-        var retried = await page.NewGenerationIdAsync(failed);
-        await page.ExpectCompletedAsync();
-        await Expect(page.Page.Locator("#error")).ToBeHiddenAsync();
-        await Expect(page.SavedCount).ToHaveTextAsync("20");
-        retried.Should().NotBe(failed);
+        await Expect(page.Error).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^An internal error stopped phase 2 \(User Entity\)\. Reference: [0-9a-f]{12}\.$"));
+        (await page.Page.ContentAsync()).Should().NotContain("hunter2");
+        await Expect(page.FileCount).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^5 saved · \d+ in the phase that failed, not saved$"));
     }
 
     [Fact]
-    public async Task Cancel_DuringARun_ShowsCancelledAndKeepsTheFilesSavedSoFar()
+    public async Task Cancel_DuringARun_SendsTheControlTokenShowsCancelledAndKeepsTheFilesSavedSoFar()
     {
         await using var server = await SampleServer.StartAsync(controlled: true);
         server.Control!.HoldBefore(2);
         var page = new SamplePage(await browser.NewPageAsync());
         await page.OpenAsync(server.BaseAddress);
-        await page.StartAsync();
+        var id = await page.StartAsync();
         await Expect(page.SavedCount).ToHaveTextAsync("5");
 
-        await page.Cancel.ClickAsync();
+        var request = await page.Page.RunAndWaitForRequestAsync(() => page.Cancel.ClickAsync(), r => r.Method == "DELETE");
 
+        request.Url.Should().EndWith($"/generations/{id}", "the control token travels in the header, never in the URL");
+        (await request.HeaderValueAsync("authorization")).Should().Be($"Bearer {await page.CurrentAsync("controlToken")}");
         await Expect(page.Status).ToHaveTextAsync("cancelled");
         await Expect(page.Cancel).ToBeDisabledAsync();
         await Expect(page.SavedCount).ToHaveTextAsync("5");
+        await Expect(page.FileCount).ToHaveTextAsync("5 saved");
+        (await page.PhaseStatesAsync())[1].Should().Be("User Entity: stopped");
         (await page.SavedFilesAsync()).Should().Contain("src/Infrastructure/IRepository.cs");
         await Expect(page.Archive).ToBeVisibleAsync();
         await Expect(page.Page.Locator("#iterate-card")).ToBeHiddenAsync();
+        server.Control.Release(2);
     }
 }

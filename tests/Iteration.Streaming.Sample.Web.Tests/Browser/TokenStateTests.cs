@@ -3,27 +3,33 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 
-/// <summary>A refused stream token ends in a clear state with one request, never in a silent reconnect loop.</summary>
+/// <summary>
+/// A refused token ends in a clear state with one request, never in a silent reconnect loop; a generation whose end this
+/// browser recorded shows that end, honestly labelled, once the server no longer lets it in.
+/// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class TokenStateTests(BrowserFixture browser)
 {
+    private const string Tamper = """
+        ([key, ending]) => {
+          const saved = JSON.parse(sessionStorage.getItem(key));
+          saved.readToken = saved.readToken.slice(0, -2) + (saved.readToken.endsWith(ending) ? 'yy' : ending);
+          sessionStorage.setItem(key, JSON.stringify(saved));
+        }
+        """;
+
     [Fact]
-    public async Task ForgedToken_ShowsTheUnauthorizedStateAfterOneStreamRequest()
+    public async Task ForgedToken_MidRun_ShowsTheUnauthorizedStateAfterOneStreamRequest()
     {
-        await using var server = await SampleServer.StartAsync();
+        await using var server = await SampleServer.StartAsync(controlled: true);
+        server.Control!.HoldBefore(3);
         var page = new SamplePage(await browser.NewPageAsync());
         await page.OpenAsync(server.BaseAddress);
         var id = await page.StartAsync();
-        await page.ExpectCompletedAsync();
+        await page.WaitForStageAsync("phase_3_started");
 
         // The page keeps its generation in session storage; a tampered signature stands in for a forged link.
-        await page.Page.EvaluateAsync("""
-            ([key, ending]) => {
-              const saved = JSON.parse(sessionStorage.getItem(key));
-              saved.token = saved.token.slice(0, -2) + (saved.token.endsWith(ending) ? 'yy' : ending);
-              sessionStorage.setItem(key, JSON.stringify(saved));
-            }
-            """, new[] { "iteration-streaming-sample.current", "xx" });
+        await page.Page.EvaluateAsync(Tamper, new[] { SamplePageExtensions.CurrentKey, "xx" });
         await page.Page.ReloadAsync();
 
         await Expect(page.Status).ToHaveTextAsync("unauthorized");
@@ -33,23 +39,44 @@ public sealed class TokenStateTests(BrowserFixture browser)
         await Expect(page.Page.Locator("#files-note")).ToHaveTextAsync("The saved files cannot be listed without a valid token.");
         server.Dropper.Requests.Where(r => r.GenerationId == id).Should().HaveCount(2, "one stream before the reload, one refused after it")
             .And.ContainSingle(r => r.StatusCode == 401);
+        server.Control.Release(3);
     }
 
     [Fact]
-    public async Task ExpiredToken_AfterTheGracePeriod_ShowsTheUnauthorizedState()
+    public async Task ForgedToken_AfterTheEnd_ShowsTheRecordedEndAndSaysTheServerRefusesThisBrowser()
     {
-        await using var server = await SampleServer.StartAsync(settings: "--IterationStreaming:TerminalGracePeriod=00:00:00.001");
+        await using var server = await SampleServer.StartAsync();
         var page = new SamplePage(await browser.NewPageAsync());
         await page.OpenAsync(server.BaseAddress);
         await page.StartAsync();
         await page.ExpectCompletedAsync();
-        await Expect(page.Page.Locator("#files-note")).ToHaveTextAsync("The stream token has expired: start again to see these files.");
+
+        await page.Page.EvaluateAsync(Tamper, new[] { SamplePageExtensions.CurrentKey, "xx" });
+        await page.Page.ReloadAsync();
+
+        await Expect(page.AccessNote()).ToContainTextAsync("the server no longer lets this browser read this generation or its files");
+        await Expect(page.Status).ToHaveTextAsync("completed");
+        await Expect(page.SavedCount).ToHaveTextAsync("23");
+        await Expect(page.FileCount).ToHaveTextAsync("23 files");
+        await Expect(page.ErrorAction).ToHaveTextAsync("Run it again");
+        server.Dropper.Requests.Should().ContainSingle("the recorded end needs no stream");
+    }
+
+    [Fact]
+    public async Task ExpiredToken_AfterTheGracePeriod_SaysTheFilesAreNoLongerReadableAndRunItAgainWorks()
+    {
+        await using var server = await SampleServer.StartAsync(settings: "--IterationStreaming:TerminalGracePeriod=00:00:00.001");
+        var page = new SamplePage(await browser.NewPageAsync());
+        await page.OpenAsync(server.BaseAddress);
+        var first = await page.StartAsync();
+        await page.ExpectCompletedAsync();
 
         await page.Page.ReloadAsync();
 
-        await Expect(page.Status).ToHaveTextAsync("unauthorized");
-        await Expect(page.Error).ToContainTextAsync("The stream token has expired");
-        await page.Page.Locator("#retry").ClickAsync();
+        await Expect(page.AccessNote()).ToBeVisibleAsync();
+        await Expect(page.Status).ToHaveTextAsync("completed");
+        await page.ErrorAction.ClickAsync();
+        await page.NewGenerationIdAsync(first);
         await page.ExpectCompletedAsync();
     }
 }

@@ -1,0 +1,155 @@
+// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, snapshot, files.
+//
+// Two tokens come back from start, iterate and retry: the read token (`sse_token`: stream, snapshot, files, zip; it
+// may travel in a URL because EventSource cannot send headers) and the control token (`control_token`: iterate from
+// this generation, cancel, retry). The control token is only ever sent in the Authorization header.
+
+import { resolveUrl, watchGeneration, withToken } from './watch.js';
+
+/** A refused request: `status` is the HTTP status (0 when the server could not be reached), `problem` its Problem Details. */
+export class GenerationApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? problem?.title ?? (status === 0 ? 'The server cannot be reached.' : `The server answered ${status}.`));
+    this.name = 'GenerationApiError';
+    this.status = status;
+    this.problem = problem ?? {};
+  }
+}
+
+/**
+ * A client for one host's generations routes.
+ * @param {{baseUrl?: string, prefix?: string, fetch?: typeof fetch, EventSource?: any}} [options]
+ *   baseUrl: where the host is (a page leaves it out: same origin); prefix: the route group (default `/generations`).
+ */
+export function createGenerationsClient(options = {}) {
+  const baseUrl = options.baseUrl;
+  const prefix = (options.prefix ?? '/generations').replace(/\/$/, '');
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const url = (path) => resolveUrl(`${prefix}${path}`, baseUrl);
+  const bearer = (token) => {
+    if (typeof token !== 'string' || token === '') throw new TypeError('A token is required.');
+    return { Authorization: `Bearer ${token}` };
+  };
+  const id = (generationId) => {
+    if (typeof generationId !== 'string' || generationId === '') throw new TypeError('A generation id is required.');
+    return encodeURIComponent(generationId);
+  };
+
+  const send = async (address, init) => {
+    let response;
+    try {
+      response = await fetchFn(address, { cache: 'no-store', ...init });
+    } catch (error) {
+      throw new GenerationApiError(0, { detail: `The server cannot be reached: ${error?.message ?? error}` });
+    }
+    if (!response.ok) {
+      throw new GenerationApiError(response.status, await response.json().catch(() => null));
+    }
+    return response;
+  };
+
+  const post = async (path, body, headers = {}) => {
+    const response = await send(url(path), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return response.json();
+  };
+
+  return {
+    /** POST /generations: starts a generation. Resolves with the 202 body. */
+    start: (request) => post('', request),
+
+    /** POST /generations/iterate with the parent's control token. */
+    iterate: (parentGenerationId, modificationPrompt, parentControlToken) => post(
+      '/iterate',
+      { parent_generation_id: parentGenerationId, modification_prompt: modificationPrompt },
+      bearer(parentControlToken)),
+
+    /** POST /generations/{id}/retry: a new generation that reuses the saved phases of a failed or cancelled one. */
+    retry: (generationId, controlToken) => post(`/${id(generationId)}/retry`, undefined, bearer(controlToken)),
+
+    /** DELETE /generations/{id}: resolves `true` when the run is being cancelled, `false` when it had already ended (409). */
+    cancel: async (generationId, controlToken) => {
+      try {
+        await send(url(`/${id(generationId)}`), { method: 'DELETE', headers: bearer(controlToken) });
+        return true;
+      } catch (error) {
+        if (error.status === 409) return false;
+        throw error;
+      }
+    },
+
+    /** GET /generations/{id}: the latest snapshot. */
+    snapshot: async (generationId, token) =>
+      (await send(url(`/${id(generationId)}`), { headers: bearer(token) })).json(),
+
+    /** GET /generations/{id}/files: the files saved so far. */
+    files: async (generationId, token) =>
+      (await send(url(`/${id(generationId)}/files`), { headers: bearer(token) })).json(),
+
+    /**
+     * One file's text, read with the token in the header. Past `maxBytes` (default 256 KiB) only that many bytes are
+     * read and `truncated` is true, so a page never pulls a huge file into the DOM.
+     */
+    readFile: async (generationId, path, token, { maxBytes = 256 * 1024 } = {}) => {
+      const response = await send(url(`/${id(generationId)}/files/${encodePath(path)}`), { headers: bearer(token) });
+      const { bytes, truncated } = await readAtMost(response, maxBytes);
+      return { text: new TextDecoder().decode(bytes), truncated, contentType: response.headers.get('Content-Type') ?? '' };
+    },
+
+    /** A link to one file (read token in the query, for an `<a href>` or a download). */
+    fileUrl: (generationId, path, token) => withToken(url(`/${id(generationId)}/files/${encodePath(path)}`), token),
+
+    /** A link to the zip of the files saved so far. */
+    archiveUrl: (generationId, token) => withToken(url(`/${id(generationId)}/archive`), token),
+
+    /** watchGeneration on a 202 answer (start, iterate or retry). */
+    watch: (started, handlers, watchOptions = {}) => watchGeneration(started.stream_url, started.sse_token, handlers, {
+      statusUrl: started.status_url,
+      baseUrl,
+      fetch: fetchFn,
+      EventSource: options.EventSource,
+      ...watchOptions,
+    }),
+  };
+}
+
+/** A file path as URL segments: each segment encoded, the slashes kept. */
+export function encodePath(path) {
+  return String(path).split('/').map(encodeURIComponent).join('/');
+}
+
+async function readAtMost(response, maxBytes) {
+  if (!response.body?.getReader) {
+    const all = new Uint8Array(await response.arrayBuffer());
+    return { bytes: all.subarray(0, maxBytes), truncated: all.length > maxBytes };
+  }
+
+  const reader = response.body.getReader();
+  const chunks = [];
+  let length = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+    if (length > maxBytes) {
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+  }
+
+  const bytes = new Uint8Array(Math.min(length, maxBytes));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, bytes.length - offset);
+    bytes.set(part, offset);
+    offset += part.length;
+    if (offset === bytes.length) break;
+  }
+  return { bytes, truncated };
+}

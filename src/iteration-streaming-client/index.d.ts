@@ -1,0 +1,336 @@
+// Types of iteration-streaming-client (hand-written; checked with `tsc --strict` by `npm test`).
+
+// ---------------------------------------------------------------- the wire (snake_case, as the server sends it)
+
+/** The status of a generation. */
+export type GenerationStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+
+/** One phase of the plan. */
+export interface PhaseSummary {
+  phase: number;
+  name: string;
+}
+
+/** `phase_info` of an event. */
+export interface PhaseInfo {
+  total_phases?: number;
+  /** The phase running now (0 before the first one starts). */
+  current_phase?: number;
+  entities_count?: number;
+  /** The phase this event is about (on `resumed`: the phase it continues with). */
+  phase?: number;
+  name?: string;
+  /** Files generated in this phase. */
+  files_generated?: number;
+  /** Files generated so far in the run, cumulative (on `resumed`: the files of the kept phases). */
+  total_files?: number;
+  /** The plan, on `phased_generation_started` and `resumed` (servers before wave 2 omit it). */
+  phases?: PhaseSummary[];
+}
+
+/** `partial_output.usage` of a `completed` (or `phase_{n}_complete`) event. */
+export interface TokenUsageOnWire {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/** One Server-Sent Event's data: the frontend guide's progress event. Optional fields are omitted when null. */
+export interface StreamingProgressEvent {
+  generation_id: string;
+  status: GenerationStatus;
+  /** `queued`, `initializing`, `code_generation`, `phased_generation_started`, `resumed`, `phase_{n}_started`, ... */
+  stage: string;
+  /** 0.0–1.0; never goes backwards within a generation. */
+  progress: number;
+  message: string;
+  /** Unix seconds with fractional milliseconds. */
+  timestamp: number;
+  ab_group?: string;
+  enhanced_features?: Record<string, boolean>;
+  generation_mode?: 'classic' | 'enhanced';
+  /** Seconds. */
+  estimated_time_remaining?: number;
+  current_file?: string;
+  /** Generator-defined; `{file, chars}` while a file is written, `{usage}` on completion. */
+  partial_output?: { file?: string; chars?: number; usage?: TokenUsageOnWire; [key: string]: unknown };
+  phase_info?: PhaseInfo;
+  warning_type?: string;
+  parent_file_count?: number;
+  new_file_count?: number;
+  missing_files?: string[];
+  error?: string;
+  replay?: string;
+}
+
+/** RFC 9457 Problem Details, as every error answer carries. */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  [extension: string]: unknown;
+}
+
+/** `POST /generations` body. */
+export interface StartGenerationRequest {
+  prompt: string;
+  entities?: string[];
+}
+
+/** The 202 body of start, iterate and retry. */
+export interface GenerationStarted {
+  generation_id: string;
+  /** Read token: stream, snapshot, files, zip. May travel in a URL. */
+  sse_token: string;
+  /** Control token: iterate from this generation, cancel, retry. Authorization header only, never in a URL. */
+  control_token?: string;
+  /** On a retry: the generation it retries. */
+  retry_of?: string;
+  stream_url: string;
+  status_url: string;
+}
+
+/** `GET /generations/{id}`. */
+export interface GenerationSnapshot {
+  generation_id: string;
+  status: GenerationStatus;
+  last_event_id: number;
+  last_event?: StreamingProgressEvent;
+  file_count: number;
+  total_bytes: number;
+  parent_generation_id?: string;
+  retry_of?: string;
+  phases?: PhaseSummary[];
+  phases_saved?: number;
+  /** ISO 8601. */
+  created_at?: string;
+  /** ISO 8601; absent while the run is live. */
+  ended_at?: string;
+}
+
+/** One saved file. */
+export interface GenerationFile {
+  path: string;
+  size: number;
+  /** The phase that wrote it last; 0 for a file carried over from the parent. */
+  phase: number;
+  sha256: string;
+}
+
+/** `GET /generations/{id}/files`. */
+export interface GenerationFileList {
+  generation_id: string;
+  status: GenerationStatus;
+  files: GenerationFile[];
+}
+
+// ---------------------------------------------------------------- watching
+
+/** The connection as the watcher sees it. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Why a watch ended. */
+export type EndReason =
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'error'
+  | 'closed_by_client';
+
+/** What watchGeneration calls. */
+export interface WatchHandlers {
+  /** Every event, once each, in order, with its SSE id. */
+  onEvent?: (event: StreamingProgressEvent, id: string | null) => void;
+  onConnection?: (state: ConnectionState) => void;
+  /**
+   * Once. `detail` is the terminal event for completed/failed/cancelled, Problem Details for a refused stream,
+   * nothing for closed_by_client.
+   */
+  onEnd?: (reason: EndReason, detail?: StreamingProgressEvent | ProblemDetails) => void;
+}
+
+/** The part of EventSource the watcher uses; the browser's, or a Node.js package such as "eventsource". */
+export interface EventSourceLike {
+  readonly readyState: number;
+  /** Set by the watcher; called with the browser's MessageEvent (`data`, `lastEventId`). */
+  onopen: ((event: any) => any) | null;
+  onmessage: ((event: any) => any) | null;
+  onerror: ((event: any) => any) | null;
+  close(): void;
+}
+
+/** An EventSource constructor. */
+export interface EventSourceConstructor {
+  new (url: string): EventSourceLike;
+  readonly CONNECTING?: number;
+}
+
+/** The fetch the client uses. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface WatchOptions {
+  /** Resume after this event (a page restoring its state). */
+  lastEventId?: string | number | null;
+  /** The snapshot URL asked when the stream is refused; defaults to the stream URL without `/stream`. */
+  statusUrl?: string;
+  /** How often a refused stream is reopened (5xx, unreachable) before ending with 'error'; default 5. */
+  maxRetries?: number;
+  /** Resolves relative URLs (needed outside a browser page). */
+  baseUrl?: string;
+  EventSource?: EventSourceConstructor;
+  fetch?: FetchLike;
+}
+
+/**
+ * Watches a generation's stream with resume: EventSource's own reconnect with Last-Event-ID after a drop; a clear end
+ * when the stream is refused (204 after the end delivers the terminal event from the snapshot; 401/403/404).
+ * @param token The read token (`sse_token`), never the control token.
+ * @returns Stops watching (the run goes on).
+ */
+export function watchGeneration(streamUrl: string, token: string, handlers?: WatchHandlers, options?: WatchOptions): () => void;
+
+/** Appends `?token=` (EventSource cannot send an Authorization header). */
+export function withToken(url: string, token: string): string;
+export function withQuery(url: string, name: string, value: string | number): string;
+export function resolveUrl(url: string, baseUrl?: string): string;
+export function isTerminalStatus(status: string): status is 'completed' | 'failed' | 'cancelled';
+
+// ---------------------------------------------------------------- HTTP calls
+
+/** A refused request. `status` 0: the server could not be reached. */
+export class GenerationApiError extends Error {
+  constructor(status: number, problem?: ProblemDetails | null);
+  readonly status: number;
+  readonly problem: ProblemDetails;
+}
+
+export interface GenerationsClientOptions {
+  /** Where the host is; a page leaves it out (same origin). */
+  baseUrl?: string;
+  /** The route group; default `/generations`. */
+  prefix?: string;
+  fetch?: FetchLike;
+  EventSource?: EventSourceConstructor;
+}
+
+export interface FileText {
+  text: string;
+  /** True when the file is longer than `maxBytes` and only its start was read. */
+  truncated: boolean;
+  contentType: string;
+}
+
+export interface GenerationsClient {
+  start(request: StartGenerationRequest): Promise<GenerationStarted>;
+  /** Needs the parent's control token. */
+  iterate(parentGenerationId: string, modificationPrompt: string, parentControlToken: string): Promise<GenerationStarted>;
+  /** A failed or cancelled generation → a new one reusing its saved phases (409 while running or after completion). */
+  retry(generationId: string, controlToken: string): Promise<GenerationStarted>;
+  /** True: being cancelled; false: it had already ended (409). */
+  cancel(generationId: string, controlToken: string): Promise<boolean>;
+  snapshot(generationId: string, token: string): Promise<GenerationSnapshot>;
+  files(generationId: string, token: string): Promise<GenerationFileList>;
+  readFile(generationId: string, path: string, token: string, options?: { maxBytes?: number }): Promise<FileText>;
+  /** A link with the read token in its query. */
+  fileUrl(generationId: string, path: string, token: string): string;
+  archiveUrl(generationId: string, token: string): string;
+  watch(started: Pick<GenerationStarted, 'stream_url' | 'sse_token' | 'status_url'>, handlers?: WatchHandlers, options?: WatchOptions): () => void;
+}
+
+export function createGenerationsClient(options?: GenerationsClientOptions): GenerationsClient;
+
+/** A file path as URL segments. */
+export function encodePath(path: string): string;
+
+// ---------------------------------------------------------------- progress state
+
+/** A phase of the timeline. `kept`: saved by an earlier attempt and not generated again (resume or retry). */
+export interface PhaseView {
+  phase: number;
+  name: string | null;
+  state: 'pending' | 'current' | 'done' | 'kept' | 'failed' | 'stopped';
+  /** Files generated in the phase, when known. */
+  files: number | null;
+}
+
+/** What a `resumed` event said. */
+export interface ResumeView {
+  message: string;
+  phasesKept: number;
+  filesKept: number;
+  /** The phase it continued with; null when every phase was saved. */
+  nextPhase: number | null;
+}
+
+export interface WarningView {
+  type: string;
+  message: string;
+  missingFiles: string[];
+  parentFileCount: number | null;
+  newFileCount: number | null;
+}
+
+/** A generation's progress, folded from its events. */
+export interface ProgressState {
+  generationId: string | null;
+  parentGenerationId: string | null;
+  retryOf: string | null;
+  /**
+   * A generation status; 'pending' before the first event. The hooks set a refusal ('unauthorized', 'forbidden',
+   * 'not_found', 'error') when the stream is refused.
+   */
+  status: GenerationStatus | 'pending' | 'unauthorized' | 'forbidden' | 'not_found' | 'error';
+  stage: string | null;
+  /** Percent, 0–100. */
+  progress: number;
+  message: string;
+  /** Seconds left, while processing. */
+  eta: number | null;
+  phaseInfo: PhaseInfo | null;
+  phases: PhaseView[];
+  totalPhases: number | null;
+  currentPhase: number | null;
+  /** `total_files`: files the run generated so far, kept phases included. */
+  filesGenerated: number;
+  resumed: ResumeView | null;
+  currentFile: string | null;
+  /** A file being written, from `partial_output: {file, chars}`. */
+  writing: { file: string; chars: number } | null;
+  usage: { inputTokens: number; outputTokens: number } | null;
+  warning: WarningView | null;
+  error: string | null;
+  /** Unix seconds, server clock. */
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Server clock minus this clock, seconds. */
+  clockOffset: number;
+  lastEventId: string | null;
+}
+
+export function initialProgress(init?: { generationId?: string | null; parentGenerationId?: string | null; retryOf?: string | null }): ProgressState;
+export function applyEvent(state: ProgressState, event: StreamingProgressEvent, meta?: { id?: string | number | null; receivedAt?: number }): ProgressState;
+export function applySnapshot(state: ProgressState, snapshot: GenerationSnapshot, meta?: { receivedAt?: number }): ProgressState;
+/** Seconds since the start, or the duration once ended; null before the first event. */
+export function elapsedSeconds(state: ProgressState, now?: number): number | null;
+
+export interface FileCounts {
+  /** Files on record now. */
+  saved: number;
+  /** Carried over from the parent unchanged. */
+  fromParent: number;
+  /** Saved files this generation wrote. */
+  written: number;
+  /** Files the run generated (`total_files`). */
+  generated: number;
+  /** Files of phases a resume or retry kept. */
+  kept: number;
+  /** Generated in the phase that failed or was cancelled, not saved. */
+  notSaved: number;
+}
+
+export function fileCounts(state: ProgressState, files?: ReadonlyArray<Pick<GenerationFile, 'path' | 'phase'>>): FileCounts;
+export function formatDuration(seconds: number | null | undefined): string;
+export function formatEta(seconds: number | null | undefined): string;

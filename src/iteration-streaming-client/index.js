@@ -1,0 +1,13 @@
+// iteration-streaming-client: the browser side of Iteration.Streaming, as plain ES modules with no dependencies.
+//
+//   import { createGenerationsClient, initialProgress, applyEvent } from 'iteration-streaming-client';
+//   const api = createGenerationsClient();
+//   const started = await api.start({ prompt: 'A task tracker', entities: ['User', 'Task'] });
+//   let state = initialProgress();
+//   const stop = api.watch(started, { onEvent: (event, id) => { state = applyEvent(state, event, { id }); render(state); } });
+//
+// Types: index.d.ts. React: 'iteration-streaming-client/react'. Vue: 'iteration-streaming-client/vue'.
+
+export { watchGeneration, withToken, withQuery, resolveUrl, isTerminalStatus } from './watch.js';
+export { createGenerationsClient, GenerationApiError, encodePath } from './api.js';
+export { initialProgress, applyEvent, applySnapshot, elapsedSeconds, fileCounts, formatDuration, formatEta } from './progress.js';

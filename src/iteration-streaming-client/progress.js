@@ -1,0 +1,240 @@
+// A generation's progress as one plain object, folded from its events (and, after a reload, its snapshot).
+// Pure functions: the page, the React hook and the Vue composable all render from the same state.
+//
+//   let state = initialProgress();
+//   state = applyEvent(state, event, { id });      // each StreamingProgressEvent, in order
+//   state.phases  // [{ phase: 1, name: 'Core Infrastructure', state: 'done', files: 5 }, { phase: 2, ..., state: 'current' }, ...]
+
+import { isTerminalStatus } from './watch.js';
+
+const PHASE_STAGE = /^phase_(\d+)_(started|progress|complete)$/;
+
+/**
+ * The state before any event. `progress` is a percentage (0–100), as in the guide's hook; every time is in Unix
+ * seconds of the server's clock.
+ */
+export function initialProgress(init = {}) {
+  return {
+    generationId: init.generationId ?? null,
+    parentGenerationId: init.parentGenerationId ?? null,
+    retryOf: init.retryOf ?? null,
+    status: 'pending',
+    stage: null,
+    progress: 0,
+    message: '',
+    eta: null,
+    phaseInfo: null,
+    phases: [],
+    totalPhases: null,
+    currentPhase: null,
+    filesGenerated: 0,
+    resumed: null,
+    currentFile: null,
+    writing: null,
+    usage: null,
+    warning: null,
+    error: null,
+    startedAt: null,
+    endedAt: null,
+    clockOffset: 0,
+    lastEventId: null,
+  };
+}
+
+/**
+ * The state after one event.
+ * @param {object} state     The state so far (not changed).
+ * @param {object} event     A StreamingProgressEvent (snake_case, as on the wire).
+ * @param {{id?: string|number|null, receivedAt?: number}} [meta]  The SSE id; when it arrived (Unix seconds, this clock).
+ */
+export function applyEvent(state, event, meta = {}) {
+  if (!event || typeof event !== 'object') return state;
+  const receivedAt = meta.receivedAt ?? Date.now() / 1000;
+  const next = { ...state };
+  const status = typeof event.status === 'string' ? event.status : state.status;
+  const stage = typeof event.stage === 'string' ? event.stage : null;
+  const info = event.phase_info && typeof event.phase_info === 'object' ? event.phase_info : null;
+
+  next.generationId = event.generation_id ?? state.generationId;
+  next.status = status;
+  next.stage = stage;
+  if (Number.isFinite(event.progress)) next.progress = Math.max(state.progress, clamp(event.progress * 100, 0, 100));
+  next.message = typeof event.message === 'string' ? event.message : '';
+  next.eta = status === 'processing' && Number.isFinite(event.estimated_time_remaining) ? event.estimated_time_remaining : null;
+  if (meta.id != null && meta.id !== '') next.lastEventId = String(meta.id);
+
+  if (Number.isFinite(event.timestamp)) {
+    next.startedAt = state.startedAt ?? event.timestamp;
+    next.clockOffset = event.timestamp - receivedAt;
+    if (isTerminalStatus(status)) next.endedAt = event.timestamp;
+  }
+
+  let phases = state.phases;
+  if (info) {
+    next.phaseInfo = info;
+    if (Number.isInteger(info.total_phases)) next.totalPhases = info.total_phases;
+    if (Number.isInteger(info.current_phase)) next.currentPhase = info.current_phase;
+    if (Number.isInteger(info.total_files)) next.filesGenerated = info.total_files;
+    if (Array.isArray(info.phases)) {
+      phases = fromPlan(info.phases, phases);
+    } else if (phases.length === 0 && next.totalPhases > 0) {
+      phases = Array.from({ length: next.totalPhases }, (_, i) => ({ phase: i + 1, name: null, state: 'pending', files: null }));
+    }
+  }
+
+  const match = stage ? PHASE_STAGE.exec(stage) : null;
+  if (match) {
+    const number = Number(match[1]);
+    const done = match[2] === 'complete';
+    phases = ensurePhase(phases, number, info?.name);
+    phases = phases.map((p) => {
+      if (p.phase === number) {
+        return { ...p, name: p.name ?? info?.name ?? null, state: done ? 'done' : 'current', files: info?.files_generated ?? (done ? p.files : p.files ?? 0) };
+      }
+      // A phase before this one that was still shown running has ended (its complete event was missed).
+      return p.phase < number && p.state === 'current' ? { ...p, state: 'done' } : p;
+    });
+  } else if (stage === 'resumed') {
+    // phase_info.phase is the phase it continues with; none when every phase was saved.
+    const resumeAt = Number.isInteger(info?.phase) ? info.phase : null;
+    const isKept = (p) => resumeAt === null || p.phase < resumeAt;
+    phases = phases.map((p) => (isKept(p) && p.state !== 'done' ? { ...p, state: 'kept' } : p));
+    next.resumed = {
+      message: next.message,
+      phasesKept: resumeAt === null ? next.totalPhases ?? phases.length : resumeAt - 1,
+      filesKept: Number.isInteger(info?.total_files) ? info.total_files : 0,
+      nextPhase: resumeAt,
+    };
+  }
+
+  // What the generator is writing now: `partial_output: {file, chars}` grows while a file is written; the next event
+  // without it (the one that yields the file) ends it.
+  const partial = event.partial_output;
+  next.writing = partial && typeof partial.file === 'string' && Number.isFinite(partial.chars)
+    ? { file: partial.file, chars: partial.chars }
+    : null;
+  next.currentFile = typeof event.current_file === 'string'
+    ? event.current_file
+    : (match?.[2] === 'progress' ? state.currentFile : null);
+
+  if (event.warning_type) {
+    next.warning = {
+      type: event.warning_type,
+      message: next.message,
+      missingFiles: Array.isArray(event.missing_files) ? event.missing_files : [],
+      parentFileCount: event.parent_file_count ?? null,
+      newFileCount: event.new_file_count ?? null,
+    };
+  }
+
+  if (status === 'completed') {
+    phases = phases.map((p) => (p.state === 'kept' ? p : { ...p, state: 'done' }));
+    const usage = partial?.usage;
+    if (usage && Number.isFinite(usage.input_tokens) && Number.isFinite(usage.output_tokens)) {
+      next.usage = { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
+    }
+    next.currentFile = null;
+  } else if (status === 'failed' || status === 'cancelled') {
+    phases = endPhases(phases, status === 'failed' ? 'failed' : 'stopped');
+    next.error = status === 'failed' ? (event.error ?? event.message ?? null) : state.error;
+    next.currentFile = null;
+  }
+
+  next.phases = phases;
+  return next;
+}
+
+/**
+ * The state from a snapshot (`GET /generations/{id}`): its plan with the saved phases done, then its last event.
+ * A page that reloads shows this, then watches the stream after `last_event_id`.
+ */
+export function applySnapshot(state, snapshot, meta = {}) {
+  if (!snapshot || typeof snapshot !== 'object') return state;
+  const saved = Number.isInteger(snapshot.phases_saved) ? snapshot.phases_saved : 0;
+  let next = {
+    ...initialProgress({
+      generationId: snapshot.generation_id ?? state.generationId,
+      parentGenerationId: snapshot.parent_generation_id ?? state.parentGenerationId,
+      retryOf: snapshot.retry_of ?? state.retryOf,
+    }),
+    resumed: state.resumed,
+  };
+  if (Array.isArray(snapshot.phases)) {
+    next.phases = snapshot.phases.map((p, i) => ({ phase: p.phase, name: p.name ?? null, state: i < saved ? 'done' : 'pending', files: null }));
+    next.totalPhases = snapshot.phases.length;
+  }
+  if (snapshot.last_event) {
+    next = applyEvent(next, snapshot.last_event, { id: snapshot.last_event_id, receivedAt: meta.receivedAt });
+    if ((next.status === 'failed' || next.status === 'cancelled') && !next.phases.some((p) => p.state === 'failed' || p.state === 'stopped')) {
+      // The terminal event names no phase: the one after the saved ones is where the run stopped.
+      next.phases = next.phases.map((p, i) => (i === saved ? { ...p, state: next.status === 'failed' ? 'failed' : 'stopped' } : p));
+    }
+  }
+  const created = Date.parse(snapshot.created_at ?? '');
+  const ended = Date.parse(snapshot.ended_at ?? '');
+  if (Number.isFinite(created)) next.startedAt = created / 1000;
+  if (Number.isFinite(ended)) next.endedAt = ended / 1000;
+  if (Number.isInteger(snapshot.last_event_id) && snapshot.last_event_id > 0) next.lastEventId = String(snapshot.last_event_id);
+  return next;
+}
+
+/** Seconds since the run started (the server's clock, so a skewed browser clock does not matter); its duration once ended. */
+export function elapsedSeconds(state, now = Date.now() / 1000) {
+  if (state.startedAt == null) return null;
+  const end = state.endedAt ?? now + state.clockOffset;
+  return Math.max(0, end - state.startedAt);
+}
+
+/**
+ * The numbers behind a labelled file count, each with one meaning.
+ * @param {object} state  The progress state.
+ * @param {Array<{path: string, phase: number}>} files  The saved files (`GET /generations/{id}/files`).
+ * @returns {{saved: number, fromParent: number, written: number, generated: number, kept: number, notSaved: number}}
+ *   saved: files on record now; fromParent: carried over from the parent unchanged (phase 0); written: saved files this
+ *   generation wrote (saved − fromParent); generated: files the run produced (`total_files`, kept phases included);
+ *   kept: files of phases a resume or retry kept; notSaved: generated in the phase that failed or was cancelled, lost.
+ */
+export function fileCounts(state, files = []) {
+  const saved = files.length;
+  const fromParent = files.filter((f) => f.phase === 0).length;
+  const written = saved - fromParent;
+  const generated = state.filesGenerated ?? 0;
+  const kept = state.resumed?.filesKept ?? 0;
+  const ended = state.status === 'failed' || state.status === 'cancelled';
+  return { saved, fromParent, written, generated, kept, notSaved: ended ? Math.max(0, generated - written) : 0 };
+}
+
+/** Formats seconds as "1 min 05 s" / "42 s" / "1 h 02 min"; empty when unknown. */
+export function formatDuration(seconds) {
+  if (seconds == null || !Number.isFinite(seconds)) return '';
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+  const minutes = Math.floor(s / 60);
+  const rest = s % 60;
+  return minutes > 0 ? `${minutes} min ${String(rest).padStart(2, '0')} s` : `${rest} s`;
+}
+
+/** The ETA's wording: the same format as {@link formatDuration}. */
+export const formatEta = formatDuration;
+
+function fromPlan(plan, phases) {
+  return plan
+    .filter((p) => p && Number.isInteger(p.phase))
+    .map((p) => {
+      const known = phases.find((q) => q.phase === p.phase);
+      return { phase: p.phase, name: p.name ?? known?.name ?? null, state: known?.state ?? 'pending', files: known?.files ?? null };
+    });
+}
+
+function ensurePhase(phases, number, name) {
+  if (phases.some((p) => p.phase === number)) return phases;
+  return [...phases, { phase: number, name: name ?? null, state: 'pending', files: null }].sort((a, b) => a.phase - b.phase);
+}
+
+function endPhases(phases, how) {
+  return phases.map((p) => (p.state === 'current' ? { ...p, state: how } : p));
+}
+
+function clamp(value, min, max) {
+  return Math.min(max, Math.max(min, value));
+}

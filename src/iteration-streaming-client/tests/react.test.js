@@ -1,0 +1,107 @@
+// The React hook's state transitions, with a tiny fake of React's hooks and an EventSource driven by hand.
+import assert from 'node:assert/strict';
+import { register } from 'node:module';
+import { beforeEach, test } from 'node:test';
+import { event, phaseInfo, runToPhase3 } from './support/events.js';
+import { FakeEventSource, fakeFetch } from './support/fake-event-source.js';
+
+register('./support/fake-modules.js', import.meta.url);
+const { renderHook } = await import('react');
+const { useIterationProgress } = await import('../react.js');
+
+const url = '/generations/g-1/stream';
+let options;
+beforeEach(() => {
+  FakeEventSource.instances.length = 0;
+  options = { EventSource: FakeEventSource, fetch: fakeFetch(401, { detail: 'The token has expired.' }).fetch };
+});
+
+test('useIterationProgress_WithoutAStream_StaysIdleAndOpensNothing', () => {
+  const { result } = renderHook(useIterationProgress, null, null, options);
+
+  assert.equal(result.current.connection, 'idle');
+  assert.equal(result.current.status, 'pending');
+  assert.equal(FakeEventSource.instances.length, 0);
+});
+
+test('useIterationProgress_Events_FoldIntoTheProgressState', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+  const source = FakeEventSource.last;
+
+  source.open();
+  runToPhase3().forEach((e, i) => source.emit(e, i + 1));
+
+  const state = hook.result.current;
+  assert.equal(source.url, '/generations/g-1/stream?token=read-token');
+  assert.equal(state.connection, 'open');
+  assert.equal(state.status, 'processing');
+  assert.equal(state.progress, 45);
+  assert.deepEqual(state.phases.map((p) => p.state), ['done', 'done', 'current', 'pending', 'pending']);
+  assert.deepEqual(state.phaseInfo, phaseInfo(3, { files_generated: 1, total_files: 10 }));
+  assert.equal(state.lastEventId, '10');
+});
+
+test('useIterationProgress_DroppedConnection_ShowsReconnectingAndKeepsTheState', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+  const source = FakeEventSource.last;
+  source.open();
+  source.emit(event('phase_1_started', { phase_info: phaseInfo(1) }), 4);
+
+  source.drop();
+
+  assert.equal(hook.result.current.connection, 'reconnecting');
+  assert.equal(hook.result.current.status, 'processing', 'a drop is not an error: EventSource resumes it');
+  assert.equal(source.closed, false);
+});
+
+test('useIterationProgress_TerminalEvent_ClosesTheStreamAndKeepsTheStatus', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+  const source = FakeEventSource.last;
+
+  source.emit(event('error', { status: 'failed', error: 'gave up' }), 1);
+
+  assert.equal(source.closed, true);
+  assert.equal(hook.result.current.status, 'failed');
+  assert.equal(hook.result.current.error, 'gave up');
+  assert.equal(hook.result.current.connection, 'closed');
+});
+
+test('useIterationProgress_RefusedStream_EndsInTheRefusalStatus', async () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+
+  FakeEventSource.last.refuse();
+  await new Promise((resolve) => setImmediate(resolve));
+
+  assert.equal(hook.result.current.status, 'unauthorized');
+  assert.equal(hook.result.current.error, 'The token has expired.');
+  assert.equal(FakeEventSource.instances.length, 1, 'no reconnect loop');
+});
+
+test('useIterationProgress_NewStreamUrl_ClosesTheOldStreamAndStartsAfresh', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+  const first = FakeEventSource.last;
+  first.emit(event('phase_1_started', { phase_info: phaseInfo(1) }), 4);
+
+  hook.rerender('/generations/g-2/stream', 'other-token', options);
+
+  assert.equal(first.closed, true);
+  assert.equal(FakeEventSource.instances.length, 2);
+  assert.equal(hook.result.current.status, 'pending');
+  assert.equal(hook.result.current.connection, 'connecting');
+});
+
+test('useIterationProgress_SameStreamOnRerender_KeepsTheConnection', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+
+  hook.rerender(url, 'read-token', { ...options });
+
+  assert.equal(FakeEventSource.instances.length, 1);
+});
+
+test('useIterationProgress_Unmount_ClosesTheStream', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+
+  hook.unmount();
+
+  assert.equal(FakeEventSource.last.closed, true);
+});

@@ -1,0 +1,24 @@
+// Types of iteration-streaming-client/vue. Structural, so this file needs no 'vue' types; Vue's Ref fits.
+import type { ProgressState, ConnectionState, WatchOptions } from './index.js';
+
+/** A read-only ref. */
+export interface ReadonlyRef<T> {
+  readonly value: T;
+}
+
+/** Each field of the progress state as a read-only ref, the whole state, the connection and disconnect(). */
+export type IterationProgressRefs = {
+  readonly [K in keyof ProgressState]: ReadonlyRef<ProgressState[K]>;
+} & {
+  readonly state: ReadonlyRef<ProgressState>;
+  readonly connection: ReadonlyRef<ConnectionState | 'idle'>;
+  /** Stops watching (also done on unmount). */
+  disconnect(): void;
+};
+
+/** Watches a generation from mount to unmount. A refused stream shows as the status ('unauthorized', ...). */
+export function useIterationProgress(
+  streamUrl: string | null | undefined,
+  sseToken: string | null | undefined,
+  options?: WatchOptions,
+): IterationProgressRefs;

@@ -1,0 +1,51 @@
+// Vue: useIterationProgress(streamUrl, sseToken) — the guide's composable, on top of watchGeneration and the progress
+// state (same differences from the guide as the React hook). Every field is a read-only ref.
+import { onMounted, onUnmounted, readonly, ref } from 'vue';
+import { watchGeneration } from './watch.js';
+import { applyEvent, initialProgress } from './progress.js';
+import { endState } from './hook-state.js';
+
+/**
+ * @param {string|null|undefined} streamUrl  The `stream_url` of the 202 answer.
+ * @param {string|null|undefined} sseToken   The read token.
+ * @param {object} [options]  watchGeneration's options.
+ * @returns Read-only refs of the progress state's fields (progress in percent, status, message, phases, ...), `connection`,
+ *   `state` (the whole state in one ref) and `disconnect()`.
+ */
+export function useIterationProgress(streamUrl, sseToken, options) {
+  let current = initialProgress();
+  const state = ref(current);
+  const connection = ref('idle');
+  const fields = Object.fromEntries(Object.keys(current).map((key) => [key, ref(current[key])]));
+  let stop = null;
+
+  const update = (next) => {
+    for (const key of Object.keys(fields)) {
+      if (next[key] !== current[key]) fields[key].value = next[key];
+    }
+    current = next;
+    state.value = next;
+  };
+
+  const connect = () => {
+    if (!streamUrl || !sseToken || stop) return;
+    connection.value = 'connecting';
+    stop = watchGeneration(streamUrl, sseToken, {
+      onEvent: (event, id) => update(applyEvent(current, event, { id })),
+      onConnection: (value) => { connection.value = value; },
+      onEnd: (reason, detail) => update(endState(current, reason, detail)),
+    }, options);
+  };
+
+  const disconnect = () => {
+    const close = stop;
+    stop = null;
+    close?.();
+  };
+
+  onMounted(connect);
+  onUnmounted(disconnect);
+
+  const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
+  return { ...readonlyFields, state: readonly(state), connection: readonly(connection), disconnect };
+}

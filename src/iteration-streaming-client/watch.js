@@ -1,0 +1,149 @@
+// Watching a generation's progress stream, with resume.
+//
+// Resume after a dropped connection is EventSource's own: it reconnects after the server's `retry:` delay and sends
+// `Last-Event-ID`, and the server replays exactly what was missed. When the browser gives up instead (the server
+// answered 204 because the generation had already ended, or 401/403/404, or an error page), the watcher asks the
+// status URL once to tell those cases apart, so a page shows a clear state instead of looping silently. Errors that
+// may pass (a proxy's 502 during a deploy, an unreachable server) are retried a few times with backoff, resuming from
+// the last event received.
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const REFUSED = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' };
+
+/** True for the statuses that end a generation: `completed`, `failed`, `cancelled`. */
+export function isTerminalStatus(status) {
+  return TERMINAL.has(status);
+}
+
+/**
+ * Watches a generation's progress stream. See index.d.ts for the types.
+ * @param {string} streamUrl  The `stream_url` of the 202 answer (relative URLs resolve against `options.baseUrl`).
+ * @param {string} token      The read token (`sse_token`); never the control token, which must stay out of URLs.
+ * @param {object} [handlers] `onEvent(event, id)`, `onConnection(state)`, `onEnd(reason, detail)`.
+ * @param {object} [options]  `lastEventId`, `statusUrl`, `maxRetries`, `baseUrl`, `EventSource`, `fetch`.
+ * @returns {() => void} Stops watching (never cancels the run).
+ */
+export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
+  if (typeof streamUrl !== 'string' || streamUrl === '') throw new TypeError('watchGeneration: streamUrl is required.');
+  if (typeof token !== 'string' || token === '') throw new TypeError('watchGeneration: token (the sse_token) is required.');
+  const { onEvent = () => {}, onConnection = () => {}, onEnd = () => {} } = handlers;
+  const Source = options.EventSource ?? globalThis.EventSource;
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  if (typeof Source !== 'function') {
+    throw new TypeError('watchGeneration: no EventSource here; pass options.EventSource (for example the "eventsource" package on Node.js).');
+  }
+
+  const stream = resolveUrl(streamUrl, options.baseUrl);
+  const statusUrl = resolveUrl(options.statusUrl ?? streamUrl.replace(/\/stream\/?(\?.*)?$/, ''), options.baseUrl);
+  const maxRetries = options.maxRetries ?? 5;
+  let lastId = options.lastEventId != null && options.lastEventId !== '' ? String(options.lastEventId) : null;
+  let closed = false;
+  let source = null;
+  let retries = 0;
+  let retryTimer = null;
+
+  const finish = (reason, detail) => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(retryTimer);
+    source?.close();
+    onConnection('closed');
+    onEnd(reason, detail);
+  };
+
+  const open = () => {
+    if (closed) return;
+    onConnection(lastId === null ? 'connecting' : 'reconnecting');
+    // A new EventSource starts without Last-Event-ID: the query parameter carries it (the header wins on its reconnects).
+    const url = withToken(lastId === null ? stream : withQuery(stream, 'lastEventId', lastId), token);
+    source = new Source(url);
+
+    source.onopen = () => {
+      retries = 0;
+      onConnection('open');
+    };
+
+    source.onmessage = (message) => {
+      if (closed) return;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        console.warn('iteration-streaming-client: ignoring an SSE event that is not JSON:', message.data);
+        return;
+      }
+
+      lastId = message.lastEventId || lastId;
+      onEvent(event, lastId);
+      if (TERMINAL.has(event.status)) finish(event.status, event);
+    };
+
+    source.onerror = () => {
+      if (closed) return;
+      if (source.readyState === (Source.CONNECTING ?? 0)) {
+        // A dropped connection: EventSource reconnects by itself with Last-Event-ID.
+        onConnection('reconnecting');
+        return;
+      }
+
+      // CLOSED: EventSource will not retry (204 after the end, 401, 403, 404, an error status or content type).
+      source.close();
+      explain().then(([reason, detail]) => {
+        if (closed) return;
+        if (reason !== 'retry') {
+          finish(reason, detail);
+        } else if (retries >= maxRetries) {
+          finish('error', detail);
+        } else {
+          onConnection('reconnecting');
+          retryTimer = setTimeout(open, Math.min(30000, 1000 * 2 ** retries++));
+        }
+      });
+    };
+  };
+
+  const explain = async () => {
+    let response;
+    try {
+      response = await fetchFn(statusUrl, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+    } catch (error) {
+      return ['retry', { detail: `The server cannot be reached: ${error?.message ?? error}` }];
+    }
+
+    if (response.ok) {
+      const snapshot = await response.json().catch(() => null);
+      const last = snapshot?.last_event;
+      if (last && TERMINAL.has(last.status)) {
+        // The stream ended (204): deliver the final state if this watcher never saw it.
+        if (lastId === null || Number(snapshot.last_event_id) > Number(lastId)) {
+          lastId = String(snapshot.last_event_id);
+          onEvent(last, lastId);
+        }
+        return [last.status, last];
+      }
+      return ['retry', { detail: `The stream was refused while the generation is ${snapshot?.status ?? 'running'}.` }];
+    }
+
+    const problem = await response.json().catch(() => ({ detail: `The server answered ${response.status}.` }));
+    return [REFUSED[response.status] ?? (response.status >= 500 ? 'retry' : 'error'), problem];
+  };
+
+  open();
+  return () => finish('closed_by_client');
+}
+
+/** Appends `token` as the `token` query parameter (EventSource cannot send an Authorization header). */
+export function withToken(url, token) {
+  return withQuery(url, 'token', token);
+}
+
+/** Appends one query parameter, encoded. */
+export function withQuery(url, name, value) {
+  const separator = url.includes('?') ? '&' : '?';
+  return `${url}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+}
+
+/** `url` resolved against `baseUrl` when one is given; unchanged otherwise (a browser resolves it against the page). */
+export function resolveUrl(url, baseUrl) {
+  return baseUrl ? new URL(url, baseUrl).toString() : url;
+}
