@@ -115,7 +115,7 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
 
         var act = async () => await harness.Sink.SavePhaseAsync(id, 1, [Text("a.txt", "1"), Text("A.txt", "2")]);
 
-        await act.Should().ThrowAsync<InvalidGeneratedFileException>().WithMessage("*differs only by case*");
+        await act.Should().ThrowAsync<InvalidGeneratedFileException>().WithMessage("*only in letter case*");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Iteration.Streaming.Engine;
 using System.Net;
 using System.Net.Http.Json;
 using Iteration.Streaming.Contracts;
@@ -69,18 +70,26 @@ public sealed class SampleHostTests
     public async Task SigningKey_WhenNotConfigured_IsKeptInTheDataFolderSoTokensSurviveARestart()
     {
         string token;
-        string dataFolder;
-        await using (var first = await SampleServer.StartAsync())
+        string id;
+        var dataFolder = Directory.CreateTempSubdirectory("iteration-sample-").FullName;
+        try
         {
-            token = first.Services.GetRequiredService<IStreamTokenService>().IssueToken("generation-before-restart");
-            dataFolder = first.DataFolder;
-            await first.StopAsync();
+            await using (var first = await SampleServer.StartAsync(dataFolder: dataFolder))
+            {
+                id = await first.Services.GetRequiredService<IIterationEngine>().StartAsync(new GenerationRequest("A todo app"));
+                token = first.Services.GetRequiredService<IStreamTokenService>().IssueToken(id);
+                await first.StopAsync();
+            }
 
             await using var second = await SampleServer.StartAsync(dataFolder: dataFolder);
-            var status = await second.Services.GetRequiredService<IStreamTokenService>().ValidateAsync("generation-before-restart", token);
+            var status = await second.Services.GetRequiredService<IStreamTokenService>().ValidateAsync(id, token);
 
-            status.Should().Be(StreamTokenStatus.Valid);
+            status.Should().Be(StreamTokenStatus.Valid, "the key and the generation's record survive the restart");
             File.ReadAllText(Path.Combine(dataFolder, "signing-key")).Length.Should().BeGreaterThanOrEqualTo(32);
+        }
+        finally
+        {
+            Directory.Delete(dataFolder, recursive: true);
         }
     }
 

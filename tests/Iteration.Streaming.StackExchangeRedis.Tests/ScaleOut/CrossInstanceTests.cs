@@ -72,7 +72,7 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
         using var registration = phase.RunCancellation.Register(stopped.SetResult);
         using var onB = await cluster.B.CreateClient().GetStreamAsync(started.GenerationId, started.SseToken);
 
-        using var cancel = await cluster.B.CreateClient().SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken);
+        using var cancel = await cluster.B.CreateClient().SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken!);
         await stopped.Task.WithPatience();
         var events = await onB.ReadAllEventsAsync().WithPatience();
 
@@ -93,7 +93,7 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
         }
 
         var unknown = Guid.NewGuid().ToString();
-        using var ended = await client.SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken);
+        using var ended = await client.SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken!);
         using var missing = await client.SendAsync(HttpMethod.Delete, "generations/" + unknown, cluster.B.Tokens.IssueToken(unknown, StreamTokenScope.Control));
 
         ended.StatusCode.Should().Be(HttpStatusCode.Conflict);
