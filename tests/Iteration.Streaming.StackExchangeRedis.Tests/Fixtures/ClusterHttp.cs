@@ -25,11 +25,22 @@ public static class ClusterHttp
         return (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationSnapshot))!;
     }
 
-    public static Task<HttpResponseMessage> IterateAsync(this HttpClient client, string parentId, string prompt = "Add a due date") =>
-        client.PostAsJsonAsync(
-            "generations/iterate",
-            new IterateGenerationRequest { ParentGenerationId = parentId, ModificationPrompt = prompt },
-            IterationStreamingJsonContext.Default.IterateGenerationRequest).WithPatience();
+    /// <summary>Starts an iteration with the parent's control token in the Authorization header.</summary>
+    public static Task<HttpResponseMessage> IterateAsync(this HttpClient client, string parentId, string? controlToken, string prompt = "Add a due date")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "generations/iterate")
+        {
+            Content = JsonContent.Create(
+                new IterateGenerationRequest { ParentGenerationId = parentId, ModificationPrompt = prompt },
+                IterationStreamingJsonContext.Default.IterateGenerationRequest),
+        };
+        if (controlToken is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", controlToken);
+        }
+
+        return client.SendAsync(request).WithPatience();
+    }
 
     /// <summary>Reads until an event satisfies <paramref name="done"/>, and returns it.</summary>
     public static async Task<SseItem<string>> ReadUntilAsync(this IAsyncEnumerator<SseItem<string>> events, Func<StreamingProgressEvent, bool> done)

@@ -133,14 +133,14 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
         var client = cluster.B.CreateClient();
         await generator.NextPhaseAsync().ContinueWith(t => t.Result.Yield("src/App.cs", "class App {}").Complete(), TaskScheduler.Default);
 
-        using var whileRunning = await client.IterateAsync(started.GenerationId);
+        using var whileRunning = await client.IterateAsync(started.GenerationId, started.ControlToken);
         await generator.FinishRunAsync(fromPhase: 2);
         using (var stream = await client.GetStreamAsync(started.GenerationId, started.SseToken))
         {
             await stream.ReadAllEventsAsync().WithPatience();
         }
 
-        using var afterEnd = await client.IterateAsync(started.GenerationId);
+        using var afterEnd = await client.IterateAsync(started.GenerationId, started.ControlToken);
         var iteration = (await afterEnd.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
         using var iterationStream = await cluster.A.CreateClient().GetStreamAsync(iteration.GenerationId, iteration.SseToken);
         var iterationEvents = await iterationStream.ReadAllEventsAsync().WithPatience();
@@ -154,13 +154,14 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
     }
 
     [Fact]
-    public async Task IterateOnB_UnknownParent_Answers404()
+    public async Task IterateOnB_UnknownParent_Answers401_RevealingNothing()
     {
         await using var cluster = await ScaleOutCluster.StartAsync(server);
+        var unknown = Guid.NewGuid().ToString();
 
-        using var response = await cluster.B.CreateClient().IterateAsync(Guid.NewGuid().ToString());
+        using var response = await cluster.B.CreateClient().IterateAsync(unknown, cluster.B.Tokens.IssueToken(unknown, StreamTokenScope.Control));
 
-        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "a token of a generation with no record is never valid");
     }
 
     [Fact]

@@ -62,8 +62,8 @@ public sealed class RedisRestartTests(RedisServerFixture server)
 
         using var earlierStream = await clientB.GetStreamAsync(earlier.GenerationId, earlier.SseToken);
         using var earlierFile = await clientB.SendAsync(HttpMethod.Get, earlier.StatusUrl + "/files/phase1.txt", earlier.SseToken);
-        earlierStream.StatusCode.Should().Be(HttpStatusCode.NotFound, "an ended generation's log was only in Redis");
-        earlierFile.StatusCode.Should().Be(HttpStatusCode.OK, "its files are in the shared folder");
+        earlierStream.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "an ended generation's log and record were only in Redis: its token is valid no more");
+        earlierFile.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "files of a generation no store knows are never served (no ghosts)");
     }
 
     [Fact]
