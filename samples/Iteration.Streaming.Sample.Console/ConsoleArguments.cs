@@ -1,29 +1,49 @@
 namespace Iteration.Streaming.Sample.Console;
 
-/// <summary>The command line: --server URL --prompt TEXT [--entities A,B] [--iterate PARENT_ID].</summary>
-internal sealed record ConsoleArguments(Uri Server, string Prompt, IReadOnlyList<string> Entities, string? ParentId)
+/// <summary>
+/// The command line: <c>--server URL --prompt TEXT [--entities A,B]</c> starts a generation; <c>--iterate ID --prompt TEXT</c>
+/// iterates on a finished one and <c>--retry ID</c> retries a failed or cancelled one, both with its control token
+/// (<c>--control-token</c>, or the <see cref="ControlTokenVariable"/> environment variable, which keeps it out of the
+/// process list and the shell history).
+/// </summary>
+internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyList<string> Entities, string? ParentId)
 {
     public const string DefaultServer = "http://127.0.0.1:5000";
 
+    public const string ControlTokenVariable = "ITERATION_CONTROL_TOKEN";
+
     public const string Usage = """
         Usage: dotnet run --project samples/Iteration.Streaming.Sample.Console -- \
-                 --server http://127.0.0.1:5000 --prompt "A task tracker" [--entities User,Task] [--iterate <generation id>]
+                 --server http://127.0.0.1:5000 --prompt "A task tracker" [--entities User,Task]
+               ... --iterate <generation id> --prompt "Add due dates" [--control-token <token>]
+               ... --retry <generation id> [--control-token <token>]
 
-          --server    the sample web host (default http://127.0.0.1:5000)
-          --prompt    what to generate; with --iterate, the modification prompt
-          --entities  comma-separated entities, one phase each
-          --iterate   iterate on a finished generation instead of starting a new one
+          --server         the sample web host (default http://127.0.0.1:5000)
+          --prompt         what to generate; with --iterate, the modification prompt
+          --entities       comma-separated entities, one phase each
+          --iterate        iterate on a finished generation instead of starting a new one
+          --retry          retry a failed or cancelled generation, reusing the phases it saved
+          --control-token  the control token of the generation to iterate on or retry (printed when it was started);
+                           or set ITERATION_CONTROL_TOKEN
         """;
 
-    /// <summary>Parses the command line.</summary>
+    private static readonly string[] Options = ["--server", "--prompt", "--entities", "--iterate", "--retry", "--control-token"];
+
+    /// <summary>For <c>--retry</c>, the generation to retry.</summary>
+    public string? RetryId { get; init; }
+
+    /// <summary>The control token of the generation to iterate on or retry.</summary>
+    public string? ControlToken { get; init; }
+
+    /// <summary>Parses the command line; <paramref name="environmentControlToken"/> is used when <c>--control-token</c> is absent.</summary>
     /// <exception cref="ArgumentException">An option is unknown, repeated or has no value, or a value is not valid; the message says which.</exception>
-    public static ConsoleArguments Parse(IReadOnlyList<string> args)
+    public static ConsoleArguments Parse(IReadOnlyList<string> args, string? environmentControlToken = null)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i += 2)
         {
             var option = args[i];
-            if (option is not ("--server" or "--prompt" or "--entities" or "--iterate"))
+            if (!Options.Contains(option, StringComparer.Ordinal))
             {
                 throw new ArgumentException($"Unknown option '{option}'.");
             }
@@ -39,19 +59,36 @@ internal sealed record ConsoleArguments(Uri Server, string Prompt, IReadOnlyList
             }
         }
 
-        var prompt = values.GetValueOrDefault("--prompt");
-        if (string.IsNullOrWhiteSpace(prompt))
-        {
-            throw new ArgumentException("--prompt is required.");
-        }
-
         var server = values.GetValueOrDefault("--server", DefaultServer);
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             throw new ArgumentException($"--server must be an http(s) URL, but was '{server}'.");
         }
 
+        var prompt = values.GetValueOrDefault("--prompt");
         var parent = values.GetValueOrDefault("--iterate");
+        var retry = values.GetValueOrDefault("--retry");
+        var controlToken = values.GetValueOrDefault("--control-token") ?? (string.IsNullOrWhiteSpace(environmentControlToken) ? null : environmentControlToken.Trim());
+        if (retry is not null)
+        {
+            if (string.IsNullOrWhiteSpace(retry))
+            {
+                throw new ArgumentException("--retry needs a generation id.");
+            }
+
+            if (prompt is not null || parent is not null || values.ContainsKey("--entities"))
+            {
+                throw new ArgumentException("--retry takes no --prompt, --entities or --iterate: a retry repeats the generation's own request.");
+            }
+
+            return new ConsoleArguments(uri, null, [], null) { RetryId = retry, ControlToken = RequireControlToken(controlToken, "--retry") };
+        }
+
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            throw new ArgumentException("--prompt is required.");
+        }
+
         if (parent is not null && values.ContainsKey("--entities"))
         {
             throw new ArgumentException("--entities does not apply to --iterate: an iteration keeps its parent's entities.");
@@ -62,8 +99,32 @@ internal sealed record ConsoleArguments(Uri Server, string Prompt, IReadOnlyList
             throw new ArgumentException("--iterate needs a generation id.");
         }
 
+        if (parent is null && values.ContainsKey("--control-token"))
+        {
+            throw new ArgumentException("--control-token applies only to --iterate and --retry.");
+        }
+
         var entities = values.GetValueOrDefault("--entities", string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new ConsoleArguments(uri, prompt, entities, parent);
+        return new ConsoleArguments(uri, prompt, entities, parent)
+        {
+            ControlToken = parent is null ? null : RequireControlToken(controlToken, "--iterate"),
+        };
+    }
+
+    private static string RequireControlToken(string? token, string option)
+    {
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            throw new ArgumentException(
+                $"{option} needs the generation's control token: pass --control-token, or set {ControlTokenVariable} (printed when the generation was started).");
+        }
+
+        if (token.Any(c => c is <= ' ' or > '~'))
+        {
+            throw new ArgumentException("The control token is printable ASCII without spaces.");
+        }
+
+        return token;
     }
 }

@@ -5,7 +5,7 @@ using Iteration.Streaming.Sample.Console;
 ConsoleArguments arguments;
 try
 {
-    arguments = ConsoleArguments.Parse(args);
+    arguments = ConsoleArguments.Parse(args, Environment.GetEnvironmentVariable(ConsoleArguments.ControlTokenVariable));
 }
 catch (ArgumentException e)
 {
@@ -22,9 +22,12 @@ using var stop = new CancellationTokenSource();
 GenerationHandle handle;
 try
 {
-    handle = arguments.ParentId is null
-        ? await client.StartAsync(arguments.Prompt, arguments.Entities)
-        : await client.IterateAsync(arguments.ParentId, arguments.Prompt);
+    handle = (arguments.RetryId, arguments.ParentId) switch
+    {
+        ({ } retried, _) => await client.RetryAsync(Known(retried)),
+        (_, { } parent) => await client.IterateAsync(Known(parent), arguments.Prompt!),
+        _ => await client.StartAsync(arguments.Prompt!, arguments.Entities),
+    };
 }
 catch (IterationApiException e)
 {
@@ -36,8 +39,15 @@ catch (HttpRequestException e)
     Console.Error.WriteLine($"Cannot reach {arguments.Server}: {e.Message}. Is the sample web host running?");
     return 1;
 }
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
 
-Console.WriteLine($"Generation {handle.GenerationId} started. Ctrl+C cancels it on the server.");
+Console.WriteLine(handle.RetryOf is { } retryOf
+    ? $"Generation {handle.GenerationId} retries {retryOf}. Ctrl+C cancels it on the server."
+    : $"Generation {handle.GenerationId} started. Ctrl+C cancels it on the server.");
 var interrupts = 0;
 Console.CancelKeyPress += (_, e) =>
 {
@@ -111,13 +121,31 @@ catch (Exception e) when (e is IterationApiException or HttpRequestException)
     Console.Error.WriteLine($"Cannot list the files: {e.Message}");
 }
 
-Console.WriteLine($"Zip: {arguments.Server.ToString().TrimEnd('/')}/generations/{handle.GenerationId}/archive (send the token as a Bearer header)");
+Console.WriteLine($"Zip: {arguments.Server.ToString().TrimEnd('/')}/generations/{handle.GenerationId}/archive (send the sse_token as a Bearer header)");
+var next = last?.Status == GenerationStatus.Completed
+    ? $"--iterate {handle.GenerationId} --prompt \"<what to change>\""
+    : $"--retry {handle.GenerationId}";
+if (Console.IsOutputRedirected)
+{
+    // A redirected output often ends up in a log file: the control token stays off it.
+    Console.WriteLine($"Next: {next}, with {ConsoleArguments.ControlTokenVariable} set to this generation's control token (not printed: output is redirected).");
+}
+else
+{
+    Console.WriteLine($"Next: {ConsoleArguments.ControlTokenVariable}={handle.ControlToken} dotnet run --project samples/Iteration.Streaming.Sample.Console -- {next}");
+    Console.WriteLine("The control token lets its holder iterate, cancel and retry: keep it secret.");
+}
+
 return last?.Status == GenerationStatus.Completed ? 0 : 1;
+
+// A generation started by an earlier run: its id and control token (which also reads; the client sends tokens only in headers).
+GenerationHandle Known(string id) => new(id, arguments.ControlToken!) { ControlToken = arguments.ControlToken };
 
 async Task CancelOnServerAsync()
 {
     try
     {
+        // The handle carries the control token from the 202: cancel sends it in the Authorization header.
         if (!await client.CancelAsync(handle))
         {
             Console.WriteLine("The run had already ended; nothing to cancel.");

@@ -3,19 +3,35 @@ using Iteration.Streaming.Contracts;
 namespace Iteration.Streaming.Client;
 
 /// <summary>
-/// A started generation as the client knows it: its id and the stream token that authorises every call about it.
+/// A started generation as the client knows it: its id, the read token that authorises watching and reading it, and
+/// (when this client started it) the control token that authorises iterating from it, cancelling and retrying it.
 /// </summary>
 /// <param name="GenerationId">The generation's id: 1 to 128 ASCII letters, digits, '-' or '_' (a UUID fits).</param>
-/// <param name="Token">The stream token (<c>sse_token</c>). Treat it as a secret: do not log it.</param>
+/// <param name="Token">The read token (<c>sse_token</c>). Treat it as a secret: do not log it.</param>
 public sealed record GenerationHandle(string GenerationId, string Token)
 {
     private const int MaxGenerationIdLength = 128;
+    private readonly string? _controlToken;
 
     /// <summary>The generation's id.</summary>
     public string GenerationId { get; } = CheckGenerationId(GenerationId);
 
-    /// <summary>The stream token. Treat it as a secret: do not log it.</summary>
+    /// <summary>The read token (<c>sse_token</c>). Treat it as a secret: do not log it.</summary>
     public string Token { get; } = CheckToken(Token);
+
+    /// <summary>
+    /// The control token (<c>control_token</c>), sent only in the <c>Authorization</c> header of iterate, cancel and retry;
+    /// <see langword="null"/> when unknown (a server that authorises by ownership needs none). Treat it as a secret.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value has spaces, control or non-ASCII characters.</exception>
+    public string? ControlToken
+    {
+        get => _controlToken;
+        init => _controlToken = value is null ? null : CheckToken(value, nameof(ControlToken));
+    }
+
+    /// <summary>For a retry, the generation it retries.</summary>
+    public string? RetryOf { get; init; }
 
     /// <summary>
     /// The stream URL the server returned, relative to its host, for a browser's <c>EventSource</c>. The client
@@ -35,6 +51,8 @@ public sealed record GenerationHandle(string GenerationId, string Token)
         ArgumentNullException.ThrowIfNull(response);
         return new GenerationHandle(response.GenerationId, response.SseToken)
         {
+            ControlToken = response.ControlToken,
+            RetryOf = response.RetryOf,
             StreamUrl = response.StreamUrl,
             StatusUrl = response.StatusUrl,
         };
@@ -57,12 +75,12 @@ public sealed record GenerationHandle(string GenerationId, string Token)
     }
 
     // The token goes into an Authorization header: no spaces, control or non-ASCII characters (RFC 6750 b64token).
-    private static string CheckToken(string token)
+    private static string CheckToken(string token, string parameterName = "token")
     {
-        ArgumentException.ThrowIfNullOrEmpty(token);
+        ArgumentException.ThrowIfNullOrEmpty(token, parameterName);
         if (token.Any(c => c is <= ' ' or > '~'))
         {
-            throw new ArgumentException("A stream token is printable ASCII without spaces.", nameof(token));
+            throw new ArgumentException("A token is printable ASCII without spaces.", parameterName);
         }
 
         return token;

@@ -7,8 +7,9 @@ namespace Iteration.Streaming.Client;
 /// </summary>
 /// <remarks>
 /// 400: the request broke a rule (<see cref="ApiProblem.Detail"/> says which). 401: the token is missing, forged or
-/// expired. 403: the token belongs to another generation. 404: the generation (or file) is unknown. 409: the parent of
-/// an iteration has not finished.
+/// expired (an action needs the control token). 403: the token belongs to another generation, or a read token was sent
+/// for an action. 404: the file is unknown. 409: the parent of an iteration has not finished, the run had ended, or the
+/// generation cannot be retried (running or completed).
 /// </remarks>
 public sealed class IterationApiException : Exception
 {

@@ -6,7 +6,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Iteration.Streaming.Client.Diagnostics;
+using Iteration.Streaming.Client.Http;
 using Iteration.Streaming.Client.Serialization;
 using Iteration.Streaming.Client.Watching;
 using Iteration.Streaming.Contracts;
@@ -19,23 +19,20 @@ using Microsoft.Extensions.Options;
 namespace Iteration.Streaming.Client;
 
 /// <summary>
-/// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations and iterations,
-/// watches them with automatic resume, and reads their snapshot, files and archive.
+/// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries,
+/// watches them with automatic resume, reads their snapshot, files and archive, and cancels them.
 /// </summary>
 /// <remarks>
 /// <see cref="WatchAsync(GenerationHandle, long, CancellationToken)"/> is the reconnect loop that
 /// <see cref="SseParser"/> leaves out: it resumes with <c>Last-Event-ID</c> after a dropped connection, a stream that
 /// ends early, or a silent stall; honours the server's <c>retry:</c>; backs off exponentially with jitter; and checks
-/// sequence numbers so no event is yielded twice or skipped. The client is safe to use from several threads.
+/// sequence numbers so no event is yielded twice or skipped. Reads send the handle's read token; iterate, cancel and
+/// retry send its control token, always in the <c>Authorization</c> header. The client is safe to use from several threads.
 /// </remarks>
 public sealed class IterationClient
 {
-    private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
-
     private readonly HttpClient _http;
-    private readonly IterationClientOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly GenerationWatcher _watcher;
 
     /// <summary>The route group's URL without a trailing slash, such as <c>http://127.0.0.1:5000/generations</c>.</summary>
     private readonly string _group;
@@ -58,14 +55,13 @@ public sealed class IterationClient
         }
 
         _http = httpClient;
-        _options = options ?? new IterationClientOptions();
-        _options.Validate();
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        options ??= new IterationClientOptions();
+        options.Validate();
+        _watcher = new GenerationWatcher(httpClient, options, timeProvider ?? TimeProvider.System, logger ?? (ILogger)NullLogger.Instance);
 
         // Relative to the base address, path included: "http://host/api" + "/generations" is ".../api/generations".
         var root = baseAddress.GetLeftPart(UriPartial.Path);
-        _group = (root.EndsWith('/') ? root : root + "/") + _options.RoutePrefix.Trim('/');
+        _group = (root.EndsWith('/') ? root : root + "/") + options.RoutePrefix.Trim('/');
         _group = _group.TrimEnd('/');
     }
 
@@ -87,7 +83,7 @@ public sealed class IterationClient
     /// <param name="prompt">What to generate.</param>
     /// <param name="entities">The entities of the app, one phase each.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>The handle of the new generation.</returns>
+    /// <returns>The handle of the new generation, with its read and control tokens.</returns>
     /// <exception cref="ArgumentException">The prompt or an entity name is null, empty or white space.</exception>
     /// <exception cref="IterationApiException">The server refused the request (400 with the reason, 503 when its queue is full).</exception>
     public Task<GenerationHandle> StartAsync(string prompt, IReadOnlyList<string>? entities = null, CancellationToken cancellationToken = default)
@@ -105,22 +101,60 @@ public sealed class IterationClient
         }
 
         var body = new StartGenerationRequest { Prompt = prompt, Entities = entities };
-        return PostStartAsync(Url(string.Empty), JsonContent.Create(body, IterationStreamingJsonContext.Default.StartGenerationRequest), cancellationToken);
+        return PostStartAsync(Url(string.Empty), JsonContent.Create(body, IterationStreamingJsonContext.Default.StartGenerationRequest), token: null, cancellationToken);
     }
 
-    /// <summary>Starts an iteration of a finished generation (<c>POST /generations/iterate</c>).</summary>
+    /// <summary>
+    /// Starts an iteration of a finished generation (<c>POST /generations/iterate</c>), authorised by the parent's control
+    /// token (<see cref="GenerationHandle.ControlToken"/>).
+    /// </summary>
+    /// <param name="parent">The finished generation to start from, with its control token.</param>
+    /// <param name="modificationPrompt">What to change.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation.</returns>
+    /// <exception cref="ArgumentException"><paramref name="parent"/> is null, or the prompt is null, empty or white space.</exception>
+    /// <exception cref="IterationApiException">
+    /// 400 bad input; 401 no control token (the handle has none) or an expired one; 403 a read token; 409 parent not finished.
+    /// </exception>
+    public Task<GenerationHandle> IterateAsync(GenerationHandle parent, string modificationPrompt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modificationPrompt);
+        return PostIterateAsync(parent.GenerationId, modificationPrompt, parent.ControlToken, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts an iteration of a finished generation (<c>POST /generations/iterate</c>) without a control token: for servers
+    /// that authorise by ownership (an owner resolver over the user this HttpClient signs in as).
+    /// </summary>
     /// <param name="parentGenerationId">The finished generation to start from.</param>
     /// <param name="modificationPrompt">What to change.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The handle of the new generation.</returns>
     /// <exception cref="ArgumentException">An argument is null, empty or white space.</exception>
-    /// <exception cref="IterationApiException">400 bad input, 404 unknown parent, 409 parent not finished.</exception>
+    /// <exception cref="IterationApiException">400 bad input, 401 or 403 not the parent's owner, 409 parent not finished.</exception>
     public Task<GenerationHandle> IterateAsync(string parentGenerationId, string modificationPrompt, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(parentGenerationId);
         ArgumentException.ThrowIfNullOrWhiteSpace(modificationPrompt);
-        var body = new IterateGenerationRequest { ParentGenerationId = parentGenerationId, ModificationPrompt = modificationPrompt };
-        return PostStartAsync(Url("iterate"), JsonContent.Create(body, IterationStreamingJsonContext.Default.IterateGenerationRequest), cancellationToken);
+        return PostIterateAsync(parentGenerationId, modificationPrompt, token: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Retries a generation that failed or was cancelled (<c>POST /generations/{id}/retry</c>): the server starts a new
+    /// generation with the same request that reuses the phases the old one saved. Authorised by the control token.
+    /// </summary>
+    /// <param name="handle">The failed or cancelled generation, with its control token.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation (<see cref="GenerationHandle.RetryOf"/> names the old one).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="IterationApiException">
+    /// 401 no control token or an expired one; 403 a read token or another generation's; 409 the generation is running or completed.
+    /// </exception>
+    public Task<GenerationHandle> RetryAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        return PostStartAsync(GenerationUrl(handle, "/retry"), content: null, handle.ControlToken, cancellationToken);
     }
 
     /// <summary>
@@ -154,7 +188,7 @@ public sealed class IterationClient
     {
         ArgumentNullException.ThrowIfNull(handle);
         ArgumentOutOfRangeException.ThrowIfNegative(lastEventId);
-        return WatchCoreAsync(handle, lastEventId, cancellationToken);
+        return _watcher.WatchAsync(handle, GenerationUrl(handle, "/stream"), lastEventId, cancellationToken);
     }
 
     /// <summary>Returns the latest snapshot of a generation (<c>GET /generations/{id}</c>).</summary>
@@ -213,225 +247,46 @@ public sealed class IterationClient
         return GetStreamAsync(GenerationUrl(handle, "/archive"), handle, cancellationToken);
     }
 
-    /// <summary>Cancels a generation (<c>DELETE /generations/{id}</c>); its stream then ends with status <c>cancelled</c>.</summary>
-    /// <param name="handle">The generation and its token.</param>
+    /// <summary>
+    /// Cancels a generation (<c>DELETE /generations/{id}</c>), authorised by its control token; its stream then ends with
+    /// status <c>cancelled</c>.
+    /// </summary>
+    /// <param name="handle">The generation and its control token.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>
     /// <see langword="true"/> when the server accepted the cancellation; <see langword="false"/> when the generation
     /// had already ended (the server answered 409), so there was nothing to cancel.
     /// </returns>
-    /// <exception cref="IterationApiException">401, 403 or 404.</exception>
+    /// <exception cref="IterationApiException">401 no control token (the handle has none) or an expired one, 403 or 404.</exception>
     public async Task<bool> CancelAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        using var request = Authorized(HttpMethod.Delete, GenerationUrl(handle, string.Empty), handle);
+        using var request = ApiResponses.Authorized(HttpMethod.Delete, GenerationUrl(handle, string.Empty), handle.ControlToken);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             return false;
         }
 
-        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    private async IAsyncEnumerable<StreamingProgressEvent> WatchCoreAsync(
-        GenerationHandle handle,
-        long lastEventId,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    private Task<GenerationHandle> PostIterateAsync(string parentGenerationId, string modificationPrompt, string? token, CancellationToken cancellationToken)
     {
-        var streamUrl = GenerationUrl(handle, "/stream");
-        var last = lastEventId;
-        var failures = 0;
-        TimeSpan? serverRetry = null;
-        TimeSpan? retryAfter = null;
-        Exception? lastError = null;
-        var reason = string.Empty;
-
-        while (true)
-        {
-            if (failures > 0)
-            {
-                if (_options.MaxConsecutiveFailures is { } max && failures > max)
-                {
-                    Log.GaveUp(_logger, handle.GenerationId, failures, last);
-                    throw new IterationStreamException(
-                        $"Watching generation '{handle.GenerationId}' gave up after {failures} failed attempts in a row ({reason}); the last event received was {last}.",
-                        lastError) { LastEventId = last };
-                }
-
-                var delay = retryAfter
-                    ?? ReconnectBackoff.Delay(failures, serverRetry ?? _options.InitialReconnectDelay, _options.MaxReconnectDelay, Random.Shared.NextDouble());
-                retryAfter = null;
-                Log.Reconnecting(_logger, handle.GenerationId, last, reason, delay, failures);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Cancelled by the stall guard: while waiting for the headers, and while a body read gets no bytes.
-            using var stall = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
-
-            HttpResponseMessage response;
-            try
-            {
-                using var request = Authorized(HttpMethod.Get, streamUrl, handle);
-                request.Headers.Accept.Add(EventStream);
-                request.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
-                if (last > 0)
-                {
-                    request.Headers.TryAddWithoutValidation("Last-Event-ID", last.ToString(CultureInfo.InvariantCulture));
-                }
-
-                stall.CancelAfter(_options.StallTimeout);
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
-                stall.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
-            catch (Exception e) when (IsTransient(e, cancellationToken))
-            {
-                (failures, lastError, reason) = (failures + 1, e, Describe(e, stall));
-                continue;
-            }
-
-            using (response)
-            {
-                if (response.StatusCode == HttpStatusCode.NoContent)
-                {
-                    Log.AlreadyFinished(_logger, handle.GenerationId, last);
-                    yield break;
-                }
-
-                if (!response.IsSuccessStatusCode)
-                {
-                    var error = await ApiErrorAsync(response, linked.Token).ConfigureAwait(false);
-                    if (!IsRetryable(response.StatusCode))
-                    {
-                        throw error;
-                    }
-
-                    retryAfter = RetryAfter(response);
-                    (failures, lastError, reason) = (failures + 1, error, $"HTTP {(int)response.StatusCode}");
-                    continue;
-                }
-
-                if (!string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
-                {
-                    (failures, lastError, reason) = (failures + 1, null, $"the answer was '{response.Content.Headers.ContentType}', not an event stream");
-                    continue;
-                }
-
-                var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                var parser = SseParser.Create(new StallGuardStream(body, stall, _options.StallTimeout), ParseEvent);
-                var items = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
-                reason = "the stream ended before the terminal event";
-                try
-                {
-                    while (true)
-                    {
-                        SseItem<StreamingProgressEvent?> item;
-                        try
-                        {
-                            if (!await items.MoveNextAsync().ConfigureAwait(false))
-                            {
-                                break;
-                            }
-
-                            item = items.Current;
-                        }
-                        catch (Exception e) when (IsTransient(e, cancellationToken))
-                        {
-                            (lastError, reason) = (e, Describe(e, stall));
-                            break;
-                        }
-                        finally
-                        {
-                            serverRetry = ServerRetry(parser) ?? serverRetry;
-                        }
-
-                        if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= last)
-                        {
-                            // No id (not ours) or one already yielded (a replay overlapping what we have).
-                            continue;
-                        }
-
-                        if (id != last + 1 && item.Data?.Replay is null)
-                        {
-                            Log.SequenceGap(_logger, handle.GenerationId, id, last);
-                            reason = $"event {id} arrived after {last}";
-                            break;
-                        }
-
-                        last = id;
-                        failures = 0;
-                        if (item.Data is null)
-                        {
-                            Log.InvalidEvent(_logger, handle.GenerationId, id);
-                            continue;
-                        }
-
-                        yield return item.Data;
-                        if (item.Data.IsTerminal)
-                        {
-                            yield break;
-                        }
-                    }
-                }
-                finally
-                {
-                    await items.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-
-            failures++;
-        }
+        var body = new IterateGenerationRequest { ParentGenerationId = parentGenerationId, ModificationPrompt = modificationPrompt };
+        return PostStartAsync(Url("iterate"), JsonContent.Create(body, IterationStreamingJsonContext.Default.IterateGenerationRequest), token, cancellationToken);
     }
 
-    /// <summary>The server's <c>retry:</c>, capped; <see langword="null"/> while it sent none.</summary>
-    private TimeSpan? ServerRetry(SseParser<StreamingProgressEvent?> parser)
-    {
-        var interval = parser.ReconnectionInterval;
-        return interval > TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan
-            ? TimeSpan.FromTicks(Math.Min(interval.Ticks, _options.MaxReconnectDelay.Ticks))
-            : null;
-    }
-
-    /// <summary>A <c>Retry-After</c> delay of a 429 or 503, capped; <see langword="null"/> when there is none.</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        var delay = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
-        return delay is { } d && d > TimeSpan.Zero
-            ? TimeSpan.FromTicks(Math.Min(d.Ticks, _options.MaxReconnectDelay.Ticks))
-            : null;
-    }
-
-    // 408, 429 and 5xx may pass; any other error (400, 401, 403, 404, ...) will not go away by retrying.
-    private static bool IsRetryable(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
-        !cancellationToken.IsCancellationRequested && e is HttpRequestException or IOException or OperationCanceledException;
-
-    private static string Describe(Exception e, CancellationTokenSource stall) =>
-        stall.IsCancellationRequested ? "no bytes arrived within the stall timeout" : e.GetType().Name + ": " + e.Message;
-
-    private static StreamingProgressEvent? ParseEvent(string eventType, ReadOnlySpan<byte> data)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(data, IterationStreamingJsonContext.Default.StreamingProgressEvent);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private async Task<GenerationHandle> PostStartAsync(Uri url, HttpContent content, CancellationToken cancellationToken)
+    /// <summary>Posts a request that starts a generation and reads the 202 as a handle; <paramref name="token"/> authorises it.</summary>
+    private async Task<GenerationHandle> PostStartAsync(Uri url, HttpContent? content, string? token, CancellationToken cancellationToken)
     {
         using (content)
         {
-            using var response = await _http.PostAsync(url, content, cancellationToken).ConfigureAwait(false);
-            await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+            using var request = ApiResponses.Authorized(HttpMethod.Post, url, token);
+            request.Content = content;
+            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
             GenerationStartedResponse? started;
             try
             {
@@ -460,9 +315,9 @@ public sealed class IterationClient
 
     private async Task<T> GetJsonAsync<T>(Uri url, GenerationHandle handle, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
     {
-        using var request = Authorized(HttpMethod.Get, url, handle);
+        using var request = ApiResponses.Authorized(HttpMethod.Get, url, handle.Token);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         try
         {
             return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken).ConfigureAwait(false)
@@ -476,11 +331,11 @@ public sealed class IterationClient
 
     private async Task<Stream> GetStreamAsync(Uri url, GenerationHandle handle, CancellationToken cancellationToken)
     {
-        using var request = Authorized(HttpMethod.Get, url, handle);
+        using var request = ApiResponses.Authorized(HttpMethod.Get, url, handle.Token);
         var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         try
         {
-            await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+            await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
             return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -494,38 +349,4 @@ public sealed class IterationClient
 
     private Uri GenerationUrl(GenerationHandle handle, string suffix) =>
         Url(Uri.EscapeDataString(handle.GenerationId) + suffix);
-
-    private static HttpRequestMessage Authorized(HttpMethod method, Uri url, GenerationHandle handle)
-    {
-        var request = new HttpRequestMessage(method, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", handle.Token);
-        return request;
-    }
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await ApiErrorAsync(response, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<IterationApiException> ApiErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        ApiProblem? problem = null;
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is "application/problem+json" or "application/json")
-        {
-            try
-            {
-                problem = await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.ApiProblem, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException)
-            {
-                problem = null;
-            }
-        }
-
-        return new IterationApiException(response.StatusCode, problem);
-    }
 }

@@ -55,9 +55,13 @@ public sealed class KestrelTestHost : IAsyncDisposable
     /// <summary>The host's stream token service.</summary>
     public IStreamTokenService Tokens => Services.GetRequiredService<IStreamTokenService>();
 
+    /// <summary>The host's generation records.</summary>
+    public IGenerationRecordStore Records => Services.GetRequiredService<IGenerationRecordStore>();
+
     /// <summary>
     /// Starts a host. <paramref name="configureServices"/> runs before <c>AddIterationStreaming</c> (so services it
-    /// registers, such as a fake <see cref="TimeProvider"/>, win); <paramref name="configureApp"/> replaces the
+    /// registers, such as a fake <see cref="TimeProvider"/>, win); <paramref name="configureStreaming"/> runs after the
+    /// defaults (so a sink or a resolver it registers replaces them); <paramref name="configureApp"/> replaces the
     /// default pipeline (<c>MapIterationStream()</c>) when given. The generator defaults to an
     /// <see cref="InstantPhaseGenerator"/>; files are kept in memory unless <paramref name="fileSinkRoot"/> names a folder.
     /// </summary>
@@ -66,7 +70,8 @@ public sealed class KestrelTestHost : IAsyncDisposable
         Action<WebApplicationBuilder>? configureServices = null,
         Action<WebApplication>? configureApp = null,
         IPhaseGenerator? generator = null,
-        string? fileSinkRoot = null)
+        string? fileSinkRoot = null,
+        Action<IIterationStreamingBuilder>? configureStreaming = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -89,6 +94,8 @@ public sealed class KestrelTestHost : IAsyncDisposable
         {
             streaming.AddFileSystemSink(fileSinkRoot);
         }
+
+        configureStreaming?.Invoke(streaming);
 
         var app = builder.Build();
         if (configureApp is null)
@@ -137,12 +144,34 @@ public sealed class KestrelTestHost : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates the empty log of a new generation and returns its id and a token for it.</summary>
+    /// <summary>
+    /// Creates the empty log and a live record (status <c>processing</c>) of a new generation, as the engine would, and
+    /// returns its id and a read token for it.
+    /// </summary>
     public async Task<(string Id, string Token)> CreateGenerationLogAsync()
     {
         var id = Guid.NewGuid().ToString();
         await EventLog.CreateAsync(id).ConfigureAwait(false);
+        await Records.AddAsync(new GenerationRecord
+        {
+            GenerationId = id,
+            Prompt = "Build a task app",
+            Entities = ["User"],
+            Status = GenerationStatus.Processing,
+            CreatedAt = Now,
+        }).ConfigureAwait(false);
         return (id, Tokens.IssueToken(id));
+    }
+
+    /// <summary>
+    /// Ends a generation made by <see cref="CreateGenerationLogAsync"/> as the engine would: its record becomes terminal
+    /// (the end time that tokens' grace period counts from), then the terminal event is appended.
+    /// </summary>
+    public async Task<EventLogEntry> EndGenerationAsync(StreamingProgressEvent terminal)
+    {
+        ArgumentNullException.ThrowIfNull(terminal);
+        await Records.UpdateAsync(terminal.GenerationId, new GenerationRecordUpdate { Status = terminal.Status }).ConfigureAwait(false);
+        return await EventLog.AppendAsync(terminal).ConfigureAwait(false);
     }
 
     /// <summary>Stops the server (as a host shutdown does); <see cref="DisposeAsync"/> still has to run.</summary>

@@ -44,6 +44,9 @@ internal static class LoadServer
             o.MaxEventsPerGeneration = 20_000;
             o.RetainCompletedFor = TimeSpan.FromSeconds(1);
             o.TokenLifetime = TimeSpan.FromHours(1);
+
+            // The broadcast scenario has 10,000 watchers of one generation.
+            o.MaxStreamsPerGeneration = 1_000_000;
         });
         streaming.AddPhaseGenerator(_ => new NoFilesGenerator());
         streaming.AddInMemoryFileSink();
@@ -99,6 +102,7 @@ internal static class LoadServer
         var control = app.MapGroup("/control");
         var hub = app.Services.GetRequiredService<BaselineHub>();
         var eventLog = app.Services.GetRequiredService<IGenerationEventLog>();
+        var records = app.Services.GetRequiredService<IGenerationRecordStore>();
         var tokens = app.Services.GetRequiredService<IStreamTokenService>();
         var producer = app.Services.GetRequiredService<Producer>();
         var timeProvider = app.Services.GetRequiredService<TimeProvider>();
@@ -116,6 +120,16 @@ internal static class LoadServer
                 if (request.System == Systems.Ours)
                 {
                     await eventLog.CreateAsync(id);
+
+                    // Tokens are valid only for generations on record: the load test's generations are live records.
+                    await records.AddAsync(new GenerationRecord
+                    {
+                        GenerationId = id,
+                        Prompt = "load test",
+                        Entities = [],
+                        Status = GenerationStatus.Processing,
+                        CreatedAt = timeProvider.GetUtcNow(),
+                    });
                     for (var n = 0; n < request.Prefill; n++)
                     {
                         await eventLog.AppendAsync(EventFactory.Create(id, n, payload, timeProvider));

@@ -18,7 +18,7 @@ internal static partial class Log
     public static partial void StreamAlreadyComplete(ILogger logger, string generationId);
 
     [LoggerMessage(2004, LogLevel.Debug, "Stream token refused for generation {GenerationId}: {Status}.")]
-    public static partial void TokenRefused(ILogger logger, string generationId, Security.StreamTokenStatus status);
+    public static partial void TokenRefused(ILogger logger, string generationId, Iteration.Streaming.Security.StreamTokenStatus status);
 
     [LoggerMessage(2005, LogLevel.Debug, "Request refused with {StatusCode}: {Detail}")]
     public static partial void RequestRefused(ILogger logger, int statusCode, string detail);
@@ -34,4 +34,19 @@ internal static partial class Log
 
     [LoggerMessage(2009, LogLevel.Warning, "The archive of generation {GenerationId} failed after the response had started; the connection was aborted.")]
     public static partial void ArchiveFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(2010, LogLevel.Information, "Retry {GenerationId} of generation {RetryOf} started through HTTP.")]
+    public static partial void RetryStarted(ILogger logger, string generationId, string retryOf);
+
+    [LoggerMessage(2011, LogLevel.Information, "A control token for generation {GenerationId} was sent in a URL and refused.")]
+    public static partial void ControlTokenInUrl(ILogger logger, string generationId);
+
+    [LoggerMessage(2012, LogLevel.Information, "An action on generation {GenerationId} carried a token in its URL and was refused.")]
+    public static partial void ActionTokenInUrl(ILogger logger, string generationId);
+
+    [LoggerMessage(2013, LogLevel.Information, "Stream of generation {GenerationId} refused: {Open} streams are open, the limit (IterationStreaming:MaxStreamsPerGeneration).")]
+    public static partial void StreamLimitReached(ILogger logger, string generationId, int open);
+
+    [LoggerMessage(2014, LogLevel.Error, "{Method} {Endpoint} failed with an unexpected exception; the client got a 500 with reference {Reference}.")]
+    public static partial void UnexpectedError(ILogger logger, string method, string endpoint, string reference, Exception exception);
 }

@@ -22,13 +22,14 @@ internal sealed class FileEndpoints(ILogger logger)
 {
     /// <summary>
     /// Generated files may be HTML or SVG: served from this origin they must not run, sniff or leak the token in the
-    /// URL through a referrer.
+    /// URL through a referrer. Scripts and style sheets are served as text (see <see cref="FileContentTypes"/>), and no
+    /// other site may embed any of them (<c>Cross-Origin-Resource-Policy</c>).
     /// </summary>
     private const string FileContentSecurityPolicy = "default-src 'none'; sandbox";
 
     public async Task ListAsync(HttpContext context)
     {
-        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
         {
             return;
         }
@@ -49,7 +50,7 @@ internal sealed class FileEndpoints(ILogger logger)
 
     public async Task GetFileAsync(HttpContext context)
     {
-        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
         {
             return;
         }
@@ -100,7 +101,7 @@ internal sealed class FileEndpoints(ILogger logger)
 
     public async Task GetArchiveAsync(HttpContext context)
     {
-        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
         {
             return;
         }
@@ -120,6 +121,7 @@ internal sealed class FileEndpoints(ILogger logger)
         response.Headers.CacheControl = "no-store";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Cross-Origin-Resource-Policy"] = "same-origin";
         try
         {
             await sink.WriteArchiveAsync(id, response.Body, context.RequestAborted).ConfigureAwait(false);
@@ -138,6 +140,7 @@ internal sealed class FileEndpoints(ILogger logger)
         headers.ETag = etag;
         headers.CacheControl = "private, no-cache";
         headers.XContentTypeOptions = "nosniff";
+        headers["Cross-Origin-Resource-Policy"] = "same-origin";
         headers.ContentSecurityPolicy = FileContentSecurityPolicy;
         headers["Referrer-Policy"] = "no-referrer";
     }

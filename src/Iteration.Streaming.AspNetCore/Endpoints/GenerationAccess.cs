@@ -1,5 +1,7 @@
 using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.AspNetCore.Http;
+using Iteration.Streaming.AspNetCore.Security;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,45 +11,159 @@ using Microsoft.Net.Http.Headers;
 namespace Iteration.Streaming.AspNetCore.Endpoints;
 
 /// <summary>
-/// The gate of every per-generation endpoint: a well-formed id (400), then that generation's stream token
-/// (401 missing, malformed, forged or expired; 403 another generation's). Whether the generation exists (404) is
-/// answered after the token, so a caller without one learns nothing about which ids exist.
+/// The gate of every per-generation endpoint. Reads (stream, snapshot, files, archive) take either token, from
+/// <c>?token=</c> or <c>Authorization: Bearer</c>, but a control token in a URL is refused. Actions (iterate from a
+/// parent, cancel, retry) take the control token from the <c>Authorization</c> header only, or the caller's ownership
+/// (see <see cref="IGenerationOwnerResolver"/>). Refusals: 401 missing, malformed, forged or expired token, or a token
+/// in the wrong place; 403 a token of another generation, or a read token for an action. Whether the generation exists
+/// (404) is answered only after access is granted, so a caller without a token learns nothing about which ids exist.
 /// </summary>
 internal static class GenerationAccess
 {
-    public static async ValueTask<string?> AuthorizeAsync(HttpContext context, ILogger logger)
+    private const string InvalidToken = "Bearer error=\"invalid_token\"";
+    private const string InsufficientScope = "Bearer error=\"insufficient_scope\"";
+
+    /// <summary>Checks the route's id (400) and the read access to it; the id, or <see langword="null"/> when refused (answered).</summary>
+    public static async ValueTask<string?> AuthorizeReadAsync(HttpContext context, ILogger logger)
     {
-        var id = context.Request.RouteValues["id"] as string;
-        if (!RequestValues.IsGenerationId(id))
+        if (await GetRouteIdAsync(context, logger).ConfigureAwait(false) is not { } id)
         {
-            await Problems.BadRequest(context, logger, RequestValues.GenerationIdError("id")).ConfigureAwait(false);
             return null;
         }
 
         var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
-        var status = await tokens.ValidateAsync(id!, RequestValues.GetToken(context.Request), StreamTokenScope.Read, context.RequestAborted).ConfigureAwait(false);
-        if (status == StreamTokenStatus.Valid)
+        var (token, inUrl) = RequestValues.GetToken(context.Request);
+        if (!inUrl)
+        {
+            var status = await tokens.ValidateAsync(id, token, StreamTokenScope.Read, context.RequestAborted).ConfigureAwait(false);
+            if (status == StreamTokenStatus.Valid)
+            {
+                return id;
+            }
+
+            await RefuseAsync(context, logger, id, status).ConfigureAwait(false);
+            return null;
+        }
+
+        // Checked as for an action: a control token is Valid (and refused here), a live read token InsufficientScope.
+        var urlStatus = await tokens.ValidateAsync(id, token, StreamTokenScope.Control, context.RequestAborted).ConfigureAwait(false);
+        switch (urlStatus)
+        {
+            case StreamTokenStatus.InsufficientScope:
+                return id;
+            case StreamTokenStatus.Valid:
+                Log.ControlTokenInUrl(logger, id);
+                await WriteAsync(
+                    context, logger, StatusCodes.Status401Unauthorized, InvalidToken,
+                    "A control token must never travel in a URL (URLs end up in logs and browser history): send it as " +
+                    "'Authorization: Bearer <control_token>', or put the sse_token in '?token='.").ConfigureAwait(false);
+                return null;
+            default:
+                await RefuseAsync(context, logger, id, urlStatus).ConfigureAwait(false);
+                return null;
+        }
+    }
+
+    /// <summary>Checks the route's id (400); the id, or <see langword="null"/> when refused (answered).</summary>
+    public static async ValueTask<string?> GetRouteIdAsync(HttpContext context, ILogger logger)
+    {
+        var id = context.Request.RouteValues["id"] as string;
+        if (RequestValues.IsGenerationId(id))
         {
             return id;
         }
 
-        Log.TokenRefused(logger, id!, status);
+        await Problems.BadRequest(context, logger, RequestValues.GenerationIdError("id")).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Checks that the caller may act on <paramref name="generationId"/>: its control token in the Authorization header,
+    /// or (with an owner resolver) being its recorded owner. Answers the refusal itself.
+    /// </summary>
+    /// <returns>Whether the action is allowed, and the caller's user id when an owner resolver knows one.</returns>
+    public static async ValueTask<(bool Allowed, string? UserId)> AuthorizeActionAsync(HttpContext context, string generationId, ILogger logger)
+    {
+        var userId = await ResolveUserAsync(context).ConfigureAwait(false);
+        if (RequestValues.HasQueryToken(context.Request))
+        {
+            Log.ActionTokenInUrl(logger, generationId);
+            await WriteAsync(
+                context, logger, StatusCodes.Status401Unauthorized, InvalidToken,
+                "Actions never take a token from the URL (URLs end up in logs and browser history): send the control token as " +
+                "'Authorization: Bearer <control_token>'.").ConfigureAwait(false);
+            return (false, userId);
+        }
+
+        var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
+        var status = await tokens.ValidateAsync(
+            generationId, RequestValues.GetBearerToken(context.Request), StreamTokenScope.Control, context.RequestAborted).ConfigureAwait(false);
+        if (status == StreamTokenStatus.Valid)
+        {
+            return (true, userId);
+        }
+
+        if (userId is not null && await IsOwnerAsync(context, generationId, userId).ConfigureAwait(false))
+        {
+            return (true, userId);
+        }
+
+        await RefuseAsync(context, logger, generationId, status).ConfigureAwait(false);
+        return (false, userId);
+    }
+
+    /// <summary>The caller's user id from the registered <see cref="IGenerationOwnerResolver"/>; none without one.</summary>
+    public static async ValueTask<string?> ResolveUserAsync(HttpContext context)
+    {
+        if (context.RequestServices.GetService<IGenerationOwnerResolver>() is not { } resolver)
+        {
+            return null;
+        }
+
+        var userId = await resolver.GetUserIdAsync(context).ConfigureAwait(false);
+        return string.IsNullOrEmpty(userId) ? null : userId;
+    }
+
+    private static async ValueTask<bool> IsOwnerAsync(HttpContext context, string generationId, string userId)
+    {
+        // A cookie would be sent along by another site's form too: ownership counts only for requests from our own pages.
+        var site = context.Request.Headers["Sec-Fetch-Site"];
+        if (site.Count > 0 && !(site.Count == 1 && site[0] is "same-origin" or "none"))
+        {
+            return false;
+        }
+
+        var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
+        var record = await engine.GetRecordAsync(generationId, context.RequestAborted).ConfigureAwait(false);
+        return record?.UserId is { } owner && string.Equals(owner, userId, StringComparison.Ordinal);
+    }
+
+    private static Task RefuseAsync(HttpContext context, ILogger logger, string id, StreamTokenStatus status)
+    {
+        Log.TokenRefused(logger, id, status);
         var (statusCode, challenge, detail) = status switch
         {
             StreamTokenStatus.Missing => (StatusCodes.Status401Unauthorized, "Bearer",
-                "A stream token is required: send 'Authorization: Bearer <sse_token>' or '?token=<sse_token>'."),
-            StreamTokenStatus.Malformed => (StatusCodes.Status401Unauthorized, "Bearer error=\"invalid_token\"",
-                "The stream token is malformed."),
-            StreamTokenStatus.InvalidSignature => (StatusCodes.Status401Unauthorized, "Bearer error=\"invalid_token\"",
-                "The stream token's signature is not valid."),
-            StreamTokenStatus.Expired => (StatusCodes.Status401Unauthorized, "Bearer error=\"invalid_token\"",
-                "The stream token has expired: its lifetime, or the grace period after the generation ended, is over."),
-            _ => (StatusCodes.Status403Forbidden, "Bearer error=\"insufficient_scope\"",
-                "The stream token was issued for another generation."),
+                "A token is required: send 'Authorization: Bearer <sse_token>' or '?token=<sse_token>' to read, " +
+                "and 'Authorization: Bearer <control_token>' to iterate, cancel or retry."),
+            StreamTokenStatus.Malformed => (StatusCodes.Status401Unauthorized, InvalidToken,
+                "The token is malformed."),
+            StreamTokenStatus.InvalidSignature => (StatusCodes.Status401Unauthorized, InvalidToken,
+                "The token's signature is not valid."),
+            StreamTokenStatus.Expired => (StatusCodes.Status401Unauthorized, InvalidToken,
+                "The token has expired: the generation ended more than the grace period ago, the token reached its maximum lifetime, or the generation no longer exists."),
+            StreamTokenStatus.InsufficientScope => (StatusCodes.Status403Forbidden, InsufficientScope,
+                "The sse_token only reads: iterating, cancelling and retrying need the generation's control_token in 'Authorization: Bearer'."),
+            _ => (StatusCodes.Status403Forbidden, InsufficientScope,
+                "The token was issued for another generation."),
         };
 
+        return WriteAsync(context, logger, statusCode, challenge, detail);
+    }
+
+    private static Task WriteAsync(HttpContext context, ILogger logger, int statusCode, string challenge, string detail)
+    {
         context.Response.Headers[HeaderNames.WWWAuthenticate] = challenge;
-        await Problems.WriteAsync(context, logger, statusCode, detail).ConfigureAwait(false);
-        return null;
+        return Problems.WriteAsync(context, logger, statusCode, detail);
     }
 }

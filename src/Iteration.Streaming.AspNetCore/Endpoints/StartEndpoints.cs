@@ -9,13 +9,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Iteration.Streaming.AspNetCore.Endpoints;
 
 /// <summary>
-/// <c>POST {prefix}</c> and <c>POST {prefix}/iterate</c>: start a generation or an iteration in the background and answer
-/// 202 with its id, its stream token and its URLs.
+/// <c>POST {prefix}</c>, <c>POST {prefix}/iterate</c> and <c>POST {prefix}/{id}/retry</c>: start a generation, an
+/// iteration or a retry in the background and answer 202 with its id, its two tokens and its URLs. Iterate and retry act
+/// on an existing generation, so they need its control token (or its owner) before anything about it is looked up.
 /// </summary>
 internal sealed class StartEndpoints(ILogger logger)
 {
@@ -30,10 +30,11 @@ internal sealed class StartEndpoints(ILogger logger)
             return;
         }
 
+        var userId = await GenerationAccess.ResolveUserAsync(context).ConfigureAwait(false);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
-        var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities), context.RequestAborted).ConfigureAwait(false);
+        var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
         Log.GenerationStarted(logger, id);
-        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 0)).ConfigureAwait(false);
+        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 0), retryOf: null).ConfigureAwait(false);
     }
 
     public async Task IterateAsync(HttpContext context)
@@ -47,11 +48,45 @@ internal sealed class StartEndpoints(ILogger logger)
             return;
         }
 
+        var parentId = body!.ParentGenerationId;
+        if (!RequestValues.IsGenerationId(parentId))
+        {
+            await Problems.BadRequest(
+                context, logger, string.IsNullOrWhiteSpace(parentId) ? "'parent_generation_id' is required." : RequestValues.GenerationIdError("parent_generation_id")).ConfigureAwait(false);
+            return;
+        }
+
+        // The parent's control token (or ownership) before any lookup: no answer tells a stranger whether the parent exists.
+        var (allowed, userId) = await GenerationAccess.AuthorizeActionAsync(context, parentId!, logger).ConfigureAwait(false);
+        if (!allowed)
+        {
+            return;
+        }
+
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
-        var parentId = body!.ParentGenerationId!;
-        var id = await engine.IterateAsync(new IterationRequest(parentId, body.ModificationPrompt!), context.RequestAborted).ConfigureAwait(false);
-        Log.IterationStarted(logger, id, parentId);
-        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 1)).ConfigureAwait(false);
+        var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+        Log.IterationStarted(logger, id, parentId!);
+        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 1), retryOf: null).ConfigureAwait(false);
+    }
+
+    /// <summary>202 with a new generation that reuses the saved phases; 409 when the generation is running or completed.</summary>
+    public async Task RetryAsync(HttpContext context)
+    {
+        if (await GenerationAccess.GetRouteIdAsync(context, logger).ConfigureAwait(false) is not { } retried)
+        {
+            return;
+        }
+
+        var (allowed, userId) = await GenerationAccess.AuthorizeActionAsync(context, retried, logger).ConfigureAwait(false);
+        if (!allowed)
+        {
+            return;
+        }
+
+        var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
+        var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+        Log.RetryStarted(logger, id, retried);
+        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 2), retryOf: retried).ConfigureAwait(false);
     }
 
     private static IterationStreamingOptions Options(HttpContext context) =>
@@ -69,14 +104,16 @@ internal sealed class StartEndpoints(ILogger logger)
         return path;
     }
 
-    private static Task WriteStartedAsync(HttpContext context, string id, string groupPath)
+    private static Task WriteStartedAsync(HttpContext context, string id, string groupPath, string? retryOf)
     {
         var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
         var statusUrl = $"{groupPath}/{id}";
         var started = new GenerationStartedResponse
         {
             GenerationId = id,
-            SseToken = tokens.IssueToken(id),
+            SseToken = tokens.IssueToken(id, StreamTokenScope.Read),
+            ControlToken = tokens.IssueToken(id, StreamTokenScope.Control),
+            RetryOf = retryOf,
             StreamUrl = statusUrl + "/stream",
             StatusUrl = statusUrl,
         };

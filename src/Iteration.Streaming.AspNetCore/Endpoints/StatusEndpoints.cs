@@ -9,13 +9,13 @@ using Microsoft.Extensions.Logging;
 namespace Iteration.Streaming.AspNetCore.Endpoints;
 
 /// <summary>
-/// <c>GET {prefix}/{id}</c> (the latest snapshot) and <c>DELETE {prefix}/{id}</c> (cancel).
+/// <c>GET {prefix}/{id}</c> (the latest snapshot; either token) and <c>DELETE {prefix}/{id}</c> (cancel; the control token).
 /// </summary>
 internal sealed class StatusEndpoints(ILogger logger)
 {
     public async Task GetSnapshotAsync(HttpContext context)
     {
-        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
         {
             return;
         }
@@ -29,7 +29,8 @@ internal sealed class StatusEndpoints(ILogger logger)
     /// <summary>202 with the snapshot when the run was going (its stream ends with <c>cancelled</c>); 409 when it had ended.</summary>
     public async Task CancelAsync(HttpContext context)
     {
-        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        if (await GenerationAccess.GetRouteIdAsync(context, logger).ConfigureAwait(false) is not { } id
+            || !(await GenerationAccess.AuthorizeActionAsync(context, id, logger).ConfigureAwait(false)).Allowed)
         {
             return;
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.AspNetCore.Http;
 using Iteration.Streaming.AspNetCore.Streams;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Iteration.Streaming.AspNetCore.Endpoints;
 
@@ -16,13 +18,14 @@ namespace Iteration.Streaming.AspNetCore.Endpoints;
 /// </summary>
 /// <remarks>
 /// It reads the event log directly, not the engine: any instance that shares the log (and the signing key) can serve
-/// any generation's stream. The subscription is the stream's only resource and is disposed however the stream ends.
+/// any generation's stream. A stream holds one of its generation's <c>MaxStreamsPerGeneration</c> slots on this instance
+/// (429 beyond them) and its subscription; both are released however the stream ends.
 /// </remarks>
-internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics)
+internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, GenerationStreamLimiter limiter)
 {
     public async Task HandleAsync(HttpContext context)
     {
-        if (await GenerationAccess.AuthorizeAsync(context, logger).ConfigureAwait(false) is not { } id)
+        if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
         {
             return;
         }
@@ -34,6 +37,21 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics)
         }
 
         var services = context.RequestServices;
+        var options = services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>().CurrentValue;
+        using var slot = limiter.TryAcquire(id, options.MaxStreamsPerGeneration, out var open);
+        if (slot is null)
+        {
+            Log.StreamLimitReached(logger, id, open);
+            var retryAfter = Math.Max(1, (int)Math.Ceiling(options.RetryInterval.TotalSeconds));
+            context.Response.Headers[HeaderNames.RetryAfter] = retryAfter.ToString(CultureInfo.InvariantCulture);
+            await Problems.WriteAsync(
+                context,
+                logger,
+                StatusCodes.Status429TooManyRequests,
+                $"Generation '{id}' has {open} open streams on this server, the limit (IterationStreaming:MaxStreamsPerGeneration); close one or retry later.").ConfigureAwait(false);
+            return;
+        }
+
         var eventLog = services.GetRequiredService<IGenerationEventLog>();
         EventLogSubscription subscription;
         try
@@ -57,14 +75,14 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics)
                 return;
             }
 
-            await StreamAsync(context, id, afterSequence, subscription).ConfigureAwait(false);
+            await StreamAsync(context, id, afterSequence, subscription, options, slot).ConfigureAwait(false);
         }
     }
 
-    private async Task StreamAsync(HttpContext context, string id, long afterSequence, EventLogSubscription subscription)
+    private async Task StreamAsync(
+        HttpContext context, string id, long afterSequence, EventLogSubscription subscription, IterationStreamingOptions options, GenerationStreamLimiter.Lease slot)
     {
         var services = context.RequestServices;
-        var options = services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>().CurrentValue;
         var timeProvider = services.GetRequiredService<TimeProvider>();
 
         // A stopping host ends its streams at once (clients resume elsewhere) instead of holding shutdown.
@@ -93,6 +111,8 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics)
         }
         finally
         {
+            // The slot first: whoever sees the stream closed (the metric, the log) may open another at once.
+            slot.Dispose();
             metrics.StreamClosed();
             Log.StreamEnded(logger, id, subscription.LastSequence, reason);
         }

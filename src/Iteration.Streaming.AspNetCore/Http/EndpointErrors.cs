@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Globalization;
+using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Microsoft.AspNetCore.Http;
@@ -8,7 +11,8 @@ namespace Iteration.Streaming.AspNetCore.Http;
 
 /// <summary>
 /// Turns the library's typed exceptions into Problem Details: 400 invalid request, 404 unknown generation,
-/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full; and a client that went away into silence.
+/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full; a client that went away into silence; and any
+/// other exception into a 500 whose detail says nothing but a reference, the exception going only to the log.
 /// </summary>
 internal static class EndpointErrors
 {
@@ -30,12 +34,37 @@ internal static class EndpointErrors
             context.Response.Clear();
             if (ex is GenerationCapacityException)
             {
-                context.Response.Headers[HeaderNames.RetryAfter] = CapacityRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers[HeaderNames.RetryAfter] = CapacityRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             }
 
             await Problems.WriteAsync(context, logger, error.StatusCode, error.Detail).ConfigureAwait(false);
         }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            await UnexpectedAsync(context, logger, ex).ConfigureAwait(false);
+        }
+
+        // After the response has started nothing can be answered any more: the exception goes on to the server, which
+        // logs it and ends the connection (no detail reaches the client), or to a middleware of the host's that expects it.
     };
+
+    /// <summary>
+    /// Answers an unexpected exception with a generic 500 and a reference (the trace id, as ASP.NET Core's own Problem
+    /// Details carry it); its message, which may hold internals or secrets, goes only to the log.
+    /// </summary>
+    private static async Task UnexpectedAsync(HttpContext context, ILogger logger, Exception exception)
+    {
+        var reference = Activity.Current?.Id ?? context.TraceIdentifier;
+        var endpoint = context.GetEndpoint()?.DisplayName ?? "Iteration.Streaming";
+        Log.UnexpectedError(logger, context.Request.Method, endpoint, reference, exception);
+        context.Response.Clear();
+        await Problems.WriteAsync(
+            context,
+            logger,
+            StatusCodes.Status500InternalServerError,
+            $"The server could not complete the request. The details are in the server's log under the reference '{reference}'.",
+            new Dictionary<string, object?>(StringComparer.Ordinal) { ["traceId"] = reference }).ConfigureAwait(false);
+    }
 
     private static RequestError? Map(Exception exception) => exception switch
     {

@@ -67,23 +67,30 @@ internal static class RequestValues
     }
 
     /// <summary>
-    /// Reads the stream token: <c>?token=</c> first (EventSource cannot send headers, and a host's own bearer scheme may
-    /// use the Authorization header), else <c>Authorization: Bearer</c>. A repeated token reads as malformed; another
+    /// Reads the token of a read: <c>?token=</c> first (EventSource cannot send headers, and a host's own bearer scheme
+    /// may use the Authorization header), else <c>Authorization: Bearer</c>. A repeated token reads as malformed; another
     /// Authorization scheme as no token.
     /// </summary>
-    public static string? GetToken(HttpRequest request)
+    public static (string? Token, bool InUrl) GetToken(HttpRequest request)
     {
         var query = request.Query[TokenQuery];
-        if (query.Count > 1)
+        return query.Count switch
         {
-            return "..";
-        }
+            0 => (GetBearerToken(request), false),
+            1 => (query[0], true),
+            _ => ("..", true),
+        };
+    }
 
-        if (query.Count == 1)
-        {
-            return query[0];
-        }
+    /// <summary>Whether the URL carries a <c>?token=</c>, which an action never accepts.</summary>
+    public static bool HasQueryToken(HttpRequest request) => request.Query.ContainsKey(TokenQuery);
 
+    /// <summary>
+    /// Reads <c>Authorization: Bearer</c> (the scheme case-insensitively, the token trimmed); a repeated header reads as
+    /// malformed, another scheme as no token.
+    /// </summary>
+    public static string? GetBearerToken(HttpRequest request)
+    {
         var authorization = request.Headers[HeaderNames.Authorization];
         if (authorization.Count != 1 || authorization[0] is not { } header)
         {

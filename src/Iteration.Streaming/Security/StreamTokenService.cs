@@ -4,7 +4,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Iteration.Streaming.Diagnostics;
-using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,27 +14,44 @@ namespace Iteration.Streaming.Security;
 
 /// <summary>
 /// Stream tokens as <c>base64url(payload).base64url(HMAC-SHA256(key, payload))</c>, where the payload is a version
-/// byte, the expiry (Unix milliseconds, big-endian) and the generation id (UTF-8).
+/// byte (2), the scope byte, the issue time (Unix milliseconds, big-endian) and the generation id (UTF-8).
 /// </summary>
 /// <remarks>
+/// <para>
+/// A token is checked in this order, cheapest first: its shape (<see cref="StreamTokenStatus.Malformed"/>), its
+/// signature, its generation, the hard cap <see cref="IterationStreamingOptions.MaxTokenLifetime"/> after it was issued,
+/// then the generation's record: none means <see cref="StreamTokenStatus.Expired"/> (a generation that is unknown, or was
+/// deleted, has no valid token); a live run keeps the token valid; an ended run keeps it valid until
+/// <see cref="IterationStreamingOptions.TerminalGracePeriod"/> after <see cref="GenerationRecord.EndedAt"/>, and a token
+/// issued after the end only for <see cref="IterationStreamingOptions.TokenLifetime"/> within that. The scope comes last,
+/// so <see cref="StreamTokenStatus.InsufficientScope"/> always names a genuine, live read token.
+/// </para>
+/// <para>
+/// Version 1 tokens (wave 1: expiry instead of issue time, no scope) are answered <see cref="StreamTokenStatus.Expired"/>
+/// when their signature holds: they were genuine, and their holder has to get a new one.
+/// </para>
+/// <para>
 /// The HMAC key is derived with HKDF from <see cref="IterationStreamingOptions.SigningKey"/>, so the configured secret
 /// is never used directly; without one, a random key is made once per service instance and a warning is logged once.
+/// </para>
 /// </remarks>
 internal sealed class StreamTokenService : IStreamTokenService
 {
     internal const int MaxGenerationIdBytes = 128;
     internal const int MaxTokenLength = 256;
-    private const byte Version = 1;
-    private const int HeaderLength = 1 + sizeof(long);
+    internal const byte Version = 2;
+    internal const byte LegacyVersion = 1;
+    private const int HeaderLength = 1 + 1 + sizeof(long);
+    private const int LegacyHeaderLength = 1 + sizeof(long);
     private const int MacLength = HMACSHA256.HashSizeInBytes;
+    private static readonly long MinUnixMilliseconds = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     private static readonly SearchValues<char> Base64UrlAlphabet =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
-    private static ReadOnlySpan<byte> KeyInfo => "Iteration.Streaming/stream-token/v1"u8;
-
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
-    private readonly IGenerationEventLog _eventLog;
+    private readonly IGenerationRecordStore _records;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lazy<byte[]> _randomKey;
@@ -42,30 +59,38 @@ internal sealed class StreamTokenService : IStreamTokenService
 
     public StreamTokenService(
         IOptionsMonitor<IterationStreamingOptions> options,
-        IGenerationEventLog eventLog,
+        IGenerationRecordStore records,
         TimeProvider timeProvider,
         ILogger<StreamTokenService>? logger = null)
     {
         _options = options;
-        _eventLog = eventLog;
+        _records = records;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _randomKey = new Lazy<byte[]>(CreateRandomKey, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>The HKDF <c>info</c> of the HMAC key; unchanged since version 1, so both versions' signatures can be checked.</summary>
+    internal static ReadOnlySpan<byte> KeyInfo => "Iteration.Streaming/stream-token/v1"u8;
+
     public string IssueToken(string generationId, StreamTokenScope scope = StreamTokenScope.Read)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(generationId);
+        if (scope is not (StreamTokenScope.Read or StreamTokenScope.Control))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scope), scope, "A token's scope is Read or Control.");
+        }
+
         var idLength = Encoding.UTF8.GetByteCount(generationId);
         if (idLength > MaxGenerationIdBytes)
         {
             throw new ArgumentException($"A generation id must be at most {MaxGenerationIdBytes} bytes long in UTF-8.", nameof(generationId));
         }
 
-        var expiresAt = _timeProvider.GetUtcNow() + _options.CurrentValue.TokenLifetime;
         Span<byte> payload = stackalloc byte[HeaderLength + MaxGenerationIdBytes];
         payload[0] = Version;
-        BinaryPrimitives.WriteInt64BigEndian(payload[1..], expiresAt.ToUnixTimeMilliseconds());
+        payload[1] = (byte)scope;
+        BinaryPrimitives.WriteInt64BigEndian(payload[2..], _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         Encoding.UTF8.GetBytes(generationId, payload[HeaderLength..]);
         payload = payload[..(HeaderLength + idLength)];
 
@@ -74,37 +99,53 @@ internal sealed class StreamTokenService : IStreamTokenService
         return string.Concat(Base64Url.EncodeToString(payload), ".", Base64Url.EncodeToString(mac));
     }
 
-    public async ValueTask<StreamTokenStatus> ValidateAsync(string generationId, string? token, StreamTokenScope scope = StreamTokenScope.Read, CancellationToken cancellationToken = default)
+    public async ValueTask<StreamTokenStatus> ValidateAsync(
+        string generationId, string? token, StreamTokenScope scope = StreamTokenScope.Read, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        var status = Check(generationId, token);
+        var (status, granted, issuedAt) = Check(generationId, token);
         if (status != StreamTokenStatus.Valid)
         {
             return status;
         }
 
-        EventLogEntry? latest;
-        try
+        var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (record is null || !IsLive(record, issuedAt))
         {
-            latest = await _eventLog.GetLatestAsync(generationId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GenerationNotFoundException)
-        {
-            // The token is genuine; the caller reports the unknown generation itself (404).
-            return StreamTokenStatus.Valid;
+            return StreamTokenStatus.Expired;
         }
 
-        return latest is { IsTerminal: true }
-            && _timeProvider.GetUtcNow() >= latest.Event.Timestamp + _options.CurrentValue.TerminalGracePeriod
-            ? StreamTokenStatus.Expired
-            : StreamTokenStatus.Valid;
+        // Control also reads; Read never acts.
+        return scope == StreamTokenScope.Read || granted == StreamTokenScope.Control
+            ? StreamTokenStatus.Valid
+            : StreamTokenStatus.InsufficientScope;
     }
 
-    private StreamTokenStatus Check(string generationId, string? token)
+    /// <summary>Whether a token issued at <paramref name="issuedAt"/> still holds for the generation's run, by its record.</summary>
+    private bool IsLive(GenerationRecord record, DateTimeOffset issuedAt)
+    {
+        if (record.EndedAt is not { } endedAt)
+        {
+            return true;
+        }
+
+        var options = _options.CurrentValue;
+        var now = _timeProvider.GetUtcNow();
+        if (now >= endedAt + options.TerminalGracePeriod)
+        {
+            return false;
+        }
+
+        // Issued while the run was live: the whole grace. Issued after it ended: its lifetime, within the grace.
+        return issuedAt < endedAt || now < issuedAt + options.TokenLifetime;
+    }
+
+    /// <summary>Every check that needs no I/O: shape, signature, generation and the hard cap.</summary>
+    private (StreamTokenStatus Status, StreamTokenScope Scope, DateTimeOffset IssuedAt) Check(string generationId, string? token)
     {
         if (string.IsNullOrEmpty(token))
         {
-            return StreamTokenStatus.Missing;
+            return (StreamTokenStatus.Missing, default, default);
         }
 
         var dot = token.IndexOf('.', StringComparison.Ordinal);
@@ -113,18 +154,17 @@ internal sealed class StreamTokenService : IStreamTokenService
             || token.AsSpan(0, dot).ContainsAnyExcept(Base64UrlAlphabet)
             || token.AsSpan(dot + 1).ContainsAnyExcept(Base64UrlAlphabet))
         {
-            return StreamTokenStatus.Malformed;
+            return (StreamTokenStatus.Malformed, default, default);
         }
 
         Span<byte> payload = stackalloc byte[MaxTokenLength];
         Span<byte> presentedMac = stackalloc byte[MaxTokenLength];
         if (!TryDecode(token.AsSpan(0, dot), payload, out var payloadLength)
             || !TryDecode(token.AsSpan(dot + 1), presentedMac, out var macLength)
-            || payloadLength <= HeaderLength
-            || payload[0] != Version
-            || macLength != MacLength)
+            || macLength != MacLength
+            || !IsWellFormed(payload[..payloadLength]))
         {
-            return StreamTokenStatus.Malformed;
+            return (StreamTokenStatus.Malformed, default, default);
         }
 
         payload = payload[..payloadLength];
@@ -132,21 +172,47 @@ internal sealed class StreamTokenService : IStreamTokenService
         HMACSHA256.HashData(GetKey(), payload, expectedMac);
         if (!CryptographicOperations.FixedTimeEquals(expectedMac, presentedMac[..MacLength]))
         {
-            return StreamTokenStatus.InvalidSignature;
+            return (StreamTokenStatus.InvalidSignature, default, default);
         }
 
-        var expiresAt = BinaryPrimitives.ReadInt64BigEndian(payload[1..]);
-        if (_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() >= expiresAt)
+        if (payload[0] == LegacyVersion)
         {
-            return StreamTokenStatus.Expired;
+            return (StreamTokenStatus.Expired, default, default);
         }
 
         Span<byte> requestedId = stackalloc byte[MaxGenerationIdBytes];
-        return Encoding.UTF8.TryGetBytes(generationId, requestedId, out var requestedLength)
-            && payload[HeaderLength..].SequenceEqual(requestedId[..requestedLength])
-            ? StreamTokenStatus.Valid
-            : StreamTokenStatus.OtherGeneration;
+        if (!Encoding.UTF8.TryGetBytes(generationId, requestedId, out var requestedLength)
+            || !payload[HeaderLength..].SequenceEqual(requestedId[..requestedLength]))
+        {
+            return (StreamTokenStatus.OtherGeneration, default, default);
+        }
+
+        // Signed by us, so within range; checked anyway, without arithmetic that could overflow.
+        var issuedAt = BinaryPrimitives.ReadInt64BigEndian(payload[2..]);
+        if (issuedAt < MinUnixMilliseconds || issuedAt > MaxUnixMilliseconds)
+        {
+            return (StreamTokenStatus.Malformed, default, default);
+        }
+
+        var issued = DateTimeOffset.FromUnixTimeMilliseconds(issuedAt);
+        var now = _timeProvider.GetUtcNow();
+        var maxLifetime = _options.CurrentValue.MaxTokenLifetime;
+        if (now - issued >= maxLifetime || issued - now >= maxLifetime)
+        {
+            return (StreamTokenStatus.Expired, default, default);
+        }
+
+        return (StreamTokenStatus.Valid, (StreamTokenScope)payload[1], issued);
     }
+
+    /// <summary>A known version with a header and an id; version 2 with a known scope.</summary>
+    private static bool IsWellFormed(ReadOnlySpan<byte> payload) => payload.Length switch
+    {
+        0 => false,
+        _ when payload[0] == Version => payload.Length > HeaderLength && payload[1] is (byte)StreamTokenScope.Read or (byte)StreamTokenScope.Control,
+        _ when payload[0] == LegacyVersion => payload.Length > LegacyHeaderLength,
+        _ => false,
+    };
 
     /// <summary>Base64Url's TryDecode answers false only for a short destination: a malformed length or stray trailing bits throw.</summary>
     private static bool TryDecode(ReadOnlySpan<char> source, Span<byte> destination, out int bytesWritten)

@@ -25,9 +25,12 @@ public sealed class MapIterationStreamTests
         await using var app = builder.Build();
 
         var group = app.MapIterationStream("/api/generations");
-        var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
-            .Select(e => (Route: e.RoutePattern.RawText!.TrimEnd('/'), Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Single()))
+        var routes = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
+        var endpoints = routes
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is not null)
+            .Select(e => (Route: e.RoutePattern.RawText!.TrimEnd('/'), Method: e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single()))
             .ToList();
+        var catchAll = routes.Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is null).ToList();
 
         group.Should().BeOfType<RouteGroupBuilder>();
         endpoints.Should().BeEquivalentTo(new[]
@@ -40,7 +43,10 @@ public sealed class MapIterationStreamTests
             ("/api/generations/{id}/files", "GET"),
             ("/api/generations/{id}/files/{**path}", "GET"),
             ("/api/generations/{id}/archive", "GET"),
+            ("/api/generations/{id}/retry", "POST"),
         });
+        catchAll.Should().ContainSingle("the group answers unknown paths with Problem Details")
+            .Which.Order.Should().Be(int.MaxValue);
     }
 
     [Fact]

@@ -42,12 +42,27 @@ public sealed class TokenLoggingTests
             withHeader.Headers.Authorization = new AuthenticationHeaderValue("Bearer", started.SseToken);
             (await client.SendAsync(withHeader)).Dispose();
             (await client.GetAsync($"{started.StatusUrl.TrimStart('/')}{url}?token={forged}")).Dispose();
+            (await client.GetAsync($"{started.StatusUrl.TrimStart('/')}{url}?token={started.ControlToken}")).Dispose();
+        }
+
+        using (var iterate = new HttpRequestMessage(HttpMethod.Post, "generations/iterate"))
+        {
+            iterate.Content = System.Net.Http.Json.JsonContent.Create(
+                new Iteration.Streaming.Contracts.IterateGenerationRequest { ParentGenerationId = started.GenerationId, ModificationPrompt = "Add dates" },
+                Iteration.Streaming.Events.IterationStreamingJsonContext.Default.IterateGenerationRequest);
+            iterate.Headers.Authorization = new AuthenticationHeaderValue("Bearer", started.ControlToken);
+            (await client.SendAsync(iterate)).Dispose();
+        }
+
+        using (var cancel = new HttpRequestMessage(HttpMethod.Delete, started.StatusUrl.TrimStart('/') + "?token=" + started.ControlToken))
+        {
+            (await client.SendAsync(cancel)).Dispose();
         }
 
         var records = host.Logs.GetSnapshot();
         records.Should().Contain(r => r.Category == "Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware", "HTTP logging is on");
         records.Should().Contain(r => r.Category == "Iteration.Streaming.AspNetCore");
-        foreach (var token in new[] { started.SseToken, forged, started.SseToken.Split('.')[1] })
+        foreach (var token in new[] { started.SseToken, forged, started.SseToken.Split('.')[1], started.ControlToken!, started.ControlToken!.Split('.')[1] })
         {
             records.Should().NotContain(r => r.Message.Contains(token, StringComparison.Ordinal));
             records.Should().NotContain(r => r.StructuredState != null && r.StructuredState.Any(kv => kv.Value != null && kv.Value.Contains(token, StringComparison.Ordinal)));

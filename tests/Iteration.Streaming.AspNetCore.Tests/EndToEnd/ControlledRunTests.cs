@@ -149,7 +149,7 @@ public sealed class ControlledRunTests : IAsyncLifetime
         using var stream = await _client.GetStreamAsync(started.GenerationId, started.SseToken);
         var reading = stream.ReadAllEventsAsync();
         (await _generator.NextPhaseAsync()).Yield("src/App.cs", "class App {}").Complete();
-        (await _generator.NextPhaseAsync()).Yield("src/User.cs", "class User {}").Fail(new InvalidOperationException("model unavailable"));
+        (await _generator.NextPhaseAsync()).Yield("src/User.cs", "class User {}").Fail(new Iteration.Streaming.Engine.GenerationFailedException("model unavailable"));
 
         var last = (await reading.WithPatience())[^1].ToProgressEvent();
         var files = await FilesAsync(started);
@@ -196,7 +196,7 @@ public sealed class ControlledRunTests : IAsyncLifetime
         var reading = stream.ReadAllEventsAsync();
         var phase = await _generator.NextPhaseAsync();
 
-        using var cancel = await SendAsync(HttpMethod.Delete, started.StatusUrl, started.SseToken);
+        using var cancel = await SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken!);
         var snapshot = await cancel.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationSnapshot);
         var last = (await reading.WithPatience())[^1].ToProgressEvent();
 
@@ -213,12 +213,12 @@ public sealed class ControlledRunTests : IAsyncLifetime
         using var stream = await _client.GetStreamAsync(started.GenerationId, started.SseToken);
         var reading = stream.ReadAllEventsAsync();
         await _generator.NextPhaseAsync();
-        using (await SendAsync(HttpMethod.Delete, started.StatusUrl, started.SseToken))
+        using (await SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken!))
         {
         }
 
         await reading.WithPatience();
-        using var again = await SendAsync(HttpMethod.Delete, started.StatusUrl, started.SseToken);
+        using var again = await SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken!);
 
         (await again.ShouldBeProblemAsync(HttpStatusCode.Conflict)).Should().Contain("cancelled");
     }
@@ -229,10 +229,11 @@ public sealed class ControlledRunTests : IAsyncLifetime
         var parent = await _host.StartGenerationAsync(_client);
         var phase = await _generator.NextPhaseAsync();
 
-        using var response = await _client.PostAsJsonAsync(
-            "generations/iterate",
+        using var request = Authorized(HttpMethod.Post, "generations/iterate", parent.ControlToken!);
+        request.Content = JsonContent.Create(
             new IterateGenerationRequest { ParentGenerationId = parent.GenerationId, ModificationPrompt = "x" },
             IterationStreamingJsonContext.Default.IterateGenerationRequest);
+        using var response = await _client.SendAsync(request);
 
         await response.ShouldBeProblemAsync(HttpStatusCode.Conflict);
         phase.Complete();
@@ -260,16 +261,94 @@ public sealed class ControlledRunTests : IAsyncLifetime
     [Theory]
     [InlineData("GET", "")]
     [InlineData("DELETE", "")]
+    [InlineData("POST", "/retry")]
     [InlineData("GET", "/files")]
     [InlineData("GET", "/files/a.txt")]
     [InlineData("GET", "/archive")]
-    public async Task UnknownGenerationWithAGenuineToken_Answers404(string method, string suffix)
+    public async Task UnknownGenerationWithAGenuineToken_Answers401NeverValidBecauseUnknown(string method, string suffix)
     {
+        // No record, no valid token: a leaked token of a deleted generation, or one signed for an id never started, opens nothing.
         var id = Guid.NewGuid().ToString();
 
-        using var response = await SendAsync(new HttpMethod(method), $"generations/{id}{suffix}", _host.Tokens.IssueToken(id));
+        using var response = await SendAsync(new HttpMethod(method), $"generations/{id}{suffix}", _host.Tokens.IssueToken(id, Iteration.Streaming.Security.StreamTokenScope.Control));
 
-        (await response.ShouldBeProblemAsync(HttpStatusCode.NotFound)).Should().Contain(id);
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("expired").And.NotContain(id);
+    }
+
+    [Fact]
+    public async Task File_OfAKnownGenerationWithNothingSaved_Answers404()
+    {
+        var started = await _host.StartGenerationAsync(_client);
+        var phase = await _generator.NextPhaseAsync();
+
+        using var list = await SendAsync(HttpMethod.Get, $"{started.StatusUrl}/files", started.SseToken);
+        using var file = await SendAsync(HttpMethod.Get, $"{started.StatusUrl}/files/a.txt", started.SseToken);
+
+        list.StatusCode.Should().Be(HttpStatusCode.OK, "an empty list is an answer");
+        (await file.ShouldBeProblemAsync(HttpStatusCode.NotFound)).Should().Contain("no saved file");
+        phase.Complete();
+    }
+
+    [Fact]
+    public async Task GeneratedWebApp_IsServedAsTextThatCannotRunOrStyleFromOurOrigin()
+    {
+        var started = await _host.StartGenerationAsync(_client);
+        using var stream = await _client.GetStreamAsync(started.GenerationId, started.SseToken);
+        await using var events = stream.ReadEventsAsync().GetAsyncEnumerator();
+        (await _generator.NextPhaseAsync())
+            .Yield("wwwroot/index.html", "<!doctype html><script src=\"app.js\"></script>")
+            .Yield("wwwroot/app.js", "fetch('/generations', { method: 'DELETE' });")
+            .Yield("wwwroot/lib/module.mjs", "export default 1;")
+            .Yield("wwwroot/lib/legacy.cjs", "module.exports = 1;")
+            .Yield("wwwroot/site.css", "body { background: url(/steal) }")
+            .Yield("wwwroot/icon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>")
+            .Complete();
+        await ReadUntilAsync(events, e => e.Stage == GenerationStages.PhaseComplete(1));
+
+        var answers = new Dictionary<string, HttpResponseMessage>();
+        foreach (var path in new[] { "wwwroot/index.html", "wwwroot/app.js", "wwwroot/lib/module.mjs", "wwwroot/lib/legacy.cjs", "wwwroot/site.css", "wwwroot/icon.svg" })
+        {
+            answers[path] = await SendAsync(HttpMethod.Get, $"{started.StatusUrl}/files/{path}", started.SseToken);
+        }
+
+        foreach (var (path, response) in answers)
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK, path);
+            response.Headers.GetValues("X-Content-Type-Options").Should().Equal(["nosniff"], path);
+            response.Headers.GetValues("Cross-Origin-Resource-Policy").Should().Equal(["same-origin"], path);
+            response.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("sandbox", path);
+        }
+
+        foreach (var script in new[] { "wwwroot/app.js", "wwwroot/lib/module.mjs", "wwwroot/lib/legacy.cjs", "wwwroot/site.css" })
+        {
+            answers[script].Content.Headers.ContentType!.ToString().Should().Be("text/plain; charset=utf-8", $"{script} must not load as a script or a style sheet");
+        }
+
+        answers["wwwroot/index.html"].Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+        answers["wwwroot/icon.svg"].Content.Headers.ContentType!.MediaType.Should().Be("image/svg+xml");
+        (await answers["wwwroot/app.js"].Content.ReadAsStringAsync()).Should().Contain("DELETE", "the bytes are served as saved");
+        foreach (var response in answers.Values)
+        {
+            response.Dispose();
+        }
+
+        (await _generator.NextPhaseAsync()).Complete();
+    }
+
+    [Fact]
+    public async Task Archive_IsServedWithNosniffAndSameOriginResourcePolicy()
+    {
+        var started = await _host.StartGenerationAsync(_client);
+        using var stream = await _client.GetStreamAsync(started.GenerationId, started.SseToken);
+        await using var events = stream.ReadEventsAsync().GetAsyncEnumerator();
+        (await _generator.NextPhaseAsync()).Yield("wwwroot/app.js", "alert(1)").Complete();
+        await ReadUntilAsync(events, e => e.Stage == GenerationStages.PhaseComplete(1));
+
+        using var archive = await SendAsync(HttpMethod.Get, started.StatusUrl + "/archive", started.SseToken);
+
+        archive.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+        archive.Headers.GetValues("Cross-Origin-Resource-Policy").Should().Equal("same-origin");
+        (await _generator.NextPhaseAsync()).Complete();
     }
 
     private static async Task<Dictionary<string, string>> ZipEntriesAsync(HttpResponseMessage response)

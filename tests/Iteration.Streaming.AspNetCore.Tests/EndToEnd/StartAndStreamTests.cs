@@ -21,6 +21,8 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         Guid.TryParse(started!.GenerationId, out _).Should().BeTrue();
         started.SseToken.Should().NotBeNullOrEmpty();
+        started.ControlToken.Should().NotBeNullOrEmpty().And.NotBe(started.SseToken);
+        started.RetryOf.Should().BeNull();
         started.StreamUrl.Should().Be($"/generations/{started.GenerationId}/stream");
         started.StatusUrl.Should().Be($"/generations/{started.GenerationId}");
         response.Headers.Location!.OriginalString.Should().Be(started.StatusUrl);
@@ -33,7 +35,7 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
         using var response = await Client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "x" }, IterationStreamingJsonContext.Default.StartGenerationRequest);
         var json = await response.Content.ReadAsStringAsync();
 
-        json.Should().Contain("\"generation_id\":").And.Contain("\"sse_token\":").And.Contain("\"stream_url\":").And.Contain("\"status_url\":");
+        json.Should().Contain("\"generation_id\":").And.Contain("\"sse_token\":").And.Contain("\"control_token\":").And.Contain("\"stream_url\":").And.Contain("\"status_url\":");
     }
 
     [Fact]
@@ -101,10 +103,14 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
             await stream.ReadAllEventsAsync().WithPatience();
         }
 
-        using var response = await Client.PostAsJsonAsync(
-            "generations/iterate",
-            new IterateGenerationRequest { ParentGenerationId = parent.GenerationId, ModificationPrompt = "Add authentication" },
-            IterationStreamingJsonContext.Default.IterateGenerationRequest);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "generations/iterate")
+        {
+            Content = JsonContent.Create(
+                new IterateGenerationRequest { ParentGenerationId = parent.GenerationId, ModificationPrompt = "Add authentication" },
+                IterationStreamingJsonContext.Default.IterateGenerationRequest),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", parent.ControlToken);
+        using var response = await Client.SendAsync(request);
         var started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse);
         using var iteration = await Client.GetStreamAsync(started!.GenerationId, started.SseToken);
         var events = await iteration.ReadAllEventsAsync().WithPatience();
@@ -116,14 +122,14 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task Iterate_UnknownParent_Answers404()
+    public async Task Iterate_UnknownParentWithoutAToken_Answers401NotRevealingItIsUnknown()
     {
         using var response = await Client.PostAsJsonAsync(
             "generations/iterate",
             new IterateGenerationRequest { ParentGenerationId = Guid.NewGuid().ToString(), ModificationPrompt = "x" },
             IterationStreamingJsonContext.Default.IterateGenerationRequest);
 
-        (await response.ShouldBeProblemAsync(HttpStatusCode.NotFound)).Should().Contain("was not found");
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().NotContain("not found");
     }
 
     [Fact]

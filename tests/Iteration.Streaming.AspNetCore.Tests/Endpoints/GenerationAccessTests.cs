@@ -1,15 +1,26 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Iteration.Streaming.Security;
 
 namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
 
-/// <summary>Every per-generation endpoint checks the id, then that generation's stream token.</summary>
+/// <summary>Every per-generation endpoint checks the id, then that generation's token; actions are in ActionAccessTests.</summary>
 public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
 {
+    public static TheoryData<string, string> ReadEndpoints => new()
+    {
+        { "GET", "" },
+        { "GET", "/stream" },
+        { "GET", "/files" },
+        { "GET", "/files/src/Program.cs" },
+        { "GET", "/archive" },
+    };
+
     public static TheoryData<string, string> PerGenerationEndpoints => new()
     {
         { "GET", "" },
         { "DELETE", "" },
+        { "POST", "/retry" },
         { "GET", "/stream" },
         { "GET", "/files" },
         { "GET", "/files/src/Program.cs" },
@@ -111,7 +122,7 @@ public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFi
     }
 
     [Theory]
-    [MemberData(nameof(PerGenerationEndpoints))]
+    [MemberData(nameof(ReadEndpoints))]
     public async Task TokenOfAnotherGenerationInTheQuery_Answers403(string method, string suffix)
     {
         var token = Host.Tokens.IssueToken(Guid.NewGuid().ToString());
@@ -167,7 +178,7 @@ public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFi
     public async Task QueryToken_WinsOverTheAuthorizationHeader_SoAHostsOwnBearerSchemeCanCoexist()
     {
         var (id, token) = await Host.CreateGenerationLogAsync();
-        await Host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
+        await Host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
         using var request = Request("GET", id, "/stream", bearer: "the-hosts-own-jwt", query: "?token=" + token);
 
         using var response = await Client.SendAsync(request);
@@ -184,5 +195,56 @@ public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFi
         using var response = await Client.SendAsync(request);
 
         await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReadEndpoints))]
+    public async Task ControlTokenInTheAuthorizationHeader_AlsoReads(string method, string suffix)
+    {
+        var (id, _) = await Host.CreateGenerationLogAsync();
+        await Host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
+        using var request = Request(method, id, suffix, bearer: Host.Tokens.IssueToken(id, StreamTokenScope.Control));
+
+        using var response = await Client.SendAsync(request);
+
+        // Past the token: the generation has no files (404) or answers (200/204), never 401/403.
+        ((int)response.StatusCode).Should().BeOneOf(200, 204, 404);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReadEndpoints))]
+    public async Task ControlTokenInTheQuery_Answers401SayingWhere(string method, string suffix)
+    {
+        var (id, _) = await Host.CreateGenerationLogAsync();
+        using var request = Request(method, id, suffix, query: "?token=" + Host.Tokens.IssueToken(id, StreamTokenScope.Control));
+
+        using var response = await Client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("never travel in a URL").And.Contain("Authorization");
+        response.Headers.WwwAuthenticate.ToString().Should().Contain("invalid_token");
+    }
+
+    [Fact]
+    public async Task ControlTokenInTheQuery_IsRefusedEvenBesideAValidReadTokenHeader()
+    {
+        var (id, token) = await Host.CreateGenerationLogAsync();
+        using var request = Request("GET", id, "", bearer: token, query: "?token=" + Host.Tokens.IssueToken(id, StreamTokenScope.Control));
+
+        using var response = await Client.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReadEndpoints))]
+    public async Task ReadTokenInTheQuery_Reads(string method, string suffix)
+    {
+        var (id, token) = await Host.CreateGenerationLogAsync();
+        await Host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
+        using var request = Request(method, id, suffix, query: "?token=" + token);
+
+        using var response = await Client.SendAsync(request);
+
+        ((int)response.StatusCode).Should().BeOneOf(200, 204, 404);
     }
 }

@@ -55,7 +55,7 @@ public sealed class StreamCompressionTests : IAsyncLifetime
             await _host.EventLog.AppendAsync(TestEvents.Progress(id, i));
         }
 
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
 
         using var response = await _client.GetStreamAsync(id, token);
         var items = await response.ReadAllEventsAsync().WithPatience();

@@ -5,9 +5,14 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
 
-public sealed class StreamConcurrencyTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
+/// <summary>Many streams at once; the per-generation cap is raised above the test's count (its own tests are in StreamLimitTests).</summary>
+public sealed class StreamConcurrencyTests : IAsyncLifetime
 {
-    private KestrelTestHost Host => fixture.Host;
+    private KestrelTestHost Host { get; set; } = null!;
+
+    public async Task InitializeAsync() => Host = await KestrelTestHost.StartAsync(o => o.MaxStreamsPerGeneration = 100);
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
 
     [Fact]
     public async Task Stream_OneHundredConcurrentClients_EachGetEveryEventInOrder()
@@ -24,7 +29,7 @@ public sealed class StreamConcurrencyTests(DefaultHostFixture fixture) : IClassF
             await Host.EventLog.AppendAsync(TestEvents.Progress(id, i));
         }
 
-        await Host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
+        await Host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
         var received = await Task.WhenAll(readers).WithPatience();
 
         responses.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.OK);
@@ -51,7 +56,7 @@ public sealed class StreamConcurrencyTests(DefaultHostFixture fixture) : IClassF
                 await Host.EventLog.AppendAsync(TestEvents.Progress(g.Id, i));
             }
 
-            await Host.EventLog.AppendAsync(TestEvents.Completed(g.Id) with { Timestamp = Host.Now });
+            await Host.EndGenerationAsync(TestEvents.Completed(g.Id) with { Timestamp = Host.Now });
         }));
         var received = await Task.WhenAll(readers).WithPatience();
 

@@ -60,7 +60,7 @@ public sealed class StreamDisconnectTests : IAsyncLifetime
             await _host.EventLog.AppendAsync(TestEvents.Progress(id, i));
         }
 
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
 
         (await stayingEvents.WithPatience()).Should().HaveCount(6);
         (await _host.EventLog.GetLatestAsync(id))!.IsTerminal.Should().BeTrue();
@@ -89,7 +89,7 @@ public sealed class StreamDisconnectTests : IAsyncLifetime
     public async Task StreamEnd_IsLoggedWithItsReason()
     {
         var (id, token) = await _host.CreateGenerationLogAsync();
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
 
         using var response = await _host.CreateClient().GetStreamAsync(id, token, tokenInQuery: true);
         await response.ReadAllEventsAsync().WithPatience();

@@ -19,7 +19,7 @@ public sealed class StreamEndpointTests(DefaultHostFixture fixture) : IClassFixt
             entries.Add(await Host.EventLog.AppendAsync(TestEvents.Progress(id, i)));
         }
 
-        entries.Add(await Host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = Host.Now }));
+        entries.Add(await Host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = Host.Now }));
         return (id, token, entries);
     }
 
@@ -108,7 +108,7 @@ public sealed class StreamEndpointTests(DefaultHostFixture fixture) : IClassFixt
         await using var events = response.ReadEventsAsync().GetAsyncEnumerator();
 
         await Host.EventLog.AppendAsync(TestEvents.Progress(id, 0));
-        await Host.EventLog.AppendAsync(TestEvents.Failed(id) with { Timestamp = Host.Now });
+        await Host.EndGenerationAsync(TestEvents.Failed(id) with { Timestamp = Host.Now });
 
         (await events.MoveNextAsync().AsTask().WithPatience()).Should().BeTrue();
         (await events.MoveNextAsync().AsTask().WithPatience()).Should().BeTrue();
@@ -211,9 +211,28 @@ public sealed class StreamEndpointTests(DefaultHostFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task Stream_UnknownGenerationWithAGenuineToken_Answers404()
+    public async Task Stream_UnknownGenerationWithAGenuineToken_Answers401NeverValidBecauseUnknown()
     {
         var id = Guid.NewGuid().ToString();
+
+        using var response = await Client.GetStreamAsync(id, Host.Tokens.IssueToken(id));
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("expired");
+    }
+
+    [Fact]
+    public async Task Stream_KnownGenerationWithoutALog_Answers404()
+    {
+        // A record whose log is gone (say, deleted by hand): the token holds, the stream has nothing to serve.
+        var id = Guid.NewGuid().ToString();
+        await Host.Records.AddAsync(new Iteration.Streaming.Engine.GenerationRecord
+        {
+            GenerationId = id,
+            Prompt = "x",
+            Entities = [],
+            Status = Iteration.Streaming.Events.GenerationStatus.Processing,
+            CreatedAt = Host.Now,
+        });
 
         using var response = await Client.GetStreamAsync(id, Host.Tokens.IssueToken(id));
 

@@ -62,7 +62,7 @@ public sealed class StreamHeartbeatTests : IAsyncLifetime
     public async Task Stream_RetryLine_SetsTheParsersReconnectionInterval()
     {
         var (id, token) = await _host.CreateGenerationLogAsync();
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
         using var response = await _host.CreateClient().GetStreamAsync(id, token);
         var parser = SseParser.Create(await response.Content.ReadAsStreamAsync());
 

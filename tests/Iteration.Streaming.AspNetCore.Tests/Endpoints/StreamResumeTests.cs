@@ -33,7 +33,7 @@ public sealed class StreamResumeTests(DefaultHostFixture fixture) : IClassFixtur
         var client = Host.CreateClient();
         var (id, token) = await Host.CreateGenerationLogAsync();
         await Host.EventLog.AppendAsync(TestEvents.Progress(id, 0));
-        await Host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
+        await Host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
         using var first = await client.GetStreamAsync(id, token);
         var last = (await first.ReadAllEventsAsync().WithPatience())[^1];
 
@@ -58,7 +58,7 @@ public sealed class StreamResumeTests(DefaultHostFixture fixture) : IClassFixtur
             }
             else
             {
-                await Host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
+                await Host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = Host.Now });
             }
 
             appended++;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Iteration.Streaming.AspNetCore.Tests.Endpoints;
 
+/// <summary>A token lives as long as its run (up to the hard cap) and a grace period after the end in the generation's record.</summary>
 public sealed class TokenExpiryTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
@@ -18,11 +19,23 @@ public sealed class TokenExpiryTests : IAsyncLifetime
         await _host.CreateClient().GetStreamAsync(id, token);
 
     [Fact]
-    public async Task Stream_TokenPastItsLifetime_Answers401()
+    public async Task Stream_LiveRunPastTheTokenLifetime_StillConnects()
+    {
+        var (id, token) = await _host.CreateGenerationLogAsync();
+        await _host.EventLog.AppendAsync(TestEvents.Progress(id, 0));
+
+        _clock.Advance(TimeSpan.FromMinutes(30) * 4);
+        using var response = await OpenAsync(id, token);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, "a long run must be able to reconnect");
+    }
+
+    [Fact]
+    public async Task Stream_LiveRunAtTheHardCap_Answers401()
     {
         var (id, token) = await _host.CreateGenerationLogAsync();
 
-        _clock.Advance(TimeSpan.FromMinutes(30));
+        _clock.Advance(TimeSpan.FromHours(24));
         using var response = await OpenAsync(id, token);
 
         (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("expired");
@@ -43,10 +56,10 @@ public sealed class TokenExpiryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stream_WithinTheGracePeriodAfterTheTerminalEvent_StillReplays()
+    public async Task Stream_WithinTheGracePeriodAfterTheRunEnded_StillReplays()
     {
         var (id, token) = await _host.CreateGenerationLogAsync();
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _clock.GetUtcNow() });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _clock.GetUtcNow() });
 
         _clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
         using var response = await OpenAsync(id, token);
@@ -55,14 +68,45 @@ public sealed class TokenExpiryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stream_AfterTheGracePeriodFollowingTheTerminalEvent_Answers401()
+    public async Task Stream_AfterTheGracePeriodFollowingTheRunsEnd_Answers401()
     {
         var (id, token) = await _host.CreateGenerationLogAsync();
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _clock.GetUtcNow() });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _clock.GetUtcNow() });
 
         _clock.Advance(TimeSpan.FromMinutes(5));
         using var response = await OpenAsync(id, token);
 
         (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().Contain("expired");
+    }
+
+    [Fact]
+    public async Task Files_RunLongerThanTheTokenLifetime_StayReadableThroughTheGrace()
+    {
+        // Wave 1's bug: a run outliving TokenLifetime could not fetch its files when it ended.
+        var (id, token) = await _host.CreateGenerationLogAsync();
+        _clock.Advance(TimeSpan.FromHours(2));
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _clock.GetUtcNow() });
+        _clock.Advance(TimeSpan.FromMinutes(4));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"generations/{id}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await _host.CreateClient().SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Cancel_ControlTokenOfALiveRunPastTheTokenLifetime_IsAccepted()
+    {
+        var (id, _) = await _host.CreateGenerationLogAsync();
+        var control = _host.Tokens.IssueToken(id, Iteration.Streaming.Security.StreamTokenScope.Control);
+        _clock.Advance(TimeSpan.FromHours(3));
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"generations/{id}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", control);
+
+        using var response = await _host.CreateClient().SendAsync(request);
+
+        // Made by hand, so no run of this engine holds it: the engine ends it on record.
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
     }
 }

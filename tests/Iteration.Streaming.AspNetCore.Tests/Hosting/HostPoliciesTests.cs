@@ -31,7 +31,7 @@ public sealed class HostPoliciesTests
             });
         var client = host.CreateClient();
         var (id, token) = await host.CreateGenerationLogAsync();
-        await host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
+        await host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
 
         using var first = await client.GetStreamAsync(id, token);
         await first.ReadAllEventsAsync().WithPatience();
@@ -53,7 +53,7 @@ public sealed class HostPoliciesTests
             });
         var client = host.CreateClient();
         var (id, token) = await host.CreateGenerationLogAsync();
-        await host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
+        await host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
         using var request = new HttpRequestMessage(HttpMethod.Get, $"generations/{id}/stream?token={token}");
         request.Headers.Add("Origin", "https://app.example");
 
@@ -61,6 +61,33 @@ public sealed class HostPoliciesTests
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("https://app.example");
+    }
+
+    [Theory]
+    [InlineData("DELETE", "")]
+    [InlineData("POST", "/retry")]
+    [InlineData("GET", "/stream")]
+    public async Task RequireCors_PreflightOfAnActionOrARead_IsAllowed(string method, string suffix)
+    {
+        // The control token goes in the Authorization header, so a browser on another origin preflights every action.
+        await using var host = await KestrelTestHost.StartAsync(
+            configureServices: b => b.Services.AddCors(o => o.AddPolicy("web", p => p.WithOrigins("https://app.example").AllowAnyHeader().AllowAnyMethod())),
+            configureApp: app =>
+            {
+                app.UseCors();
+                app.MapIterationStream().RequireCors("web");
+            });
+        var client = host.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Options, $"generations/{Guid.NewGuid()}{suffix}");
+        request.Headers.Add("Origin", "https://app.example");
+        request.Headers.Add("Access-Control-Request-Method", method);
+        request.Headers.Add("Access-Control-Request-Headers", "authorization");
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("https://app.example");
+        response.Headers.GetValues("Access-Control-Allow-Methods").Single().Should().Contain(method);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public sealed class RequestValuesTests
         var context = new DefaultHttpContext();
         context.Request.Headers.Authorization = "bearer   abc.def  ";
 
-        RequestValues.GetToken(context.Request).Should().Be("abc.def");
+        RequestValues.GetToken(context.Request).Should().Be(("abc.def", false));
     }
 
     [Fact]
@@ -126,7 +126,48 @@ public sealed class RequestValuesTests
         var context = new DefaultHttpContext();
         context.Request.Headers.Authorization = new Microsoft.Extensions.Primitives.StringValues(["Bearer a.b", "Bearer c.d"]);
 
-        RequestValues.GetToken(context.Request).Should().Be("..");
+        RequestValues.GetToken(context.Request).Should().Be(("..", false));
+    }
+
+    [Fact]
+    public void GetToken_QueryAndHeader_TakesTheQueryAndSaysItCameFromTheUrl()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Authorization = "Bearer header.token";
+        context.Request.QueryString = QueryString.Create("token", "query.token");
+
+        RequestValues.GetToken(context.Request).Should().Be(("query.token", true));
+    }
+
+    [Fact]
+    public void GetToken_RepeatedQuery_ReadsAsMalformedFromTheUrl()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = new QueryString("?token=a.b&token=c.d");
+
+        RequestValues.GetToken(context.Request).Should().Be(("..", true));
+    }
+
+    [Fact]
+    public void GetBearerToken_IgnoresTheQuery()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = QueryString.Create("token", "query.token");
+
+        RequestValues.GetBearerToken(context.Request).Should().BeNull();
+        RequestValues.HasQueryToken(context.Request).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("Basic dXNlcjpwYXNz")]
+    [InlineData("Bearer")]
+    [InlineData("Token abc.def")]
+    public void GetBearerToken_OtherScheme_IsNoToken(string header)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Authorization = header;
+
+        RequestValues.GetBearerToken(context.Request).Should().BeNull();
     }
 
     private static HttpRequest Request(string? header, string? query)

@@ -134,6 +134,17 @@ public sealed class ArgumentValidationTests : IDisposable
         await FluentActions.Awaiting(() => _client.DownloadFileAsync(null!, "a.txt")).Should().ThrowAsync<ArgumentNullException>().WithParameterName("handle");
         await FluentActions.Awaiting(() => _client.DownloadArchiveAsync(null!)).Should().ThrowAsync<ArgumentNullException>().WithParameterName("handle");
         await FluentActions.Awaiting(() => _client.CancelAsync(null!)).Should().ThrowAsync<ArgumentNullException>().WithParameterName("handle");
+        await FluentActions.Awaiting(() => _client.RetryAsync(null!)).Should().ThrowAsync<ArgumentNullException>().WithParameterName("handle");
+        await FluentActions.Awaiting(() => _client.IterateAsync((GenerationHandle)null!, "x")).Should().ThrowAsync<ArgumentNullException>().WithParameterName("parent");
+    }
+
+    [Theory]
+    [MemberData(nameof(NullEmptyOrBlank))]
+    public async Task IterateAsync_HandleWithAModificationPromptNullEmptyOrBlank_ThrowsArgumentException(string? prompt)
+    {
+        var act = () => _client.IterateAsync(Handle, prompt!);
+
+        (await act.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("modificationPrompt");
     }
 
     [Theory]

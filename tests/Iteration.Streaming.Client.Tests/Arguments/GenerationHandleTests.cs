@@ -74,20 +74,66 @@ public sealed class GenerationHandleTests
         act.Should().Throw<ArgumentException>().WithParameterName(nameof(token));
     }
 
+    [Theory]
+    [MemberData(nameof(HostileTokens))]
+    public void ControlToken_Hostile_ThrowsArgumentException(string? token)
+    {
+        if (token is null)
+        {
+            return;
+        }
+
+        var act = () => new GenerationHandle(Guid.NewGuid().ToString(), "token") { ControlToken = token };
+
+        act.Should().Throw<ArgumentException>().WithParameterName(nameof(GenerationHandle.ControlToken));
+    }
+
     [Fact]
-    public void FromResponse_CopiesIdTokenAndUrls()
+    public void ControlToken_Null_MeansUnknown()
+    {
+        var handle = new GenerationHandle(Guid.NewGuid().ToString(), "token") { ControlToken = null };
+
+        handle.ControlToken.Should().BeNull();
+    }
+
+    [Fact]
+    public void FromResponse_CopiesIdTokensRetryOfAndUrls()
     {
         var id = Guid.NewGuid().ToString();
+        var retried = Guid.NewGuid().ToString();
 
         var handle = GenerationHandle.FromResponse(new GenerationStartedResponse
         {
             GenerationId = id,
             SseToken = "token",
+            ControlToken = "control",
+            RetryOf = retried,
             StreamUrl = $"/generations/{id}/stream",
             StatusUrl = $"/generations/{id}",
         });
 
-        handle.Should().Be(new GenerationHandle(id, "token") { StreamUrl = $"/generations/{id}/stream", StatusUrl = $"/generations/{id}" });
+        handle.Should().Be(new GenerationHandle(id, "token")
+        {
+            ControlToken = "control",
+            RetryOf = retried,
+            StreamUrl = $"/generations/{id}/stream",
+            StatusUrl = $"/generations/{id}",
+        });
+    }
+
+    [Fact]
+    public void FromResponse_WithAHostileControlToken_ThrowsArgumentException()
+    {
+        var act = () => GenerationHandle.FromResponse(new GenerationStartedResponse
+        {
+            GenerationId = Guid.NewGuid().ToString(),
+            SseToken = "token",
+            ControlToken = "a\r\nX-Evil: 1",
+            StreamUrl = "/s",
+            StatusUrl = "/s",
+        });
+
+        act.Should().Throw<ArgumentException>();
     }
 
     [Fact]
@@ -101,8 +147,8 @@ public sealed class GenerationHandleTests
     [Fact]
     public void ToString_DoesNotShowTheToken()
     {
-        var handle = new GenerationHandle(Guid.NewGuid().ToString(), "secret-token");
+        var handle = new GenerationHandle(Guid.NewGuid().ToString(), "secret-token") { ControlToken = "secret-control" };
 
-        handle.ToString().Should().Contain(handle.GenerationId).And.NotContain("secret-token");
+        handle.ToString().Should().Contain(handle.GenerationId).And.NotContain("secret-token").And.NotContain("secret-control");
     }
 }

@@ -5,7 +5,8 @@ namespace Iteration.Streaming.Client.Tests.Generations;
 
 /// <summary>
 /// Every per-generation call with a forged, tampered or foreign token, or for an unknown generation, throws
-/// <see cref="IterationApiException"/> with the server's Problem Details, and is not retried.
+/// <see cref="IterationApiException"/> with the server's Problem Details, and is not retried. Reads send the handle's
+/// read token, actions (iterate, cancel, retry) its control token; the handles here carry the same kind of bad token in both.
 /// </summary>
 public sealed class GenerationAccessTests : IAsyncLifetime
 {
@@ -24,7 +25,10 @@ public sealed class GenerationAccessTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public static TheoryData<string> Operations => ["watch", "snapshot", "files", "file", "archive", "cancel"];
+    public static TheoryData<string> Operations => ["watch", "snapshot", "files", "file", "archive", "cancel", "iterate", "retry"];
+
+    /// <summary>A handle whose read and control tokens are both <paramref name="token"/>.</summary>
+    private static GenerationHandle With(string id, string token) => new(id, token) { ControlToken = token };
 
     private async Task CallAsync(string operation, GenerationHandle handle)
     {
@@ -47,6 +51,12 @@ public sealed class GenerationAccessTests : IAsyncLifetime
                 break;
             case "cancel":
                 await _client.CancelAsync(handle);
+                break;
+            case "iterate":
+                await _client.IterateAsync(handle, "Add due dates");
+                break;
+            case "retry":
+                await _client.RetryAsync(handle);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(operation));
@@ -72,17 +82,17 @@ public sealed class GenerationAccessTests : IAsyncLifetime
     [MemberData(nameof(Operations))]
     public async Task Call_ForgedToken_Throws401(string operation)
     {
-        await ShouldFailAsync(operation, new GenerationHandle(_finished.GenerationId, "Zm9yZ2Vk.dG9rZW4"), HttpStatusCode.Unauthorized);
+        await ShouldFailAsync(operation, With(_finished.GenerationId, "Zm9yZ2Vk.dG9rZW4"), HttpStatusCode.Unauthorized);
     }
 
     [Theory]
     [MemberData(nameof(Operations))]
     public async Task Call_TamperedSignature_Throws401(string operation)
     {
-        var token = _finished.Token;
+        var token = _finished.ControlToken!;
         var tampered = token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1];
 
-        var thrown = await ShouldFailAsync(operation, new GenerationHandle(_finished.GenerationId, tampered), HttpStatusCode.Unauthorized);
+        var thrown = await ShouldFailAsync(operation, With(_finished.GenerationId, tampered), HttpStatusCode.Unauthorized);
 
         thrown.Problem!.Detail.Should().Contain("signature");
     }
@@ -93,15 +103,41 @@ public sealed class GenerationAccessTests : IAsyncLifetime
     {
         var other = await _client.StartAsync("Another app");
 
-        await ShouldFailAsync(operation, new GenerationHandle(_finished.GenerationId, other.Token), HttpStatusCode.Forbidden);
+        await ShouldFailAsync(operation, new GenerationHandle(_finished.GenerationId, other.Token) { ControlToken = other.ControlToken }, HttpStatusCode.Forbidden);
     }
 
     [Theory]
     [MemberData(nameof(Operations))]
-    public async Task Call_UnknownGeneration_Throws404(string operation)
+    public async Task Call_UnknownGenerationWithGenuineTokens_Throws401(string operation)
     {
+        // A generation the server does not know has no valid token: the answer never says whether it exists.
         var unknown = TestEvents.NewId();
+        var handle = new GenerationHandle(unknown, _host.Tokens.IssueToken(unknown)) { ControlToken = _host.Tokens.IssueToken(unknown, Security.StreamTokenScope.Control) };
 
-        await ShouldFailAsync(operation, new GenerationHandle(unknown, _host.Tokens.IssueToken(unknown)), HttpStatusCode.NotFound);
+        var thrown = await ShouldFailAsync(operation, handle, HttpStatusCode.Unauthorized);
+
+        thrown.Problem!.Detail.Should().Contain("expired");
+    }
+
+    [Theory]
+    [InlineData("cancel")]
+    [InlineData("iterate")]
+    [InlineData("retry")]
+    public async Task Action_HandleWithoutAControlToken_Throws401NamingIt(string operation)
+    {
+        var thrown = await ShouldFailAsync(operation, new GenerationHandle(_finished.GenerationId, _finished.Token), HttpStatusCode.Unauthorized);
+
+        thrown.Problem!.Detail.Should().Contain("control_token");
+    }
+
+    [Theory]
+    [InlineData("cancel")]
+    [InlineData("iterate")]
+    [InlineData("retry")]
+    public async Task Action_ReadTokenPassedAsTheControlToken_Throws403(string operation)
+    {
+        var thrown = await ShouldFailAsync(operation, With(_finished.GenerationId, _finished.Token), HttpStatusCode.Forbidden);
+
+        thrown.Problem!.Detail.Should().Contain("only reads");
     }
 }

@@ -145,7 +145,7 @@ public sealed class AddIterationClientTests : IAsyncLifetime
 
         var parent = await client.StartAsync("Build a task app");
         await client.WatchAsync(parent).CollectAsync();
-        var child = await client.IterateAsync(parent.GenerationId, "Add dates");
+        var child = await client.IterateAsync(parent, "Add dates");
         var events = await client.WatchAsync(child).CollectAsync();
 
         events[^1].Status.Should().Be(GenerationStatus.Completed);

@@ -30,7 +30,7 @@ public sealed class RunningParentTests : IAsyncLifetime
         var parent = await _client.StartAsync("Build a task app", ["User"]);
         await _generator.NextPhaseAsync();
 
-        var act = () => _client.IterateAsync(parent.GenerationId, "Add due dates");
+        var act = () => _client.IterateAsync(parent, "Add due dates");
 
         var thrown = (await act.Should().ThrowAsync<IterationApiException>()).Which;
         thrown.StatusCode.Should().Be(HttpStatusCode.Conflict);

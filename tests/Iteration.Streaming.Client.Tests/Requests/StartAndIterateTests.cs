@@ -40,9 +40,13 @@ public sealed class StartAndIterateTests : IAsyncLifetime
 
         Guid.TryParse(handle.GenerationId, out _).Should().BeTrue();
         handle.Token.Should().NotBeNullOrWhiteSpace();
+        handle.ControlToken.Should().NotBeNullOrWhiteSpace().And.NotBe(handle.Token);
+        handle.RetryOf.Should().BeNull();
         handle.StreamUrl.Should().Be($"/generations/{handle.GenerationId}/stream");
         handle.StatusUrl.Should().Be($"/generations/{handle.GenerationId}");
         (await _host.Tokens.ValidateAsync(handle.GenerationId, handle.Token)).Should().Be(Security.StreamTokenStatus.Valid);
+        (await _host.Tokens.ValidateAsync(handle.GenerationId, handle.Token, Security.StreamTokenScope.Control)).Should().Be(Security.StreamTokenStatus.InsufficientScope);
+        (await _host.Tokens.ValidateAsync(handle.GenerationId, handle.ControlToken, Security.StreamTokenScope.Control)).Should().Be(Security.StreamTokenStatus.Valid);
     }
 
     [Fact]
@@ -90,7 +94,7 @@ public sealed class StartAndIterateTests : IAsyncLifetime
         var parent = await _client.StartAsync("Build a task app", ["User"]);
         await _client.WatchAsync(parent).CollectAsync();
 
-        var child = await _client.IterateAsync(parent.GenerationId, "Add due dates");
+        var child = await _client.IterateAsync(parent, "Add due dates");
 
         child.GenerationId.Should().NotBe(parent.GenerationId);
         (await _client.WatchAsync(child).CollectAsync())[^1].Status.Should().Be(GenerationStatus.Completed);
@@ -98,11 +102,33 @@ public sealed class StartAndIterateTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task IterateAsync_UnknownParent_Throws404()
+    public async Task IterateAsync_UnknownParentWithoutAToken_Throws401NotRevealingIt()
     {
         var unknown = TestEvents.NewId();
 
-        await ShouldBeRefusedAsync(() => _client.IterateAsync(unknown, "Add due dates"), HttpStatusCode.NotFound, unknown);
+        var thrown = await ShouldBeRefusedAsync(() => _client.IterateAsync(unknown, "Add due dates"), HttpStatusCode.Unauthorized, "control_token");
+
+        thrown.Problem!.Detail.Should().NotContain(unknown);
+    }
+
+    [Fact]
+    public async Task IterateAsync_ParentIdWithoutItsControlToken_Throws401()
+    {
+        var parent = await _client.StartAsync("Build a task app");
+        await _client.WatchAsync(parent).CollectAsync();
+
+        await ShouldBeRefusedAsync(() => _client.IterateAsync(parent.GenerationId, "Add due dates"), HttpStatusCode.Unauthorized, "control_token");
+    }
+
+    [Fact]
+    public async Task IterateAsync_HandleWithOnlyTheReadToken_Throws403()
+    {
+        var parent = await _client.StartAsync("Build a task app");
+        await _client.WatchAsync(parent).CollectAsync();
+        var readOnly = new GenerationHandle(parent.GenerationId, parent.Token);
+
+        await ShouldBeRefusedAsync(() => _client.IterateAsync(readOnly with { ControlToken = parent.Token }, "Add due dates"), HttpStatusCode.Forbidden, "only reads");
+        await ShouldBeRefusedAsync(() => _client.IterateAsync(readOnly, "Add due dates"), HttpStatusCode.Unauthorized, "control_token");
     }
 
     [Theory]
@@ -120,6 +146,6 @@ public sealed class StartAndIterateTests : IAsyncLifetime
         var parent = await _client.StartAsync("Build a task app");
         await _client.WatchAsync(parent).CollectAsync();
 
-        await ShouldBeRefusedAsync(() => _client.IterateAsync(parent.GenerationId, new string('x', 101)), HttpStatusCode.BadRequest, "modification_prompt");
+        await ShouldBeRefusedAsync(() => _client.IterateAsync(parent, new string('x', 101)), HttpStatusCode.BadRequest, "modification_prompt");
     }
 }

@@ -36,10 +36,44 @@ public sealed class ConsoleArgumentsTests
     {
         var parent = Guid.NewGuid().ToString();
 
-        var arguments = ConsoleArguments.Parse(["--iterate", parent, "--prompt", "Add due dates"]);
+        var arguments = ConsoleArguments.Parse(["--iterate", parent, "--prompt", "Add due dates", "--control-token", "abc.def"]);
 
         arguments.ParentId.Should().Be(parent);
         arguments.Prompt.Should().Be("Add due dates");
+        arguments.ControlToken.Should().Be("abc.def");
+    }
+
+    [Fact]
+    public void Parse_IterateWithTheTokenInTheEnvironment_UsesIt()
+    {
+        var arguments = ConsoleArguments.Parse(["--iterate", Guid.NewGuid().ToString(), "--prompt", "x"], environmentControlToken: " abc.def\n");
+
+        arguments.ControlToken.Should().Be("abc.def");
+    }
+
+    [Fact]
+    public void Parse_TheOptionWinsOverTheEnvironment()
+    {
+        ConsoleArguments.Parse(["--retry", "id", "--control-token", "from.option"], environmentControlToken: "from.env").ControlToken.Should().Be("from.option");
+    }
+
+    [Fact]
+    public void Parse_Retry_ReadsTheGenerationAndNeedsNoPrompt()
+    {
+        var id = Guid.NewGuid().ToString();
+
+        var arguments = ConsoleArguments.Parse(["--retry", id, "--server", "http://127.0.0.1:5077"], environmentControlToken: "abc.def");
+
+        arguments.RetryId.Should().Be(id);
+        arguments.Prompt.Should().BeNull();
+        arguments.ParentId.Should().BeNull();
+        arguments.ControlToken.Should().Be("abc.def");
+    }
+
+    [Fact]
+    public void Parse_StartWithTheTokenInTheEnvironment_IgnoresIt()
+    {
+        ConsoleArguments.Parse(["--prompt", "x"], environmentControlToken: "abc.def").ControlToken.Should().BeNull();
     }
 
     [Theory]
@@ -53,8 +87,15 @@ public sealed class ConsoleArgumentsTests
     [InlineData(new[] { "--prompt", "x", "--server", "127.0.0.1:5000" }, "--server must be an http(s) URL")]
     [InlineData(new[] { "--prompt", "x", "--server", "ftp://127.0.0.1" }, "--server must be an http(s) URL")]
     [InlineData(new[] { "--prompt", "x", "--server", "/relative" }, "--server must be an http(s) URL")]
-    [InlineData(new[] { "--prompt", "x", "--iterate", " " }, "--iterate needs a generation id")]
+    [InlineData(new[] { "--prompt", "x", "--iterate", " ", "--control-token", "t" }, "--iterate needs a generation id")]
     [InlineData(new[] { "--prompt", "x", "--iterate", "id", "--entities", "User" }, "--entities does not apply to --iterate")]
+    [InlineData(new[] { "--prompt", "x", "--iterate", "id" }, "needs the generation's control token")]
+    [InlineData(new[] { "--retry", "id" }, "needs the generation's control token")]
+    [InlineData(new[] { "--retry", " ", "--control-token", "t" }, "--retry needs a generation id")]
+    [InlineData(new[] { "--retry", "id", "--prompt", "x", "--control-token", "t" }, "--retry takes no --prompt")]
+    [InlineData(new[] { "--retry", "id", "--entities", "User", "--control-token", "t" }, "--retry takes no --prompt")]
+    [InlineData(new[] { "--prompt", "x", "--control-token", "t" }, "--control-token applies only to --iterate and --retry")]
+    [InlineData(new[] { "--retry", "id", "--control-token", "a b" }, "printable ASCII")]
     public void Parse_BadCommandLine_ThrowsArgumentExceptionSayingWhy(string[] args, string reason)
     {
         var act = () => ConsoleArguments.Parse(args);
@@ -65,6 +106,7 @@ public sealed class ConsoleArgumentsTests
     [Fact]
     public void Usage_ShowsTheCommandOfTheReadme()
     {
-        ConsoleArguments.Usage.Should().Contain("--server").And.Contain("--prompt").And.Contain("--entities").And.Contain("--iterate");
+        ConsoleArguments.Usage.Should().Contain("--server").And.Contain("--prompt").And.Contain("--entities").And.Contain("--iterate")
+            .And.Contain("--retry").And.Contain("--control-token").And.Contain(ConsoleArguments.ControlTokenVariable);
     }
 }

@@ -98,7 +98,7 @@ public sealed class WatchGiveUpTests
             await host.EventLog.AppendAsync(TestEvents.Progress(id, i));
         }
 
-        await host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
+        await host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
         var frameBytes = (await host.LoggedEntriesAsync(id))[0].Frame.Length;
         faults.Plan = _ => new StreamFault.EndAfter(10 + frameBytes + (frameBytes / 2));
 

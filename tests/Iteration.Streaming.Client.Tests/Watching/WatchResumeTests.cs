@@ -117,7 +117,7 @@ public sealed class WatchResumeTests : IAsyncLifetime
             await _host.EventLog.AppendAsync(TestEvents.Progress(id, i));
         }
 
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
         var frameBytes = (await _host.LoggedEntriesAsync(id))[0].Frame.Length;
         _faults.Plan = n => n == 1 ? new StreamFault.EndAfter(RetryLineBytes + (2 * frameBytes) + (frameBytes / 2)) : null;
         var client = _host.CreateIterationClient(TestClients.Patient());

@@ -19,7 +19,7 @@ public sealed class WatchRetryTests
             await host.EventLog.AppendAsync(TestEvents.Progress(id, i));
         }
 
-        await host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
+        await host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = host.Now });
         return (host, faults, id, token);
     }
 

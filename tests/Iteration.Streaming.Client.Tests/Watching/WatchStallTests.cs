@@ -38,7 +38,7 @@ public sealed class WatchStallTests : IAsyncLifetime
 
         if (terminal)
         {
-            await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+            await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
         }
 
         return (id, token);
@@ -76,7 +76,7 @@ public sealed class WatchStallTests : IAsyncLifetime
         var next = events.MoveNextAsync().AsTask();
         var requestsSoFar = _faults.StreamRequests;
         await _faults.WaitForStreamRequestAsync(requestsSoFar + 1);
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
 
         (await next.WithPatience()).Should().BeTrue();
         events.Current.IsTerminal.Should().BeTrue();
@@ -95,7 +95,7 @@ public sealed class WatchStallTests : IAsyncLifetime
         (await events.MoveNextAsync().WithPatience()).Should().BeTrue();
 
         time.Advance(TimeSpan.FromHours(1));
-        await _host.EventLog.AppendAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
+        await _host.EndGenerationAsync(TestEvents.Completed(id) with { Timestamp = _host.Now });
         var rest = new List<bool>();
         while (await events.MoveNextAsync().WithPatience())
         {

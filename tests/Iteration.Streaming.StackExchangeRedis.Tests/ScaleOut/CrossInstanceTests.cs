@@ -1,3 +1,4 @@
+using Iteration.Streaming.Security;
 using System.Net;
 using System.Net.Http.Json;
 using Iteration.Streaming.Events;
@@ -71,7 +72,7 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
         using var registration = phase.RunCancellation.Register(stopped.SetResult);
         using var onB = await cluster.B.CreateClient().GetStreamAsync(started.GenerationId, started.SseToken);
 
-        using var cancel = await cluster.B.CreateClient().SendAsync(HttpMethod.Delete, started.StatusUrl, started.SseToken);
+        using var cancel = await cluster.B.CreateClient().SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken);
         await stopped.Task.WithPatience();
         var events = await onB.ReadAllEventsAsync().WithPatience();
 
@@ -81,7 +82,7 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
     }
 
     [Fact]
-    public async Task CancelOnB_AfterTheRunEnded_Answers409_AndUnknownAnswers404()
+    public async Task CancelOnB_AfterTheRunEnded_Answers409_AndATokenForAnUnknownGenerationAnswers401()
     {
         await using var cluster = await ScaleOutCluster.StartAsync(server);
         var client = cluster.B.CreateClient();
@@ -92,11 +93,11 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
         }
 
         var unknown = Guid.NewGuid().ToString();
-        using var ended = await client.SendAsync(HttpMethod.Delete, started.StatusUrl, started.SseToken);
-        using var missing = await client.SendAsync(HttpMethod.Delete, "generations/" + unknown, cluster.B.Tokens.IssueToken(unknown));
+        using var ended = await client.SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken);
+        using var missing = await client.SendAsync(HttpMethod.Delete, "generations/" + unknown, cluster.B.Tokens.IssueToken(unknown, StreamTokenScope.Control));
 
         ended.StatusCode.Should().Be(HttpStatusCode.Conflict);
-        missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        missing.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "a token is never valid for a generation that has no record");
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class OwnerCrashTests(RedisServerFixture server)
         using var file = await client.SendAsync(HttpMethod.Get, started.StatusUrl + "/files/src/App.cs", started.SseToken);
         (await file.Content.ReadAsStringAsync()).Should().Be("class App {}", "files saved before the crash live in the shared folder");
         (await client.SnapshotAsync(started)).Status.Should().Be(GenerationStatus.Failed);
-        using var cancel = await client.SendAsync(HttpMethod.Delete, started.StatusUrl, started.SseToken);
+        using var cancel = await client.SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken);
         cancel.StatusCode.Should().Be(HttpStatusCode.Conflict);
     }
 

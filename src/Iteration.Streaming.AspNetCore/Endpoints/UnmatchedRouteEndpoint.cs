@@ -1,0 +1,40 @@
+using Iteration.Streaming.AspNetCore.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace Iteration.Streaming.AspNetCore.Endpoints;
+
+/// <summary>
+/// The group's catch-all, below every other route: a path under the prefix that no endpoint serves gets a Problem
+/// Details 404, and a known path with a method it does not take a 405 with <c>Allow</c>, instead of routing's empty answers.
+/// </summary>
+internal sealed class UnmatchedRouteEndpoint(ILogger logger)
+{
+    public const string PathParameter = "iterationStreamingUnmatchedPath";
+
+    public Task HandleAsync(HttpContext context)
+    {
+        var rest = context.Request.RouteValues[PathParameter] as string ?? string.Empty;
+        var allowed = AllowedMethods(rest.Split('/'));
+        if (allowed.Length > 0 && !allowed.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
+        {
+            context.Response.Headers[HeaderNames.Allow] = string.Join(", ", allowed);
+            return Problems.WriteAsync(
+                context, logger, StatusCodes.Status405MethodNotAllowed, $"This path takes {string.Join(" or ", allowed)}, not {context.Request.Method}.");
+        }
+
+        return Problems.NotFound(context, logger, "No Iteration.Streaming endpoint has this path.");
+    }
+
+    private static string[] AllowedMethods(string[] segments) => segments switch
+    {
+        [""] => [HttpMethods.Post],
+        ["iterate"] => [HttpMethods.Get, HttpMethods.Delete, HttpMethods.Post],
+        [_] => [HttpMethods.Get, HttpMethods.Delete],
+        [_, "stream" or "files" or "archive"] => [HttpMethods.Get],
+        [_, "retry"] => [HttpMethods.Post],
+        [_, "files", ..] => [HttpMethods.Get],
+        _ => [],
+    };
+}

@@ -1,0 +1,49 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Iteration.Streaming.Client.Serialization;
+
+namespace Iteration.Streaming.Client.Http;
+
+/// <summary>What every call of the client does with a request and an answer: the token header, and errors as <see cref="IterationApiException"/>.</summary>
+internal static class ApiResponses
+{
+    /// <summary>A request with <c>Authorization: Bearer <paramref name="token"/></c>; without a token the HttpClient's own headers apply.</summary>
+    public static HttpRequestMessage Authorized(HttpMethod method, Uri url, string? token)
+    {
+        var request = new HttpRequestMessage(method, url);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+
+    public static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public static async Task<IterationApiException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ApiProblem? problem = null;
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is "application/problem+json" or "application/json")
+        {
+            try
+            {
+                problem = await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.ApiProblem, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                problem = null;
+            }
+        }
+
+        return new IterationApiException(response.StatusCode, problem);
+    }
+}

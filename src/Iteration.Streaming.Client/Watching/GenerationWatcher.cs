@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Iteration.Streaming.Client.Diagnostics;
+using Iteration.Streaming.Client.Http;
+using Iteration.Streaming.Events;
+using Microsoft.Extensions.Logging;
+
+namespace Iteration.Streaming.Client.Watching;
+
+/// <summary>
+/// The reconnect loop that <see cref="SseParser"/> leaves out: watches one generation's stream until its terminal event,
+/// resuming with <c>Last-Event-ID</c> after a dropped connection, a stream that ends early, or a silent stall; honours the
+/// server's <c>retry:</c> and <c>Retry-After</c>; backs off exponentially with jitter; and checks sequence numbers so no
+/// event is yielded twice or skipped.
+/// </summary>
+internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions options, TimeProvider time, ILogger logger)
+{
+    private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
+
+    private readonly HttpClient _http = http;
+    private readonly IterationClientOptions _options = options;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
+
+    public async IAsyncEnumerable<StreamingProgressEvent> WatchAsync(
+        GenerationHandle handle,
+        Uri streamUrl,
+        long lastEventId,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var last = lastEventId;
+        var failures = 0;
+        TimeSpan? serverRetry = null;
+        TimeSpan? retryAfter = null;
+        Exception? lastError = null;
+        var reason = string.Empty;
+
+        while (true)
+        {
+            if (failures > 0)
+            {
+                if (_options.MaxConsecutiveFailures is { } max && failures > max)
+                {
+                    Log.GaveUp(_logger, handle.GenerationId, failures, last);
+                    throw new IterationStreamException(
+                        $"Watching generation '{handle.GenerationId}' gave up after {failures} failed attempts in a row ({reason}); the last event received was {last}.",
+                        lastError) { LastEventId = last };
+                }
+
+                var delay = retryAfter
+                    ?? ReconnectBackoff.Delay(failures, serverRetry ?? _options.InitialReconnectDelay, _options.MaxReconnectDelay, Random.Shared.NextDouble());
+                retryAfter = null;
+                Log.Reconnecting(_logger, handle.GenerationId, last, reason, delay, failures);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Cancelled by the stall guard: while waiting for the headers, and while a body read gets no bytes.
+            using var stall = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
+
+            HttpResponseMessage response;
+            try
+            {
+                using var request = ApiResponses.Authorized(HttpMethod.Get, streamUrl, handle.Token);
+                request.Headers.Accept.Add(EventStream);
+                request.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+                if (last > 0)
+                {
+                    request.Headers.TryAddWithoutValidation("Last-Event-ID", last.ToString(CultureInfo.InvariantCulture));
+                }
+
+                stall.CancelAfter(_options.StallTimeout);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+                stall.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+            catch (Exception e) when (IsTransient(e, cancellationToken))
+            {
+                (failures, lastError, reason) = (failures + 1, e, Describe(e, stall));
+                continue;
+            }
+
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.NoContent)
+                {
+                    Log.AlreadyFinished(_logger, handle.GenerationId, last);
+                    yield break;
+                }
+
+                if (!response.IsSuccessStatusCode)
+                {
+                    var error = await ApiResponses.ErrorAsync(response, linked.Token).ConfigureAwait(false);
+                    if (!IsRetryable(response.StatusCode))
+                    {
+                        throw error;
+                    }
+
+                    retryAfter = RetryAfter(response);
+                    (failures, lastError, reason) = (failures + 1, error, $"HTTP {(int)response.StatusCode}");
+                    continue;
+                }
+
+                if (!string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+                {
+                    (failures, lastError, reason) = (failures + 1, null, $"the answer was '{response.Content.Headers.ContentType}', not an event stream");
+                    continue;
+                }
+
+                var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                var parser = SseParser.Create(new StallGuardStream(body, stall, _options.StallTimeout), ParseEvent);
+                var items = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
+                reason = "the stream ended before the terminal event";
+                try
+                {
+                    while (true)
+                    {
+                        SseItem<StreamingProgressEvent?> item;
+                        try
+                        {
+                            if (!await items.MoveNextAsync().ConfigureAwait(false))
+                            {
+                                break;
+                            }
+
+                            item = items.Current;
+                        }
+                        catch (Exception e) when (IsTransient(e, cancellationToken))
+                        {
+                            (lastError, reason) = (e, Describe(e, stall));
+                            break;
+                        }
+                        finally
+                        {
+                            serverRetry = ServerRetry(parser) ?? serverRetry;
+                        }
+
+                        if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= last)
+                        {
+                            // No id (not ours) or one already yielded (a replay overlapping what we have).
+                            continue;
+                        }
+
+                        if (id != last + 1 && item.Data?.Replay is null)
+                        {
+                            Log.SequenceGap(_logger, handle.GenerationId, id, last);
+                            reason = $"event {id} arrived after {last}";
+                            break;
+                        }
+
+                        last = id;
+                        failures = 0;
+                        if (item.Data is null)
+                        {
+                            Log.InvalidEvent(_logger, handle.GenerationId, id);
+                            continue;
+                        }
+
+                        yield return item.Data;
+                        if (item.Data.IsTerminal)
+                        {
+                            yield break;
+                        }
+                    }
+                }
+                finally
+                {
+                    await items.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            failures++;
+        }
+    }
+
+    /// <summary>The server's <c>retry:</c>, capped; <see langword="null"/> while it sent none.</summary>
+    private TimeSpan? ServerRetry(SseParser<StreamingProgressEvent?> parser)
+    {
+        var interval = parser.ReconnectionInterval;
+        return interval > TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan
+            ? TimeSpan.FromTicks(Math.Min(interval.Ticks, _options.MaxReconnectDelay.Ticks))
+            : null;
+    }
+
+    /// <summary>A <c>Retry-After</c> delay of a 429 or 503, capped; <see langword="null"/> when there is none.</summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var delay = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
+        return delay is { } d && d > TimeSpan.Zero
+            ? TimeSpan.FromTicks(Math.Min(d.Ticks, _options.MaxReconnectDelay.Ticks))
+            : null;
+    }
+
+    // 408, 429 and 5xx may pass; any other error (400, 401, 403, 404, ...) will not go away by retrying.
+    private static bool IsRetryable(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    private static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && e is HttpRequestException or IOException or OperationCanceledException;
+
+    private static string Describe(Exception e, CancellationTokenSource stall) =>
+        stall.IsCancellationRequested ? "no bytes arrived within the stall timeout" : e.GetType().Name + ": " + e.Message;
+
+    private static StreamingProgressEvent? ParseEvent(string eventType, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(data, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
