@@ -188,7 +188,16 @@ describe('createGenerationsClient', () => {
 
   test('cancel_RunningGeneration_EndsCancelledAndASecondCancelAnswersFalse', { timeout }, async () => {
     const started = await slowApi.start(request);
-    const watching = collect((handlers) => slowApi.watch(started, handlers));
+    let phaseOneStarted;
+    const inPhaseOne = new Promise((resolve) => { phaseOneStarted = resolve; });
+    const watching = collect((handlers) => slowApi.watch(started, {
+      ...handlers,
+      onEvent: (event, id) => {
+        handlers.onEvent(event, id);
+        if (event.stage === 'phase_1_started') phaseOneStarted();
+      },
+    }));
+    await inPhaseOne;
 
     const cancelled = await slowApi.cancel(started.generation_id, started.control_token);
     const { reason, events } = await watching;
