@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Iteration.Streaming.Sample.Web.Demo;
 using Iteration.Streaming.StackExchangeRedis.Health;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.AI;
 
 namespace Iteration.Streaming.Sample.Web;
 
@@ -45,6 +46,7 @@ public static class SampleHost
             .AddIterationStreaming()
             .AddPhaseGenerator<DemoGenerator>()
             .AddFileSystemSink(sinkRoot);
+        AddChatModel(builder, streaming);
         var health = builder.Services.AddHealthChecks().AddCheck("generations-folder", new DataFolderHealthCheck(sinkRoot));
 
         // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis, so any instance serves
@@ -78,6 +80,37 @@ public static class SampleHost
         app.MapIterationStream("/generations");
         app.MapHealthChecks("/health");
         return app;
+    }
+
+    /// <summary>
+    /// <c>--Chat:Endpoint=URL --Chat:Model=NAME [--Chat:ApiKey=KEY]</c>: generate with a real model behind an
+    /// OpenAI-compatible endpoint (OpenAI, Azure OpenAI, a local Ollama at <c>http://127.0.0.1:11434/v1</c>) instead of the
+    /// demo generator. Without them the demo stays, so the sample runs offline.
+    /// </summary>
+    private static void AddChatModel(WebApplicationBuilder builder, Iteration.Streaming.Hosting.IIterationStreamingBuilder streaming)
+    {
+        if (builder.Configuration["Chat:Endpoint"] is not { Length: > 0 } endpoint)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new InvalidOperationException("Chat:Endpoint must be an absolute http or https URL, such as http://127.0.0.1:11434/v1.");
+        }
+
+        var model = builder.Configuration["Chat:Model"] is { Length: > 0 } named
+            ? named
+            : throw new InvalidOperationException("Chat:Model is required with Chat:Endpoint (for example --Chat:Model=qwen2.5-coder:7b).");
+
+        // Ollama ignores the key, but the client needs one.
+        var apiKey = builder.Configuration["Chat:ApiKey"] is { Length: > 0 } key ? key : "unused";
+        builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(_ => new OpenAI.Chat.ChatClient(
+                model,
+                new System.ClientModel.ApiKeyCredential(apiKey),
+                new OpenAI.OpenAIClientOptions { Endpoint = uri, NetworkTimeout = TimeSpan.FromMinutes(10) })
+            .AsIChatClient());
+        streaming.AddChatClientGenerator(o => o.ResponseIdleTimeout = TimeSpan.FromMinutes(5));
     }
 
     /// <summary>
