@@ -5,7 +5,7 @@ namespace Iteration.Streaming.LoadTest;
 /// <summary>The command line: <c>--quick</c>, <c>--scenarios idle,broadcast,…</c>, <c>--systems ours,naive,…</c>, <c>--max-streams N</c>, <c>--out FILE</c>.</summary>
 internal sealed class LoadTestOptions
 {
-    public static readonly string[] AllScenarios = ["idle", "broadcast", "many", "replay", "slow", "redis"];
+    public static readonly string[] AllScenarios = ["idle", "broadcast", "many", "replay", "slow", "redis", "sqlite"];
 
     public bool Quick { get; private init; }
 

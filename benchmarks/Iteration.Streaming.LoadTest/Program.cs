@@ -22,13 +22,52 @@ if (args.Contains("--help") || args.Contains("-h"))
           dotnet run -c Release --project benchmarks/Iteration.Streaming.LoadTest -- [options]
 
           --quick                 small sizes, under a minute
-          --scenarios a,b         idle, broadcast, many, replay, slow, redis (default: all)
+          --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite (default: all)
           --systems a,b           ours, naive, typed, signalr (default: all)
           --max-streams N         the largest idle scenario (default 20000; 2000 with --quick)
           --redis-server PATH     the redis-server executable for the Redis scenario (default: from PATH)
           --out FILE              also write the report (Markdown) to FILE
+
+          --soak DURATION         instead: the soak (600, 90s, 10m, 1h or 00:10:00) against a durable server, sampling
+                                  heap, RSS, open handles and threads; with --soak-users N (default 24),
+                                  --soak-sample DURATION (default 60s), --soak-warmup DURATION (default 2m)
         """);
     return 0;
+}
+
+if (Array.IndexOf(args, "--soak") is var soakAt and >= 0)
+{
+    string SoakValue(string name, string fallback) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    try
+    {
+        var duration = SoakScenario.ParseDuration(soakAt + 1 < args.Length ? args[soakAt + 1] : throw new ArgumentException("--soak needs a duration, e.g. --soak 10m."));
+        var sampleEvery = SoakScenario.ParseDuration(SoakValue("--soak-sample", "60s"));
+        var warmUp = SoakScenario.ParseDuration(SoakValue("--soak-warmup", "2m"));
+        var users = int.Parse(SoakValue("--soak-users", "24"), CultureInfo.InvariantCulture);
+        if (users is < 1 or > 1_000)
+        {
+            throw new ArgumentException("--soak-users must be between 1 and 1000.");
+        }
+
+        OpenFileLimit.Raise(10_000);
+        var soakStarted = Stopwatch.GetTimestamp();
+        var soakReport = await SoakScenario.RunAsync(duration, sampleEvery, users, warmUp);
+        var text = MachineHeader(LoadTestOptions.Parse([]), -1).Replace("Load test (default)", "Soak", StringComparison.Ordinal) + "\n\n" + soakReport
+            + string.Create(CultureInfo.InvariantCulture, $"\nTotal time: {Stopwatch.GetElapsedTime(soakStarted).TotalSeconds:F0} s; load average after: {LoadAverage()}.\n");
+        Console.WriteLine(text);
+        if (SoakValue("--out", string.Empty) is { Length: > 0 } soakOut)
+        {
+            await File.WriteAllTextAsync(soakOut, text);
+            Console.Error.WriteLine($"Report written to {soakOut}");
+        }
+
+        return 0;
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 2;
+    }
 }
 
 LoadTestOptions options;
@@ -89,6 +128,9 @@ await using (var server = await ServerProcess.StartAsync("in-memory"))
                 break;
             case "redis":
                 await RedisScenario.RunAsync(context);
+                break;
+            case "sqlite":
+                await SqliteScenario.RunAsync(context);
                 break;
         }
 

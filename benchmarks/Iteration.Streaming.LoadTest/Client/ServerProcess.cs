@@ -38,7 +38,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync(string name, string? redis = null)
+    public static async Task<ServerProcess> StartAsync(string name, string? redis = null, params string[] extraArguments)
     {
         var (fileName, prefix) = SelfCommand();
         var start = new ProcessStartInfo(fileName)
@@ -62,6 +62,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             start.ArgumentList.Add("--redis");
             start.ArgumentList.Add(redis);
+        }
+
+        foreach (var arg in extraArguments)
+        {
+            start.ArgumentList.Add(arg);
         }
 
         start.Environment["DOTNET_gcServer"] = "1";

@@ -44,6 +44,11 @@ internal static class Targets
         var added = Find("Redis backplane", "added p99 (ms)");
         Row("Redis: ≥ 50,000 events/s through the backplane (appended on A and delivered on B)", $"{F(redisRate)}/s ({F(redisAlone)}/s appended with no readers)", redisRate is null ? null : redisRate >= 50_000);
         Row("Redis: added p99 ≤ 2 ms", $"{F(added)} ms", added is null ? null : added <= 2);
+        var sqliteAppends = Find("SQLite store:", "events/s appended on SQLite (durable)");
+        var sqliteAdded = Find("SQLite store:", "added p99 (ms)");
+        var sqliteSteady = Find("SQLite store:", "events/s appended");
+        Row("SQLite: ≥ 50,000 events/s appended with group commit (durable)", $"{F(sqliteAppends)}/s back to back ({F(sqliteSteady)}/s at the many-generations load)", sqliteAppends is null ? null : sqliteAppends >= 50_000);
+        Row("SQLite: added p99 ≤ 1 ms at the many-generations load", $"{F(sqliteAdded)} ms", sqliteAdded is null ? null : sqliteAdded <= 1);
         if (options.Quick)
         {
             builder.AppendLine().AppendLine("(--quick runs smaller sizes than the targets are set for; run without it to judge them.)");

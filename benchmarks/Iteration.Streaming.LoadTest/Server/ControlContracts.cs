@@ -60,4 +60,5 @@ internal sealed record ServerStats(
     int Gen2Collections,
     long Subscribers,
     long EventsWritten,
-    int ThreadCount);
+    int ThreadCount,
+    int OpenHandles);

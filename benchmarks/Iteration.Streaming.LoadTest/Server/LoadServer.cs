@@ -23,6 +23,11 @@ internal static class LoadServer
         var port = int.Parse(ArgValue(args, "--port") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var redis = ArgValue(args, "--redis");
         var instance = ArgValue(args, "--instance") ?? "load-server";
+        var sqlite = ArgValue(args, "--sqlite");
+        if (ArgValue(args, "--soak") is { } soakFolder)
+        {
+            return await SoakServer.RunAsync(soakFolder);
+        }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
@@ -50,6 +55,12 @@ internal static class LoadServer
         });
         streaming.AddPhaseGenerator(_ => new NoFilesGenerator());
         streaming.AddInMemoryFileSink();
+        if (sqlite is not null)
+        {
+            // The SQLite scenario: event logs and records in one SQLite file (WAL, group commit, FULL sync), as a durable host keeps them.
+            streaming.AddSqliteStore(Path.Combine(sqlite, "load-test.db"));
+        }
+
         if (redis is not null)
         {
             streaming.AddStackExchangeRedis(redis, o => o.InstanceName = instance);

@@ -16,7 +16,8 @@ internal static class ProcessStats
             GC.CollectionCount(2),
             subscribers,
             eventsWritten,
-            process.Threads.Count);
+            process.Threads.Count,
+            OpenHandles());
     }
 
     public static void FullCollect()
@@ -43,6 +44,20 @@ internal static class ProcessStats
         catch (UnauthorizedAccessException)
         {
             return Environment.WorkingSet;
+        }
+    }
+
+    /// <summary>Open file descriptors (sockets, files, pipes) from /proc (Linux), else the handle count.</summary>
+    public static int OpenHandles()
+    {
+        try
+        {
+            return Directory.GetFileSystemEntries("/proc/self/fd").Length;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            using var process = Process.GetCurrentProcess();
+            return process.HandleCount;
         }
     }
 
