@@ -64,7 +64,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         var executable = FindExecutable() ?? throw new InvalidOperationException(
             "Azurite is not installed, and the blob storage tests run against it. Install it with "
-            + "'npm ci' in tests/Iteration.Streaming.Azure.Storage.Blobs.Tests/azurite (.ci/run does this in CI; Node.js and npm are needed) "
+            + "'npm ci' in tests/Iteration.Streaming.Azure.Storage.Blobs.Tests/azurite, or as .ci/run does (into ~/.cache/iteration-streaming/azurite; "
+            + "Node.js and npm are needed), "
             + "and run the tests again.");
         Directory.CreateDirectory(_dataDirectory);
 
@@ -174,6 +175,16 @@ public sealed class AzuriteFixture : IAsyncLifetime
         if (local is not null && File.Exists(local))
         {
             return local;
+        }
+
+        // Where .ci/run installs it (outside the repository, so no third-party files sit under tests/).
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        var cached = Path.Combine(cache, "iteration-streaming", "azurite", "node_modules", ".bin", "azurite-blob");
+        if (File.Exists(cached))
+        {
+            return cached;
         }
 
         return (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
