@@ -30,7 +30,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 
           --soak DURATION         instead: the soak (600, 90s, 10m, 1h or 00:10:00) against a durable server, sampling
                                   heap, RSS, open handles and threads; with --soak-users N (default 24),
-                                  --soak-sample DURATION (default 60s), --soak-warmup DURATION (default 2m)
+                                  --soak-sample DURATION (default 60s), --soak-warmup DURATION (default 3m)
         """);
     return 0;
 }
@@ -42,7 +42,7 @@ if (Array.IndexOf(args, "--soak") is var soakAt and >= 0)
     {
         var duration = SoakScenario.ParseDuration(soakAt + 1 < args.Length ? args[soakAt + 1] : throw new ArgumentException("--soak needs a duration, e.g. --soak 10m."));
         var sampleEvery = SoakScenario.ParseDuration(SoakValue("--soak-sample", "60s"));
-        var warmUp = SoakScenario.ParseDuration(SoakValue("--soak-warmup", "2m"));
+        var warmUp = SoakScenario.ParseDuration(SoakValue("--soak-warmup", "3m"));
         var users = int.Parse(SoakValue("--soak-users", "24"), CultureInfo.InvariantCulture);
         if (users is < 1 or > 1_000)
         {

@@ -255,14 +255,30 @@ internal static class SoakScenario
     private static string Report(TimeSpan duration, TimeSpan sampleEvery, int users, TimeSpan warmUp, List<Sample> samples, SoakCounters counters)
     {
         // The last sample is taken after the users stopped: less load, not a trend.
+        // The last sample is taken after the users stopped: less load, not a trend.
         var steady = samples.Take(samples.Count - 1).Where(s => s.At >= warmUp).ToList();
-        var baseline = steady.FirstOrDefault() ?? samples[^1];
-        static double Deviation(IEnumerable<double> values, double baseline) => values.Max(v => Math.Abs(v - baseline)) / baseline;
-        var heap = Deviation(steady.Select(s => (double)s.HeapBytes), baseline.HeapBytes);
-        var rss = Deviation(steady.Select(s => (double)s.RssBytes), baseline.RssBytes);
-        var handles = Deviation(steady.Select(s => (double)s.Handles), baseline.Handles);
-        var threads = Deviation(steady.Select(s => (double)s.Threads), baseline.Threads);
-        string Verdict(double deviation) => deviation <= FlatTolerance ? $"flat (max {deviation:P1})" : $"**not flat** (max {deviation:P1})";
+        if (steady.Count < 2)
+        {
+            steady = samples.Take(Math.Max(1, samples.Count - 1)).ToList();
+        }
+
+        // Flat = no trend: the mean of the second half of the steady samples within ±5 % of the first half's. The spread
+        // around the mean is shown beside it (in-flight generations and the thread pool make a few % of noise).
+        static (double Drift, double Spread) Flatness(IReadOnlyList<double> values)
+        {
+            var half = values.Count / 2;
+            var first = values.Take(Math.Max(1, half)).Average();
+            var second = values.Skip(half).Average();
+            var mean = values.Average();
+            return ((second - first) / first, values.Max(v => Math.Abs(v - mean)) / mean);
+        }
+
+        var heap = Flatness(steady.Select(s => (double)s.HeapBytes).ToList());
+        var rss = Flatness(steady.Select(s => (double)s.RssBytes).ToList());
+        var handles = Flatness(steady.Select(s => (double)s.Handles).ToList());
+        var threads = Flatness(steady.Select(s => (double)s.Threads).ToList());
+        string Verdict((double Drift, double Spread) f) => (Math.Abs(f.Drift) <= FlatTolerance ? "flat" : "**not flat**")
+            + string.Create(CultureInfo.InvariantCulture, $" (drift {f.Drift:+0.0%;-0.0%;0.0%}, spread ±{f.Spread:0.0%})");
         var totals = counters.Snapshot();
 
         var report = new StringBuilder()
@@ -277,7 +293,7 @@ internal static class SoakScenario
         }
 
         report.AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"After warm-up, against the first sample at {baseline.At:mm\\:ss}: heap {Verdict(heap)}, RSS {Verdict(rss)}, handles {Verdict(handles)}, threads {Verdict(threads)}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"From {steady[0].At:mm\\:ss} to {steady[^1].At:mm\\:ss} (after warm-up), second half against first half: heap {Verdict(heap)}, RSS {Verdict(rss)}, handles {Verdict(handles)}, threads {Verdict(threads)}.")
             .AppendLine(CultureInfo.InvariantCulture, $"Id errors (a watcher saw a gap or a duplicate): {totals.IdErrors}; other errors: {totals.Errors}{(counters.FirstError is { } first ? $" (first: {first})" : string.Empty)}.");
         return report.ToString();
     }
