@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Sample.Web.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Iteration.Streaming.Sample.Web.Tests.Server;
+
+/// <summary>The sample's OpenTelemetry wiring, read with the SDK's in-memory exporters during a real run.</summary>
+public sealed class TelemetryTests
+{
+    [Fact]
+    public async Task ARun_IsExportedAsARunSpanWithPhaseSpans_AndAsMetrics()
+    {
+        var spans = new List<Activity>();
+        var metrics = new List<Metric>();
+        await using var server = await SampleServer.StartAsync(configure: builder =>
+        {
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
+            builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics));
+        });
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        using var response = await client.PostAsJsonAsync("/generations", new StartGenerationRequest { Prompt = "A todo app", Entities = ["Task"] }, IterationStreamingJsonContext.Default.StartGenerationRequest);
+        var started = (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
+        await server.WaitForTerminalEventAsync(started.GenerationId);
+        server.Services.GetRequiredService<TracerProvider>().ForceFlush().Should().BeTrue();
+        server.Services.GetRequiredService<MeterProvider>().ForceFlush().Should().BeTrue();
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        Activity[] exported;
+        lock (spans)
+        {
+            exported = [.. spans];
+        }
+
+        var run = exported.Should().ContainSingle(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("generation.id") == started.GenerationId).Subject;
+        run.Source.Name.Should().Be(IterationStreamingTelemetry.ActivitySourceName);
+        run.Status.Should().Be(ActivityStatusCode.Ok);
+        exported.Where(a => a.OperationName == "generation.phase" && a.ParentSpanId == run.SpanId).Should().HaveCountGreaterThan(1);
+
+        var byName = metrics.Where(m => m.MeterName == IterationStreamingTelemetry.MeterName).GroupBy(m => m.Name).ToDictionary(g => g.Key, g => g.Last());
+        byName.Keys.Should().Contain([
+            "iteration.streaming.runs.started", "iteration.streaming.runs.ended", "iteration.streaming.run.duration",
+            "iteration.streaming.phase.duration", "iteration.streaming.runs.active"]);
+        Tags(byName["iteration.streaming.runs.ended"]).Should().Contain(t => t.Key == "iteration.streaming.generation.status" && (string?)t.Value == GenerationStatus.Completed);
+        byName["iteration.streaming.run.duration"].Unit.Should().Be("s");
+    }
+
+    [Theory]
+    [InlineData("zipkin")]
+    [InlineData("console;otlp")]
+    [InlineData("../../etc/passwd")]
+    public async Task Exporter_NotOneOfNoneConsoleOtlp_FailsAtStartNamingTheSetting(string exporter)
+    {
+        var start = () => SampleServer.StartAsync(settings: $"--Telemetry:Exporter={exporter}");
+
+        (await start.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("Telemetry:Exporter");
+    }
+
+    private static List<KeyValuePair<string, object?>> Tags(Metric metric)
+    {
+        var tags = new List<KeyValuePair<string, object?>>();
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            foreach (var tag in point.Tags)
+            {
+                tags.Add(tag);
+            }
+        }
+
+        return tags;
+    }
+}
