@@ -12,7 +12,9 @@ internal static class EndpointShapes
 {
     private const string TokenDescription = "The generation's sse_token, where a header cannot be sent (EventSource); otherwise Authorization: Bearer.";
 
-    public static Task Start() => throw new NotSupportedException();
+    public static Task Start([FromBody] Contracts.StartGenerationRequest request) => throw new NotSupportedException();
+
+    public static Task Iterate([FromBody] Contracts.IterateGenerationRequest request) => throw new NotSupportedException();
 
     public static Task Act([Description("The generation's id.")] string id) => throw new NotSupportedException();
 
@@ -41,7 +43,7 @@ internal sealed class ShapeParameter(System.Reflection.ParameterInfo parameter) 
 {
     public string Name => parameter.Name!;
 
-    public bool HasTryParse => true;
+    public bool HasTryParse => parameter.ParameterType == typeof(string) || Nullable.GetUnderlyingType(parameter.ParameterType) is not null;
 
     public bool HasBindAsync => false;
 

@@ -72,21 +72,19 @@ public static class IterationStreamEndpointRouteBuilderExtensions
         var names = new OperationNames(prefix);
 
         group.MapPost(string.Empty, EndpointErrors.Handle(start.StartAsync, logger))
-            .DescribedBy((Func<Task>)EndpointShapes.Start)
+            .DescribedBy((Func<StartGenerationRequest, Task>)EndpointShapes.Start)
             .WithDisplayName("Iteration.Streaming: start a generation")
             .WithName(names.Of("startGeneration"))
             .WithSummary("Start a generation")
             .WithDescription("Starts a generation in the background. The answer's sse_token reads it (stream, snapshot, files); its control_token acts on it (iterate, cancel, retry).")
-            .Accepts(typeof(StartGenerationRequest))
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
         group.MapPost("/iterate", EndpointErrors.Handle(start.IterateAsync, logger))
-            .DescribedBy((Func<Task>)EndpointShapes.Start)
+            .DescribedBy((Func<IterateGenerationRequest, Task>)EndpointShapes.Iterate)
             .WithDisplayName("Iteration.Streaming: start an iteration")
             .WithName(names.Of("iterateGeneration"))
             .WithSummary("Start an iteration of a finished generation")
             .WithDescription("Starts a generation from the parent's files and a modification prompt. Needs the parent's control token (Authorization: Bearer) or its owner.")
-            .Accepts(typeof(IterateGenerationRequest))
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
             .ProducesProblems(ActionProblems.Concat([StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable]));
         group.MapPost("/{id}/retry", EndpointErrors.Handle(start.RetryAsync, logger))
@@ -157,13 +155,11 @@ public static class IterationStreamEndpointRouteBuilderExtensions
     /// <summary>
     /// A method whose signature is the endpoint's request, as endpoint metadata: API explorers (Microsoft.AspNetCore.OpenApi,
     /// Swashbuckle) describe only endpoints that carry one, and take its parameters as the endpoint's (see
-    /// <see cref="EndpointShapes"/>), the responses from the Accepts/Produces metadata.
+    /// <see cref="EndpointShapes"/>), the responses from the Produces metadata. No Accepts metadata: routing would then
+    /// answer a wrong Content-Type itself, where the endpoint answers it with a Problem Details 415.
     /// </summary>
     private static IEndpointConventionBuilder DescribedBy(this IEndpointConventionBuilder builder, Delegate shape) =>
         builder.WithMetadata([shape.Method, .. shape.Method.GetParameters().Select(static p => new ShapeParameter(p))]);
-
-    private static IEndpointConventionBuilder Accepts(this IEndpointConventionBuilder builder, Type requestType) =>
-        builder.WithMetadata(new AcceptsMetadata([JsonContentType], requestType));
 
     private static IEndpointConventionBuilder Produces(this IEndpointConventionBuilder builder, int statusCode, Type? type, string? contentType) =>
         builder.WithMetadata(new ProducesResponseTypeMetadata(statusCode, type, contentType is null ? null : [contentType]));

@@ -20,9 +20,10 @@ public sealed class TelemetryTests
     {
         var spans = new List<Activity>();
         var metrics = new List<Metric>();
+        var runSpans = new RunSpanSignal();
         await using var server = await SampleServer.StartAsync(configure: builder =>
         {
-            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans).AddProcessor(runSpans));
             builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics));
         });
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
@@ -30,6 +31,7 @@ public sealed class TelemetryTests
         using var response = await client.PostAsJsonAsync("/generations", new StartGenerationRequest { Prompt = "A todo app", Entities = ["Task"] }, IterationStreamingJsonContext.Default.StartGenerationRequest);
         var started = (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
         await server.WaitForTerminalEventAsync(started.GenerationId);
+        await runSpans.EndedAsync(started.GenerationId).WithPatience();
         server.Services.GetRequiredService<TracerProvider>().ForceFlush().Should().BeTrue();
         server.Services.GetRequiredService<MeterProvider>().ForceFlush().Should().BeTrue();
 
@@ -62,6 +64,25 @@ public sealed class TelemetryTests
         var start = () => SampleServer.StartAsync(settings: $"--Telemetry:Exporter={exporter}");
 
         (await start.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("Telemetry:Exporter");
+    }
+
+    /// <summary>Completes when a run's span has ended (a little after its terminal event: the span closes the run).</summary>
+    private sealed class RunSpanSignal : BaseProcessor<Activity>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _ended = new(StringComparer.Ordinal);
+
+        public Task EndedAsync(string generationId) => Signal(generationId).Task;
+
+        public override void OnEnd(Activity data)
+        {
+            if (data.OperationName == "generation.run" && data.GetTagItem("generation.id") is string id)
+            {
+                Signal(id).TrySetResult();
+            }
+        }
+
+        private TaskCompletionSource Signal(string id) =>
+            _ended.GetOrAdd(id, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 
     private static List<KeyValuePair<string, object?>> Tags(Metric metric)
