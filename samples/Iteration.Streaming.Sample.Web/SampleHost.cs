@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Iteration.Streaming.Events;
 using Iteration.Streaming.Sample.Web.Demo;
 using Iteration.Streaming.StackExchangeRedis.Health;
 using Microsoft.AspNetCore.RateLimiting;
@@ -47,7 +48,15 @@ public static class SampleHost
             .AddPhaseGenerator<DemoGenerator>()
             .AddFileSystemSink(sinkRoot);
         AddChatModel(builder, streaming);
-        var health = builder.Services.AddHealthChecks().AddCheck("generations-folder", new DataFolderHealthCheck(sinkRoot));
+        var health = builder.Services.AddHealthChecks().AddIterationStreamingChecks();
+        SampleTelemetry.Add(builder);
+        builder.Services.AddOpenApi(SampleOpenApi.DocumentName);
+        // The document's schemas are built with the host's JSON options: the library's contracts and the wire's names.
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, IterationStreamingJsonContext.Default);
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+        });
 
         // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis, so any instance serves
         // any generation). Every instance then needs the same signing key and the same FileSinkRoot folder.
@@ -79,6 +88,7 @@ public static class SampleHost
         app.UseStaticFiles();
         app.MapIterationStream("/generations");
         app.MapHealthChecks("/health");
+        app.MapOpenApi(SampleOpenApi.Pattern);
         return app;
     }
 

@@ -21,7 +21,6 @@ internal sealed class ChatClientPhaseGenerator(
     IChatClient chatClient,
     PhasePromptBuilder promptBuilder,
     ChatClientGeneratorOptions options,
-    AiMetrics metrics,
     TimeProvider timeProvider,
     ILogger logger) : IPhaseGenerator
 {
@@ -70,7 +69,7 @@ internal sealed class ChatClientPhaseGenerator(
 
                             break;
                         case UsageContent { Details: var details }:
-                            usage.Add(context, metrics, details.InputTokenCount ?? 0, details.OutputTokenCount ?? 0);
+                            usage.Add(context, details.InputTokenCount ?? 0, details.OutputTokenCount ?? 0);
                             break;
                         case ErrorContent error:
                             Log.ModelFailed(logger, context.GenerationId, phase, "error content", nameof(ErrorContent));
@@ -179,7 +178,7 @@ internal sealed class ChatClientPhaseGenerator(
 
         public long OutputTokens { get; private set; }
 
-        public void Add(PhaseContext context, AiMetrics metrics, long input, long output)
+        public void Add(PhaseContext context, long input, long output)
         {
             input = Math.Max(0, input);
             output = Math.Max(0, output);
@@ -190,8 +189,8 @@ internal sealed class ChatClientPhaseGenerator(
 
             InputTokens += input;
             OutputTokens += output;
+            // The engine counts them (iteration.streaming.tokens) with the phase's usage.
             context.Progress.AddUsage(input, output);
-            metrics.TokensUsed(input, output);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Iteration.Streaming.AI.Diagnostics;
 using Iteration.Streaming.AI.Generation;
 using Iteration.Streaming.AI.Hosting;
@@ -77,7 +76,6 @@ public static class ChatClientIterationStreamingBuilderExtensions
         var services = builder.Services;
         services.AddOptionsWithValidateOnStart<ChatClientGeneratorOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatClientGeneratorOptions>, ChatClientGeneratorOptionsValidator>());
-        services.TryAddSingleton(static sp => new AiMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.RemoveAll<ChatClientSource>();
         services.AddSingleton(source);
@@ -90,7 +88,6 @@ public static class ChatClientIterationStreamingBuilderExtensions
             sp.GetRequiredService<ChatClientSource>().Resolve(sp),
             new PhasePromptBuilder(sp.GetRequiredService<IFileSink>()),
             sp.GetRequiredService<IOptionsMonitor<ChatClientGeneratorOptions>>().CurrentValue,
-            sp.GetRequiredService<AiMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             (ILogger?)sp.GetService<ILogger<ChatClientPhaseGenerator>>() ?? NullLogger.Instance));
     }

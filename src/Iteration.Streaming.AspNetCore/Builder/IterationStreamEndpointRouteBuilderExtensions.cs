@@ -1,11 +1,15 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
+using Iteration.Streaming.AspNetCore.Builder;
 using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.AspNetCore.Endpoints;
 using Iteration.Streaming.AspNetCore.Http;
 using Iteration.Streaming.AspNetCore.Streams;
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -18,6 +22,16 @@ namespace Microsoft.AspNetCore.Builder;
 /// </summary>
 public static class IterationStreamEndpointRouteBuilderExtensions
 {
+    private const string OpenApiTag = "Iteration.Streaming";
+    private const string JsonContentType = "application/json";
+    private const string EventStreamContentType = "text/event-stream";
+
+    // Every route can also answer 500 (a generic Problem Details with a reference into the log).
+    private static readonly int[] ReadProblems =
+        [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound];
+
+    private static readonly int[] ActionProblems = [.. ReadProblems, StatusCodes.Status409Conflict];
+
     /// <summary>
     /// Maps the generation endpoints under <paramref name="prefix"/>: <c>POST {prefix}</c> and <c>POST {prefix}/iterate</c>
     /// (start, 202), <c>GET {prefix}/{id}/stream</c> (Server-Sent Events with resume), <c>GET {prefix}/{id}</c> (snapshot),
@@ -54,18 +68,131 @@ public static class IterationStreamEndpointRouteBuilderExtensions
         var unmatched = new UnmatchedRouteEndpoint(logger);
 
         var group = endpoints.MapGroup(prefix);
-        group.MapPost(string.Empty, EndpointErrors.Handle(start.StartAsync, logger)).WithDisplayName("Iteration.Streaming: start a generation");
-        group.MapPost("/iterate", EndpointErrors.Handle(start.IterateAsync, logger)).WithDisplayName("Iteration.Streaming: start an iteration");
-        group.MapPost("/{id}/retry", EndpointErrors.Handle(start.RetryAsync, logger)).WithDisplayName("Iteration.Streaming: retry");
-        group.MapGet("/{id}", EndpointErrors.Handle(status.GetSnapshotAsync, logger)).WithDisplayName("Iteration.Streaming: snapshot");
-        group.MapDelete("/{id}", EndpointErrors.Handle(status.CancelAsync, logger)).WithDisplayName("Iteration.Streaming: cancel");
-        group.MapGet("/{id}/stream", EndpointErrors.Handle(stream.HandleAsync, logger)).WithDisplayName("Iteration.Streaming: event stream");
-        group.MapGet("/{id}/files", EndpointErrors.Handle(files.ListAsync, logger)).WithDisplayName("Iteration.Streaming: file list");
-        group.MapGet("/{id}/files/{**path}", EndpointErrors.Handle(files.GetFileAsync, logger)).WithDisplayName("Iteration.Streaming: file");
-        group.MapGet("/{id}/archive", EndpointErrors.Handle(files.GetArchiveAsync, logger)).WithDisplayName("Iteration.Streaming: archive");
+        group.WithTags(OpenApiTag);
+        var names = new OperationNames(prefix);
+
+        group.MapPost(string.Empty, EndpointErrors.Handle(start.StartAsync, logger))
+            .DescribedBy((Func<StartGenerationRequest, Task>)EndpointShapes.Start)
+            .WithDisplayName("Iteration.Streaming: start a generation")
+            .WithName(names.Of("startGeneration"))
+            .WithSummary("Start a generation")
+            .WithDescription("Starts a generation in the background. The answer's sse_token reads it (stream, snapshot, files); its control_token acts on it (iterate, cancel, retry).")
+            .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
+        group.MapPost("/iterate", EndpointErrors.Handle(start.IterateAsync, logger))
+            .DescribedBy((Func<IterateGenerationRequest, Task>)EndpointShapes.Iterate)
+            .WithDisplayName("Iteration.Streaming: start an iteration")
+            .WithName(names.Of("iterateGeneration"))
+            .WithSummary("Start an iteration of a finished generation")
+            .WithDescription("Starts a generation from the parent's files and a modification prompt. Needs the parent's control token (Authorization: Bearer) or its owner.")
+            .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
+            .ProducesProblems(ActionProblems.Concat([StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable]));
+        group.MapPost("/{id}/retry", EndpointErrors.Handle(start.RetryAsync, logger))
+            .DescribedBy((Func<string, Task>)EndpointShapes.Act)
+            .WithDisplayName("Iteration.Streaming: retry")
+            .WithName(names.Of("retryGeneration"))
+            .WithSummary("Retry a failed or cancelled generation")
+            .WithDescription("Starts a new generation that reuses the saved phases (retry_of names the retried one). 409 while it runs or once it completed. Needs its control token or its owner.")
+            .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
+            .ProducesProblems(ActionProblems.Append(StatusCodes.Status503ServiceUnavailable));
+        group.MapGet("/{id}", EndpointErrors.Handle(status.GetSnapshotAsync, logger))
+            .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
+            .WithDisplayName("Iteration.Streaming: snapshot")
+            .WithName(names.Of("getGeneration"))
+            .WithSummary("The latest snapshot of a generation")
+            .WithDescription("The last event and the file counts. The sse_token in Authorization: Bearer or ?token=.")
+            .Produces(StatusCodes.Status200OK, typeof(GenerationSnapshot), JsonContentType)
+            .ProducesProblems(ReadProblems);
+        group.MapDelete("/{id}", EndpointErrors.Handle(status.CancelAsync, logger))
+            .DescribedBy((Func<string, Task>)EndpointShapes.Act)
+            .WithDisplayName("Iteration.Streaming: cancel")
+            .WithName(names.Of("cancelGeneration"))
+            .WithSummary("Cancel a generation")
+            .WithDescription("202 with the snapshot when the run was going (its stream ends with cancelled); 409 when it had ended. Needs its control token or its owner.")
+            .Produces(StatusCodes.Status202Accepted, typeof(GenerationSnapshot), JsonContentType)
+            .ProducesProblems(ActionProblems);
+        group.MapGet("/{id}/stream", EndpointErrors.Handle(stream.HandleAsync, logger))
+            .DescribedBy((Func<string, string?, long?, long?, Task>)EndpointShapes.Stream)
+            .WithDisplayName("Iteration.Streaming: event stream")
+            .WithName(names.Of("streamGeneration"))
+            .WithSummary("The generation's progress as Server-Sent Events")
+            .WithDescription("Each event's data is a progress event (JSON) with id: <sequence>; resume with Last-Event-ID or ?lastEventId=. 204 when the generation has ended before that id. The sse_token in Authorization: Bearer or ?token=.")
+            .Produces(StatusCodes.Status200OK, typeof(StreamingProgressEvent), EventStreamContentType)
+            .Produces(StatusCodes.Status204NoContent, typeof(void), contentType: null)
+            .ProducesProblems(ReadProblems.Append(StatusCodes.Status429TooManyRequests));
+        group.MapGet("/{id}/files", EndpointErrors.Handle(files.ListAsync, logger))
+            .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
+            .WithDisplayName("Iteration.Streaming: file list")
+            .WithName(names.Of("listGenerationFiles"))
+            .WithSummary("The files saved so far")
+            .WithDescription("The partial result while the generation runs or after it failed. The sse_token in Authorization: Bearer or ?token=.")
+            .Produces(StatusCodes.Status200OK, typeof(GenerationFileList), JsonContentType)
+            .ProducesProblems(ReadProblems);
+        group.MapGet("/{id}/files/{**path}", EndpointErrors.Handle(files.GetFileAsync, logger))
+            .DescribedBy((Func<string, string, string?, Task>)EndpointShapes.ReadFile)
+            .WithDisplayName("Iteration.Streaming: file")
+            .WithName(names.Of("getGenerationFile"))
+            .WithSummary("One saved file")
+            .WithDescription("The file's bytes with its ETag; 304 for a matching If-None-Match. The sse_token in Authorization: Bearer or ?token=.")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "application/octet-stream")
+            .Produces(StatusCodes.Status304NotModified, typeof(void), contentType: null)
+            .ProducesProblems(ReadProblems);
+        group.MapGet("/{id}/archive", EndpointErrors.Handle(files.GetArchiveAsync, logger))
+            .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
+            .WithDisplayName("Iteration.Streaming: archive")
+            .WithName(names.Of("getGenerationArchive"))
+            .WithSummary("The saved files as a zip")
+            .WithDescription("The sse_token in Authorization: Bearer or ?token=.")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip")
+            .ProducesProblems(ReadProblems);
         group.Map("/{**" + UnmatchedRouteEndpoint.PathParameter + "}", EndpointErrors.Handle(unmatched.HandleAsync, logger))
             .WithDisplayName("Iteration.Streaming: no such endpoint")
-            .WithOrder(int.MaxValue);
+            .WithOrder(int.MaxValue)
+            .ExcludeFromDescription();
         return group;
+    }
+
+    /// <summary>
+    /// A method whose signature is the endpoint's request, as endpoint metadata: API explorers (Microsoft.AspNetCore.OpenApi,
+    /// Swashbuckle) describe only endpoints that carry one, and take its parameters as the endpoint's (see
+    /// <see cref="EndpointShapes"/>), the responses from the Produces metadata. No Accepts metadata: routing would then
+    /// answer a wrong Content-Type itself, where the endpoint answers it with a Problem Details 415.
+    /// </summary>
+    private static IEndpointConventionBuilder DescribedBy(this IEndpointConventionBuilder builder, Delegate shape) =>
+        builder.WithMetadata([shape.Method, .. shape.Method.GetParameters().Select(static p => new ShapeParameter(p))]);
+
+    private static IEndpointConventionBuilder Produces(this IEndpointConventionBuilder builder, int statusCode, Type? type, string? contentType) =>
+        builder.WithMetadata(new ProducesResponseTypeMetadata(statusCode, type, contentType is null ? null : [contentType]));
+
+    private static IEndpointConventionBuilder ProducesProblems(this IEndpointConventionBuilder builder, IEnumerable<int> statusCodes)
+    {
+        foreach (var statusCode in statusCodes.Append(StatusCodes.Status500InternalServerError))
+        {
+            builder.ProducesProblem(statusCode);
+        }
+
+        return builder;
+    }
+
+    private static IEndpointConventionBuilder ProducesProblems(this IEndpointConventionBuilder builder, params int[] statusCodes) =>
+        builder.ProducesProblems((IEnumerable<int>)statusCodes);
+
+    /// <summary>
+    /// Endpoint names, which are also the OpenAPI operation ids. They must be unique in the application, so a group
+    /// mapped at another prefix than the default (a host may map several) carries the prefix in its names.
+    /// </summary>
+    private readonly struct OperationNames(string prefix)
+    {
+        public string Of(string operation)
+        {
+            var route = prefix.Trim('/');
+            if (route.Length == 0 || string.Equals(route, "generations", StringComparison.Ordinal))
+            {
+                return operation;
+            }
+
+            var suffix = new string([.. route.Select(static c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
+            return operation + "_" + suffix;
+        }
     }
 }

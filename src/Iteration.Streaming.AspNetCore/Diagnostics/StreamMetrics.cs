@@ -1,13 +1,14 @@
 using System.Diagnostics.Metrics;
+using Iteration.Streaming.Diagnostics;
 
 namespace Iteration.Streaming.AspNetCore.Diagnostics;
 
 /// <summary>
-/// The stream instruments, on the <c>Iteration.Streaming</c> meter: open streams and events written.
+/// The stream instruments, on the <see cref="IterationStreamingTelemetry.MeterName"/> meter: open streams and events written.
 /// </summary>
 internal sealed class StreamMetrics
 {
-    public const string MeterName = "Iteration.Streaming";
+    public const string MeterName = IterationStreamingTelemetry.MeterName;
     public const string ActiveStreamsName = "iteration.streaming.streams.active";
     public const string EventsWrittenName = "iteration.streaming.streams.events_written";
 

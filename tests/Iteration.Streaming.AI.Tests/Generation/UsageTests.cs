@@ -1,6 +1,5 @@
 using Iteration.Streaming.AI.Tests.Infrastructure;
 using Iteration.Streaming.Engine;
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Iteration.Streaming.AI.Tests.Generation;
 
@@ -15,21 +14,6 @@ public sealed class UsageTests
         await harness.RunPhaseAsync();
 
         harness.Progress.Usage.Should().Equal((1_200L, 300L), (10L, 5L));
-    }
-
-    [Fact]
-    public async Task GenerateAsync_UsageReported_CountsTokensByType()
-    {
-        await using var harness = new GeneratorHarness();
-        using var tokens = new MetricCollector<long>(harness.Meters, "Iteration.Streaming", "iteration.streaming.ai.tokens");
-        harness.Client.Answer(ChatStep.Text("<file path=\"a\">1</file>"), ChatStep.Usage(1_200, 300));
-        harness.Client.Answer(ChatStep.Text("<file path=\"b\">2</file>"), ChatStep.Usage(800, 100));
-
-        await harness.RunPhaseAsync(1);
-        await harness.RunPhaseAsync(2);
-
-        tokens.GetMeasurementSnapshot().Where(m => Equals(m.Tags["token.type"], "input")).Sum(m => m.Value).Should().Be(2_000);
-        tokens.GetMeasurementSnapshot().Where(m => Equals(m.Tags["token.type"], "output")).Sum(m => m.Value).Should().Be(400);
     }
 
     [Fact]

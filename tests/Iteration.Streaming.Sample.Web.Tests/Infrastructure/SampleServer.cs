@@ -49,7 +49,9 @@ public sealed class SampleServer : IAsyncDisposable
     /// <param name="dataFolder">The data folder of a previous server (a restart); a new temporary one otherwise.</param>
     /// <param name="settings">More configuration, as command-line <c>--Key=Value</c> pairs.</param>
     /// <param name="losesOnIteration">A parent file the sink loses when an iteration carries the parent's files forward.</param>
-    public static async Task<SampleServer> StartAsync(bool controlled = false, int port = 0, string? dataFolder = null, string? losesOnIteration = null, params string[] settings)
+    /// <param name="configure">More services, after the sample's own (such as an in-memory telemetry exporter).</param>
+    public static async Task<SampleServer> StartAsync(
+        bool controlled = false, int port = 0, string? dataFolder = null, string? losesOnIteration = null, Action<WebApplicationBuilder>? configure = null, params string[] settings)
     {
         var ownsDataFolder = dataFolder is null;
         dataFolder ??= Directory.CreateTempSubdirectory("iteration-sample-").FullName;
@@ -78,6 +80,7 @@ public sealed class SampleServer : IAsyncDisposable
                 builder.Services.AddSingleton<IFileSink>(sp => new LosingFileSink((IFileSink)sink.ImplementationFactory!(sp), losesOnIteration));
             }
 
+            configure?.Invoke(builder);
             if (control is not null)
             {
                 builder.Services.AddSingleton(control);

@@ -23,11 +23,11 @@ public sealed class TelemetryTests
         where T : struct => new(_meters, IterationStreamingDiagnostics.Name, instrument);
 
     [Fact]
-    public async Task ACompletedRun_CountsStartedAndCompleted_AndLeavesNoActiveRun()
+    public async Task ACompletedRun_CountsStartedAndEndedCompleted_AndLeavesNoActiveRun()
     {
         await using var harness = Create();
         using var started = Collect<long>(EngineMetrics.RunsStartedName);
-        using var completed = Collect<long>(EngineMetrics.RunsCompletedName);
+        using var ended = Collect<long>(EngineMetrics.RunsEndedName);
         using var active = Collect<long>(EngineMetrics.ActiveRunsName);
         using var phases = Collect<double>(EngineMetrics.PhaseDurationName);
         using var durations = Collect<double>(EngineMetrics.RunDurationName);
@@ -35,30 +35,34 @@ public sealed class TelemetryTests
         await harness.CompleteGenerationAsync("User");
 
         started.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(1);
-        completed.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(1);
+        var outcome = ended.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        outcome.Tags[TelemetryTags.GenerationStatus].Should().Be(GenerationStatus.Completed);
+        outcome.Tags.Should().NotContainKey(TelemetryTags.ErrorType);
         active.GetMeasurementSnapshot().Select(m => m.Value).Should().Equal(1, -1);
-        phases.GetMeasurementSnapshot().Should().HaveCount(4).And.Contain(m => (string?)m.Tags["phase.kind"] == "Entity");
-        durations.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["generation.status"].Should().Be(GenerationStatus.Completed);
-        started.LastMeasurement!.Tags["generation.mode"].Should().Be(GenerationModes.Classic);
+        phases.GetMeasurementSnapshot().Should().HaveCount(4).And.Contain(m => (string?)m.Tags[TelemetryTags.PhaseKind] == "Entity");
+        durations.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags[TelemetryTags.GenerationStatus].Should().Be(GenerationStatus.Completed);
+        started.LastMeasurement!.Tags[TelemetryTags.GenerationMode].Should().Be(GenerationModes.Classic);
     }
 
     [Fact]
-    public async Task FailedAndTimedOutRuns_CountAsFailed_WithTheirStage()
+    public async Task AFailedRun_EndsWithStatusFailed_AndItsStageAsErrorType()
     {
         await using var harness = Create();
-        using var failed = Collect<long>(EngineMetrics.RunsFailedName);
+        using var ended = Collect<long>(EngineMetrics.RunsEndedName);
         harness.Generator.Files = _ => throw new InvalidOperationException("boom");
 
         await harness.ReadToEndAsync(await harness.Engine.StartAsync(new GenerationRequest("x")));
 
-        failed.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["generation.stage"].Should().Be(GenerationStages.Error);
+        var outcome = ended.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        outcome.Tags[TelemetryTags.GenerationStatus].Should().Be(GenerationStatus.Failed);
+        outcome.Tags[TelemetryTags.ErrorType].Should().Be(GenerationStages.Error);
     }
 
     [Fact]
-    public async Task CancelledRuns_CountAsCancelled()
+    public async Task ACancelledRun_EndsWithStatusCancelled()
     {
         await using var harness = Create();
-        using var cancelled = Collect<long>(EngineMetrics.RunsCancelledName);
+        using var ended = Collect<long>(EngineMetrics.RunsEndedName);
         var gate = harness.Generator.StopAt(phase: 1, fileIndex: 0);
         var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
         await gate.Reached.WithPatience();
@@ -66,7 +70,35 @@ public sealed class TelemetryTests
         await harness.Engine.CancelAsync(id);
         await harness.ReadToEndAsync(id);
 
-        cancelled.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(1);
+        ended.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags[TelemetryTags.GenerationStatus].Should().Be(GenerationStatus.Cancelled);
+    }
+
+    [Fact]
+    public async Task TokensAGeneratorReports_AreCountedOnceByGenAiTokenType()
+    {
+        await using var harness = Create();
+        using var tokens = Collect<long>(EngineMetrics.TokensName);
+        harness.Generator.Files = context =>
+        {
+            context.Progress.AddUsage(100, 20);
+            return [Streaming.Files.GeneratedFile.FromText($"p{context.Phase.Number}.txt", "x")];
+        };
+
+        await harness.CompleteGenerationAsync();
+
+        var measurements = tokens.GetMeasurementSnapshot();
+        measurements.Where(m => (string?)m.Tags[TelemetryTags.TokenType] == "input").Sum(m => m.Value).Should().Be(300, "three phases of 100");
+        measurements.Where(m => (string?)m.Tags[TelemetryTags.TokenType] == "output").Sum(m => m.Value).Should().Be(60);
+        measurements.Should().OnlyContain(m => (string?)m.Tags[TelemetryTags.GenerationMode] == GenerationModes.Classic);
+    }
+
+    [Fact]
+    public void TelemetryNames_ArePublicAndTheOnesTheEngineUses()
+    {
+        IterationStreamingTelemetry.MeterName.Should().Be("Iteration.Streaming");
+        IterationStreamingTelemetry.ActivitySourceName.Should().Be(IterationStreamingDiagnostics.ActivitySource.Name);
+        using var metrics = new EngineMetrics(_meters);
+        metrics.Meter.Name.Should().Be(IterationStreamingTelemetry.MeterName);
     }
 
     [Fact]

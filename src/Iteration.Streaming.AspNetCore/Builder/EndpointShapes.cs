@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Iteration.Streaming.AspNetCore.Builder;
+
+/// <summary>
+/// What each endpoint reads from the request, as method signatures for API explorers (Microsoft.AspNetCore.OpenApi,
+/// Swashbuckle): the endpoints themselves are request delegates that read the request by hand, so these are never
+/// called; their parameters become the documented path, query and header parameters.
+/// </summary>
+internal static class EndpointShapes
+{
+    private const string TokenDescription = "The generation's sse_token, where a header cannot be sent (EventSource); otherwise Authorization: Bearer.";
+
+    public static Task Start([FromBody] Contracts.StartGenerationRequest request) => throw new NotSupportedException();
+
+    public static Task Iterate([FromBody] Contracts.IterateGenerationRequest request) => throw new NotSupportedException();
+
+    public static Task Act([Description("The generation's id.")] string id) => throw new NotSupportedException();
+
+    public static Task Read(
+        [Description("The generation's id.")] string id,
+        [FromQuery(Name = "token"), Description(TokenDescription)] string? token) => throw new NotSupportedException();
+
+    public static Task ReadFile(
+        [Description("The generation's id.")] string id,
+        [Description("The file's path inside the generation, such as src/app.py.")] string path,
+        [FromQuery(Name = "token"), Description(TokenDescription)] string? token) => throw new NotSupportedException();
+
+    public static Task Stream(
+        [Description("The generation's id.")] string id,
+        [FromQuery(Name = "token"), Description(TokenDescription)] string? token,
+        [FromQuery(Name = "lastEventId"), Description("Resume after this event id, where the Last-Event-ID header cannot be sent.")] long? lastEventId,
+        [FromHeader(Name = "Last-Event-ID"), Description("Resume after this event id (EventSource sends it on reconnect).")] long? lastEventIdHeader) =>
+        throw new NotSupportedException();
+}
+
+/// <summary>
+/// How a parameter of an <see cref="EndpointShapes"/> method binds, the way the minimal API factory describes a handler's
+/// parameters to API explorers: plain values from the route, query or header.
+/// </summary>
+internal sealed class ShapeParameter(System.Reflection.ParameterInfo parameter) : Microsoft.AspNetCore.Http.Metadata.IParameterBindingMetadata
+{
+    public string Name => parameter.Name!;
+
+    public bool HasTryParse => parameter.ParameterType == typeof(string) || Nullable.GetUnderlyingType(parameter.ParameterType) is not null;
+
+    public bool HasBindAsync => false;
+
+    public System.Reflection.ParameterInfo ParameterInfo => parameter;
+
+    public bool IsOptional => Nullable.GetUnderlyingType(parameter.ParameterType) is not null
+        || new System.Reflection.NullabilityInfoContext().Create(parameter).WriteState == System.Reflection.NullabilityState.Nullable;
+}
