@@ -91,6 +91,9 @@ internal static partial class Log
     [LoggerMessage(3051, LogLevel.Warning, "Could not subscribe to the hand-over channel; handed-over runs are found at each round meanwhile.")]
     public static partial void HandOverSubscriptionFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(3052, LogLevel.Warning, "Could not give back generation {GenerationId}, claimed as this instance stopped; another instance takes it once the lease lapses.")]
+    public static partial void HandBackFailed(ILogger logger, string generationId, Exception exception);
+
     [LoggerMessage(3020, LogLevel.Debug, "Append to generation {GenerationId} expected sequence {Expected} but got {Assigned}: another writer appended meanwhile.")]
     public static partial void AppendSequenceConflict(ILogger logger, string generationId, long expected, long assigned);
 }

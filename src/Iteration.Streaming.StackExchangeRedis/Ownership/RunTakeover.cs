@@ -85,7 +85,7 @@ internal sealed class RunTakeover(
             claims.Writer.TryComplete();
             while (claims.Reader.TryRead(out var id))
             {
-                await handOver.HandOverAsync(id, CancellationToken.None).ConfigureAwait(false);
+                await HandBackAsync(id).ConfigureAwait(false);
             }
         }
     }
@@ -202,7 +202,20 @@ internal sealed class RunTakeover(
             }
         }
 
-        await handOver.HandOverAsync(generationId, CancellationToken.None).ConfigureAwait(false);
+        await HandBackAsync(generationId).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives a claimed run back at once; when Redis does not answer, its lease lapses and another instance takes it.</summary>
+    private async Task HandBackAsync(string generationId)
+    {
+        try
+        {
+            await handOver.HandOverAsync(generationId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex) || ex is ObjectDisposedException)
+        {
+            Log.HandBackFailed(_logger, generationId, ex);
+        }
     }
 
     /// <summary>Runs the claim script; a claimed run is handed to the engine (unless it asked for this one itself).</summary>

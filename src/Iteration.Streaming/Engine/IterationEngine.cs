@@ -325,6 +325,11 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception ex)
+        {
+            // Stopping (or a coordinator fault) must not fail the host: runs not taken here are taken elsewhere.
+            Log.TakeoverWatchFailed(_logger, ex);
+        }
     }
 
     /// <summary>
