@@ -98,7 +98,8 @@ internal sealed class RunTakeover(
             return false;
         }
 
-        return await ClaimAsync(generationId, handedOverOnly: false, cancellationToken).ConfigureAwait(false);
+        // At start an instance may find a run its former self (same name) still holds: that is its own to resume.
+        return await ClaimAsync(generationId, handedOverOnly: false, cancellationToken, acceptHeld: true).ConfigureAwait(false);
     }
 
     /// <summary>Notes a round that reached Redis; returns whether this instance has been connected long enough to take lapsed runs.</summary>
@@ -219,13 +220,21 @@ internal sealed class RunTakeover(
     }
 
     /// <summary>Runs the claim script; a claimed run is handed to the engine (unless it asked for this one itself).</summary>
-    private async Task<bool> ClaimAsync(string generationId, bool handedOverOnly, CancellationToken cancellationToken)
+    private async Task<bool> ClaimAsync(string generationId, bool handedOverOnly, CancellationToken cancellationToken, bool acceptHeld = false)
     {
         var result = await scripts.ClaimAsync(generationId, handedOverOnly, cancellationToken).ConfigureAwait(false);
         var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         switch (result.Code)
         {
             case ClaimResult.Claimed:
+            case ClaimResult.AlreadyHeld when acceptHeld:
+                // Renewed from now on, until the engine holds the run (or gives it back): resuming it may take longer
+                // than a lease, and a lapse meanwhile would let a second instance take it too.
+                if (!owned.Contains(generationId))
+                {
+                    owned.Add(generationId, static _ => { });
+                }
+
                 // This instance writes the log from now on, after the last event the previous owner wrote.
                 journals.Start(generationId, result.Last);
                 var expires = timeProvider.GetUtcNow() + scripts.Options.LeaseDuration;

@@ -176,8 +176,8 @@ internal static class RedisScripts
     /// KEYS: meta, record, lease. ARGV: instance, lease (ms), handed over only (1/0). Takes over a run nobody holds: its
     /// lease lapsed (the owner died) or was handed over. Refused while any other instance holds the lease, so of
     /// instances racing for a run exactly one gets it; with 'handed over only', also refused unless the owner handed it
-    /// over. Returns <c>{1, last}</c> claimed (this instance holds the lease and is the owner on record), <c>{0, 0}</c>
-    /// refused, <c>{-1, 0}</c> no log or no record, <c>{-2, 0}</c> ended.
+    /// over. Returns <c>{1, last}</c> claimed (this instance holds the lease and is the owner on record), <c>{2, last}</c>
+    /// this instance held it already, <c>{0, 0}</c> refused, <c>{-1, 0}</c> no log or no record, <c>{-2, 0}</c> ended.
     /// </summary>
     public const string Claim = """
         local s = redis.call('HMGET', KEYS[1], 'last', 'terminal', 'handover')
@@ -185,7 +185,8 @@ internal static class RedisScripts
         if s[2] then return {-2, 0} end
         if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, 0} end
         local holder = redis.call('GET', KEYS[3])
-        if holder and holder ~= ARGV[1] then return {0, 0} end
+        if holder == ARGV[1] then return {2, tonumber(s[1])} end
+        if holder then return {0, 0} end
         if ARGV[3] == '1' and not s[3] then return {0, 0} end
         redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
         redis.call('HSET', KEYS[2], 'owner', ARGV[1])

@@ -306,6 +306,12 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             {
                 try
                 {
+                    if (_runs.ContainsKey(id))
+                    {
+                        // Running here already: nothing to take.
+                        continue;
+                    }
+
                     if (await _records.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } record && !IsStopped)
                     {
                         await ResumeAsync(record, RunStart.Takeover, cancellationToken).ConfigureAwait(false);
