@@ -74,6 +74,14 @@ public static class SampleHost
             streaming.AddSqliteStore(database);
         }
 
+        // --IterationStreaming:BlobStorage=<connection string>: files in blob storage (container 'generations', or
+        // --IterationStreaming:BlobStorage:Container=NAME), so scaled-out instances share no disk.
+        if (builder.Configuration["IterationStreaming:BlobStorage"] is { Length: > 0 }
+            || builder.Configuration["IterationStreaming:BlobStorage:ConnectionString"] is { Length: > 0 })
+        {
+            streaming.AddAzureBlobFileSink();
+        }
+
         AddStartRateLimit(builder);
         configure?.Invoke(builder);
 

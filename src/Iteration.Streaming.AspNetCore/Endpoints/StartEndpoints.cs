@@ -7,6 +7,7 @@ using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,7 @@ internal sealed class StartEndpoints(ILogger logger)
         }
 
         var userId = await GenerationAccess.ResolveUserAsync(context).ConfigureAwait(false);
+        ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
         var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
         Log.GenerationStarted(logger, id);
@@ -63,6 +65,7 @@ internal sealed class StartEndpoints(ILogger logger)
             return;
         }
 
+        ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
         var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
         Log.IterationStarted(logger, id, parentId!);
@@ -83,10 +86,20 @@ internal sealed class StartEndpoints(ILogger logger)
             return;
         }
 
+        ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
         var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
         Log.RetryStarted(logger, id, retried);
         await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 2), retryOf: retried).ConfigureAwait(false);
+    }
+
+    /// <summary>A stopping host admits no new runs (503 with <c>Retry-After</c>): the client retries, and another instance takes it.</summary>
+    private static void ThrowIfStopping(HttpContext context)
+    {
+        if (context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping.IsCancellationRequested == true)
+        {
+            throw new GenerationCapacityException("This server is shutting down and starts no new generations; retry, and another server takes the request.");
+        }
     }
 
     private static IterationStreamingOptions Options(HttpContext context) =>

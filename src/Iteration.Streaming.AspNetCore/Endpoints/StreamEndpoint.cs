@@ -23,6 +23,12 @@ namespace Iteration.Streaming.AspNetCore.Endpoints;
 /// </remarks>
 internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, GenerationStreamLimiter limiter)
 {
+    /// <summary>How far apart the reconnects of a stopping host's watchers are spread, beyond <c>RetryInterval</c>.</summary>
+    internal static readonly TimeSpan StoppingReconnectSpread = TimeSpan.FromSeconds(5);
+
+    /// <summary>How much each stream's <c>MaxStreamLifetime</c> is jittered, either way.</summary>
+    internal const double LifetimeJitter = 0.1;
+
     public async Task HandleAsync(HttpContext context)
     {
         if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
@@ -85,9 +91,11 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
         var services = context.RequestServices;
         var timeProvider = services.GetRequiredService<TimeProvider>();
 
-        // A stopping host ends its streams at once (clients resume elsewhere) instead of holding shutdown.
+        // A stopping host ends its streams at once (clients resume elsewhere) instead of holding shutdown, and every
+        // stream ends after its jittered lifetime so that connections rebalance over the instances.
         var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        using var expiry = new CancellationTokenSource(Jitter(options.MaxStreamLifetime, LifetimeJitter), timeProvider);
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping, expiry.Token);
 
         SseStreamWriter.PrepareResponse(context);
         Log.StreamOpened(logger, id, afterSequence);
@@ -107,7 +115,15 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
         }
         catch (Exception ex) when (lifetime.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
-            reason = stopping.IsCancellationRequested ? "host stopping" : reason;
+            if (!context.RequestAborted.IsCancellationRequested && (stopping.IsCancellationRequested || expiry.IsCancellationRequested))
+            {
+                // Watchers of a stopping host reconnect spread over a few seconds, onto the other instances.
+                var retry = stopping.IsCancellationRequested
+                    ? options.RetryInterval + (StoppingReconnectSpread * Random.Shared.NextDouble())
+                    : Jitter(options.RetryInterval, LifetimeJitter);
+                await SseStreamWriter.WriteClosingRetryAsync(context.Response.BodyWriter, retry).ConfigureAwait(false);
+                reason = stopping.IsCancellationRequested ? "host stopping" : "stream lifetime reached";
+            }
         }
         finally
         {
@@ -117,4 +133,6 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
             Log.StreamEnded(logger, id, subscription.LastSequence, reason);
         }
     }
+
+    private static TimeSpan Jitter(TimeSpan value, double fraction) => value * (1 + (fraction * ((2 * Random.Shared.NextDouble()) - 1)));
 }

@@ -4,6 +4,8 @@ using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
@@ -11,7 +13,7 @@ namespace Iteration.Streaming.AspNetCore.Http;
 
 /// <summary>
 /// Turns the library's typed exceptions into Problem Details: 400 invalid request, 404 unknown generation,
-/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full; a client that went away into silence; and any
+/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full or the host is stopping; a client that went away into silence; and any
 /// other exception into a 500 whose detail says nothing but a reference, the exception going only to the log.
 /// </summary>
 internal static class EndpointErrors
@@ -29,10 +31,10 @@ internal static class EndpointErrors
         {
             // The client went away: nothing to answer.
         }
-        catch (Exception ex) when (!context.Response.HasStarted && Map(ex) is { } error)
+        catch (Exception ex) when (!context.Response.HasStarted && Map(ex, context) is { } error)
         {
             context.Response.Clear();
-            if (ex is GenerationCapacityException)
+            if (error.StatusCode == StatusCodes.Status503ServiceUnavailable)
             {
                 context.Response.Headers[HeaderNames.RetryAfter] = CapacityRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             }
@@ -66,8 +68,11 @@ internal static class EndpointErrors
             new Dictionary<string, object?>(StringComparer.Ordinal) { ["traceId"] = reference }).ConfigureAwait(false);
     }
 
-    private static RequestError? Map(Exception exception) => exception switch
+    private static RequestError? Map(Exception exception, HttpContext context) => exception switch
     {
+        // The engine admits nothing once the host is stopping; another instance takes the request.
+        ObjectDisposedException when context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping.IsCancellationRequested == true =>
+            new(StatusCodes.Status503ServiceUnavailable, "This server is shutting down and starts no new generations; retry, and another server takes the request."),
         InvalidGenerationRequestException => new(StatusCodes.Status400BadRequest, exception.Message),
         GenerationNotFoundException => new(StatusCodes.Status404NotFound, exception.Message),
         GenerationConflictException => new(StatusCodes.Status409Conflict, exception.Message),

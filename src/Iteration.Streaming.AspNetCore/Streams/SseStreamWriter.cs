@@ -129,6 +129,23 @@ internal static class SseStreamWriter
         }
     }
 
+    /// <summary>
+    /// Writes a last <c>retry:</c> line to a stream the server is closing before its end (the host is stopping, or the
+    /// stream reached its lifetime), so the client reconnects after that long; a client already gone is ignored.
+    /// </summary>
+    public static async Task WriteClosingRetryAsync(PipeWriter writer, TimeSpan retryInterval)
+    {
+        try
+        {
+            WriteRetry(writer, retryInterval);
+            await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The client went away first: it reconnects on its own.
+        }
+    }
+
     private static void WriteRetry(PipeWriter writer, TimeSpan retryInterval)
     {
         var line = string.Create(CultureInfo.InvariantCulture, $"retry: {(long)retryInterval.TotalMilliseconds}\n\n");

@@ -52,7 +52,7 @@ internal static partial class Log
     [LoggerMessage(3037, LogLevel.Debug, "An append to generation {GenerationId} failed; it waits for Redis.")]
     public static partial void AppendFailed(ILogger logger, string generationId, Exception exception);
 
-    [LoggerMessage(3038, LogLevel.Debug, "Could not update the record of generation {GenerationId} in Redis; its next event brings the status up to date.")]
+    [LoggerMessage(3038, LogLevel.Debug, "Could not update the record of generation {GenerationId} in Redis; this instance's copy keeps the change.")]
     public static partial void RecordUpdateSkipped(ILogger logger, string generationId, Exception exception);
 
     [LoggerMessage(3040, LogLevel.Warning, "Could not renew leases in Redis; trying again every {Interval}.")]
@@ -61,8 +61,8 @@ internal static partial class Log
     [LoggerMessage(3041, LogLevel.Information, "Lease renewal reaches Redis again.")]
     public static partial void LeaseRenewalRecovered(ILogger logger);
 
-    [LoggerMessage(3042, LogLevel.Warning, "Generation {GenerationId} lost its owner {Owner} (its lease lapsed); this instance ended it with a failed event.")]
-    public static partial void RunTakenOver(ILogger logger, string generationId, string owner);
+    [LoggerMessage(3042, LogLevel.Warning, "This instance took over generation {GenerationId} ({Why}); it resumes the run from its last saved phase.")]
+    public static partial void RunClaimed(ILogger logger, string generationId, string why);
 
     [LoggerMessage(3043, LogLevel.Warning, "This instance no longer owns generation {GenerationId} ({Reason}); its run here stops.")]
     public static partial void RunLost(ILogger logger, string generationId, string reason);
@@ -73,7 +73,7 @@ internal static partial class Log
     [LoggerMessage(3045, LogLevel.Information, "Cancel of generation {GenerationId} requested on another instance.")]
     public static partial void RemoteCancelReceived(ILogger logger, string generationId);
 
-    [LoggerMessage(3046, LogLevel.Error, "The lease keeper's round failed; it runs again at the next interval.")]
+    [LoggerMessage(3046, LogLevel.Error, "The ownership round (renewal, takeover) failed; it runs again at the next interval.")]
     public static partial void KeeperTickFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(3047, LogLevel.Warning, "Could not subscribe to this instance's cancel channel; cancel requests are picked up at each renewal meanwhile.")]
@@ -81,6 +81,18 @@ internal static partial class Log
 
     [LoggerMessage(3048, LogLevel.Warning, "Generation {GenerationId} vanished from Redis before its end and nobody restored it; its local streams end.")]
     public static partial void WatchedGenerationGone(ILogger logger, string generationId);
+
+    [LoggerMessage(3049, LogLevel.Information, "Generation {GenerationId} handed over: another instance resumes it now.")]
+    public static partial void RunHandedOver(ILogger logger, string generationId);
+
+    [LoggerMessage(3050, LogLevel.Warning, "Generation {GenerationId} is not handed over: its events still wait for Redis here. Another instance resumes it once its lease lapses.")]
+    public static partial void HandOverDeferred(ILogger logger, string generationId);
+
+    [LoggerMessage(3051, LogLevel.Warning, "Could not subscribe to the hand-over channel; handed-over runs are found at each round meanwhile.")]
+    public static partial void HandOverSubscriptionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3052, LogLevel.Warning, "Could not give back generation {GenerationId}, claimed as this instance stopped; another instance takes it once the lease lapses.")]
+    public static partial void HandBackFailed(ILogger logger, string generationId, Exception exception);
 
     [LoggerMessage(3020, LogLevel.Debug, "Append to generation {GenerationId} expected sequence {Expected} but got {Assigned}: another writer appended meanwhile.")]
     public static partial void AppendSequenceConflict(ILogger logger, string generationId, long expected, long assigned);

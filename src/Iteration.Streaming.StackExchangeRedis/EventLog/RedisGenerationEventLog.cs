@@ -3,6 +3,7 @@ using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -35,9 +36,11 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly RedisAppender _appender;
+    private readonly RedisScriptGateway _scripts;
 
     public RedisGenerationEventLog(
         RedisConnection connection,
+        RedisScriptGateway scripts,
         RedisStreamTail tail,
         RedisAppender appender,
         IOptionsMonitor<IterationStreamingOptions> options,
@@ -47,7 +50,8 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
         _connection = connection;
         _tail = tail;
         _appender = appender;
-        _keys = new RedisKeys(connection.Options.KeyPrefix);
+        _scripts = scripts;
+        _keys = scripts.Keys;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -66,14 +70,7 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var created = await database.ScriptEvaluateAsync(
-                RedisScripts.Create,
-                [_keys.Meta(generationId), _keys.Events(generationId)],
-                [_timeProvider.GetUtcNow().ToUnixTimeMilliseconds()])
-            .WaitAsync(cancellationToken)
-            .ConfigureAwait(false);
-        if ((long)created == 0)
+        if (!await _scripts.CreateLogAsync(generationId, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
             throw new InvalidOperationException($"An event log for generation '{generationId}' exists already.");
         }
@@ -147,8 +144,18 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
         return RedisLogCursor.Watching(this, _tail.Acquire(generationId, last, terminal), afterSequence);
     }
 
-    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Deleting a log on Redis is not implemented yet.");
+    public async ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!RedisKeys.IsValidGenerationId(generationId))
+        {
+            return false;
+        }
+
+        // Local readers of a deleted log end once the tail's sweep finds it gone, as for a log Redis lost.
+        return await _scripts.DeleteLogAsync(generationId, cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask<EventLogEntry?> GetLatestAsync(string generationId, CancellationToken cancellationToken = default)
     {

@@ -2,6 +2,7 @@ using Iteration.Streaming.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -42,9 +43,12 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
     private bool _failing;
     private bool _disposed;
 
-    public RedisStreamTail(RedisConnection connection, TimeProvider timeProvider, ILogger<RedisStreamTail>? logger = null)
+    private readonly RedisScriptGateway _scripts;
+
+    public RedisStreamTail(RedisConnection connection, RedisScriptGateway scripts, TimeProvider timeProvider, ILogger<RedisStreamTail>? logger = null)
     {
         _connection = connection;
+        _scripts = scripts;
         _options = connection.Options;
         _keys = new RedisKeys(_options.KeyPrefix);
         _timeProvider = timeProvider;
@@ -198,9 +202,8 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
     {
         try
         {
-            var database = await _connection.GetDatabaseAsync(_stopping.Token).ConfigureAwait(false);
             var ttl = (long)Math.Max(60_000, _options.BlockTimeout.TotalMilliseconds * 2);
-            await database.ScriptEvaluateAsync(RedisScripts.Wake, [_wakeKey], [ttl]).ConfigureAwait(false);
+            await _scripts.WakeAsync(_wakeKey, ttl, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException or OperationCanceledException)
         {

@@ -26,13 +26,13 @@ public sealed class RedisBackplaneHealthCheck : IHealthCheck
 {
     private readonly RedisConnection _connection;
     private readonly RedisStreamTail _tail;
-    private readonly RedisAppender _appender;
+    private readonly OutageBuffer _buffer;
 
-    internal RedisBackplaneHealthCheck(RedisConnection connection, RedisStreamTail tail, RedisAppender appender)
+    internal RedisBackplaneHealthCheck(RedisConnection connection, RedisStreamTail tail, OutageBuffer buffer)
     {
         _connection = connection;
         _tail = tail;
-        _appender = appender;
+        _buffer = buffer;
     }
 
     /// <inheritdoc />
@@ -41,7 +41,7 @@ public sealed class RedisBackplaneHealthCheck : IHealthCheck
         ArgumentNullException.ThrowIfNull(context);
         var failureStatus = context.Registration?.FailureStatus ?? HealthStatus.Unhealthy;
         var tail = _tail.Status;
-        var buffer = _appender.Status;
+        var buffer = _buffer.Status;
         var data = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["instance"] = _connection.Options.InstanceName,

@@ -49,14 +49,15 @@ public sealed class IterationStreamingRedisOptions
 
     /// <summary>
     /// How long the instance running a generation owns it without renewing: when its lease lapses (the instance crashed
-    /// or lost Redis), another instance ends the generation with a <c>failed</c> event, so no watcher waits forever.
-    /// Watchers learn of a crash within about this time plus <see cref="LeaseRenewalInterval"/>. Default 30 seconds.
+    /// or lost Redis), another instance takes the run over and resumes it from its last saved phase. A crashed
+    /// instance's runs go on within about this time plus <see cref="LeaseRenewalInterval"/>; a stopping instance hands
+    /// its runs over at once instead. Default 30 seconds.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How often an instance renews the leases of its runs, picks up cancel requests made elsewhere, and looks for lapsed
-    /// leases of other instances. At most half of <see cref="LeaseDuration"/>, so one missed renewal loses nothing.
+    /// How often an instance renews the leases of its runs, picks up cancel requests made elsewhere, and looks for runs
+    /// of other instances to take over. At most half of <see cref="LeaseDuration"/>, so one missed renewal loses nothing.
     /// Default 10 seconds.
     /// </summary>
     public TimeSpan LeaseRenewalInterval { get; set; } = TimeSpan.FromSeconds(10);

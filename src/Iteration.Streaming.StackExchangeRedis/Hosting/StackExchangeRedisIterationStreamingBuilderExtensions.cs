@@ -7,6 +7,7 @@ using Iteration.Streaming.StackExchangeRedis.Health;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Ownership;
 using Iteration.Streaming.StackExchangeRedis.Records;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -88,34 +89,44 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingRedisOptions>, IterationStreamingRedisOptionsValidator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, RedisSigningKeyValidator>());
             services.AddSingleton<RedisConnection>();
-            services.TryAddSingleton<RedisStreamTail>();
+            services.TryAddSingleton<RedisScriptGateway>();
+            services.TryAddSingleton<OwnedRecordCopies>();
             services.TryAddSingleton<RedisGenerationRecordStore>();
+            services.TryAddSingleton<GenerationJournals>();
+            services.TryAddSingleton<OutageBuffer>();
             services.TryAddSingleton<RedisAppender>();
+            services.TryAddSingleton<RedisStreamTail>();
             services.TryAddSingleton<RedisGenerationEventLog>();
-            services.TryAddSingleton<RedisLeaseKeeper>();
+            services.TryAddSingleton<VanishedGenerationSweep>();
+            services.TryAddSingleton<OwnedRuns>();
+            services.TryAddSingleton<LeaseRenewal>();
+            services.TryAddSingleton<RemoteCancel>();
+            services.TryAddSingleton<RunHandOver>();
+            services.TryAddSingleton<RunTakeover>();
+            services.TryAddSingleton<RedisRunCoordinator>();
             services.TryAddSingleton(static sp => new RedisBackplaneHealthCheck(
                 sp.GetRequiredService<RedisConnection>(),
                 sp.GetRequiredService<RedisStreamTail>(),
-                sp.GetRequiredService<RedisAppender>()));
+                sp.GetRequiredService<OutageBuffer>()));
         }
 
         // Later calls only add their settings, applied in order (after configuration binding: code wins).
         services.Configure(configure);
 
-        // Using the backplane in any way (a stream, a start, a snapshot) starts the lease keeper, so every instance that
-        // serves generations also watches for lost ones.
+        // Using the backplane in any way (a stream, a start, a snapshot) starts the ownership rounds, so every instance
+        // that serves generations also renews, and takes over runs whose owner went away.
         services.RemoveAll<IGenerationEventLog>();
         services.AddSingleton<IGenerationEventLog>(static sp => Started(sp, sp.GetRequiredService<RedisGenerationEventLog>()));
         services.RemoveAll<IGenerationRecordStore>();
         services.AddSingleton<IGenerationRecordStore>(static sp => Started(sp, sp.GetRequiredService<RedisGenerationRecordStore>()));
         services.RemoveAll<IRunCoordinator>();
-        services.AddSingleton<IRunCoordinator>(static sp => Started(sp, sp.GetRequiredService<RedisLeaseKeeper>()));
+        services.AddSingleton<IRunCoordinator>(static sp => Started(sp, sp.GetRequiredService<RedisRunCoordinator>()));
         return builder;
     }
 
     private static T Started<T>(IServiceProvider services, T service)
     {
-        services.GetRequiredService<RedisLeaseKeeper>().Start();
+        services.GetRequiredService<RedisRunCoordinator>().Start();
         return service;
     }
 }

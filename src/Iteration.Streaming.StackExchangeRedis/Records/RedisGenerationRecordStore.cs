@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Iteration.Streaming.Engine;
-using Iteration.Streaming.Events;
 using Iteration.Streaming.StackExchangeRedis.Connections;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
-using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -12,58 +9,52 @@ using StackExchange.Redis;
 namespace Iteration.Streaming.StackExchangeRedis.Records;
 
 /// <summary>
-/// Generation records in the log's meta hash (<c>{prefix}:{id}:meta</c>), so any instance answers snapshot, files and
-/// iterate requests, and they expire with the log. Adding a record with an owner claims the run's lease in the same
-/// step. The status follows the log: every append writes the event's status, and the terminal event writes the final
-/// one atomically, so <see cref="SetStatusAsync"/> and <see cref="SetFilesAsync"/> are best effort (an outage does not fail
-/// a run over them).
+/// Generation records in Redis, one hash per generation (<c>{prefix}:{id}:record</c>) beside its log, so any instance
+/// answers snapshot, files, iterate and retry requests and any instance can resume a run. Two sorted sets index the
+/// unfinished and the ended records for listing. Adding a record with an owner claims the run's lease in the same step;
+/// every change is one script, so concurrent changes never lose each other. The status follows the log: every append
+/// writes the event's status into a live record, and the terminal event ends it atomically.
 /// </summary>
-internal sealed class RedisGenerationRecordStore : IGenerationRecordStore
+/// <remarks>
+/// Durable as far as Redis is: with append-only persistence (AOF, what a production Redis runs) records survive a
+/// restart of the app and of Redis, so interrupted runs are resumed. Records are deleted by the engine's retention only.
+/// </remarks>
+internal sealed class RedisGenerationRecordStore(
+    RedisConnection connection,
+    RedisScriptGateway scripts,
+    OwnedRecordCopies copies,
+    TimeProvider timeProvider,
+    ILogger<RedisGenerationRecordStore>? logger = null)
+    : IGenerationRecordStore
 {
-    private static readonly RedisValue[] Fields = ["prompt", "mprompt", "parent", "entities", "status", "created", "ended", "owner", "files", "bytes"];
+    /// <summary>How many records one list read fetches per round trip.</summary>
+    private const int ListBatchSize = 100;
 
-    private readonly RedisConnection _connection;
-    private readonly RedisKeys _keys;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, GenerationRecord> _owned = new(StringComparer.Ordinal);
+    private readonly RedisKeys _keys = scripts.Keys;
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
 
-    public RedisGenerationRecordStore(RedisConnection connection, TimeProvider timeProvider, ILogger<RedisGenerationRecordStore>? logger = null)
-    {
-        _connection = connection;
-        _keys = new RedisKeys(connection.Options.KeyPrefix);
-        _timeProvider = timeProvider;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
-    }
+    public bool IsDurable => true;
 
     public async ValueTask AddAsync(GenerationRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        cancellationToken.ThrowIfCancellationRequested();
         var id = record.GenerationId;
         if (!RedisKeys.IsValidGenerationId(id))
         {
             throw new ArgumentException($"A generation id must be at most {RedisKeys.MaxGenerationIdLength} characters, without braces or control characters.", nameof(record));
         }
 
-        var options = _connection.Options;
-        var arguments = new List<RedisValue> { record.Owner ?? string.Empty, LeaseMilliseconds(options.LeaseDuration) };
-        arguments.AddRange(ToFields(record));
-        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var added = (long)await database.ScriptEvaluateAsync(RedisScripts.AddRecord, [_keys.Meta(id), _keys.Lease(id)], [.. arguments])
-            .WaitAsync(cancellationToken)
-            .ConfigureAwait(false);
-        switch (added)
+        if (!await scripts.AddRecordAsync(record, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            case -1:
-                throw new InvalidOperationException($"Generation '{id}' has no event log in Redis: the record is kept beside it, so create the log first.");
-            case 0:
-                throw new InvalidOperationException($"A record of generation '{id}' exists already.");
+            throw new InvalidOperationException($"A record of generation '{id}' exists already.");
         }
 
         if (record.Owner is not null)
         {
-            _owned[id] = record;
-            var expires = _timeProvider.GetUtcNow() + options.LeaseDuration;
+            copies.Set(record);
+            var expires = timeProvider.GetUtcNow() + connection.Options.LeaseDuration;
+            var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
             await database.SortedSetAddAsync(_keys.Leases, id, expires.ToUnixTimeMilliseconds()).ConfigureAwait(false);
         }
     }
@@ -71,156 +62,90 @@ internal sealed class RedisGenerationRecordStore : IGenerationRecordStore
     public async ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
+        cancellationToken.ThrowIfCancellationRequested();
         if (!RedisKeys.IsValidGenerationId(generationId))
         {
             return null;
         }
 
-        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var values = await database.HashGetAsync(_keys.Meta(generationId), Fields).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return values[0].IsNull ? null : FromFields(generationId, values);
+        var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var entries = await database.HashGetAllAsync(_keys.Record(generationId)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return RedisRecordFields.Read(generationId, entries);
     }
-
-    // Runs on Redis are resumed by takeover, not by listing at start: until then, shutdown behaves as before.
-    public bool IsDurable => false;
 
     public async ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(generationId);
         ArgumentNullException.ThrowIfNull(update);
-        if (update.Status is { } status)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!RedisKeys.IsValidGenerationId(generationId))
         {
-            await SetStatusAsync(generationId, status, cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
-        if (update.FileCount is { } files)
+        GenerationRecord? updated;
+        try
         {
-            await SetFilesAsync(generationId, files, update.TotalBytes ?? 0, cancellationToken).ConfigureAwait(false);
+            updated = await scripts.UpdateRecordAsync(generationId, update, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex) && copies.Get(generationId) is { } copy)
+        {
+            // A run of this instance must not fail over its record during an outage: its events wait for Redis in order
+            // (they say which phases are saved), and the copy restores the record if Redis lost it.
+            Log.RecordUpdateSkipped(_logger, generationId, ex);
+            updated = GenerationRecords.Apply(copy, update, timeProvider.GetUtcNow());
+            copies.Refresh(updated);
+            return updated;
         }
 
-        return await GetAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (updated is not null)
+        {
+            copies.Refresh(updated);
+        }
+
+        return updated;
     }
 
     public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Listing records on Redis is not implemented yet.");
+        ListAsync(_keys.LiveRecords, ended: false, cancellationToken);
 
     public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Listing records on Redis is not implemented yet.");
+        ListAsync(_keys.EndedRecords, ended: true, cancellationToken);
 
-    public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Deleting records on Redis is not implemented yet.");
-
-    public async ValueTask SetStatusAsync(string generationId, string status, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        ArgumentNullException.ThrowIfNull(status);
-        if (_owned.TryGetValue(generationId, out var owned))
-        {
-            _owned.TryUpdate(generationId, owned with { Status = status }, owned);
-        }
-
-        var terminal = GenerationStatus.IsTerminal(status) ? 1 : 0;
-        await BestEffortAsync(
-            generationId,
-            RedisScripts.SetStatus,
-            [status, terminal, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds()],
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    public async ValueTask SetFilesAsync(string generationId, int fileCount, long totalBytes, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(generationId);
-        if (_owned.TryGetValue(generationId, out var owned))
-        {
-            _owned.TryUpdate(generationId, owned with { FileCount = fileCount, TotalBytes = totalBytes }, owned);
-        }
-
-        await BestEffortAsync(generationId, RedisScripts.SetFiles, [fileCount, totalBytes], cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The record of a run this instance owns, as it added it (kept to restore the generation if Redis loses it).</summary>
-    internal GenerationRecord? GetOwned(string generationId) => _owned.GetValueOrDefault(generationId);
-
-    /// <summary>Forgets a run this instance no longer owns.</summary>
-    internal void Forget(string generationId) => _owned.TryRemove(generationId, out _);
-
-    internal static long LeaseMilliseconds(TimeSpan lease) => Math.Max(1, (long)lease.TotalMilliseconds);
-
-    /// <summary>The record's fields as the meta hash holds them, as name/value pairs (the owner is written apart, with the lease).</summary>
-    internal static List<RedisValue> ToFields(GenerationRecord record)
-    {
-        var fields = new List<RedisValue>
-        {
-            "prompt", record.Prompt,
-            "entities", JsonSerializer.Serialize([.. record.Entities], RedisJsonContext.Default.StringArray),
-            "status", record.Status,
-            "created", record.CreatedAt.ToUnixTimeMilliseconds(),
-            "files", record.FileCount,
-            "bytes", record.TotalBytes,
-        };
-        if (record.ModificationPrompt is { } modification)
-        {
-            fields.AddRange(["mprompt", modification]);
-        }
-
-        if (record.ParentGenerationId is { } parent)
-        {
-            fields.AddRange(["parent", parent]);
-        }
-
-        if (record.EndedAt is { } ended)
-        {
-            fields.AddRange(["ended", ended.ToUnixTimeMilliseconds()]);
-        }
-
-        return fields;
-    }
-
-    private static GenerationRecord FromFields(string generationId, RedisValue[] values)
-    {
-        string[] entities;
-        try
-        {
-            entities = values[3].IsNull ? [] : JsonSerializer.Deserialize((string)values[3]!, RedisJsonContext.Default.StringArray) ?? [];
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"The record of generation '{generationId}' in Redis has an unreadable entity list.", ex);
-        }
-
-        return new GenerationRecord
-        {
-            GenerationId = generationId,
-            Prompt = (string)values[0]!,
-            ModificationPrompt = (string?)values[1],
-            ParentGenerationId = (string?)values[2],
-            Entities = entities,
-            Status = (string?)values[4] ?? GenerationStatus.Queued,
-            CreatedAt = ToTime(values[5]) ?? DateTimeOffset.UnixEpoch,
-            EndedAt = ToTime(values[6]),
-            Owner = (string?)values[7],
-            FileCount = !values[8].IsNull && values[8].TryParse(out int files) ? files : 0,
-            TotalBytes = !values[9].IsNull && values[9].TryParse(out long bytes) ? bytes : 0,
-        };
-    }
-
-    private static DateTimeOffset? ToTime(RedisValue value) =>
-        !value.IsNull && value.TryParse(out long milliseconds) ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
-
-    private async Task BestEffortAsync(string generationId, string script, RedisValue[] arguments, CancellationToken cancellationToken)
-    {
+        cancellationToken.ThrowIfCancellationRequested();
         if (!RedisKeys.IsValidGenerationId(generationId))
         {
-            return;
+            return false;
         }
 
-        try
+        copies.Forget(generationId);
+        return await scripts.DeleteRecordAsync(generationId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the records an index lists, in its order; entries whose record is gone or moved on are dropped.</summary>
+    private async ValueTask<IReadOnlyList<GenerationRecord>> ListAsync(RedisKey index, bool ended, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await database.SortedSetRangeByRankAsync(index).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var records = new List<GenerationRecord>(ids.Length);
+        foreach (var batch in ids.Chunk(ListBatchSize))
         {
-            var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            await database.ScriptEvaluateAsync(script, [_keys.Meta(generationId)], arguments).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var reads = batch.Select(id => (Id: (string)id!, Entries: database.HashGetAllAsync(_keys.Record((string)id!)))).ToList();
+            await Task.WhenAll(reads.Select(static r => r.Entries)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var (id, entries) in reads)
+            {
+                if (RedisRecordFields.Read(id, await entries.ConfigureAwait(false)) is { } record
+                    && (record.EndedAt is not null) == ended)
+                {
+                    records.Add(record);
+                }
+            }
         }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex) || ex is ObjectDisposedException)
-        {
-            Log.RecordUpdateSkipped(_logger, generationId, ex);
-        }
+
+        return records;
     }
 }

@@ -74,6 +74,15 @@ internal static partial class Log
     [LoggerMessage(1120, LogLevel.Warning, "A retention sweep failed; it runs again at the next interval.")]
     public static partial void RetentionSweepFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1121, LogLevel.Error, "Taking over generation {GenerationId} from an instance that went away failed; another instance takes it once this one's ownership lapses.")]
+    public static partial void TakeoverFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1122, LogLevel.Warning, "Handing generation {GenerationId} over to another instance failed; it is resumed once this instance's ownership lapses.")]
+    public static partial void HandOverFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1123, LogLevel.Error, "Watching for runs to take over from other instances failed; this instance takes over no more runs.")]
+    public static partial void TakeoverWatchFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1150, LogLevel.Warning, "Iteration {GenerationId} could not carry over '{Path}' from {ParentGenerationId}: {Reason}.")]
     public static partial void ParentFileNotCarried(ILogger logger, string generationId, string parentGenerationId, string path, string reason);
 

@@ -59,6 +59,9 @@ internal sealed class GenerationRun : IDisposable
 
     public ProgressModel? Model { get; set; }
 
+    /// <summary>The run stopped without a terminal event, to be resumed (here at the next start, or on another instance).</summary>
+    public bool Interrupted { get; set; }
+
     /// <summary>The highest progress sent so far.</summary>
     public double Progress { get; private set; }
 

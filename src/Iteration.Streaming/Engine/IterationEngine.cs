@@ -260,55 +260,30 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     /// <returns>How many runs were resumed.</returns>
     internal async Task<int> ResumeInterruptedAsync(CancellationToken cancellationToken)
     {
-        var settings = _options.CurrentValue;
         var unfinished = await _records.ListUnfinishedAsync(cancellationToken).ConfigureAwait(false);
         var resumed = 0;
         foreach (var record in unfinished)
         {
-            if (IsStopped || _runs.ContainsKey(record.GenerationId) || (record.Owner is { } owner && owner != _coordinator.InstanceName))
+            if (IsStopped)
             {
-                continue;
-            }
-
-            if (!await _eventLog.ExistsAsync(record.GenerationId, cancellationToken).ConfigureAwait(false))
-            {
-                Log.ResumeWithoutLog(_logger, record.GenerationId);
-                await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed }, CancellationToken.None).ConfigureAwait(false);
-                continue;
-            }
-
-            // The log is the truth of what happened: an end or a saved phase the record had not caught up with.
-            var (ended, phasesCompleted) = await ScanLogAsync(record.GenerationId, cancellationToken).ConfigureAwait(false);
-            if (ended is not null)
-            {
-                await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = ended }, CancellationToken.None).ConfigureAwait(false);
-                continue;
-            }
-
-            var run = new GenerationRun(record with { PhasesSaved = Math.Max(record.PhasesSaved, phasesCompleted) }, RunStart.Resume, default);
-
-            if (record.Attempts > settings.MaxResumeAttempts)
-            {
-                Log.ResumeLimitReached(_logger, record.GenerationId, record.Attempts);
-                var error = RunMessages.TooManyInterruptions(record.Attempts, settings.MaxResumeAttempts);
-                using (run)
-                {
-                    await _pipeline.EndUnrunAsync(run, GenerationStatus.Failed, GenerationStages.Error, RunMessages.Failed(run, error), error).ConfigureAwait(false);
-                }
-
-                continue;
-            }
-
-            Register(run);
-            run.Admitted.TrySetResult();
-            if (_scheduler.Enqueue(run) < 0)
-            {
-                _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
-                run.Dispose();
                 break;
             }
 
-            resumed++;
+            // Runs of other instances come here by takeover (WatchOrphanedRunsAsync), once their owner is gone.
+            if (_runs.ContainsKey(record.GenerationId) || (record.Owner is { } owner && owner != _coordinator.InstanceName))
+            {
+                continue;
+            }
+
+            if (!await _coordinator.TryClaimAsync(record.GenerationId, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            if (await ResumeAsync(record, RunStart.Resume, cancellationToken).ConfigureAwait(false))
+            {
+                resumed++;
+            }
         }
 
         if (resumed > 0)
@@ -317,6 +292,111 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         }
 
         return resumed;
+    }
+
+    /// <summary>
+    /// Resumes, for as long as the host runs, the runs of other instances that the coordinator brings here because their
+    /// owner went away: the same path as a resume after a restart, worded as a takeover.
+    /// </summary>
+    internal async Task ResumeOrphanedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var id in _coordinator.WatchOrphanedRunsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    if (_runs.ContainsKey(id))
+                    {
+                        // Running here already: nothing to take.
+                        continue;
+                    }
+
+                    if (await _records.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } record && !IsStopped)
+                    {
+                        await ResumeAsync(record, RunStart.Takeover, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _coordinator.HandOverAsync(id, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The run stays claimed by nobody alive here: its ownership lapses and another instance takes it.
+                    Log.TakeoverFailed(_logger, id, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // Stopping (or a coordinator fault) must not fail the host: runs not taken here are taken elsewhere.
+            Log.TakeoverWatchFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// Continues a generation on record that this instance owns now and that has no terminal event: resumes it from its
+    /// last saved phase, or ends it failed past <see cref="IterationStreamingOptions.MaxResumeAttempts"/>.
+    /// </summary>
+    /// <returns>Whether a run was started.</returns>
+    private async Task<bool> ResumeAsync(GenerationRecord record, RunStart start, CancellationToken cancellationToken)
+    {
+        var settings = _options.CurrentValue;
+        if (!await _eventLog.ExistsAsync(record.GenerationId, cancellationToken).ConfigureAwait(false))
+        {
+            Log.ResumeWithoutLog(_logger, record.GenerationId);
+            await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed }, CancellationToken.None).ConfigureAwait(false);
+            return false;
+        }
+
+        // The log is the truth of what happened: an end or a saved phase the record had not caught up with.
+        var (ended, phasesCompleted) = await ScanLogAsync(record.GenerationId, cancellationToken).ConfigureAwait(false);
+        if (ended is not null)
+        {
+            await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = ended }, CancellationToken.None).ConfigureAwait(false);
+            return false;
+        }
+
+        var run = new GenerationRun(record with { PhasesSaved = Math.Max(record.PhasesSaved, phasesCompleted) }, start, default);
+        var limitReached = record.Attempts > settings.MaxResumeAttempts;
+        if (limitReached || settings.ResumeInterruptedRuns == false)
+        {
+            var error = limitReached ? RunMessages.TooManyInterruptions(record.Attempts, settings.MaxResumeAttempts) : RunMessages.NotResumed;
+            if (limitReached)
+            {
+                Log.ResumeLimitReached(_logger, record.GenerationId, record.Attempts);
+            }
+
+            Register(run);
+            try
+            {
+                await _pipeline.EndUnrunAsync(run, GenerationStatus.Failed, GenerationStages.Error, RunMessages.Failed(run, error), error).ConfigureAwait(false);
+            }
+            finally
+            {
+                _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+                run.Dispose();
+            }
+
+            return false;
+        }
+
+        Register(run);
+        run.Admitted.TrySetResult();
+        if (_scheduler.Enqueue(run) < 0)
+        {
+            // Stopped meanwhile: the run goes to another instance at once.
+            _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+            await _coordinator.HandOverAsync(run.GenerationId, CancellationToken.None).ConfigureAwait(false);
+            run.Dispose();
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -515,7 +595,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
     private void Register(GenerationRun run)
     {
-        run.Ownership = _coordinator.Hold(run.GenerationId, reason => _ = CancelRunAsync(run, reason));
+        run.Ownership = _coordinator.Hold(
+            run.GenerationId,
+            reason => _ = CancelRunAsync(run, reason == RunStopReason.OwnershipLost ? CancelReason.OwnershipLost : CancelReason.User));
         _runs[run.GenerationId] = run;
     }
 
@@ -530,6 +612,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         finally
         {
             _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+            await HandOverIfInterruptedAsync(run).ConfigureAwait(false);
             run.Dispose();
         }
     }
@@ -560,9 +643,29 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         finally
         {
             _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+            await HandOverIfInterruptedAsync(run).ConfigureAwait(false);
             run.Dispose();
             run.FirstEvent.TrySetResult();
             run.Finished.TrySetResult();
+        }
+    }
+
+    /// <summary>A run stopped without ending (the host is stopping) goes to another instance now, before this one lets go of it.</summary>
+    private async Task HandOverIfInterruptedAsync(GenerationRun run)
+    {
+        if (!run.Interrupted)
+        {
+            return;
+        }
+
+        try
+        {
+            await _coordinator.HandOverAsync(run.GenerationId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Not handed over: another instance resumes it once its ownership lapses.
+            Log.HandOverFailed(_logger, run.GenerationId, ex);
         }
     }
 

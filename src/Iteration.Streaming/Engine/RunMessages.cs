@@ -33,12 +33,15 @@ internal static class RunMessages
         CultureInfo.InvariantCulture,
         $"Phase {phase.Number} complete: Generated {written} {phase.FilesDescription} {Files(written)}");
 
-    /// <summary>"Resumed after a restart: phases 1–2 kept (9 files)".</summary>
+    /// <summary>"Resumed after a restart: phases 1–2 kept (9 files)", or "Resumed on another instance: …" after a takeover.</summary>
     public static string Resumed(RunStart start, string? retryOf, int phasesKept, int filesKept, int totalPhases)
     {
-        var why = start == RunStart.Retry
-            ? $"Retrying generation {retryOf}"
-            : "Resumed after a restart";
+        var why = start switch
+        {
+            RunStart.Retry => $"Retrying generation {retryOf}",
+            RunStart.Takeover => "Resumed on another instance",
+            _ => "Resumed after a restart",
+        };
         var kept = phasesKept switch
         {
             0 => "no phase was saved yet",

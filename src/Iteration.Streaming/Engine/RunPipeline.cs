@@ -127,7 +127,7 @@ internal sealed class RunPipeline(
         await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, Attempts = attempt, ClearInterrupted = true }, CancellationToken.None)
             .ConfigureAwait(false);
 
-        if (run.Start == RunStart.Resume)
+        if (run.Start.ContinuesLog())
         {
             await SeedProgressAsync(run).ConfigureAwait(false);
         }
@@ -207,7 +207,7 @@ internal sealed class RunPipeline(
                 phaseInfo: new PhaseInfo { TotalPhases = plan.Count, CurrentPhase = 0, EntitiesCount = entities, Phases = summaries }).ConfigureAwait(false);
         }
 
-        if (run.Start != RunStart.Resume)
+        if (!run.Start.ContinuesLog())
         {
             await PhasedStartAsync().ConfigureAwait(false);
         }
@@ -231,7 +231,7 @@ internal sealed class RunPipeline(
                     TotalFiles = keptFiles,
                     Phases = summaries,
                 }).ConfigureAwait(false);
-            if (run.Start == RunStart.Resume && planned)
+            if (run.Start.ContinuesLog() && planned)
             {
                 await PhasedStartAsync().ConfigureAwait(false);
             }
@@ -575,6 +575,7 @@ internal sealed class RunPipeline(
             if (outcome.IsInterrupted)
             {
                 // The run resumes at the next start (or on another instance): no terminal event, the record says so.
+                run.Interrupted = true;
                 await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { InterruptedAt = timeProvider.GetUtcNow() }, CancellationToken.None)
                     .ConfigureAwait(false);
                 return;

@@ -8,21 +8,32 @@ namespace Iteration.Streaming.Hosting;
 /// <summary>
 /// Ties the engine to the host's life: at start, resumes interrupted runs (when <see cref="IterationStreamingOptions.ResumeInterruptedRuns"/>
 /// allows, by default with a durable record store) and starts retention; at stop, stops every run gracefully — with a
-/// durable store they are kept to resume, not cancelled.
+/// durable store they are kept to resume, not cancelled (and handed over to another instance, when there are others).
+/// While the host runs, it resumes the runs that other instances lost or handed over (see <see cref="IRunCoordinator"/>).
 /// </summary>
 internal sealed class IterationStreamingLifetime(
     IIterationEngine engine,
     IGenerationRecordStore records,
     GenerationRetention retention,
-    IOptionsMonitor<IterationStreamingOptions> options) : IHostedService
+    IOptionsMonitor<IterationStreamingOptions> options) : IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _takeovers = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (engine is IterationEngine embedded && (options.CurrentValue.ResumeInterruptedRuns ?? records.IsDurable))
+        if (engine is not IterationEngine embedded)
+        {
+            retention.Start();
+            return;
+        }
+
+        if (options.CurrentValue.ResumeInterruptedRuns ?? records.IsDurable)
         {
             await embedded.ResumeInterruptedAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        _takeovers = Task.Run(() => embedded.ResumeOrphanedAsync(_stopping.Token), CancellationToken.None);
         retention.Start();
     }
 
@@ -30,8 +41,11 @@ internal sealed class IterationStreamingLifetime(
     {
         if (engine is IterationEngine embedded)
         {
+            // No more takeovers first: a stopping instance hands runs over, it does not take them.
+            await _stopping.CancelAsync().ConfigureAwait(false);
             try
             {
+                await _takeovers.WaitAsync(cancellationToken).ConfigureAwait(false);
                 await embedded.StopAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -40,4 +54,6 @@ internal sealed class IterationStreamingLifetime(
             }
         }
     }
+
+    public void Dispose() => _stopping.Dispose();
 }

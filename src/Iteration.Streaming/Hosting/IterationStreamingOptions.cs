@@ -72,6 +72,13 @@ public sealed class IterationStreamingOptions
     /// <summary>How many streams of one generation this instance serves at once; more get 429. Default 32.</summary>
     public int MaxStreamsPerGeneration { get; set; } = 32;
 
+    /// <summary>
+    /// How long one stream stays open before the server closes it cleanly (after a <c>retry:</c> line), so connections
+    /// rebalance over the instances after a scale-out; the client reconnects with <c>Last-Event-ID</c> and loses nothing.
+    /// Each stream's lifetime is jittered by ±10 % so streams opened together do not close together. Default 30 minutes.
+    /// </summary>
+    public TimeSpan MaxStreamLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The folder of the file-system sink; relative paths are resolved against the current directory. Default <c>data/generations</c>.</summary>
     public string FileSinkRoot { get; set; } = Path.Combine("data", "generations");
 

@@ -20,9 +20,15 @@ internal sealed class IterationStreamingOptionsValidator : IValidateOptions<Iter
         Positive(failures, nameof(options.TerminalGracePeriod), options.TerminalGracePeriod);
         Positive(failures, nameof(options.RetainCompletedFor), options.RetainCompletedFor);
         Positive(failures, nameof(options.MaxTokenLifetime), options.MaxTokenLifetime);
+        Positive(failures, nameof(options.MaxStreamLifetime), options.MaxStreamLifetime);
         if (options.MaxTokenLifetime < options.TokenLifetime)
         {
             failures.Add($"{Prefix}{nameof(options.MaxTokenLifetime)} ({options.MaxTokenLifetime}) must be at least {nameof(options.TokenLifetime)} ({options.TokenLifetime}).");
+        }
+
+        if (options.MaxStreamLifetime > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{Prefix}{nameof(options.MaxStreamLifetime)} must be at most 1 day, but was {options.MaxStreamLifetime}.");
         }
 
         if (options.RetryInterval > TimeSpan.FromHours(1))

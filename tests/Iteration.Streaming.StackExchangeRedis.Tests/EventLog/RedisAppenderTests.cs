@@ -2,6 +2,7 @@ using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
@@ -39,7 +40,7 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
         }
 
         appended.Add(await writer.Log.AppendAsync(TestEvents.Completed(id)).WithPatience());
-        var waiting = writer.Appender.Status;
+        var waiting = writer.Buffer.Status;
         await server.StartAgainAsync();
         await using var reader = await Start().Log.SubscribeAsync(id);
         var read = await reader.ReadAllAsync().ToListAsync().WithPatience();
@@ -47,7 +48,7 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
         waiting.Events.Should().Be(4);
         appended.Select(e => e.Sequence).Should().Equal(1, 2, 3, 4, 5);
         read.Select(e => e.Frame.ToArray()).Should().BeEquivalentTo(appended.Select(e => e.Frame.ToArray()), o => o.WithStrictOrdering());
-        await Eventually.TrueAsync(() => writer.Appender.Status.Events == 0);
+        await Eventually.TrueAsync(() => writer.Buffer.Status.Events == 0);
     }
 
     [Fact]
@@ -64,7 +65,7 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
         var refused = await FluentActions.Awaiting(() => writer.Log.AppendAsync(TestEvents.Progress(id, 2)).AsTask()).Should().ThrowAsync<InvalidOperationException>();
         var again = await FluentActions.Awaiting(() => writer.Log.AppendAsync(TestEvents.Progress(id, 3)).AsTask()).Should().ThrowAsync<InvalidOperationException>();
         var failed = await writer.Log.AppendAsync(TestEvents.Failed(id, refused.Which.Message)).WithPatience();
-        var status = writer.Appender.Status;
+        var status = writer.Buffer.Status;
         await server.StartAgainAsync();
         await using var reader = await Start().Log.SubscribeAsync(id);
         var read = await reader.ReadAllAsync().ToListAsync().WithPatience();
@@ -125,8 +126,8 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
         var id = await CreateAsync(writer);
         var entry = EventLogEntry.Create(1, TestEvents.Progress(id, 0));
 
-        var first = await writer.Appender.RunAppendAsync(entry, takeover: false, CancellationToken.None);
-        var retry = await writer.Appender.RunAppendAsync(entry, takeover: false, CancellationToken.None);
+        var first = await writer.Scripts.AppendAsync(entry, maxEvents: 1_000, DateTimeOffset.UtcNow, CancellationToken.None);
+        var retry = await writer.Scripts.AppendAsync(entry, maxEvents: 1_000, DateTimeOffset.UtcNow, CancellationToken.None);
 
         first.Should().Be(new AppendResult(AppendResult.Appended, 1));
         retry.Should().Be(new AppendResult(AppendResult.Appended, 1));
@@ -146,7 +147,7 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
         await server.Database.KeyDeleteAsync([writer.Log.Keys.Meta(id), writer.Log.Keys.Events(id)]);
         var next = await writer.Log.AppendAsync(TestEvents.Progress(id, 3));
         await writer.Log.AppendAsync(TestEvents.Completed(id)).WithPatience();
-        await Eventually.TrueAsync(() => writer.Appender.Status.Events == 0);
+        await Eventually.TrueAsync(() => writer.Buffer.Status.Events == 0);
         await using var reader = await Start().Log.SubscribeAsync(id);
         var read = await reader.ReadAllAsync().ToListAsync().WithPatience();
 
@@ -156,19 +157,33 @@ public sealed class RedisAppenderTests(RedisServerFixture server) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task AppendAfterAnotherInstanceEndedTheGeneration_IsRefused_AndReportsItLost()
+    public async Task AppendAfterAnotherInstanceEndedTheGeneration_IsRefused()
     {
         var writer = Start();
         var id = await CreateAsync(writer);
         await writer.Log.AppendAsync(TestEvents.Progress(id, 0));
-        var lost = new List<string>();
-        writer.Appender.GenerationLost += lost.Add;
-        await Start().Log.AppendAsync(TestEvents.Failed(id, "taken over"));
+        await Start().Log.AppendAsync(TestEvents.Failed(id, "ended elsewhere"));
 
         var act = () => writer.Log.AppendAsync(TestEvents.Progress(id, 1)).AsTask();
 
         await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*already ended*");
-        lost.Should().Equal(id);
+    }
+
+    [Fact]
+    public async Task AppendByTheFormerOwner_AfterAnotherInstanceTookTheRunOver_IsRefused()
+    {
+        var owner = Start();
+        var id = await TestRecords.CreateOwnedAsync(owner);
+        await owner.Log.AppendAsync(TestEvents.Progress(id, 0));
+        await server.Database.KeyDeleteAsync(owner.Log.Keys.Lease(id));
+        var taker = Start();
+        (await taker.Coordinator.TryClaimAsync(id)).Should().BeTrue();
+
+        var act = () => owner.Log.AppendAsync(TestEvents.Progress(id, 1)).AsTask();
+
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*another instance*");
+        (await taker.Log.AppendAsync(TestEvents.Progress(id, 1))).Sequence.Should().Be(2, "the new owner continues the log");
+        (await server.Database.StreamLengthAsync(owner.Log.Keys.Events(id))).Should().Be(2);
     }
 
     private RedisLogHarness Start(Action<IterationStreamingRedisOptions>? configure = null, TimeProvider? timeProvider = null)

@@ -145,7 +145,7 @@ public sealed class RedisGenerationEventLogTests(RedisServerFixture server) : IA
     }
 
     [Fact]
-    public async Task AppendAsync_TerminalEvent_SetsTheRetentionTtlOnEveryKey()
+    public async Task AppendAsync_TerminalEvent_SetsNoExpiry_RetentionDeletesTheGenerationWhole()
     {
         var a = Start(core: new IterationStreamingOptions { RetainCompletedFor = TimeSpan.FromMinutes(10) });
         var id = await CreateAsync(a);
@@ -155,9 +155,37 @@ public sealed class RedisGenerationEventLogTests(RedisServerFixture server) : IA
 
         foreach (var key in new[] { a.Log.Keys.Meta(id), a.Log.Keys.Events(id) })
         {
-            var ttl = (long)await server.Database.ExecuteAsync("PTTL", key);
-            ttl.Should().BeInRange((long)TimeSpan.FromMinutes(9).TotalMilliseconds, (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
+            ((long)await server.Database.ExecuteAsync("PTTL", key)).Should().Be(-1, "the engine's retention deletes record, log and files together");
         }
+    }
+
+    [Fact]
+    public async Task DeleteAsync_RemovesTheLogAndItsLease_AndTheGenerationIsUnknownEverywhere()
+    {
+        var a = Start();
+        var id = await CreateAsync(a);
+        await a.Log.AppendAsync(TestEvents.Completed(id));
+
+        (await a.Log.DeleteAsync(id)).Should().BeTrue();
+
+        (await a.Log.ExistsAsync(id)).Should().BeFalse();
+        (await server.Database.KeyExistsAsync(a.Log.Keys.Events(id))).Should().BeFalse();
+        await FluentActions.Awaiting(() => Start().Log.SubscribeAsync(id).AsTask()).Should().ThrowAsync<GenerationNotFoundException>();
+        (await a.Log.DeleteAsync(id)).Should().BeFalse("deleting twice deletes nothing");
+    }
+
+    [Fact]
+    public async Task DeleteAsync_UnknownUnfitOrNullIds()
+    {
+        var a = Start();
+
+        (await a.Log.DeleteAsync(TestEvents.NewId())).Should().BeFalse();
+        foreach (var hostile in new[] { string.Empty, "{x}", "a\nb", new string('a', 201), "\ud800" })
+        {
+            (await a.Log.DeleteAsync(hostile)).Should().BeFalse();
+        }
+
+        await FluentActions.Awaiting(() => a.Log.DeleteAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
     }
 
     [Fact]

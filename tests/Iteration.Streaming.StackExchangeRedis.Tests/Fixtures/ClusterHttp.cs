@@ -43,7 +43,11 @@ public static class ClusterHttp
     }
 
     /// <summary>Reads until an event satisfies <paramref name="done"/>, and returns it.</summary>
-    public static async Task<SseItem<string>> ReadUntilAsync(this IAsyncEnumerator<SseItem<string>> events, Func<StreamingProgressEvent, bool> done)
+    /// <param name="events">The stream.</param>
+    /// <param name="done">Whether an event is the one awaited.</param>
+    /// <param name="skipped">Receives the events read before it.</param>
+    public static async Task<SseItem<string>> ReadUntilAsync(
+        this IAsyncEnumerator<SseItem<string>> events, Func<StreamingProgressEvent, bool> done, Action<SseItem<string>>? skipped = null)
     {
         while (true)
         {
@@ -52,6 +56,8 @@ public static class ClusterHttp
             {
                 return events.Current;
             }
+
+            skipped?.Invoke(events.Current);
         }
     }
 

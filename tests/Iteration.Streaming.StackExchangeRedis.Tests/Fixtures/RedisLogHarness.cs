@@ -5,6 +5,7 @@ using Iteration.Streaming.StackExchangeRedis.Health;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Ownership;
 using Iteration.Streaming.StackExchangeRedis.Records;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.Options;
 
@@ -21,12 +22,26 @@ public sealed class RedisLogHarness : IAsyncDisposable
         Options = options;
         CoreOptions = coreOptions;
         Connection = new RedisConnection(Microsoft.Extensions.Options.Options.Create(options));
-        Tail = new RedisStreamTail(Connection, timeProvider);
+        Scripts = new RedisScriptGateway(Connection);
+        Tail = new RedisStreamTail(Connection, Scripts, timeProvider);
         var core = new StaticOptionsMonitor<IterationStreamingOptions>(coreOptions);
-        Records = new RedisGenerationRecordStore(Connection, timeProvider);
-        Appender = new RedisAppender(Connection, Records, core, timeProvider);
-        Log = new RedisGenerationEventLog(Connection, Tail, Appender, core, timeProvider);
-        Keeper = new RedisLeaseKeeper(Connection, Appender, Records, Tail, timeProvider);
+        var copies = new OwnedRecordCopies();
+        var journals = new GenerationJournals();
+        Records = new RedisGenerationRecordStore(Connection, Scripts, copies, timeProvider);
+        Buffer = new OutageBuffer(Connection, Scripts, journals, copies, core, timeProvider);
+        Appender = new RedisAppender(Connection, Scripts, journals, Buffer, core, timeProvider);
+        Log = new RedisGenerationEventLog(Connection, Scripts, Tail, Appender, core, timeProvider);
+        var owned = new OwnedRuns(copies);
+        var handOver = new RunHandOver(Connection, Scripts, owned, journals);
+        Coordinator = new RedisRunCoordinator(
+            Connection,
+            owned,
+            new LeaseRenewal(Scripts, owned, journals, Buffer, timeProvider),
+            new VanishedGenerationSweep(Scripts, Tail, timeProvider),
+            new RunTakeover(Connection, Scripts, owned, journals, handOver, timeProvider),
+            handOver,
+            new RemoteCancel(Connection, Scripts, owned),
+            timeProvider);
     }
 
     public IterationStreamingRedisOptions Options { get; }
@@ -43,10 +58,14 @@ public sealed class RedisLogHarness : IAsyncDisposable
 
     internal RedisAppender Appender { get; }
 
-    /// <summary>Not started: a test starts it (or ticks it by hand) when it needs lease renewal and takeover.</summary>
-    internal RedisLeaseKeeper Keeper { get; }
+    internal OutageBuffer Buffer { get; }
 
-    internal RedisBackplaneHealthCheck HealthCheck => new(Connection, Tail, Appender);
+    internal RedisScriptGateway Scripts { get; }
+
+    /// <summary>Not started: a test starts it (or runs rounds by hand) when it needs lease renewal and takeover.</summary>
+    internal RedisRunCoordinator Coordinator { get; }
+
+    internal RedisBackplaneHealthCheck HealthCheck => new(Connection, Tail, Buffer);
 
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
@@ -70,8 +89,8 @@ public sealed class RedisLogHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Keeper.DisposeAsync();
-        await Appender.DisposeAsync();
+        await Coordinator.DisposeAsync();
+        await Buffer.DisposeAsync();
         await Tail.DisposeAsync();
         await Connection.DisposeAsync();
     }

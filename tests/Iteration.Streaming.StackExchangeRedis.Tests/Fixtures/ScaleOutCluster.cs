@@ -100,6 +100,18 @@ public sealed class ScaleOutCluster : IAsyncDisposable
         await host.DisposeAsync();
     }
 
+    /// <summary>Stops <paramref name="host"/> gracefully (as SIGTERM does): it hands its runs over and ends its streams.</summary>
+    public async Task StopGracefullyAsync(KestrelTestHost host)
+    {
+        lock (_hosts)
+        {
+            _hosts.Remove(host);
+        }
+
+        await host.StopAsync();
+        await host.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         KestrelTestHost[] hosts;

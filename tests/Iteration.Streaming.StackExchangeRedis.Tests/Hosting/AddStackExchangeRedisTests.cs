@@ -106,7 +106,7 @@ public sealed class AddStackExchangeRedisTests(RedisServerFixture server) : IDis
         await using var provider = services.BuildServiceProvider();
 
         provider.GetRequiredService<IGenerationRecordStore>().Should().BeOfType<RedisGenerationRecordStore>();
-        provider.GetRequiredService<IRunCoordinator>().Should().BeOfType<RedisLeaseKeeper>();
+        provider.GetRequiredService<IRunCoordinator>().Should().BeOfType<RedisRunCoordinator>();
         services.Count(d => d.ServiceType == typeof(IGenerationRecordStore)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(IRunCoordinator)).Should().Be(1);
     }

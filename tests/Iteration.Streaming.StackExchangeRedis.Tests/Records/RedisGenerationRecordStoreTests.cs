@@ -71,13 +71,28 @@ public sealed class RedisGenerationRecordStoreTests(RedisServerFixture server) :
     }
 
     [Fact]
-    public async Task AddAsync_BeforeTheLogExists_IsRefused()
+    public async Task AddAsync_IndexesTheRecord_AndTheTerminalEventMovesItToTheEndedIndex()
     {
         var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+        var live = await server.Database.SortedSetScoreAsync(a.Log.Keys.LiveRecords, id);
 
-        var act = () => a.Records.AddAsync(TestRecords.New(TestEvents.NewId())).AsTask();
+        await a.Log.AppendAsync(TestEvents.Completed(id));
 
-        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*create the log first*");
+        live.Should().Be(TestEvents.Epoch.ToUnixTimeMilliseconds());
+        (await server.Database.SortedSetScoreAsync(a.Log.Keys.LiveRecords, id)).Should().BeNull();
+        (await server.Database.SortedSetScoreAsync(a.Log.Keys.EndedRecords, id)).Should().NotBeNull();
+        (await a.Records.ListEndedAsync()).Select(r => r.GenerationId).Should().Contain(id);
+    }
+
+    [Fact]
+    public async Task ListAsync_SkipsIndexEntriesWhoseRecordIsGone()
+    {
+        var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+        await server.Database.KeyDeleteAsync(a.Log.Keys.Record(id));
+
+        (await a.Records.ListUnfinishedAsync()).Should().NotContain(r => r.GenerationId == id);
     }
 
     [Fact]
@@ -139,7 +154,7 @@ public sealed class RedisGenerationRecordStoreTests(RedisServerFixture server) :
         await a.Log.AppendAsync(TestEvents.Progress(id, 0));
         var running = await a.Records.GetAsync(id);
         await a.Log.AppendAsync(TestEvents.Failed(id));
-        await a.Records.SetStatusAsync(id, GenerationStatus.Completed);
+        await a.Records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Completed });
         var ended = await a.Records.GetAsync(id);
 
         running!.Status.Should().Be(GenerationStatus.Processing);
@@ -149,23 +164,23 @@ public sealed class RedisGenerationRecordStoreTests(RedisServerFixture server) :
     }
 
     [Fact]
-    public async Task SetStatusAsync_BeforeTheEnd_SetsIt()
+    public async Task UpdateAsync_StatusBeforeTheEnd_SetsIt()
     {
         var a = Start();
         var id = await TestRecords.CreateOwnedAsync(a);
 
-        await a.Records.SetStatusAsync(id, GenerationStatus.Processing);
+        await a.Records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing });
 
         (await a.Records.GetAsync(id))!.Status.Should().Be(GenerationStatus.Processing);
     }
 
     [Fact]
-    public async Task SetFilesAsync_RecordsTheCounts()
+    public async Task UpdateAsync_Files_RecordsTheCounts()
     {
         var a = Start();
         var id = await TestRecords.CreateOwnedAsync(a);
 
-        await a.Records.SetFilesAsync(id, 7, 8_192);
+        await a.Records.UpdateAsync(id, new GenerationRecordUpdate { FileCount = 7, TotalBytes = 8_192 });
 
         (await a.Records.GetAsync(id)).Should().BeEquivalentTo(new { FileCount = 7, TotalBytes = 8_192L });
     }
@@ -175,26 +190,22 @@ public sealed class RedisGenerationRecordStoreTests(RedisServerFixture server) :
     {
         var a = Start();
 
-        await a.Records.SetStatusAsync(TestEvents.NewId(), GenerationStatus.Processing);
-        await a.Records.SetFilesAsync("{x}", 1, 1);
+        (await a.Records.UpdateAsync(TestEvents.NewId(), new GenerationRecordUpdate { Status = GenerationStatus.Processing })).Should().BeNull();
+        (await a.Records.UpdateAsync("{x}", new GenerationRecordUpdate { FileCount = 1 })).Should().BeNull();
 
-        (await server.Database.KeyExistsAsync(a.Log.Keys.Meta("{x}"))).Should().BeFalse();
+        (await server.Database.KeyExistsAsync(a.Log.Keys.Record("{x}"))).Should().BeFalse();
     }
 
     [Fact]
-    public async Task Updates_WhileRedisIsUnreachable_DoNotFailTheRun()
+    public async Task UpdateAsync_OfAnOwnedRunWhileRedisIsUnreachable_DoesNotFailTheRun()
     {
         var a = Start();
         var id = await TestRecords.CreateOwnedAsync(a);
         a.Connection.Sever();
 
-        var act = async () =>
-        {
-            await a.Records.SetStatusAsync(id, GenerationStatus.Processing);
-            await a.Records.SetFilesAsync(id, 1, 10);
-        };
+        var updated = await a.Records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, FileCount = 1, TotalBytes = 10 });
 
-        await act.Should().NotThrowAsync("the status follows the log anyway; file counts come from the shared sink");
+        updated.Should().BeEquivalentTo(new { Status = GenerationStatus.Processing, FileCount = 1, TotalBytes = 10L }, "the run's events wait for Redis, and this instance's copy keeps the record");
     }
 
     /// <summary>Ids no key may be built from: empty, a brace (another hash tag), control characters, a lone surrogate, oversized.</summary>

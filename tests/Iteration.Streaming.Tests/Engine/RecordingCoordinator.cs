@@ -8,7 +8,7 @@ internal sealed class RecordingCoordinator(string instanceName) : IRunCoordinato
 {
     public string? InstanceName { get; } = instanceName;
 
-    public ConcurrentDictionary<string, Action<CancelReason>> Stops { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, Action<RunStopReason>> Stops { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentDictionary<string, TaskCompletionSource> Released { get; } = new(StringComparer.Ordinal);
 
@@ -17,9 +17,9 @@ internal sealed class RecordingCoordinator(string instanceName) : IRunCoordinato
 
     public List<string> CancelRequests { get; } = [];
 
-    public IDisposable Hold(string generationId, Action<CancelReason> stop)
+    public IDisposable Hold(string generationId, Action<RunStopReason> onStop)
     {
-        Stops[generationId] = stop;
+        Stops[generationId] = onStop;
         var released = Released.GetOrAdd(generationId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         return new Release(released);
     }
@@ -32,6 +32,37 @@ internal sealed class RecordingCoordinator(string instanceName) : IRunCoordinato
         }
 
         return ValueTask.FromResult(RunningElsewhere.Contains(generationId));
+    }
+
+    /// <summary>Ids the engine claimed before resuming them at start.</summary>
+    public List<string> Claims { get; } = [];
+
+    /// <summary>Ids the engine handed over.</summary>
+    public List<string> HandOvers { get; } = [];
+
+    /// <summary>Ids a test puts here reach the engine as runs taken over from a lost instance.</summary>
+    public System.Threading.Channels.Channel<string> Orphans { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+    public ValueTask<bool> TryClaimAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        lock (Claims)
+        {
+            Claims.Add(generationId);
+        }
+
+        return ValueTask.FromResult(!RunningElsewhere.Contains(generationId));
+    }
+
+    public IAsyncEnumerable<string> WatchOrphanedRunsAsync(CancellationToken cancellationToken = default) => Orphans.Reader.ReadAllAsync(cancellationToken);
+
+    public ValueTask HandOverAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        lock (HandOvers)
+        {
+            HandOvers.Add(generationId);
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     private sealed class Release(TaskCompletionSource released) : IDisposable

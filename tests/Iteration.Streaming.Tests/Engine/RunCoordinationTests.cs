@@ -35,7 +35,7 @@ public sealed class RunCoordinationTests
         var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
         await gate.Reached.WithPatience();
 
-        _coordinator.Stops[id](CancelReason.User);
+        _coordinator.Stops[id](RunStopReason.CancelRequested);
         var events = await harness.ReadToEndAsync(id);
 
         events[^1].Status.Should().Be(GenerationStatus.Cancelled);
@@ -50,7 +50,7 @@ public sealed class RunCoordinationTests
         await gate.Reached.WithPatience();
         var before = await harness.Log.GetLatestAsync(id);
 
-        _coordinator.Stops[id](CancelReason.OwnershipLost);
+        _coordinator.Stops[id](RunStopReason.OwnershipLost);
         await _coordinator.Released[id].Task.WithPatience();
         var after = await harness.Log.GetLatestAsync(id);
         harness.Generator.BeforeFile = null;
@@ -71,7 +71,7 @@ public sealed class RunCoordinationTests
         await gate.Reached.WithPatience();
         var queued = await harness.Engine.StartAsync(new GenerationRequest("y"));
 
-        _coordinator.Stops[queued](CancelReason.OwnershipLost);
+        _coordinator.Stops[queued](RunStopReason.OwnershipLost);
         await _coordinator.Released[queued].Task.WithPatience();
         var latest = await harness.Log.GetLatestAsync(queued);
 

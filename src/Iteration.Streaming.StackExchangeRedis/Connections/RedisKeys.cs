@@ -2,17 +2,21 @@ using System.Buffers;
 using System.Text;
 using StackExchange.Redis;
 
-namespace Iteration.Streaming.StackExchangeRedis.EventLog;
+namespace Iteration.Streaming.StackExchangeRedis.Connections;
 
 /// <summary>
 /// The key layout. Every key of one generation carries the generation id as its hash tag (<c>{…}</c>), so all of them
 /// live in one Redis Cluster slot and a script may touch them together:
 /// <list type="bullet">
-/// <item><c>{prefix}:{id}:meta</c>: a hash; its existence is the generation's. The log's fields (<c>last</c>,
-/// <c>terminal</c>, <c>gap</c>, <c>created</c>, <c>status</c>, <c>ended</c>) and the record's (<c>prompt</c>,
-/// <c>mprompt</c>, <c>parent</c>, <c>entities</c>, <c>owner</c>, <c>files</c>, <c>bytes</c>, <c>cancel</c>).</item>
+/// <item><c>{prefix}:{id}:meta</c>: a hash; its existence is the log's. Fields <c>last</c>, <c>terminal</c>, <c>gap</c>,
+/// <c>created</c>, <c>status</c>, <c>ended</c>, and the marks <c>cancel</c> (requested) and <c>handover</c> (the owner let
+/// go of the run for another instance to resume).</item>
+/// <item><c>{prefix}:{id}:record</c>: a hash, the generation record (<c>prompt</c>, <c>plan</c>, <c>owner</c>, …).</item>
 /// <item><c>{prefix}:{id}:events</c>: the stream of SSE frames, entry id <c>{sequence}-0</c>.</item>
 /// <item><c>{prefix}:{id}:lease</c>: the owner's instance name, expiring unless renewed.</item>
+/// <item><c>{prefix}:records:live</c>, <c>{prefix}:records:ended</c>: sorted sets of record ids by creation and by
+/// end time (Unix ms), for listing unfinished and ended records. The record scripts keep them in step.</item>
+/// <item><c>{prefix}:handover</c>: the pub/sub channel on which an instance announces a run it handed over.</item>
 /// <item><c>{prefix}:leases</c>: a sorted set of owned generations by lease expiry (Unix ms), where instances look for
 /// lapsed leases. Only a hint: the lease key decides.</item>
 /// <item><c>{prefix}:instance:{name}:wake</c>: one instance's tail wake-up stream (not tied to a generation).</item>
@@ -32,7 +36,15 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Lease(string generationId) => $"{Prefix}:{{{generationId}}}:lease";
 
+    public RedisKey Record(string generationId) => $"{Prefix}:{{{generationId}}}:record";
+
     public RedisKey Leases => $"{Prefix}:leases";
+
+    public RedisKey LiveRecords => $"{Prefix}:records:live";
+
+    public RedisKey EndedRecords => $"{Prefix}:records:ended";
+
+    public RedisChannel HandOverChannel => RedisChannel.Literal($"{Prefix}:handover");
 
     public RedisKey Wake(string instanceName) => $"{Prefix}:instance:{instanceName}:wake";
 

@@ -1,0 +1,235 @@
+namespace Iteration.Streaming.StackExchangeRedis.Scripts;
+
+/// <summary>
+/// The Lua scripts, the package's protocol with Redis: each runs atomically on the server in one round trip. A script
+/// touches one generation's keys (which share the generation's hash tag) and, for records, the prefix's two record
+/// indexes. MULTI/WATCH would need a read round trip before every change and a retry loop on every concurrent one; a
+/// script checks and changes in one step. Only <see cref="RedisScriptGateway"/> runs them.
+/// </summary>
+internal static class RedisScripts
+{
+    /// <summary>KEYS: meta, events. ARGV: created (Unix ms). Returns 1 when created, 0 when the log exists.</summary>
+    public const string CreateLog = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('DEL', KEYS[2])
+        redis.call('HSET', KEYS[1], 'last', 0, 'created', ARGV[1])
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: meta, events, lease, record, live index, ended index. ARGV: expected sequence, frame built for it, max
+    /// events, trim batch, terminal (1/0), status, now (Unix ms), writer (instance name), generation id.
+    /// Assigns the next sequence (<c>last + 1</c>) atomically. The caller builds the frame for the sequence it expects;
+    /// when another writer got there first the script swaps the frame's <c>id:</c> line for the assigned sequence. A retry
+    /// of an append that did reach Redis (its reply was lost with the connection) finds its own frame at the expected id
+    /// and is not appended twice. Only the generation's owner may append (the lease holder, or while no lease is held the
+    /// owner on record, or anyone when it has none): an instance that lost a run it was writing (its lease lapsed and
+    /// another instance took the run over) is fenced off. Returns <c>{0, seq}</c> appended, <c>{-1, 0}</c> unknown
+    /// generation, <c>{-2, terminal}</c> already ended, <c>{-3, last}</c> another instance owns the run.
+    /// A live record follows the log: its status becomes the event's, and a terminal event ends it in the same step
+    /// (status, end time, the ended index) and deletes the lease: nothing can be appended after it.
+    /// Trimming drops whole batches below <c>seq - max</c> with MINID and first keeps the newest dropped frame in
+    /// <c>gap</c>: a reader that fell behind is given that state as a <c>replay: snapshot</c> event.
+    /// </summary>
+    public const string Append = """
+        local state = redis.call('HMGET', KEYS[1], 'last', 'terminal')
+        if not state[1] then return {-1, 0} end
+        local last = tonumber(state[1])
+        local expected = tonumber(ARGV[1])
+        if expected <= last then
+          local id = string.format('%d-0', expected)
+          local stored = redis.call('XRANGE', KEYS[2], id, id)
+          if stored[1] and stored[1][2][2] == ARGV[2] then return {0, expected} end
+        end
+        if state[2] then return {-2, tonumber(state[2])} end
+        local holder = redis.call('GET', KEYS[3])
+        if not holder then holder = redis.call('HGET', KEYS[4], 'owner') end
+        if holder and holder ~= ARGV[8] then return {-3, last} end
+        local seq = last + 1
+        local frame = ARGV[2]
+        if expected ~= seq then
+          frame = string.format('id: %d', seq) .. string.sub(frame, #ARGV[1] + 5)
+        end
+        redis.call('XADD', KEYS[2], string.format('%d-0', seq), 'f', frame)
+        redis.call('HSET', KEYS[1], 'last', seq, 'status', ARGV[6])
+        local victim = seq - tonumber(ARGV[3])
+        if victim > 0 and victim % tonumber(ARGV[4]) == 0 then
+          local id = string.format('%d-0', victim)
+          local dropped = redis.call('XRANGE', KEYS[2], id, id)
+          if dropped[1] then redis.call('HSET', KEYS[1], 'gap', dropped[1][2][2]) end
+          redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', victim + 1))
+        end
+        local record = redis.call('HMGET', KEYS[4], 'status', 'ended')
+        if record[1] and not record[2] then
+          redis.call('HSET', KEYS[4], 'status', ARGV[6])
+          if ARGV[5] == '1' then
+            redis.call('HSET', KEYS[4], 'ended', ARGV[7])
+            redis.call('ZREM', KEYS[5], ARGV[9])
+            redis.call('ZADD', KEYS[6], ARGV[7], ARGV[9])
+          end
+        end
+        if ARGV[5] == '1' then
+          redis.call('HSET', KEYS[1], 'terminal', seq, 'ended', ARGV[7])
+          redis.call('DEL', KEYS[3])
+        end
+        return {0, seq}
+        """;
+
+    /// <summary>KEYS: meta, events, lease. Deletes a generation's log and lease. Returns 1 when the log existed.</summary>
+    public const string DeleteLog = """
+        local existed = redis.call('EXISTS', KEYS[1])
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+        return existed
+        """;
+
+    /// <summary>KEYS: wake. ARGV: time to live (ms). Adds one entry (keeping one) so the instance's blocked tail read returns.</summary>
+    public const string Wake = """
+        redis.call('XADD', KEYS[1], 'MAXLEN', 1, '*', 'w', 1)
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: record, lease, live index, ended index. ARGV: owner ('' for none), lease (ms), generation id, created
+    /// (Unix ms), ended (Unix ms, '' while live), then the record's field/value pairs. Writes a new record, indexes it
+    /// and, with an owner, claims the lease in the same step. Returns 1 added, 0 when a record exists.
+    /// </summary>
+    public const string AddRecord = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        if ARGV[5] == '' then
+          redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+        else
+          redis.call('ZADD', KEYS[4], ARGV[5], ARGV[3])
+        end
+        if ARGV[1] ~= '' then
+          redis.call('HSET', KEYS[1], 'owner', ARGV[1])
+          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+        end
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: record, live index, ended index. ARGV: generation id, now (Unix ms), status ('' to keep), terminal (1/0),
+    /// clear the interruption time (1/0), then field/value pairs to set. Changes a record in one step: a terminal status
+    /// also sets the end time and moves the record to the ended index; an ended record keeps its status and end time.
+    /// Returns the record after the change (all its fields), or nil when there is none.
+    /// </summary>
+    public const string UpdateRecord = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+        for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'interrupted') end
+        if ARGV[3] ~= '' and redis.call('HEXISTS', KEYS[1], 'ended') == 0 then
+          redis.call('HSET', KEYS[1], 'status', ARGV[3])
+          if ARGV[4] == '1' then
+            redis.call('HSET', KEYS[1], 'ended', ARGV[2])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+          end
+        end
+        return redis.call('HGETALL', KEYS[1])
+        """;
+
+    /// <summary>KEYS: record, live index, ended index. ARGV: generation id. Returns 1 when a record was deleted.</summary>
+    public const string DeleteRecord = """
+        local deleted = redis.call('DEL', KEYS[1])
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        return deleted
+        """;
+
+    /// <summary>
+    /// KEYS: meta, record, lease. ARGV: instance, lease (ms). The owner's renewal: extends its lease, or claims it again
+    /// when it lapsed and nobody took the run over meanwhile. Returns 1 renewed, 2 renewed and a cancel was requested,
+    /// 0 another instance owns the run, -1 unknown generation, -2 ended.
+    /// </summary>
+    public const string Renew = """
+        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal', 'cancel')
+        if not s[1] then return -1 end
+        if s[2] then return -2 end
+        local holder = redis.call('GET', KEYS[3])
+        if not holder then holder = redis.call('HGET', KEYS[2], 'owner') end
+        if holder and holder ~= ARGV[1] then return 0 end
+        redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+        if s[3] then return 2 end
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: meta, record, lease. ARGV: channel start, channel end, generation id. Marks a running generation as
+    /// cancel-requested (its owner, or whoever takes it over, sees the mark on its next renewal) and tells the owner at
+    /// once on its channel. Returns 1 requested, 0 ended or without an owner, -1 unknown generation.
+    /// </summary>
+    public const string Cancel = """
+        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal')
+        if not s[1] then return -1 end
+        if s[2] then return 0 end
+        local owner = redis.call('GET', KEYS[3])
+        if not owner then owner = redis.call('HGET', KEYS[2], 'owner') end
+        if not owner then return 0 end
+        redis.call('HSET', KEYS[1], 'cancel', 1)
+        redis.call('PUBLISH', ARGV[1] .. owner .. ARGV[2], ARGV[3])
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: meta, record, lease. ARGV: instance, lease (ms), handed over only (1/0). Takes over a run nobody holds: its
+    /// lease lapsed (the owner died) or was handed over. Refused while any other instance holds the lease, so of
+    /// instances racing for a run exactly one gets it; with 'handed over only', also refused unless the owner handed it
+    /// over. Returns <c>{1, last}</c> claimed (this instance holds the lease and is the owner on record), <c>{2, last}</c>
+    /// this instance held it already, <c>{0, 0}</c> refused, <c>{-1, 0}</c> no log or no record, <c>{-2, 0}</c> ended.
+    /// </summary>
+    public const string Claim = """
+        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal', 'handover')
+        if not s[1] then return {-1, 0} end
+        if s[2] then return {-2, 0} end
+        if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, 0} end
+        local holder = redis.call('GET', KEYS[3])
+        if holder == ARGV[1] then return {2, tonumber(s[1])} end
+        if holder then return {0, 0} end
+        if ARGV[3] == '1' and not s[3] then return {0, 0} end
+        redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+        redis.call('HSET', KEYS[2], 'owner', ARGV[1])
+        redis.call('HDEL', KEYS[1], 'handover')
+        return {1, tonumber(s[1])}
+        """;
+
+    /// <summary>
+    /// KEYS: meta, lease. ARGV: instance. The owner lets go of a run it stopped without ending it: deletes its lease and
+    /// marks the run handed over, so another instance may claim it at once. Returns 1 handed over, 0 not held here.
+    /// </summary>
+    public const string HandOver = """
+        if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal')
+        if not s[1] or s[2] then return 0 end
+        redis.call('DEL', KEYS[2])
+        redis.call('HSET', KEYS[1], 'handover', 1)
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: meta, events, lease, record, live index. ARGV: owner ('' for none), lease (ms), last sequence, last frame
+    /// ('' for none), created (Unix ms), generation id, then the record's field/value pairs ('' pairs when unknown).
+    /// Recreates a generation that Redis lost (restarted without persistence) from what its writer kept: the sequence
+    /// goes on where it was, the newest event stands for the lost history (a reader from before it gets it as a
+    /// <c>replay: snapshot</c> event), and the record comes back when it was lost too. Returns 1 restored, 0 when it exists.
+    /// </summary>
+    public const string Restore = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('DEL', KEYS[2])
+        if ARGV[4] ~= '' then
+          redis.call('XADD', KEYS[2], string.format('%d-0', tonumber(ARGV[3])), 'f', ARGV[4])
+          redis.call('HSET', KEYS[1], 'gap', ARGV[4])
+        end
+        redis.call('HSET', KEYS[1], 'last', ARGV[3], 'created', ARGV[5])
+        if #ARGV > 6 and redis.call('EXISTS', KEYS[4]) == 0 then
+          for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+          redis.call('ZADD', KEYS[5], ARGV[5], ARGV[6])
+        end
+        if ARGV[1] ~= '' then
+          if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('HSET', KEYS[4], 'owner', ARGV[1]) end
+          redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+        end
+        return 1
+        """;
+}
