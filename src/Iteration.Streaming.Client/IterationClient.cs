@@ -11,10 +11,8 @@ using Iteration.Streaming.Client.Serialization;
 using Iteration.Streaming.Client.Watching;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.Client;
 
@@ -63,20 +61,6 @@ public sealed class IterationClient
         var root = baseAddress.GetLeftPart(UriPartial.Path);
         _group = (root.EndsWith('/') ? root : root + "/") + options.RoutePrefix.Trim('/');
         _group = _group.TrimEnd('/');
-    }
-
-    /// <summary>Creates a client from dependency injection (see <c>AddIterationClient</c>).</summary>
-    /// <param name="httpClient">The typed HTTP client from <see cref="IHttpClientFactory"/>.</param>
-    /// <param name="options">The options.</param>
-    /// <param name="services">The service provider, for an optional <see cref="TimeProvider"/> and logger.</param>
-    [ActivatorUtilitiesConstructor]
-    public IterationClient(HttpClient httpClient, IOptions<IterationClientOptions> options, IServiceProvider services)
-        : this(
-            httpClient,
-            (options ?? throw new ArgumentNullException(nameof(options))).Value,
-            (services ?? throw new ArgumentNullException(nameof(services))).GetService<TimeProvider>(),
-            services.GetService<ILogger<IterationClient>>())
-    {
     }
 
     /// <summary>Starts a new generation (<c>POST /generations</c>).</summary>

@@ -95,13 +95,47 @@ public sealed partial class PackageMetadataTests(PackagesFixture fixture)
     {
         fixture.Packages.Should().AllSatisfy(package =>
         {
-            using var assembly = new PEReader(new MemoryStream(package.ReadEntry($"lib/net10.0/{package.Id}.dll")));
-            var metadata = assembly.GetMetadataReader();
-            var referenced = metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)).ToHashSet(StringComparer.Ordinal);
+            var referenced = ReferencedAssemblies(package);
 
             // Each dependency ships an assembly of its own name; one the DLL never references is a dependency nobody uses.
-            package.DependencyIds().Should().AllSatisfy(id => referenced.Should().Contain(id, $"{package.Id} depends on {id}"));
+            // (The abstractions package has none: AllSatisfy would refuse its empty list.)
+            package.DependencyIds().Except(referenced).Should().BeEmpty($"{package.Id} references the assembly of every package it depends on");
         });
+    }
+
+    [Fact]
+    public void Dependencies_ClientPackage_DependsOnTheAbstractionsAndNotOnTheEngine()
+    {
+        var client = fixture.Packages.Should().ContainSingle(p => p.Id == "Iteration.Streaming.Client").Subject;
+
+        client.DependencyIds().Should().Contain("Iteration.Streaming.Abstractions")
+            .And.NotContain("Iteration.Streaming")
+            .And.OnlyContain(id => id == "Iteration.Streaming.Abstractions" || id.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal));
+        ReferencedAssemblies(client).Should().NotContain("Iteration.Streaming");
+    }
+
+    [Fact]
+    public void Dependencies_AbstractionsPackage_DependsOnNothing()
+    {
+        var abstractions = fixture.Packages.Should().ContainSingle(p => p.Id == "Iteration.Streaming.Abstractions").Subject;
+
+        abstractions.DependencyIds().Should().BeEmpty();
+        ReferencedAssemblies(abstractions).Should().OnlyContain(name => name.StartsWith("System.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Dependencies_EnginePackage_DependsOnTheAbstractions()
+    {
+        var engine = fixture.Packages.Should().ContainSingle(p => p.Id == "Iteration.Streaming").Subject;
+
+        engine.DependencyIds().Should().Contain("Iteration.Streaming.Abstractions");
+    }
+
+    private static HashSet<string> ReferencedAssemblies(PackedPackage package)
+    {
+        using var assembly = new PEReader(new MemoryStream(package.ReadEntry($"lib/net10.0/{package.Id}.dll")));
+        var metadata = assembly.GetMetadataReader();
+        return metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)).ToHashSet(StringComparer.Ordinal);
     }
 
     private static Dictionary<string, string> SourceLinkDocuments(MetadataReader reader)

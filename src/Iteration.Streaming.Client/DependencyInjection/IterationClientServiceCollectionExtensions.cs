@@ -1,6 +1,7 @@
 using Iteration.Streaming.Client;
 using Iteration.Streaming.Client.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -39,11 +40,19 @@ public static class IterationClientServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationClientOptions>, IterationClientOptionsValidator>());
 
-        // The stream is long-lived: no overall timeout; WatchAsync has its own stall detection.
-        return services.AddHttpClient<IterationClient>(client =>
-        {
-            client.BaseAddress = baseAddress;
-            client.Timeout = Timeout.InfiniteTimeSpan;
-        });
+        // The stream is long-lived: no overall timeout; WatchAsync has its own stall detection. The factory takes what the
+        // client needs from the container (options, and a TimeProvider and logger when registered), so the client has no
+        // constructor for the container alone.
+        return services
+            .AddHttpClient(typeof(IterationClient).Name, client =>
+            {
+                client.BaseAddress = baseAddress;
+                client.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .AddTypedClient((httpClient, provider) => new IterationClient(
+                httpClient,
+                provider.GetRequiredService<IOptions<IterationClientOptions>>().Value,
+                provider.GetService<TimeProvider>(),
+                provider.GetService<ILogger<IterationClient>>()));
     }
 }

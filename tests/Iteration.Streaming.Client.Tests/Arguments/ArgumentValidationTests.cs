@@ -1,6 +1,4 @@
 using Iteration.Streaming.Client.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.Client.Tests.Arguments;
 
@@ -43,16 +41,6 @@ public sealed class ArgumentValidationTests : IDisposable
         var act = () => new IterationClient(http);
 
         act.Should().Throw<ArgumentException>().WithParameterName("httpClient");
-    }
-
-    [Fact]
-    public void DependencyInjectionConstructor_NullArguments_ThrowArgumentNullException()
-    {
-        var options = Options.Create(new IterationClientOptions());
-        using var provider = new ServiceCollection().BuildServiceProvider();
-
-        ((Action)(() => _ = new IterationClient(_http, null!, provider))).Should().Throw<ArgumentNullException>().WithParameterName("options");
-        ((Action)(() => _ = new IterationClient(_http, options, null!))).Should().Throw<ArgumentNullException>().WithParameterName("services");
     }
 
     [Theory]

@@ -45,16 +45,37 @@ public sealed class AddIterationClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public void AddIterationClient_UsesTheRegisteredTimeProvider()
+    public async Task AddIterationClient_UsesTheRegisteredTimeProviderAndLogger()
     {
-        var time = new FakeTimeProvider();
-        var services = new ServiceCollection().AddSingleton<TimeProvider>(time);
-        services.AddIterationClient(_host.BaseAddress);
-        using var provider = services.BuildServiceProvider();
+        // Nothing listens: the first attempt fails, the client waits an hour on the registered clock, then gives up.
+        var time = new TimerSignallingTimeProvider(TimeSpan.FromHours(1));
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(time).AddFakeLogging();
+        services.AddIterationClient(Watching.WatchCancellationTests.ClosedPort(), o =>
+        {
+            o.InitialReconnectDelay = TimeSpan.FromHours(1);
+            o.MaxReconnectDelay = TimeSpan.FromHours(1);
+            o.MaxConsecutiveFailures = 1;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IterationClient>();
 
-        var act = () => provider.GetRequiredService<IterationClient>();
+        var watching = client.WatchAsync(TestEvents.NewId(), "token").CollectAsync();
+        await time.LongTimerCreated.Task.WithPatience();
+        time.Advance(TimeSpan.FromHours(1));
+        var act = () => watching.WithPatience();
 
-        act.Should().NotThrow();
+        await act.Should().ThrowAsync<IterationStreamException>();
+        var records = provider.GetFakeLogCollector().GetSnapshot();
+        records.Should().ContainSingle(r => r.Id.Id == 4001, "the reconnect is logged through the registered logger factory");
+        records.Should().ContainSingle(r => r.Id.Id == 4005);
+    }
+
+    [Fact]
+    public void IterationClient_PublicConstructors_TakeNoServiceProvider()
+    {
+        var parameters = typeof(IterationClient).GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.ParameterType);
+
+        parameters.Should().NotContain(typeof(IServiceProvider)).And.NotContain(typeof(IOptions<IterationClientOptions>));
     }
 
     [Fact]
@@ -151,5 +172,22 @@ public sealed class AddIterationClientTests : IAsyncLifetime
         events[^1].Status.Should().Be(GenerationStatus.Completed);
         (await client.GetSnapshotAsync(child)).Status.Should().Be(GenerationStatus.Completed);
         (await client.CancelAsync(child)).Should().BeFalse();
+    }
+}
+
+/// <summary>The fake clock, telling the test when a timer at least <c>dueAtLeast</c> long is set on it.</summary>
+internal sealed class TimerSignallingTimeProvider(TimeSpan dueAtLeast) : FakeTimeProvider
+{
+    public TaskCompletionSource LongTimerCreated { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        if (dueTime >= dueAtLeast && dueTime != Timeout.InfiniteTimeSpan)
+        {
+            LongTimerCreated.TrySetResult();
+        }
+
+        return timer;
     }
 }

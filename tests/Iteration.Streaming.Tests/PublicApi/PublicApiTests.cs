@@ -1,4 +1,4 @@
-using Iteration.Streaming.Events;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.Tests.PublicApi;
@@ -10,7 +10,7 @@ public sealed class PublicApiTests
     {
         var approved = Path.Combine(SourceDirectory(), "Iteration.Streaming.approved.txt");
 
-        var failure = PublicApiPrinter.Verify(typeof(StreamingProgressEvent).Assembly, approved);
+        var failure = PublicApiPrinter.Verify(typeof(IIterationEngine).Assembly, approved);
 
         failure.Should().BeNull();
     }

@@ -1,6 +1,6 @@
 using Iteration.Streaming.Events;
 
-namespace Iteration.Streaming.Tests.Events;
+namespace Iteration.Streaming.Abstractions.Tests.Events;
 
 public sealed class GenerationStagesTests
 {
