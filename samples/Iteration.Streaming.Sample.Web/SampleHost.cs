@@ -59,7 +59,7 @@ public static class SampleHost
         });
 
         // --IterationStreaming:Redis=host:port: scale-out mode (events, records and leases in Redis, so any instance serves
-        // any generation). Every instance then needs the same signing key and the same FileSinkRoot folder.
+        // any generation). Every instance then needs the same signing key, and the same files: blob storage (below) or a shared FileSinkRoot.
         // Otherwise the event logs and records live in one SQLite file beside the files: a restart forgets nothing, and
         // interrupted runs resume from their last saved phase.
         if (builder.Configuration["IterationStreaming:Redis"] is { Length: > 0 } redis)
