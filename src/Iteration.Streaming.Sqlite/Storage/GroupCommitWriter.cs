@@ -32,8 +32,11 @@ internal sealed class GroupCommitWriter : IDisposable
     private bool _disposed;
     private long _committedBatches;
 
-    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger)
+    private readonly WalCheckpointer? _checkpointer;
+
+    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger, WalCheckpointer? checkpointer = null)
     {
+        _checkpointer = checkpointer;
         _connection = connection;
         _path = path;
         _maxBatchSize = maxBatchSize;
@@ -68,6 +71,9 @@ internal sealed class GroupCommitWriter : IDisposable
         }
     }
 
+    /// <summary>The thread that checkpoints the write-ahead log (tests).</summary>
+    internal WalCheckpointer? Checkpointer => _checkpointer;
+
     /// <summary>How many transactions were committed so far.</summary>
     internal long CommittedBatches => Interlocked.Read(ref _committedBatches);
 
@@ -96,6 +102,7 @@ internal sealed class GroupCommitWriter : IDisposable
 
         _thread.Join();
         _batch.Dispose();
+        _checkpointer?.Dispose();
         _connection.Dispose();
     }
 
@@ -195,6 +202,8 @@ internal sealed class GroupCommitWriter : IDisposable
         {
             operation.Complete();
         }
+
+        _checkpointer?.Committed(operations.Count);
     }
 
     private void RollBack()
