@@ -133,9 +133,13 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithDisplayName("Iteration.Streaming: file")
             .WithName(names.Of("getGenerationFile"))
             .WithSummary("One saved file")
-            .WithDescription("The file's bytes with its ETag; 304 for a matching If-None-Match. The sse_token in Authorization: Bearer or ?token=.")
+            .WithDescription(
+                "The file's bytes with its ETag; 304 for a matching If-None-Match, 412 for a failed If-Match, 206 for a single byte Range (416 past the end). The sse_token in Authorization: Bearer or ?token=.")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "application/octet-stream")
+            .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "application/octet-stream")
             .Produces(StatusCodes.Status304NotModified, typeof(void), contentType: null)
+            .Produces(StatusCodes.Status412PreconditionFailed, typeof(void), contentType: null)
+            .Produces(StatusCodes.Status416RangeNotSatisfiable, typeof(void), contentType: null)
             .ProducesProblems(ReadProblems);
         group.MapGet("/{id}/archive", EndpointErrors.Handle(files.GetArchiveAsync, logger))
             .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)

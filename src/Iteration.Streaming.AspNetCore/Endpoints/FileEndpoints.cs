@@ -82,21 +82,14 @@ internal sealed class FileEndpoints(ILogger logger)
             return;
         }
 
-        await using (content.ConfigureAwait(false))
-        {
-            var response = context.Response;
-            var etag = $"\"{file.Sha256}\"";
-            SetFileHeaders(response, etag);
-            if (context.Request.Headers.IfNoneMatch.Contains(etag))
-            {
-                response.StatusCode = StatusCodes.Status304NotModified;
-                return;
-            }
-
-            response.ContentType = FileContentTypes.For(file.Path);
-            response.ContentLength = content.CanSeek ? content.Length : null;
-            await content.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
-        }
+        // The framework's file result answers the conditional and range headers (304, 412, 206, 416) and disposes the
+        // stream; the headers set first stay on every one of those answers.
+        SetFileHeaders(context.Response);
+        await TypedResults.Stream(
+            content,
+            FileContentTypes.For(file.Path),
+            entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""),
+            enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
     }
 
     public async Task GetArchiveAsync(HttpContext context)
@@ -134,10 +127,9 @@ internal sealed class FileEndpoints(ILogger logger)
         }
     }
 
-    private static void SetFileHeaders(HttpResponse response, string etag)
+    private static void SetFileHeaders(HttpResponse response)
     {
         var headers = response.Headers;
-        headers.ETag = etag;
         headers.CacheControl = "private, no-cache";
         headers.XContentTypeOptions = "nosniff";
         headers["Cross-Origin-Resource-Policy"] = "same-origin";

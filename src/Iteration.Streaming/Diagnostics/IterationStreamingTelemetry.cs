@@ -7,7 +7,9 @@ namespace Iteration.Streaming.Diagnostics;
 /// </summary>
 /// <remarks>
 /// Spans: <c>generation.run</c> (one per run, a root linked to the request that started it) with a child
-/// <c>generation.phase</c> per phase. Instruments: <c>iteration.streaming.runs.started</c>,
+/// <c>generation.phase</c> per phase, attributed under <c>iteration.streaming.</c> (<c>iteration.streaming.generation.id</c>,
+/// <c>iteration.streaming.generation.status</c>, <c>iteration.streaming.phase.name</c>, …) and with <c>error.type</c> on
+/// failures. Instruments: <c>iteration.streaming.runs.started</c>,
 /// <c>iteration.streaming.runs.ended</c> (attributed with the outcome), <c>iteration.streaming.runs.active</c>,
 /// <c>iteration.streaming.runs.queued</c>, <c>iteration.streaming.run.duration</c>,
 /// <c>iteration.streaming.phase.duration</c>, <c>iteration.streaming.tokens</c> and, with the ASP.NET Core package,

@@ -44,15 +44,15 @@ internal sealed class RunPipeline(
         // The run outlives the request that started it: its span is a root linked to that request, not its child.
         Activity.Current = null;
         using var activity = IterationStreamingDiagnostics.ActivitySource.StartActivity(
-            "generation.run",
+            TelemetryTags.RunSpan,
             ActivityKind.Internal,
             parentContext: default,
             tags:
             [
-                new("generation.id", run.GenerationId),
-                new("generation.parent_id", run.Definition.ParentGenerationId),
-                new("generation.mode", run.Mode.GenerationMode),
-                new("generation.start", run.Start.ToString()),
+                new(TelemetryTags.GenerationId, run.GenerationId),
+                new(TelemetryTags.GenerationParentId, run.Definition.ParentGenerationId),
+                new(TelemetryTags.GenerationMode, run.Mode.GenerationMode),
+                new(TelemetryTags.GenerationStart, run.Start.ToString()),
             ],
             links: run.StartedFrom == default ? null : [new ActivityLink(run.StartedFrom)]);
 
@@ -325,10 +325,16 @@ internal sealed class RunPipeline(
         var entities = run.Definition.Entities.Count;
         position.Stage = GenerationStages.PhaseStarted(number);
         using var phaseActivity = IterationStreamingDiagnostics.ActivitySource.StartActivity(
-            "generation.phase",
+            TelemetryTags.PhaseSpan,
             ActivityKind.Internal,
             parentContext: default,
-            tags: [new("generation.id", id), new("phase.number", number), new("phase.name", phase.Name), new("phase.kind", phase.Kind.ToString())]);
+            tags:
+            [
+                new(TelemetryTags.GenerationId, id),
+                new(TelemetryTags.PhaseNumber, number),
+                new(TelemetryTags.PhaseName, phase.Name),
+                new(TelemetryTags.PhaseKind, phase.Kind.ToString()),
+            ]);
         var phaseStarted = timeProvider.GetTimestamp();
 
         var state = new PhaseState(phase, totalBefore, plan.Count, entities);
@@ -378,7 +384,7 @@ internal sealed class RunPipeline(
         }
 
         Log.PhaseSaved(logger, id, number, phase.Name, state.Written.Count, duration.TotalMilliseconds);
-        phaseActivity?.SetTag("phase.files_generated", state.Written.Count);
+        phaseActivity?.SetTag(TelemetryTags.PhaseFilesGenerated, state.Written.Count);
 
         position.Stage = GenerationStages.PhaseComplete(number);
         await EmitAsync(
@@ -564,8 +570,13 @@ internal sealed class RunPipeline(
 
         if (activity is not null)
         {
-            activity.SetTag("generation.status", outcome.Status ?? "interrupted");
-            activity.SetTag("generation.cancel_reason", run.CancelReason == CancelReason.None ? null : run.CancelReason.ToString());
+            activity.SetTag(TelemetryTags.GenerationStatus, outcome.Status ?? TelemetryTags.Interrupted);
+            activity.SetTag(TelemetryTags.GenerationCancelReason, run.CancelReason == CancelReason.None ? null : run.CancelReason.ToString());
+            if (outcome.Status == GenerationStatus.Failed)
+            {
+                activity.SetTag(TelemetryTags.ErrorType, outcome.Stage);
+            }
+
             activity.SetStatus(outcome.Status == GenerationStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, outcome.Error);
             activity.Stop();
         }

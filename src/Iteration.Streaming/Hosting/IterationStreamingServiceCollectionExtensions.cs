@@ -55,6 +55,7 @@ public static class IterationStreamingServiceCollectionExtensions
         services.AddOptionsWithValidateOnStart<IterationStreamingOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<IterationStreamingOptions>, BindIterationStreamingConfiguration>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, IterationStreamingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, IterationStreamingOptionsCustomValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IGenerationEventLog, InMemoryGenerationEventLog>();
         services.TryAddSingleton<IStreamTokenService, StreamTokenService>();

@@ -19,7 +19,7 @@ public sealed class OpenApiDocumentTests
         { "delete", "/generations/{id}", "cancelGeneration", [202], Act },
         { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], [.. Read, 429] },
         { "get", "/generations/{id}/files", "listGenerationFiles", [200], Read },
-        { "get", "/generations/{id}/files/{path}", "getGenerationFile", [200, 304], Read },
+        { "get", "/generations/{id}/files/{path}", "getGenerationFile", [200, 206, 304, 412, 416], Read },
         { "get", "/generations/{id}/archive", "getGenerationArchive", [200], Read },
     };
 

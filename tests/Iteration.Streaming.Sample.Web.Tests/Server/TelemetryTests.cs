@@ -42,9 +42,10 @@ public sealed class TelemetryTests
             exported = [.. spans];
         }
 
-        var run = exported.Should().ContainSingle(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("generation.id") == started.GenerationId).Subject;
+        var run = exported.Should().ContainSingle(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("iteration.streaming.generation.id") == started.GenerationId).Subject;
         run.Source.Name.Should().Be(IterationStreamingTelemetry.ActivitySourceName);
         run.Status.Should().Be(ActivityStatusCode.Ok);
+        run.GetTagItem("iteration.streaming.generation.status").Should().Be(GenerationStatus.Completed);
         exported.Where(a => a.OperationName == "generation.phase" && a.ParentSpanId == run.SpanId).Should().HaveCountGreaterThan(1);
 
         // The provider listens to every meter of that name in the process (other tests' hosts too): look at all of them.
@@ -77,7 +78,7 @@ public sealed class TelemetryTests
 
         public override void OnEnd(Activity data)
         {
-            if (data.OperationName == "generation.run" && data.GetTagItem("generation.id") is string id)
+            if (data.OperationName == "generation.run" && data.GetTagItem("iteration.streaming.generation.id") is string id)
             {
                 Signal(id).TrySetResult();
             }

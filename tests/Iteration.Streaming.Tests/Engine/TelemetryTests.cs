@@ -121,27 +121,64 @@ public sealed class TelemetryTests
     }
 
     [Fact]
-    public async Task EachRun_HasASpan_WithAChildSpanPerPhase()
+    public async Task EachRun_HasASpan_WithAChildSpanPerPhase_AttributedInTheLibraryNamespace()
     {
         var activities = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == IterationStreamingDiagnostics.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToActivities(activities);
         await using var harness = Create();
 
         var id = await harness.CompleteGenerationAsync("User");
 
-        var run = activities.Single(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("generation.id") == id);
-        var phases = activities.Where(a => a.OperationName == "generation.phase" && (string?)a.GetTagItem("generation.id") == id).ToArray();
-        run.GetTagItem("generation.status").Should().Be(GenerationStatus.Completed);
+        var run = activities.Single(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("iteration.streaming.generation.id") == id);
+        var phases = activities.Where(a => a.OperationName == "generation.phase" && (string?)a.GetTagItem("iteration.streaming.generation.id") == id).ToArray();
+        run.GetTagItem("iteration.streaming.generation.status").Should().Be(GenerationStatus.Completed);
+        run.GetTagItem("iteration.streaming.generation.mode").Should().Be(GenerationModes.Classic);
+        run.GetTagItem("error.type").Should().BeNull();
         run.Status.Should().Be(ActivityStatusCode.Ok);
         run.Parent.Should().BeNull("a run outlives the request that started it");
         phases.Should().HaveCount(4).And.OnlyContain(p => p.ParentSpanId == run.SpanId);
-        phases.Select(p => p.GetTagItem("phase.name")).Should().BeEquivalentTo(new object[] { "Core Infrastructure", "User Entity", "Support Files", "Main Application" });
+        phases.Select(p => p.GetTagItem("iteration.streaming.phase.name")).Should().BeEquivalentTo(new object[] { "Core Infrastructure", "User Entity", "Support Files", "Main Application" });
+        phases.Select(p => p.GetTagItem("iteration.streaming.phase.number")).Should().BeEquivalentTo(new object[] { 1, 2, 3, 4 });
+        phases.Should().Contain(p => (string?)p.GetTagItem("iteration.streaming.phase.kind") == "Entity");
+        phases.Should().OnlyContain(p => p.GetTagItem("iteration.streaming.phase.files_generated") is int);
+        activities.SelectMany(a => a.TagObjects).Select(t => t.Key)
+            .Should().OnlyContain(k => k.StartsWith("iteration.streaming.", StringComparison.Ordinal) || k == "error.type");
+    }
+
+    [Fact]
+    public async Task AFailedRun_HasAnErrorSpan_WithItsStageAsErrorType()
+    {
+        var activities = new ConcurrentBag<Activity>();
+        using var listener = ListenToActivities(activities);
+        await using var harness = Create();
+        harness.Generator.Files = _ => throw new InvalidOperationException("boom");
+
+        var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
+        await harness.ReadToEndAsync(id);
+
+        var run = activities.Single(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("iteration.streaming.generation.id") == id);
+        run.Status.Should().Be(ActivityStatusCode.Error);
+        run.GetTagItem("iteration.streaming.generation.status").Should().Be(GenerationStatus.Failed);
+        run.GetTagItem("error.type").Should().Be(GenerationStages.Error);
+    }
+
+    [Fact]
+    public async Task ACancelledRun_HasASpan_WithTheCancelReason()
+    {
+        var activities = new ConcurrentBag<Activity>();
+        using var listener = ListenToActivities(activities);
+        await using var harness = Create();
+        var gate = harness.Generator.StopAt(phase: 1, fileIndex: 0);
+        var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
+        await gate.Reached.WithPatience();
+
+        await harness.Engine.CancelAsync(id);
+        await harness.ReadToEndAsync(id);
+
+        var run = activities.Single(a => a.OperationName == "generation.run" && (string?)a.GetTagItem("iteration.streaming.generation.id") == id);
+        run.GetTagItem("iteration.streaming.generation.status").Should().Be(GenerationStatus.Cancelled);
+        run.GetTagItem("iteration.streaming.generation.cancel_reason").Should().Be("User");
+        run.GetTagItem("error.type").Should().BeNull();
     }
 
     [Fact]
@@ -173,5 +210,17 @@ public sealed class TelemetryTests
         using var metrics = new EngineMetrics();
 
         metrics.Meter.Name.Should().Be("Iteration.Streaming");
+    }
+
+    private static ActivityListener ListenToActivities(ConcurrentBag<Activity> activities)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == IterationStreamingDiagnostics.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 }

@@ -88,10 +88,57 @@ public sealed class AddIterationStreamingTests
 
         act.Should().Throw<OptionsValidationException>()
             .Which.Failures.Should().HaveCount(4)
-            .And.Contain(f => f.Contains("IterationStreaming:HeartbeatInterval", StringComparison.Ordinal))
-            .And.Contain(f => f.Contains("IterationStreaming:MaxConcurrentGenerations", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("IterationStreamingOptions.HeartbeatInterval", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("IterationStreamingOptions.MaxConcurrentGenerations", StringComparison.Ordinal))
             .And.Contain(f => f.Contains("IterationStreaming:SigningKey", StringComparison.Ordinal))
-            .And.Contain(f => f.Contains("IterationStreaming:MaxEventsPerGeneration", StringComparison.Ordinal));
+            .And.Contain(f => f.Contains("IterationStreamingOptions.MaxEventsPerGeneration", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string, Action<IterationStreamingOptions>> InvalidSettings => new()
+    {
+        { "IdleTimeout", o => o.IdleTimeout = TimeSpan.Zero },
+        { "TerminalGracePeriod", o => o.TerminalGracePeriod = TimeSpan.FromTicks(-1) },
+        { "RetryInterval", o => o.RetryInterval = TimeSpan.FromHours(1) + TimeSpan.FromTicks(1) },
+        { "MaxStreamLifetime", o => o.MaxStreamLifetime = TimeSpan.FromDays(1) + TimeSpan.FromTicks(1) },
+        { "MaxTokenLifetime", o => o.MaxTokenLifetime = o.TokenLifetime - TimeSpan.FromTicks(1) },
+        { "MaxFileSize", o => o.MaxFileSize = (long)int.MaxValue + 1 },
+        { "MaxPhaseBytes", o => o.MaxPhaseBytes = 0 },
+        { "MaxQueuedGenerations", o => o.MaxQueuedGenerations = -1 },
+        { "MaxPartialOutputBytes", o => o.MaxPartialOutputBytes = 64 * 1024 * 1024 + 1 },
+        { "FileSinkRoot", o => o.FileSinkRoot = "  " },
+        { "SigningKey", o => o.SigningKey = new string('k', 31) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSettings))]
+    public void InvalidOptions_OneSettingOutOfRange_FailsOnceNamingIt(string setting, Action<IterationStreamingOptions> configure)
+    {
+        using var provider = new ServiceCollection().AddIterationStreaming(configure).Services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<IterationStreamingOptions>>().Value;
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().Contain(setting);
+    }
+
+    [Fact]
+    public void Options_AtTheEdgesOfTheirRanges_AreValid()
+    {
+        using var provider = new ServiceCollection().AddIterationStreaming(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromTicks(1);
+            o.RetryInterval = TimeSpan.FromHours(1);
+            o.MaxStreamLifetime = TimeSpan.FromDays(1);
+            o.RetainCompletedFor = TimeSpan.MaxValue;
+            o.MaxTokenLifetime = o.TokenLifetime;
+            o.MaxFileSize = int.MaxValue;
+            o.MaxGenerationBytes = long.MaxValue;
+            o.MaxQueuedGenerations = 0;
+            o.SigningKey = string.Empty;
+        }).Services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<IterationStreamingOptions>>().Value;
+
+        act.Should().NotThrow();
     }
 
     [Fact]
