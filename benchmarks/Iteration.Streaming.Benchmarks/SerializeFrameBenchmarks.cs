@@ -21,7 +21,7 @@ public class SerializeFrameBenchmarks
     [Benchmark(Baseline = true, Description = "naive: Serialize + string concat + UTF-8")]
     public byte[] Naive()
     {
-        var json = JsonSerializer.Serialize(_event, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var json = JsonSerializer.Serialize(_event, IterationStreamingJson.StreamingProgressEvent);
         return Encoding.UTF8.GetBytes("id: 42\ndata: " + json + "\n\n");
     }
 
@@ -35,7 +35,7 @@ public class SerializeFrameBenchmarks
             static (item, writer) =>
             {
                 using var json = new Utf8JsonWriter(writer);
-                JsonSerializer.Serialize(json, item.Data, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+                JsonSerializer.Serialize(json, item.Data, IterationStreamingJson.StreamingProgressEvent);
             });
         return _sink.Position;
     }

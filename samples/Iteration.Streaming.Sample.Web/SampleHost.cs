@@ -54,7 +54,7 @@ public static class SampleHost
         // The document's schemas are built with the host's JSON options: the library's contracts and the wire's names.
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, IterationStreamingJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, IterationStreamingJson.TypeInfoResolver);
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
         });
 

@@ -85,7 +85,7 @@ public sealed class IterationClient
         }
 
         var body = new StartGenerationRequest { Prompt = prompt, Entities = entities };
-        return PostStartAsync(Url(string.Empty), JsonContent.Create(body, IterationStreamingJsonContext.Default.StartGenerationRequest), token: null, cancellationToken);
+        return PostStartAsync(Url(string.Empty), JsonContent.Create(body, IterationStreamingJson.StartGenerationRequest), token: null, cancellationToken);
     }
 
     /// <summary>
@@ -183,7 +183,7 @@ public sealed class IterationClient
     public Task<GenerationSnapshot> GetSnapshotAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return GetJsonAsync(GenerationUrl(handle, string.Empty), handle, IterationStreamingJsonContext.Default.GenerationSnapshot, cancellationToken);
+        return GetJsonAsync(GenerationUrl(handle, string.Empty), handle, IterationStreamingJson.GenerationSnapshot, cancellationToken);
     }
 
     /// <summary>Lists the files saved so far (<c>GET /generations/{id}/files</c>): the partial result while running or after a failure.</summary>
@@ -194,7 +194,7 @@ public sealed class IterationClient
     public Task<GenerationFileList> ListFilesAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return GetJsonAsync(GenerationUrl(handle, "/files"), handle, IterationStreamingJsonContext.Default.GenerationFileList, cancellationToken);
+        return GetJsonAsync(GenerationUrl(handle, "/files"), handle, IterationStreamingJson.GenerationFileList, cancellationToken);
     }
 
     /// <summary>Downloads one saved file (<c>GET /generations/{id}/files/{path}</c>).</summary>
@@ -259,7 +259,7 @@ public sealed class IterationClient
     private Task<GenerationHandle> PostIterateAsync(string parentGenerationId, string modificationPrompt, string? token, CancellationToken cancellationToken)
     {
         var body = new IterateGenerationRequest { ParentGenerationId = parentGenerationId, ModificationPrompt = modificationPrompt };
-        return PostStartAsync(Url("iterate"), JsonContent.Create(body, IterationStreamingJsonContext.Default.IterateGenerationRequest), token, cancellationToken);
+        return PostStartAsync(Url("iterate"), JsonContent.Create(body, IterationStreamingJson.IterateGenerationRequest), token, cancellationToken);
     }
 
     /// <summary>Posts a request that starts a generation and reads the 202 as a handle; <paramref name="token"/> authorises it.</summary>
@@ -274,7 +274,7 @@ public sealed class IterationClient
             GenerationStartedResponse? started;
             try
             {
-                started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse, cancellationToken).ConfigureAwait(false);
+                started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse, cancellationToken).ConfigureAwait(false);
             }
             catch (JsonException e)
             {

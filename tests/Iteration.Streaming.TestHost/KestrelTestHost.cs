@@ -118,13 +118,13 @@ public sealed class KestrelTestHost : IAsyncDisposable
     public async Task<GenerationStartedResponse> StartGenerationAsync(HttpClient client, string prompt = "Build a task app", IReadOnlyList<string>? entities = null, string prefix = "generations")
     {
         var request = new StartGenerationRequest { Prompt = prompt, Entities = entities ?? ["User"] };
-        using var response = await client.PostAsJsonAsync(prefix, request, IterationStreamingJsonContext.Default.StartGenerationRequest).ConfigureAwait(false);
+        using var response = await client.PostAsJsonAsync(prefix, request, IterationStreamingJson.StartGenerationRequest).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Accepted)
         {
             throw new HttpRequestException($"Starting a generation answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}");
         }
 
-        return (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse).ConfigureAwait(false))!;
+        return (await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse).ConfigureAwait(false))!;
     }
 
     /// <summary>A client for this host; disposed with it.</summary>

@@ -70,7 +70,7 @@ public static class SseHttpClientExtensions
 
     /// <summary>The event carried by an SSE item's data.</summary>
     public static StreamingProgressEvent ToProgressEvent(this SseItem<string> item) =>
-        JsonSerializer.Deserialize(item.Data, IterationStreamingJsonContext.Default.StreamingProgressEvent)
+        JsonSerializer.Deserialize(item.Data, IterationStreamingJson.StreamingProgressEvent)
         ?? throw new JsonException("The SSE item carried null.");
 
     /// <summary>The SSE item's id as a sequence number.</summary>

@@ -135,7 +135,7 @@ internal static class SoakScenario
             throw new InvalidOperationException($"start answered {(int)response.StatusCode}");
         }
 
-        var started = (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse, stop))!;
+        var started = (await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse, stop))!;
         counters.Started();
         var outcome = await WatchAndActAsync(http, random, started, counters, cancels: random.NextDouble() < 0.1, stop);
         if (outcome == GenerationStatus.Failed)
@@ -148,7 +148,7 @@ internal static class SoakScenario
                 throw new InvalidOperationException($"retry answered {(int)retried.StatusCode}");
             }
 
-            var child = (await retried.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse, stop))!;
+            var child = (await retried.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse, stop))!;
             counters.Retried();
             var retriedOutcome = await WatchAndActAsync(http, random, child, counters, cancels: false, stop);
             if (retriedOutcome != GenerationStatus.Completed)
@@ -232,7 +232,7 @@ internal static class SoakScenario
                 }
 
                 last = id;
-                var progress = JsonSerializer.Deserialize(item.Data, IterationStreamingJsonContext.Default.StreamingProgressEvent)!;
+                var progress = JsonSerializer.Deserialize(item.Data, IterationStreamingJson.StreamingProgressEvent)!;
                 if (progress.Status is GenerationStatus.Completed or GenerationStatus.Failed or GenerationStatus.Cancelled)
                 {
                     return progress.Status;

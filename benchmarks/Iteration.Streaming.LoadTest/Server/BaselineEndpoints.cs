@@ -27,7 +27,7 @@ internal static class BaselineEndpoints
                 await response.Body.FlushAsync(cancellationToken);
                 await foreach (var item in subscriber.Channel.Reader.ReadAllAsync(cancellationToken))
                 {
-                    var json = JsonSerializer.Serialize(item.Event, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+                    var json = JsonSerializer.Serialize(item.Event, IterationStreamingJson.StreamingProgressEvent);
                     await response.WriteAsync("id: " + item.Sequence.ToString(CultureInfo.InvariantCulture) + "\ndata: " + json + "\n\n", cancellationToken);
                     await response.Body.FlushAsync(cancellationToken);
                 }

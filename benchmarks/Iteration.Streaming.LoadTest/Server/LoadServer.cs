@@ -105,7 +105,7 @@ internal static class LoadServer
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        options.TypeInfoResolverChain.Insert(0, IterationStreamingJsonContext.Default);
+        options.TypeInfoResolverChain.Insert(0, IterationStreamingJson.TypeInfoResolver);
     }
 
     private static void MapControl(WebApplication app, StreamCounter counter)

@@ -4,7 +4,8 @@ using Iteration.Streaming.Contracts;
 namespace Iteration.Streaming.Events;
 
 /// <summary>
-/// Source-generated JSON metadata for the wire contract: snake_case names, null fields omitted.
+/// Source-generated JSON metadata for the wire contract: snake_case names, null fields omitted. Internal: its generated
+/// surface changes with the generator; <see cref="IterationStreamingJson"/> is the public face.
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -22,6 +23,6 @@ namespace Iteration.Streaming.Events;
 [JsonSerializable(typeof(GenerationSnapshot))]
 [JsonSerializable(typeof(GenerationFile))]
 [JsonSerializable(typeof(GenerationFileList))]
-public sealed partial class IterationStreamingJsonContext : JsonSerializerContext
+internal sealed partial class IterationStreamingJsonContext : JsonSerializerContext
 {
 }

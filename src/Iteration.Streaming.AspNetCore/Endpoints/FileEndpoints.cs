@@ -45,7 +45,7 @@ internal sealed class FileEndpoints(ILogger logger)
         };
 
         context.Response.Headers.CacheControl = "no-cache";
-        await context.Response.WriteAsJsonAsync(list, IterationStreamingJsonContext.Default.GenerationFileList, contentType: null, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(list, IterationStreamingJson.GenerationFileList, contentType: null, context.RequestAborted).ConfigureAwait(false);
     }
 
     public async Task GetFileAsync(HttpContext context)

@@ -24,7 +24,7 @@ internal sealed class StartEndpoints(ILogger logger)
     {
         var options = Options(context);
         var (body, error) = await JsonRequestReader.ReadAsync(
-            context, IterationStreamingJsonContext.Default.StartGenerationRequest, RequestLimits.MaxBodyBytes(options)).ConfigureAwait(false);
+            context, IterationStreamingJson.StartGenerationRequest, RequestLimits.MaxBodyBytes(options)).ConfigureAwait(false);
         if (error is { } refused)
         {
             await Problems.WriteAsync(context, logger, refused.StatusCode, refused.Detail).ConfigureAwait(false);
@@ -43,7 +43,7 @@ internal sealed class StartEndpoints(ILogger logger)
     {
         var options = Options(context);
         var (body, error) = await JsonRequestReader.ReadAsync(
-            context, IterationStreamingJsonContext.Default.IterateGenerationRequest, RequestLimits.MaxBodyBytes(options)).ConfigureAwait(false);
+            context, IterationStreamingJson.IterateGenerationRequest, RequestLimits.MaxBodyBytes(options)).ConfigureAwait(false);
         if (error is { } refused)
         {
             await Problems.WriteAsync(context, logger, refused.StatusCode, refused.Detail).ConfigureAwait(false);
@@ -135,6 +135,6 @@ internal sealed class StartEndpoints(ILogger logger)
         response.StatusCode = StatusCodes.Status202Accepted;
         response.Headers.Location = statusUrl;
         response.Headers.CacheControl = "no-store";
-        return response.WriteAsJsonAsync(started, IterationStreamingJsonContext.Default.GenerationStartedResponse, contentType: null, context.RequestAborted);
+        return response.WriteAsJsonAsync(started, IterationStreamingJson.GenerationStartedResponse, contentType: null, context.RequestAborted);
     }
 }

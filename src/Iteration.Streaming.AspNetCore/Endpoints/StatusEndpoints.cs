@@ -23,7 +23,7 @@ internal sealed class StatusEndpoints(ILogger logger)
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
         var snapshot = await engine.GetSnapshotAsync(id, context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.CacheControl = "no-cache";
-        await context.Response.WriteAsJsonAsync(snapshot, IterationStreamingJsonContext.Default.GenerationSnapshot, contentType: null, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(snapshot, IterationStreamingJson.GenerationSnapshot, contentType: null, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>202 with the snapshot when the run was going (its stream ends with <c>cancelled</c>); 409 when it had ended.</summary>
@@ -48,6 +48,6 @@ internal sealed class StatusEndpoints(ILogger logger)
         Log.CancelRequested(logger, id);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(snapshot, IterationStreamingJsonContext.Default.GenerationSnapshot, contentType: null, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(snapshot, IterationStreamingJson.GenerationSnapshot, contentType: null, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -209,7 +209,7 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
     {
         try
         {
-            return JsonSerializer.Deserialize(data, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+            return JsonSerializer.Deserialize(data, IterationStreamingJson.StreamingProgressEvent);
         }
         catch (JsonException)
         {

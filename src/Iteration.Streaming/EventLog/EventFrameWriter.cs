@@ -8,7 +8,7 @@ using Iteration.Streaming.Events;
 namespace Iteration.Streaming.EventLog;
 
 /// <summary>
-/// Builds an event's SSE frame (<c>id: N\ndata: {json}\n\n</c>) with the exact JSON <see cref="IterationStreamingJsonContext"/>
+/// Builds an event's SSE frame (<c>id: N\ndata: {json}\n\n</c>) with the exact JSON <see cref="IterationStreamingJson"/>
 /// writes (same fields, order, escaping and numbers), but without the serializer's per-call work: the event log's hot path.
 /// </summary>
 /// <remarks>

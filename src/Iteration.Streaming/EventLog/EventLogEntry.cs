@@ -80,7 +80,7 @@ public sealed class EventLogEntry
             throw new FormatException("An event log frame must carry exactly one data line.");
         }
 
-        var progressEvent = JsonSerializer.Deserialize(json, IterationStreamingJsonContext.Default.StreamingProgressEvent)
+        var progressEvent = JsonSerializer.Deserialize(json, IterationStreamingJson.StreamingProgressEvent)
             ?? throw new JsonException("An event log frame carried 'null' instead of an event.");
         return new EventLogEntry(sequence, progressEvent, frame);
     }

@@ -49,7 +49,7 @@ public sealed class TokenLoggingTests
         {
             iterate.Content = System.Net.Http.Json.JsonContent.Create(
                 new Iteration.Streaming.Contracts.IterateGenerationRequest { ParentGenerationId = started.GenerationId, ModificationPrompt = "Add dates" },
-                Iteration.Streaming.Events.IterationStreamingJsonContext.Default.IterateGenerationRequest);
+                Iteration.Streaming.Events.IterationStreamingJson.IterateGenerationRequest);
             iterate.Headers.Authorization = new AuthenticationHeaderValue("Bearer", started.ControlToken);
             (await client.SendAsync(iterate)).Dispose();
         }

@@ -22,7 +22,7 @@ public sealed class CapacityTests
         await host.StartGenerationAsync(client);
         var running = await generator.NextPhaseAsync();
 
-        using var refused = await client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "x" }, IterationStreamingJsonContext.Default.StartGenerationRequest);
+        using var refused = await client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "x" }, IterationStreamingJson.StartGenerationRequest);
 
         await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
         refused.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(5));

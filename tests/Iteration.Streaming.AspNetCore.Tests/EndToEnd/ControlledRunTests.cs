@@ -40,7 +40,7 @@ public sealed class ControlledRunTests : IAsyncLifetime
     {
         using var response = await SendAsync(HttpMethod.Get, started.StatusUrl + "/files", started.SseToken);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        return (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationFileList))!;
+        return (await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationFileList))!;
     }
 
     private static async Task ReadUntilAsync(IAsyncEnumerator<System.Net.ServerSentEvents.SseItem<string>> events, Func<StreamingProgressEvent, bool> done)
@@ -197,7 +197,7 @@ public sealed class ControlledRunTests : IAsyncLifetime
         var phase = await _generator.NextPhaseAsync();
 
         using var cancel = await SendAsync(HttpMethod.Delete, started.StatusUrl, started.ControlToken!);
-        var snapshot = await cancel.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationSnapshot);
+        var snapshot = await cancel.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationSnapshot);
         var last = (await reading.WithPatience())[^1].ToProgressEvent();
 
         cancel.StatusCode.Should().Be(HttpStatusCode.Accepted);
@@ -232,7 +232,7 @@ public sealed class ControlledRunTests : IAsyncLifetime
         using var request = Authorized(HttpMethod.Post, "generations/iterate", parent.ControlToken!);
         request.Content = JsonContent.Create(
             new IterateGenerationRequest { ParentGenerationId = parent.GenerationId, ModificationPrompt = "x" },
-            IterationStreamingJsonContext.Default.IterateGenerationRequest);
+            IterationStreamingJson.IterateGenerationRequest);
         using var response = await _client.SendAsync(request);
 
         await response.ShouldBeProblemAsync(HttpStatusCode.Conflict);
@@ -250,7 +250,7 @@ public sealed class ControlledRunTests : IAsyncLifetime
         await ReadUntilAsync(events, e => e.CurrentFile == "a.txt");
 
         using var response = await SendAsync(HttpMethod.Get, started.StatusUrl, started.SseToken);
-        var snapshot = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationSnapshot);
+        var snapshot = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationSnapshot);
 
         snapshot!.Status.Should().Be(GenerationStatus.Processing);
         snapshot.LastEvent!.CurrentFile.Should().Be("a.txt");

@@ -15,8 +15,8 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
     [Fact]
     public async Task Start_Answers202WithIdTokenAndUrls()
     {
-        using var response = await Client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "Build a task app", Entities = ["User"] }, IterationStreamingJsonContext.Default.StartGenerationRequest);
-        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse);
+        using var response = await Client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "Build a task app", Entities = ["User"] }, IterationStreamingJson.StartGenerationRequest);
+        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         Guid.TryParse(started!.GenerationId, out _).Should().BeTrue();
@@ -32,7 +32,7 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
     [Fact]
     public async Task Start_BodyUsesSnakeCase()
     {
-        using var response = await Client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "x" }, IterationStreamingJsonContext.Default.StartGenerationRequest);
+        using var response = await Client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "x" }, IterationStreamingJson.StartGenerationRequest);
         var json = await response.Content.ReadAsStringAsync();
 
         json.Should().Contain("\"generation_id\":").And.Contain("\"sse_token\":").And.Contain("\"control_token\":").And.Contain("\"stream_url\":").And.Contain("\"status_url\":");
@@ -84,7 +84,7 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
         using var request = new HttpRequestMessage(HttpMethod.Get, started.StatusUrl.TrimStart('/'));
         request.Headers.Authorization = new("Bearer", started.SseToken);
         using var response = await Client.SendAsync(request);
-        var snapshot = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationSnapshot);
+        var snapshot = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationSnapshot);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         snapshot!.Status.Should().Be(GenerationStatus.Completed);
@@ -107,11 +107,11 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
         {
             Content = JsonContent.Create(
                 new IterateGenerationRequest { ParentGenerationId = parent.GenerationId, ModificationPrompt = "Add authentication" },
-                IterationStreamingJsonContext.Default.IterateGenerationRequest),
+                IterationStreamingJson.IterateGenerationRequest),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", parent.ControlToken);
         using var response = await Client.SendAsync(request);
-        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse);
+        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
         using var iteration = await Client.GetStreamAsync(started!.GenerationId, started.SseToken);
         var events = await iteration.ReadAllEventsAsync().WithPatience();
 
@@ -127,7 +127,7 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
         using var response = await Client.PostAsJsonAsync(
             "generations/iterate",
             new IterateGenerationRequest { ParentGenerationId = Guid.NewGuid().ToString(), ModificationPrompt = "x" },
-            IterationStreamingJsonContext.Default.IterateGenerationRequest);
+            IterationStreamingJson.IterateGenerationRequest);
 
         (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Should().NotContain("not found");
     }
@@ -138,7 +138,7 @@ public sealed class StartAndStreamTests(DefaultHostFixture fixture) : IClassFixt
         using var response = await Client.PostAsJsonAsync(
             "generations",
             new StartGenerationRequest { Prompt = "x", Entities = ["User", "user"] },
-            IterationStreamingJsonContext.Default.StartGenerationRequest);
+            IterationStreamingJson.StartGenerationRequest);
 
         (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Should().Contain("more than once");
     }

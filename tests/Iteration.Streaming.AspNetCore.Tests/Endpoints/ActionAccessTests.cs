@@ -37,7 +37,7 @@ public sealed class ActionAccessTests : IAsyncLifetime
             {
                 Content = JsonContent.Create(
                     new IterateGenerationRequest { ParentGenerationId = id, ModificationPrompt = "Add due dates" },
-                    IterationStreamingJsonContext.Default.IterateGenerationRequest),
+                    IterationStreamingJson.IterateGenerationRequest),
             },
             "cancel" => new HttpRequestMessage(HttpMethod.Delete, $"generations/{id}{query}"),
             "retry" => new HttpRequestMessage(HttpMethod.Post, $"generations/{id}/retry{query}"),
@@ -188,7 +188,7 @@ public sealed class ActionAccessTests : IAsyncLifetime
         }
 
         using var response = await SendAsync("iterate", parent.GenerationId, parent.ControlToken);
-        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse);
+        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         started!.GenerationId.Should().NotBe(parent.GenerationId);

@@ -62,7 +62,7 @@ public sealed class RetryEndpointTests : IAsyncLifetime
 
         using var response = await RetryAsync(failed);
         var body = await response.Content.ReadAsStringAsync();
-        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse);
+        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted, body);
         body.Should().Contain("\"retry_of\":").And.Contain("\"control_token\":").And.Contain("\"sse_token\":");

@@ -48,7 +48,7 @@ public sealed class ShutdownTests
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 
         lifetime.StopApplication();
-        using var refused = await client.PostAsJsonAsync("generations", new Contracts.StartGenerationRequest { Prompt = "Build a task app" }, Iteration.Streaming.Events.IterationStreamingJsonContext.Default.StartGenerationRequest);
+        using var refused = await client.PostAsJsonAsync("generations", new Contracts.StartGenerationRequest { Prompt = "Build a task app" }, Iteration.Streaming.Events.IterationStreamingJson.StartGenerationRequest);
         release.SetResult();
 
         refused.StatusCode.Should().Be(System.Net.HttpStatusCode.ServiceUnavailable);

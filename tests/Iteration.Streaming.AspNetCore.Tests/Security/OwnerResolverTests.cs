@@ -152,7 +152,7 @@ public sealed class OwnerResolverTests : IAsyncLifetime
         {
             Content = JsonContent.Create(
                 new IterateGenerationRequest { ParentGenerationId = parent, ModificationPrompt = "Add due dates" },
-                IterationStreamingJsonContext.Default.IterateGenerationRequest),
+                IterationStreamingJson.IterateGenerationRequest),
         };
         request.Headers.Add(UserHeader, "alice");
 
@@ -167,12 +167,12 @@ public sealed class OwnerResolverTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "generations")
         {
-            Content = JsonContent.Create(new StartGenerationRequest { Prompt = "Build a task app" }, IterationStreamingJsonContext.Default.StartGenerationRequest),
+            Content = JsonContent.Create(new StartGenerationRequest { Prompt = "Build a task app" }, IterationStreamingJson.StartGenerationRequest),
         };
         request.Headers.Add(UserHeader, "alice");
 
         using var response = await _client.SendAsync(request);
-        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse);
+        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
 
         (await _host.Records.GetAsync(started!.GenerationId))!.UserId.Should().Be("alice");
     }

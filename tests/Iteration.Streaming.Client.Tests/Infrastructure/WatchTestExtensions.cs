@@ -12,7 +12,7 @@ public static class WatchTestExtensions
 
     /// <summary>The exact wire JSON of an event: two events compare equal when their JSON does.</summary>
     public static string ToWire(this StreamingProgressEvent e) =>
-        JsonSerializer.Serialize(e, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        JsonSerializer.Serialize(e, IterationStreamingJson.StreamingProgressEvent);
 
     /// <summary>Every event the host's log holds for a generation, from the start, as wire JSON.</summary>
     public static async Task<List<string>> LoggedEventsAsync(this KestrelTestHost host, string generationId) =>

@@ -82,7 +82,7 @@ public sealed class GenerationWatcher(GenerationStartedResponse started)
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken))
             {
-                var progress = JsonSerializer.Deserialize(item.Data, IterationStreamingJsonContext.Default.StreamingProgressEvent)!;
+                var progress = JsonSerializer.Deserialize(item.Data, IterationStreamingJson.StreamingProgressEvent)!;
                 lock (_gate)
                 {
                     _received.Add((long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture), progress));
@@ -101,7 +101,7 @@ public sealed class GenerationWatcher(GenerationStartedResponse started)
     {
         using var response = await client.PostAsJsonAsync("/generations", new { prompt, entities });
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
-        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse);
+        var started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
         return new GenerationWatcher(started!);
     }
 }

@@ -196,7 +196,7 @@ internal sealed class KillLoop(bool graceful, int seed)
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", watcher.SseToken);
         using var response = await client.SendAsync(request);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        var list = (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationFileList))!;
+        var list = (await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationFileList))!;
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in list.Files)
         {

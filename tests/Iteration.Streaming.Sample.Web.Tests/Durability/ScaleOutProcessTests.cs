@@ -85,7 +85,7 @@ public sealed class ScaleOutProcessTests(RedisServerFixture redis, AzuriteFixtur
 
     private static async Task AssertEveryFileServedAsync(Host host, GenerationWatcher watcher)
     {
-        var list = await host.Http.GetFromJsonAsync($"/generations/{watcher.GenerationId}/files?token={watcher.SseToken}", IterationStreamingJsonContext.Default.GenerationFileList);
+        var list = await host.Http.GetFromJsonAsync($"/generations/{watcher.GenerationId}/files?token={watcher.SseToken}", IterationStreamingJson.GenerationFileList);
         list!.Files.Should().HaveCount(23, "the demo writes 23 files for two entities");
         foreach (var file in list.Files)
         {

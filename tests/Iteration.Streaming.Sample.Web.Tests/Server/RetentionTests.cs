@@ -21,7 +21,7 @@ public sealed class RetentionTests
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         using var start = await client.PostAsJsonAsync("/generations", new { prompt = "Build a todo app", entities = new[] { "User" } });
         start.StatusCode.Should().Be(HttpStatusCode.Accepted);
-        var started = (await start.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
+        var started = (await start.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse))!;
         var id = started.GenerationId;
         var deleted = server.Logs.WaitForAsync(r => r.Contains("Retention deleted generation", StringComparison.Ordinal) && r.Contains(id, StringComparison.Ordinal));
         await server.WaitForTerminalEventAsync(id);

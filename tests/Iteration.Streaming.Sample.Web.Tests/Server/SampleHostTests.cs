@@ -145,8 +145,8 @@ public sealed class SampleHostTests
         using var response = await client.PostAsJsonAsync(
             "/generations",
             new StartGenerationRequest { Prompt = "A task tracker", Entities = ["User"] },
-            IterationStreamingJsonContext.Default.StartGenerationRequest);
+            IterationStreamingJson.StartGenerationRequest);
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
-        return (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
+        return (await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse))!;
     }
 }

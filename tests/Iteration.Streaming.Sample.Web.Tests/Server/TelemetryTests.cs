@@ -28,8 +28,8 @@ public sealed class TelemetryTests
         });
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
 
-        using var response = await client.PostAsJsonAsync("/generations", new StartGenerationRequest { Prompt = "A todo app", Entities = ["Task"] }, IterationStreamingJsonContext.Default.StartGenerationRequest);
-        var started = (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
+        using var response = await client.PostAsJsonAsync("/generations", new StartGenerationRequest { Prompt = "A todo app", Entities = ["Task"] }, IterationStreamingJson.StartGenerationRequest);
+        var started = (await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse))!;
         await server.WaitForTerminalEventAsync(started.GenerationId);
         await runSpans.EndedAsync(started.GenerationId).WithPatience();
         server.Services.GetRequiredService<TracerProvider>().ForceFlush().Should().BeTrue();

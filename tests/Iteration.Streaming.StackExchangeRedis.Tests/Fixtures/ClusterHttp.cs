@@ -22,7 +22,7 @@ public static class ClusterHttp
     {
         using var response = await client.SendAsync(HttpMethod.Get, started.StatusUrl, started.SseToken);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationSnapshot))!;
+        return (await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationSnapshot))!;
     }
 
     /// <summary>Starts an iteration with the parent's control token in the Authorization header.</summary>
@@ -32,7 +32,7 @@ public static class ClusterHttp
         {
             Content = JsonContent.Create(
                 new IterateGenerationRequest { ParentGenerationId = parentId, ModificationPrompt = prompt },
-                IterationStreamingJsonContext.Default.IterateGenerationRequest),
+                IterationStreamingJson.IterateGenerationRequest),
         };
         if (controlToken is not null)
         {

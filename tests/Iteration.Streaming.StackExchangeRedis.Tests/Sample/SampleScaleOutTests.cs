@@ -40,7 +40,7 @@ public sealed class SampleScaleOutTests(RedisServerFixture server) : IAsyncLifet
 
         using var page = await second.GetAsync("/");
         using var startResponse = await first.PostAsJsonAsync("generations", new { prompt = "A task tracker", entities = new[] { "Task" } });
-        var started = (await startResponse.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
+        var started = (await startResponse.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse))!;
         using var stream = await second.GetStreamAsync(started.GenerationId, started.SseToken, tokenInQuery: true);
         var events = await stream.ReadAllEventsAsync().WithPatience();
         using var files = await second.SendAsync(HttpMethod.Get, started.StatusUrl + "/files", started.SseToken);

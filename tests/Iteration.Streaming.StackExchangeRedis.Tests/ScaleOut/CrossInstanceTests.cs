@@ -141,7 +141,7 @@ public sealed class CrossInstanceTests(RedisServerFixture server)
         }
 
         using var afterEnd = await client.IterateAsync(started.GenerationId, started.ControlToken);
-        var iteration = (await afterEnd.Content.ReadFromJsonAsync(IterationStreamingJsonContext.Default.GenerationStartedResponse))!;
+        var iteration = (await afterEnd.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse))!;
         using var iterationStream = await cluster.A.CreateClient().GetStreamAsync(iteration.GenerationId, iteration.SseToken);
         var iterationEvents = await iterationStream.ReadAllEventsAsync().WithPatience();
         var snapshot = await cluster.A.CreateClient().SnapshotAsync(iteration);

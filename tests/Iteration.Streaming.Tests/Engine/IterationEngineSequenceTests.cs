@@ -94,7 +94,7 @@ public sealed class IterationEngineSequenceTests
         var id = await harness.Engine.StartAsync(new GenerationRequest("Build a todo app", ["User"]));
         var events = await harness.ReadToEndAsync(id);
 
-        var json = JsonSerializer.SerializeToElement(events.Single(e => e.Stage == "phase_1_complete"), IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var json = JsonSerializer.SerializeToElement(events.Single(e => e.Stage == "phase_1_complete"), IterationStreamingJson.StreamingProgressEvent);
         json.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
             "generation_id", "status", "stage", "progress", "message", "generation_mode", "phase_info", "timestamp");
         json.GetProperty("phase_info").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
@@ -122,7 +122,7 @@ public sealed class IterationEngineSequenceTests
     public async Task PartialOutputOfAFile_RidesOnItsProgressEvent()
     {
         await using var harness = EngineHarness.Create();
-        var output = new Dictionary<string, JsonElement> { ["tokens"] = JsonSerializer.SerializeToElement(42, IterationStreamingJsonContext.Default.Int32) };
+        var output = new Dictionary<string, JsonElement> { ["tokens"] = JsonSerializer.SerializeToElement(42) };
         harness.Generator.Files = context => [GeneratedFile(context.Phase.Number, output)];
 
         var id = await harness.Engine.StartAsync(new GenerationRequest("Build a todo app"));

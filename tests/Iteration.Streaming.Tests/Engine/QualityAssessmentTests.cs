@@ -70,7 +70,7 @@ public sealed class QualityAssessmentTests
         public ValueTask<IReadOnlyDictionary<string, JsonElement>?> AssessAsync(QualityAssessmentContext context, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult<IReadOnlyDictionary<string, JsonElement>?>(new Dictionary<string, JsonElement>
             {
-                ["score"] = JsonSerializer.SerializeToElement(context.Files.Files.Count, IterationStreamingJsonContext.Default.Int32),
+                ["score"] = JsonSerializer.SerializeToElement(context.Files.Files.Count),
             });
     }
 

@@ -21,7 +21,7 @@ public sealed class EventFrameWriterTests
         {
             var progressEvent = RandomEvent(random);
 
-            var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+            var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJson.StreamingProgressEvent);
             var written = WriteWithHandWrittenWriter(progressEvent);
 
             Encoding.UTF8.GetString(written).Should().Be(Encoding.UTF8.GetString(expected), "event {0} must serialise identically", i);
@@ -32,9 +32,9 @@ public sealed class EventFrameWriterTests
     [MemberData(nameof(GuideExamples))]
     public void Write_GuideExample_IsByteIdenticalToTheJsonContext(string name, string json)
     {
-        var progressEvent = JsonSerializer.Deserialize(json, IterationStreamingJsonContext.Default.StreamingProgressEvent)!;
+        var progressEvent = JsonSerializer.Deserialize(json, IterationStreamingJson.StreamingProgressEvent)!;
 
-        var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJson.StreamingProgressEvent);
 
         WriteWithHandWrittenWriter(progressEvent).Should().Equal(expected, name);
     }
@@ -58,7 +58,7 @@ public sealed class EventFrameWriterTests
     {
         var progressEvent = TestEvents.Stage("g", GenerationStages.Initializing) with { Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) };
 
-        var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var expected = JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJson.StreamingProgressEvent);
 
         Encoding.UTF8.GetString(WriteWithHandWrittenWriter(progressEvent)).Should().Be(Encoding.UTF8.GetString(expected));
     }
@@ -145,7 +145,7 @@ public sealed class EventFrameWriterTests
     {
         var progressEvent = TestEvents.Stage("g", GenerationStages.Initializing) with { Progress = progress };
 
-        var context = () => JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var context = () => JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJson.StreamingProgressEvent);
         var handWritten = () => WriteWithHandWrittenWriter(progressEvent);
 
         context.Should().Throw<ArgumentException>();
@@ -162,7 +162,7 @@ public sealed class EventFrameWriterTests
 
         var entry = EventLogEntry.Create(2, fine);
 
-        var expectedJson = JsonSerializer.Serialize(fine, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var expectedJson = JsonSerializer.Serialize(fine, IterationStreamingJson.StreamingProgressEvent);
         Encoding.UTF8.GetString(entry.Frame.Span).Should().Be($"id: 2\ndata: {expectedJson}\n\n");
     }
 
@@ -173,14 +173,14 @@ public sealed class EventFrameWriterTests
 
         var entry = EventLogEntry.Create(long.MaxValue, large);
 
-        var expectedJson = JsonSerializer.Serialize(large, IterationStreamingJsonContext.Default.StreamingProgressEvent);
+        var expectedJson = JsonSerializer.Serialize(large, IterationStreamingJson.StreamingProgressEvent);
         Encoding.UTF8.GetString(entry.Frame.Span).Should().Be($"id: {long.MaxValue}\ndata: {expectedJson}\n\n");
     }
 
     private static byte[] WriteWithHandWrittenWriter(StreamingProgressEvent progressEvent) => EventFrameWriter.WriteJson(progressEvent);
 
     private static string Context(StreamingProgressEvent progressEvent) =>
-        Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJsonContext.Default.StreamingProgressEvent));
+        Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJson.StreamingProgressEvent));
 
     private static string HandWritten(StreamingProgressEvent progressEvent) => Encoding.UTF8.GetString(EventFrameWriter.WriteJson(progressEvent));
 

@@ -8,7 +8,7 @@ namespace Iteration.Streaming.Tests.Events;
 public sealed class StreamingProgressEventJsonTests
 {
     private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<StreamingProgressEvent> TypeInfo =
-        IterationStreamingJsonContext.Default.StreamingProgressEvent;
+        IterationStreamingJson.StreamingProgressEvent;
 
     public static TheoryData<string, string> GuideExamples => Events.GuideExamples.All;
 

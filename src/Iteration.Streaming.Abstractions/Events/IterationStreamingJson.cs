@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Iteration.Streaming.Contracts;
+
+namespace Iteration.Streaming.Events;
+
+/// <summary>
+/// The JSON of the wire contract (snake_case names, null fields omitted, strict numbers), source-generated, so it works
+/// trimmed and AOT-compiled: pass a type's metadata to <see cref="JsonSerializer"/>, or add
+/// <see cref="TypeInfoResolver"/> to a host's options.
+/// </summary>
+/// <example>
+/// <code>
+/// var progress = JsonSerializer.Deserialize(item.Data, IterationStreamingJson.StreamingProgressEvent);
+/// builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IterationStreamingJson.TypeInfoResolver));
+/// </code>
+/// </example>
+public static class IterationStreamingJson
+{
+    /// <summary>Metadata for every contract type, to add to a <see cref="JsonSerializerOptions.TypeInfoResolverChain"/>.</summary>
+    public static IJsonTypeInfoResolver TypeInfoResolver => IterationStreamingJsonContext.Default;
+
+    /// <summary>Read-only options with the contract's settings and metadata.</summary>
+    public static JsonSerializerOptions Options => IterationStreamingJsonContext.Default.Options;
+
+    /// <summary>An event of the stream (the <c>data:</c> of an SSE frame).</summary>
+    public static JsonTypeInfo<StreamingProgressEvent> StreamingProgressEvent => IterationStreamingJsonContext.Default.StreamingProgressEvent;
+
+    /// <summary>The <c>phase_info</c> of an event.</summary>
+    public static JsonTypeInfo<PhaseInfo> PhaseInfo => IterationStreamingJsonContext.Default.PhaseInfo;
+
+    /// <summary>One phase of a plan.</summary>
+    public static JsonTypeInfo<PhaseSummary> PhaseSummary => IterationStreamingJsonContext.Default.PhaseSummary;
+
+    /// <summary>The body of <c>POST {prefix}</c>.</summary>
+    public static JsonTypeInfo<StartGenerationRequest> StartGenerationRequest => IterationStreamingJsonContext.Default.StartGenerationRequest;
+
+    /// <summary>The body of <c>POST {prefix}/iterate</c>.</summary>
+    public static JsonTypeInfo<IterateGenerationRequest> IterateGenerationRequest => IterationStreamingJsonContext.Default.IterateGenerationRequest;
+
+    /// <summary>The answer of start, iterate and retry.</summary>
+    public static JsonTypeInfo<GenerationStartedResponse> GenerationStartedResponse => IterationStreamingJsonContext.Default.GenerationStartedResponse;
+
+    /// <summary>The answer of <c>GET {prefix}/{id}</c>.</summary>
+    public static JsonTypeInfo<GenerationSnapshot> GenerationSnapshot => IterationStreamingJsonContext.Default.GenerationSnapshot;
+
+    /// <summary>One file of a file list.</summary>
+    public static JsonTypeInfo<GenerationFile> GenerationFile => IterationStreamingJsonContext.Default.GenerationFile;
+
+    /// <summary>The answer of <c>GET {prefix}/{id}/files</c>.</summary>
+    public static JsonTypeInfo<GenerationFileList> GenerationFileList => IterationStreamingJsonContext.Default.GenerationFileList;
+}
