@@ -1,4 +1,3 @@
-using System.Globalization;
 using Iteration.Streaming.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,12 +6,11 @@ using Microsoft.Extensions.Options;
 namespace Iteration.Streaming.StackExchangeRedis.Hosting;
 
 /// <summary>
-/// Binds <see cref="IterationStreamingRedisOptions"/> from configuration when the container has one:
-/// <c>IterationStreaming:Redis</c> itself may hold the connection string (<c>--IterationStreaming:Redis=localhost:6379</c>),
-/// and its children the other settings (<c>IterationStreaming:Redis:LeaseDuration=00:00:10</c>). Code passed to
-/// <c>AddStackExchangeRedis</c> runs after, so it wins.
+/// Binds <see cref="IterationStreamingRedisOptions"/> from configuration when the container has one, through the
+/// configuration binder's source generator: <c>IterationStreaming:Redis</c> itself may hold the connection string
+/// (<c>--IterationStreaming:Redis=localhost:6379</c>), and its children the other settings
+/// (<c>IterationStreaming:Redis:LeaseDuration=00:00:10</c>). Code passed to <c>AddStackExchangeRedis</c> runs after, so it wins.
 /// </summary>
-/// <remarks>Read key by key (no reflection binder): the options also hold a connection object that configuration cannot set.</remarks>
 internal sealed class BindRedisConfiguration(IServiceProvider services) : IConfigureOptions<IterationStreamingRedisOptions>
 {
     public const string SectionName = IterationStreamingOptions.SectionName + ":Redis";
@@ -29,33 +27,8 @@ internal sealed class BindRedisConfiguration(IServiceProvider services) : IConfi
             options.Configuration = section.Value;
         }
 
-        if (section[nameof(options.Configuration)] is { } configuration)
-        {
-            options.Configuration = configuration;
-        }
-
-        options.KeyPrefix = section[nameof(options.KeyPrefix)] ?? options.KeyPrefix;
-        options.InstanceName = section[nameof(options.InstanceName)] ?? options.InstanceName;
-        options.BlockTimeout = Time(section, nameof(options.BlockTimeout)) ?? options.BlockTimeout;
-        options.ReconnectDelay = Time(section, nameof(options.ReconnectDelay)) ?? options.ReconnectDelay;
-        options.TailBatchSize = Number(section, nameof(options.TailBatchSize)) ?? options.TailBatchSize;
-        options.ReplayBatchSize = Number(section, nameof(options.ReplayBatchSize)) ?? options.ReplayBatchSize;
-        options.LocalWindowSize = Number(section, nameof(options.LocalWindowSize)) ?? options.LocalWindowSize;
-        options.LeaseDuration = Time(section, nameof(options.LeaseDuration)) ?? options.LeaseDuration;
-        options.LeaseRenewalInterval = Time(section, nameof(options.LeaseRenewalInterval)) ?? options.LeaseRenewalInterval;
-        options.OutageTimeout = Time(section, nameof(options.OutageTimeout)) ?? options.OutageTimeout;
-        options.MaxBufferedEvents = Number(section, nameof(options.MaxBufferedEvents)) ?? options.MaxBufferedEvents;
+        // A value that does not convert fails with the binder's InvalidOperationException naming the key and the type.
+        // Connection (an IConnectionMultiplexer) is set in code only: the generator skips it (SYSLIB1100/1101, see the csproj).
+        section.Bind(options);
     }
-
-    private static TimeSpan? Time(IConfigurationSection section, string key) => section[key] is not { } text
-        ? null
-        : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new InvalidOperationException($"{SectionName}:{key} must be a time span such as 00:00:30, but was '{text}'.");
-
-    private static int? Number(IConfigurationSection section, string key) => section[key] is not { } text
-        ? null
-        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new InvalidOperationException($"{SectionName}:{key} must be a whole number, but was '{text}'.");
 }

@@ -188,7 +188,6 @@ public sealed class AddStackExchangeRedisTests(RedisServerFixture server) : IDis
     [Theory]
     [InlineData("LeaseDuration", "soon")]
     [InlineData("MaxBufferedEvents", "many")]
-    [InlineData("LeaseRenewalInterval", "")]
     [InlineData("TailBatchSize", "1e3")]
     public void Options_MalformedConfigurationValue_FailsNamingTheKey(string key, string value)
     {
@@ -197,6 +196,20 @@ public sealed class AddStackExchangeRedisTests(RedisServerFixture server) : IDis
         var act = () => provider.GetRequiredService<IOptions<IterationStreamingRedisOptions>>().Value;
 
         act.Should().Throw<InvalidOperationException>().WithMessage($"*IterationStreaming:Redis:{key}*");
+    }
+
+    [Fact]
+    public void Options_EmptyConfigurationValue_KeepsTheDefault()
+    {
+        var provider = BuildWithConfiguration(new Dictionary<string, string?>
+        {
+            ["IterationStreaming:Redis"] = "localhost:6379",
+            ["IterationStreaming:Redis:LeaseRenewalInterval"] = string.Empty,
+        });
+
+        var options = provider.GetRequiredService<IOptions<IterationStreamingRedisOptions>>().Value;
+
+        options.LeaseRenewalInterval.Should().Be(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
