@@ -82,6 +82,15 @@ internal static class LoadServer
         BaselineEndpoints.Map(app);
         MapControl(app, counter);
 
+        return await RunUntilInputClosesAsync(app);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="app"/>, tells the parent its address (<c>LISTENING url</c>) and runs until the parent closes
+    /// our standard input: then the load test is over (or has died).
+    /// </summary>
+    public static async Task<int> RunUntilInputClosesAsync(WebApplication app)
+    {
         await app.StartAsync();
         Console.Out.WriteLine("LISTENING " + app.Urls.Single());
         Console.Out.Flush();
@@ -89,7 +98,6 @@ internal static class LoadServer
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         _ = Task.Run(() =>
         {
-            // The parent holds our standard input: when it closes, the load test is over (or has died).
             while (Console.In.Read() >= 0)
             {
             }

@@ -46,22 +46,7 @@ internal static class SoakServer
             return Results.Json(ProcessStats.Read(0, 0), ControlJson.Options);
         });
 
-        await app.StartAsync();
-        Console.Out.WriteLine("LISTENING " + app.Urls.Single());
-        Console.Out.Flush();
-
-        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        _ = Task.Run(() =>
-        {
-            while (Console.In.Read() >= 0)
-            {
-            }
-
-            lifetime.StopApplication();
-        });
-
-        await app.WaitForShutdownAsync();
-        return 0;
+        return await LoadServer.RunUntilInputClosesAsync(app);
     }
 
     /// <summary>
