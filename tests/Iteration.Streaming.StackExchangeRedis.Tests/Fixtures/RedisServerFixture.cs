@@ -27,9 +27,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     /// <summary>
     /// The configuration for clients of tests that stop the server: they reconnect within half a second of its return
-    /// (the default backs off for seconds), and a command sent into a dead connection gives up after 2 seconds.
+    /// (the default backs off for seconds), and a command sent into a dead connection gives up after 2 seconds (a command
+    /// waiting in the backlog for a connection times out after the sync timeout, so both are set).
     /// </summary>
-    public string QuickReconnectConfiguration => $"{Configuration},connectTimeout=500,asyncTimeout=2000";
+    public string QuickReconnectConfiguration => $"{Configuration},connectTimeout=500,asyncTimeout=2000,syncTimeout=2000";
 
     /// <summary>A connection for inspecting the server (INFO, CLIENT LIST, raw reads) from tests.</summary>
     public ConnectionMultiplexer Admin { get; private set; } = null!;

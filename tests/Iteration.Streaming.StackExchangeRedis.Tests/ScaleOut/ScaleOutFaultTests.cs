@@ -16,7 +16,7 @@ namespace Iteration.Streaming.StackExchangeRedis.Tests.ScaleOut;
 /// completes exactly once, every watcher sees contiguous ids, nothing fails or is cancelled, and the files agree with the log.
 /// </summary>
 [Collection(RedisCollection.Name)]
-public sealed class ScaleOutFaultTests(RedisServerFixture server)
+public sealed class ScaleOutFaultTests(RedisServerFixture server, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
 
@@ -32,11 +32,14 @@ public sealed class ScaleOutFaultTests(RedisServerFixture server)
         (await generator.NextPhaseAsync()).Yield("src/User.cs", "class User {}");
         await phaseTwo.Task.WithPatience();
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await server.StopAsync(keepData: true);
         await cluster.StopGracefullyAsync(cluster.A).WithPatience();
+        var stopped = clock.Elapsed;
         await server.StartAgainAsync();
 
         var events = await reading.WithPatience();
+        output.WriteLine($"A stopped with Redis down in {stopped.TotalMilliseconds:0} ms (its hand-over times out); run completed on B {clock.Elapsed.TotalMilliseconds:0} ms after the stop began");
         ShouldHaveCompletedOnce(events, keptPhases: 1);
         (await cluster.B.Records.GetAsync(started.GenerationId))!.Attempts.Should().Be(2);
     }
@@ -169,6 +172,7 @@ public sealed class ScaleOutFaultTests(RedisServerFixture server)
 
         var events = await reading.WithPatience();
         var kept = events.TakeWhile(e => e.ToProgressEvent().Stage != GenerationStages.Resumed).Any(e => e.ToProgressEvent().Stage == GenerationStages.PhaseComplete(1)) ? 1 : 0;
+        output.WriteLine(kept == 1 ? "phase 1 was saved on A and not generated again" : "phase 1 was generated again on B");
         ShouldHaveCompletedOnce(events, keptPhases: kept);
         await FilesShouldAgreeWithTheLogAsync(cluster.B, started.GenerationId, events);
     }
