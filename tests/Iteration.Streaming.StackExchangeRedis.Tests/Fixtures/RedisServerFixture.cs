@@ -75,11 +75,25 @@ public sealed class RedisServerFixture : IAsyncLifetime
         await StartAgainAsync();
     }
 
-    /// <summary>Kills the server process (after saving a snapshot when <paramref name="keepData"/>); <see cref="StartAgainAsync"/> brings it back.</summary>
-    public async Task StopAsync(bool keepData)
+    /// <summary>Saves a snapshot now (a foreground <c>SAVE</c>): what a later <see cref="StopAsync"/> without <c>saveNow</c> brings back.</summary>
+    public Task SaveSnapshotAsync() => Database.ExecuteAsync("SAVE");
+
+    /// <summary>
+    /// Kills the server process (after saving a snapshot when <paramref name="keepData"/>, unless not
+    /// <paramref name="saveNow"/>: then the last snapshot taken is what comes back, losing the writes since, as with
+    /// periodic snapshots); <see cref="StartAgainAsync"/> brings it back.
+    /// </summary>
+    public async Task StopAsync(bool keepData, bool saveNow = true)
     {
         var snapshot = Path.Combine(_dataDirectory, "dump.rdb");
-        if (keepData)
+        if (keepData && !saveNow)
+        {
+            if (!File.Exists(snapshot))
+            {
+                throw new InvalidOperationException("No snapshot was saved to come back to.");
+            }
+        }
+        else if (keepData)
         {
             // A foreground SAVE: the snapshot is complete on disk when it returns (the data set here is tiny).
             await Database.ExecuteAsync("SAVE");
