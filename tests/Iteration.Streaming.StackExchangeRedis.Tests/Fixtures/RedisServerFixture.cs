@@ -65,9 +65,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Stops the server process (killed, as in a crash) and starts it again on the same port. With
-    /// <paramref name="keepData"/> it first saves a snapshot that the new process loads (like a restart with persistence);
-    /// without, the new process starts empty. Returns once it accepts connections; clients reconnect on their own.
+    /// Stops the server process and starts it again on the same port. With <paramref name="keepData"/> it shuts down
+    /// saving a snapshot that the new process loads (a restart with persistence: every acknowledged write kept); without,
+    /// it is killed (as in a crash) and the new process starts empty. Returns once it accepts connections; clients reconnect on their own.
     /// </summary>
     public async Task RestartAsync(bool keepData)
     {
@@ -95,8 +95,17 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
         else if (keepData)
         {
-            // A foreground SAVE: the snapshot is complete on disk when it returns (the data set here is tiny).
-            await Database.ExecuteAsync("SAVE");
+            // SHUTDOWN SAVE: the server saves and exits in one step, so no write is acknowledged after the snapshot (a
+            // SAVE and then a kill would lose the writes between them). The connection drops as the server exits.
+            try
+            {
+                await Database.ExecuteAsync("SHUTDOWN", "SAVE");
+            }
+            catch (RedisException)
+            {
+            }
+
+            await _process!.WaitForExitAsync().WithPatience();
         }
         else if (File.Exists(snapshot))
         {
@@ -104,7 +113,11 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
 
         var process = _process!;
-        process.Kill(entireProcessTree: true);
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
         await process.WaitForExitAsync().WithPatience();
         process.Dispose();
         _process = null;
