@@ -79,9 +79,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public Task SaveSnapshotAsync() => Database.ExecuteAsync("SAVE");
 
     /// <summary>
-    /// Kills the server process (after saving a snapshot when <paramref name="keepData"/>, unless not
-    /// <paramref name="saveNow"/>: then the last snapshot taken is what comes back, losing the writes since, as with
-    /// periodic snapshots); <see cref="StartAgainAsync"/> brings it back.
+    /// Stops the server process: with <paramref name="keepData"/> it shuts down saving a snapshot (every acknowledged write
+    /// kept), or, when not <paramref name="saveNow"/>, is killed and comes back with the last snapshot taken
+    /// (<see cref="SaveSnapshotAsync"/>), losing the writes since, as with periodic snapshots; without
+    /// <paramref name="keepData"/> it is killed and comes back empty. <see cref="StartAgainAsync"/> brings it back.
     /// </summary>
     public async Task StopAsync(bool keepData, bool saveNow = true)
     {
