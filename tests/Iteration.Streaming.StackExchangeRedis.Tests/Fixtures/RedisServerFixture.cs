@@ -27,9 +27,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     /// <summary>
     /// The configuration for clients of tests that stop the server: they reconnect within half a second of its return
-    /// (the default backs off for seconds), and a command sent into a dead connection gives up after 2 seconds.
+    /// (the default backs off for seconds), and a command sent into a dead connection gives up after 2 seconds (a command
+    /// waiting in the backlog for a connection times out after the sync timeout, so both are set).
     /// </summary>
-    public string QuickReconnectConfiguration => $"{Configuration},connectTimeout=500,asyncTimeout=2000";
+    public string QuickReconnectConfiguration => $"{Configuration},connectTimeout=500,asyncTimeout=2000,syncTimeout=2000";
 
     /// <summary>A connection for inspecting the server (INFO, CLIENT LIST, raw reads) from tests.</summary>
     public ConnectionMultiplexer Admin { get; private set; } = null!;
@@ -64,9 +65,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Stops the server process (killed, as in a crash) and starts it again on the same port. With
-    /// <paramref name="keepData"/> it first saves a snapshot that the new process loads (like a restart with persistence);
-    /// without, the new process starts empty. Returns once it accepts connections; clients reconnect on their own.
+    /// Stops the server process and starts it again on the same port. With <paramref name="keepData"/> it shuts down
+    /// saving a snapshot that the new process loads (a restart with persistence: every acknowledged write kept); without,
+    /// it is killed (as in a crash) and the new process starts empty. Returns once it accepts connections; clients reconnect on their own.
     /// </summary>
     public async Task RestartAsync(bool keepData)
     {
@@ -74,14 +75,38 @@ public sealed class RedisServerFixture : IAsyncLifetime
         await StartAgainAsync();
     }
 
-    /// <summary>Kills the server process (after saving a snapshot when <paramref name="keepData"/>); <see cref="StartAgainAsync"/> brings it back.</summary>
-    public async Task StopAsync(bool keepData)
+    /// <summary>Saves a snapshot now (a foreground <c>SAVE</c>): what a later <see cref="StopAsync"/> without <c>saveNow</c> brings back.</summary>
+    public Task SaveSnapshotAsync() => Database.ExecuteAsync("SAVE");
+
+    /// <summary>
+    /// Stops the server process: with <paramref name="keepData"/> it shuts down saving a snapshot (every acknowledged write
+    /// kept), or, when not <paramref name="saveNow"/>, is killed and comes back with the last snapshot taken
+    /// (<see cref="SaveSnapshotAsync"/>), losing the writes since, as with periodic snapshots; without
+    /// <paramref name="keepData"/> it is killed and comes back empty. <see cref="StartAgainAsync"/> brings it back.
+    /// </summary>
+    public async Task StopAsync(bool keepData, bool saveNow = true)
     {
         var snapshot = Path.Combine(_dataDirectory, "dump.rdb");
-        if (keepData)
+        if (keepData && !saveNow)
         {
-            // A foreground SAVE: the snapshot is complete on disk when it returns (the data set here is tiny).
-            await Database.ExecuteAsync("SAVE");
+            if (!File.Exists(snapshot))
+            {
+                throw new InvalidOperationException("No snapshot was saved to come back to.");
+            }
+        }
+        else if (keepData)
+        {
+            // SHUTDOWN SAVE: the server saves and exits in one step, so no write is acknowledged after the snapshot (a
+            // SAVE and then a kill would lose the writes between them). The connection drops as the server exits.
+            try
+            {
+                await Database.ExecuteAsync("SHUTDOWN", "SAVE");
+            }
+            catch (RedisException)
+            {
+            }
+
+            await _process!.WaitForExitAsync().WithPatience();
         }
         else if (File.Exists(snapshot))
         {
@@ -89,7 +114,11 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
 
         var process = _process!;
-        process.Kill(entireProcessTree: true);
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
         await process.WaitForExitAsync().WithPatience();
         process.Dispose();
         _process = null;

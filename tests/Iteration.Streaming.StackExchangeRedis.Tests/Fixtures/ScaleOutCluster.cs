@@ -43,12 +43,13 @@ public sealed class ScaleOutCluster : IAsyncDisposable
         IPhaseGenerator? generatorA = null,
         IPhaseGenerator? generatorB = null,
         Action<IterationStreamingRedisOptions>? configureRedis = null,
-        Action<IterationStreamingOptions>? configureOptions = null)
+        Action<IterationStreamingOptions>? configureOptions = null,
+        Action<IIterationStreamingBuilder>? configureStreamingA = null)
     {
         var cluster = new ScaleOutCluster(server, configureRedis, configureOptions);
         try
         {
-            cluster.A = await cluster.StartInstanceAsync("A", generatorA);
+            cluster.A = await cluster.StartInstanceAsync("A", generatorA, configureStreamingA);
             cluster.B = await cluster.StartInstanceAsync("B", generatorB);
             return cluster;
         }
@@ -59,8 +60,8 @@ public sealed class ScaleOutCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts one more instance of the deployment.</summary>
-    public async Task<KestrelTestHost> StartInstanceAsync(string name, IPhaseGenerator? generator = null)
+    /// <summary>Starts one more instance of the deployment (<paramref name="configureStreaming"/> may replace its sink, say).</summary>
+    public async Task<KestrelTestHost> StartInstanceAsync(string name, IPhaseGenerator? generator = null, Action<IIterationStreamingBuilder>? configureStreaming = null)
     {
         var host = await KestrelTestHost.StartAsync(
             configureOptions: o =>
@@ -76,7 +77,8 @@ public sealed class ScaleOutCluster : IAsyncDisposable
                 _configureRedis?.Invoke(o);
             }),
             generator: generator,
-            fileSinkRoot: DataFolder);
+            fileSinkRoot: DataFolder,
+            configureStreaming: configureStreaming);
         lock (_hosts)
         {
             _hosts.Add(host);
