@@ -75,26 +75,14 @@ public sealed class RedisServerFixture : IAsyncLifetime
         await StartAgainAsync();
     }
 
-    /// <summary>Saves a snapshot now (a foreground <c>SAVE</c>): what a later <see cref="StopAsync"/> without <c>saveNow</c> brings back.</summary>
-    public Task SaveSnapshotAsync() => Database.ExecuteAsync("SAVE");
-
     /// <summary>
     /// Stops the server process: with <paramref name="keepData"/> it shuts down saving a snapshot (every acknowledged write
-    /// kept), or, when not <paramref name="saveNow"/>, is killed and comes back with the last snapshot taken
-    /// (<see cref="SaveSnapshotAsync"/>), losing the writes since, as with periodic snapshots; without
-    /// <paramref name="keepData"/> it is killed and comes back empty. <see cref="StartAgainAsync"/> brings it back.
+    /// kept); without, it is killed and comes back empty. <see cref="StartAgainAsync"/> brings it back.
     /// </summary>
-    public async Task StopAsync(bool keepData, bool saveNow = true)
+    public async Task StopAsync(bool keepData)
     {
         var snapshot = Path.Combine(_dataDirectory, "dump.rdb");
-        if (keepData && !saveNow)
-        {
-            if (!File.Exists(snapshot))
-            {
-                throw new InvalidOperationException("No snapshot was saved to come back to.");
-            }
-        }
-        else if (keepData)
+        if (keepData)
         {
             // SHUTDOWN SAVE: the server saves and exits in one step, so no write is acknowledged after the snapshot (a
             // SAVE and then a kill would lose the writes between them). The connection drops as the server exits.
