@@ -23,6 +23,9 @@ internal sealed class LoadTestOptions
 
     public string RedisServer { get; private init; } = "redis-server";
 
+    /// <summary>How many bursts each broadcast runs (default 20 at 10k watchers, 5 at 1k, 3 with --quick).</summary>
+    public int? Bursts { get; private init; }
+
     /// <summary>Overrides how long steady production runs (for profiling with dotnet-trace); 0 keeps each scenario's own.</summary>
     public int SteadyMs { get; private init; }
 
@@ -47,6 +50,7 @@ internal sealed class LoadTestOptions
             Out = Value("--out"),
             RedisServer = Value("--redis-server") ?? "redis-server",
             SteadyMs = int.Parse(Value("--steady-seconds") ?? "0", CultureInfo.InvariantCulture) * 1_000,
+            Bursts = Value("--bursts") is { } bursts ? int.Parse(bursts, CultureInfo.InvariantCulture) : null,
         };
 
         var unknown = options.Scenarios.Except(AllScenarios).Concat(options.Systems.Except(Server.Systems.All)).ToList();

@@ -27,6 +27,7 @@ if (args.Contains("--help") || args.Contains("-h"))
           --max-streams N         the largest idle scenario (default 20000; 2000 with --quick)
           --redis-server PATH     the redis-server executable for the Redis scenario (default: from PATH)
           --out FILE              also write the report (Markdown) to FILE
+          --bursts N              bursts per broadcast size (default 20 at 10k watchers, 5 at 1k, 3 with --quick)
 
           --soak DURATION         instead: the soak (600, 90s, 10m, 1h or 00:10:00) against a durable server, sampling
                                   heap, RSS, open handles and threads; with --soak-users N (default 24),

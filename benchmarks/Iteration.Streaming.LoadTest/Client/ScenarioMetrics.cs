@@ -15,6 +15,9 @@ internal sealed class ScenarioMetrics
 
     public LatencyHistogram Open { get; } = new();
 
+    /// <summary>Deliveries per millisecond since the last <see cref="Reset"/>: the largest gap of a burst.</summary>
+    public DeliveryTimeline Timeline { get; } = new();
+
     /// <summary>Whether event latency is recorded (not for replays, whose events are old by design).</summary>
     public bool RecordLatency { get; set; } = true;
 
@@ -30,7 +33,11 @@ internal sealed class ScenarioMetrics
 
     public string? FirstError { get; private set; }
 
-    public void Delivered() => Interlocked.Increment(ref _deliveries);
+    public void Delivered(long timestamp)
+    {
+        Interlocked.Increment(ref _deliveries);
+        Timeline.Record(timestamp);
+    }
 
     public void OutOfOrder() => Interlocked.Increment(ref _orderErrors);
 
@@ -43,6 +50,7 @@ internal sealed class ScenarioMetrics
     {
         Latency.Reset();
         FirstEvent.Reset();
+        Timeline.Start();
         Interlocked.Exchange(ref _deliveries, 0);
         Interlocked.Exchange(ref _orderErrors, 0);
     }

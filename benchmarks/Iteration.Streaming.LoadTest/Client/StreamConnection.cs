@@ -356,7 +356,7 @@ internal sealed class StreamConnection : IDisposable
     {
         var now = Stopwatch.GetTimestamp();
         Delivered++;
-        _metrics.Delivered();
+        _metrics.Delivered(now);
 
         if (Delivered == 1)
         {
