@@ -95,6 +95,7 @@ internal sealed class LoadClient : IAsyncDisposable
                         await connection.Opened.WaitAsync(ct);
                         break;
                     case Systems.Naive:
+                    case Systems.Floor:
                         await connection.ConnectAsync($"/{system}/{target.Id}/stream", _stop.Token);
                         await connection.Opened.WaitAsync(ct);
                         break;

@@ -26,14 +26,14 @@ internal sealed class ResultTable
     public string ToMarkdown()
     {
         var builder = new StringBuilder();
-        builder.AppendLine("| scenario | metric | ours | naive | ours vs naive | TypedResults | ours vs TypedResults | SignalR | ours vs SignalR |");
-        builder.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        builder.AppendLine("| scenario | metric | ours | floor | ours vs floor | naive | ours vs naive | TypedResults | ours vs TypedResults | SignalR | ours vs SignalR |");
+        builder.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in _results.GroupBy(r => (r.Scenario, r.Metric)))
         {
             var ours = row.LastOrDefault(r => r.System == Systems.Ours);
             builder.Append("| ").Append(row.Key.Scenario).Append(" | ").Append(row.Key.Metric).Append(" | ");
             builder.Append(Format(ours?.Value)).Append(" | ");
-            foreach (var baseline in new[] { Systems.Naive, Systems.Typed, Systems.SignalR })
+            foreach (var baseline in new[] { Systems.Floor, Systems.Naive, Systems.Typed, Systems.SignalR })
             {
                 var other = row.LastOrDefault(r => r.System == baseline);
                 builder.Append(Format(other?.Value)).Append(" | ");

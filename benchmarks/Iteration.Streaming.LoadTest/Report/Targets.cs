@@ -26,11 +26,18 @@ internal static class Targets
         var heap = Find("idle max", "managed heap per stream (KB)");
         Row("≥ 19,000 idle streams at ≤ 8 KB managed memory each", $"{F(held)} streams, {F(heap)} KB each", held is null ? null : held >= 19_000 && heap <= 8);
 
+        var idleOurs = Find("idle 10k streams", "managed heap per stream (KB)");
+        var idleFloor = Find("idle 10k streams", "managed heap per stream (KB)", Systems.Floor);
+        Row("idle stream ≤ 1 KiB managed memory above the bare Kestrel floor (10k streams)", $"{F(idleOurs)} − {F(idleFloor)} = {F(idleOurs - idleFloor)} KB", idleOurs is null || idleFloor is null ? null : idleOurs - idleFloor <= 1.024);
+
         var burst = "broadcast 10k watchers, burst";
         var ours = Find(burst, "deliveries/s");
         var typed = Find(burst, "deliveries/s", Systems.Typed);
         var signalR = Find(burst, "deliveries/s", Systems.SignalR);
         var p99 = Find("broadcast 10k watchers, steady", "latency p99 (ms)");
+        var stalls = Find(burst, "bursts with a gap above 100 ms");
+        var worstGap = table.Results.LastOrDefault(r => r.Scenario.StartsWith(burst, StringComparison.Ordinal) && r.Metric.StartsWith("largest gap between deliveries, max", StringComparison.Ordinal) && r.System == Systems.Ours)?.Value;
+        Row("broadcast at 10k watchers: no gap above 100 ms in any burst", $"{F(stalls)} bursts above 100 ms (largest {F(worstGap)} ms)", stalls is null ? null : stalls == 0);
         Row("broadcast at 10k watchers ≥ 2× TypedResults deliveries/s", $"{F(ours)} vs {F(typed)} = ×{F(ours / typed)}", ours is null || typed is null ? null : ours >= 2 * typed);
         Row("broadcast at 10k watchers ≥ 5× SignalR deliveries/s", $"{F(ours)} vs {F(signalR)} = ×{F(ours / signalR)}", ours is null || signalR is null ? null : ours >= 5 * signalR);
         Row("broadcast at 10k watchers p99 ≤ 100 ms (steady)", $"{F(p99)} ms", p99 is null ? null : p99 <= 100);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -30,6 +31,45 @@ internal static class BaselineEndpoints
                     var json = JsonSerializer.Serialize(item.Event, IterationStreamingJson.StreamingProgressEvent);
                     await response.WriteAsync("id: " + item.Sequence.ToString(CultureInfo.InvariantCulture) + "\ndata: " + json + "\n\n", cancellationToken);
                     await response.Body.FlushAsync(cancellationToken);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The client left.
+            }
+            finally
+            {
+                hub.Unsubscribe(id, subscriber);
+            }
+        });
+
+        // The floor: what a bare Kestrel endpoint costs when it does the least work that is still correct: the frame
+        // serialised once per event for all subscribers, a per-subscriber channel, one flush per drained batch.
+        app.MapGet("/floor/{id}/stream", async (HttpContext context, string id, BaselineHub hub) =>
+        {
+            var response = context.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            var subscriber = hub.Subscribe(id);
+            var reader = subscriber.Channel.Reader;
+            var writer = response.BodyWriter;
+            var cancellationToken = context.RequestAborted;
+            try
+            {
+                await writer.FlushAsync(cancellationToken);
+                while (await reader.WaitToReadAsync(cancellationToken))
+                {
+                    while (reader.TryRead(out var item))
+                    {
+                        writer.Write(item.Frame.AsSpan());
+                    }
+
+                    var flushed = await writer.FlushAsync(cancellationToken);
+                    if (flushed.IsCompleted || flushed.IsCanceled)
+                    {
+                        break;
+                    }
                 }
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException)

@@ -54,7 +54,8 @@ internal sealed class BaselineHub
         }
     }
 
-    public void Publish(string id, StreamingProgressEvent progressEvent)
+    /// <summary>Hands the event to every subscriber; with <paramref name="serialiseOnce"/> (the floor) also its SSE frame, built once.</summary>
+    public void Publish(string id, StreamingProgressEvent progressEvent, bool serialiseOnce = false)
     {
         if (!_topics.TryGetValue(id, out var topic))
         {
@@ -62,9 +63,10 @@ internal sealed class BaselineHub
         }
 
         var sequence = Interlocked.Increment(ref topic.Sequence);
+        var frame = serialiseOnce ? Frame(sequence, progressEvent) : null;
         foreach (var subscriber in topic.Subscribers)
         {
-            subscriber.Channel.Writer.TryWrite(new BaselineItem(sequence, progressEvent));
+            subscriber.Channel.Writer.TryWrite(new BaselineItem(sequence, progressEvent, frame));
         }
     }
 
@@ -82,6 +84,18 @@ internal sealed class BaselineHub
         _topics.Clear();
     }
 
+    private static byte[] Frame(long sequence, StreamingProgressEvent progressEvent)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(progressEvent, IterationStreamingJson.StreamingProgressEvent);
+        var prefix = System.Text.Encoding.ASCII.GetBytes("id: " + sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\ndata: ");
+        var frame = new byte[prefix.Length + json.Length + 2];
+        prefix.CopyTo(frame, 0);
+        json.CopyTo(frame, prefix.Length);
+        frame[^2] = (byte)'\n';
+        frame[^1] = (byte)'\n';
+        return frame;
+    }
+
     internal sealed class Topic
     {
         public Subscriber[] Subscribers = [];
@@ -96,4 +110,4 @@ internal sealed class BaselineHub
     }
 }
 
-internal readonly record struct BaselineItem(long Sequence, StreamingProgressEvent Event);
+internal readonly record struct BaselineItem(long Sequence, StreamingProgressEvent Event, byte[]? Frame = null);

@@ -7,8 +7,9 @@ internal static class Systems
     public const string Naive = "naive";
     public const string Typed = "typed";
     public const string SignalR = "signalr";
+    public const string Floor = "floor";
 
-    public static readonly string[] All = [Ours, Naive, Typed, SignalR];
+    public static readonly string[] All = [Ours, Floor, Naive, Typed, SignalR];
 
     public static string Title(string system) => system switch
     {
@@ -16,6 +17,7 @@ internal static class Systems
         Naive => "naive (serialise + flush per subscriber)",
         Typed => "TypedResults.ServerSentEvents + channel",
         SignalR => "SignalR streaming hub (SSE transport)",
+        Floor => "bare Kestrel floor (serialise once, channel, one flush per batch)",
         _ => system,
     };
 
@@ -25,6 +27,7 @@ internal static class Systems
         Naive => "naive",
         Typed => "TypedResults",
         SignalR => "SignalR",
+        Floor => "floor",
         _ => system,
     };
 }

@@ -68,7 +68,7 @@ internal sealed class Producer(IGenerationEventLog eventLog, BaselineHub hub, Ti
             return append.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(append.AsTask());
         }
 
-        hub.Publish(id, progressEvent);
+        hub.Publish(id, progressEvent, serialiseOnce: system == Systems.Floor);
         return ValueTask.CompletedTask;
     }
 
