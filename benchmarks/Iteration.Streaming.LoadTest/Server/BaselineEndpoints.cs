@@ -17,10 +17,7 @@ internal static class BaselineEndpoints
         // (a) naive: serialise per subscriber, write and flush per event.
         app.MapGet("/naive/{id}/stream", async (HttpContext context, string id, BaselineHub hub) =>
         {
-            var response = context.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            var response = PrepareSse(context);
             var subscriber = hub.Subscribe(id);
             var cancellationToken = context.RequestAborted;
             try
@@ -47,10 +44,7 @@ internal static class BaselineEndpoints
         // serialised once per event for all subscribers, a per-subscriber channel, one flush per drained batch.
         app.MapGet("/floor/{id}/stream", async (HttpContext context, string id, BaselineHub hub) =>
         {
-            var response = context.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            var response = PrepareSse(context);
             var subscriber = hub.Subscribe(id);
             var reader = subscriber.Channel.Reader;
             var writer = response.BodyWriter;
@@ -88,6 +82,16 @@ internal static class BaselineEndpoints
 
         // (c) SignalR streaming hub; the load generator speaks its SSE transport.
         app.MapHub<WatchHub>("/hubs/watch");
+    }
+
+    /// <summary>The SSE response headers both hand-written baselines send, with response buffering off.</summary>
+    private static HttpResponse PrepareSse(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return response;
     }
 
     private static async IAsyncEnumerable<SseItem<StreamingProgressEvent>> ReadAsync(
