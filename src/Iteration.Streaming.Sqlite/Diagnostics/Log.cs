@@ -18,7 +18,4 @@ internal static partial class Log
 
     [LoggerMessage(5004, LogLevel.Information, "Deleted the event log of generation {GenerationId} from the SQLite store.")]
     public static partial void EventLogDeleted(ILogger logger, string generationId);
-
-    [LoggerMessage(5005, LogLevel.Warning, "A checkpoint of the SQLite store {Path} failed; its write-ahead log is copied by the next one.")]
-    public static partial void CheckpointFailed(ILogger logger, string path, Exception exception);
 }

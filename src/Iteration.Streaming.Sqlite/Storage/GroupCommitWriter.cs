@@ -32,11 +32,8 @@ internal sealed class GroupCommitWriter : IDisposable
     private bool _disposed;
     private long _committedBatches;
 
-    private readonly WalCheckpointer? _checkpointer;
-
-    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger, WalCheckpointer? checkpointer = null)
+    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger)
     {
-        _checkpointer = checkpointer;
         _connection = connection;
         _path = path;
         _maxBatchSize = maxBatchSize;
@@ -71,9 +68,6 @@ internal sealed class GroupCommitWriter : IDisposable
         }
     }
 
-    /// <summary>The thread that checkpoints the write-ahead log (tests).</summary>
-    internal WalCheckpointer? Checkpointer => _checkpointer;
-
     /// <summary>How many transactions were committed so far.</summary>
     internal long CommittedBatches => Interlocked.Read(ref _committedBatches);
 
@@ -102,7 +96,6 @@ internal sealed class GroupCommitWriter : IDisposable
 
         _thread.Join();
         _batch.Dispose();
-        _checkpointer?.Dispose();
         _connection.Dispose();
     }
 
@@ -202,8 +195,6 @@ internal sealed class GroupCommitWriter : IDisposable
         {
             operation.Complete();
         }
-
-        _checkpointer?.Committed(operations.Count);
     }
 
     private void RollBack()

@@ -67,8 +67,7 @@ internal sealed class SqliteStore : IDisposable
             }
 
             var readers = new ReadConnectionPool(ConnectionString(path, SqliteOpenMode.ReadWrite, options.BusyTimeout), busyMilliseconds);
-            var checkpointer = new WalCheckpointer(OpenCheckpointConnection(path, options, busyMilliseconds), path, logger);
-            var writer = new GroupCommitWriter(connection, path, options.MaxBatchSize, logger, checkpointer);
+            var writer = new GroupCommitWriter(connection, path, options.MaxBatchSize, logger);
             Log.Opened(logger, path, SqliteSchema.Version);
             return new SqliteStore(path, options, lockFile, writer, readers);
         }
@@ -169,27 +168,6 @@ internal sealed class SqliteStore : IDisposable
 
         Execute(connection, flushCommits ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
         Execute(connection, "PRAGMA journal_size_limit = 67108864;");
-
-        // Checkpoints run on their own thread (WalCheckpointer), not inside the commit that crosses SQLite's threshold.
-        Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
-    }
-
-    /// <summary>The checkpointer's own connection: checkpoints run beside the writer, never inside one of its commits.</summary>
-    private static SqliteConnection OpenCheckpointConnection(string path, SqliteStoreOptions options, int busyMilliseconds)
-    {
-        var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadWrite, options.BusyTimeout));
-        try
-        {
-            connection.Open();
-            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMilliseconds};"));
-            Execute(connection, options.FlushCommitsToDisk ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
-            return connection;
-        }
-        catch (SqliteException ex)
-        {
-            connection.Dispose();
-            throw StoreFailures.OpenFailed(path, options.BusyTimeout, ex);
-        }
     }
 
     private static void SwitchToWal(SqliteConnection connection, string path)
