@@ -51,7 +51,7 @@ internal sealed class AzureBlobFileSink : IFileSink
 
     public ValueTask CreateAsync(string generationId, string? parentGenerationId, CancellationToken cancellationToken = default)
     {
-        GenerationIds.ThrowIfInvalid(generationId, nameof(generationId));
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
         return GuardAsync(
             async () =>
             {
@@ -76,7 +76,7 @@ internal sealed class AzureBlobFileSink : IFileSink
 
     public ValueTask CreateFromAsync(string generationId, string sourceGenerationId, CancellationToken cancellationToken = default)
     {
-        GenerationIds.ThrowIfInvalid(generationId, nameof(generationId));
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
         ArgumentNullException.ThrowIfNull(sourceGenerationId);
         return GuardAsync(
             async () =>
@@ -91,7 +91,7 @@ internal sealed class AzureBlobFileSink : IFileSink
 
     public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
     {
-        if (!GenerationIds.IsValid(generationId))
+        if (!GenerationStorageId.IsValid(generationId))
         {
             return ValueTask.FromResult(false);
         }
@@ -115,7 +115,7 @@ internal sealed class AzureBlobFileSink : IFileSink
         cancellationToken);
 
     public ValueTask<FileManifest?> GetManifestAsync(string generationId, CancellationToken cancellationToken = default) => GuardAsync(
-        async () => GenerationIds.IsValid(generationId)
+        async () => GenerationStorageId.IsValid(generationId)
             ? (await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false))?.Manifest.ToManifest()
             : null,
         () => $"reading the manifest of generation '{generationId}'",
@@ -123,7 +123,7 @@ internal sealed class AzureBlobFileSink : IFileSink
 
     public ValueTask<Stream?> OpenReadAsync(string generationId, string path, CancellationToken cancellationToken = default)
     {
-        if (path is null || !GenerationIds.IsValid(generationId))
+        if (path is null || !GenerationStorageId.IsValid(generationId))
         {
             return ValueTask.FromResult<Stream?>(null);
         }
@@ -148,7 +148,7 @@ internal sealed class AzureBlobFileSink : IFileSink
                     ? throw MissingContent(generationId, file)
                     : (Stream?)null;
             },
-            () => $"reading {PathRules.Show(path)} of generation '{generationId}'",
+            () => $"reading {FilePathValidator.Show(path)} of generation '{generationId}'",
             cancellationToken);
     }
 
@@ -159,8 +159,10 @@ internal sealed class AzureBlobFileSink : IFileSink
             async () =>
             {
                 var stored = await ReadExistingAsync(generationId, cancellationToken).ConfigureAwait(false);
-                await BlobArchiveWriter.WriteAsync(
-                    stored.Manifest.Files,
+                // Content is never removed while a manifest lists it, so a missing blob is damage to report: the zip fails
+                // rather than leaving the file out (the shared writer leaves out only what its opener says is gone).
+                await ZipArchiveWriter.WriteAsync(
+                    stored.Manifest.ToManifest(),
                     async (file, ct) => await _contents.TryOpenAsync(file.Sha256, ct).ConfigureAwait(false) ?? throw MissingContent(generationId, file),
                     destination,
                     _timeProvider.GetUtcNow(),
@@ -214,11 +216,11 @@ internal sealed class AzureBlobFileSink : IFileSink
     }
 
     private async ValueTask<StoredManifest> ReadSourceAsync(string sourceGenerationId, CancellationToken cancellationToken) =>
-        (GenerationIds.IsValid(sourceGenerationId) ? await _manifests.ReadAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false) : null)?.Manifest
+        (GenerationStorageId.IsValid(sourceGenerationId) ? await _manifests.ReadAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false) : null)?.Manifest
             ?? throw new GenerationNotFoundException(sourceGenerationId);
 
     private async ValueTask<VersionedManifest> ReadExistingAsync(string generationId, CancellationToken cancellationToken) =>
-        (GenerationIds.IsValid(generationId) ? await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false) : null)
+        (GenerationStorageId.IsValid(generationId) ? await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false) : null)
             ?? throw new GenerationNotFoundException(generationId ?? string.Empty);
 
     private async ValueTask<T> GuardAsync<T>(Func<ValueTask<T>> operation, Func<string> action, CancellationToken cancellationToken)
@@ -244,7 +246,7 @@ internal sealed class AzureBlobFileSink : IFileSink
             cancellationToken).ConfigureAwait(false);
 
     private FileNotFoundException MissingContent(string generationId, GenerationFile file) => new(
-        $"The content of {PathRules.Show(file.Path)} in generation '{generationId}' is missing from blob storage: blob '{BlobLayout.Content(file.Sha256)}' in container '{_container.Name}' was deleted outside the sink.",
+        $"The content of {FilePathValidator.Show(file.Path)} in generation '{generationId}' is missing from blob storage: blob '{BlobLayout.Content(file.Sha256)}' in container '{_container.Name}' was deleted outside the sink.",
         file.Path);
 
     private static GenerationFile? Find(IReadOnlyList<GenerationFile> files, string path)

@@ -1,3 +1,5 @@
+using Iteration.Streaming.Files;
+
 namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 
 /// <summary>
@@ -55,7 +57,7 @@ internal static class BlobLayout
 
         var id = rest[..slash].ToString();
         var tail = rest[(slash + 1)..];
-        if (!GenerationIds.IsValid(id))
+        if (!GenerationStorageId.IsValid(id))
         {
             return false;
         }

@@ -70,7 +70,7 @@ internal sealed class GenerationWriter(
             if (isRetry)
             {
                 throw new FileNotFoundException(
-                    $"Generation '{sourceGenerationId}' cannot be retried as '{manifest.GenerationId}': the content of {PathRules.Show(lost[0].Path)} is missing from blob storage (blob '{BlobLayout.Content(lost[0].Sha256)}' in container '{container.Name}').",
+                    $"Generation '{sourceGenerationId}' cannot be retried as '{manifest.GenerationId}': the content of {FilePathValidator.Show(lost[0].Path)} is missing from blob storage (blob '{BlobLayout.Content(lost[0].Sha256)}' in container '{container.Name}').",
                     lost[0].Path);
             }
 

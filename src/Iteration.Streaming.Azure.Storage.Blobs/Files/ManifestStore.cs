@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Files;
 
 namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 
@@ -149,7 +150,7 @@ internal sealed class ManifestStore(BlobContainerClient container)
             if (file is null
                 || !BlobLayout.IsSha256(file.Sha256)
                 || file.Size < 0
-                || PathRules.FindProblem(file.Path, ManifestPathLimit) is not null
+                || FilePathValidator.FindProblem(file.Path, ManifestPathLimit) is not null
                 || (i > 0 && string.CompareOrdinal(files[i - 1].Path, file.Path) >= 0))
             {
                 return false;

@@ -192,53 +192,14 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     private async Task<bool> TryStartAsync(string executable)
     {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(executable);
         foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no", "--dir", _dataDirectory, "--dbfilename", "dump.rdb" })
         {
             start.ArgumentList.Add(argument);
         }
 
-        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => OnOutput(e.Data, ready);
-        process.ErrorDataReceived += (_, e) => OnOutput(e.Data, ready);
-        process.Exited += (_, _) => ready.TrySetResult(false);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        if (await ready.Task.WithPatience())
-        {
-            _process = process;
-            return true;
-        }
-
-        await process.WaitForExitAsync().WithPatience();
-        process.Dispose();
-        return false;
-    }
-
-    private void OnOutput(string? line, TaskCompletionSource<bool> ready)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-
-        if (line.Contains(ReadyLine, StringComparison.Ordinal))
-        {
-            ready.TrySetResult(true);
-        }
+        _process = await ReadyProcess.StartAsync(start, ReadyLine, _output);
+        return _process is not null;
     }
 
     private async Task<ConnectionMultiplexer> ConnectWhenAnsweringAsync()
