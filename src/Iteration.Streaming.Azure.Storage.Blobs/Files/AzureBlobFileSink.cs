@@ -132,7 +132,7 @@ internal sealed class AzureBlobFileSink : IFileSink
             async () =>
             {
                 var stored = await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false);
-                if (stored is null || Find(stored.Value.Manifest.Files, path) is not { } file)
+                if (stored is null || ManifestLookup.Find(stored.Value.Manifest.Files, path) is not { } file)
                 {
                     return null;
                 }
@@ -144,7 +144,7 @@ internal sealed class AzureBlobFileSink : IFileSink
 
                 // Gone with its generation (deleted meanwhile) is "not listed"; gone while still listed is damage.
                 var again = await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false);
-                return again is { } current && Find(current.Manifest.Files, path)?.Sha256 == file.Sha256
+                return again is { } current && ManifestLookup.Find(current.Manifest.Files, path)?.Sha256 == file.Sha256
                     ? throw MissingContent(generationId, file)
                     : (Stream?)null;
             },
@@ -248,29 +248,4 @@ internal sealed class AzureBlobFileSink : IFileSink
     private FileNotFoundException MissingContent(string generationId, GenerationFile file) => new(
         $"The content of {FilePathValidator.Show(file.Path)} in generation '{generationId}' is missing from blob storage: blob '{BlobLayout.Content(file.Sha256)}' in container '{_container.Name}' was deleted outside the sink.",
         file.Path);
-
-    private static GenerationFile? Find(IReadOnlyList<GenerationFile> files, string path)
-    {
-        int lo = 0, hi = files.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var order = string.CompareOrdinal(files[mid].Path, path);
-            if (order == 0)
-            {
-                return files[mid];
-            }
-
-            if (order < 0)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return null;
-    }
 }

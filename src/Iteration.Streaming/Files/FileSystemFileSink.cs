@@ -198,7 +198,7 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var stored = await ReadAsync(generationId, cancellationToken).ConfigureAwait(false);
-            var file = stored is null ? null : Find(stored.Files, path);
+            var file = stored is null ? null : ManifestLookup.Find(stored.Files, path);
             if (file is null)
             {
                 return null;
@@ -224,31 +224,6 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             destination,
             _timeProvider.GetUtcNow(),
             cancellationToken).ConfigureAwait(false);
-    }
-
-    private static GenerationFile? Find(IReadOnlyList<GenerationFile> files, string path)
-    {
-        int lo = 0, hi = files.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var order = string.CompareOrdinal(files[mid].Path, path);
-            if (order == 0)
-            {
-                return files[mid];
-            }
-
-            if (order < 0)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return null;
     }
 
     private static void ThrowIfComplete(StoredManifest stored)
