@@ -111,7 +111,7 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithDescription("202 with the snapshot when the run was going (its stream ends with cancelled); 409 when it had ended. Needs its control token or its owner.")
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationSnapshot), JsonContentType)
             .ProducesProblems(ActionProblems);
-        group.MapGet("/{id}/stream", EndpointErrors.Handle(stream.HandleAsync, logger))
+        group.MapGet("/{id}/stream", (RequestDelegate)stream.HandleAsync)
             .DescribedBy((Func<string, string?, long?, long?, Task>)EndpointShapes.Stream)
             .WithDisplayName("Iteration.Streaming: event stream")
             .WithName(names.Of("streamGeneration"))

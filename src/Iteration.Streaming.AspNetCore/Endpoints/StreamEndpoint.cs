@@ -29,22 +29,69 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
     /// <summary>How much each stream's <c>MaxStreamLifetime</c> is jittered, either way.</summary>
     internal const double LifetimeJitter = 0.1;
 
-    public async Task HandleAsync(HttpContext context)
+    /// <remarks>
+    /// Not an async method: once the checks and the subscription are done (synchronously, with the in-memory log), only
+    /// <see cref="StreamAsync"/> waits for the stream's whole life, so an idle stream holds one async state, not three.
+    /// </remarks>
+    public Task HandleAsync(HttpContext context)
+    {
+        ValueTask<OpenStream?> opening;
+        try
+        {
+            opening = OpenAsync(context);
+        }
+        catch (Exception ex)
+        {
+            return EndpointErrors.FailAsync(context, logger, ex);
+        }
+
+        if (!opening.IsCompletedSuccessfully)
+        {
+            return OpenThenStreamAsync(context, opening);
+        }
+
+        return opening.Result is { } open ? StreamAsync(context, open.Id, open.AfterSequence, open.Subscription, open.Options, open.Slot) : Task.CompletedTask;
+    }
+
+    private async Task OpenThenStreamAsync(HttpContext context, ValueTask<OpenStream?> opening)
+    {
+        OpenStream? open;
+        try
+        {
+            open = await opening.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await EndpointErrors.FailAsync(context, logger, ex).ConfigureAwait(false);
+            return;
+        }
+
+        if (open is not null)
+        {
+            await StreamAsync(context, open.Id, open.AfterSequence, open.Subscription, open.Options, open.Slot).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Checks the read (token, id, resume point), takes a stream slot and subscribes; answers a refusal, or 204 when the
+    /// client has the terminal event already, itself (null then). What it returns the stream releases.
+    /// </summary>
+    private async ValueTask<OpenStream?> OpenAsync(HttpContext context)
     {
         if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
         {
-            return;
+            return null;
         }
 
         if (!RequestValues.TryGetLastEventId(context.Request, out var afterSequence, out var error))
         {
             await Problems.BadRequest(context, logger, error!).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         var services = context.RequestServices;
         var options = services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>().CurrentValue;
-        using var slot = limiter.TryAcquire(id, options.MaxStreamsPerGeneration, out var open);
+        var slot = limiter.TryAcquire(id, options.MaxStreamsPerGeneration, out var open);
         if (slot is null)
         {
             Log.StreamLimitReached(logger, id, open);
@@ -55,84 +102,114 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
                 logger,
                 StatusCodes.Status429TooManyRequests,
                 $"Generation '{id}' has {open} open streams on this server, the limit (IterationStreaming:MaxStreamsPerGeneration); close one or retry later.").ConfigureAwait(false);
-            return;
+            return null;
         }
 
-        var eventLog = services.GetRequiredService<IGenerationEventLog>();
-        EventLogSubscription subscription;
+        var subscribed = false;
         try
         {
-            subscription = await eventLog.SubscribeAsync(id, afterSequence, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            await Problems.BadRequest(context, logger, $"The last event id {afterSequence} is ahead of the generation's log.").ConfigureAwait(false);
-            return;
-        }
-
-        await using (subscription.ConfigureAwait(false))
-        {
-            if (subscription.IsAlreadyComplete)
+            var eventLog = services.GetRequiredService<IGenerationEventLog>();
+            EventLogSubscription subscription;
+            try
             {
-                // 204 tells EventSource to stop reconnecting: the client has the terminal event already.
-                Log.StreamAlreadyComplete(logger, id);
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
-                context.Response.Headers.CacheControl = "no-store";
-                return;
+                subscription = await eventLog.SubscribeAsync(id, afterSequence, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                await Problems.BadRequest(context, logger, $"The last event id {afterSequence} is ahead of the generation's log.").ConfigureAwait(false);
+                return null;
             }
 
-            await StreamAsync(context, id, afterSequence, subscription, options, slot).ConfigureAwait(false);
+            if (subscription.IsAlreadyComplete)
+            {
+                await using (subscription.ConfigureAwait(false))
+                {
+                    // 204 tells EventSource to stop reconnecting: the client has the terminal event already.
+                    Log.StreamAlreadyComplete(logger, id);
+                    context.Response.StatusCode = StatusCodes.Status204NoContent;
+                    context.Response.Headers.CacheControl = "no-store";
+                    return null;
+                }
+            }
+
+            subscribed = true;
+            return new OpenStream(id, afterSequence, subscription, options, slot);
+        }
+        finally
+        {
+            if (!subscribed)
+            {
+                slot.Dispose();
+            }
         }
     }
 
     private async Task StreamAsync(
         HttpContext context, string id, long afterSequence, EventLogSubscription subscription, IterationStreamingOptions options, GenerationStreamLimiter.Lease slot)
     {
-        var services = context.RequestServices;
-        var timeProvider = services.GetRequiredService<TimeProvider>();
-
-        // A stopping host ends its streams at once (clients resume elsewhere) instead of holding shutdown, and every
-        // stream ends after its jittered lifetime so that connections rebalance over the instances.
-        var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-        using var expiry = new CancellationTokenSource(Jitter(options.MaxStreamLifetime, LifetimeJitter), timeProvider);
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping, expiry.Token);
-
-        SseStreamWriter.PrepareResponse(context);
-        Log.StreamOpened(logger, id, afterSequence);
-        metrics.StreamOpened();
         var reason = "client disconnected";
         try
         {
-            var terminal = await SseStreamWriter.RunAsync(
-                context.Response.BodyWriter,
-                subscription,
-                options.RetryInterval,
-                options.HeartbeatInterval,
-                timeProvider,
-                metrics,
-                lifetime.Token).ConfigureAwait(false);
-            reason = terminal ? "terminal event written" : reason;
-        }
-        catch (Exception ex) when (lifetime.IsCancellationRequested && ex is OperationCanceledException or IOException)
-        {
-            if (!context.RequestAborted.IsCancellationRequested && (stopping.IsCancellationRequested || expiry.IsCancellationRequested))
+            await using (subscription.ConfigureAwait(false))
             {
-                // Watchers of a stopping host reconnect spread over a few seconds, onto the other instances.
-                var retry = stopping.IsCancellationRequested
-                    ? options.RetryInterval + (StoppingReconnectSpread * Random.Shared.NextDouble())
-                    : Jitter(options.RetryInterval, LifetimeJitter);
-                await SseStreamWriter.WriteClosingRetryAsync(context.Response.BodyWriter, retry).ConfigureAwait(false);
-                reason = stopping.IsCancellationRequested ? "host stopping" : "stream lifetime reached";
+                var timeProvider = context.RequestServices.GetRequiredService<TimeProvider>();
+
+                // A stopping host ends its streams at once (clients resume elsewhere) instead of holding shutdown, and
+                // every stream ends after its jittered lifetime so that connections rebalance over the instances.
+                var stopping = context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+                SseStreamWriter.PrepareResponse(context);
+                Log.StreamOpened(logger, id, afterSequence);
+                metrics.StreamOpened();
+                try
+                {
+                    var end = await SseStreamWriter.RunAsync(
+                        context.Response.BodyWriter,
+                        subscription,
+                        options.RetryInterval,
+                        options.HeartbeatInterval,
+                        timeProvider,
+                        metrics,
+                        Jitter(options.MaxStreamLifetime, LifetimeJitter),
+                        stopping,
+                        context.RequestAborted).ConfigureAwait(false);
+                    reason = end switch
+                    {
+                        StreamEnd.Terminal => "terminal event written",
+                        StreamEnd.HostStopping => "host stopping",
+                        StreamEnd.LifetimeReached => "stream lifetime reached",
+                        _ => reason,
+                    };
+
+                    if (end is StreamEnd.HostStopping or StreamEnd.LifetimeReached && !context.RequestAborted.IsCancellationRequested)
+                    {
+                        // Watchers of a stopping host reconnect spread over a few seconds, onto the other instances.
+                        var retry = end is StreamEnd.HostStopping
+                            ? options.RetryInterval + (StoppingReconnectSpread * Random.Shared.NextDouble())
+                            : Jitter(options.RetryInterval, LifetimeJitter);
+                        await SseStreamWriter.WriteClosingRetryAsync(context.Response.BodyWriter, retry).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    // The slot first: whoever sees the stream closed (the metric, the log) may open another at once.
+                    slot.Dispose();
+                    metrics.StreamClosed();
+                    Log.StreamEnded(logger, id, subscription.LastSequence, reason);
+                }
             }
         }
-        finally
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {
-            // The slot first: whoever sees the stream closed (the metric, the log) may open another at once.
-            slot.Dispose();
-            metrics.StreamClosed();
-            Log.StreamEnded(logger, id, subscription.LastSequence, reason);
+            // The client went away.
+        }
+        catch (Exception ex)
+        {
+            await EndpointErrors.FailAsync(context, logger, ex).ConfigureAwait(false);
         }
     }
 
     private static TimeSpan Jitter(TimeSpan value, double fraction) => value * (1 + (fraction * ((2 * Random.Shared.NextDouble()) - 1)));
+
+    /// <summary>A stream ready to be written: its slot and subscription are the stream's to release.</summary>
+    private sealed record OpenStream(string Id, long AfterSequence, EventLogSubscription Subscription, IterationStreamingOptions Options, GenerationStreamLimiter.Lease Slot);
 }

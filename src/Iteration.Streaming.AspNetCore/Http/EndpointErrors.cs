@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
@@ -27,11 +28,32 @@ internal static class EndpointErrors
         {
             await handler(context).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex)
+        {
+            await FailAsync(context, logger, ex).ConfigureAwait(false);
+        }
+    };
+
+    /// <summary>
+    /// Answers <paramref name="exception"/> as <see cref="Handle"/> does, for an endpoint that catches its own (the stream,
+    /// which keeps no wrapper waiting for its whole life); rethrows what cannot be answered any more.
+    /// </summary>
+    public static async Task FailAsync(HttpContext context, ILogger logger, Exception exception)
+    {
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
             // The client went away: nothing to answer.
+            return;
         }
-        catch (Exception ex) when (!context.Response.HasStarted && Map(ex, context) is { } error)
+
+        if (context.Response.HasStarted)
+        {
+            // After the response has started nothing can be answered any more: the exception goes on to the server, which
+            // logs it and ends the connection (no detail reaches the client), or to a middleware of the host's that expects it.
+            ExceptionDispatchInfo.Throw(exception);
+        }
+
+        if (Map(exception, context) is { } error)
         {
             context.Response.Clear();
             if (error.StatusCode == StatusCodes.Status503ServiceUnavailable)
@@ -40,15 +62,11 @@ internal static class EndpointErrors
             }
 
             await Problems.WriteAsync(context, logger, error.StatusCode, error.Detail).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!context.Response.HasStarted)
-        {
-            await UnexpectedAsync(context, logger, ex).ConfigureAwait(false);
+            return;
         }
 
-        // After the response has started nothing can be answered any more: the exception goes on to the server, which
-        // logs it and ends the connection (no detail reaches the client), or to a middleware of the host's that expects it.
-    };
+        await UnexpectedAsync(context, logger, exception).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Answers an unexpected exception with a generic 500 and a reference (the trace id, as ASP.NET Core's own Problem

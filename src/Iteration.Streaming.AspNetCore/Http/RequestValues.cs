@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Iteration.Streaming.Files;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -40,7 +41,7 @@ internal static class RequestValues
         var source = LastEventIdHeader + " header";
         if (StringValues.IsNullOrEmpty(values))
         {
-            values = request.Query[LastEventIdQuery];
+            values = GetQueryValues(request, LastEventIdQuery);
             source = "'" + LastEventIdQuery + "' query parameter";
         }
 
@@ -73,7 +74,7 @@ internal static class RequestValues
     /// </summary>
     public static (string? Token, bool InUrl) GetToken(HttpRequest request)
     {
-        var query = request.Query[TokenQuery];
+        var query = GetQueryValues(request, TokenQuery);
         return query.Count switch
         {
             0 => (GetBearerToken(request), false),
@@ -83,7 +84,37 @@ internal static class RequestValues
     }
 
     /// <summary>Whether the URL carries a <c>?token=</c>, which an action never accepts.</summary>
-    public static bool HasQueryToken(HttpRequest request) => request.Query.ContainsKey(TokenQuery);
+    public static bool HasQueryToken(HttpRequest request) => GetQueryValues(request, TokenQuery).Count > 0;
+
+    /// <summary>
+    /// The values of one query parameter (its name matched case-insensitively, as <see cref="HttpRequest.Query"/> does),
+    /// decoded; at most two, which is enough to tell "sent more than once".
+    /// </summary>
+    /// <remarks>
+    /// Reads the raw query string instead of <see cref="HttpRequest.Query"/>, which parses every parameter into a
+    /// dictionary that the request then keeps: for a stream that lives for minutes, that is memory held per watcher.
+    /// </remarks>
+    public static StringValues GetQueryValues(HttpRequest request, string name)
+    {
+        string? first = null;
+        foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
+        {
+            if (!pair.DecodeName().Span.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var value = pair.DecodeValue().ToString();
+            if (first is not null)
+            {
+                return new StringValues([first, value]);
+            }
+
+            first = value;
+        }
+
+        return first is null ? StringValues.Empty : new StringValues(first);
+    }
 
     /// <summary>
     /// Reads <c>Authorization: Bearer</c> (the scheme case-insensitively, the token trimmed); a repeated header reads as

@@ -44,37 +44,95 @@ internal static class SseStreamWriter
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    /// <summary>Streams until the terminal event, the client leaving or <paramref name="cancellationToken"/>.</summary>
-    /// <returns>Whether the terminal event was written.</returns>
-    public static async Task<bool> RunAsync(
+    /// <summary>Streams until the terminal event or the client leaving (<paramref name="cancellationToken"/>).</summary>
+    /// <returns>Why the stream ended.</returns>
+    public static Task<StreamEnd> RunAsync(
         PipeWriter writer,
         EventLogSubscription subscription,
         TimeSpan retryInterval,
         TimeSpan heartbeatInterval,
         TimeProvider timeProvider,
         StreamMetrics metrics,
+        CancellationToken cancellationToken) =>
+        RunAsync(writer, subscription, retryInterval, heartbeatInterval, timeProvider, metrics, lifetime: null, stopping: default, cancellationToken);
+
+    /// <summary>
+    /// Streams until the terminal event, the client leaving (<paramref name="cancellationToken"/>), the host stopping
+    /// (<paramref name="stopping"/>) or the stream's <paramref name="lifetime"/>.
+    /// </summary>
+    /// <returns>Why the stream ended; a client that left ends it with <see cref="OperationCanceledException"/> or <see cref="IOException"/>.</returns>
+    /// <remarks>
+    /// One async method, its waits inline: an idle stream holds this method's state and its <see cref="StreamWaiter"/>, no
+    /// more (every async method still waiting is an object per stream).
+    /// </remarks>
+    public static async Task<StreamEnd> RunAsync(
+        PipeWriter writer,
+        EventLogSubscription subscription,
+        TimeSpan retryInterval,
+        TimeSpan heartbeatInterval,
+        TimeProvider timeProvider,
+        StreamMetrics metrics,
+        TimeSpan? lifetime,
+        CancellationToken stopping,
         CancellationToken cancellationToken)
     {
         WriteRetry(writer, retryInterval);
-        using var waiter = new StreamWaiter(subscription, heartbeatInterval, timeProvider, cancellationToken);
+        using var waiter = new StreamWaiter(subscription, heartbeatInterval, timeProvider, writer, lifetime, stopping, cancellationToken);
         while (true)
         {
-            var (terminal, written) = await WriteReadyAsync(writer, subscription, metrics, cancellationToken).ConfigureAwait(false);
+            var (terminal, written, stopped) = await WriteReadyAsync(writer, subscription, metrics, cancellationToken).ConfigureAwait(false);
+            if (stopped)
+            {
+                return End(waiter);
+            }
+
             var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             metrics.EventsWritten(written);
-            if (terminal || flushed.IsCompleted || flushed.IsCanceled)
+            if (terminal)
             {
-                return terminal;
+                return StreamEnd.Terminal;
             }
 
-            if (!await WaitWithHeartbeatAsync(writer, waiter, cancellationToken).ConfigureAwait(false))
+            if (flushed.IsCompleted || flushed.IsCanceled)
             {
-                return false;
+                return End(waiter);
+            }
+
+            // Waits for the next entry, writing a heartbeat each idle interval.
+            var wake = await waiter.WaitAsync().ConfigureAwait(false);
+            while (wake == StreamWaiter.Wake.Heartbeat)
+            {
+                writer.Write(Heartbeat);
+                flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    return End(waiter);
+                }
+
+                wake = await waiter.WaitAsync().ConfigureAwait(false);
+            }
+
+            switch (wake)
+            {
+                case StreamWaiter.Wake.Ended:
+                    return StreamEnd.ClientGone;
+                case StreamWaiter.Wake.HostStopping:
+                    return StreamEnd.HostStopping;
+                case StreamWaiter.Wake.LifetimeReached:
+                    return StreamEnd.LifetimeReached;
             }
         }
+
+        static StreamEnd End(StreamWaiter waiter) => waiter.Closing switch
+        {
+            StreamWaiter.Wake.HostStopping => StreamEnd.HostStopping,
+            StreamWaiter.Wake.LifetimeReached => StreamEnd.LifetimeReached,
+            _ => StreamEnd.ClientGone,
+        };
     }
 
-    private static async ValueTask<(bool Terminal, long Written)> WriteReadyAsync(
+    /// <summary>Writes every ready entry, flushing each <see cref="FlushThresholdBytes"/>; stopped when a flush ended the stream.</summary>
+    private static async ValueTask<(bool Terminal, long Written, bool Stopped)> WriteReadyAsync(
         PipeWriter writer, EventLogSubscription subscription, StreamMetrics metrics, CancellationToken cancellationToken)
     {
         long pending = 0;
@@ -85,7 +143,7 @@ internal static class SseStreamWriter
             written++;
             if (entry.IsTerminal)
             {
-                return (true, written);
+                return (true, written, false);
             }
 
             pending += entry.Frame.Length;
@@ -97,36 +155,12 @@ internal static class SseStreamWriter
                 var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
-                    return (false, 0);
+                    return (false, 0, true);
                 }
             }
         }
 
-        return (false, written);
-    }
-
-    /// <summary>Waits for the next entry, writing a heartbeat each idle interval; false when the stream is over.</summary>
-    private static async ValueTask<bool> WaitWithHeartbeatAsync(PipeWriter writer, StreamWaiter waiter, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            switch (await waiter.WaitAsync().ConfigureAwait(false))
-            {
-                case StreamWaiter.Wake.Ready:
-                    return true;
-                case StreamWaiter.Wake.Ended:
-                    return false;
-                default:
-                    writer.Write(Heartbeat);
-                    var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    if (flushed.IsCompleted || flushed.IsCanceled)
-                    {
-                        return false;
-                    }
-
-                    break;
-            }
-        }
+        return (false, written, false);
     }
 
     /// <summary>
@@ -153,4 +187,20 @@ internal static class SseStreamWriter
         var length = Encoding.ASCII.GetBytes(line, span);
         writer.Advance(length);
     }
+}
+
+/// <summary>Why a stream ended.</summary>
+internal enum StreamEnd
+{
+    /// <summary>The terminal event was written.</summary>
+    Terminal,
+
+    /// <summary>The client left, or the log ended without a terminal event.</summary>
+    ClientGone,
+
+    /// <summary>The host is stopping; the client should reconnect (elsewhere).</summary>
+    HostStopping,
+
+    /// <summary>The stream reached its lifetime; the client should reconnect.</summary>
+    LifetimeReached,
 }

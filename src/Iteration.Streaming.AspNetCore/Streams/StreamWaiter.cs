@@ -1,17 +1,22 @@
+using System.IO.Pipelines;
 using System.Threading.Tasks.Sources;
 using Iteration.Streaming.EventLog;
 
 namespace Iteration.Streaming.AspNetCore.Streams;
 
 /// <summary>
-/// One stream's reusable wait for "an entry is ready, the log ended, a heartbeat is due, or the stream is cancelled".
+/// One stream's reusable wait for "an entry is ready, the log ended, a heartbeat is due, the host is stopping, the
+/// stream reached its lifetime, or the client left".
 /// </summary>
 /// <remarks>
-/// Made once per stream: one periodic heartbeat timer (never re-armed per wait: that would take the timer queue's lock on
-/// every event), one cancellation registration, and a reusable awaitable, so a busy stream allocates nothing per wake-up
-/// and an idle one holds a few small objects. A tick ends a wait that has lasted at least the interval, so an idle stream
-/// gets a heartbeat every interval and the first one comes one to two intervals after the last event. The subscription's
-/// own wait is left pending across heartbeats, never abandoned and re-made. A wait is awaited by one reader at a time.
+/// Made once per stream: one periodic timer for both the heartbeat and the lifetime (never re-armed per wait: that would
+/// take the timer queue's lock on every event), a registration on the request's and on the host's stopping token, and a
+/// reusable awaitable, so a busy stream allocates nothing per wake-up and an idle one holds a few small objects (no linked
+/// token source, no second timer: an idle stream's memory is most of what a server with many watchers holds). A tick ends
+/// a wait that has lasted at least the interval, so an idle stream gets a heartbeat every interval and the first one comes
+/// one to two intervals after the last event. The subscription's own wait is left pending across heartbeats, never
+/// abandoned and re-made. A wait is awaited by one reader at a time. When the host stops or the lifetime ends while the
+/// stream is writing, a flush blocked on a slow client is cancelled and the next wait says why.
 /// </remarks>
 internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDisposable
 {
@@ -26,6 +31,10 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
     private readonly Action _onSubscriptionReady;
     private readonly ITimer _heartbeat;
     private readonly CancellationTokenRegistration _cancellation;
+    private readonly CancellationTokenRegistration _stopping;
+    private readonly PipeWriter? _writer;
+    private readonly long _startedAt;
+    private readonly TimeSpan _lifetime;
     private ManualResetValueTaskSourceCore<Wake> _core;
     private ValueTask<bool> _pendingWait;
     private bool _waitPending;
@@ -33,19 +42,52 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
     private Exception? _failedWhileUnarmed;
     private bool _armed;
     private long _armedAt;
+    private Wake? _closing;
+    private bool _lifetimeTimed;
 
+    /// <summary>A wait with a heartbeat, ended by the client leaving (<paramref name="cancellationToken"/>) and nothing else.</summary>
     public StreamWaiter(EventLogSubscription subscription, TimeSpan heartbeatInterval, TimeProvider timeProvider, CancellationToken cancellationToken)
+        : this(subscription, heartbeatInterval, timeProvider, writer: null, lifetime: null, stopping: default, cancellationToken)
+    {
+    }
+
+    /// <param name="subscription">The log being streamed.</param>
+    /// <param name="heartbeatInterval">How long a wait lasts without an entry before it ends with <see cref="Wake.Heartbeat"/>.</param>
+    /// <param name="timeProvider">The clock of the heartbeat and the lifetime.</param>
+    /// <param name="writer">The stream's writer, whose blocked flush is cancelled when the host stops or the lifetime ends.</param>
+    /// <param name="lifetime">After this long a wait ends with <see cref="Wake.LifetimeReached"/>; null for no limit.</param>
+    /// <param name="stopping">The host is stopping: a wait ends with <see cref="Wake.HostStopping"/>.</param>
+    /// <param name="cancellationToken">The client left (the request aborted): a wait throws <see cref="OperationCanceledException"/>.</param>
+    public StreamWaiter(
+        EventLogSubscription subscription,
+        TimeSpan heartbeatInterval,
+        TimeProvider timeProvider,
+        PipeWriter? writer,
+        TimeSpan? lifetime,
+        CancellationToken stopping,
+        CancellationToken cancellationToken)
     {
         _subscription = subscription;
         _heartbeatInterval = heartbeatInterval;
         _timeProvider = timeProvider;
         _cancellationToken = cancellationToken;
+        _writer = writer;
+        _lifetime = lifetime ?? Timeout.InfiniteTimeSpan;
+        _startedAt = timeProvider.GetTimestamp();
 
         // The wake-up already runs on a pool thread: the stream's loop goes on there instead of hopping again.
         _core.RunContinuationsAsynchronously = false;
         _onSubscriptionReady = OnSubscriptionReady;
-        _heartbeat = timeProvider.CreateTimer(static s => ((StreamWaiter)s!).OnHeartbeat(), this, heartbeatInterval, heartbeatInterval);
+
+        // The first tick comes at the lifetime's end when that is nearer than a heartbeat (see OnTick for later ones).
+        var firstTick = lifetime is { } limit && limit < heartbeatInterval ? limit : heartbeatInterval;
+        _lifetimeTimed = firstTick != heartbeatInterval;
+        _heartbeat = timeProvider.CreateTimer(static s => ((StreamWaiter)s!).OnTick(), this, firstTick, heartbeatInterval);
         _cancellation = cancellationToken.UnsafeRegister(static s => ((StreamWaiter)s!).OnCancelled(), this);
+        if (stopping.CanBeCanceled)
+        {
+            _stopping = stopping.UnsafeRegister(static s => ((StreamWaiter)s!).Close(Wake.HostStopping), this);
+        }
     }
 
     /// <summary>Why a wait ended.</summary>
@@ -59,6 +101,24 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
 
         /// <summary>Nothing arrived for the heartbeat interval.</summary>
         Heartbeat,
+
+        /// <summary>The host is stopping: the stream ends now and its client reconnects (elsewhere).</summary>
+        HostStopping,
+
+        /// <summary>The stream reached its lifetime: it ends now and its client reconnects.</summary>
+        LifetimeReached,
+    }
+
+    /// <summary>Why the stream must end before its terminal event, once the host stops or the lifetime ends; else null.</summary>
+    public Wake? Closing
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closing;
+            }
+        }
     }
 
     /// <summary>Waits for the next entry, the end of the log, or the heartbeat; throws when the stream is cancelled.</summary>
@@ -69,6 +129,11 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
         lock (_gate)
         {
             _cancellationToken.ThrowIfCancellationRequested();
+            if (_closing is { } closing)
+            {
+                return ValueTask.FromResult(closing);
+            }
+
             if (_failedWhileUnarmed is { } failure)
             {
                 _failedWhileUnarmed = null;
@@ -111,6 +176,7 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
     public void Dispose()
     {
         _cancellation.Dispose();
+        _stopping.Dispose();
         _heartbeat.Dispose();
     }
 
@@ -158,6 +224,55 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
             {
                 _core.SetException(failure);
             }
+        }
+    }
+
+    private void OnTick()
+    {
+        if (_lifetime != Timeout.InfiniteTimeSpan)
+        {
+            var left = _lifetime - _timeProvider.GetElapsedTime(_startedAt);
+            if (left <= TimerSlack)
+            {
+                Close(Wake.LifetimeReached);
+                return;
+            }
+
+            if (left < _heartbeatInterval && !_lifetimeTimed)
+            {
+                // The next tick lands on the lifetime's end: one change of the timer in the stream's whole life.
+                _lifetimeTimed = true;
+                _heartbeat.Change(left, _heartbeatInterval);
+            }
+        }
+
+        OnHeartbeat();
+    }
+
+    /// <summary>Ends the stream for <paramref name="reason"/>: the pending wait (or the next one) returns it.</summary>
+    private void Close(Wake reason)
+    {
+        bool complete;
+        lock (_gate)
+        {
+            if (_closing is not null)
+            {
+                return;
+            }
+
+            _closing = reason;
+            complete = Disarm();
+        }
+
+        if (complete)
+        {
+            // Not inline on the thread that stops the host (it runs every stream's callback in turn).
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Self._core.SetResult(s.Reason), (Self: this, Reason: reason), preferLocal: false);
+        }
+        else
+        {
+            // Writing: a flush waiting on a slow client returns cancelled, and the next wait says why.
+            _writer?.CancelPendingFlush();
         }
     }
 

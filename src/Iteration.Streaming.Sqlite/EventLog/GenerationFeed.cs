@@ -5,7 +5,7 @@ namespace Iteration.Streaming.Sqlite.EventLog;
 
 /// <summary>
 /// One generation's log as this process sees it: what is published (durable, visible), a window of the newest entries
-/// for live readers, one shared wake-up; and, for the writer thread alone, where the next append goes.
+/// for live readers, the readers waiting for more; and, for the writer thread alone, where the next append goes.
 /// </summary>
 /// <remarks>
 /// The window holds consecutive entries, every one committed, so a reader inside it never touches the file; a reader
@@ -22,7 +22,7 @@ internal sealed class GenerationFeed : IBatchParticipant
     private long _last;
     private long _terminal;
     private EventLogEntry? _latest;
-    private TaskCompletionSource<bool>? _signal;
+    private readonly ReaderWakeUps _waiting = new();
     private bool _isDeleted;
     private int _readers;
     private WriterState _saved;
@@ -130,7 +130,7 @@ internal sealed class GenerationFeed : IBatchParticipant
 
     /// <summary>
     /// A task that completes when an entry after <paramref name="after"/> is published or the log is deleted, or null when
-    /// one is visible (or the log is gone) already. Shared by every reader waiting on this log.
+    /// one is visible (or the log is gone) already. Shared by a batch of the readers waiting on this log.
     /// </summary>
     public Task<bool>? GetWaitTask(long after)
     {
@@ -141,8 +141,7 @@ internal sealed class GenerationFeed : IBatchParticipant
                 return null;
             }
 
-            _signal ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _signal.Task;
+            return _waiting.Register();
         }
     }
 
@@ -169,15 +168,14 @@ internal sealed class GenerationFeed : IBatchParticipant
     /// <summary>The log was deleted: waiting readers wake up and end.</summary>
     public void MarkDeleted()
     {
-        TaskCompletionSource<bool>? signal;
+        object? waiting;
         lock (_gate)
         {
             _isDeleted = true;
-            signal = _signal;
-            _signal = null;
+            waiting = _waiting.Take();
         }
 
-        signal?.TrySetResult(true);
+        ReaderWakeUps.Wake(waiting);
         _deleted.TrySetResult();
     }
 
@@ -188,17 +186,14 @@ internal sealed class GenerationFeed : IBatchParticipant
     /// <summary>Wakes the readers once per batch, off the writer's thread.</summary>
     void IBatchParticipant.Committed()
     {
-        TaskCompletionSource<bool>? signal;
+        object? waiting;
         lock (_gate)
         {
-            signal = _signal;
-            _signal = null;
+            waiting = _waiting.Take();
         }
 
-        if (signal is not null)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.TrySetResult(true), signal, preferLocal: false);
-        }
+        // A batch of readers at a time, behind the sends the previous batch queued (see ReaderWakeUps).
+        ReaderWakeUps.Wake(waiting);
     }
 
     /// <summary>The writer's view of the log: its last sequence (including this batch's), how it ended, its last stage.</summary>

@@ -4,7 +4,7 @@ using Iteration.Streaming.Events;
 namespace Iteration.Streaming.EventLog;
 
 /// <summary>
-/// The in-memory log of one generation: an ordered array of slots, cursors that read it, and one wake-up signal.
+/// The in-memory log of one generation: an ordered array of slots, cursors that read it, and the readers waiting for more.
 /// </summary>
 /// <remarks>
 /// Retention: past <c>maxEvents</c> live entries, the oldest progress tick (an event whose stage repeats the
@@ -25,7 +25,7 @@ internal sealed class GenerationLog
     private long _lastSequence;
     private EventLogEntry? _latest;
     private EventLogEntry? _terminal;
-    private TaskCompletionSource<bool>? _signal;
+    private readonly ReaderWakeUps _waiting = new();
 
     public GenerationLog(string generationId, int maxEvents)
     {
@@ -67,7 +67,7 @@ internal sealed class GenerationLog
             throw new ArgumentException($"The event belongs to generation '{progressEvent.GenerationId}', not '{GenerationId}'.", nameof(progressEvent));
         }
 
-        TaskCompletionSource<bool>? signal;
+        object? waiting;
         EventLogEntry entry;
         lock (_gate)
         {
@@ -102,15 +102,12 @@ internal sealed class GenerationLog
                 EvictOne();
             }
 
-            signal = _signal;
-            _signal = null;
+            waiting = _waiting.Take();
         }
 
-        if (signal is not null)
-        {
-            // Waking many readers happens off the appender's thread: appending stays O(1) in the number of readers.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.TrySetResult(true), signal, preferLocal: false);
-        }
+        // Waking the readers happens off the appender's thread, a batch at a time: appending stays O(1) in the number of
+        // readers, and a burst to many readers goes out as a steady stream.
+        ReaderWakeUps.Wake(waiting);
 
         return entry;
     }
@@ -173,7 +170,8 @@ internal sealed class GenerationLog
 
     /// <summary>
     /// Returns a task that completes (with <see langword="true"/>) when an entry after <paramref name="after"/> exists, or
-    /// null when one does already. The task is shared by every reader waiting on this log.
+    /// null when one does already. The task is shared by a batch of the readers waiting on this log (see
+    /// <see cref="ReaderWakeUps"/>); its continuations run on the pool thread that wakes the batch.
     /// </summary>
     public Task<bool>? GetWaitTask(long after)
     {
@@ -184,8 +182,7 @@ internal sealed class GenerationLog
                 return null;
             }
 
-            _signal ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _signal.Task;
+            return _waiting.Register();
         }
     }
 

@@ -148,6 +148,40 @@ public sealed class RequestValuesTests
         RequestValues.GetToken(context.Request).Should().Be(("..", true));
     }
 
+    [Theory]
+    [InlineData("?token=a.b", "token", new[] { "a.b" })]
+    [InlineData("?TOKEN=a.b", "token", new[] { "a.b" })]
+    [InlineData("?%74oken=a%2Eb", "token", new[] { "a.b" })]
+    [InlineData("?token=a+b&x=1", "token", new[] { "a b" })]
+    [InlineData("?x=1&token=", "token", new[] { "" })]
+    [InlineData("?token", "token", new[] { "" })]
+    [InlineData("?token=1&token=2&token=3", "token", new[] { "1", "2" })]
+    [InlineData("?tokens=1&xtoken=2", "token", new string[0])]
+    [InlineData("", "token", new string[0])]
+    [InlineData("?&&=&token=%zz", "token", new[] { "%zz" })]
+    public void GetQueryValues_ReadsTheRawQueryAsTheQueryCollectionWould(string query, string name, string[] expected)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = new QueryString(query);
+
+        var values = RequestValues.GetQueryValues(context.Request, name);
+
+        values.ToArray().Should().Equal(expected);
+        var parsed = context.Request.Query[name].ToArray();
+        parsed.Take(2).Should().Equal(expected, "the same values as ASP.NET Core's own parsing, up to the two that tell 'repeated'");
+    }
+
+    [Fact]
+    public void GetToken_FromTheQuery_LeavesTheRequestsQueryUnparsed()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = QueryString.Create("token", "query.token");
+
+        RequestValues.GetToken(context.Request).Should().Be(("query.token", true));
+
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IQueryFeature>().Should().BeNull("a stream holds no parsed query for its whole life");
+    }
+
     [Fact]
     public void GetBearerToken_IgnoresTheQuery()
     {

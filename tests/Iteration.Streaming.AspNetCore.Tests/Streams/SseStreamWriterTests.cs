@@ -37,7 +37,8 @@ public sealed class SseStreamWriterTests : IDisposable
         var writer = new CountingPipeWriter(pipe.Writer);
         await using var subscription = await Log.SubscribeAsync(id);
 
-        var terminal = await SseStreamWriter.RunAsync(writer, subscription, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1), TimeProvider.System, _metrics, CancellationToken.None).WithPatience();
+        var end = await SseStreamWriter.RunAsync(writer, subscription, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1), TimeProvider.System, _metrics, CancellationToken.None).WithPatience();
+        var terminal = end == StreamEnd.Terminal;
         await pipe.Writer.CompleteAsync();
         var text = Encoding.UTF8.GetString((await pipe.Reader.ReadAtLeastAsync(int.MaxValue)).Buffer);
         return (terminal, text, writer.Flushes);

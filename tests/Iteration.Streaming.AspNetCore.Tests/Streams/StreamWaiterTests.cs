@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using Iteration.Streaming.AspNetCore.Streams;
 using Iteration.Streaming.EventLog;
 using Microsoft.Extensions.DependencyInjection;
@@ -125,6 +127,84 @@ public sealed class StreamWaiterTests : IAsyncLifetime
         await cancellation.CancelAsync();
 
         await FluentActions.Awaiting(() => wait.WithPatience()).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
+    public async Task WaitAsync_LifetimeShorterThanTheHeartbeat_ReturnsLifetimeReachedAtItsEnd()
+    {
+        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, writer: null, lifetime: TimeSpan.FromSeconds(4), stopping: default, CancellationToken.None);
+        var wait = waiter.WaitAsync().AsTask();
+
+        _time.Advance(TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(100));
+        wait.IsCompleted.Should().BeFalse();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+
+        (await wait.WithPatience()).Should().Be(StreamWaiter.Wake.LifetimeReached);
+        waiter.Closing.Should().Be(StreamWaiter.Wake.LifetimeReached);
+    }
+
+    [Fact]
+    public async Task WaitAsync_LifetimeOfSeveralHeartbeats_HeartbeatsThenLifetimeReachedOnTime()
+    {
+        var lifetime = (2 * Heartbeat) + TimeSpan.FromSeconds(5);
+        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, writer: null, lifetime, stopping: default, CancellationToken.None);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var idle = waiter.WaitAsync().AsTask();
+            _time.Advance(Heartbeat);
+            (await idle.WithPatience()).Should().Be(StreamWaiter.Wake.Heartbeat);
+        }
+
+        var wait = waiter.WaitAsync().AsTask();
+        _time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(100));
+        wait.IsCompleted.Should().BeFalse("the lifetime has 100 ms left");
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+
+        (await wait.WithPatience()).Should().Be(StreamWaiter.Wake.LifetimeReached, "the tick after the last heartbeat lands on the lifetime's end, not a heartbeat later");
+    }
+
+    [Fact]
+    public async Task WaitAsync_HostStoppingWhileWaiting_ReturnsHostStopping()
+    {
+        using var stopping = new CancellationTokenSource();
+        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, writer: null, lifetime: null, stopping.Token, CancellationToken.None);
+        var wait = waiter.WaitAsync().AsTask();
+
+        await stopping.CancelAsync();
+
+        (await wait.WithPatience()).Should().Be(StreamWaiter.Wake.HostStopping);
+        (await waiter.WaitAsync()).Should().Be(StreamWaiter.Wake.HostStopping, "every later wait says the same");
+    }
+
+    [Fact]
+    public async Task WaitAsync_HostStoppingWhileAFlushWaitsOnASlowClient_CancelsTheFlushAndTheNextWaitSaysWhy()
+    {
+        // A pipe whose reader never reads: the flush past the pause threshold waits, as for a client that stopped reading.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 16, resumeWriterThreshold: 8));
+        using var stopping = new CancellationTokenSource();
+        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, pipe.Writer, lifetime: null, stopping.Token, CancellationToken.None);
+        pipe.Writer.Write(new byte[64]);
+        var flush = pipe.Writer.FlushAsync().AsTask();
+        flush.IsCompleted.Should().BeFalse();
+
+        await stopping.CancelAsync();
+
+        (await flush.WithPatience()).IsCanceled.Should().BeTrue();
+        (await waiter.WaitAsync()).Should().Be(StreamWaiter.Wake.HostStopping);
+    }
+
+    [Fact]
+    public void Dispose_ThenHostStopping_NothingHappens()
+    {
+        using var stopping = new CancellationTokenSource();
+        var waiter = new StreamWaiter(_subscription, Heartbeat, _time, writer: null, lifetime: TimeSpan.FromSeconds(1), stopping.Token, CancellationToken.None);
+
+        waiter.Dispose();
+        stopping.Cancel();
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        waiter.Closing.Should().BeNull();
     }
 
     [Fact]

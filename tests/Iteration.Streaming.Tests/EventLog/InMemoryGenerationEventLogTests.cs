@@ -238,15 +238,31 @@ public sealed class InMemoryGenerationEventLogTests : IDisposable
         var pending = 0;
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+        for (var i = 1; i < ReaderWakeUps.BatchSize; i++)
         {
             pending += IsPending(subscription.WaitToReadAsync()) ? 1 : 0;
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        pending.Should().Be(100);
-        allocated.Should().Be(0, "every waiter of a log shares its one signal");
+        pending.Should().Be(ReaderWakeUps.BatchSize - 1);
+        allocated.Should().Be(0, "the waiters of a batch share its one signal");
         first.IsCompleted.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task WaitToReadAsync_ManyWaiters_OneSignalPerBatch()
+    {
+        var id = await CreateAsync();
+        await using var subscription = await _log.SubscribeAsync(id);
+        const int Waiters = 10 * ReaderWakeUps.BatchSize;
+        var waits = new HashSet<Task<bool>>();
+
+        for (var i = 0; i < Waiters; i++)
+        {
+            waits.Add(subscription.WaitToReadAsync().AsTask());
+        }
+
+        waits.Should().HaveCount(10, "a signal is shared by a batch of waiters, so there are as many as batches");
     }
 
     [Fact]
