@@ -45,7 +45,7 @@ public sealed class EventLogEntry
         ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
         ArgumentNullException.ThrowIfNull(progressEvent);
 
-        return new EventLogEntry(sequence, progressEvent, EventFrameWriter.BuildFrame(sequence, progressEvent));
+        return new EventLogEntry(sequence, progressEvent, EventFrame.Build(sequence, progressEvent));
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ namespace Iteration.Streaming.EventLog;
 /// <remarks>
 /// The shape follows <c>ChannelReader&lt;T&gt;</c>: drain with <see cref="TryRead"/>, then wait with
 /// <see cref="WaitToReadAsync"/>, so a writer can flush once per burst. A subscription is for one reader at a time.
+/// A wait's continuation may run synchronously on the pool thread that wakes a batch of waiting readers (as a channel's
+/// with synchronous continuations allowed): hand long or blocking work off instead of doing it there, or the other
+/// readers of the batch wait for it.
 /// </remarks>
 public abstract class EventLogSubscription : IAsyncDisposable
 {
