@@ -30,6 +30,7 @@ internal sealed class WatchedGeneration
     {
         GenerationId = generationId;
         EventsKey = eventsKey;
+        EventsKeyText = eventsKey.ToString();
         _windowCapacity = windowCapacity;
         _tailPosition = tailFrom;
         _knownLast = tailFrom;
@@ -38,6 +39,9 @@ internal sealed class WatchedGeneration
     public string GenerationId { get; }
 
     public RedisKey EventsKey { get; }
+
+    /// <summary>The events key as text, as the tail reader finds it in a reply.</summary>
+    public string EventsKeyText { get; }
 
     /// <summary>Local subscriptions holding this watch; guarded by the tail reader's lock.</summary>
     public int References { get; set; }
