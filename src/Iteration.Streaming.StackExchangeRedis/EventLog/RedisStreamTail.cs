@@ -298,7 +298,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
         for (var i = 0; i < watched.Count; i++)
         {
             args[5 + i] = watched[i].EventsKey;
-            args[5 + streams + i] = RedisEntries.Id(watched[i].TailPosition);
+            args[5 + streams + i] = watched[i].TailId;
         }
 
         args[5 + watched.Count] = _wakeKey;
@@ -336,11 +336,17 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
                 continue;
             }
 
+            if (items.Length == 0)
+            {
+                continue;
+            }
+
             _entries.Clear();
+            var id = RedisValue.Null;
             foreach (var item in items)
             {
                 var parts = (RedisResult[])item!;
-                var id = (RedisValue)parts[0];
+                id = (RedisValue)parts[0];
                 var fields = (RedisResult[])parts[1]!;
                 var frame = RedisValue.Null;
                 for (var f = 0; f + 1 < fields.Length; f += 2)
@@ -361,7 +367,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
                 }
             }
 
-            target.Deliver(_entries);
+            target.Deliver(_entries, id);
         }
 
         _entries.Clear();
