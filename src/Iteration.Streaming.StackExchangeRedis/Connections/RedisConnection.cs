@@ -184,6 +184,9 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
             configuration.AbortOnConnectFail = false;
         }
 
+        // Replies are handed on through the .NET thread pool rather than the client's own pool of worker threads: with
+        // an event read and written per reply, a second set of threads only adds hand-offs between them.
+        configuration.SocketManager ??= SocketManager.ThreadPool;
         return configuration;
     }
 

@@ -33,23 +33,32 @@ internal static class RedisEntries
     }
 
     /// <summary>
-    /// Rebuilds an entry from its stream id and stored frame, reusing the frame's bytes. Returns false when the stored
-    /// value is not a frame of the sequence its id names (written by something else).
+    /// Rebuilds an entry from its stream id and stored frame, reusing the frame's bytes and reading only its id and
+    /// status: the event itself is deserialised only if something asks for it (an SSE reader never does). Returns false,
+    /// with the reason, when the stored value is not a frame of the sequence its id names (written by something else).
     /// </summary>
     public static bool TryRead(RedisValue id, RedisValue frame, out EventLogEntry? entry, out Exception? error)
     {
         entry = null;
         error = null;
-        if (!TryParseSequence(id, out var sequence) || frame.IsNull)
+        if (!TryParseSequence(id, out var sequence))
         {
+            error = new FormatException($"The stream entry id '{id}' is not '{{sequence}}-0'.");
+            return false;
+        }
+
+        if (frame.IsNull)
+        {
+            error = new FormatException($"The stream entry has no '{FrameField}' field.");
             return false;
         }
 
         try
         {
-            var parsed = EventLogEntry.FromFrame((byte[])frame!);
+            var parsed = EventLogEntry.FromStoredFrame((byte[])frame!);
             if (parsed.Sequence != sequence)
             {
+                error = new FormatException($"The frame stored under sequence {sequence} carries id {parsed.Sequence}.");
                 return false;
             }
 

@@ -31,6 +31,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, WatchedGeneration> _watches = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisKey _wakeKey;
+    private readonly List<EventLogEntry> _entries = [];
     private readonly string _wakeKeyText;
     private Task? _loop;
     private bool _inRedisRead;
@@ -297,7 +298,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
         for (var i = 0; i < watched.Count; i++)
         {
             args[5 + i] = watched[i].EventsKey;
-            args[5 + streams + i] = RedisEntries.Id(watched[i].TailPosition);
+            args[5 + streams + i] = watched[i].TailId;
         }
 
         args[5 + watched.Count] = _wakeKey;
@@ -305,7 +306,11 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
         return await _dedicated.GetDatabase().ExecuteAsync("XREAD", args).WaitAsync(stopping).ConfigureAwait(false);
     }
 
-    /// <summary>Hands each stream's new entries to its watch; returns the wake-up stream's new last id.</summary>
+    /// <summary>
+    /// Hands each stream's new entries to its watch, one hand-over (and one wake-up of its readers) per stream per read;
+    /// returns the wake-up stream's new last id. Only each frame's id and status are read: the frames go to the readers
+    /// as Redis returned them.
+    /// </summary>
     private RedisValue Dispatch(RedisResult result, List<WatchedGeneration> watched, RedisValue wakeId)
     {
         if (result.IsNull)
@@ -313,19 +318,15 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
             return wakeId;
         }
 
-        var byKey = new Dictionary<string, WatchedGeneration>(watched.Count, StringComparer.Ordinal);
-        foreach (var watch in watched)
-        {
-            byKey[(string)watch.EventsKey!] = watch;
-        }
-
-        var entries = new List<EventLogEntry>();
+        // Redis answers the streams that have news in the order they were asked for, so one forward walk finds each.
+        var next = 0;
         foreach (var stream in (RedisResult[])result!)
         {
             var pair = (RedisResult[])stream!;
             var key = (string?)pair[0];
             var items = (RedisResult[])pair[1]!;
-            if (key is null || !byKey.TryGetValue(key, out var target))
+            var target = Find(watched, key, ref next);
+            if (target is null)
             {
                 if (key == _wakeKeyText && items.Length > 0)
                 {
@@ -335,11 +336,17 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
                 continue;
             }
 
-            entries.Clear();
+            if (items.Length == 0)
+            {
+                continue;
+            }
+
+            _entries.Clear();
+            var id = RedisValue.Null;
             foreach (var item in items)
             {
                 var parts = (RedisResult[])item!;
-                var id = (RedisValue)parts[0];
+                id = (RedisValue)parts[0];
                 var fields = (RedisResult[])parts[1]!;
                 var frame = RedisValue.Null;
                 for (var f = 0; f + 1 < fields.Length; f += 2)
@@ -352,7 +359,7 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
 
                 if (RedisEntries.TryRead(id, frame, out var entry, out var error))
                 {
-                    entries.Add(entry!);
+                    _entries.Add(entry!);
                 }
                 else
                 {
@@ -360,10 +367,33 @@ internal sealed class RedisStreamTail : IAsyncDisposable, IDisposable
                 }
             }
 
-            target.Deliver(entries);
+            target.Deliver(_entries, id);
         }
 
+        _entries.Clear();
         return wakeId;
+    }
+
+    private static WatchedGeneration? Find(List<WatchedGeneration> watched, string? key, ref int next)
+    {
+        if (key is null)
+        {
+            return null;
+        }
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var i = pass == 0 ? next : 0; i < watched.Count; i++)
+            {
+                if (string.Equals(watched[i].EventsKeyText, key, StringComparison.Ordinal))
+                {
+                    next = i + 1;
+                    return watched[i];
+                }
+            }
+        }
+
+        return null;
     }
 
     private void EndRead()

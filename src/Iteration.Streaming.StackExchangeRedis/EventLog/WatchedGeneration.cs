@@ -21,6 +21,7 @@ internal sealed class WatchedGeneration
     private int _count;
     private long _windowStart;
     private long _tailPosition;
+    private RedisValue _tailId;
     private long _knownLast;
     private long _terminal;
     private bool _gone;
@@ -30,8 +31,10 @@ internal sealed class WatchedGeneration
     {
         GenerationId = generationId;
         EventsKey = eventsKey;
+        EventsKeyText = eventsKey.ToString();
         _windowCapacity = windowCapacity;
         _tailPosition = tailFrom;
+        _tailId = RedisEntries.Id(tailFrom);
         _knownLast = tailFrom;
     }
 
@@ -39,17 +42,20 @@ internal sealed class WatchedGeneration
 
     public RedisKey EventsKey { get; }
 
+    /// <summary>The events key as text, as the tail reader finds it in a reply.</summary>
+    public string EventsKeyText { get; }
+
     /// <summary>Local subscriptions holding this watch; guarded by the tail reader's lock.</summary>
     public int References { get; set; }
 
-    /// <summary>The last sequence the tail reader has read: its next <c>XREAD</c> starts after it.</summary>
-    public long TailPosition
+    /// <summary>The id of the last stream entry the tail reader has read, readable or not: its next <c>XREAD</c> starts after it.</summary>
+    public RedisValue TailId
     {
         get
         {
             lock (_gate)
             {
-                return _tailPosition;
+                return _tailId;
             }
         }
     }
@@ -136,12 +142,17 @@ internal sealed class WatchedGeneration
         signal?.TrySetResult();
     }
 
-    /// <summary>Adds entries the tail reader read, in order; a jump in sequence (trimmed entries) restarts the window.</summary>
-    public void Deliver(List<EventLogEntry> entries)
+    /// <summary>
+    /// Adds entries the tail reader read, in order, and moves its position to <paramref name="readThrough"/>, the last
+    /// stream entry it read (past any it could not read, so those are not read again); a jump in sequence (trimmed or
+    /// unreadable entries) restarts the window. Wakes the readers once for the whole batch.
+    /// </summary>
+    public void Deliver(List<EventLogEntry> entries, RedisValue readThrough)
     {
         TaskCompletionSource? signal;
         lock (_gate)
         {
+            _tailId = readThrough;
             foreach (var entry in entries)
             {
                 if (entry.Sequence <= _tailPosition)

@@ -13,44 +13,83 @@ namespace Iteration.Streaming.StackExchangeRedis.Scripts;
 /// the answers come back as small result types. Each call is one round trip on the shared connection; calls made
 /// without awaiting in between are pipelined.
 /// </summary>
-internal sealed class RedisScriptGateway(RedisConnection connection)
+internal sealed class RedisScriptGateway
 {
-    private readonly RedisKeys _keys = new(connection.Options.KeyPrefix);
+    private readonly RedisConnection _connection;
+    private readonly RedisKeys _keys;
+    private readonly AppendBatcher _appends;
+
+    public RedisScriptGateway(RedisConnection connection)
+    {
+        _connection = connection;
+        _keys = new RedisKeys(connection.Options.KeyPrefix);
+        _appends = new AppendBatcher(AppendBatchAsync);
+    }
 
     public RedisKeys Keys => _keys;
 
-    public IterationStreamingRedisOptions Options => connection.Options;
+    public IterationStreamingRedisOptions Options => _connection.Options;
 
-    private long LeaseMilliseconds => Math.Max(1, (long)connection.Options.LeaseDuration.TotalMilliseconds);
+    private long LeaseMilliseconds => Math.Max(1, (long)_connection.Options.LeaseDuration.TotalMilliseconds);
 
-    private string InstanceName => connection.Options.InstanceName;
+    private string InstanceName => _connection.Options.InstanceName;
 
     /// <summary>Creates an empty log; false when it exists.</summary>
     public async Task<bool> CreateLogAsync(string generationId, DateTimeOffset now, CancellationToken cancellationToken) =>
         (long)await EvaluateAsync(RedisScripts.CreateLog, [_keys.Meta(generationId), _keys.Events(generationId)], [now.ToUnixTimeMilliseconds()], cancellationToken)
             .ConfigureAwait(false) == 1;
 
-    /// <summary>Appends <paramref name="entry"/> as this instance.</summary>
-    public async Task<AppendResult> AppendAsync(EventLogEntry entry, int maxEvents, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends <paramref name="entry"/> as this instance. Appends made while another is on its way to Redis go out
+    /// together in one script call (see <see cref="AppendBatcher"/>); each gets its own answer, as if sent alone.
+    /// </summary>
+    public Task<AppendResult> AppendAsync(EventLogEntry entry, int maxEvents, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var id = entry.Event.GenerationId;
-        var trimBatch = Math.Clamp(maxEvents / 16, 1, 100);
-        var result = (RedisResult[])(await EvaluateAsync(
-                RedisScripts.Append,
-                [_keys.Meta(id), _keys.Events(id), _keys.Lease(id), _keys.Record(id), _keys.LiveRecords, _keys.EndedRecords],
-                [
-                    entry.Sequence,
-                    entry.Frame,
-                    maxEvents,
-                    trimBatch,
-                    entry.IsTerminal ? 1 : 0,
-                    entry.Event.Status,
-                    now.ToUnixTimeMilliseconds(),
-                    InstanceName,
-                    id,
-                ],
-                cancellationToken).ConfigureAwait(false))!;
-        return new AppendResult((long)result[0], (long)result[1]);
+        var appended = _appends.AppendAsync(entry, maxEvents, now.ToUnixTimeMilliseconds());
+        return cancellationToken.CanBeCanceled ? appended.WaitAsync(cancellationToken) : appended;
+    }
+
+    private async Task<AppendResult[]> AppendBatchAsync(List<PendingAppend> batch)
+    {
+        var keys = new RedisKey[2 + (4 * batch.Count)];
+        var arguments = new RedisValue[1 + (8 * batch.Count)];
+        keys[0] = _keys.LiveRecords;
+        keys[1] = _keys.EndedRecords;
+        arguments[0] = InstanceName;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var pending = batch[i];
+            var entry = pending.Entry;
+            var id = entry.Event.GenerationId;
+            var k = 2 + (4 * i);
+            keys[k] = _keys.Meta(id);
+            keys[k + 1] = _keys.Events(id);
+            keys[k + 2] = _keys.Lease(id);
+            keys[k + 3] = _keys.Record(id);
+            var a = 1 + (8 * i);
+            arguments[a] = entry.Sequence;
+            arguments[a + 1] = entry.Frame;
+            arguments[a + 2] = pending.MaxEvents;
+            arguments[a + 3] = Math.Clamp(pending.MaxEvents / 16, 1, 100);
+            arguments[a + 4] = entry.IsTerminal ? 1 : 0;
+            arguments[a + 5] = entry.Event.Status;
+            arguments[a + 6] = pending.NowMilliseconds;
+            arguments[a + 7] = id;
+        }
+
+        var reply = (RedisResult[])(await EvaluateAsync(RedisScripts.Append, keys, arguments, CancellationToken.None).ConfigureAwait(false))!;
+        if (reply.Length != 2 * batch.Count)
+        {
+            throw new InvalidOperationException($"The append script answered {reply.Length} values for {batch.Count} appends.");
+        }
+
+        var results = new AppendResult[batch.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = new AppendResult((long)reply[2 * i], (long)reply[(2 * i) + 1]);
+        }
+
+        return results;
     }
 
     /// <summary>Deletes a log and its lease; false when there was none.</summary>
@@ -172,7 +211,7 @@ internal sealed class RedisScriptGateway(RedisConnection connection)
 
     private async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] arguments, CancellationToken cancellationToken)
     {
-        var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         return await database.ScriptEvaluateAsync(script, keys, arguments).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

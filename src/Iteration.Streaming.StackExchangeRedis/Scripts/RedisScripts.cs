@@ -17,62 +17,76 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: meta, events, lease, record, live index, ended index. ARGV: expected sequence, frame built for it, max
-    /// events, trim batch, terminal (1/0), status, now (Unix ms), writer (instance name), generation id.
-    /// Assigns the next sequence (<c>last + 1</c>) atomically. The caller builds the frame for the sequence it expects;
-    /// when another writer got there first the script swaps the frame's <c>id:</c> line for the assigned sequence. A retry
-    /// of an append that did reach Redis (its reply was lost with the connection) finds its own frame at the expected id
-    /// and is not appended twice. Only the generation's owner may append (the lease holder, or while no lease is held the
-    /// owner on record, or anyone when it has none): an instance that lost a run it was writing (its lease lapsed and
-    /// another instance took the run over) is fenced off. Returns <c>{0, seq}</c> appended, <c>{-1, 0}</c> unknown
-    /// generation, <c>{-2, terminal}</c> already ended, <c>{-3, last}</c> another instance owns the run.
-    /// A live record follows the log: its status becomes the event's, and a terminal event ends it in the same step
-    /// (status, end time, the ended index) and deletes the lease: nothing can be appended after it.
+    /// KEYS: live index, ended index, then for each event: meta, events, lease, record. ARGV: writer (instance name), then
+    /// for each event: expected sequence, frame built for it, max events, trim batch, terminal (1/0), status, now (Unix
+    /// ms), generation id. Appends a batch of events (of one or many generations) in one step, each exactly as if it were
+    /// appended alone, in the order given; returns <c>{code, seq}</c> per event, flattened.
+    /// Each append assigns the next sequence (<c>last + 1</c>) atomically. The caller builds the frame for the sequence it
+    /// expects; when another writer got there first the script swaps the frame's <c>id:</c> line for the assigned
+    /// sequence. A retry of an append that did reach Redis (its reply was lost with the connection) finds its own frame at
+    /// the expected id and is not appended twice. Only the generation's owner may append (the lease holder, or while no
+    /// lease is held the owner on record, or anyone when it has none): an instance that lost a run it was writing (its
+    /// lease lapsed and another instance took the run over) is fenced off. Codes: <c>{0, seq}</c> appended,
+    /// <c>{-1, 0}</c> unknown generation, <c>{-2, terminal}</c> already ended, <c>{-3, last}</c> another instance owns
+    /// the run. A live record follows the log: its status becomes the event's, and a terminal event ends it in the same
+    /// step (status, end time, the ended index) and deletes the lease: nothing can be appended after it.
     /// Trimming drops whole batches below <c>seq - max</c> with MINID and first keeps the newest dropped frame in
     /// <c>gap</c>: a reader that fell behind is given that state as a <c>replay: snapshot</c> event.
     /// </summary>
     public const string Append = """
-        local state = redis.call('HMGET', KEYS[1], 'last', 'terminal')
-        if not state[1] then return {-1, 0} end
-        local last = tonumber(state[1])
-        local expected = tonumber(ARGV[1])
-        if expected <= last then
-          local id = string.format('%d-0', expected)
-          local stored = redis.call('XRANGE', KEYS[2], id, id)
-          if stored[1] and stored[1][2][2] == ARGV[2] then return {0, expected} end
-        end
-        if state[2] then return {-2, tonumber(state[2])} end
-        local holder = redis.call('GET', KEYS[3])
-        if not holder then holder = redis.call('HGET', KEYS[4], 'owner') end
-        if holder and holder ~= ARGV[8] then return {-3, last} end
-        local seq = last + 1
-        local frame = ARGV[2]
-        if expected ~= seq then
-          frame = string.format('id: %d', seq) .. string.sub(frame, #ARGV[1] + 5)
-        end
-        redis.call('XADD', KEYS[2], string.format('%d-0', seq), 'f', frame)
-        redis.call('HSET', KEYS[1], 'last', seq, 'status', ARGV[6])
-        local victim = seq - tonumber(ARGV[3])
-        if victim > 0 and victim % tonumber(ARGV[4]) == 0 then
-          local id = string.format('%d-0', victim)
-          local dropped = redis.call('XRANGE', KEYS[2], id, id)
-          if dropped[1] then redis.call('HSET', KEYS[1], 'gap', dropped[1][2][2]) end
-          redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', victim + 1))
-        end
-        local record = redis.call('HMGET', KEYS[4], 'status', 'ended')
-        if record[1] and not record[2] then
-          redis.call('HSET', KEYS[4], 'status', ARGV[6])
-          if ARGV[5] == '1' then
-            redis.call('HSET', KEYS[4], 'ended', ARGV[7])
-            redis.call('ZREM', KEYS[5], ARGV[9])
-            redis.call('ZADD', KEYS[6], ARGV[7], ARGV[9])
+        local function append(meta, events, lease, record, live, ended, writer, expectedText, frame, max, trim, terminal, status, now, id)
+          local state = redis.call('HMGET', meta, 'last', 'terminal')
+          if not state[1] then return -1, 0 end
+          local last = tonumber(state[1])
+          local expected = tonumber(expectedText)
+          if expected <= last then
+            local eid = string.format('%d-0', expected)
+            local stored = redis.call('XRANGE', events, eid, eid)
+            if stored[1] and stored[1][2][2] == frame then return 0, expected end
           end
+          if state[2] then return -2, tonumber(state[2]) end
+          local holder = redis.call('GET', lease)
+          if not holder then holder = redis.call('HGET', record, 'owner') end
+          if holder and holder ~= writer then return -3, last end
+          local seq = last + 1
+          if expected ~= seq then
+            frame = string.format('id: %d', seq) .. string.sub(frame, #expectedText + 5)
+          end
+          redis.call('XADD', events, string.format('%d-0', seq), 'f', frame)
+          redis.call('HSET', meta, 'last', seq, 'status', status)
+          local victim = seq - tonumber(max)
+          if victim > 0 and victim % tonumber(trim) == 0 then
+            local vid = string.format('%d-0', victim)
+            local dropped = redis.call('XRANGE', events, vid, vid)
+            if dropped[1] then redis.call('HSET', meta, 'gap', dropped[1][2][2]) end
+            redis.call('XTRIM', events, 'MINID', string.format('%d-0', victim + 1))
+          end
+          local rec = redis.call('HMGET', record, 'status', 'ended')
+          if rec[1] and not rec[2] then
+            if rec[1] ~= status then redis.call('HSET', record, 'status', status) end
+            if terminal == '1' then
+              redis.call('HSET', record, 'ended', now)
+              redis.call('ZREM', live, id)
+              redis.call('ZADD', ended, now, id)
+            end
+          end
+          if terminal == '1' then
+            redis.call('HSET', meta, 'terminal', seq, 'ended', now)
+            redis.call('DEL', lease)
+          end
+          return 0, seq
         end
-        if ARGV[5] == '1' then
-          redis.call('HSET', KEYS[1], 'terminal', seq, 'ended', ARGV[7])
-          redis.call('DEL', KEYS[3])
+        local out = {}
+        local events = (#KEYS - 2) / 4
+        for i = 0, events - 1 do
+          local k = 3 + i * 4
+          local a = 2 + i * 8
+          local code, seq = append(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[1], KEYS[2], ARGV[1],
+            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
+          out[2 * i + 1] = code
+          out[2 * i + 2] = seq
         end
-        return {0, seq}
+        return out
         """;
 
     /// <summary>KEYS: meta, events, lease. Deletes a generation's log and lease. Returns 1 when the log existed.</summary>

@@ -7,6 +7,7 @@ using Iteration.Streaming.StackExchangeRedis.Ownership;
 using Iteration.Streaming.StackExchangeRedis.Records;
 using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Iteration.Streaming.TestUtilities;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
@@ -17,13 +18,13 @@ namespace Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
 /// </summary>
 public sealed class RedisLogHarness : IAsyncDisposable
 {
-    private RedisLogHarness(IterationStreamingRedisOptions options, IterationStreamingOptions coreOptions, TimeProvider timeProvider)
+    private RedisLogHarness(IterationStreamingRedisOptions options, IterationStreamingOptions coreOptions, TimeProvider timeProvider, ILogger<RedisStreamTail>? tailLogger)
     {
         Options = options;
         CoreOptions = coreOptions;
         Connection = new RedisConnection(Microsoft.Extensions.Options.Options.Create(options));
         Scripts = new RedisScriptGateway(Connection);
-        Tail = new RedisStreamTail(Connection, Scripts, timeProvider);
+        Tail = new RedisStreamTail(Connection, Scripts, timeProvider, tailLogger);
         var core = new StaticOptionsMonitor<IterationStreamingOptions>(coreOptions);
         var copies = new OwnedRecordCopies();
         var journals = new GenerationJournals();
@@ -69,12 +70,13 @@ public sealed class RedisLogHarness : IAsyncDisposable
 
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
-    public static RedisLogHarness Start(
+    internal static RedisLogHarness Start(
         RedisServerFixture server,
         string? prefix = null,
         Action<IterationStreamingRedisOptions>? configure = null,
         IterationStreamingOptions? coreOptions = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        ILogger<RedisStreamTail>? tailLogger = null)
     {
         var options = new IterationStreamingRedisOptions
         {
@@ -84,7 +86,7 @@ public sealed class RedisLogHarness : IAsyncDisposable
             ReconnectDelay = TimeSpan.FromMilliseconds(20),
         };
         configure?.Invoke(options);
-        return new RedisLogHarness(options, coreOptions ?? new IterationStreamingOptions(), timeProvider ?? TimeProvider.System);
+        return new RedisLogHarness(options, coreOptions ?? new IterationStreamingOptions(), timeProvider ?? TimeProvider.System, tailLogger);
     }
 
     public async ValueTask DisposeAsync()
