@@ -126,7 +126,7 @@ if (options.ChartsFolder is { } chartsFolder)
 {
     try
     {
-        var written = LoadTestCharts.Write(chartData, chartsFolder);
+        var written = LoadTestCharts.Write(chartData, chartsFolder, options.RunCount);
         report.AppendLine("Charts: " + string.Join(", ", written.Select(Path.GetFileName)) + ".").AppendLine();
         Console.Error.WriteLine($"Charts written to {chartsFolder}: {string.Join(", ", written.Select(Path.GetFileName))}");
     }

@@ -15,25 +15,24 @@ internal static class LoadTestCharts
     public const string Latency = "loadtest-latency.png";
     public const string IdleMemory = "loadtest-idle-memory.png";
 
-    private const int BinMs = 5;
     private const string Font = "Liberation Sans";
 
     /// <summary>Writes every chart there is data for to <paramref name="folder"/>; returns their paths.</summary>
-    public static IReadOnlyList<string> Write(ChartData data, string folder)
+    public static IReadOnlyList<string> Write(ChartData data, string folder, int runs)
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>();
-        if (DrawBursts(data.Bursts) is { } bursts)
+        if (DrawBursts(data.Bursts, runs) is { } bursts)
         {
             written.Add(Save(bursts, Path.Combine(folder, BurstTimeline)));
         }
 
-        if (DrawLatencies(data.Latencies) is { } latency)
+        if (DrawLatencies(data.Latencies, runs) is { } latency)
         {
             written.Add(Save(latency, Path.Combine(folder, Latency)));
         }
 
-        if (DrawIdle(data.Idle) is { } idle)
+        if (DrawIdle(data.Idle, runs) is { } idle)
         {
             written.Add(Save(idle, Path.Combine(folder, IdleMemory)));
         }
@@ -51,7 +50,7 @@ internal static class LoadTestCharts
     /// One panel per system: deliveries per millisecond (5 ms bins) during a burst to the most watchers of the broadcast
     /// scenario, from the moment it was asked for; a stall is a flat stretch at zero. Ours' worst burst gets a panel too.
     /// </summary>
-    private static (Multiplot, int, int)? DrawBursts(IReadOnlyList<BurstCurve> bursts)
+    private static (Multiplot, int, int)? DrawBursts(IReadOnlyList<BurstCurve> bursts, int runs)
     {
         var broadcast = bursts.Where(b => b.Scenario.StartsWith("broadcast ", StringComparison.Ordinal)).ToList();
         if (broadcast.Count == 0)
@@ -81,22 +80,25 @@ internal static class LoadTestCharts
         }
 
         var lengthMs = panels.Max(p => p.Curve.Length);
+
+        // Some 400 points across: 1 ms bins for a burst of a tenth of a second, 5 ms for two seconds.
+        var binMs = new[] { 1, 2, 5, 10, 20, 50, 100 }.FirstOrDefault(b => lengthMs / b <= 500, 100);
         var plots = new List<Plot>();
         for (var i = 0; i < panels.Count; i++)
         {
             var (title, system, curve) = panels[i];
-            var plot = NewPlot(i == 0 ? $"{scenario}: deliveries over time, {watchers:N0} watchers ({BinMs} ms bins)\n{title}" : title);
-            var bins = new double[(curve.Length + BinMs - 1) / BinMs];
+            var plot = NewPlot(i == 0 ? $"{scenario}: deliveries over time, {watchers:N0} watchers ({binMs} ms bins{(runs > 1 ? $"; each system's median burst from the middle one of {runs} runs" : string.Empty)})\n{title}" : title);
+            var bins = new double[(curve.Length + binMs - 1) / binMs];
             for (var ms = 0; ms < curve.Length; ms++)
             {
-                bins[ms / BinMs] += curve[ms] / (double)BinMs;
+                bins[ms / binMs] += curve[ms] / (double)binMs;
             }
 
-            var signal = plot.Add.Signal(bins, BinMs, ColorOf(system));
+            var signal = plot.Add.Signal(bins, binMs, ColorOf(system));
             signal.LineWidth = 1.5f;
             plot.Axes.SetLimitsX(0, lengthMs);
             plot.Axes.SetLimitsY(0, Math.Max(1, bins.DefaultIfEmpty(0).Max() * 1.1));
-            plot.YLabel("per ms");
+            plot.YLabel("deliveries per ms");
             if (i == panels.Count - 1)
             {
                 plot.XLabel("ms since the burst was asked for");
@@ -109,7 +111,7 @@ internal static class LoadTestCharts
     }
 
     /// <summary>One panel per steady scenario: p50, p90, p99 and p99.9 per system (medians over the runs).</summary>
-    private static (Multiplot, int, int)? DrawLatencies(IReadOnlyList<LatencySample> samples)
+    private static (Multiplot, int, int)? DrawLatencies(IReadOnlyList<LatencySample> samples, int runs)
     {
         var steady = samples.Where(s => s.Scenario.Contains("steady", StringComparison.Ordinal) || s.Scenario.StartsWith("many generations", StringComparison.Ordinal)).ToList();
         if (steady.Count == 0)
@@ -125,7 +127,7 @@ internal static class LoadTestCharts
             var systems = Systems.All.Where(system => ofScenario.Any(s => s.System == system)).ToList();
             var groups = LatencySample.Percentiles.Select(p => "p" + p.ToString(CultureInfo.InvariantCulture)).ToArray();
             var values = systems.Select(system => LatencySample.Percentiles.Select((_, p) => MedianOf(ofScenario.Where(s => s.System == system).Select(s => s.PercentilesMs[p]))).ToArray()).ToList();
-            var plot = NewPlot($"latency, {scenarios[i]}");
+            var plot = NewPlot($"latency, {scenarios[i]}{(runs > 1 ? $" (medians of {runs} runs)" : string.Empty)}");
             GroupedBars(plot, groups, systems, values, "F1");
             plot.YLabel("ms");
             plots.Add(plot);
@@ -135,7 +137,7 @@ internal static class LoadTestCharts
     }
 
     /// <summary>Managed heap and RSS per idle stream, per size (and protocol) and system (medians over the runs).</summary>
-    private static (Multiplot, int, int)? DrawIdle(IReadOnlyList<IdleSample> samples)
+    private static (Multiplot, int, int)? DrawIdle(IReadOnlyList<IdleSample> samples, int runs)
     {
         if (samples.Count == 0)
         {
@@ -149,7 +151,7 @@ internal static class LoadTestCharts
         foreach (var (title, pick) in new (string, Func<IdleSample, double>)[] { ("managed heap per idle stream", s => s.HeapKB), ("RSS per idle stream", s => s.RssKB) })
         {
             var values = systems.Select(system => groups.Select(g => MedianOf(samples.Where(s => s.System == system && s.Streams == g.Streams && s.Protocol == g.Protocol).Select(pick))).ToArray()).ToList();
-            var plot = NewPlot($"{title} (KB; streams held, HTTP/1.1 unless marked h2c)");
+            var plot = NewPlot($"{title} (KB; HTTP/1.1 unless marked h2c{(runs > 1 ? $"; medians of {runs} runs" : string.Empty)})");
             GroupedBars(plot, labels, systems, values, "F1");
             plot.YLabel("KB per stream");
             plots.Add(plot);
@@ -158,13 +160,16 @@ internal static class LoadTestCharts
         return (Figure(plots), 1100, 700);
     }
 
-    /// <summary>Bars grouped by <paramref name="groups"/>, one per system in each group; NaN (not measured) left out.</summary>
+    /// <summary>Bars grouped by <paramref name="groups"/>, one per system measured in each group (NaN: not measured, left out).</summary>
     private static void GroupedBars(Plot plot, string[] groups, List<string> systems, List<double[]> values, string format)
     {
         var bars = new List<Bar>();
-        for (var s = 0; s < systems.Count; s++)
+        var ticks = new List<double>();
+        var position = 0.0;
+        for (var g = 0; g < groups.Length; g++)
         {
-            for (var g = 0; g < groups.Length; g++)
+            var first = position;
+            for (var s = 0; s < systems.Count; s++)
             {
                 var value = values[s][g];
                 if (double.IsNaN(value))
@@ -174,20 +179,21 @@ internal static class LoadTestCharts
 
                 bars.Add(new Bar
                 {
-                    Position = (g * (systems.Count + 1)) + s,
+                    Position = position++,
                     Value = value,
                     FillColor = ColorOf(systems[s]),
                     Label = value.ToString(format, CultureInfo.InvariantCulture),
                 });
             }
+
+            ticks.Add((first + position - 1) / 2);
+            position++;
         }
 
         var barPlot = plot.Add.Bars(bars);
         barPlot.ValueLabelStyle.FontSize = 10;
         barPlot.ValueLabelStyle.FontName = Font;
-        plot.Axes.Bottom.SetTicks(
-            [.. groups.Select((_, g) => (g * (systems.Count + 1)) + ((systems.Count - 1) / 2.0))],
-            groups);
+        plot.Axes.Bottom.SetTicks([.. ticks], groups);
         plot.Axes.Margins(bottom: 0, top: 0.15);
         foreach (var system in systems)
         {
