@@ -22,7 +22,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 
           dotnet run -c Release --project benchmarks/Iteration.Streaming.LoadTest -- [options]
 
-          --quick                 small sizes, under a minute
+          --quick                 small sizes, 1–2 minutes
           --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite, h2 (default: all)
           --systems a,b           ours, floor, naive, typed, signalr (default: all)
           --max-streams N         the largest idle scenario (default 20000; 2000 with --quick)
