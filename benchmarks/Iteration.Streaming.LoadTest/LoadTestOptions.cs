@@ -2,10 +2,13 @@ using System.Globalization;
 
 namespace Iteration.Streaming.LoadTest;
 
-/// <summary>The command line: <c>--quick</c>, <c>--scenarios idle,broadcast,…</c>, <c>--systems ours,naive,…</c>, <c>--max-streams N</c>, <c>--out FILE</c>.</summary>
+/// <summary>
+/// The command line: <c>--quick</c>, <c>--scenarios idle,broadcast,…</c>, <c>--systems ours,naive,…</c>, <c>--max-streams N</c>,
+/// <c>--out FILE</c>, <c>--runs N</c>, <c>--charts DIR</c>, <c>--no-charts</c>.
+/// </summary>
 internal sealed class LoadTestOptions
 {
-    public static readonly string[] AllScenarios = ["idle", "broadcast", "many", "replay", "slow", "redis", "sqlite"];
+    public static readonly string[] AllScenarios = ["idle", "broadcast", "many", "replay", "slow", "redis", "sqlite", "h2"];
 
     public bool Quick { get; private init; }
 
@@ -20,6 +23,12 @@ internal sealed class LoadTestOptions
     public bool MaxStreamsGiven { get; private init; }
 
     public string? Out { get; private init; }
+
+    /// <summary>How many times the chosen scenarios run, each time on a fresh server process (<c>--runs</c>, default 1).</summary>
+    public int RunCount { get; private init; } = 1;
+
+    /// <summary>Where the charts go (<c>--charts DIR</c>; by default the folder of <c>--out</c>); null: no charts.</summary>
+    public string? ChartsFolder { get; private init; }
 
     public string RedisServer { get; private init; } = "redis-server";
 
@@ -51,7 +60,16 @@ internal sealed class LoadTestOptions
             RedisServer = Value("--redis-server") ?? "redis-server",
             SteadyMs = int.Parse(Value("--steady-seconds") ?? "0", CultureInfo.InvariantCulture) * 1_000,
             Bursts = Value("--bursts") is { } bursts ? int.Parse(bursts, CultureInfo.InvariantCulture) : null,
+            RunCount = int.Parse(Value("--runs") ?? "1", CultureInfo.InvariantCulture),
+            ChartsFolder = args.Contains("--no-charts")
+                ? null
+                : Value("--charts") ?? (Value("--out") is { } output ? Path.GetDirectoryName(Path.GetFullPath(output)) : null),
         };
+
+        if (options.RunCount < 1)
+        {
+            throw new ArgumentException("--runs must be at least 1.");
+        }
 
         var unknown = options.Scenarios.Except(AllScenarios).Concat(options.Systems.Except(Server.Systems.All)).ToList();
         if (unknown.Count > 0)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Iteration.Streaming.LoadTest;
+using Iteration.Streaming.LoadTest.Charts;
 using Iteration.Streaming.LoadTest.Client;
 using Iteration.Streaming.LoadTest.Report;
 using Iteration.Streaming.LoadTest.Scenarios;
@@ -21,13 +22,17 @@ if (args.Contains("--help") || args.Contains("-h"))
 
           dotnet run -c Release --project benchmarks/Iteration.Streaming.LoadTest -- [options]
 
-          --quick                 small sizes, under a minute
-          --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite (default: all)
-          --systems a,b           ours, naive, typed, signalr (default: all)
+          --quick                 small sizes, 1–2 minutes
+          --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite, h2 (default: all)
+          --systems a,b           ours, floor, naive, typed, signalr (default: all)
           --max-streams N         the largest idle scenario (default 20000; 2000 with --quick)
           --redis-server PATH     the redis-server executable for the Redis scenario (default: from PATH)
           --out FILE              also write the report (Markdown) to FILE
           --bursts N              bursts per broadcast size (default 20 at 10k watchers, 5 at 1k, 3 with --quick)
+          --runs N                run the scenarios N times, each on a fresh server process; the report shows each
+                                  figure as min / median / max over the runs (default 1)
+          --charts DIR            write the charts (loadtest-*.png) to DIR (default: the folder of --out; none without
+                                  --out); --no-charts writes none
 
           --soak DURATION         instead: the soak (600, 90s, 10m, 1h or 00:10:00) against a durable server, sampling
                                   heap, RSS, open handles and threads; with --soak-users N (default 24),
@@ -96,11 +101,59 @@ options.FitTo(fileLimit);
 var header = MachineHeader(options, fileLimit);
 Console.Error.WriteLine(header);
 
-var table = new ResultTable();
-await using (var server = await ServerProcess.StartAsync("in-memory"))
+var tables = new List<ResultTable>();
+var chartData = new ChartData();
+for (var run = 1; run <= options.RunCount; run++)
 {
-    LoadTestContext.Log($"server process {server.ProcessId} listening on {server.BaseAddress}");
-    var context = new LoadTestContext(options, server, table);
+    if (options.RunCount > 1)
+    {
+        LoadTestContext.Log($"run {run} of {options.RunCount}");
+    }
+
+    tables.Add(await RunAllAsync(options, chartData));
+}
+
+var report = new StringBuilder()
+    .AppendLine(header)
+    .AppendLine()
+    .Append(ResultTable.ToMarkdown(tables))
+    .AppendLine()
+    .Append(BurstSummary.ToMarkdown(tables))
+    .AppendLine()
+    .Append(Targets.Evaluate(tables, options))
+    .AppendLine();
+if (options.ChartsFolder is { } chartsFolder)
+{
+    try
+    {
+        var written = LoadTestCharts.Write(chartData, chartsFolder, options.RunCount);
+        report.AppendLine("Charts: " + string.Join(", ", written.Select(Path.GetFileName)) + ".").AppendLine();
+        Console.Error.WriteLine($"Charts written to {chartsFolder}: {string.Join(", ", written.Select(Path.GetFileName))}");
+    }
+    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TypeInitializationException or DllNotFoundException)
+    {
+        Console.Error.WriteLine($"The charts could not be written: {ex.Message}");
+    }
+}
+
+report.AppendLine(CultureInfo.InvariantCulture, $"Total time: {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s; load average after: {LoadAverage()}.");
+var reportText = report.ToString();
+Console.WriteLine(reportText);
+if (options.Out is { } path)
+{
+    await File.WriteAllTextAsync(path, reportText);
+    Console.Error.WriteLine($"Report written to {path}");
+}
+
+return 0;
+
+// One run of the chosen scenarios: a fresh, warmed server process (the idle runs start their own).
+static async Task<ResultTable> RunAllAsync(LoadTestOptions options, ChartData chartData)
+{
+    var table = new ResultTable();
+    await using var server = await ServerProcess.StartAsync("in-memory");
+    LoadTestContext.Log($"server process {server.ProcessId} listening on {server.BaseAddress} (h2c: {server.Http2Address})");
+    var context = new LoadTestContext(options, server, table, chartData);
     foreach (var system in options.Systems)
     {
         await LoadTestContext.WarmUpAsync(server, server, system);
@@ -133,29 +186,16 @@ await using (var server = await ServerProcess.StartAsync("in-memory"))
             case "sqlite":
                 await SqliteScenario.RunAsync(context);
                 break;
+            case "h2":
+                await Http2Scenario.RunAsync(context);
+                break;
         }
 
         LoadTestContext.Log($"{scenario} done in {Stopwatch.GetElapsedTime(scenarioStarted).TotalSeconds:F0} s");
     }
-}
 
-var report = new StringBuilder()
-    .AppendLine(header)
-    .AppendLine()
-    .Append(table.ToMarkdown())
-    .AppendLine()
-    .Append(Targets.Evaluate(table, options))
-    .AppendLine()
-    .AppendLine(CultureInfo.InvariantCulture, $"Total time: {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s; load average after: {LoadAverage()}.")
-    .ToString();
-Console.WriteLine(report);
-if (options.Out is { } path)
-{
-    await File.WriteAllTextAsync(path, report);
-    Console.Error.WriteLine($"Report written to {path}");
+    return table;
 }
-
-return 0;
 
 static string MachineHeader(LoadTestOptions options, long fileLimit)
 {
@@ -163,7 +203,7 @@ static string MachineHeader(LoadTestOptions options, long fileLimit)
         ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
         : null;
     return string.Create(CultureInfo.InvariantCulture, $"""
-        Load test ({(options.Quick ? "--quick" : "default")}), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC
+        Load test ({(options.Quick ? "--quick" : "default")}{(options.RunCount > 1 ? $", {options.RunCount} runs" : string.Empty)}), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC
         Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}; server GC in the server process
         Load average before: {LoadAverage()}; open-file limit: {fileLimit}
         """);

@@ -12,7 +12,7 @@ namespace Iteration.Streaming.LoadTest.Client;
 /// Holds the connections of one scenario run against one system: opens them (bounded parallelism, spread over 127.0.0.x
 /// source addresses), waits until the server has every subscriber, and closes them all on dispose.
 /// </summary>
-internal sealed class LoadClient : IAsyncDisposable
+internal sealed class LoadClient : IStreamClient
 {
     private const int ConnectionsPerSourceAddress = 2_000;
     private readonly ServerProcess _server;
@@ -29,6 +29,13 @@ internal sealed class LoadClient : IAsyncDisposable
     public ScenarioMetrics Metrics { get; }
 
     public List<StreamConnection> Connections { get; } = [];
+
+    public int Count => Connections.Count;
+
+    public int ConnectionCount => Connections.Count;
+
+    Task<TimeSpan> IStreamClient.OpenAsync(string system, IReadOnlyList<CreatedGeneration> targets, TimeSpan? timeout) =>
+        OpenAsync(system, targets, timeout: timeout);
 
     /// <summary>Opens one stream per target; returns how long opening took.</summary>
     public async Task<TimeSpan> OpenAsync(

@@ -13,10 +13,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, Uri baseAddress)
+    private ServerProcess(Process process, Uri baseAddress, Uri? http2Address)
     {
         _process = process;
         BaseAddress = baseAddress;
+        Http2Address = http2Address;
         EndPoint = new IPEndPoint(IPAddress.Loopback, baseAddress.Port);
         Http = new HttpClient(new SocketsHttpHandler
         {
@@ -33,6 +34,9 @@ internal sealed class ServerProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>The server's HTTP/2-only (h2c) endpoint, when it has one.</summary>
+    public Uri? Http2Address { get; }
 
     public HttpClient Http { get; }
 
@@ -72,15 +76,20 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["DOTNET_gcServer"] = "1";
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server process.");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Uri? http2 = null;
         while (true)
         {
             var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
                 ?? throw new InvalidOperationException("The server process ended before it listened.");
-            if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
+            if (line.StartsWith("H2C ", StringComparison.Ordinal))
+            {
+                http2 = new Uri(line["H2C ".Length..].Trim());
+            }
+            else if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
             {
                 var address = line["LISTENING ".Length..].Trim();
                 _ = DrainAsync(process);
-                return new ServerProcess(process, new Uri(address.EndsWith('/') ? address : address + "/"));
+                return new ServerProcess(process, new Uri(address.EndsWith('/') ? address : address + "/"), http2);
             }
         }
     }

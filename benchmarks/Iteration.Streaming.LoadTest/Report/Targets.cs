@@ -7,18 +7,50 @@ namespace Iteration.Streaming.LoadTest.Report;
 /// <summary>The issue's targets, checked against the figures of this run.</summary>
 internal static class Targets
 {
-    public static string Evaluate(ResultTable table, LoadTestOptions options)
+    /// <summary>
+    /// The targets against each run: one run as it always was; several with each run's figure (separated by ·) and in how
+    /// many runs each target was met.
+    /// </summary>
+    public static string Evaluate(IReadOnlyList<ResultTable> runs, LoadTestOptions options)
     {
+        var perRun = runs.Select(Rows).ToList();
         var builder = new StringBuilder();
+        if (runs.Count > 1)
+        {
+            builder.AppendLine(CultureInfo.InvariantCulture, $"Targets, judged in each of the {runs.Count} runs (measured: run 1 · run 2 · …).").AppendLine();
+        }
+
         builder.AppendLine("| target | measured | met |");
         builder.AppendLine("|---|---|---|");
+        for (var i = 0; i < perRun[0].Count; i++)
+        {
+            var rows = perRun.Select(r => r[i]).ToList();
+            var judged = rows.Where(r => r.Met is not null).ToList();
+            var met = judged.Count == 0 ? "not measured"
+                : options.Quick ? "– (--quick sizes)"
+                : runs.Count == 1 ? (judged[0].Met!.Value ? "yes" : "**no**")
+                : judged.All(r => r.Met!.Value) ? $"yes ({judged.Count} of {judged.Count} runs)"
+                : $"**no** (met in {judged.Count(r => r.Met!.Value)} of {judged.Count} runs)";
+            builder.AppendLine(CultureInfo.InvariantCulture, $"| {rows[0].Target} | {string.Join(" · ", rows.Select(r => r.Measured).Distinct().Count() == 1 ? [rows[0].Measured] : rows.Select(r => r.Measured))} | {met} |");
+        }
+
+        if (options.Quick)
+        {
+            builder.AppendLine().AppendLine("(--quick runs smaller sizes than the targets are set for; run without it to judge them.)");
+        }
+
+        return builder.ToString();
+    }
+
+    private static List<(string Target, string Measured, bool? Met)> Rows(ResultTable table)
+    {
+        var rows = new List<(string Target, string Measured, bool? Met)>();
 
         double? Find(string scenarioPrefix, string metric, string system = Systems.Ours) =>
             table.Results.LastOrDefault(r => r.Scenario.StartsWith(scenarioPrefix, StringComparison.Ordinal) && r.Metric == metric && r.System == system)?.Value;
 
-        // A quick run is smaller than the sizes the targets are set for: its figures are shown, not judged.
-        void Row(string target, string measured, bool? met) =>
-            builder.AppendLine(CultureInfo.InvariantCulture, $"| {target} | {measured} | {(met is null ? "not measured" : options.Quick ? "– (--quick sizes)" : met.Value ? "yes" : "**no**")} |");
+        // A quick run is smaller than the sizes the targets are set for: its figures are shown, not judged (above).
+        void Row(string target, string measured, bool? met) => rows.Add((target, measured, met));
 
         string F(double? value) => ResultTable.Format(value);
 
@@ -56,11 +88,6 @@ internal static class Targets
         var sqliteSteady = Find("SQLite store:", "events/s appended");
         Row("SQLite: ≥ 50,000 events/s appended with group commit (durable)", $"{F(sqliteAppends)}/s back to back ({F(sqliteSteady)}/s at the many-generations load)", sqliteAppends is null ? null : sqliteAppends >= 50_000);
         Row("SQLite: added p99 ≤ 1 ms at the many-generations load", $"{F(sqliteAdded)} ms", sqliteAdded is null ? null : sqliteAdded <= 1);
-        if (options.Quick)
-        {
-            builder.AppendLine().AppendLine("(--quick runs smaller sizes than the targets are set for; run without it to judge them.)");
-        }
-
-        return builder.ToString();
+        return rows;
     }
 }

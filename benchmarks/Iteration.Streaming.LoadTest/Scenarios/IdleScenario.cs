@@ -1,3 +1,4 @@
+using Iteration.Streaming.LoadTest.Charts;
 using Iteration.Streaming.LoadTest.Client;
 using Iteration.Streaming.LoadTest.Server;
 
@@ -27,14 +28,15 @@ internal static class IdleScenario
         }
     }
 
-    private static async Task RunOneAsync(LoadTestContext context, string scenario, string system, int streams)
+    /// <summary>Holds <paramref name="streams"/> idle streams over <paramref name="transport"/> on a fresh server process.</summary>
+    public static async Task RunOneAsync(LoadTestContext context, string scenario, string system, int streams, Transport transport = Transport.Http11)
     {
         LoadTestContext.Log($"{scenario}: {Systems.Title(system)}");
         await using var server = await ServerProcess.StartAsync($"idle-{system}");
 
         // A few streams first, so one-time costs (JIT, first-use caches) are not counted per stream.
         var warmUp = await server.CreateAsync(system, 50);
-        await using (var client = new LoadClient(server, new ScenarioMetrics()))
+        await using (var client = Transports.Client(transport, server, new ScenarioMetrics()))
         {
             await client.OpenAsync(system, warmUp);
         }
@@ -42,7 +44,7 @@ internal static class IdleScenario
         var generations = await server.CreateAsync(system, streams);
         var before = await server.CollectAsync(system);
         var metrics = new ScenarioMetrics();
-        await using (var client = new LoadClient(server, metrics))
+        await using (var client = Transports.Client(transport, server, metrics))
         {
             var opening = await client.OpenAsync(system, generations, timeout: TimeSpan.FromSeconds(120));
             var after = await server.CollectAsync(system);
@@ -59,12 +61,17 @@ internal static class IdleScenario
             context.Table.Add(scenario, "streams held", system, open, higherIsBetter: true);
             context.Table.Add(scenario, "managed heap per stream (KB)", system, heapPerStream / 1024, higherIsBetter: false);
             context.Table.Add(scenario, "RSS per stream (KB)", system, rssPerStream / 1024, higherIsBetter: false);
+            if (transport != Transport.Http11)
+            {
+                context.Table.Add(scenario, "TCP connections", system, client.ConnectionCount, higherIsBetter: false);
+            }
+
             context.Table.Add(scenario, "open p99 (ms)", system, metrics.Open.PercentileMs(99), higherIsBetter: false);
+            context.Charts.Add(new IdleSample(streams, transport == Transport.H2c ? "h2c" : "HTTP/1.1", system, heapPerStream / 1024, rssPerStream / 1024));
             context.Table.Add(scenario, "errors", system, metrics.Errors, higherIsBetter: false);
             LoadTestContext.Log($"  {system}: {open:N0} streams open in {opening.TotalSeconds:F1} s; heap {heapPerStream / 1024:F2} KB/stream, "
                 + $"RSS {rssPerStream / 1024:F2} KB/stream, open p50 {metrics.Open.PercentileMs(50):F1} ms p99 {metrics.Open.PercentileMs(99):F1} ms; errors {metrics.Errors}"
                 + (metrics.FirstError is null ? string.Empty : $" (first: {metrics.FirstError})"));
         }
-
     }
 }

@@ -1,13 +1,17 @@
 using System.Diagnostics;
+using Iteration.Streaming.LoadTest.Charts;
 using Iteration.Streaming.LoadTest.Client;
 using Iteration.Streaming.LoadTest.Report;
 using Iteration.Streaming.LoadTest.Server;
 
 namespace Iteration.Streaming.LoadTest.Scenarios;
 
-/// <summary>What every scenario uses: the options, the server, the result table, and the measuring loop.</summary>
-internal sealed class LoadTestContext(LoadTestOptions options, ServerProcess server, ResultTable table)
+/// <summary>What every scenario uses: the options, the server, the result table, the charts' data, and the measuring loop.</summary>
+internal sealed class LoadTestContext(LoadTestOptions options, ServerProcess server, ResultTable table, ChartData? charts = null)
 {
+    /// <summary>What the charts are drawn from (shared by every run; a context of its own when none is given).</summary>
+    public ChartData Charts { get; } = charts ?? new ChartData();
+
     public LoadTestOptions Options { get; } = options;
 
     public ServerProcess Server { get; } = server;
@@ -66,6 +70,7 @@ internal sealed class LoadTestContext(LoadTestOptions options, ServerProcess ser
             Table.Add(scenario, "latency p50 (ms)", system, metrics.Latency.PercentileMs(50), higherIsBetter: false);
             Table.Add(scenario, "latency p99 (ms)", system, metrics.Latency.PercentileMs(99), higherIsBetter: false);
             Table.Add(scenario, "latency p99.9 (ms)", system, metrics.Latency.PercentileMs(99.9), higherIsBetter: false);
+            Charts.Add(new LatencySample(scenario, system, [.. LatencySample.Percentiles.Select(metrics.Latency.PercentileMs)]));
         }
 
         Table.Add(scenario, "server CPU per delivery (µs)", system, measurement.ServerCpuMicrosecondsPerDelivery, higherIsBetter: false);

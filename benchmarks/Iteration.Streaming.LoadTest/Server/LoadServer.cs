@@ -16,6 +16,9 @@ namespace Iteration.Streaming.LoadTest.Server;
 /// </summary>
 internal static class LoadServer
 {
+    /// <summary>Kestrel's default, stated: how many streams the h2 scenario's client puts on one HTTP/2 connection.</summary>
+    public const int StreamsPerHttp2Connection = 100;
+
     public const string SigningKey = "iteration-streaming-load-test-signing-key-0123456789";
 
     public static async Task<int> RunAsync(string[] args)
@@ -32,9 +35,19 @@ internal static class LoadServer
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
         builder.WebHost.UseSockets(o => o.Backlog = 4096);
+        ListenOptions? http2 = null;
         builder.WebHost.UseKestrel(o =>
         {
             o.Listen(IPAddress.Loopback, port);
+
+            // The h2 scenario: HTTP/2 without TLS (h2c, prior knowledge) on a second port, as browsers share one
+            // connection among many streams over HTTP/2 (Http1AndHttp2 would need TLS to negotiate).
+            o.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                http2 = listen;
+            });
+            o.Limits.Http2.MaxStreamsPerConnection = StreamsPerHttp2Connection;
             o.AddServerHeader = false;
             o.Limits.MaxConcurrentConnections = null;
             o.Limits.MaxConcurrentUpgradedConnections = null;
@@ -82,17 +95,25 @@ internal static class LoadServer
         BaselineEndpoints.Map(app);
         MapControl(app, counter);
 
-        return await RunUntilInputClosesAsync(app);
+        return await RunUntilInputClosesAsync(app, () => http2?.IPEndPoint);
     }
 
     /// <summary>
     /// Starts <paramref name="app"/>, tells the parent its address (<c>LISTENING url</c>) and runs until the parent closes
     /// our standard input: then the load test is over (or has died).
     /// </summary>
-    public static async Task<int> RunUntilInputClosesAsync(WebApplication app)
+    public static async Task<int> RunUntilInputClosesAsync(WebApplication app, Func<IPEndPoint?>? http2 = null)
     {
         await app.StartAsync();
-        Console.Out.WriteLine("LISTENING " + app.Urls.Single());
+
+        // Kestrel writes the bound port back into the endpoint's options: the h2c one is told first, on a line of its own.
+        var http2Address = http2?.Invoke() is { } endPoint ? $"http://{endPoint}" : null;
+        if (http2Address is not null)
+        {
+            Console.Out.WriteLine("H2C " + http2Address);
+        }
+
+        Console.Out.WriteLine("LISTENING " + app.Urls.Single(u => u.TrimEnd('/') != http2Address));
         Console.Out.Flush();
 
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 
@@ -8,7 +9,7 @@ namespace Iteration.Streaming.LoadTest.Server;
 /// Appends events for a scenario: steady (each generation at its own rate, for a duration), bursts (events back to back),
 /// or saturated (every generation appends as fast as its appends complete, for a duration).
 /// </summary>
-internal sealed class Producer(IGenerationEventLog eventLog, BaselineHub hub, TimeProvider timeProvider)
+internal sealed class Producer(IGenerationEventLog eventLog, IGenerationRecordStore records, BaselineHub hub, TimeProvider timeProvider)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(5);
 
@@ -56,6 +57,9 @@ internal sealed class Producer(IGenerationEventLog eventLog, BaselineHub hub, Ti
             {
                 // Removed already.
             }
+
+            // Retention removes a generation by its record's end time: without it, the log would stay for good.
+            await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Completed });
         }
     }
 
