@@ -6,7 +6,7 @@ namespace Iteration.Streaming.StackExchangeRedis.EventLog;
 
 /// <summary>
 /// One generation that local readers watch on this instance: a bounded window of the newest entries the tail reader
-/// delivered, the newest sequence known to exist in Redis, and one wake-up signal shared by every local reader.
+/// delivered, the newest sequence known to exist in Redis, and the local readers waiting for more (woken in batches: see ReaderWakeUps).
 /// </summary>
 /// <remarks>
 /// Readers are cursors: they take entries from the window without copying, and read from Redis instead when they are
@@ -25,7 +25,7 @@ internal sealed class WatchedGeneration
     private long _knownLast;
     private long _terminal;
     private bool _gone;
-    private TaskCompletionSource? _signal;
+    private readonly ReaderWakeUps _waiting = new();
 
     public WatchedGeneration(string generationId, RedisKey eventsKey, int windowCapacity, long tailFrom)
     {
@@ -87,14 +87,14 @@ internal sealed class WatchedGeneration
     /// <summary>Marks the generation gone and wakes its readers.</summary>
     public void MarkGone()
     {
-        TaskCompletionSource? signal;
+        object? signal;
         lock (_gate)
         {
             _gone = true;
             signal = TakeSignal();
         }
 
-        signal?.TrySetResult();
+        ReaderWakeUps.Wake(signal);
     }
 
     /// <summary>The newest sequence known to exist in Redis.</summary>
@@ -124,7 +124,7 @@ internal sealed class WatchedGeneration
     /// <summary>Records what a direct read of the generation's meta showed (a subscriber's starting point).</summary>
     public void Observe(long last, long terminal)
     {
-        TaskCompletionSource? signal = null;
+        object? signal = null;
         lock (_gate)
         {
             if (terminal > 0)
@@ -139,7 +139,7 @@ internal sealed class WatchedGeneration
             }
         }
 
-        signal?.TrySetResult();
+        ReaderWakeUps.Wake(signal);
     }
 
     /// <summary>
@@ -149,7 +149,7 @@ internal sealed class WatchedGeneration
     /// </summary>
     public void Deliver(List<EventLogEntry> entries, RedisValue readThrough)
     {
-        TaskCompletionSource? signal;
+        object? signal;
         lock (_gate)
         {
             _tailId = readThrough;
@@ -183,7 +183,7 @@ internal sealed class WatchedGeneration
             signal = TakeSignal();
         }
 
-        signal?.TrySetResult();
+        ReaderWakeUps.Wake(signal);
     }
 
     /// <summary>Returns the entry right after <paramref name="after"/> when the window holds it.</summary>
@@ -213,8 +213,7 @@ internal sealed class WatchedGeneration
                 return null;
             }
 
-            _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _signal.Task;
+            return _waiting.Register();
         }
     }
 
@@ -246,10 +245,5 @@ internal sealed class WatchedGeneration
         _count++;
     }
 
-    private TaskCompletionSource? TakeSignal()
-    {
-        var signal = _signal;
-        _signal = null;
-        return signal;
-    }
+    private object? TakeSignal() => _waiting.Take();
 }
