@@ -78,16 +78,7 @@ internal sealed class HttpStreamClient : IStreamClient
             _metrics.Error($"Opening {targets.Count:N0} {system} streams took longer than the time allowed.");
         }
 
-        while (!deadline.IsCancellationRequested)
-        {
-            var stats = await _server.StatsAsync(system);
-            if (stats.Subscribers >= _streams.Count - _metrics.Errors)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
+        await _server.WaitForSubscribersAsync(system, () => _streams.Count - _metrics.Errors, deadline.Token);
 
         return Stopwatch.GetElapsedTime(started);
     }

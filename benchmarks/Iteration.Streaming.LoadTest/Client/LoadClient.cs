@@ -69,16 +69,7 @@ internal sealed class LoadClient : IStreamClient
         }
 
         // Every subscriber must be registered on the server before anything is published.
-        while (!deadline.IsCancellationRequested)
-        {
-            var stats = await _server.StatsAsync(system);
-            if (stats.Subscribers >= Connections.Count - Metrics.Errors)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
+        await _server.WaitForSubscribersAsync(system, () => Connections.Count - Metrics.Errors, deadline.Token);
 
         return Stopwatch.GetElapsedTime(started);
     }

@@ -122,6 +122,24 @@ internal sealed class ServerProcess : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<int>(ControlJson.Options);
     }
 
+    /// <summary>
+    /// Polls until the server counts at least <paramref name="expected"/> subscribers of <paramref name="system"/> (every
+    /// stream registered before anything is published), or <paramref name="deadline"/>.
+    /// </summary>
+    public async Task WaitForSubscribersAsync(string system, Func<long> expected, CancellationToken deadline)
+    {
+        while (!deadline.IsCancellationRequested)
+        {
+            var stats = await StatsAsync(system);
+            if (stats.Subscribers >= expected())
+            {
+                return;
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+
     public async Task<ServerStats> StatsAsync(string system) =>
         (await Http.GetFromJsonAsync<ServerStats>($"control/stats?system={system}", ControlJson.Options))!;
 
