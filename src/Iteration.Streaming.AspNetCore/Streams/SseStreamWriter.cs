@@ -44,18 +44,6 @@ internal static class SseStreamWriter
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    /// <summary>Streams until the terminal event or the client leaving (<paramref name="cancellationToken"/>).</summary>
-    /// <returns>Why the stream ended.</returns>
-    public static Task<StreamEnd> RunAsync(
-        PipeWriter writer,
-        EventLogSubscription subscription,
-        TimeSpan retryInterval,
-        TimeSpan heartbeatInterval,
-        TimeProvider timeProvider,
-        StreamMetrics metrics,
-        CancellationToken cancellationToken) =>
-        RunAsync(writer, subscription, retryInterval, heartbeatInterval, timeProvider, metrics, lifetime: null, stopping: default, cancellationToken);
-
     /// <summary>
     /// Streams until the terminal event, the client leaving (<paramref name="cancellationToken"/>), the host stopping
     /// (<paramref name="stopping"/>) or the stream's <paramref name="lifetime"/>.

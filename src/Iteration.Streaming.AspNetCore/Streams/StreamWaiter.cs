@@ -45,12 +45,6 @@ internal sealed class StreamWaiter : IValueTaskSource<StreamWaiter.Wake>, IDispo
     private Wake? _closing;
     private bool _lifetimeTimed;
 
-    /// <summary>A wait with a heartbeat, ended by the client leaving (<paramref name="cancellationToken"/>) and nothing else.</summary>
-    public StreamWaiter(EventLogSubscription subscription, TimeSpan heartbeatInterval, TimeProvider timeProvider, CancellationToken cancellationToken)
-        : this(subscription, heartbeatInterval, timeProvider, writer: null, lifetime: null, stopping: default, cancellationToken)
-    {
-    }
-
     /// <param name="subscription">The log being streamed.</param>
     /// <param name="heartbeatInterval">How long a wait lasts without an entry before it ends with <see cref="Wake.Heartbeat"/>.</param>
     /// <param name="timeProvider">The clock of the heartbeat and the lifetime.</param>

@@ -37,7 +37,7 @@ public sealed class SseStreamWriterTests : IDisposable
         var writer = new CountingPipeWriter(pipe.Writer);
         await using var subscription = await Log.SubscribeAsync(id);
 
-        var end = await SseStreamWriter.RunAsync(writer, subscription, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1), TimeProvider.System, _metrics, CancellationToken.None).WithPatience();
+        var end = await SseStreamWriter.RunAsync(writer, subscription, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1), TimeProvider.System, _metrics, lifetime: null, stopping: default, CancellationToken.None).WithPatience();
         var terminal = end == StreamEnd.Terminal;
         await pipe.Writer.CompleteAsync();
         var text = Encoding.UTF8.GetString((await pipe.Reader.ReadAtLeastAsync(int.MaxValue)).Buffer);
@@ -75,7 +75,7 @@ public sealed class SseStreamWriterTests : IDisposable
         var pipe = new Pipe();
         await using var subscription = await Log.SubscribeAsync(id);
 
-        await SseStreamWriter.RunAsync(pipe.Writer, subscription, TimeSpan.FromSeconds(7.5), TimeSpan.FromHours(1), TimeProvider.System, _metrics, CancellationToken.None).WithPatience();
+        await SseStreamWriter.RunAsync(pipe.Writer, subscription, TimeSpan.FromSeconds(7.5), TimeSpan.FromHours(1), TimeProvider.System, _metrics, lifetime: null, stopping: default, CancellationToken.None).WithPatience();
         await pipe.Writer.CompleteAsync();
 
         Encoding.UTF8.GetString((await pipe.Reader.ReadAtLeastAsync(int.MaxValue)).Buffer).Should().StartWith("retry: 7500\n\n");
@@ -90,7 +90,7 @@ public sealed class SseStreamWriterTests : IDisposable
         using var cancellation = new CancellationTokenSource();
         var pipe = new Pipe();
 
-        var running = SseStreamWriter.RunAsync(pipe.Writer, subscription, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1), TimeProvider.System, _metrics, cancellation.Token);
+        var running = SseStreamWriter.RunAsync(pipe.Writer, subscription, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1), TimeProvider.System, _metrics, lifetime: null, stopping: default, cancellation.Token);
         await cancellation.CancelAsync();
 
         await FluentActions.Awaiting(() => running.WithPatience()).Should().ThrowAsync<OperationCanceledException>();

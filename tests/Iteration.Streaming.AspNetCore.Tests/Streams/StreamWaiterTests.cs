@@ -34,7 +34,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     public async Task WaitAsync_EntryAlreadyAppended_CompletesAtOnceWithReady()
     {
         await Log.AppendAsync(TestEvents.Progress(_id, 1));
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
 
         var wait = waiter.WaitAsync();
 
@@ -45,7 +45,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     [Fact]
     public async Task WaitAsync_EntryAppendedWhileWaiting_ReturnsReady()
     {
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
         var wait = waiter.WaitAsync().AsTask();
 
         await Log.AppendAsync(TestEvents.Progress(_id, 1));
@@ -56,7 +56,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     [Fact]
     public async Task WaitAsync_NothingForTheHeartbeatInterval_ReturnsHeartbeat()
     {
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
         var wait = waiter.WaitAsync().AsTask();
 
         _time.Advance(Heartbeat);
@@ -67,7 +67,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     [Fact]
     public void WaitAsync_LessThanTheHeartbeatInterval_KeepsWaiting()
     {
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
         var wait = waiter.WaitAsync();
 
         _time.Advance(Heartbeat - TimeSpan.FromMilliseconds(1));
@@ -78,7 +78,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     [Fact]
     public async Task WaitAsync_AfterHeartbeats_ReturnsTheNextEntryWithoutSubscribingAgain()
     {
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
         for (var i = 0; i < 3; i++)
         {
             var idle = waiter.WaitAsync().AsTask();
@@ -96,7 +96,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     [Fact]
     public async Task WaitAsync_EntryArrivedBetweenAHeartbeatAndTheNextWait_ReturnsReadyAtOnce()
     {
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
         var idle = waiter.WaitAsync().AsTask();
         _time.Advance(Heartbeat);
         (await idle.WithPatience()).Should().Be(StreamWaiter.Wake.Heartbeat);
@@ -112,7 +112,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     {
         await Log.AppendAsync(TestEvents.Completed(_id));
         _subscription.TryRead(out _).Should().BeTrue();
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
 
         (await waiter.WaitAsync()).Should().Be(StreamWaiter.Wake.Ended);
     }
@@ -121,7 +121,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     public async Task WaitAsync_CancelledWhileWaiting_ThrowsOperationCanceled()
     {
         using var cancellation = new CancellationTokenSource();
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, cancellation.Token);
+        using var waiter = Waiter(_subscription, cancellation.Token);
         var wait = waiter.WaitAsync().AsTask();
 
         await cancellation.CancelAsync();
@@ -212,7 +212,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     {
         using var cancellation = new CancellationTokenSource();
         await cancellation.CancelAsync();
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, cancellation.Token);
+        using var waiter = Waiter(_subscription, cancellation.Token);
 
         var act = () => waiter.WaitAsync();
 
@@ -223,7 +223,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     public async Task WaitAsync_SubscriptionWaitFails_ThrowsItsException()
     {
         var failing = new FailingSubscription();
-        using var waiter = new StreamWaiter(failing, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(failing, CancellationToken.None);
         var wait = waiter.WaitAsync().AsTask();
 
         failing.Fail(new InvalidOperationException("backplane down"));
@@ -234,7 +234,7 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     [Fact]
     public async Task WaitAsync_ManyEntriesOneAtATime_ReturnsReadyForEach()
     {
-        using var waiter = new StreamWaiter(_subscription, Heartbeat, _time, CancellationToken.None);
+        using var waiter = Waiter(_subscription, CancellationToken.None);
         for (var i = 0; i < 200; i++)
         {
             var wait = waiter.WaitAsync().AsTask();
@@ -247,6 +247,10 @@ public sealed class StreamWaiterTests : IAsyncLifetime
     }
 
     /// <summary>Counts waits on a real subscription and tells when the last one completed.</summary>
+    /// <summary>A waiter with the heartbeat, ended by nothing but <paramref name="cancellationToken"/> (the client leaving).</summary>
+    private StreamWaiter Waiter(EventLogSubscription subscription, CancellationToken cancellationToken) =>
+        new(subscription, Heartbeat, _time, writer: null, lifetime: null, stopping: default, cancellationToken);
+
     private sealed class CountingSubscription(EventLogSubscription inner) : EventLogSubscription
     {
         private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
