@@ -59,6 +59,12 @@ internal sealed class GenerationRun : IDisposable
 
     public ProgressModel? Model { get; set; }
 
+    /// <summary>The seconds left, once the plan is known.</summary>
+    public RunEstimate? Estimate { get; set; }
+
+    /// <summary>Durations of phases that ran in an earlier attempt of this generation, by phase number (read from its log at resume).</summary>
+    public IReadOnlyDictionary<int, TimeSpan>? EarlierPhases { get; init; }
+
     /// <summary>The run stopped without a terminal event, to be resumed (here at the next start, or on another instance).</summary>
     public bool Interrupted { get; set; }
 

@@ -354,14 +354,17 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         }
 
         // The log is the truth of what happened: an end or a saved phase the record had not caught up with.
-        var (ended, phasesCompleted) = await ScanLogAsync(record.GenerationId, cancellationToken).ConfigureAwait(false);
-        if (ended is not null)
+        var scan = await RunLogScan.ReadAsync(_eventLog, record.GenerationId, cancellationToken).ConfigureAwait(false);
+        if (scan.EndedWith is { } ended)
         {
             await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = ended }, CancellationToken.None).ConfigureAwait(false);
             return false;
         }
 
-        var run = new GenerationRun(record with { PhasesSaved = Math.Max(record.PhasesSaved, phasesCompleted) }, start, default);
+        var run = new GenerationRun(record with { PhasesSaved = Math.Max(record.PhasesSaved, scan.PhasesCompleted) }, start, default)
+        {
+            EarlierPhases = scan.PhaseDurations,
+        };
         var limitReached = record.Attempts > settings.MaxResumeAttempts;
         if (limitReached || settings.ResumeInterruptedRuns == false)
         {
@@ -465,44 +468,6 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         {
             return null;
         }
-    }
-
-    /// <summary>Reads a log once: its terminal status, if it has ended, and the highest phase whose completion it holds.</summary>
-    private async Task<(string? EndedWith, int PhasesCompleted)> ScanLogAsync(string generationId, CancellationToken cancellationToken)
-    {
-        if (await LatestAsync(generationId, cancellationToken).ConfigureAwait(false) is not { } latest)
-        {
-            return (null, 0);
-        }
-
-        if (latest.IsTerminal)
-        {
-            return (latest.Event.Status, 0);
-        }
-
-        var completed = 0;
-        var subscription = await _eventLog.SubscribeAsync(generationId, 0, cancellationToken).ConfigureAwait(false);
-        await using (subscription.ConfigureAwait(false))
-        {
-            while (subscription.LastSequence < latest.Sequence && await subscription.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (subscription.TryRead(out var entry))
-                {
-                    var stage = entry.Event.Stage;
-                    if (stage.EndsWith("_complete", StringComparison.Ordinal) && GenerationStages.TryGetPhase(stage, out var phase))
-                    {
-                        completed = Math.Max(completed, phase);
-                    }
-
-                    if (entry.Sequence >= latest.Sequence)
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-
-        return (null, completed);
     }
 
     private async ValueTask<RunDefinition> ResolveParentAsync(IterationRequest request, CancellationToken cancellationToken)

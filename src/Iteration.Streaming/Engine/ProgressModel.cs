@@ -38,12 +38,7 @@ internal sealed class ProgressModel
             cumulative += Weight(plan[i]);
             _bounds[i + 1] = i == plan.Count - 1 ? PhasesEnd : Round(PhasesStart + ((PhasesEnd - PhasesStart) * cumulative / total));
         }
-
-        TotalWeight = total;
     }
-
-    /// <summary>The sum of the phases' weights: the planned size of the run.</summary>
-    public double TotalWeight { get; }
 
     public static double Round(double progress) => Math.Round(Math.Clamp(progress, 0.0, 1.0), 4);
 
@@ -59,5 +54,6 @@ internal sealed class ProgressModel
 
     public double PhaseCompleted(int index) => _bounds[index + 1];
 
-    private static double Weight(PlannedPhase phase) => Math.Max(1, phase.EstimatedFileCount);
+    /// <summary>A phase's planned size: its estimated file count, at least 1.</summary>
+    public static double Weight(PlannedPhase phase) => Math.Max(1, phase.EstimatedFileCount);
 }

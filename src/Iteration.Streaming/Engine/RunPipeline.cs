@@ -189,6 +189,15 @@ internal sealed class RunPipeline(
         var entities = definition.Entities.Count;
         var summaries = plan.Select(static p => new PhaseSummary { Phase = p.Number, Name = p.Name }).ToArray();
         var saved = Math.Clamp(run.Record.PhasesSaved, 0, plan.Count);
+
+        // The phases kept by a retry ran in the old generation: its log says how long they took.
+        var earlier = run.EarlierPhases;
+        if (earlier is null && run.Start == RunStart.Retry && saved > 0 && definition.RetryOf is { } retried)
+        {
+            earlier = (await RunLogScan.ReadAsync(eventLog, retried, token).ConfigureAwait(false)).PhaseDurations;
+        }
+
+        run.Estimate = new RunEstimate(plan, saved, earlier, history.SecondsPerWeight);
         var keptFiles = files.Files.Count(f => f.Phase >= 1 && f.Phase <= (saved == 0 ? 0 : plan[saved - 1].Number));
 
         // Files of the parent missing now were deleted by saved phases (the deletes of those phases are not on record).
@@ -338,6 +347,7 @@ internal sealed class RunPipeline(
         var phaseStarted = timeProvider.GetTimestamp();
 
         var state = new PhaseState(phase, totalBefore, plan.Count, entities);
+        run.Estimate?.PhaseStarted(index, phaseStarted);
         await EmitAsync(run, GenerationStages.PhaseStarted(number), model.PhaseStarted(index), RunMessages.PhaseStarted(phase), phaseInfo: state.Info()).ConfigureAwait(false);
 
         var progress = new RunPhaseProgress(this, run, state, index, settings);
@@ -362,6 +372,7 @@ internal sealed class RunPipeline(
         await foreach (var file in AbandonableEnumeration.EnumerateAsync(source, token).ConfigureAwait(false))
         {
             state.Add(CheckFile(file, state, settings), deleted);
+            run.Estimate?.PhaseProgressed(index, state.Batch.Count, phase.EstimatedFileCount);
             await EmitAsync(
                 run,
                 GenerationStages.PhaseProgress(number),
@@ -376,6 +387,7 @@ internal sealed class RunPipeline(
         files = await fileSink.SavePhaseAsync(id, number, state.Batch, token).ConfigureAwait(false);
 
         var duration = timeProvider.GetElapsedTime(phaseStarted);
+        run.Estimate?.PhaseCompleted(index, duration);
         metrics.PhaseSaved(phase.Kind.ToString(), duration);
         var usage = progress.Usage;
         if (!usage.IsEmpty)
@@ -562,9 +574,10 @@ internal sealed class RunPipeline(
         {
             var duration = Elapsed(run);
             metrics.RunEnded(run.Mode.GenerationMode, outcome.Status ?? GenerationStatus.Processing, outcome.Stage ?? "interrupted", duration);
-            if (outcome.Status == GenerationStatus.Completed && run.Model is { } model)
+            if (outcome.Status == GenerationStatus.Completed && run.Estimate is { } estimate)
             {
-                history.Record(duration, model.TotalWeight);
+                var (seconds, weight) = estimate.MeasuredThisAttempt;
+                history.Record(seconds, weight);
             }
         }
 
@@ -617,8 +630,7 @@ internal sealed class RunPipeline(
         }
     }
 
-    private double? EstimateRemaining(GenerationRun run) =>
-        history.EstimateRemaining(Elapsed(run), run.Progress, run.Model?.TotalWeight);
+    private double? EstimateRemaining(GenerationRun run) => run.Estimate?.Remaining(timeProvider);
 
     private TimeSpan Elapsed(GenerationRun run) =>
         run.StartedAt is { } started ? timeProvider.GetUtcNow() - started : TimeSpan.Zero;
