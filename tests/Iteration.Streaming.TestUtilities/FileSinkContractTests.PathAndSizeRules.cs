@@ -6,7 +6,8 @@ namespace Iteration.Streaming.TestUtilities;
 
 /// <summary>
 /// The contract of the rules that keep a generation unpackable everywhere and bounded: no two paths that differ only in
-/// letter case, no file that is also a folder, and at most <c>MaxGenerationBytes</c> in all.
+/// letter case, one (NFC) spelling per name, no <c>.git</c> segment, no file that is also a folder, and at most
+/// <c>MaxGenerationBytes</c> in all.
 /// </summary>
 public abstract partial class FileSinkContractTests
 {
@@ -131,6 +132,25 @@ public abstract partial class FileSinkContractTests
 
         manifest.Files.Should().ContainSingle().Which.Phase.Should().Be(2);
         (await ReadTextAsync(sink, id, "src/App.cs")).Should().Be("three");
+    }
+
+    [Fact]
+    public async Task SavePhaseAsync_TheDecomposedSpellingOfASavedName_IsRefused_AndKeepsTheSavedFile()
+    {
+        // café.txt composed (U+00E9) and decomposed (e + U+0301): one name that macOS merges when it extracts both.
+        var (sink, id) = await CreatedAsync();
+        await sink.SavePhaseAsync(id, 1, [Text("caf\u00e9.txt", "composed")]);
+
+        await AssertRefusedAsync(sink, id, 2, [Text("cafe\u0301.txt", "decomposed")], "cafe\u0301.txt");
+        (await ReadTextAsync(sink, id, "caf\u00e9.txt")).Should().Be("composed");
+    }
+
+    [Fact]
+    public async Task SavePhaseAsync_AGitSegmentInAnyCase_IsRefusedNamingIt()
+    {
+        var (sink, id) = await CreatedAsync();
+
+        await AssertRefusedAsync(sink, id, 1, [Text("src/app.js", "ok"), Text("src/.GIT/hooks/x", "#!/bin/sh")], "src/.GIT/hooks/x", "src/.GIT/hooks/x");
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Iteration.Streaming.TestUtilities;
 
-/// <summary>Generated file paths every sink and the engine must refuse.</summary>
+/// <summary>Generated file paths every sink and the engine must refuse (<c>.git</c> segments and non-NFC spellings included).</summary>
 public static class HostilePaths
 {
     public static TheoryData<string> All => new()
@@ -43,6 +43,15 @@ public static class HostilePaths
         "src/pipe|.txt",
         "src/quote\".txt",
         "~/home.txt",
+        ".git/config",
+        ".GIT/hooks/pre-commit",
+        "src/.Git/config",
+        "src/.git",
+        "vendor/lib/.git/hooks/post-checkout",
+        "GIT~1/config",
+        "cafe\u0301.txt",
+        "docs/A\u030A.md",
+        "units/\u212A.txt",
         new string('a', 101),
         "src/" + new string('b', 97),
     };

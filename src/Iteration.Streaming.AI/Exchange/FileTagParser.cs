@@ -12,6 +12,7 @@ namespace Iteration.Streaming.AI.Exchange;
 /// <item>An open tag is exactly <c>&lt;file path="</c>, a path of at most <see cref="MaxPathLength"/> characters
 /// without <c>"</c>, <c>&lt;</c>, <c>&gt;</c> or control characters, then <c>"&gt;</c>. Anything else, and all text
 /// outside tags, is ignored.</item>
+/// <item>The path is given in Unicode normalisation form C (NFC), however the model composed its characters.</item>
 /// <item>The content is everything up to the first <c>&lt;/file&gt;</c>, verbatim, except one line break
 /// (<c>\n</c> or <c>\r\n</c>) right after the open tag, which is dropped. The line break before the closing tag is
 /// kept: it is the file's last line break.</item>
@@ -209,7 +210,7 @@ internal sealed class FileTagParser
                     return TagMatch.NotATag;
                 }
 
-                path = rest[..i].ToString();
+                path = ComposedForm(rest[..i].ToString());
                 length = OpenTagStart.Length + i + OpenTagEnd.Length;
                 return TagMatch.Tag;
             }
@@ -221,6 +222,23 @@ internal sealed class FileTagParser
         }
 
         return rest.Length > MaxPathLength ? TagMatch.NotATag : TagMatch.NeedMore;
+    }
+
+    /// <summary>
+    /// The path in Unicode normalisation form C, the only spelling the sinks accept: a model's decomposed <c>é</c>
+    /// (<c>e</c> + U+0301) means the same name, not a second file. A path that cannot be normalised (an unpaired
+    /// surrogate) is kept as written, for the path rules to refuse with their own message.
+    /// </summary>
+    private static string ComposedForm(string path)
+    {
+        try
+        {
+            return path.IsNormalized(NormalizationForm.FormC) ? path : path.Normalize(NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            return path;
+        }
     }
 
     /// <summary>The length of the longest end of <paramref name="text"/> that starts a closing tag (0 to 6).</summary>

@@ -25,6 +25,7 @@ internal sealed class ChatClientPhaseGenerator(
     ILogger logger) : IPhaseGenerator
 {
     private readonly LiveProgressThrottle _throttle = new(timeProvider);
+    private string? _checkedPath;
 
     public async IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -55,6 +56,12 @@ internal sealed class ChatClientPhaseGenerator(
                 }
 
                 var update = updates.Current;
+                if (update.Contents.Count == 0 && StreamedModelError.TryRead(update.RawRepresentation, out var errorCode, out var errorMessage))
+                {
+                    Log.ModelFailed(logger, context.GenerationId, phase, "streamed error", update.RawRepresentation!.GetType().Name);
+                    throw ModelFailures.Reported(phase, errorCode, errorMessage);
+                }
+
                 finishReason = update.FinishReason?.Value ?? finishReason;
                 foreach (var content in update.Contents)
                 {
@@ -73,16 +80,22 @@ internal sealed class ChatClientPhaseGenerator(
                             break;
                         case ErrorContent error:
                             Log.ModelFailed(logger, context.GenerationId, phase, "error content", nameof(ErrorContent));
-                            throw ModelFailures.Reported(phase, error.ErrorCode);
+                            throw ModelFailures.Reported(phase, error.ErrorCode, error.Message);
                     }
                 }
 
                 foreach (var file in completed)
                 {
+                    CheckPath(file.Path);
                     yield return GeneratedFile.FromText(file.Path, file.Content);
                 }
 
                 completed.Clear();
+                if (parser.CurrentPath is { } opened)
+                {
+                    CheckPath(opened);
+                }
+
                 if (options.ReportLiveProgress
                     && parser.CurrentPath is { } current
                     && PathText.IsDisplayable(current)
@@ -103,6 +116,27 @@ internal sealed class ChatClientPhaseGenerator(
         if (parser.FileCount == 0)
         {
             Log.NoFiles(logger, context.GenerationId, phase, parser.TotalLength);
+
+            // Asked for a phase's files, a model that wrote none failed (an error the client did not surface, an answer
+            // off the format). An iteration's prompt lets it write nothing where nothing changes; the engine lets any
+            // generator yield nothing, so the rule lives here, where the prompt is.
+            if (context.ModificationPrompt is null)
+            {
+                throw ModelFailures.NoFiles(phase, parser.TotalLength, finishReason);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The core's path rules on a path the model opened, checked once per file as soon as its open tag arrives, so a
+    /// refused path (<c>..</c>, <c>.git/config</c>) fails the phase before its content streams.
+    /// </summary>
+    private void CheckPath(string path)
+    {
+        if (!string.Equals(path, _checkedPath, StringComparison.Ordinal))
+        {
+            FilePathValidator.ThrowIfInvalid(path, FileTagParser.MaxPathLength);
+            _checkedPath = path;
         }
     }
 

@@ -45,11 +45,25 @@ internal static class ModelFailures
         CultureInfo.InvariantCulture,
         $"The model sent nothing for {timeout.TotalSeconds:0.###} seconds in phase {phase} (ResponseIdleTimeout) and the request was stopped. Retry the generation."));
 
-    /// <summary>The model streamed an error instead of (or after part of) its answer.</summary>
-    public static GenerationFailedException Reported(int phase, string? errorCode) => new(
-        IsSafeCode(errorCode)
-            ? string.Create(CultureInfo.InvariantCulture, $"The model reported an error in phase {phase} (code '{errorCode}'). Retry the generation.")
-            : string.Create(CultureInfo.InvariantCulture, $"The model reported an error in phase {phase}. Retry the generation."));
+    /// <summary>
+    /// The model streamed an error instead of (or after part of) its answer. Its code is shown when it is a plain
+    /// identifier, its message when it is short plain text (no link, no long or key-like word, which could be a secret).
+    /// </summary>
+    public static GenerationFailedException Reported(int phase, string? errorCode, string? errorMessage = null)
+    {
+        var code = IsSafeCode(errorCode) ? $" (code '{errorCode}')" : string.Empty;
+        var message = IsSafeMessage(errorMessage) ? $": \"{errorMessage!.Trim()}\"" : string.Empty;
+        return new(string.Create(CultureInfo.InvariantCulture, $"The model reported an error in phase {phase}{code}{message}. Retry the generation."));
+    }
+
+    /// <summary>A phase of a new generation whose answer held no file: nothing to save, so the phase did not happen.</summary>
+    public static GenerationFailedException NoFiles(int phase, long responseLength, string? finishReason)
+    {
+        var reason = finishReason is null ? string.Empty : $", finish reason '{finishReason}'";
+        return new(string.Create(
+            CultureInfo.InvariantCulture,
+            $"The model's answer to phase {phase} held no files (no <file path=\"…\"> block in its {responseLength} characters{reason}), so the phase saved nothing. Retry the generation."));
+    }
 
     /// <summary>The answer went past <c>MaxResponseCharacters</c>.</summary>
     public static GenerationFailedException TooLong(int phase, int limit) => new(string.Create(
@@ -168,6 +182,25 @@ internal static class ModelFailures
         >= 500 => "the model service failed. Retry the generation.",
         _ => "the request was refused. Retry the generation.",
     };
+
+    private static bool IsSafeMessage(string? message)
+    {
+        if (string.IsNullOrWhiteSpace(message) || message.Length > 200 || message.Contains("://", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in message)
+        {
+            if (char.IsControl(c) || char.IsSurrogate(c) || c is '"' or '<' or '>' || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
+            {
+                return false;
+            }
+        }
+
+        return message.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .All(static word => word.Length < 24 && !word.StartsWith("sk-", StringComparison.OrdinalIgnoreCase) && !word.Contains('@', StringComparison.Ordinal));
+    }
 
     private static bool IsSafeCode(string? code) =>
         !string.IsNullOrEmpty(code) && code.Length <= 64 && code.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');

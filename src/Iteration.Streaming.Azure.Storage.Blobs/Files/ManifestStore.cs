@@ -150,7 +150,7 @@ internal sealed class ManifestStore(BlobContainerClient container)
             if (file is null
                 || !BlobLayout.IsSha256(file.Sha256)
                 || file.Size < 0
-                || FilePathValidator.FindProblem(file.Path, ManifestPathLimit) is not null
+                || FilePathValidator.FindStoredProblem(file.Path, ManifestPathLimit) is not null
                 || (i > 0 && string.CompareOrdinal(files[i - 1].Path, file.Path) >= 0))
             {
                 return false;

@@ -101,6 +101,6 @@ internal static partial class Log
     [LoggerMessage(1403, LogLevel.Warning, "Retry {GenerationId} could not carry over '{Path}' from {SourceGenerationId}: {Reason}.")]
     public static partial void SourceFileNotCarried(ILogger logger, string generationId, string sourceGenerationId, string path, string reason);
 
-    [LoggerMessage(1500, LogLevel.Warning, "No IterationStreaming:SigningKey is configured: stream tokens are signed with a random key that only this process knows. That is fine for one instance; configure a shared key of at least 32 characters when several instances serve the same generations.")]
+    [LoggerMessage(1500, LogLevel.Warning, "Neither IterationStreaming:SigningKey nor IterationStreaming:SigningKeyFile is configured: stream tokens are signed with a random key that dies with this process. After a restart every token it issued answers 401, so watchers cannot resume, read or cancel the runs they started, and other instances cannot check its tokens. Set IterationStreaming:SigningKeyFile (a file that keeps a generated key, such as data/signing-key) or IterationStreaming:SigningKey (32+ characters, from user secrets or an environment variable, the same on every instance).")]
     public static partial void RandomSigningKey(ILogger logger);
 }

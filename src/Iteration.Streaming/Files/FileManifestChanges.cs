@@ -79,7 +79,7 @@ public sealed class FileManifestChanges
             if (file is null
                 || !IsSha256(file.Sha256)
                 || file.Size < 0
-                || FilePathValidator.FindProblem(file.Path, StoredPathLimit) is not null
+                || FilePathValidator.FindStoredProblem(file.Path, StoredPathLimit) is not null
                 || (i > 0 && string.CompareOrdinal(files[i - 1].Path, file.Path) >= 0))
             {
                 return false;

@@ -5,11 +5,22 @@ namespace Iteration.Streaming.Files;
 
 /// <summary>
 /// Checks a generated file's path: relative, forward slashes, normalised, no <c>..</c>, no rooted or drive paths,
-/// no control characters, no names Windows would alias, within the length limit.
+/// no control characters, no names Windows would alias, no <c>.git</c> segment, Unicode NFC, within the length limit.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Sinks never build a storage path from it (files are stored by content hash), but the path ends up in zips,
 /// listings and URLs, where a hostile one would escape the folder it is extracted to.
+/// </para>
+/// <para>
+/// Two rules guard the folder a zip is extracted to rather than the sink. A <c>.git</c> segment (any case, and NTFS's
+/// short name <c>git~1</c>) is refused as Git refuses it in checkouts: extracted into a working tree, a generated
+/// <c>.git/config</c> could set <c>core.hooksPath</c> or <c>core.fsmonitor</c> and run code. A path that is not in
+/// Unicode normalisation form C is refused rather than compared normalised: one spelling per name keeps the manifest,
+/// the zip, the blob listing and the file URL in agreement, and two spellings of <c>café.txt</c> (U+00E9, and <c>e</c>
+/// + U+0301) cannot both be saved to merge when macOS extracts them. Letter case is compared by the sinks' clash rule.
+/// Both rules bind new writes only: <see cref="FindStoredProblem"/> leaves out what files saved before them may hold.
+/// </para>
 /// </remarks>
 internal static class FilePathValidator
 {
@@ -32,8 +43,17 @@ internal static class FilePathValidator
         }
     }
 
-    /// <summary>Returns what is wrong with <paramref name="path"/>, or <see langword="null"/> when it is acceptable.</summary>
-    public static string? FindProblem(string? path, int maxPathLength)
+    /// <summary>Returns what is wrong with <paramref name="path"/> for a new write, or <see langword="null"/> when it is acceptable.</summary>
+    public static string? FindProblem(string? path, int maxPathLength) => Find(path, maxPathLength, forWrite: true);
+
+    /// <summary>
+    /// Returns what makes a stored <paramref name="path"/> unusable (unsafe to serve, look up or zip), or
+    /// <see langword="null"/>: the rules of <see cref="FindProblem"/> without those that bind new writes only
+    /// (<c>.git</c> segments, NFC), so files saved before those rules stay readable.
+    /// </summary>
+    public static string? FindStoredProblem(string? path, int maxPathLength) => Find(path, maxPathLength, forWrite: false);
+
+    private static string? Find(string? path, int maxPathLength, bool forWrite)
     {
         if (string.IsNullOrEmpty(path))
         {
@@ -91,6 +111,12 @@ internal static class FilePathValidator
             return "it starts with '~'; paths must be relative to the generation";
         }
 
+        // After the character checks: IsNormalized throws on an unpaired surrogate.
+        if (forWrite && !path.IsNormalized(NormalizationForm.FormC))
+        {
+            return "it is not in Unicode normalisation form C (NFC): a name spelled with combining characters would be a second file that merges with the composed one when extracted; normalise it (string.Normalize())";
+        }
+
         var start = 0;
         while (start <= path.Length)
         {
@@ -100,7 +126,7 @@ internal static class FilePathValidator
                 end = path.Length;
             }
 
-            var problem = FindSegmentProblem(path.AsSpan(start, end - start));
+            var problem = FindSegmentProblem(path.AsSpan(start, end - start), forWrite);
             if (problem is not null)
             {
                 return problem;
@@ -141,7 +167,7 @@ internal static class FilePathValidator
         return builder.Append('\'').ToString();
     }
 
-    private static string? FindSegmentProblem(ReadOnlySpan<char> segment)
+    private static string? FindSegmentProblem(ReadOnlySpan<char> segment, bool forWrite)
     {
         if (segment.IsEmpty)
         {
@@ -151,6 +177,11 @@ internal static class FilePathValidator
         if (segment is "." or "..")
         {
             return $"it contains a '{segment}' segment; paths must be normalised and stay inside the generation";
+        }
+
+        if (forWrite && (segment.Equals(".git", StringComparison.OrdinalIgnoreCase) || segment.Equals("git~1", StringComparison.OrdinalIgnoreCase)))
+        {
+            return $"it contains a '{segment}' segment; generated files may not write Git's metadata, which could run code once extracted into a working tree";
         }
 
         if (segment[^1] is '.' or ' ')

@@ -52,9 +52,18 @@ public sealed class IterationStreamingOptions
 
     /// <summary>
     /// The key that signs stream tokens, at least 32 characters; every instance that checks tokens must share it.
-    /// When empty, a random per-process key is used and a warning is logged (fine for one instance only).
+    /// When empty, the key in <see cref="SigningKeyFile"/> is used; without that either, a random key that dies with the
+    /// process (a warning is logged: after a restart every token it issued answers 401).
     /// </summary>
     public string? SigningKey { get; set; }
+
+    /// <summary>
+    /// A file that keeps the signing key when <see cref="SigningKey"/> is empty: created with a random key (readable by
+    /// its owner only) on the first start, read on every later one, so tokens stay valid across restarts. Relative paths
+    /// are resolved against the current directory; instances that share the file share the key. Keep it beside the data
+    /// and out of source control. Default none.
+    /// </summary>
+    public string? SigningKeyFile { get; set; }
 
     /// <summary>How many generations run at once; the rest wait in order with status <c>queued</c>. Default 4.</summary>
     [Range(1, 10_000)]

@@ -22,7 +22,12 @@ internal sealed class IterationStreamingOptionsCustomValidator : IValidateOption
 
         if (!string.IsNullOrEmpty(options.SigningKey) && options.SigningKey.Length < MinSigningKeyLength)
         {
-            failures.Add($"{Prefix}{nameof(options.SigningKey)} must be at least {MinSigningKeyLength} characters long, or empty for a random per-process key.");
+            failures.Add($"{Prefix}{nameof(options.SigningKey)} must be at least {MinSigningKeyLength} characters long, or empty to use {nameof(options.SigningKeyFile)} or a random per-process key.");
+        }
+
+        if (options.SigningKeyFile is not null && string.IsNullOrWhiteSpace(options.SigningKeyFile))
+        {
+            failures.Add($"{Prefix}{nameof(options.SigningKeyFile)} must name a file, or be left out.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -54,6 +54,7 @@ public static class IterationStreamingServiceCollectionExtensions
         services.AddSingleton<IterationStreamingMarker>();
         services.AddOptionsWithValidateOnStart<IterationStreamingOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<IterationStreamingOptions>, BindIterationStreamingConfiguration>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<IterationStreamingOptions>, ReadSigningKeyFile>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, IterationStreamingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IterationStreamingOptions>, IterationStreamingOptionsCustomValidator>());
         services.TryAddSingleton(TimeProvider.System);

@@ -32,7 +32,8 @@ namespace Iteration.Streaming.Security;
 /// </para>
 /// <para>
 /// The HMAC key is derived with HKDF from <see cref="IterationStreamingOptions.SigningKey"/>, so the configured secret
-/// is never used directly; without one, a random key is made once per service instance and a warning is logged once.
+/// is never used directly (a key kept in <see cref="IterationStreamingOptions.SigningKeyFile"/> arrives there too); without
+/// one, a random key is made once per service instance and a warning is logged once.
 /// </para>
 /// </remarks>
 internal sealed class StreamTokenService : IStreamTokenService

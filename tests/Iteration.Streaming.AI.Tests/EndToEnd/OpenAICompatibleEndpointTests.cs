@@ -88,6 +88,76 @@ public sealed class OpenAICompatibleEndpointTests
     }
 
     [Fact]
+    public async Task Run_EndpointStreamsOnlyAnErrorObject_FailsThePhaseWithTheModelsError()
+    {
+        await using var host = await ChatEngineHost.StartAsync();
+        host.Server.Enqueue(new OpenAIAnswer.StreamedError(
+            """{"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": null, "code": null}}"""));
+
+        var events = await host.RunAsync();
+
+        events[^1].Status.Should().Be(GenerationStatus.Failed);
+        events[^1].Error.Should().Be("The model reported an error in phase 1 (code 'server_error'): \"The server had an error while processing your request.\". Retry the generation.");
+        events.Should().NotContain(e => e.Status == GenerationStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Run_EndpointStreamsAnErrorAfterPartOfAnAnswer_FailsThatPhase_KeepingEarlierPhases()
+    {
+        await using var host = await ChatEngineHost.StartAsync();
+        host.Server
+            .Enqueue(new OpenAIAnswer.Stream("<file path=\"a.txt\">a</file>"))
+            .Enqueue(new OpenAIAnswer.StreamedError("""{"error": {"message": "Rate limit reached for requests.", "code": "rate_limit_exceeded"}}""")
+            {
+                TextBefore = "<file path=\"b.txt\">b</file>",
+                Done = false,
+            });
+
+        var events = await host.RunAsync();
+
+        var failed = events[^1];
+        failed.Error.Should().Be("The model reported an error in phase 2 (code 'rate_limit_exceeded'): \"Rate limit reached for requests.\". Retry the generation.");
+        (await host.FilesAsync(failed.GenerationId)).Keys.Should().Equal("a.txt");
+    }
+
+    [Fact]
+    public async Task Run_StreamedErrorNamingTheKey_FailsWithoutItsMessage()
+    {
+        await using var host = await ChatEngineHost.StartAsync();
+        host.Server.Enqueue(new OpenAIAnswer.StreamedError(
+            $$$"""{"error": {"message": "Incorrect API key provided: {{{ChatEngineHost.ApiKey}}}.", "type": "invalid_request_error", "code": "invalid_api_key"}}"""));
+
+        var events = await host.RunAsync();
+
+        events[^1].Error.Should().Be("The model reported an error in phase 1 (code 'invalid_api_key'). Retry the generation.");
+        events.Should().NotContain(e => (e.Error ?? e.Message).Contains(ChatEngineHost.ApiKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_AnswerWithoutAFileBlock_FailsThePhaseInsteadOfCompleting()
+    {
+        await using var host = await ChatEngineHost.StartAsync();
+        host.Server.Enqueue(new OpenAIAnswer.Stream("Sorry, I can only answer questions about cooking."));
+
+        var events = await host.RunAsync();
+
+        events[^1].Status.Should().Be(GenerationStatus.Failed);
+        events[^1].Error.Should().Be("The model's answer to phase 1 held no files (no <file path=\"…\"> block in its 49 characters, finish reason 'stop'), so the phase saved nothing. Retry the generation.");
+    }
+
+    [Fact]
+    public async Task Run_ModelOpensAGitFile_FailsThePhaseNamingTheRule()
+    {
+        await using var host = await ChatEngineHost.StartAsync();
+        host.Server.Enqueue(new OpenAIAnswer.Stream("<file path=\"src/.git/config\">[core]\n\thooksPath = x\n</file>"));
+
+        var events = await host.RunAsync();
+
+        events[^1].Status.Should().Be(GenerationStatus.Failed);
+        events[^1].Error.Should().Contain("'src/.git/config' is refused: it contains a '.git' segment");
+    }
+
+    [Fact]
     public async Task Run_StreamCutMidFile_FailsThePhaseCleanly_WithoutThePartialFile()
     {
         await using var host = await ChatEngineHost.StartAsync();

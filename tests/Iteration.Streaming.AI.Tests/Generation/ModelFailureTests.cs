@@ -96,6 +96,52 @@ public sealed class ModelFailureTests
     }
 
     [Fact]
+    public async Task GenerateAsync_ModelStreamsAnErrorWithAPlainMessage_FailsQuotingIt()
+    {
+        var failure = await FailureOfAsync(ChatStep.Error("The server is overloaded, try again shortly.", "server_error"));
+
+        failure.Message.Should().Be("The model reported an error in phase 1 (code 'server_error'): \"The server is overloaded, try again shortly.\". Retry the generation.");
+    }
+
+    [Theory]
+    [InlineData("Incorrect API key provided: sk-proj-abc***xyz.")]
+    [InlineData("See https://platform.example.test/errors for details.")]
+    [InlineData("Token eyJhbGciOiJIUzI1NiJ9payloadpart was refused.")]
+    [InlineData("Contact admin@example.test about this.")]
+    [InlineData("A line\nbreak in the message.")]
+    [InlineData("Quote \" and <tags> in the message.")]
+    public async Task GenerateAsync_ModelStreamsAnErrorWithAnUnsafeMessage_FailsWithoutIt(string message)
+    {
+        var failure = await FailureOfAsync(ChatStep.Error(message, "invalid_request_error"));
+
+        failure.Message.Should().Be("The model reported an error in phase 1 (code 'invalid_request_error'). Retry the generation.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ModelStreamsAnOverlongMessage_FailsWithoutIt()
+    {
+        var failure = await FailureOfAsync(ChatStep.Error(string.Join(' ', Enumerable.Repeat("word", 50)), "server_error"));
+
+        failure.Message.Should().Be("The model reported an error in phase 1 (code 'server_error'). Retry the generation.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_AnswerWithoutFilesInANewGeneration_FailsSayingSo()
+    {
+        var failure = await FailureOfAsync(ChatStep.Text("I cannot help with that."), ChatStep.Finish(ChatFinishReason.Stop));
+
+        failure.Message.Should().Be("The model's answer to phase 1 held no files (no <file path=\"…\"> block in its 24 characters, finish reason 'stop'), so the phase saved nothing. Retry the generation.");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_EmptyAnswerInANewGeneration_FailsSayingSo()
+    {
+        var failure = await FailureOfAsync();
+
+        failure.Message.Should().StartWith("The model's answer to phase 1 held no files (no <file path=\"…\"> block in its 0 characters)");
+    }
+
+    [Fact]
     public async Task GenerateAsync_AnswerEndsInsideAFile_FailsNamingIt()
     {
         var failure = await FailureOfAsync(ChatStep.Text("<file path=\"a\">1</file><file path=\"src/Big.cs\">\nclass Big {"));
@@ -112,9 +158,12 @@ public sealed class ModelFailureTests
     }
 
     [Fact]
-    public async Task GenerateAsync_UnclosedFileWithHostilePath_ShowsItEscaped()
+    public async Task GenerateAsync_FileOpenedUnderAHostilePath_IsRefusedShowingItEscaped()
     {
-        var failure = await FailureOfAsync(ChatStep.Text("<file path=\"a\u202Eb" + new string('x', 300) + "\">1"));
+        await using var harness = new GeneratorHarness();
+        harness.Client.Answer(ChatStep.Text("<file path=\"a\u202Eb" + new string('x', 300) + "\">1"));
+
+        var failure = (await FluentActions.Awaiting(() => harness.RunPhaseAsync()).Should().ThrowAsync<Iteration.Streaming.Files.InvalidGeneratedFileException>()).Which;
 
         failure.Message.Should().Contain("'a\\u202eb").And.Contain("…'").And.NotContain("\u202E");
     }

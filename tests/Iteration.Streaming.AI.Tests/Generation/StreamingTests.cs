@@ -1,4 +1,5 @@
 using Iteration.Streaming.AI.Tests.Infrastructure;
+using Iteration.Streaming.Files;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.AI.Tests.Generation;
@@ -55,14 +56,48 @@ public sealed class StreamingTests
     }
 
     [Fact]
-    public async Task GenerateAsync_AnswerWithoutFileBlocks_YieldsNothing()
+    public async Task GenerateAsync_IterationPhaseWithNothingToChange_YieldsNothing()
     {
+        // An iteration's prompt says "Write nothing if this part needs no change": no file is an answer there.
         await using var harness = new GeneratorHarness();
         harness.Client.AnswerText("Nothing to change in this phase.");
 
-        var files = await harness.RunPhaseAsync();
+        var files = await GeneratorHarness.RunPhaseAsync(await harness.CreateGeneratorAndContextAsync(1, modificationPrompt: "Add due dates"));
 
         files.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_PathWrittenDecomposed_IsYieldedComposed()
+    {
+        await using var harness = new GeneratorHarness();
+        harness.Client.AnswerText("<file path=\"docs/cafe\u0301.md\">", "x", "</file>");
+
+        var files = await harness.RunPhaseAsync();
+
+        files.Single().Path.Should().Be("docs/caf\u00e9.md");
+    }
+
+    [Theory]
+    [InlineData(".git/config")]
+    [InlineData("src/.GIT/hooks/pre-commit")]
+    [InlineData("../escape.txt")]
+    public async Task GenerateAsync_FileOpenedUnderARefusedPath_FailsBeforeItsContentArrives(string path)
+    {
+        await using var harness = new GeneratorHarness();
+        var contentAsked = false;
+        harness.Client.Answer(
+            ChatStep.Text($"<file path=\"{path}\">[core]\n"),
+            ChatStep.WhenAsked(() =>
+            {
+                contentAsked = true;
+                return new Microsoft.Extensions.AI.ChatResponseUpdate(Microsoft.Extensions.AI.ChatRole.Assistant, "\thooksPath = hooks\n</file>");
+            }));
+
+        var act = () => harness.RunPhaseAsync();
+
+        (await act.Should().ThrowAsync<InvalidGeneratedFileException>()).Which.Message.Should().Contain($"'{path}' is refused");
+        contentAsked.Should().BeFalse("the phase fails at the open tag");
     }
 
     [Fact]

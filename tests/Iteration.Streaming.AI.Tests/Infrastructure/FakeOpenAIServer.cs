@@ -78,6 +78,23 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             case OpenAIAnswer.Fail fail:
                 await WriteErrorAsync(http, fail.Status, fail.Body);
                 break;
+            case OpenAIAnswer.StreamedError error:
+                // A 200 event stream that carries only an error object, as OpenAI-compatible servers send on a failure
+                // after the headers went out (vLLM, LiteLLM, OpenAI itself mid-stream).
+                http.Response.ContentType = "text/event-stream";
+                await http.Response.StartAsync(http.RequestAborted);
+                if (error.TextBefore is { } before)
+                {
+                    await WriteEventAsync(http, Chunk(new JsonObject { ["content"] = before }, new JsonObject()));
+                }
+
+                await WriteEventAsync(http, error.Json);
+                if (error.Done)
+                {
+                    await WriteEventAsync(http, "[DONE]");
+                }
+
+                break;
             case OpenAIAnswer.Stream stream:
                 http.Response.ContentType = "text/event-stream";
                 await http.Response.StartAsync(http.RequestAborted);
@@ -174,6 +191,15 @@ public abstract record OpenAIAnswer
 
         /// <summary>Drops the connection after the text instead of finishing.</summary>
         public bool Cut { get; init; }
+    }
+
+    /// <summary>Answers 200 <c>text/event-stream</c> whose one event is <paramref name="Json"/> (an error object).</summary>
+    public sealed record StreamedError(string Json) : OpenAIAnswer
+    {
+        /// <summary>Text streamed as a normal chunk before the error, if any.</summary>
+        public string? TextBefore { get; init; }
+
+        public bool Done { get; init; } = true;
     }
 
     /// <summary>Answers an error status with a body.</summary>

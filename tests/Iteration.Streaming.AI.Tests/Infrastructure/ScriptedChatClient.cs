@@ -92,6 +92,9 @@ public sealed class ChatStep
 
     public static ChatStep Update(ChatResponseUpdate update) => new(_ => Task.FromResult<ChatResponseUpdate?>(update));
 
+    /// <summary>An update made only when the generator asks for it, so a test can tell whether it asked.</summary>
+    public static ChatStep WhenAsked(Func<ChatResponseUpdate> update) => new(_ => Task.FromResult<ChatResponseUpdate?>(update()));
+
     /// <summary>Throws, as a client does when the endpoint fails.</summary>
     public static ChatStep Throw(Exception exception) => new(_ => Task.FromException<ChatResponseUpdate?>(exception));
 

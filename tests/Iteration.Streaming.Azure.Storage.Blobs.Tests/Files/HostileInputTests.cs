@@ -40,6 +40,36 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Reads_OfAManifestSavedBeforeTheGitAndNfcRules_StillWork()
+    {
+        // Saved by an earlier version: paths the write rules now refuse stay readable, as the core's sinks keep them.
+        var harness = new BlobSinkHarness(azurite);
+        var id = await harness.CreatedAsync(Text("a.txt", "a"));
+        var entry = $",\"size\":1,\"phase\":1,\"sha256\":\"{Sha256("a")}\"}}";
+        var json = $"{{\"version\":1,\"generation_id\":\"{id}\",\"files\":[{{\"path\":\".git/config\"{entry},{{\"path\":\"a.txt\"{entry},{{\"path\":\"cafe\u0301.txt\"{entry}]}}";
+        await harness.Container.GetBlobClient($"generations/{id}/manifest.json").UploadAsync(BinaryData.FromString(json), overwrite: true);
+
+        var manifest = await harness.Sink.GetManifestAsync(id);
+
+        manifest!.Files.Select(f => f.Path).Should().Equal(".git/config", "a.txt", "cafe\u0301.txt");
+        await using var stream = (await harness.Sink.OpenReadAsync(id, ".git/config"))!;
+        (await new StreamReader(stream).ReadToEndAsync()).Should().Be("a");
+    }
+
+    [Fact]
+    public async Task SavePhaseAsync_AGitPath_IsRefusedBeforeAnyBlobIsWritten()
+    {
+        var harness = new BlobSinkHarness(azurite);
+        var id = await harness.CreatedAsync();
+        var before = await harness.BlobNamesAsync();
+
+        var act = async () => await harness.Sink.SavePhaseAsync(id, 1, [Text("hooks.sh", "#!/bin/sh"), Text(".Git/hooks/pre-commit", "#!/bin/sh")]);
+
+        (await act.Should().ThrowAsync<InvalidGeneratedFileException>()).Which.Message.Should().Contain("'.Git' segment");
+        (await harness.BlobNamesAsync()).Should().Equal(before);
+    }
+
+    [Fact]
     public async Task DeleteAsync_OfATamperedManifest_DeletesIt_AndKeepsEveryContent()
     {
         var harness = new BlobSinkHarness(azurite);

@@ -143,6 +143,12 @@ public sealed class FileManifestChangesTests
         FileManifestChanges.IsWellFormed([]).Should().BeTrue();
     }
 
+    [Fact]
+    public void IsWellFormed_AListSavedBeforeTheGitAndNfcRules_StaysReadable()
+    {
+        FileManifestChanges.IsWellFormed([Saved(".git/config", "x"), Saved("cafe\u0301.txt", "y")]).Should().BeTrue();
+    }
+
     public static TheoryData<GenerationFile?[]?> MalformedLists => new()
     {
         null,

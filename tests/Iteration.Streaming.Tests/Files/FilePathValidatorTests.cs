@@ -24,6 +24,11 @@ public sealed class FilePathValidatorTests
     [InlineData("emoji/😀.txt")]
     [InlineData("console.log")]
     [InlineData("src/CONFIG.json")]
+    [InlineData("caf\u00e9.txt")]
+    [InlineData(".gitignore")]
+    [InlineData(".github/workflows/ci.yml")]
+    [InlineData("src/git/.gitkeep")]
+    [InlineData("docs/.git-blame-ignore-revs")]
     public void FindProblem_OrdinaryPath_FindsNone(string path)
     {
         FilePathValidator.FindProblem(path, maxPathLength: 100).Should().BeNull();
@@ -38,9 +43,42 @@ public sealed class FilePathValidatorTests
     [InlineData("a/nul", "reserved device name")]
     [InlineData("a\u0007b", "control character U+0007")]
     [InlineData("a\u202Eb", "invisible formatting character U+202E")]
+    [InlineData(".git/config", "a '.git' segment")]
+    [InlineData("src/.GIT/hooks/x", "a '.GIT' segment")]
+    [InlineData("GIT~1/config", "a 'GIT~1' segment")]
+    [InlineData("cafe\u0301.txt", "not in Unicode normalisation form C (NFC)")]
     public void FindProblem_SaysWhatIsWrong(string path, string expected)
     {
         FilePathValidator.FindProblem(path, maxPathLength: 100).Should().Contain(expected);
+    }
+
+    [Theory]
+    [InlineData(".git/config")]
+    [InlineData("src/.GIT/hooks/x")]
+    [InlineData("cafe\u0301.txt")]
+    public void FindStoredProblem_PathSavedBeforeTheWriteOnlyRules_FindsNone(string path)
+    {
+        FilePathValidator.FindStoredProblem(path, maxPathLength: 100).Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("../x")]
+    [InlineData("a//b")]
+    [InlineData("a\u0007b")]
+    public void FindStoredProblem_UnsafePath_NamesAProblem(string path)
+    {
+        FilePathValidator.FindStoredProblem(path, maxPathLength: 100).Should().NotBeNull();
+    }
+
+    [Fact]
+    public void FindProblem_TheTwoSpellingsOfCafe_OnlyTheComposedOneIsAccepted()
+    {
+        var composed = "caf\u00e9.txt";
+        var decomposed = "cafe\u0301.txt";
+
+        FilePathValidator.FindProblem(composed, maxPathLength: 100).Should().BeNull();
+        FilePathValidator.FindProblem(decomposed, maxPathLength: 100).Should().NotBeNull();
+        decomposed.Normalize().Should().Be(composed, "the message's advice, string.Normalize(), gives the accepted spelling");
     }
 
     [Fact]

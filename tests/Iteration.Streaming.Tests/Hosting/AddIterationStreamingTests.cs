@@ -107,6 +107,7 @@ public sealed class AddIterationStreamingTests
         { "MaxPartialOutputBytes", o => o.MaxPartialOutputBytes = 64 * 1024 * 1024 + 1 },
         { "FileSinkRoot", o => o.FileSinkRoot = "  " },
         { "SigningKey", o => o.SigningKey = new string('k', 31) },
+        { "SigningKeyFile", o => o.SigningKeyFile = "  " },
     };
 
     [Theory]

@@ -572,7 +572,10 @@ public sealed class StreamTokenServiceTests
         }
 
         var warnings = logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Warning).ToList();
-        warnings.Should().ContainSingle().Which.Message.Should().Contain("SigningKey");
+        warnings.Should().ContainSingle().Which.Message.Should()
+            .Contain("After a restart every token it issued answers 401")
+            .And.Contain("Set IterationStreaming:SigningKeyFile")
+            .And.Contain("IterationStreaming:SigningKey (32+ characters");
     }
 
     [Fact]
