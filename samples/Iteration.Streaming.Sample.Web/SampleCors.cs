@@ -31,7 +31,8 @@ internal static class SampleCors
         return [.. values.Select(Origin).Distinct(StringComparer.Ordinal)];
     }
 
-    public static void Add(WebApplicationBuilder builder)
+    /// <summary>Adds the policy when origins are configured; returns them (empty: no CORS at all, as before the option).</summary>
+    public static IReadOnlyList<string> Add(WebApplicationBuilder builder)
     {
         var origins = ReadOrigins(builder.Configuration);
         builder.Services.AddCors(options =>
@@ -45,11 +46,8 @@ internal static class SampleCors
                     .WithExposedHeaders(ExposedHeaders));
             }
         });
+        return origins;
     }
-
-    /// <summary>Applies the policy to the generation endpoints when origins are configured.</summary>
-    public static RouteGroupBuilder Apply(RouteGroupBuilder group, IConfiguration configuration) =>
-        ReadOrigins(configuration).Count == 0 ? group : group.RequireCors(PolicyName);
 
     private static string Origin(string value)
     {

@@ -4,7 +4,6 @@ using Iteration.Streaming.Events;
 using Iteration.Streaming.Sample.Web.Demo;
 using Iteration.Streaming.StackExchangeRedis.Health;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.AspNetCore.Rewrite;
 using Microsoft.Extensions.AI;
 
 namespace Iteration.Streaming.Sample.Web;
@@ -84,7 +83,7 @@ public static class SampleHost
         }
 
         AddStartRateLimit(builder);
-        SampleCors.Add(builder);
+        var corsOrigins = SampleCors.Add(builder);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -93,14 +92,22 @@ public static class SampleHost
             SampleLog.SigningKeyFromFile(app.Logger, keyFile);
         }
 
-        // CORS before the limiter: a preflight is answered without spending a start, and a 429 carries the CORS headers.
-        app.UseCors();
+        if (corsOrigins.Count > 0)
+        {
+            // Before the limiter: a preflight is answered without spending a start, and a 429 carries the CORS headers.
+            app.UseCors();
+        }
+
         app.UseRateLimiter();
-        app.UseRewriter(new RewriteOptions().AddRewrite("^favicon\\.ico$", "favicon.svg", skipRemainingRules: true));
         app.UseDefaultFiles();
+        app.Use(SamplePageHeaders.FaviconIco);
         app.UseStaticFiles(SamplePageHeaders.StaticFiles());
-        SampleCors.Apply(app.MapIterationStream("/generations"), app.Configuration)
-            .RequireRateLimiting(StartEndpoints.RateLimitPolicy);
+        var generations = app.MapIterationStream("/generations").RequireRateLimiting(StartEndpoints.RateLimitPolicy);
+        if (corsOrigins.Count > 0)
+        {
+            generations.RequireCors(SampleCors.PolicyName);
+        }
+
         app.MapHealthChecks("/health");
         app.MapOpenApi(SampleOpenApi.Pattern);
         return app;

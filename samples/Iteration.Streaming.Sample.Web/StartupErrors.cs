@@ -47,6 +47,12 @@ internal static partial class StartupErrors
             message = $"{conversion.Groups["key"].Value} is '{conversion.Groups["value"].Value}', which is not {Expected(conversion.Groups["type"].Value)}.";
         }
 
+        else if (message.StartsWith("Failed to bind to address", StringComparison.Ordinal))
+        {
+            // Kestrel's own words name the address but not the setting.
+            message = message.TrimEnd('.') + ". Choose another address with --urls.";
+        }
+
         message = message.Replace(StorePathKey, SampleDatabaseKey, StringComparison.Ordinal);
         return "The sample host did not start: " + Whitespace().Replace(message, " ").Trim()
             + $" (Add {VerboseSwitch} for the details.)";

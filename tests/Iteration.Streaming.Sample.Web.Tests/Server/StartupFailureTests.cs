@@ -41,6 +41,20 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_OnAPortInUse_ExitsWithOneLineNamingUrls()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var exit = await SampleExit.RunAsync(_data, $"--urls=http://127.0.0.1:{port}");
+
+        exit.ExitCode.Should().Be(1, exit.All);
+        exit.Errors.Should().ContainSingle().Which.Should().Contain($"127.0.0.1:{port}").And.Contain("--urls");
+        AssertNoStackTrace(exit);
+    }
+
+    [Fact]
     public async Task Start_WithAnInvalidSettingAndVerbose_PrintsTheStackTrace()
     {
         var exit = await SampleExit.RunAsync(_data, "--Demo:FileDelay=-1", "--verbose");
