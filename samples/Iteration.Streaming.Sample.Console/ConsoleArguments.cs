@@ -15,17 +15,22 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
     public const string Usage = """
         Usage: dotnet run --project samples/Iteration.Streaming.Sample.Console -- \
                  --server http://127.0.0.1:5000 --prompt "A task tracker" [--entities User,Task]
-               ... --iterate <generation id> --prompt "Add due dates" [--control-token <token>]
-               ... --retry <generation id> [--control-token <token>]
+               ... --server URL --iterate <generation id> --prompt "Add due dates" --control-token <token>
+               ... --server URL --retry <generation id> --control-token <token>
+               (--iterate and --retry need the generation's control token: --control-token, or ITERATION_CONTROL_TOKEN set)
 
           --server         the sample web host (default http://127.0.0.1:5000)
           --prompt         what to generate; with --iterate, the modification prompt
           --entities       comma-separated entities, one phase each
-          --iterate        iterate on a finished generation instead of starting a new one
-          --retry          retry a failed or cancelled generation, reusing the phases it saved
+          --iterate        iterate on a finished generation instead of starting a new one (needs its control token)
+          --retry          retry a failed or cancelled generation, reusing the phases it saved (needs its control token)
           --control-token  the control token of the generation to iterate on or retry (printed when it was started);
-                           or set ITERATION_CONTROL_TOKEN
+                           or set ITERATION_CONTROL_TOKEN, which keeps it out of the process list and shell history
+          --help           this text
         """;
+
+    /// <summary>True for <c>--help</c> or <c>-h</c> alone: print <see cref="Usage"/> and exit 0.</summary>
+    public static bool IsHelp(IReadOnlyList<string> args) => args is ["--help" or "-h"];
 
     private static readonly string[] Options = ["--server", "--prompt", "--entities", "--iterate", "--retry", "--control-token"];
 

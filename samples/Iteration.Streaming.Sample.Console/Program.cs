@@ -2,6 +2,12 @@ using Iteration.Streaming.Client;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Sample.Console;
 
+if (ConsoleArguments.IsHelp(args))
+{
+    Console.WriteLine(ConsoleArguments.Usage);
+    return 0;
+}
+
 ConsoleArguments arguments;
 try
 {
@@ -122,17 +128,10 @@ catch (Exception e) when (e is IterationApiException or HttpRequestException)
 }
 
 Console.WriteLine($"Zip: {arguments.Server.ToString().TrimEnd('/')}/generations/{handle.GenerationId}/archive (send the sse_token as a Bearer header)");
-var next = last?.Status == GenerationStatus.Completed
-    ? $"--iterate {handle.GenerationId} --prompt \"<what to change>\""
-    : $"--retry {handle.GenerationId}";
-if (Console.IsOutputRedirected)
+Console.WriteLine(NextCommand.Describe(
+    arguments.Server, handle.GenerationId, last?.Status == GenerationStatus.Completed, handle.ControlToken, Console.IsOutputRedirected));
+if (!Console.IsOutputRedirected)
 {
-    // A redirected output often ends up in a log file: the control token stays off it.
-    Console.WriteLine($"Next: {next}, with {ConsoleArguments.ControlTokenVariable} set to this generation's control token (not printed: output is redirected).");
-}
-else
-{
-    Console.WriteLine($"Next: {ConsoleArguments.ControlTokenVariable}={handle.ControlToken} dotnet run --project samples/Iteration.Streaming.Sample.Console -- {next}");
     Console.WriteLine("The control token lets its holder iterate, cancel and retry: keep it secret.");
 }
 

@@ -1,11 +1,30 @@
 using Iteration.Streaming.Sample.Web;
 
-var app = SampleHost.Build(args);
-app.Lifetime.ApplicationStarted.Register(() =>
+args = StartupErrors.TakeVerbose(args, out var verbose);
+verbose |= StartupErrors.WantsDetails(new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build());
+var started = false;
+try
 {
-    foreach (var url in app.Urls)
+    var app = SampleHost.Build(args, builder =>
     {
-        SampleLog.Running(app.Logger, url);
-    }
-});
-app.Run();
+        if (!verbose)
+        {
+            StartupErrors.QuietHostStartFailure(builder, () => Volatile.Read(ref started));
+        }
+    });
+    app.Lifetime.ApplicationStarted.Register(() =>
+    {
+        Volatile.Write(ref started, true);
+        foreach (var url in app.Urls)
+        {
+            SampleLog.Running(app.Logger, url);
+        }
+    });
+    app.Run();
+    return 0;
+}
+catch (Exception e) when (!Volatile.Read(ref started))
+{
+    Console.Error.WriteLine(verbose ? e.ToString() : StartupErrors.Describe(e));
+    return StartupErrors.ExitCode;
+}

@@ -83,6 +83,7 @@ public static class SampleHost
         }
 
         AddStartRateLimit(builder);
+        var corsOrigins = SampleCors.Add(builder);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -91,10 +92,22 @@ public static class SampleHost
             SampleLog.SigningKeyFromFile(app.Logger, keyFile);
         }
 
+        if (corsOrigins.Count > 0)
+        {
+            // Before the limiter: a preflight is answered without spending a start, and a 429 carries the CORS headers.
+            app.UseCors();
+        }
+
         app.UseRateLimiter();
         app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.MapIterationStream("/generations");
+        app.Use(SamplePageHeaders.FaviconIco);
+        app.UseStaticFiles(SamplePageHeaders.StaticFiles());
+        var generations = app.MapIterationStream("/generations").RequireRateLimiting(StartEndpoints.RateLimitPolicy);
+        if (corsOrigins.Count > 0)
+        {
+            generations.RequireCors(SampleCors.PolicyName);
+        }
+
         app.MapHealthChecks("/health");
         app.MapOpenApi(SampleOpenApi.Pattern);
         return app;
@@ -135,6 +148,10 @@ public static class SampleHost
     /// Each client (by remote address) may start <c>Sample:StartsPerMinute</c> generations, iterations or retries a
     /// minute (default 20); beyond that 429 with <c>Retry-After</c>. Reads (streams, snapshots, files) are not limited here.
     /// </summary>
+    /// <remarks>
+    /// The policy is chosen from the endpoint routing selected (<see cref="StartEndpoints"/>), not from the path: routing
+    /// ignores letter case, so a path prefix compared ordinally let <c>POST /Generations</c> past the limit.
+    /// </remarks>
     private static void AddStartRateLimit(WebApplicationBuilder builder)
     {
         var perMinute = builder.Configuration.GetValue("Sample:StartsPerMinute", 20);
@@ -145,8 +162,8 @@ public static class SampleHost
 
         builder.Services.AddRateLimiter(options =>
         {
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                HttpMethods.IsPost(context.Request.Method) && context.Request.Path.StartsWithSegments("/generations", StringComparison.Ordinal)
+            options.AddPolicy(StartEndpoints.RateLimitPolicy, context =>
+                StartEndpoints.IsStart(context)
                     ? RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = perMinute,

@@ -4,12 +4,15 @@
 // may travel in a URL because EventSource cannot send headers) and the control token (`control_token`: iterate from
 // this generation, cancel, retry). The control token is only ever sent in the Authorization header.
 
-import { resolveUrl, watchGeneration, withToken } from './watch.js';
+import { resolveUrl, unreachable, watchGeneration, withToken } from './watch.js';
 
-/** A refused request: `status` is the HTTP status (0 when the server could not be reached), `problem` its Problem Details. */
+/**
+ * A refused request: `status` is the HTTP status (0 when no answer came: refused by CORS or unreachable), `problem` its
+ * Problem Details, `cause` the browser's own error when there was no answer.
+ */
 export class GenerationApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail ?? problem?.title ?? (status === 0 ? 'The server cannot be reached.' : `The server answered ${status}.`));
+  constructor(status, problem, options) {
+    super(problem?.detail ?? problem?.title ?? (status === 0 ? 'The server could not be reached, or CORS refused the request.' : `The server answered ${status}.`), options);
     this.name = 'GenerationApiError';
     this.status = status;
     this.problem = problem ?? {};
@@ -40,7 +43,7 @@ export function createGenerationsClient(options = {}) {
     try {
       response = await fetchFn(address, { cache: 'no-store', ...init });
     } catch (error) {
-      throw new GenerationApiError(0, { detail: `The server cannot be reached: ${error?.message ?? error}` });
+      throw new GenerationApiError(0, { detail: unreachable(address, error) }, { cause: error });
     }
     if (!response.ok) {
       throw new GenerationApiError(response.status, await response.json().catch(() => null));

@@ -197,12 +197,18 @@ export function withToken(url: string, token: string): string;
 export function withQuery(url: string, name: string, value: string | number): string;
 export function resolveUrl(url: string, baseUrl?: string): string;
 export function isTerminalStatus(status: string): status is 'completed' | 'failed' | 'cancelled';
+/** The message for a request that got no answer: "The request to <origin> was refused by CORS or the server is unreachable (<error>)." */
+export function unreachable(url: string, error: unknown): string;
 
 // ---------------------------------------------------------------- HTTP calls
 
-/** A refused request. `status` 0: the server could not be reached. */
+/**
+ * A refused request. `status` 0: no answer came, because the browser's CORS check refused the request or the server
+ * could not be reached (a browser does not tell them apart); `problem.detail` says both, naming the origin, and `cause`
+ * is the browser's own error.
+ */
 export class GenerationApiError extends Error {
-  constructor(status: number, problem?: ProblemDetails | null);
+  constructor(status: number, problem?: ProblemDetails | null, options?: { cause?: unknown });
   readonly status: number;
   readonly problem: ProblemDetails;
 }

@@ -8,6 +8,6 @@
 //
 // Types: index.d.ts. React: 'iteration-streaming-client/react'. Vue: 'iteration-streaming-client/vue'.
 
-export { watchGeneration, withToken, withQuery, resolveUrl, isTerminalStatus } from './watch.js';
+export { watchGeneration, withToken, withQuery, resolveUrl, isTerminalStatus, unreachable } from './watch.js';
 export { createGenerationsClient, GenerationApiError, encodePath } from './api.js';
 export { initialProgress, applyEvent, applySnapshot, elapsedSeconds, fileCounts, formatDuration, formatEta } from './progress.js';

@@ -107,7 +107,7 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
     try {
       response = await fetchFn(statusUrl, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
     } catch (error) {
-      return ['retry', { detail: `The server cannot be reached: ${error?.message ?? error}` }];
+      return ['retry', { detail: unreachable(statusUrl, error) }];
     }
 
     if (response.ok) {
@@ -141,6 +141,20 @@ export function withToken(url, token) {
 export function withQuery(url, name, value) {
   const separator = url.includes('?') ? '&' : '?';
   return `${url}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+}
+
+/**
+ * What a failed `fetch` (a network-level failure, no HTTP status) means, said plainly. A browser reports a request its
+ * CORS policy refused exactly as one that never reached the server ("Failed to fetch"), so both are named.
+ */
+export function unreachable(url, error) {
+  let origin = url;
+  try {
+    origin = new URL(url, globalThis.location?.href).origin;
+  } catch {
+    // A relative URL outside a browser: name it as given.
+  }
+  return `The request to ${origin} was refused by CORS or the server is unreachable (${error?.message ?? error}).`;
 }
 
 /** `url` resolved against `baseUrl` when one is given; unchanged otherwise (a browser resolves it against the page). */

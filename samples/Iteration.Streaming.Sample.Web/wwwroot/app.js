@@ -354,8 +354,9 @@ function render() {
   const resumed = progress.resumed;
   $('resumed').hidden = !resumed;
   $('resumed').textContent = resumed ? `${resumeLabel(resumed)} ${resumed.message}` : '';
+  // The generator reports characters; for code they are bytes near enough, and a size is what a person reads.
   $('writing').textContent = progress.writing
-    ? `Writing ${progress.writing.file}: ${progress.writing.chars.toLocaleString('en')} characters so far`
+    ? `Writing ${progress.writing.file} · ${formatSize(progress.writing.chars)} so far`
     : '';
   $('usage').textContent = progress.usage
     ? `Tokens used: ${progress.usage.inputTokens.toLocaleString('en')} in · ${progress.usage.outputTokens.toLocaleString('en')} out`

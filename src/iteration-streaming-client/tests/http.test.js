@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { applyEvent, applySnapshot, createGenerationsClient, fileCounts, GenerationApiError, initialProgress, watchGeneration } from '../index.js';
+import { createServer } from 'node:net';
 import { startSampleHost } from './support/sample-host.js';
 import { closeAllWatches, collect, droppingEventSource, EventSource } from './support/streams.js';
 
@@ -129,6 +130,19 @@ describe('createGenerationsClient', () => {
     assert.ok(error instanceof GenerationApiError);
     assert.equal(error.status, 400);
     assert.match(error.message, /prompt/i);
+  });
+
+  test('start_NoServerAtTheAddress_RejectsSayingCorsOrUnreachableWithTheOriginAndCause', { timeout }, async () => {
+    const closed = await closedPort();
+    const nowhere = createGenerationsClient({ baseUrl: `http://127.0.0.1:${closed}`, EventSource });
+
+    const error = await nowhere.start(request).catch((e) => e);
+
+    assert.ok(error instanceof GenerationApiError);
+    assert.equal(error.status, 0);
+    assert.match(error.message, new RegExp(`^The request to http://127\\.0\\.0\\.1:${closed} was refused by CORS or the server is unreachable \\(.+\\)\\.$`));
+    assert.equal(error.problem.detail, error.message);
+    assert.ok(error.cause instanceof Error, 'the browser\'s own error is kept');
   });
 
   test('start_AnswersBothTokensAndTheUrls', { timeout }, async () => {
@@ -271,3 +285,15 @@ describe('createGenerationsClient', () => {
     assert.equal(zip.headers.get('Content-Type'), 'application/zip');
   });
 });
+
+/** A loopback port nothing listens on (bound, read, released). */
+function closedPort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}

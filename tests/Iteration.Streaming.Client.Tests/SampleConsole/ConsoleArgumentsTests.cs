@@ -81,7 +81,8 @@ public sealed class ConsoleArgumentsTests
     [InlineData(new[] { "--prompt", " " }, "--prompt is required")]
     [InlineData(new[] { "--prompt" }, "--prompt needs a value")]
     [InlineData(new[] { "--prompt", "--server", "http://x" }, "--prompt needs a value")]
-    [InlineData(new[] { "--help" }, "Unknown option '--help'")]
+    [InlineData(new[] { "--verbose" }, "Unknown option '--verbose'")]
+    [InlineData(new[] { "--prompt", "x", "--help" }, "Unknown option '--help'")]
     [InlineData(new[] { "prompt", "x" }, "Unknown option 'prompt'")]
     [InlineData(new[] { "--prompt", "x", "--prompt", "y" }, "--prompt is given twice")]
     [InlineData(new[] { "--prompt", "x", "--server", "127.0.0.1:5000" }, "--server must be an http(s) URL")]
@@ -101,6 +102,28 @@ public sealed class ConsoleArgumentsTests
         var act = () => ConsoleArguments.Parse(args);
 
         act.Should().Throw<ArgumentException>().Which.Message.Should().Contain(reason);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public void IsHelp_TheHelpSwitchAlone_IsTrue(string option)
+    {
+        ConsoleArguments.IsHelp([option]).Should().BeTrue();
+    }
+
+    [Fact]
+    public void IsHelp_APromptCommand_IsFalse()
+    {
+        ConsoleArguments.IsHelp(["--prompt", "--help"]).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Usage_IterateAndRetry_SayTheyNeedTheControlToken()
+    {
+        ConsoleArguments.Usage.Should().Contain("--iterate <generation id> --prompt \"Add due dates\" --control-token <token>")
+            .And.Contain("--retry <generation id> --control-token <token>")
+            .And.Contain("--iterate and --retry need the generation's control token");
     }
 
     [Fact]

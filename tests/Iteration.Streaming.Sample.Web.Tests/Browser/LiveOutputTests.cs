@@ -45,7 +45,7 @@ public sealed class LiveOutputTests(BrowserFixture browser)
         await page.Page.Locator("#start").ClickAsync();
         id = await page.NewGenerationIdAsync(before);
 
-        await Expect(page.Page.Locator("#writing")).ToHaveTextAsync("Writing Program.cs: 1,200 characters so far");
+        await Expect(page.Page.Locator("#writing")).ToHaveTextAsync("Writing Program.cs · 1.2 KB so far");
         secondPart.SetResult();
 
         await Expect(page.Page.Locator("#usage")).ToHaveTextAsync("Tokens used: 1,200 in · 3,400 out");

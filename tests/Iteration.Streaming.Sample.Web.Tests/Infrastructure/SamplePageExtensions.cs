@@ -66,12 +66,17 @@ public static class SamplePageExtensions
             """);
 
     /// <summary>A new page at <paramref name="width"/> × <paramref name="height"/> in its own context.</summary>
-    public static async Task<SamplePage> NewSamplePageAsync(this BrowserFixture browser, int width, int height, ColorScheme scheme = ColorScheme.Light)
+    /// <param name="bypassCsp">
+    /// Let the test inject scripts the page's Content-Security-Policy would block (axe-core is added as an inline script).
+    /// </param>
+    public static async Task<SamplePage> NewSamplePageAsync(
+        this BrowserFixture browser, int width, int height, ColorScheme scheme = ColorScheme.Light, bool bypassCsp = false)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = height },
             ColorScheme = scheme,
+            BypassCSP = bypassCsp,
         });
         context.SetDefaultTimeout(20_000);
         return new SamplePage(await context.NewPageAsync());

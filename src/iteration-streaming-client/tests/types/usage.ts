@@ -2,7 +2,7 @@
 // package's own name and exports (self-reference), with the mistakes the types must catch marked @ts-expect-error.
 import {
   applyEvent, applySnapshot, createGenerationsClient, elapsedSeconds, fileCounts, formatDuration, GenerationApiError,
-  initialProgress, watchGeneration,
+  initialProgress, unreachable, watchGeneration,
   type EndReason, type GenerationStarted, type ProgressState, type StreamingProgressEvent,
 } from 'iteration-streaming-client';
 import { useIterationProgress as useReactProgress } from 'iteration-streaming-client/react';
@@ -57,9 +57,14 @@ export async function flow(): Promise<void> {
     if (error instanceof GenerationApiError) {
       const status: number = error.status;
       const detail: string | undefined = error.problem.detail;
-      void status; void detail;
+      const cause: unknown = error.cause;
+      void status; void detail; void cause;
     }
   }
+
+  const said: string = unreachable('http://127.0.0.1:5000/generations', new TypeError('Failed to fetch'));
+  void said;
+  new GenerationApiError(0, { detail: said }, { cause: new TypeError('Failed to fetch') });
 
   // The browser's EventSource fits the watcher's option.
   watchGeneration(started.stream_url, started.sse_token, {}, { EventSource, fetch });
