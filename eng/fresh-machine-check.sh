@@ -100,7 +100,7 @@ if $as_user; then
   chown -R "$user:$user" "$home"
 fi
 
-echo "fresh-machine-check: ./test.sh $* in $clone (commit ${commit:0:12}), HOME=$home, as ${user:-root}"
+echo "fresh-machine-check: ./test.sh${*:+ $*} in $clone (commit ${commit:0:12}), HOME=$home, as ${user:-root}"
 start=$(date +%s)
 set +e
 run_as_new_user ./test.sh "$@"
