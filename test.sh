@@ -27,6 +27,7 @@ Runs every test of the repository, installing first what the tests need:
   2. Azurite, the Azure Storage emulator, at the version its lock pins, into
      $CACHE_DIR/azurite
   3. the JavaScript client's packages (npm ci in $CLIENT_DIR), then its tests (npm test)
+     against the sample host, built first
   4. every NuGet package, packed into artifacts/packages for the packaging tests
   5. dotnet test, with the arguments given here, e.g. ./test.sh --filter "FullyQualifiedName~Redis"
 Each install is skipped when already done, so a second run goes straight to the tests. Once it
@@ -69,7 +70,7 @@ summary() {
   if ((status == 0)); then
     printf '\n==> test.sh passed in %ss (%s)\n' "$SECONDS" "${joined%, }"
   else
-    printf '\n==> test.sh failed (exit %s) in %ss, at step "%s" (%s)\n' "$status" "$SECONDS" "${step_names[-1]}" "${joined%, }" >&2
+    printf '\n==> test.sh failed (exit %s) in %ss, at step "%s" (%s)\n' "$status" "$SECONDS" "${step_names[${#step_names[@]} - 1]}" "${joined%, }" >&2
   fi
 }
 trap summary EXIT
@@ -99,7 +100,7 @@ step "system packages" "${SYSTEM_PACKAGES[*]} ${EXTRA_APT_PACKAGES:-}"
 echo ".NET SDK $sdk, Node.js $(node --version), npm $(npm --version)"
 wanted=("${SYSTEM_PACKAGES[@]}")
 read -r -a extra <<<"${EXTRA_APT_PACKAGES:-}"
-wanted+=("${extra[@]}")
+wanted+=(${extra[@]+"${extra[@]}"})
 if [[ -n "${CHROMIUM_PATH:-}" && -x "${CHROMIUM_PATH}" ]]; then
   for i in "${!wanted[@]}"; do
     [[ "${wanted[i]}" != chromium ]] || unset 'wanted[i]'
@@ -120,8 +121,8 @@ if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; 
     fi
     echo "installing ${missing[*]} (apt-get)"
     apt_log=$(mktemp "${TMPDIR:-/tmp}/test.sh-apt.XXXXXX")
-    if ! { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-      && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+    if ! { ${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && ${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
       tail -n 20 "$apt_log" >&2
       fail "apt-get could not install ${missing[*]} (its output is above; the whole of it in $apt_log)."
     fi
@@ -155,14 +156,17 @@ else
   cp "$AZURITE_LOCK" "$azurite_dir/installed-lock.json"
 fi
 
-# 3. The JavaScript client: its packages (axe-core in them serves the sample's accessibility tests), then its tests.
-step "JavaScript client" "npm ci and npm test in $CLIENT_DIR"
+# 3. The JavaScript client: its packages (axe-core in them serves the sample's accessibility tests), then its tests,
+# which run against the sample host. It is built here, not inside the tests' set-up, whose time limit a first build on a
+# busy machine can exceed; dotnet test reuses this build.
+step "JavaScript client" "npm ci, build the sample host, npm test in $CLIENT_DIR"
 if cmp -s "$CLIENT_DIR/package-lock.json" "$CLIENT_DIR/node_modules/.test-sh-lock.json"; then
   echo "node_modules up to date"
 else
   (cd "$CLIENT_DIR" && npm ci --no-audit --no-fund)
   cp "$CLIENT_DIR/package-lock.json" "$CLIENT_DIR/node_modules/.test-sh-lock.json"
 fi
+dotnet build samples/Iteration.Streaming.Sample.Web
 (cd "$CLIENT_DIR" && npm test --silent)
 
 # 4. Every package, as CI ships it (with its .snupkg, SourceLink and repository metadata): the packaging tests check
