@@ -96,7 +96,7 @@ sdk=$(dotnet --version 2>/dev/null) \
   || fail "the .NET SDK that global.json asks for ($(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' global.json) or a later 10.0 feature band) is not installed; 'dotnet --list-sdks' shows the installed ones."
 
 # 1. System packages, checked before anything is built so a machine that cannot install them stops at once.
-step "system packages" "${SYSTEM_PACKAGES[*]} ${EXTRA_APT_PACKAGES:-}"
+step "system packages" "${SYSTEM_PACKAGES[*]}${EXTRA_APT_PACKAGES:+ $EXTRA_APT_PACKAGES}"
 echo ".NET SDK $sdk, Node.js $(node --version), npm $(npm --version)"
 wanted=("${SYSTEM_PACKAGES[@]}")
 read -r -a extra <<<"${EXTRA_APT_PACKAGES:-}"
