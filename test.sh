@@ -74,6 +74,9 @@ summary() {
   fi
 }
 trap summary EXIT
+# Interrupted (Ctrl-C, a CI timeout): exit with the signal's code, so the summary does not say "passed".
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 fail() {
   stopped=true
