@@ -3,9 +3,11 @@ using System.Text.Json;
 namespace Iteration.Streaming.Packaging.Tests;
 
 /// <summary>
-/// The packages under test, packed once for all tests: those in <c>ITERATION_STREAMING_PACKAGES</c> when set (CI packs
-/// them before the tests, so the tests check what CI ships), otherwise this test run's builds of <c>src/</c> packed into a
-/// temporary folder.
+/// The packages under test, packed once for all tests. <c>./test.sh</c> (and so CI) packs them as they ship (Release,
+/// <c>ContinuousIntegrationBuild</c>) into <c>artifacts/packages</c> and names that folder in
+/// <c>ITERATION_STREAMING_PACKAGES</c>, so the tests check what ships. Without the variable (plain <c>dotnet test</c>) the
+/// fixture packs this test run's own builds of <c>src/</c> into a temporary folder, so the tests never read packages left
+/// from an earlier build. A variable naming a folder without packages is an error, not an empty set that tests pass on.
 /// </summary>
 public sealed class PackagesFixture : IAsyncLifetime
 {
@@ -41,6 +43,12 @@ public sealed class PackagesFixture : IAsyncLifetime
         if (!string.IsNullOrWhiteSpace(given))
         {
             PackageFolder = Path.GetFullPath(given);
+            if (!Directory.Exists(PackageFolder) || Directory.GetFiles(PackageFolder, "*.nupkg").Length == 0)
+            {
+                throw new InvalidOperationException(
+                    $"{PackagesVariable} names '{PackageFolder}', which holds no .nupkg. Pack into it first "
+                    + $"(dotnet pack {SolutionFilter} -c Release -o <folder>; ./test.sh does), or unset it and the tests pack this build themselves.");
+            }
         }
         else
         {

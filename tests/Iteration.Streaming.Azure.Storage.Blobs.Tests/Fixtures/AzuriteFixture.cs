@@ -12,9 +12,10 @@ using Iteration.Streaming.TestUtilities;
 namespace Iteration.Streaming.Azure.Storage.Blobs.Tests.Fixtures;
 
 /// <summary>
-/// Starts a real Azurite blob service (<c>azurite-blob</c>, installed by <c>npm ci</c> in this project's <c>azurite</c>
-/// folder) on a free loopback port, keeping its data in memory, for the whole test collection, and kills it
-/// at the end. Fails (never skips) when Azurite is not installed.
+/// Starts a real Azurite blob service (<c>azurite-blob</c>, which <c>./test.sh</c> installs into the user's cache at the
+/// version this project's <c>azurite/package-lock.json</c> pins) on a free loopback port, keeping its data in memory, for
+/// the whole test collection, and kills it at the end. Fails (never skips) with one message naming <c>./test.sh</c> when
+/// Azurite is not installed, or the cached one was installed from another lock.
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
@@ -62,11 +63,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var executable = FindExecutable() ?? throw new InvalidOperationException(
-            "Azurite is not installed, and the blob storage tests run against it. Install it with "
-            + "'npm ci' in tests/Iteration.Streaming.Azure.Storage.Blobs.Tests/azurite, or as .ci/run does (into ~/.cache/iteration-streaming/azurite; "
-            + "Node.js and npm are needed), "
-            + "and run the tests again.");
+        var executable = FindExecutable();
         Directory.CreateDirectory(_dataDirectory);
 
         // A port found free can be taken before Azurite binds it; then it exits and another port is tried.
@@ -127,29 +124,44 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private static string? FindExecutable()
+    /// <summary>
+    /// Azurite from this project's <c>azurite</c> folder (after <c>npm ci</c> there), else from the user's cache where
+    /// <c>./test.sh</c> puts it, else from PATH; otherwise throws the one message every blob test then shows.
+    /// </summary>
+    private static string FindExecutable()
     {
         var directory = typeof(AzuriteFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "AzuriteDirectory")?.Value;
-        var local = directory is null ? null : Path.Combine(directory, "node_modules", ".bin", "azurite-blob");
-        if (local is not null && File.Exists(local))
+        if (directory is not null && File.Exists(Path.Combine(directory, "node_modules", ".bin", "azurite-blob")))
         {
-            return local;
+            return Path.Combine(directory, "node_modules", ".bin", "azurite-blob");
         }
 
-        // Where .ci/run installs it (outside the repository, so no third-party files sit under tests/).
         var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        var cached = Path.Combine(cache, "iteration-streaming", "azurite", "node_modules", ".bin", "azurite-blob");
+        var cacheDirectory = Path.Combine(cache, "iteration-streaming", "azurite");
+        var cached = Path.Combine(cacheDirectory, "node_modules", ".bin", "azurite-blob");
         if (File.Exists(cached))
         {
+            // After a version bump the cached Azurite is the old one until ./test.sh installs the new (it compares the locks).
+            var lockFile = directory is null ? null : Path.Combine(directory, "package-lock.json");
+            var cachedLock = Path.Combine(cacheDirectory, "package-lock.json");
+            if (lockFile is not null && File.Exists(lockFile) && File.Exists(cachedLock) && File.ReadAllText(lockFile) != File.ReadAllText(cachedLock))
+            {
+                throw new InvalidOperationException(
+                    $"The Azurite in {cacheDirectory} was installed from another package-lock.json than {lockFile} pins. {ReadyProcess.TestCommandHint}");
+            }
+
             return cached;
         }
 
         return (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, "azurite-blob"))
-            .FirstOrDefault(File.Exists);
+            .FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException(
+                $"Azurite (the Azure Storage emulator the blob tests run against) is not installed: not in {cacheDirectory} nor on PATH. "
+                + $"{ReadyProcess.TestCommandHint} (Node.js and npm are needed.)");
     }
 
     private static int FreePort()

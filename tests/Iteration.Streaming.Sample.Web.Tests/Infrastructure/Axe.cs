@@ -19,8 +19,10 @@ public static class Axe
     {
         if (!File.Exists(ScriptPath))
         {
+            // node_modules is never committed: a fresh clone has none until npm ci runs in the client package.
             throw new InvalidOperationException(
-                $"axe-core is not installed at '{ScriptPath}': run 'npm ci' in src/iteration-streaming-client (.ci/run does).");
+                $"axe-core is not installed at '{ScriptPath}' (the JavaScript client's node_modules). {ReadyProcess.TestCommandHint} "
+                + "(Or install only it: npm ci --prefix src/iteration-streaming-client.)");
         }
 
         if (!await page.EvaluateAsync<bool>("() => typeof window.axe === 'object'"))

@@ -4,7 +4,8 @@ namespace Iteration.Streaming.Sample.Web.Tests.Infrastructure;
 
 /// <summary>
 /// One headless Chromium for the whole browser collection: Debian's <c>chromium</c> package, driven by Playwright's
-/// bundled driver (no browser download). Each test opens its own context, so pages share nothing.
+/// bundled driver (no browser download; <c>./test.sh</c> installs the package). Each test opens its own context, so pages
+/// share nothing.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -22,8 +23,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(path))
         {
             throw new InvalidOperationException(
-                $"Chromium was not found at '{path}'. The browser tests drive Debian's headless Chromium: install it with " +
-                "'apt-get install chromium' (.ci/run does this), or set CHROMIUM_PATH to a Chromium executable. They never download a browser.");
+                $"Chromium was not found at '{path}': the browser tests drive Debian's headless Chromium and never download a browser. "
+                + $"{ReadyProcess.TestCommandHint} (Or install only it: sudo apt-get install -y --no-install-recommends chromium fontconfig "
+                + "fonts-liberation; or set CHROMIUM_PATH to a Chromium executable.)");
         }
 
         Assertions.SetDefaultExpectTimeout(20_000);

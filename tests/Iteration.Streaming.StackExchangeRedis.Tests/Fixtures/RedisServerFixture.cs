@@ -9,8 +9,9 @@ namespace Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
 
 /// <summary>
 /// Starts a real <c>redis-server</c> on a free loopback port, without automatic persistence, for the whole test
-/// collection, and kills it at the end. Fails (never skips) when <c>redis-server</c> is not installed. Tests may restart
-/// the process mid-test (<see cref="RestartAsync"/>), keeping its data (a snapshot saved first) or not.
+/// collection, and kills it at the end. Fails (never skips), naming <c>./test.sh</c>, when <c>redis-server</c> is not
+/// installed. Tests may restart the process mid-test (<see cref="RestartAsync"/>), keeping its data (a snapshot saved
+/// first) or not.
 /// </summary>
 public sealed class RedisServerFixture : IAsyncLifetime
 {
@@ -43,8 +44,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(_dataDirectory);
         var executable = _executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
-            "redis-server is not installed, and the Redis tests run against a real server. "
-            + "Install it (Debian/Ubuntu: 'apt-get install -y redis-server'; .ci/run does this in CI) and run the tests again.");
+            "redis-server is not installed: the Redis tests run against a real server. "
+            + $"{ReadyProcess.TestCommandHint} (Or install only it: sudo apt-get install -y --no-install-recommends redis-server.)");
 
         // A port found free can be taken before redis binds it; then the server exits and another port is tried.
         for (var attempt = 1; ; attempt++)
