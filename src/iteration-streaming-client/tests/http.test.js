@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { applyEvent, applySnapshot, createGenerationsClient, fileCounts, GenerationApiError, initialProgress, watchGeneration } from '../index.js';
 import { createServer } from 'node:net';
-import { startSampleHost } from './support/sample-host.js';
+import { startSampleHost, stopAllSampleHosts } from './support/sample-host.js';
 import { closeAllWatches, collect, droppingEventSource, EventSource } from './support/streams.js';
 
 const timeout = 60_000;
@@ -21,6 +21,7 @@ before(async () => {
 after(async () => {
   closeAllWatches();
   await Promise.all([fast?.stop(), slow?.stop()]);
+  await stopAllSampleHosts();
 });
 
 const request = { prompt: 'A task tracker API with users and tasks', entities: ['User', 'Task'] };

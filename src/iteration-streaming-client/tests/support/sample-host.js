@@ -12,6 +12,9 @@ const repository = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 const project = path.join(repository, 'samples', 'Iteration.Streaming.Sample.Web');
 const defaultDll = path.join(project, 'bin', 'Debug', 'net10.0', 'Iteration.Streaming.Sample.Web.dll');
 const environment = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' };
+// Every host started and not yet exited: a set-up hook that times out never gets the handles it was waiting for, so
+// stopAllSampleHosts() (in each file's after hook) stops them, or the test run would hang on their pipes.
+const running = new Set();
 
 function sampleDll() {
   const dll = process.env.ITERATION_SAMPLE_DLL || defaultDll;
@@ -45,8 +48,10 @@ export async function startSampleHost(settings = []) {
     ...settings,
   ], { cwd: data, env: { ...environment, ASPNETCORE_ENVIRONMENT: 'Production' }, stdio: ['ignore', 'pipe', 'pipe'] });
 
+  running.add(child);
   let output = '';
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.once('exit', () => running.delete(child));
   const baseUrl = await new Promise((resolve, reject) => {
     // Both pipes are drained for the host's whole life (the last 20,000 characters kept), so it never blocks on output.
     const append = (chunk) => {
@@ -71,4 +76,16 @@ export async function startSampleHost(settings = []) {
       rmSync(data, { recursive: true, force: true });
     },
   };
+}
+
+/** Stops every sample host still running, whether or not its start was awaited (a timed-out set-up hook). */
+export async function stopAllSampleHosts() {
+  await Promise.all([...running].map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  })));
 }
