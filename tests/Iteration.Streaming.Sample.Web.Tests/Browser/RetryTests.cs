@@ -32,7 +32,7 @@ public sealed class RetryTests(BrowserFixture browser)
         stages.Should().Contain("resumed");
         stages.SkipWhile(s => s != "resumed").Skip(1).First().Should().Be("phase_3_started", "the retried run's phases start right after resumed");
         var resumed = (await page.Page.EvaluateAsync<string>("() => window.__events.find(e => e.stage === 'resumed').message"));
-        resumed.Should().Be($"Retrying generation {failed}: phases 1\u20132 kept (9 files), continuing with phase 3");
+        resumed.Should().Be($"Phases 1\u20132 of generation {failed} kept (9 files), continuing with phase 3");
         await Expect(page.Resumed()).ToHaveTextAsync($"Resumed: phases 1–2 kept. {resumed}");
         await Expect(page.Lineage()).ToHaveTextAsync($"Retry of {failed}");
         (await page.PhaseStatesAsync()).Should().Equal(
