@@ -2,6 +2,7 @@ using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.TestUtilities;
 
@@ -25,6 +26,17 @@ public sealed class StorageFullSwitch
 
     private int _refused;
 
+    /// <summary>
+    /// Wraps the event log, record store and file sink registered in <paramref name="services"/> so that they fail
+    /// writes while the switch is on. Call it after they are registered (the record store stays as durable as it was).
+    /// </summary>
+    public void Install(IServiceCollection services)
+    {
+        Decorate<IGenerationEventLog>(services, log => new FailingEventLog(log, this));
+        Decorate<IGenerationRecordStore>(services, store => new FailingRecordStore(store, this, store.IsDurable));
+        Decorate<IFileSink>(services, sink => new FailingFileSink(sink, this));
+    }
+
     /// <summary>Throws what a storage package throws for a full disk, when the switch is on.</summary>
     public void ThrowIfFull(string what)
     {
@@ -33,6 +45,16 @@ public sealed class StorageFullSwitch
             Interlocked.Increment(ref _refused);
             throw new GenerationStorageUnavailableException($"Test storage is full: {what} was refused.");
         }
+    }
+
+    private static void Decorate<T>(IServiceCollection services, Func<T, T> wrap)
+        where T : class
+    {
+        var registered = services.Last(d => d.ServiceType == typeof(T));
+        services.Remove(registered);
+        services.AddSingleton(sp => wrap((T)(registered.ImplementationInstance
+            ?? registered.ImplementationFactory?.Invoke(sp)
+            ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!))));
     }
 }
 

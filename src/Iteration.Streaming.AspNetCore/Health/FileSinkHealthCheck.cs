@@ -50,6 +50,11 @@ internal sealed class FileSinkHealthCheck(IServiceProvider services) : IHealthCh
             }
         }
 
+        if (sink is FileSystemFileSink)
+        {
+            data["writable"] = !health.GetStatus(GenerationStoragePart.Files).IsFailing;
+        }
+
         return StorageHealthData.Result(context, health, GenerationStoragePart.Files, data, "The file sink refused writes");
     }
 
