@@ -206,7 +206,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     public async ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        if (_unstoredEndings.TryGet(generationId, out var ending))
+        if (await CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false) is { } ending)
         {
             if (afterSequence >= ending.Sequence)
             {
@@ -272,9 +272,8 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
 
         // An end that storage refused is reported from memory first: the record and the log still say the run goes on.
-        var latest = _unstoredEndings.TryGet(generationId, out var ending)
-            ? ending
-            : await LatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        var ending = await CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false);
+        var latest = ending ?? await LatestAsync(generationId, cancellationToken).ConfigureAwait(false);
         if (ending is not null)
         {
             record = record with { Status = ending.Event.Status };
@@ -518,6 +517,26 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             Log.RecordEndFailed(_logger, record.GenerationId, ex);
             return record with { Status = latest.Event.Status };
         }
+    }
+
+    /// <summary>
+    /// The end of <paramref name="generationId"/> that this instance reported from memory, unless the log has moved past
+    /// it since (the run was cancelled once storage came back, or resumed on another instance): then it is forgotten.
+    /// </summary>
+    private async ValueTask<EventLogEntry?> CurrentUnstoredEndAsync(string generationId, CancellationToken cancellationToken)
+    {
+        if (!_unstoredEndings.TryGet(generationId, out var ending))
+        {
+            return null;
+        }
+
+        if (await LatestAsync(generationId, cancellationToken).ConfigureAwait(false) is { } latest && latest.Sequence >= ending.Sequence)
+        {
+            _unstoredEndings.Remove(generationId);
+            return null;
+        }
+
+        return ending;
     }
 
     private async ValueTask<EventLogEntry?> LatestAsync(string generationId, CancellationToken cancellationToken)

@@ -644,6 +644,9 @@ internal sealed class RunPipeline(
             {
                 var entry = await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
                 run.LastSequence = entry.Sequence;
+
+                // An end reported from memory before (a cancel once storage came back) gives way to the stored one.
+                unstoredEndings.Remove(run.GenerationId);
             }
             catch (Exception ex)
             {

@@ -11,7 +11,9 @@ namespace Iteration.Streaming.Engine;
 /// An entry is the event the run would have ended with, numbered right after the last event the log holds, so a watcher
 /// that has it reconnects past the end (204) while this instance remembers it. Nothing of it is stored: at the next start
 /// the run, which has no terminal event on record, resumes like any interrupted run; its <c>resumed</c> event takes that
-/// number in the log, and what a watcher holding it misses is that one marker, never a phase or a file.
+/// number in the log, and what a watcher holding it misses is that one marker, never a phase or a file. An entry whose
+/// number the log has reached since (a cancel stored once storage came back, a resume on another instance) is forgotten
+/// by the engine when it reads it: the log is the truth again.
 /// </remarks>
 internal sealed class UnstoredEndings(TimeProvider timeProvider)
 {

@@ -50,6 +50,7 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
             disk.Fill();
             phase2.Yield("src/user.txt", "user");
             var events = await stream.ReadAllEventsAsync().WithPatience();
+            using var pastTheEnd = await client.GetStreamAsync(id, token, lastEventId: lastStored + 1);
             using var snapshot = await client.GetAsync($"generations/{id}?token={token}");
             using var refused = await client.PostAsJsonAsync(
                 "generations", new StartGenerationRequest { Prompt = "Build a task app", Entities = ["User"] }, IterationStreamingJson.StartGenerationRequest);
@@ -62,6 +63,7 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
             end.Sequence().Should().Be(lastStored + 1);
             end.ToProgressEvent().Status.Should().Be(GenerationStatus.Failed);
             end.ToProgressEvent().Stage.Should().Be("storage_unavailable");
+            pastTheEnd.StatusCode.Should().Be(HttpStatusCode.NoContent, "the client has the end reported from memory");
             snapshot.StatusCode.Should().Be(HttpStatusCode.OK);
             var body = JsonDocument.Parse(await snapshot.Content.ReadAsStringAsync()).RootElement;
             body.GetProperty("status").GetString().Should().Be(GenerationStatus.Failed);

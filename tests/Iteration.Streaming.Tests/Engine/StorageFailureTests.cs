@@ -163,4 +163,46 @@ public sealed class StorageFailureTests
 
         events[^1].Stage.Should().Be("storage_unavailable");
     }
+
+    [Fact]
+    public async Task CancelAsync_OfARunEndedUnstored_OnceStorageIsBack_StoresCancelledInPlaceOfTheEndInMemory()
+    {
+        await using var host = Host();
+        var (id, lastStored) = await FillTheDiskDuringPhase2Async(host);
+        await host.ReadToEndAsync(id);
+        _full.IsFull = false;
+
+        var cancelled = await host.Engine.CancelAsync(id);
+        var snapshot = await host.Engine.GetSnapshotAsync(id);
+
+        cancelled.Should().BeTrue();
+        snapshot.Status.Should().Be(GenerationStatus.Cancelled);
+        snapshot.LastEventId.Should().Be(lastStored.Sequence + 1, "the stored end takes the number the end in memory had");
+        (await _stores.Records.GetAsync(id))!.Status.Should().Be(GenerationStatus.Cancelled, "it is not resumed at the next start");
+    }
+
+    [Fact]
+    public async Task SnapshotOfARunEndedUnstored_OnceTheLogMovedPastTheEnd_ReadsTheLogAgain()
+    {
+        await using var host = Host();
+        var (id, lastStored) = await FillTheDiskDuringPhase2Async(host);
+        await host.ReadToEndAsync(id);
+        _full.IsFull = false;
+
+        // Another instance resumed it meanwhile (a shared store): its resumed event takes the number.
+        await _stores.Log.AppendAsync(new StreamingProgressEvent
+        {
+            GenerationId = id,
+            Status = GenerationStatus.Processing,
+            Stage = GenerationStages.Resumed,
+            Progress = 0.5,
+            Message = "Resumed on another instance",
+            Timestamp = host.Clock.GetUtcNow(),
+        });
+        var snapshot = await host.Engine.GetSnapshotAsync(id);
+
+        snapshot.Status.Should().Be(GenerationStatus.Processing);
+        snapshot.LastEventId.Should().Be(lastStored.Sequence + 1);
+        snapshot.LastEvent!.Stage.Should().Be(GenerationStages.Resumed);
+    }
 }
