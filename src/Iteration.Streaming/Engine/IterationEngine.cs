@@ -675,10 +675,18 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             }
             catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
             {
-                // On record but unannounced: the run still runs when its slot comes (and ends unstored if storage stays
-                // away); the caller is told now, as for a refused admission.
+                // The caller is told now, as for a refused admission: nobody will watch the run, so it does not run.
                 Log.AdmissionStorageFailed(_logger, ex);
                 _storageHealth.ReportFailure(StorageFailures.PartOf(ex));
+                if (_scheduler.TryRemoveQueued(run))
+                {
+                    _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+                    await AbandonAsync(run).ConfigureAwait(false);
+                    run.Dispose();
+                    run.FirstEvent.TrySetResult();
+                    run.Finished.TrySetResult();
+                }
+
                 throw StorageFailures.AdmissionRefused(ex);
             }
             finally
@@ -697,11 +705,28 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         }
         catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
         {
-            // The run ended unstored before its first event: it resumes at the next start, but this caller gets no id.
+            // The run ended unstored before its first event, and this caller gets no id: nobody will watch it.
+            await AbandonAsync(run).ConfigureAwait(false);
             throw StorageFailures.AdmissionRefused(ex);
         }
 
         return run;
+    }
+
+    /// <summary>
+    /// Marks a generation whose start was refused (its caller got no id) as failed on record, so that it is not resumed
+    /// at the next start; when storage refuses that too, it resumes then like any unfinished run.
+    /// </summary>
+    private async Task AbandonAsync(GenerationRun run)
+    {
+        try
+        {
+            await _records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.RecordEndFailed(_logger, run.GenerationId, ex);
+        }
     }
 
     private void Register(GenerationRun run)
