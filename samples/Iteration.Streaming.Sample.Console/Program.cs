@@ -103,7 +103,7 @@ switch (last?.Status)
         Console.WriteLine("Completed.");
         break;
     case GenerationStatus.Failed:
-        Console.WriteLine($"Failed: {last.Error ?? last.Message}. The files saved before the failure are kept.");
+        Console.WriteLine($"Failed: {(last.Error ?? last.Message).TrimEnd('.')}. The files saved before the failure are kept.");
         break;
     case GenerationStatus.Cancelled:
         Console.WriteLine("Cancelled. The files saved before cancelling are kept.");
@@ -116,7 +116,7 @@ switch (last?.Status)
 try
 {
     var files = await client.ListFilesAsync(handle);
-    Console.WriteLine($"{files.Files.Count} files:");
+    Console.WriteLine(files.Files.Count == 1 ? "1 file:" : $"{files.Files.Count} files:");
     foreach (var file in files.Files)
     {
         Console.WriteLine($"  {file.Path,-50} {file.Size,8} B  phase {file.Phase}");

@@ -27,7 +27,7 @@ internal sealed class ProgressView
             : string.Empty;
         var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"[{new string('#', filled)}{new string('.', BarWidth - filled)}] {e.Progress,4:P0} {_phase} | {_files} files{eta} | {e.Message}");
+            $"[{new string('#', filled)}{new string('.', BarWidth - filled)}] {e.Progress,4:P0} {_phase} | {_files} {(_files == 1 ? "file" : "files")}{eta} | {e.Message}");
 
         if (_interactive)
         {

@@ -38,7 +38,11 @@ export interface TokenUsageOnWire {
 export interface StreamingProgressEvent {
   generation_id: string;
   status: GenerationStatus;
-  /** `queued`, `initializing`, `code_generation`, `phased_generation_started`, `resumed`, `phase_{n}_started`, ... */
+  /**
+   * `queued`, `initializing`, `code_generation`, `phased_generation_started`, `resumed`, `phase_{n}_started`, ...;
+   * with status `failed`: `error`, `timeout`, or `storage_unavailable` (the server could not store the run's progress;
+   * it resumes once storage is back).
+   */
   stage: string;
   /** 0.0–1.0; never goes backwards within a generation. */
   progress: number;

@@ -353,7 +353,8 @@ function render() {
 
   const resumed = progress.resumed;
   $('resumed').hidden = !resumed;
-  $('resumed').textContent = resumed ? `${resumeLabel(resumed)} ${resumed.message}` : '';
+  // The server's message says what was kept and why; the short label only stands in when it has none.
+  $('resumed').textContent = resumed ? (resumed.message || resumeLabel(resumed)) : '';
   // The generator reports characters; for code they are bytes near enough, and a size is what a person reads.
   $('writing').textContent = progress.writing
     ? `Writing ${progress.writing.file} · ${formatSize(progress.writing.chars)} so far`

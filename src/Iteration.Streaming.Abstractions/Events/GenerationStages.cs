@@ -41,6 +41,13 @@ public static class GenerationStages
     public const string Cancelled = "cancelled";
 
     /// <summary>
+    /// The run's progress or end could not be stored (a full disk, an unreachable store): reported with status
+    /// <c>failed</c> from the memory of the instance that ran it. The run is not lost: it resumes from its saved phases
+    /// once storage is back (at the next start), continuing the same log.
+    /// </summary>
+    public const string StorageUnavailable = "storage_unavailable";
+
+    /// <summary>
     /// A run continues after an interruption (restart, lost owner, hand-over) or a retry reuses saved phases: sent before
     /// the next phase, with the phases kept named in its message and <c>phase_info</c>.
     /// </summary>

@@ -8,16 +8,19 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </summary>
 public static class IterationStreamingHealthChecksBuilderExtensions
 {
-    /// <summary>The name of the check that the generation record store answers.</summary>
+    /// <summary>The name of the check that the generation record store can write.</summary>
     public const string RecordStoreCheckName = "iteration-streaming-records";
 
     /// <summary>The name of the check that the file sink can save.</summary>
     public const string FileSinkCheckName = "iteration-streaming-files";
 
     /// <summary>
-    /// Adds two checks: <see cref="RecordStoreCheckName"/> (the generation record store answers a lookup) and
-    /// <see cref="FileSinkCheckName"/> (the file-system sink can write to its folder; another sink answers a lookup).
-    /// Calling it again adds nothing twice. The Redis backplane's own check comes with its package
+    /// Adds two checks that write: <see cref="RecordStoreCheckName"/> (the generation record store writes its probe; the
+    /// SQLite store rewrites a header field of its file, other stores answer a lookup) and <see cref="FileSinkCheckName"/>
+    /// (the file-system sink writes a 4 KB probe file in its folder; another sink answers a lookup). Each writes at most
+    /// once per <see cref="Iteration.Streaming.Engine.GenerationStorageHealth.ProbeInterval"/> and answers from what it
+    /// knows in between; each reports the failure status from a refused write (its probe's, or a run's or a start's that
+    /// the engine reported) until a probe writes again. Calling it again adds nothing twice. The Redis backplane's own check comes with its package
     /// (<c>AddCheck&lt;RedisBackplaneHealthCheck&gt;("redis")</c>).
     /// </summary>
     /// <param name="builder">The builder from <c>services.AddHealthChecks()</c>.</param>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.AspNetCore.Http;
 using Iteration.Streaming.AspNetCore.Streams;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,8 +18,9 @@ namespace Iteration.Streaming.AspNetCore.Endpoints;
 /// <c>GET {prefix}/{id}/stream</c>: the generation's events as Server-Sent Events, resumable from <c>Last-Event-ID</c>.
 /// </summary>
 /// <remarks>
-/// It reads the event log directly, not the engine: any instance that shares the log (and the signing key) can serve
-/// any generation's stream. A stream holds one of its generation's <c>MaxStreamsPerGeneration</c> slots on this instance
+/// It reads the event log through <see cref="IIterationEngine.WatchAsync"/>: any instance that shares the log (and the
+/// signing key) can serve any generation's stream, and a run of this instance whose end storage refused ends its stream
+/// with that end (<c>storage_unavailable</c>) from memory. A stream holds one of its generation's <c>MaxStreamsPerGeneration</c> slots on this instance
 /// (429 beyond them) and its subscription; both are released however the stream ends.
 /// </remarks>
 internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, GenerationStreamLimiter limiter)
@@ -108,11 +110,11 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
         var subscribed = false;
         try
         {
-            var eventLog = services.GetRequiredService<IGenerationEventLog>();
+            var engine = services.GetRequiredService<IIterationEngine>();
             EventLogSubscription subscription;
             try
             {
-                subscription = await eventLog.SubscribeAsync(id, afterSequence, context.RequestAborted).ConfigureAwait(false);
+                subscription = await engine.WatchAsync(id, afterSequence, context.RequestAborted).ConfigureAwait(false);
             }
             catch (ArgumentOutOfRangeException)
             {

@@ -14,13 +14,21 @@ namespace Iteration.Streaming.AspNetCore.Http;
 
 /// <summary>
 /// Turns the library's typed exceptions into Problem Details: 400 invalid request, 404 unknown generation,
-/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full or the host is stopping; a client that went away into silence; and any
+/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full, the host is stopping or storage refuses the
+/// generation's first writes (a full disk); a client that went away into silence; and any
 /// other exception into a 500 whose detail says nothing but a reference, the exception going only to the log.
 /// </summary>
 internal static class EndpointErrors
 {
     /// <summary>The <c>Retry-After</c> seconds sent with 503 when no more generations can be queued.</summary>
     public const int CapacityRetryAfterSeconds = 5;
+
+    /// <summary>The <c>Retry-After</c> seconds sent with 503 when storage refused a generation: space comes back slower than a slot.</summary>
+    public const int StorageRetryAfterSeconds = 30;
+
+    /// <summary>The detail of that 503: generic, the store's own error (a path, an error code) goes only to the log.</summary>
+    public const string StorageUnavailableDetail =
+        "The server's storage is unavailable or full, so the generation could not be stored and was not started; retry later.";
 
     public static RequestDelegate Handle(Func<HttpContext, Task> handler, ILogger logger) => async context =>
     {
@@ -58,8 +66,10 @@ internal static class EndpointErrors
             context.Response.Clear();
             if (error.StatusCode == StatusCodes.Status503ServiceUnavailable)
             {
-                context.Response.Headers[HeaderNames.RetryAfter] = CapacityRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                var retryAfter = exception is GenerationStorageUnavailableException ? StorageRetryAfterSeconds : CapacityRetryAfterSeconds;
+                context.Response.Headers[HeaderNames.RetryAfter] = retryAfter.ToString(CultureInfo.InvariantCulture);
             }
+
 
             await Problems.WriteAsync(context, logger, error.StatusCode, error.Detail).ConfigureAwait(false);
             return;
@@ -96,6 +106,7 @@ internal static class EndpointErrors
         GenerationConflictException => new(StatusCodes.Status409Conflict, exception.Message),
         GenerationCapacityException => new(StatusCodes.Status503ServiceUnavailable,
             string.IsNullOrEmpty(exception.Message) ? "No more generations can be queued now; retry later." : exception.Message),
+        GenerationStorageUnavailableException => new(StatusCodes.Status503ServiceUnavailable, StorageUnavailableDetail),
         BadHttpRequestException bad => new(bad.StatusCode, "The request could not be read."),
         _ => null,
     };

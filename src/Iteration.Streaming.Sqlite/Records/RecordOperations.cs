@@ -60,3 +60,21 @@ internal sealed class DeleteRecordOperation(string generationId) : WriteOperatio
     protected override void Run(WriteBatch batch) =>
         SetResult(batch.Command(RecordSql.Delete).With("$id", generationId).ExecuteNonQuery() > 0);
 }
+
+/// <summary>
+/// The health probe's write: rewrites the file's schema version with its own value. A real page written through the
+/// journal like any commit (so it fails as they do on a full disk), bounded to one page, with no row any lookup, listing
+/// or retention reads.
+/// </summary>
+internal sealed class ProbeWriteOperation : WriteOperation<bool>
+{
+    private static readonly string Sql = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PRAGMA user_version = {SqliteSchema.Version};");
+
+    public override string Describe() => "the health probe";
+
+    protected override void Run(WriteBatch batch)
+    {
+        batch.Command(Sql).ExecuteNonQuery();
+        SetResult(true);
+    }
+}

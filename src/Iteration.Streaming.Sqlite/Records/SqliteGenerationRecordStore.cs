@@ -51,6 +51,15 @@ internal sealed class SqliteGenerationRecordStore(SqliteStore store, TimeProvide
     public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default) =>
         List(RecordSql.ListEnded, cancellationToken);
 
+    /// <summary>Writes a probe through the group commit (<see cref="ProbeWriteOperation"/>); throws when the file refuses it.</summary>
+    public ValueTask ProbeWriteAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new ProbeWriteOperation();
+        store.Writer.Enqueue(operation);
+        return new ValueTask(operation.Task);
+    }
+
     public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);

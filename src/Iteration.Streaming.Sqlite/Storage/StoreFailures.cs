@@ -1,3 +1,4 @@
+using Iteration.Streaming.Engine;
 using Microsoft.Data.Sqlite;
 
 namespace Iteration.Streaming.Sqlite.Storage;
@@ -31,7 +32,10 @@ internal static class StoreFailures
         exception is SqliteException { SqliteErrorCode: Perm or Busy or Locked or NoMem or ReadOnly or IoErr or Corrupt or Full or CantOpen or Protocol or NoLfs or Auth or NotADb }
         or IOException;
 
-    /// <summary>The exception a caller gets when its write could not be committed.</summary>
+    /// <summary>
+    /// The exception a caller gets when its write could not be committed: a <see cref="GenerationStorageUnavailableException"/>
+    /// when the file or the disk refused it (the engine then reports the run's end from memory, a start answers 503).
+    /// </summary>
     public static IOException WriteFailed(string path, string what, Exception exception)
     {
         var reason = exception switch
@@ -43,9 +47,10 @@ internal static class StoreFailures
             SqliteException sqlite => $"SQLite error {sqlite.SqliteErrorCode}",
             _ => exception.GetType().Name,
         };
-        return new IOException(
-            $"The SQLite store '{path}' could not save {what}: {reason} ({exception.Message}). Nothing of it was saved or shown to watchers.",
-            exception);
+        var message = $"The SQLite store '{path}' could not save {what}: {reason} ({Sentence(exception.Message)}). Nothing of it was saved or shown to watchers.";
+        return IsStorageFailure(exception)
+            ? new GenerationStorageUnavailableException(message, exception)
+            : new IOException(message, exception);
     }
 
     /// <summary>The exception that stops the host when the file cannot be used.</summary>
@@ -61,13 +66,16 @@ internal static class StoreFailures
             + $"({BusyTimeoutKey}). Stop the program holding it (another host, a backup, the sqlite3 shell) or give this host its own file.",
             exception),
         SqliteException { SqliteErrorCode: ReadOnly or Perm or CantOpen or Auth } => new InvalidOperationException(
-            $"The SQLite store '{path}' ({PathKey}) cannot be opened for writing: {exception.Message}. The file and its folder must be writable by this process.",
+            $"The SQLite store '{path}' ({PathKey}) cannot be opened for writing: {Sentence(exception.Message)}. The file and its folder must be writable by this process.",
             exception),
         SqliteException { SqliteErrorCode: Full } => new InvalidOperationException(
             $"The SQLite store '{path}' ({PathKey}) cannot be opened: the disk is full.",
             exception),
         _ => new InvalidOperationException($"The SQLite store '{path}' ({PathKey}) could not be opened: {exception.Message}", exception),
     };
+
+    /// <summary>A message to go inside a sentence of ours: without its own closing full stop.</summary>
+    private static string Sentence(string message) => message.TrimEnd().TrimEnd('.');
 
     public static InvalidOperationException Damaged(string path, string detail, Exception? inner = null) => new(
         $"The SQLite store '{path}' ({PathKey}) is damaged ({detail}). Restore it from a backup, or move it away to start with an empty store.",

@@ -20,10 +20,10 @@ internal static partial class Log
     [LoggerMessage(1102, LogLevel.Debug, "Generation {GenerationId} planned {PhaseCount} phases.")]
     public static partial void RunPlanned(ILogger logger, string generationId, int phaseCount);
 
-    [LoggerMessage(1103, LogLevel.Debug, "Generation {GenerationId} saved phase {Phase} ({PhaseName}): {FilesGenerated} files in {DurationMs} ms.")]
+    [LoggerMessage(1103, LogLevel.Debug, "Generation {GenerationId} saved phase {Phase} ({PhaseName}) in {DurationMs} ms; files written: {FilesGenerated}.")]
     public static partial void PhaseSaved(ILogger logger, string generationId, int phase, string phaseName, int filesGenerated, double durationMs);
 
-    [LoggerMessage(1104, LogLevel.Information, "Generation {GenerationId} completed with {FileCount} files in {DurationMs} ms.")]
+    [LoggerMessage(1104, LogLevel.Information, "Generation {GenerationId} completed in {DurationMs} ms; file count {FileCount}.")]
     public static partial void RunCompleted(ILogger logger, string generationId, int fileCount, double durationMs);
 
     [LoggerMessage(1105, LogLevel.Warning, "Generation {GenerationId} failed at stage {Stage}.")]
@@ -38,7 +38,7 @@ internal static partial class Log
     [LoggerMessage(1108, LogLevel.Error, "Generation {GenerationId} could not record its terminal event.")]
     public static partial void TerminalEventFailed(ILogger logger, string generationId, Exception exception);
 
-    [LoggerMessage(1109, LogLevel.Warning, "Generation {GenerationId} lost {MissingCount} files of its parent {ParentGenerationId} without deleting them.")]
+    [LoggerMessage(1109, LogLevel.Warning, "Generation {GenerationId} lost files of its parent {ParentGenerationId} without deleting them; missing: {MissingCount}.")]
     public static partial void DataLossDetected(ILogger logger, string generationId, string parentGenerationId, int missingCount);
 
     [LoggerMessage(1110, LogLevel.Information, "The iteration engine is stopping: {Running} running and {Queued} queued generations are {Outcome}.")]
@@ -103,4 +103,16 @@ internal static partial class Log
 
     [LoggerMessage(1500, LogLevel.Warning, "Neither IterationStreaming:SigningKey nor IterationStreaming:SigningKeyFile is configured: stream tokens are signed with a random key that dies with this process. After a restart every token it issued answers 401, so watchers cannot resume, read or cancel the runs they started, and other instances cannot check its tokens. Set IterationStreaming:SigningKeyFile (a file that keeps a generated key, such as data/signing-key) or IterationStreaming:SigningKey (32+ characters, from user secrets or an environment variable, the same on every instance).")]
     public static partial void RandomSigningKey(ILogger logger);
+
+    [LoggerMessage(1130, LogLevel.Error, "Generation {GenerationId}: storage refused a write at stage {Stage}; the run stops unfinished on record and resumes at the next start.")]
+    public static partial void RunStorageFailed(ILogger logger, string generationId, string stage, Exception exception);
+
+    [LoggerMessage(1131, LogLevel.Warning, "Generation {GenerationId} ended unstored: its watchers on this instance get 'storage_unavailable' (event {Sequence}) from memory.")]
+    public static partial void RunEndedUnstored(ILogger logger, string generationId, long sequence);
+
+    [LoggerMessage(1132, LogLevel.Error, "Generation {GenerationId}: its record could not be brought up to date with its end; it is repaired from the log when next read.")]
+    public static partial void RecordEndFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1133, LogLevel.Error, "A generation could not be admitted: storage refused its first write.")]
+    public static partial void AdmissionStorageFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Iteration.Streaming.Files;
 
 namespace Iteration.Streaming.Engine;
@@ -20,8 +19,4 @@ internal static class DataLossCheck
             .Order(StringComparer.Ordinal)
             .ToArray();
     }
-
-    /// <summary>The guide's message: "⚠️ Warning: Expected ~14 files, got 12. Some parent files may be missing."</summary>
-    public static string Message(int parentFileCount, int newFileCount) =>
-        string.Create(CultureInfo.InvariantCulture, $"⚠️ Warning: Expected ~{parentFileCount} files, got {newFileCount}. Some parent files may be missing.");
 }

@@ -8,6 +8,8 @@ namespace Iteration.Streaming.Engine;
 
 /// <summary>
 /// Buckets a run by a hash of its generation id: the same id always lands in the same group, and ids spread evenly.
+/// Without modes configured (no <see cref="GenerationModeOptions.EnhancedShare"/>, no enhanced features) every run gets
+/// <see cref="GenerationModeAssignment.Unconfigured"/>: its events say nothing of modes.
 /// </summary>
 internal sealed class DefaultGenerationModeSelector(IOptionsMonitor<GenerationModeOptions> options) : IGenerationModeSelector
 {
@@ -15,6 +17,11 @@ internal sealed class DefaultGenerationModeSelector(IOptionsMonitor<GenerationMo
     {
         ArgumentNullException.ThrowIfNull(context);
         var settings = options.CurrentValue;
+        if (settings.EnhancedShare <= 0.0 && settings.EnhancedFeatures.Count == 0)
+        {
+            return ValueTask.FromResult(GenerationModeAssignment.Unconfigured);
+        }
+
         var share = Math.Clamp(settings.EnhancedShare, 0.0, 1.0);
         var enhanced = Bucket(context.GenerationId) < share;
         var experiment = share is > 0.0 and < 1.0;

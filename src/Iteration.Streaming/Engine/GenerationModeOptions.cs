@@ -9,8 +9,10 @@ public sealed class GenerationModeOptions
     public const string SectionName = "IterationStreaming:GenerationModes";
 
     /// <summary>
-    /// The share of runs, from 0.0 to 1.0, that get the <c>enhanced</c> pipeline. Default 0: every run is <c>classic</c>.
-    /// Strictly between 0 and 1 an experiment runs and every event carries the run's <c>ab_group</c>.
+    /// The share of runs, from 0.0 to 1.0, that get the <c>enhanced</c> pipeline. Default 0: every run is <c>classic</c>,
+    /// and with no <see cref="EnhancedFeatures"/> either, modes are not configured: the events carry no
+    /// <c>generation_mode</c> and their messages name no mode. Above 0 every event carries <c>generation_mode</c>;
+    /// strictly between 0 and 1 an experiment runs and every event carries the run's <c>ab_group</c>.
     /// </summary>
     public double EnhancedShare { get; set; }
 

@@ -10,6 +10,9 @@ namespace Iteration.Streaming.Engine;
 internal sealed class GenerationRun : IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
+
+    // Never disposed: watchers' subscriptions may hold its token after the run has gone (it has no timer to free).
+    private readonly CancellationTokenSource _endedUnstored = new();
     private readonly Lock _gate = new();
     private int _cancelReason;
     private bool _disposed;
@@ -21,7 +24,7 @@ internal sealed class GenerationRun : IDisposable
         Record = record;
         Start = start;
         Definition = RunDefinition.From(record);
-        Mode = record.Mode ?? new GenerationModeAssignment(GenerationModes.Classic);
+        Mode = record.Mode ?? GenerationModeAssignment.Unconfigured;
         StartedFrom = startedFrom;
     }
 
@@ -67,6 +70,12 @@ internal sealed class GenerationRun : IDisposable
 
     /// <summary>The run stopped without a terminal event, to be resumed (here at the next start, or on another instance).</summary>
     public bool Interrupted { get; set; }
+
+    /// <summary>The sequence number of the last event of this generation's log that this run knows of (appended or read).</summary>
+    public long LastSequence { get; set; }
+
+    /// <summary>Fires when the run's end could not be stored and was reported from memory (<see cref="UnstoredEndings"/>).</summary>
+    public CancellationToken EndedUnstored => _endedUnstored.Token;
 
     /// <summary>The highest progress sent so far.</summary>
     public double Progress { get; private set; }
@@ -139,6 +148,9 @@ internal sealed class GenerationRun : IDisposable
         }
     }
 
+    /// <summary>Tells the run's watchers that its end is in <see cref="UnstoredEndings"/>; called once, by the pipeline's end.</summary>
+    public void SignalEndedUnstored() => _ = _endedUnstored.CancelAsync();
+
     /// <summary>Builds an event of this run with the fields every event carries.</summary>
     public StreamingProgressEvent CreateEvent(string status, string stage, double progress, string message, DateTimeOffset timestamp, double? estimatedTimeRemaining = null) => new()
     {
@@ -148,9 +160,9 @@ internal sealed class GenerationRun : IDisposable
         Progress = Advance(progress),
         Message = message,
         Timestamp = timestamp,
-        AbGroup = Mode.AbGroup,
-        EnhancedFeatures = Mode.EnhancedFeatures,
-        GenerationMode = Mode.GenerationMode,
+        AbGroup = Mode.Reported ? Mode.AbGroup : null,
+        EnhancedFeatures = Mode.Reported ? Mode.EnhancedFeatures : null,
+        GenerationMode = Mode.Reported ? Mode.GenerationMode : null,
         EstimatedTimeRemaining = estimatedTimeRemaining,
     };
 

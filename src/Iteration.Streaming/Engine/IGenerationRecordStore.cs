@@ -47,6 +47,19 @@ public interface IGenerationRecordStore
     /// <returns>The ended records.</returns>
     ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Checks that the store can write, for health checks: a durable store writes a small probe (bounded, overwritten each
+    /// time, under no generation's id, so no lookup, listing or retention ever sees it) and throws when the write is
+    /// refused. The default reads a record no generation has, for stores with nothing to probe.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the probe.</param>
+    /// <returns>A task that completes when the probe was written.</returns>
+    async ValueTask ProbeWriteAsync(CancellationToken cancellationToken = default) =>
+        _ = await GetAsync(ProbeGenerationId, cancellationToken).ConfigureAwait(false);
+
+    // The id the default probe looks up: no generation ever has it.
+    private const string ProbeGenerationId = "iteration-streaming-health-probe";
+
     /// <summary>Deletes a record; nothing happens when it is unknown.</summary>
     /// <param name="generationId">The generation.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

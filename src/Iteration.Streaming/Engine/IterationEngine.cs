@@ -33,6 +33,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly ILogger _logger;
     private readonly RunPipeline _pipeline;
     private readonly RunScheduler _scheduler;
+    private readonly IterationStreamingMessages _messages;
+    private readonly GenerationStorageHealth _storageHealth;
+    private readonly UnstoredEndings _unstoredEndings;
     private readonly ConcurrentDictionary<string, GenerationRun> _runs = new(StringComparer.Ordinal);
     private int _stopped;
 
@@ -48,6 +51,8 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         EngineMetrics metrics,
         RunDurationHistory history,
         IRunCoordinator coordinator,
+        IterationStreamingMessages messages,
+        GenerationStorageHealth storageHealth,
         ILogger<IterationEngine>? logger = null)
     {
         // Fail when the host starts, not on the first request.
@@ -65,7 +70,11 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _pipeline = new RunPipeline(eventLog, fileSink, records, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, history, _logger);
+        _messages = messages;
+        _storageHealth = storageHealth;
+        _unstoredEndings = new UnstoredEndings(timeProvider);
+        _pipeline = new RunPipeline(
+            eventLog, fileSink, records, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, history, messages, _unstoredEndings, storageHealth, _logger);
         _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
     }
 
@@ -74,6 +83,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
     /// <summary>Runs waiting for a slot, for tests.</summary>
     internal int QueuedCount => _scheduler.QueuedCount;
+
+    /// <summary>The ends of runs that storage refused, reported from memory.</summary>
+    internal UnstoredEndings UnstoredEndings => _unstoredEndings;
 
     private bool IsStopped => Volatile.Read(ref _stopped) != 0;
 
@@ -145,7 +157,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         var definition = new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []]) { UserId = request.UserId };
         var run = await AdmitAsync(definition, RunStart.Fresh, source: null, cancellationToken).ConfigureAwait(false);
 
-        var subscription = await _eventLog.SubscribeAsync(run.GenerationId, 0, CancellationToken.None).ConfigureAwait(false);
+        var subscription = await WatchAsync(run.GenerationId, 0, CancellationToken.None).ConfigureAwait(false);
         StreamingProgressEvent? terminal = null;
         await using (subscription.ConfigureAwait(false))
         {
@@ -187,10 +199,39 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         }
     }
 
-    public ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A run of this instance whose end storage refused ends its watchers' subscriptions with that end from memory
+    /// (<see cref="UnstoredEndings"/>); a watcher that has it already gets a subscription that is complete.
+    /// </remarks>
+    public async ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        return _eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken);
+        if (await CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false) is { } ending)
+        {
+            if (afterSequence >= ending.Sequence)
+            {
+                return new EndedSubscription(generationId, afterSequence);
+            }
+
+            var before = await _eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
+            return new UnstoredEndSubscription(before, _unstoredEndings, CancellationToken.None);
+        }
+
+        var subscription = await _eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
+        if (subscription.IsAlreadyComplete)
+        {
+            return subscription;
+        }
+
+        // The pipeline puts an end in the table before it fires the run's signal, and both before the run leaves _runs.
+        if (_runs.TryGetValue(generationId, out var run))
+        {
+            return new UnstoredEndSubscription(subscription, _unstoredEndings, run.EndedUnstored);
+        }
+
+        return _unstoredEndings.TryGet(generationId, out _)
+            ? new UnstoredEndSubscription(subscription, _unstoredEndings, CancellationToken.None)
+            : subscription;
     }
 
     public async ValueTask<bool> CancelAsync(string generationId, CancellationToken cancellationToken = default)
@@ -219,7 +260,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         var orphan = new GenerationRun(record, RunStart.Resume, default);
         using (orphan)
         {
-            await _pipeline.EndUnrunAsync(orphan, GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Cancelled, error: null).ConfigureAwait(false);
+            await _pipeline.EndUnrunAsync(orphan, GenerationStatus.Cancelled, GenerationStages.Cancelled, _messages.Cancelled(), error: null).ConfigureAwait(false);
         }
 
         return true;
@@ -229,8 +270,15 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     {
         ArgumentNullException.ThrowIfNull(generationId);
         var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
-        var latest = await LatestAsync(generationId, cancellationToken).ConfigureAwait(false);
-        if (latest is { IsTerminal: true } && !GenerationStatus.IsTerminal(record.Status))
+
+        // An end that storage refused is reported from memory first: the record and the log still say the run goes on.
+        var ending = await CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false);
+        var latest = ending ?? await LatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (ending is not null)
+        {
+            record = record with { Status = ending.Event.Status };
+        }
+        else if (latest is { IsTerminal: true } && !GenerationStatus.IsTerminal(record.Status))
         {
             record = await CatchUpAsync(record, cancellationToken).ConfigureAwait(false);
         }
@@ -365,10 +413,13 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         {
             EarlierPhases = scan.PhaseDurations,
         };
+
+        // Ended unstored here before, and continued now (taken back from another instance): the log is the truth again.
+        _unstoredEndings.Remove(record.GenerationId);
         var limitReached = record.Attempts > settings.MaxResumeAttempts;
         if (limitReached || settings.ResumeInterruptedRuns == false)
         {
-            var error = limitReached ? RunMessages.TooManyInterruptions(record.Attempts, settings.MaxResumeAttempts) : RunMessages.NotResumed;
+            var error = limitReached ? _messages.TooManyInterruptions(record.Attempts, settings.MaxResumeAttempts) : _messages.NotResumed();
             if (limitReached)
             {
                 Log.ResumeLimitReached(_logger, record.GenerationId, record.Attempts);
@@ -377,7 +428,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             Register(run);
             try
             {
-                await _pipeline.EndUnrunAsync(run, GenerationStatus.Failed, GenerationStages.Error, RunMessages.Failed(run, error), error).ConfigureAwait(false);
+                await _pipeline.EndUnrunAsync(run, GenerationStatus.Failed, GenerationStages.Error, _messages.Failed(run.Record, error), error).ConfigureAwait(false);
             }
             finally
             {
@@ -429,7 +480,11 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         }
 
         var (queued, running) = _scheduler.Stop();
-        Log.EngineShuttingDown(_logger, running.Count, queued.Count, _records.IsDurable ? "kept to resume at the next start" : "cancelled");
+        if (running.Count + queued.Count > 0)
+        {
+            // Said only when there is something to keep: a host that failed to start (or ran nothing) has nothing to say.
+            Log.EngineShuttingDown(_logger, running.Count, queued.Count, _records.IsDurable ? "kept to resume at the next start" : "cancelled");
+        }
         foreach (var run in queued)
         {
             _ = EndQueuedAsync(run, CancelReason.Shutdown);
@@ -454,8 +509,37 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             return record;
         }
 
-        return await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = latest.Event.Status }, CancellationToken.None).ConfigureAwait(false)
-            ?? record;
+        try
+        {
+            return await _records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = latest.Event.Status }, CancellationToken.None).ConfigureAwait(false)
+                ?? record;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A read must not fail because the repair cannot be written (a full disk): the log says how it ended.
+            Log.RecordEndFailed(_logger, record.GenerationId, ex);
+            return record with { Status = latest.Event.Status };
+        }
+    }
+
+    /// <summary>
+    /// The end of <paramref name="generationId"/> that this instance reported from memory, unless the log has moved past
+    /// it since (the run was cancelled once storage came back, or resumed on another instance): then it is forgotten.
+    /// </summary>
+    private async ValueTask<EventLogEntry?> CurrentUnstoredEndAsync(string generationId, CancellationToken cancellationToken)
+    {
+        if (!_unstoredEndings.TryGet(generationId, out var ending))
+        {
+            return null;
+        }
+
+        if (await LatestAsync(generationId, cancellationToken).ConfigureAwait(false) is { } latest && latest.Sequence >= ending.Sequence)
+        {
+            _unstoredEndings.Remove(generationId);
+            return null;
+        }
+
+        return ending;
     }
 
     private async ValueTask<EventLogEntry?> LatestAsync(string generationId, CancellationToken cancellationToken)
@@ -525,8 +609,18 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         };
 
         // The log first: a shared store keeps the record beside it, and claims the run for this instance with it.
-        await _eventLog.CreateAsync(id, CancellationToken.None).ConfigureAwait(false);
-        await _records.AddAsync(record, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _eventLog.CreateAsync(id, CancellationToken.None).ConfigureAwait(false);
+            await _records.AddAsync(record, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or InvalidOperationException or ArgumentException))
+        {
+            // Nothing was admitted: the caller may retry once storage is back (HTTP answers 503).
+            Log.AdmissionStorageFailed(_logger, ex);
+            _storageHealth.ReportFailure(GenerationStoragePart.Records);
+            throw StorageFailures.AdmissionRefused(ex);
+        }
 
         var run = new GenerationRun(record, start, Activity.Current?.Context ?? default);
         Register(run);
@@ -544,6 +638,22 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             {
                 await _pipeline.AppendQueuedAsync(run, position).ConfigureAwait(false);
             }
+            catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
+            {
+                // The caller is told now, as for a refused admission: nobody will watch the run, so it does not run.
+                Log.AdmissionStorageFailed(_logger, ex);
+                _storageHealth.ReportFailure(StorageFailures.PartOf(ex));
+                if (_scheduler.TryRemoveQueued(run))
+                {
+                    _runs.TryRemove(new KeyValuePair<string, GenerationRun>(run.GenerationId, run));
+                    await AbandonAsync(run).ConfigureAwait(false);
+                    run.Dispose();
+                    run.FirstEvent.TrySetResult();
+                    run.Finished.TrySetResult();
+                }
+
+                throw StorageFailures.AdmissionRefused(ex);
+            }
             finally
             {
                 run.Admitted.TrySetResult();
@@ -554,8 +664,34 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             run.Admitted.TrySetResult();
         }
 
-        await run.FirstEvent.Task.ConfigureAwait(false);
+        try
+        {
+            await run.FirstEvent.Task.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
+        {
+            // The run ended unstored before its first event, and this caller gets no id: nobody will watch it.
+            await AbandonAsync(run).ConfigureAwait(false);
+            throw StorageFailures.AdmissionRefused(ex);
+        }
+
         return run;
+    }
+
+    /// <summary>
+    /// Marks a generation whose start was refused (its caller got no id) as failed on record, so that it is not resumed
+    /// at the next start; when storage refuses that too, it resumes then like any unfinished run.
+    /// </summary>
+    private async Task AbandonAsync(GenerationRun run)
+    {
+        try
+        {
+            await _records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.RecordEndFailed(_logger, run.GenerationId, ex);
+        }
     }
 
     private void Register(GenerationRun run)

@@ -19,6 +19,13 @@ namespace Iteration.Streaming.Engine;
 /// stops without a terminal event when the run is interrupted and will resume. A fresh run, a resumed run and a retry
 /// are the same path; they differ only in the events before the first phase they generate.
 /// </summary>
+/// <remarks>
+/// When storage refuses a write of the run (its log, record or files: <see cref="StorageFailures"/>), the run ends
+/// without a terminal event on record, as an interrupted run does, and its watchers get a <c>storage_unavailable</c> end
+/// from memory (<see cref="UnstoredEndings"/>). At the next start it resumes from its saved phases: no work is lost, and
+/// no event id that a client holds is missing from the log (the <c>resumed</c> event takes the number of the end that
+/// was only in memory). Storing a failed end instead would stop a run that only needed its disk back.
+/// </remarks>
 internal sealed class RunPipeline(
     IGenerationEventLog eventLog,
     IFileSink fileSink,
@@ -28,13 +35,16 @@ internal sealed class RunPipeline(
     TimeProvider timeProvider,
     EngineMetrics metrics,
     RunDurationHistory history,
+    IterationStreamingMessages messages,
+    UnstoredEndings unstoredEndings,
+    GenerationStorageHealth storageHealth,
     ILogger logger)
 {
     /// <summary>Appends the <c>queued</c> event of a run that waits for a slot.</summary>
     public async Task AppendQueuedAsync(GenerationRun run, int position)
     {
         Log.RunQueued(logger, run.GenerationId, position, options.CurrentValue.MaxConcurrentGenerations);
-        await AppendAsync(run, run.CreateEvent(GenerationStatus.Queued, GenerationStages.Queued, ProgressModel.Queued, RunMessages.Queued(position), timeProvider.GetUtcNow()))
+        await AppendAsync(run, run.CreateEvent(GenerationStatus.Queued, GenerationStages.Queued, ProgressModel.Queued, messages.Queued(position), timeProvider.GetUtcNow()))
             .ConfigureAwait(false);
     }
 
@@ -78,7 +88,7 @@ internal sealed class RunPipeline(
         }
         catch (Exception ex)
         {
-            outcome = Failed(run, position, ex);
+            outcome = StorageFailures.IsStorageFailure(ex) ? StorageUnavailable(run, position, ex) : Failed(run, position, ex);
             run.FirstEvent.TrySetException(ex);
         }
 
@@ -101,8 +111,8 @@ internal sealed class RunPipeline(
         {
             CancelReason.OwnershipLost => RunOutcome.NoTerminal,
             CancelReason.Shutdown when records.IsDurable => RunOutcome.Interrupted,
-            CancelReason.Shutdown => new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Shutdown),
-            _ => new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Cancelled),
+            CancelReason.Shutdown => new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, messages.ShuttingDown()),
+            _ => new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, messages.Cancelled()),
         };
         return EndAsync(run, null, outcome, started: false);
     }
@@ -133,7 +143,7 @@ internal sealed class RunPipeline(
         }
         else
         {
-            await EmitAsync(run, GenerationStages.Initializing, ProgressModel.Initializing, RunMessages.Starting(run)).ConfigureAwait(false);
+            await EmitAsync(run, GenerationStages.Initializing, ProgressModel.Initializing, messages.Starting(run.Record)).ConfigureAwait(false);
         }
 
         token.ThrowIfCancellationRequested();
@@ -143,7 +153,7 @@ internal sealed class RunPipeline(
             if (run.Start == RunStart.Fresh)
             {
                 position.Stage = GenerationStages.CodeGeneration;
-                await EmitAsync(run, GenerationStages.CodeGeneration, ProgressModel.CodeGeneration, RunMessages.CodeGeneration(run)).ConfigureAwait(false);
+                await EmitAsync(run, GenerationStages.CodeGeneration, ProgressModel.CodeGeneration, messages.CodeGeneration(run.Record)).ConfigureAwait(false);
             }
 
             if (definition.RetryOf is { } source && run.Record.PhasesSaved > 0)
@@ -212,7 +222,7 @@ internal sealed class RunPipeline(
                 run,
                 GenerationStages.PhasedGenerationStarted,
                 ProgressModel.PhasesStart,
-                RunMessages.PhasedStart(entities),
+                messages.PhasedStart(entities),
                 phaseInfo: new PhaseInfo { TotalPhases = plan.Count, CurrentPhase = 0, EntitiesCount = entities, Phases = summaries }).ConfigureAwait(false);
         }
 
@@ -229,7 +239,7 @@ internal sealed class RunPipeline(
                 run,
                 GenerationStages.Resumed,
                 saved == 0 ? ProgressModel.PhasesStart : model.PhaseCompleted(saved - 1),
-                RunMessages.Resumed(run.Start, definition.RetryOf, saved, keptFiles, plan.Count),
+                messages.Resumed(run.Record, ResumeReasonOf(run.Start), saved, keptFiles, plan.Count),
                 phaseInfo: new PhaseInfo
                 {
                     TotalPhases = plan.Count,
@@ -260,7 +270,7 @@ internal sealed class RunPipeline(
 
         position.Phase = null;
         position.Stage = GenerationStages.FileManagement;
-        await EmitAsync(run, GenerationStages.FileManagement, ProgressModel.FileManagement, RunMessages.FileManagement).ConfigureAwait(false);
+        await EmitAsync(run, GenerationStages.FileManagement, ProgressModel.FileManagement, messages.FileManagement()).ConfigureAwait(false);
         await fileSink.CompleteAsync(id, token).ConfigureAwait(false);
         files = await fileSink.GetManifestAsync(id, token).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The file sink lost the storage of generation '{id}'.");
@@ -278,7 +288,7 @@ internal sealed class RunPipeline(
                     GenerationStatus.Processing,
                     GenerationStages.Validation,
                     ProgressModel.Validation,
-                    DataLossCheck.Message(parentFiles.Files.Count, files.Files.Count),
+                    messages.DataLossWarning(parentFiles.Files.Count, files.Files.Count),
                     timeProvider.GetUtcNow(),
                     EstimateRemaining(run)) with
                 {
@@ -293,7 +303,7 @@ internal sealed class RunPipeline(
 
         position.Stage = GenerationStages.QualityAssessment;
         token.ThrowIfCancellationRequested();
-        await EmitAsync(run, GenerationStages.QualityAssessment, ProgressModel.QualityAssessment, RunMessages.QualityAssessment).ConfigureAwait(false);
+        await EmitAsync(run, GenerationStages.QualityAssessment, ProgressModel.QualityAssessment, messages.QualityAssessment()).ConfigureAwait(false);
         var summary = await assessor.AssessAsync(
             new QualityAssessmentContext
             {
@@ -311,7 +321,7 @@ internal sealed class RunPipeline(
         return new RunOutcome(
             GenerationStatus.Completed,
             GenerationStages.Completed,
-            RunMessages.Completed(definition.ParentGenerationId is not null, count),
+            messages.Completed(run.Record, count),
             PartialOutput: usage.AddTo(summary));
     }
 
@@ -348,7 +358,7 @@ internal sealed class RunPipeline(
 
         var state = new PhaseState(phase, totalBefore, plan.Count, entities);
         run.Estimate?.PhaseStarted(index, phaseStarted);
-        await EmitAsync(run, GenerationStages.PhaseStarted(number), model.PhaseStarted(index), RunMessages.PhaseStarted(phase), phaseInfo: state.Info()).ConfigureAwait(false);
+        await EmitAsync(run, GenerationStages.PhaseStarted(number), model.PhaseStarted(index), messages.PhaseStarted(phase), phaseInfo: state.Info()).ConfigureAwait(false);
 
         var progress = new RunPhaseProgress(this, run, state, index, settings);
         var context = new PhaseContext
@@ -377,7 +387,7 @@ internal sealed class RunPipeline(
                 run,
                 GenerationStages.PhaseProgress(number),
                 model.PhaseFile(index, state.Batch.Count, phase.EstimatedFileCount),
-                (file!.IsDelete ? "Deleted " : "Generated ") + file.Path,
+                file!.IsDelete ? messages.FileDeleted(file.Path) : messages.FileGenerated(file.Path),
                 phaseInfo: state.Info(),
                 currentFile: file.Path,
                 partialOutput: CheckPartialOutput(file.PartialOutput, settings)).ConfigureAwait(false);
@@ -403,7 +413,7 @@ internal sealed class RunPipeline(
             run,
             GenerationStages.PhaseComplete(number),
             model.PhaseCompleted(index),
-            RunMessages.PhaseComplete(phase, state.Written.Count),
+            messages.PhaseComplete(phase, state.Written.Count),
             phaseInfo: state.Info(completed: true),
             partialOutput: usage.AddTo(null)).ConfigureAwait(false);
 
@@ -423,7 +433,7 @@ internal sealed class RunPipeline(
             run,
             GenerationStages.PhaseProgress(state.Phase.Number),
             run.Model!.PhaseFile(index, state.Batch.Count, state.Phase.EstimatedFileCount),
-            "Writing " + currentFile,
+            messages.FileWriting(currentFile),
             phaseInfo: state.Info(),
             currentFile: currentFile,
             partialOutput: CheckPartialOutput(partialOutput, settings));
@@ -504,7 +514,8 @@ internal sealed class RunPipeline(
 
     private async ValueTask AppendAsync(GenerationRun run, StreamingProgressEvent progressEvent)
     {
-        await eventLog.AppendAsync(progressEvent, CancellationToken.None).ConfigureAwait(false);
+        var entry = await eventLog.AppendAsync(progressEvent, CancellationToken.None).ConfigureAwait(false);
+        run.LastSequence = entry.Sequence;
         run.Touch();
         run.FirstEvent.TrySetResult();
     }
@@ -517,6 +528,7 @@ internal sealed class RunPipeline(
             if (await eventLog.GetLatestAsync(run.GenerationId, CancellationToken.None).ConfigureAwait(false) is { } latest)
             {
                 run.Advance(latest.Event.Progress);
+                run.LastSequence = Math.Max(run.LastSequence, latest.Sequence);
             }
         }
         catch (GenerationNotFoundException)
@@ -530,8 +542,8 @@ internal sealed class RunPipeline(
         {
             case CancelReason.Timeout:
                 Log.RunTimedOut(logger, run.GenerationId, settings.IdleTimeout);
-                var error = RunMessages.TimedOut(settings.IdleTimeout);
-                return new RunOutcome(GenerationStatus.Failed, GenerationStages.Timeout, "Generation timed out: " + error, error);
+                var error = messages.TimeoutError(settings.IdleTimeout);
+                return new RunOutcome(GenerationStatus.Failed, GenerationStages.Timeout, messages.TimedOut(run.Record, error), error);
             case CancelReason.OwnershipLost:
                 Log.RunOwnershipLost(logger, run.GenerationId);
                 return RunOutcome.NoTerminal;
@@ -540,10 +552,10 @@ internal sealed class RunPipeline(
                 return RunOutcome.Interrupted;
             case CancelReason.Shutdown:
                 Log.RunCancelled(logger, run.GenerationId, "shutdown");
-                return new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Shutdown);
+                return new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, messages.ShuttingDown());
             default:
                 Log.RunCancelled(logger, run.GenerationId, "request");
-                return new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, RunMessages.Cancelled);
+                return new RunOutcome(GenerationStatus.Cancelled, GenerationStages.Cancelled, messages.Cancelled());
         }
     }
 
@@ -559,13 +571,28 @@ internal sealed class RunPipeline(
         else
         {
             var reference = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-            reason = RunMessages.InternalError(position.Phase?.Number, position.Phase?.Name, reference);
+            reason = messages.InternalError(position.Phase, reference);
             Log.RunFailedInternally(logger, run.GenerationId, position.Stage, reference, exception);
         }
 
         Activity.Current?.AddException(exception);
-        return new RunOutcome(GenerationStatus.Failed, GenerationStages.Error, RunMessages.Failed(run, reason), reason);
+        return new RunOutcome(GenerationStatus.Failed, GenerationStages.Error, messages.Failed(run.Record, reason), reason);
     }
+
+    private RunOutcome StorageUnavailable(GenerationRun run, RunPosition position, Exception exception)
+    {
+        Log.RunStorageFailed(logger, run.GenerationId, position.Stage, exception);
+        storageHealth.ReportFailure(StorageFailures.PartOf(exception));
+        Activity.Current?.AddException(exception);
+        return RunOutcome.Unstored;
+    }
+
+    private static ResumeReason ResumeReasonOf(RunStart start) => start switch
+    {
+        RunStart.Retry => ResumeReason.Retry,
+        RunStart.Takeover => ResumeReason.Takeover,
+        _ => ResumeReason.Restart,
+    };
 
     private async Task EndAsync(GenerationRun run, Activity? activity, RunOutcome outcome, bool started)
     {
@@ -573,7 +600,7 @@ internal sealed class RunPipeline(
         if (started)
         {
             var duration = Elapsed(run);
-            metrics.RunEnded(run.Mode.GenerationMode, outcome.Status ?? GenerationStatus.Processing, outcome.Stage ?? "interrupted", duration);
+            metrics.RunEnded(run.Mode.GenerationMode, outcome.Status ?? GenerationStatus.Processing, outcome.IsUnstored ? UnstoredEndings.Stage : outcome.Stage ?? "interrupted", duration);
             if (outcome.Status == GenerationStatus.Completed && run.Estimate is { } estimate)
             {
                 var (seconds, weight) = estimate.MeasuredThisAttempt;
@@ -592,6 +619,12 @@ internal sealed class RunPipeline(
 
             activity.SetStatus(outcome.Status == GenerationStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, outcome.Error);
             activity.Stop();
+        }
+
+        if (outcome.IsUnstored)
+        {
+            await EndUnstoredAsync(run).ConfigureAwait(false);
+            return;
         }
 
         try
@@ -620,13 +653,78 @@ internal sealed class RunPipeline(
 
             // The terminal event is the commit point: once it is in the log the generation has ended, whatever happens
             // next. The record follows it (and is repaired from the log when a crash came in between).
-            await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                var entry = await eventLog.AppendAsync(terminal, CancellationToken.None).ConfigureAwait(false);
+                run.LastSequence = entry.Sequence;
+
+                // An end reported from memory before (a cancel once storage came back) gives way to the stored one.
+                unstoredEndings.Remove(run.GenerationId);
+            }
+            catch (Exception ex)
+            {
+                // Not stored: the run stays unfinished on record (it resumes at the next start), and its watchers are told now.
+                Log.TerminalEventFailed(logger, run.GenerationId, ex);
+                if (StorageFailures.IsStorageFailure(ex))
+                {
+                    storageHealth.ReportFailure(StorageFailures.PartOf(ex));
+                }
+
+                await EndUnstoredAsync(run).ConfigureAwait(false);
+                return;
+            }
+
             run.FirstEvent.TrySetResult();
             await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = status }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            Log.TerminalEventFailed(logger, run.GenerationId, ex);
+            Log.RecordEndFailed(logger, run.GenerationId, ex);
+        }
+    }
+
+    /// <summary>
+    /// Ends a run whose progress or end storage refused: no terminal event on record (the run resumes at the next start,
+    /// or on another instance), and a <c>storage_unavailable</c> end in memory that this instance's snapshot and streams report.
+    /// </summary>
+    private async Task EndUnstoredAsync(GenerationRun run)
+    {
+        run.Interrupted = true;
+        if (run.LastSequence == 0)
+        {
+            // Nothing appended by this run: number the end after what the log holds (reads work on a full disk).
+            try
+            {
+                if (await eventLog.GetLatestAsync(run.GenerationId, CancellationToken.None).ConfigureAwait(false) is { } latest)
+                {
+                    run.LastSequence = latest.Sequence;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.TerminalEventFailed(logger, run.GenerationId, ex);
+            }
+        }
+
+        var error = messages.StorageUnavailable();
+        var end = run.CreateEvent(GenerationStatus.Failed, UnstoredEndings.Stage, run.Progress, messages.Failed(run.Record, error), timeProvider.GetUtcNow()) with
+        {
+            Error = error,
+        };
+        unstoredEndings.Add(EventLogEntry.Create(run.LastSequence + 1, end));
+        run.SignalEndedUnstored();
+        run.FirstEvent.TrySetResult();
+        Log.RunEndedUnstored(logger, run.GenerationId, run.LastSequence + 1);
+
+        try
+        {
+            await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { InterruptedAt = timeProvider.GetUtcNow() }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The record shows it unfinished either way: it resumes at the next start.
+            Log.RecordEndFailed(logger, run.GenerationId, ex);
         }
     }
 
@@ -652,10 +750,14 @@ internal sealed class RunPipeline(
         string? Message,
         string? Error = null,
         IReadOnlyDictionary<string, JsonElement>? PartialOutput = null,
-        bool IsInterrupted = false)
+        bool IsInterrupted = false,
+        bool IsUnstored = false)
     {
         public static readonly RunOutcome NoTerminal = new(null, null, null);
 
         public static readonly RunOutcome Interrupted = new(null, null, null, IsInterrupted: true);
+
+        /// <summary>Storage refused the run's progress: it ends as <see cref="EndUnstoredAsync"/> says.</summary>
+        public static readonly RunOutcome Unstored = new(null, null, null, IsUnstored: true);
     }
 }

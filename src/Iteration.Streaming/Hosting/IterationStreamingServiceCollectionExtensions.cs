@@ -75,6 +75,8 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddSingleton<IRunCoordinator, LocalRunCoordinator>();
         services.TryAddSingleton<IGenerationIdGenerator, GuidGenerationIdGenerator>();
         services.TryAddSingleton<RunDurationHistory>();
+        services.TryAddSingleton<IterationStreamingMessages>();
+        services.TryAddSingleton<GenerationStorageHealth>();
         services.TryAddSingleton(static sp => new EngineMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IIterationEngine, IterationEngine>();
         services.TryAddSingleton<GenerationRetention>();

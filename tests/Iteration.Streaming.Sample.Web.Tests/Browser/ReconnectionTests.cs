@@ -111,7 +111,7 @@ public sealed class ReconnectionTests(BrowserFixture browser)
             await page.ExpectCompletedAsync();
             await Expect(page.GenerationId).ToHaveTextAsync(id);
             await Expect(page.Resumed()).ToHaveTextAsync(
-                "Resumed: phases 1–2 kept. Resumed after a restart: phases 1–2 kept (9 files), continuing with phase 3");
+                "Resumed after a restart: phases 1–2 kept (9 files), continuing with phase 3");
             var stages = await page.StagesAsync();
             stages.Count(s => s == "phase_1_complete").Should().Be(1, "phase 1 was not generated again after the restart");
             stages.SkipWhile(s => s != "resumed").Should().NotContain(s => s.StartsWith("phase_1_", StringComparison.Ordinal) || s.StartsWith("phase_2_", StringComparison.Ordinal));

@@ -32,8 +32,8 @@ public sealed class RetryTests(BrowserFixture browser)
         stages.Should().Contain("resumed");
         stages.SkipWhile(s => s != "resumed").Skip(1).First().Should().Be("phase_3_started", "the retried run's phases start right after resumed");
         var resumed = (await page.Page.EvaluateAsync<string>("() => window.__events.find(e => e.stage === 'resumed').message"));
-        resumed.Should().Be($"Retrying generation {failed}: phases 1\u20132 kept (9 files), continuing with phase 3");
-        await Expect(page.Resumed()).ToHaveTextAsync($"Resumed: phases 1–2 kept. {resumed}");
+        resumed.Should().Be($"Phases 1\u20132 of generation {failed} kept (9 files), continuing with phase 3");
+        await Expect(page.Resumed()).ToHaveTextAsync(resumed);
         await Expect(page.Lineage()).ToHaveTextAsync($"Retry of {failed}");
         (await page.PhaseStatesAsync()).Should().Equal(
             "Core Infrastructure: kept", "User Entity: kept", "Task Entity: done", "Support Files: done", "Main Application: done");
@@ -61,7 +61,7 @@ public sealed class RetryTests(BrowserFixture browser)
 
         await page.NewGenerationIdAsync(cancelled);
         await page.ExpectCompletedAsync();
-        await Expect(page.Resumed()).ToContainTextAsync("Resumed: phase 1 kept.");
+        await Expect(page.Resumed()).ToHaveTextAsync($"Phase 1 of generation {cancelled} kept (5 files), continuing with phase 2");
         (await page.StagesAsync()).Should().NotContain(s => s.StartsWith("phase_1_", StringComparison.Ordinal));
     }
 
@@ -78,7 +78,7 @@ public sealed class RetryTests(BrowserFixture browser)
 
         await page.NewGenerationIdAsync(failed);
         await Expect(page.Status).ToHaveTextAsync("failed");
-        await Expect(page.Resumed()).ToContainTextAsync("Resumed: phases 1–2 kept.");
+        await Expect(page.Resumed()).ToHaveTextAsync($"Phases 1–2 of generation {failed} kept (9 files), continuing with phase 3");
         await Expect(page.Error).ToContainTextAsync("gave up in phase 3 (Task Entity)");
         await Expect(page.ErrorAction).ToHaveTextAsync("Retry");
         await Expect(page.FileCount).ToHaveTextAsync("9 saved · 2 in the phase that failed, not saved");

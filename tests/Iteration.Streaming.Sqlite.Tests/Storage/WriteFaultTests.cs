@@ -33,7 +33,7 @@ public sealed class WriteFaultTests : IDisposable
 
         var failures = await Task.WhenAll(ids.Select(id => CatchAsync(_harness.Log.AppendAsync(Big(id, 1)).AsTask())));
 
-        failures.Should().AllSatisfy(f => f.Should().BeOfType<IOException>().Which.Message.Should()
+        failures.Should().AllSatisfy(f => f.Should().BeOfType<GenerationStorageUnavailableException>().Which.Message.Should()
             .Contain(_harness.Path).And.Contain("disk is full").And.Contain("Nothing of it was saved"));
         foreach (var id in ids)
         {
@@ -50,7 +50,7 @@ public sealed class WriteFaultTests : IDisposable
         await _harness.Log.AppendAsync(TestEvents.Progress(id, 0));
         await using var watcher = await _harness.Log.SubscribeAsync(id, 1);
         await FillTheDiskAsync();
-        (await CatchAsync(_harness.Log.AppendAsync(Big(id, 1)).AsTask())).Should().BeOfType<IOException>();
+        (await CatchAsync(_harness.Log.AppendAsync(Big(id, 1)).AsTask())).Should().BeOfType<GenerationStorageUnavailableException>();
 
         await _harness.Store.Writer.RunAsync(c => Execute(c, "PRAGMA max_page_count = 1073741823;"));
         var next = await _harness.Log.AppendAsync(Big(id, 2));
@@ -75,7 +75,7 @@ public sealed class WriteFaultTests : IDisposable
         };
         await FillTheDiskAsync();
 
-        (await CatchAsync(_harness.Records.AddAsync(record).AsTask())).Should().BeOfType<IOException>()
+        (await CatchAsync(_harness.Records.AddAsync(record).AsTask())).Should().BeOfType<GenerationStorageUnavailableException>()
             .Which.Message.Should().Contain($"record of generation '{record.GenerationId}'");
         (await _harness.Records.GetAsync(record.GenerationId)).Should().BeNull();
     }

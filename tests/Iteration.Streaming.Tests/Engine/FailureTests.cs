@@ -32,7 +32,7 @@ public sealed class FailureTests
         failed.Status.Should().Be(GenerationStatus.Failed);
         failed.Stage.Should().Be(GenerationStages.Error);
         failed.Error.Should().Be("'FileManager' object has no attribute 'create_generation_zip'");
-        failed.Message.Should().Be("Classic generation failed: 'FileManager' object has no attribute 'create_generation_zip'");
+        failed.Message.Should().Be("Generation failed: 'FileManager' object has no attribute 'create_generation_zip'");
         failed.Progress.Should().Be(events[^2].Progress);
         events[^2].Stage.Should().Be("phase_3_progress");
         events.Should().Contain(e => e.Stage == "phase_2_complete").And.NotContain(e => e.Stage == "phase_3_complete");
@@ -74,7 +74,7 @@ public sealed class FailureTests
         var failed = events[^1];
         failed.Status.Should().Be(GenerationStatus.Failed);
         failed.Error.Should().MatchRegex("^An internal error stopped phase 2 \\(User Entity\\)\\. Reference: [0-9a-f]{12}\\.$");
-        failed.Message.Should().Be("Classic generation failed: " + failed.Error);
+        failed.Message.Should().Be("Generation failed: " + failed.Error);
         events.Should().NotContain(e => (e.Message + e.Error).Contains("hunter2", StringComparison.Ordinal));
     }
 

@@ -24,11 +24,13 @@ public sealed class GenerationModeTests
         selector.SelectAsync(new GenerationModeSelectionContext { GenerationId = id });
 
     [Fact]
-    public async Task ByDefault_EveryRunIsClassic_WithoutAnExperimentGroup()
+    public async Task ByDefault_EveryRunIsAnUnreportedClassic_WithoutAnExperimentGroup()
     {
         var assignment = await SelectAsync(Selector(0.0), Guid.NewGuid().ToString());
 
-        assignment.Should().Be(new GenerationModeAssignment(GenerationModes.Classic));
+        assignment.Should().Be(GenerationModeAssignment.Unconfigured);
+        assignment.GenerationMode.Should().Be(GenerationModes.Classic);
+        assignment.Reported.Should().BeFalse();
     }
 
     [Fact]

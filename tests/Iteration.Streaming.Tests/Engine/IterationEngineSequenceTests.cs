@@ -28,10 +28,10 @@ public sealed class IterationEngineSequenceTests
             "phase_3_started", "phase_3_complete",
             "phase_4_started", "phase_4_complete",
             "file_management", "quality_assessment", "completed");
-        events.Should().OnlyContain(e => e.GenerationId == id && e.GenerationMode == GenerationModes.Classic && e.Replay == null);
+        events.Should().OnlyContain(e => e.GenerationId == id && e.GenerationMode == null && e.AbGroup == null && e.Replay == null);
         events.SkipLast(1).Should().OnlyContain(e => e.Status == GenerationStatus.Processing);
-        events[0].Message.Should().Be("Starting classic generation...");
-        events[1].Message.Should().Be("Generating code using classic AI pipeline...");
+        events[0].Message.Should().Be("Starting generation...");
+        events[1].Message.Should().Be("Generating code...");
         events[2].Message.Should().Be("Starting phased generation for 1 entity");
         events[2].PhaseInfo.Should().BeEquivalentTo(new PhaseInfo
         {
@@ -96,7 +96,7 @@ public sealed class IterationEngineSequenceTests
 
         var json = JsonSerializer.SerializeToElement(events.Single(e => e.Stage == "phase_1_complete"), IterationStreamingJson.StreamingProgressEvent);
         json.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
-            "generation_id", "status", "stage", "progress", "message", "generation_mode", "phase_info", "timestamp");
+            "generation_id", "status", "stage", "progress", "message", "phase_info", "timestamp");
         json.GetProperty("phase_info").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
             "total_phases", "current_phase", "entities_count", "phase", "name", "files_generated", "total_files");
         json.GetProperty("stage").GetString().Should().Be("phase_1_complete");

@@ -45,7 +45,7 @@ public sealed class IterationTests
         var id = await harness.Engine.IterateAsync(new IterationRequest(parent, "Add user authentication"));
         var events = await harness.ReadToEndAsync(id);
 
-        events[0].Message.Should().Be("Starting classic iteration...");
+        events[0].Message.Should().Be("Starting iteration...");
         events.Should().NotContain(e => e.Stage == GenerationStages.Validation, "the only missing parent file was deleted explicitly");
         events[^1].Status.Should().Be(GenerationStatus.Completed);
         events[^1].Message.Should().Be("Iteration completed successfully with 16 files");

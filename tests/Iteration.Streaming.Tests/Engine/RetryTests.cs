@@ -35,8 +35,8 @@ public sealed class RetryTests
 
         id.Should().NotBe(failed);
         events.Select(e => e.Stage).Should().StartWith(["initializing", "phased_generation_started", "resumed", "phase_3_started"]);
-        events[0].Message.Should().Be($"Retrying generation {failed} with the classic pipeline...");
-        events[2].Message.Should().Be($"Retrying generation {failed}: phases 1\u20132 kept (9 files), continuing with phase 3");
+        events[0].Message.Should().Be($"Retrying generation {failed}...");
+        events[2].Message.Should().Be($"Phases 1\u20132 of generation {failed} kept (9 files), continuing with phase 3");
         events[2].PhaseInfo!.Phase.Should().Be(3);
         events[^1].Status.Should().Be(GenerationStatus.Completed);
         harness.Generator.Calls.Select(c => c.Phase.Number).Should().Equal(3, 4, 5);
@@ -133,7 +133,7 @@ public sealed class RetryTests
         var id = await harness.Engine.RetryAsync(new RetryRequest(failed));
         var events = await harness.ReadToEndAsync(id);
 
-        events.Single(e => e.Stage == GenerationStages.Resumed).Message.Should().Be($"Retrying generation {failed}: no phase was saved yet, continuing with phase 1");
+        events.Single(e => e.Stage == GenerationStages.Resumed).Message.Should().Be($"No phase of generation {failed} was saved: generating every phase");
         harness.Generator.Calls.Select(c => c.Phase.Number).Should().Equal(1, 2, 3);
         events[^1].Status.Should().Be(GenerationStatus.Completed);
     }

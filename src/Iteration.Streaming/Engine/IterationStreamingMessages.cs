@@ -1,0 +1,238 @@
+using System.Globalization;
+
+namespace Iteration.Streaming.Engine;
+
+/// <summary>
+/// The wording of every <c>message</c> (and of the engine's own <c>error</c> texts) the engine puts on a run's events:
+/// one replaceable place. Derive from it, override what to word differently, and register the subclass
+/// (<c>services.AddSingleton&lt;IterationStreamingMessages, MyMessages&gt;()</c>, before or after
+/// <c>AddIterationStreaming</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// A message is worded once, when its event is appended, and every watcher reads the same stored text (replays and other
+/// instances included). Runs execute in the background, where no request's culture applies, so the default wording is
+/// English with invariant number formatting whatever the thread's culture. A host that localises words its events in
+/// the one language its users read (for example from its own setting); a client that needs several languages words
+/// them itself from <c>stage</c>, <c>status</c> and <c>phase_info</c>, which never change.
+/// </para>
+/// <para>
+/// The run's generation mode appears in the wording (and on the events) only when modes are configured
+/// (<see cref="GenerationModeAssignment.Reported"/>): without an A/B split a run "starts generation", with one it
+/// "starts classic generation".
+/// </para>
+/// </remarks>
+public class IterationStreamingMessages
+{
+    /// <summary>The <c>queued</c> event: "Waiting for a free generation slot (position 2 in the queue)".</summary>
+    /// <param name="position">The run's position in the queue, from 1.</param>
+    /// <returns>The message.</returns>
+    public virtual string Queued(int position) =>
+        string.Create(CultureInfo.InvariantCulture, $"Waiting for a free generation slot (position {position} in the queue)");
+
+    /// <summary>
+    /// The <c>initializing</c> event: "Starting generation...", "Starting iteration...", "Retrying generation X...";
+    /// with modes configured "Starting classic generation...".
+    /// </summary>
+    /// <param name="generation">The generation as admitted.</param>
+    /// <returns>The message.</returns>
+    public virtual string Starting(GenerationRecord generation)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var mode = ReportedMode(generation);
+        if (generation.RetryOf is { } retried)
+        {
+            return mode is null ? $"Retrying generation {retried}..." : $"Retrying generation {retried} with the {mode} pipeline...";
+        }
+
+        var what = generation.ParentGenerationId is null ? "generation" : "iteration";
+        return mode is null ? $"Starting {what}..." : $"Starting {mode} {what}...";
+    }
+
+    /// <summary>The <c>code_generation</c> event: "Generating code..."; with modes configured "Generating code using classic AI pipeline...".</summary>
+    /// <param name="generation">The generation as admitted.</param>
+    /// <returns>The message.</returns>
+    public virtual string CodeGeneration(GenerationRecord generation)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        return ReportedMode(generation) is { } mode ? $"Generating code using {mode} AI pipeline..." : "Generating code...";
+    }
+
+    /// <summary>The <c>phased_generation_started</c> event: "Starting phased generation for 2 entities".</summary>
+    /// <param name="entityCount">How many entities the request named.</param>
+    /// <returns>The message.</returns>
+    public virtual string PhasedStart(int entityCount) =>
+        string.Create(CultureInfo.InvariantCulture, $"Starting phased generation for {entityCount} {(entityCount == 1 ? "entity" : "entities")}");
+
+    /// <summary>The <c>phase_{n}_started</c> event: "Phase 2 started: User Entity".</summary>
+    /// <param name="phase">The phase.</param>
+    /// <returns>The message.</returns>
+    public virtual string PhaseStarted(PlannedPhase phase)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        return string.Create(CultureInfo.InvariantCulture, $"Phase {phase.Number} started: {phase.Name}");
+    }
+
+    /// <summary>A <c>phase_{n}_progress</c> event for a file the generator yielded: "Generated src/app.ts".</summary>
+    /// <param name="path">The file's path.</param>
+    /// <returns>The message.</returns>
+    public virtual string FileGenerated(string path) => "Generated " + path;
+
+    /// <summary>A <c>phase_{n}_progress</c> event for a file the generator deleted: "Deleted src/old.ts".</summary>
+    /// <param name="path">The file's path.</param>
+    /// <returns>The message.</returns>
+    public virtual string FileDeleted(string path) => "Deleted " + path;
+
+    /// <summary>A <c>phase_{n}_progress</c> event the generator reported while writing a file: "Writing src/app.ts".</summary>
+    /// <param name="path">The file's path.</param>
+    /// <returns>The message.</returns>
+    public virtual string FileWriting(string path) => "Writing " + path;
+
+    /// <summary>The <c>phase_{n}_complete</c> event: "Phase 1 complete: Generated 5 core infrastructure files".</summary>
+    /// <param name="phase">The phase.</param>
+    /// <param name="filesWritten">How many files the phase wrote.</param>
+    /// <returns>The message.</returns>
+    public virtual string PhaseComplete(PlannedPhase phase, int filesWritten)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"Phase {phase.Number} complete: Generated {filesWritten} {phase.FilesDescription} {Files(filesWritten)}");
+    }
+
+    /// <summary>
+    /// The <c>resumed</c> event: "Resumed after a restart: phases 1–2 kept (9 files), continuing with phase 3",
+    /// "Resumed on another instance: …", or for a retry "Phases 1–2 of generation X kept (9 files), continuing with phase 3".
+    /// </summary>
+    /// <param name="generation">The generation as admitted (for a retry, the new one; <see cref="GenerationRecord.RetryOf"/> names the old).</param>
+    /// <param name="reason">Why the run continues from saved phases.</param>
+    /// <param name="phasesKept">How many phases were saved before.</param>
+    /// <param name="filesKept">How many files those phases hold.</param>
+    /// <param name="totalPhases">How many phases the plan has.</param>
+    /// <returns>The message.</returns>
+    public virtual string Resumed(GenerationRecord generation, ResumeReason reason, int phasesKept, int filesKept, int totalPhases)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var files = string.Create(CultureInfo.InvariantCulture, $"{filesKept} {Files(filesKept)}");
+        var phases = phasesKept == 1 ? "phase 1" : string.Create(CultureInfo.InvariantCulture, $"phases 1\u2013{phasesKept}");
+        var next = phasesKept < totalPhases
+            ? string.Create(CultureInfo.InvariantCulture, $", continuing with phase {phasesKept + 1}")
+            : ", every phase was saved";
+        if (reason == ResumeReason.Retry)
+        {
+            // The initializing event named the retried generation already ("Retrying generation X..."): say only what is kept.
+            return phasesKept == 0
+                ? $"No phase of generation {generation.RetryOf} was saved: generating every phase"
+                : $"{Capitalise(phases)} of generation {generation.RetryOf} kept ({files}){next}";
+        }
+
+        var why = reason == ResumeReason.Takeover ? "Resumed on another instance" : "Resumed after a restart";
+        return phasesKept == 0 ? $"{why}: no phase was saved yet{next}" : $"{why}: {phases} kept ({files}){next}";
+    }
+
+    /// <summary>The <c>file_management</c> event.</summary>
+    /// <returns>The message.</returns>
+    public virtual string FileManagement() => "Organizing and saving files...";
+
+    /// <summary>The <c>validation</c> warning of an iteration that lost parent files: "⚠️ Warning: Expected ~14 files, got 12. Some parent files may be missing.".</summary>
+    /// <param name="parentFileCount">How many files the parent had.</param>
+    /// <param name="newFileCount">How many files the iteration has.</param>
+    /// <returns>The message.</returns>
+    public virtual string DataLossWarning(int parentFileCount, int newFileCount) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"⚠️ Warning: Expected ~{parentFileCount} {Files(parentFileCount)}, got {newFileCount}. Some parent files may be missing.");
+
+    /// <summary>The <c>quality_assessment</c> event.</summary>
+    /// <returns>The message.</returns>
+    public virtual string QualityAssessment() => "Running quality assessment...";
+
+    /// <summary>The <c>completed</c> event: "Generation completed successfully with 12 files" (or "Iteration …").</summary>
+    /// <param name="generation">The generation as admitted.</param>
+    /// <param name="fileCount">How many files the generation holds.</param>
+    /// <returns>The message.</returns>
+    public virtual string Completed(GenerationRecord generation, int fileCount)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(generation.ParentGenerationId is null ? "Generation" : "Iteration")} completed successfully with {fileCount} {Files(fileCount)}");
+    }
+
+    /// <summary>
+    /// The <c>failed</c> event's message around its <c>error</c>: "Generation failed: {reason}"; with modes configured
+    /// "Classic generation failed: {reason}".
+    /// </summary>
+    /// <param name="generation">The generation as admitted.</param>
+    /// <param name="reason">The event's <c>error</c>: the generator's own text, or one of this class's.</param>
+    /// <returns>The message.</returns>
+    public virtual string Failed(GenerationRecord generation, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        return ReportedMode(generation) is { } mode ? $"{Capitalise(mode)} generation failed: {reason}" : $"Generation failed: {reason}";
+    }
+
+    /// <summary>The <c>error</c> of a run that an internal error stopped: the reference leads to the log entry.</summary>
+    /// <param name="phase">The phase that was running, if any.</param>
+    /// <param name="reference">The reference logged with the exception.</param>
+    /// <returns>The error text.</returns>
+    public virtual string InternalError(PlannedPhase? phase, string reference) => phase is { } running
+        ? string.Create(CultureInfo.InvariantCulture, $"An internal error stopped phase {running.Number} ({running.Name}). Reference: {reference}.")
+        : $"An internal error stopped the generation. Reference: {reference}.";
+
+    /// <summary>The <c>error</c> of a run stopped by the stall watchdog (stage <c>timeout</c>).</summary>
+    /// <param name="idleTimeout">The configured <c>IdleTimeout</c>.</param>
+    /// <returns>The error text.</returns>
+    public virtual string TimeoutError(TimeSpan idleTimeout) =>
+        string.Create(CultureInfo.InvariantCulture, $"The generation emitted no progress for {Describe(idleTimeout)} (IdleTimeout) and was stopped.");
+
+    /// <summary>The message of a run stopped by the stall watchdog: "Generation timed out: {reason}".</summary>
+    /// <param name="generation">The generation as admitted.</param>
+    /// <param name="reason">The event's <c>error</c> (<see cref="TimeoutError"/>).</param>
+    /// <returns>The message.</returns>
+    public virtual string TimedOut(GenerationRecord generation, string reason) => "Generation timed out: " + reason;
+
+    /// <summary>The <c>error</c> of a run interrupted more often than <c>MaxResumeAttempts</c>.</summary>
+    /// <param name="interruptions">How often it was interrupted.</param>
+    /// <param name="maxResumeAttempts">The configured limit.</param>
+    /// <returns>The error text.</returns>
+    public virtual string TooManyInterruptions(int interruptions, int maxResumeAttempts) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"The generation was interrupted {interruptions} times (restarts or lost instances) and is not resumed again (MaxResumeAttempts is {maxResumeAttempts}); retry it to continue from its saved phases.");
+
+    /// <summary>The <c>error</c> of an interrupted run on a host that does not resume runs (<c>ResumeInterruptedRuns</c> off).</summary>
+    /// <returns>The error text.</returns>
+    public virtual string NotResumed() =>
+        "The generation was interrupted and this host does not resume interrupted runs (ResumeInterruptedRuns is off); retry it to continue from its saved phases.";
+
+    /// <summary>The <c>cancelled</c> event of a run cancelled on request.</summary>
+    /// <returns>The message.</returns>
+    public virtual string Cancelled() => "Generation cancelled";
+
+    /// <summary>The <c>cancelled</c> event of a run stopped because its (non-durable) host is shutting down.</summary>
+    /// <returns>The message.</returns>
+    public virtual string ShuttingDown() => "Generation cancelled: the host is shutting down";
+
+    /// <summary>
+    /// The <c>error</c> of the <c>storage_unavailable</c> event, reported from memory when a run's progress or end cannot
+    /// be stored. Generic on purpose: the storage's own error goes only to the log.
+    /// </summary>
+    /// <returns>The error text.</returns>
+    public virtual string StorageUnavailable() =>
+        "The server could not save the generation's progress (its storage is unavailable or full). The saved phases are kept, and the generation continues when the server restarts with its storage back.";
+
+    /// <summary>The mode to name in the wording, or <see langword="null"/> when modes are not configured.</summary>
+    /// <param name="generation">The generation.</param>
+    /// <returns>The mode, such as <c>classic</c>.</returns>
+    protected static string? ReportedMode(GenerationRecord generation) =>
+        generation?.Mode is { Reported: true, GenerationMode: { Length: > 0 } mode } ? mode : null;
+
+    private static string Files(int count) => count == 1 ? "file" : "files";
+
+    private static string Capitalise(string value) =>
+        value.Length == 0 ? value : string.Concat(char.ToUpperInvariant(value[0]).ToString(), value.AsSpan(1));
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalMinutes >= 1 && span.Seconds == 0 && span.Milliseconds == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.##} minutes")
+            : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###} seconds");
+}
