@@ -64,7 +64,7 @@ public sealed class StartupFailureTests : IDisposable
         exit.Errors.Should().Contain(line => line.StartsWith("at ", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Needs the engine fix of issue 22 item 6 (IterationEngine.Stop logs 'kept to resume' for a host that never started).")]
+    [Fact]
     public async Task Start_WithAnInvalidSetting_SaysNothingAboutRunsKeptToResume()
     {
         var exit = await SampleExit.RunAsync(_data, "--Demo:FileDelay=-1");
