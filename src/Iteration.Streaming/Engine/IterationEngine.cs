@@ -7,6 +7,7 @@ using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Idempotency;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +34,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly ILogger _logger;
     private readonly RunPipeline _pipeline;
     private readonly RunScheduler _scheduler;
+    private readonly RetryClaims _retryClaims;
     private readonly ConcurrentDictionary<string, GenerationRun> _runs = new(StringComparer.Ordinal);
     private int _stopped;
 
@@ -48,6 +50,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         EngineMetrics metrics,
         RunDurationHistory history,
         IRunCoordinator coordinator,
+        IIdempotencyStore idempotencyStore,
         ILogger<IterationEngine>? logger = null)
     {
         // Fail when the host starts, not on the first request.
@@ -67,6 +70,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _pipeline = new RunPipeline(eventLog, fileSink, records, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, history, _logger);
         _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
+        _retryClaims = new RetryClaims(idempotencyStore, records, timeProvider);
     }
 
     /// <summary>Runs running now, for tests.</summary>
@@ -128,7 +132,22 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             RetryOf = id,
             UserId = request.UserId ?? old.UserId,
         };
-        var run = await AdmitAsync(definition, RunStart.Retry, old with { PhasesSaved = saved }, cancellationToken).ConfigureAwait(false);
+        // One live retry per chain and at most MaxRetriesPerGeneration in all, claimed atomically in the shared store.
+        var options = _options.CurrentValue;
+        var claim = await _retryClaims.ClaimAsync(old, options.MaxRetriesPerGeneration, cancellationToken).ConfigureAwait(false);
+        GenerationRun run;
+        try
+        {
+            run = await AdmitAsync(definition, RunStart.Retry, old with { PhasesSaved = saved }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await claim.ReleaseAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await claim.CompleteAsync(run.GenerationId, _timeProvider.GetUtcNow() + options.RetainCompletedFor + TimeSpan.FromDays(1), CancellationToken.None)
+            .ConfigureAwait(false);
         return run.GenerationId;
     }
 
