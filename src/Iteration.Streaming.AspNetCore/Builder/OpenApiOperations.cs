@@ -44,7 +44,7 @@ internal static class OpenApiOperations
     /// <summary>Start: no token (the host's own authorization applies), a required prompt, an optional Idempotency-Key.</summary>
     public static Task StartAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        SetBody(operation, new OpenApiSchema
+        SetBody(operation, context, new OpenApiSchema
         {
             Type = JsonSchemaType.Object,
             Required = new HashSet<string>(StringComparer.Ordinal) { "prompt" },
@@ -67,7 +67,7 @@ internal static class OpenApiOperations
     public static Task IterateAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         Secure(operation, context, ControlScheme);
-        SetBody(operation, new OpenApiSchema
+        SetBody(operation, context, new OpenApiSchema
         {
             Type = JsonSchemaType.Object,
             Required = new HashSet<string>(StringComparer.Ordinal) { "parent_generation_id", "modification_prompt" },
@@ -107,9 +107,28 @@ internal static class OpenApiOperations
         Description = description,
     };
 
-    private static void SetBody(OpenApiOperation operation, OpenApiSchema schema)
+    /// <summary>
+    /// Makes the body required and its schema the server's rules: in the document's component when the body refers to
+    /// one (so the contract keeps its name), else inline.
+    /// </summary>
+    private static void SetBody(OpenApiOperation operation, OpenApiOperationTransformerContext context, OpenApiSchema schema)
     {
-        var body = new OpenApiRequestBody
+        var media = operation.RequestBody?.Content?.TryGetValue("application/json", out var found) == true ? found : null;
+        if (media?.Schema is OpenApiSchemaReference { Reference.Id: { } id }
+            && context.Document?.Components?.Schemas?.TryGetValue(id, out var component) == true
+            && component is OpenApiSchema target)
+        {
+            target.Type = schema.Type;
+            target.Required = schema.Required;
+            target.Properties = schema.Properties;
+            if (operation.RequestBody is OpenApiRequestBody referenced)
+            {
+                referenced.Required = true;
+                return;
+            }
+        }
+
+        operation.RequestBody = new OpenApiRequestBody
         {
             Required = true,
             Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
@@ -117,7 +136,6 @@ internal static class OpenApiOperations
                 ["application/json"] = new OpenApiMediaType { Schema = schema },
             },
         };
-        operation.RequestBody = body;
     }
 
     private static void AddIdempotencyKey(OpenApiOperation operation)

@@ -25,6 +25,15 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
 
     private JsonNode Operation(string path, string method) => _document["paths"]![path]![method]!;
 
+    /// <summary>The body's schema, followed to its component when it is a reference.</summary>
+    private JsonNode BodySchema(string path)
+    {
+        var schema = Operation(path, "post")["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        return schema["$ref"]?.GetValue<string>() is { } reference
+            ? _document["components"]!["schemas"]![reference.Split('/')[^1]]!
+            : schema;
+    }
+
     [Fact]
     public void Document_DeclaresTheTwoBearerSchemes()
     {
@@ -56,19 +65,19 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     public void Start_TakesNoTokenAndRequiresANonNullPrompt()
     {
         var start = Operation("/generations", "post");
-        var schema = start["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        var schema = BodySchema("/generations");
 
         start["security"].Should().BeNull();
         start["requestBody"]!["required"]!.GetValue<bool>().Should().BeTrue();
         schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Equal("prompt");
-        schema["properties"]!["prompt"]!["type"]!.GetValue<string>().Should().Be("string");
+        schema["properties"]!["prompt"]!["type"]!.GetValue<string>().Should().Be("string", "a required prompt is never null");
         schema["properties"]!["entities"]!["items"]!["type"]!.GetValue<string>().Should().Be("string");
     }
 
     [Fact]
     public void Iterate_RequiresBothFieldsNonNull()
     {
-        var schema = Operation("/generations/iterate", "post")["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        var schema = BodySchema("/generations/iterate");
 
         schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).Should().BeEquivalentTo("parent_generation_id", "modification_prompt");
         schema["properties"]!["modification_prompt"]!["type"]!.GetValue<string>().Should().Be("string");
