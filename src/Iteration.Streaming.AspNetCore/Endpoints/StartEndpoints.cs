@@ -161,7 +161,15 @@ internal sealed class StartEndpoints(ILogger logger)
 
         if (claim is not null)
         {
-            await claim.CompleteAsync(context, started, request.RetryOf).ConfigureAwait(false);
+            try
+            {
+                await claim.CompleteAsync(context, started, request.RetryOf).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The run has started: the client gets its 202; only a repeat of the request would start another.
+                Log.IdempotencyKeyNotRecorded(logger, started, ex);
+            }
         }
 
         await WriteStartedAsync(context, started, request.GroupPath, request.RetryOf).ConfigureAwait(false);
