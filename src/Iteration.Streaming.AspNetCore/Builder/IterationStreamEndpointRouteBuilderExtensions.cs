@@ -26,11 +26,20 @@ public static class IterationStreamEndpointRouteBuilderExtensions
     private const string JsonContentType = "application/json";
     private const string EventStreamContentType = "text/event-stream";
 
-    // Every route can also answer 500 (a generic Problem Details with a reference into the log).
+    // Every route can also answer 500 (a generic Problem Details with a reference into the log), 429 (a host's rate
+    // limiter) and 503 with Retry-After (a stopping host, or storage that cannot be written).
     private static readonly int[] ReadProblems =
         [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound];
 
     private static readonly int[] ActionProblems = [.. ReadProblems, StatusCodes.Status409Conflict];
+
+    // 409 also for an Idempotency-Key whose first request is still being admitted; 422 for the key with another request.
+    private static readonly int[] StartProblems =
+        [StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity];
+
+    private static readonly int[] IterateProblems = [.. ActionProblems, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity];
+
+    private static readonly int[] RetryProblems = [.. ActionProblems, StatusCodes.Status422UnprocessableEntity];
 
     /// <summary>
     /// Maps the generation endpoints under <paramref name="prefix"/>: <c>POST {prefix}</c> and <c>POST {prefix}/iterate</c>
@@ -78,7 +87,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithSummary("Start a generation")
             .WithDescription("Starts a generation in the background. The answer's sse_token reads it (stream, snapshot, files); its control_token acts on it (iterate, cancel, retry).")
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
-            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblems(StartProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.StartAsync);
         group.MapPost("/iterate", EndpointErrors.Handle(start.IterateAsync, logger))
             .DescribedBy((Func<IterateGenerationRequest, Task>)EndpointShapes.Iterate)
             .WithDisplayName("Iteration.Streaming: start an iteration")
@@ -86,7 +96,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithSummary("Start an iteration of a finished generation")
             .WithDescription("Starts a generation from the parent's files and a modification prompt. Needs the parent's control token (Authorization: Bearer) or its owner.")
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
-            .ProducesProblems(ActionProblems.Concat([StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable]));
+            .ProducesProblems(IterateProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.IterateAsync);
         group.MapPost("/{id}/retry", EndpointErrors.Handle(start.RetryAsync, logger))
             .DescribedBy((Func<string, Task>)EndpointShapes.Act)
             .WithDisplayName("Iteration.Streaming: retry")
@@ -94,7 +105,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithSummary("Retry a failed or cancelled generation")
             .WithDescription("Starts a new generation that reuses the saved phases (retry_of names the retried one). 409 while it runs or once it completed. Needs its control token or its owner.")
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
-            .ProducesProblems(ActionProblems.Append(StatusCodes.Status503ServiceUnavailable));
+            .ProducesProblems(RetryProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.RetryAsync);
         group.MapGet("/{id}", EndpointErrors.Handle(status.GetSnapshotAsync, logger))
             .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
             .WithDisplayName("Iteration.Streaming: snapshot")
@@ -102,7 +114,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithSummary("The latest snapshot of a generation")
             .WithDescription("The last event and the file counts. The sse_token in Authorization: Bearer or ?token=.")
             .Produces(StatusCodes.Status200OK, typeof(GenerationSnapshot), JsonContentType)
-            .ProducesProblems(ReadProblems);
+            .ProducesProblems(ReadProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ReadAsync);
         group.MapDelete("/{id}", EndpointErrors.Handle(status.CancelAsync, logger))
             .DescribedBy((Func<string, Task>)EndpointShapes.Act)
             .WithDisplayName("Iteration.Streaming: cancel")
@@ -110,7 +123,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithSummary("Cancel a generation")
             .WithDescription("202 with the snapshot when the run was going (its stream ends with cancelled); 409 when it had ended. Needs its control token or its owner.")
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationSnapshot), JsonContentType)
-            .ProducesProblems(ActionProblems);
+            .ProducesProblems(ActionProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ControlAsync);
         group.MapGet("/{id}/stream", (RequestDelegate)stream.HandleAsync)
             .DescribedBy((Func<string, string?, long?, long?, Task>)EndpointShapes.Stream)
             .WithDisplayName("Iteration.Streaming: event stream")
@@ -119,7 +133,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithDescription("Each event's data is a progress event (JSON) with id: <sequence>; resume with Last-Event-ID or ?lastEventId=. 204 when the generation has ended before that id. The sse_token in Authorization: Bearer or ?token=.")
             .Produces(StatusCodes.Status200OK, typeof(StreamingProgressEvent), EventStreamContentType)
             .Produces(StatusCodes.Status204NoContent, typeof(void), contentType: null)
-            .ProducesProblems(ReadProblems.Append(StatusCodes.Status429TooManyRequests));
+            .ProducesProblems(ReadProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ReadAsync);
         group.MapGet("/{id}/files", EndpointErrors.Handle(files.ListAsync, logger))
             .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
             .WithDisplayName("Iteration.Streaming: file list")
@@ -127,7 +142,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithSummary("The files saved so far")
             .WithDescription("The partial result while the generation runs or after it failed. The sse_token in Authorization: Bearer or ?token=.")
             .Produces(StatusCodes.Status200OK, typeof(GenerationFileList), JsonContentType)
-            .ProducesProblems(ReadProblems);
+            .ProducesProblems(ReadProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ReadAsync);
         group.MapGet("/{id}/files/{**path}", EndpointErrors.Handle(files.GetFileAsync, logger))
             .DescribedBy((Func<string, string, string?, Task>)EndpointShapes.ReadFile)
             .WithDisplayName("Iteration.Streaming: file")
@@ -140,7 +156,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .Produces(StatusCodes.Status304NotModified, typeof(void), contentType: null)
             .Produces(StatusCodes.Status412PreconditionFailed, typeof(void), contentType: null)
             .Produces(StatusCodes.Status416RangeNotSatisfiable, typeof(void), contentType: null)
-            .ProducesProblems(ReadProblems);
+            .ProducesProblems(ReadProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ReadFileAsync);
         group.MapGet("/{id}/archive", EndpointErrors.Handle(files.GetArchiveAsync, logger))
             .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
             .WithDisplayName("Iteration.Streaming: archive")
@@ -148,7 +165,8 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithSummary("The saved files as a zip")
             .WithDescription("The sse_token in Authorization: Bearer or ?token=.")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip")
-            .ProducesProblems(ReadProblems);
+            .ProducesProblems(ReadProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ReadAsync);
         group.Map("/{**" + UnmatchedRouteEndpoint.PathParameter + "}", EndpointErrors.Handle(unmatched.HandleAsync, logger))
             .WithDisplayName("Iteration.Streaming: no such endpoint")
             .WithOrder(int.MaxValue)
@@ -170,16 +188,13 @@ public static class IterationStreamEndpointRouteBuilderExtensions
 
     private static IEndpointConventionBuilder ProducesProblems(this IEndpointConventionBuilder builder, IEnumerable<int> statusCodes)
     {
-        foreach (var statusCode in statusCodes.Append(StatusCodes.Status500InternalServerError))
+        foreach (var statusCode in statusCodes.Concat([StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError, StatusCodes.Status503ServiceUnavailable]).Distinct())
         {
             builder.ProducesProblem(statusCode);
         }
 
         return builder;
     }
-
-    private static IEndpointConventionBuilder ProducesProblems(this IEndpointConventionBuilder builder, params int[] statusCodes) =>
-        builder.ProducesProblems((IEnumerable<int>)statusCodes);
 
     /// <summary>
     /// Endpoint names, which are also the OpenAPI operation ids. They must be unique in the application, so a group

@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(2014, LogLevel.Error, "{Method} {Endpoint} failed with an unexpected exception; the client got a 500 with reference {Reference}.")]
     public static partial void UnexpectedError(ILogger logger, string method, string endpoint, string reference, Exception exception);
+
+    [LoggerMessage(2030, LogLevel.Information, "A request with a known Idempotency-Key answered generation {GenerationId} again instead of starting another.")]
+    public static partial void IdempotentReplay(ILogger logger, string generationId);
+
+    [LoggerMessage(2031, LogLevel.Warning, "Generation {GenerationId} started, but its Idempotency-Key could not be recorded; a repeat of the request would start another run.")]
+    public static partial void IdempotencyKeyNotRecorded(ILogger logger, string generationId, Exception exception);
 }

@@ -27,6 +27,9 @@ internal sealed class FileEndpoints(ILogger logger)
     /// </summary>
     private const string FileContentSecurityPolicy = "default-src 'none'; sandbox";
 
+    /// <summary>The route parameter of the file's path (<c>/files/{**path}</c>).</summary>
+    public const string PathParameter = "path";
+
     public async Task ListAsync(HttpContext context)
     {
         if (await GenerationAccess.AuthorizeReadAsync(context, logger).ConfigureAwait(false) is not { } id)
@@ -56,7 +59,7 @@ internal sealed class FileEndpoints(ILogger logger)
         }
 
         var services = context.RequestServices;
-        var path = context.Request.RouteValues["path"] as string;
+        var path = FilePath(context.Request.RouteValues[PathParameter] as string);
         var options = services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>().CurrentValue;
         if (!RequestValues.IsSafeRelativePath(path, options.MaxPathLength))
         {
@@ -126,6 +129,15 @@ internal sealed class FileEndpoints(ILogger logger)
             context.Abort();
         }
     }
+
+    /// <summary>
+    /// The file path of the route. The server decodes every escape of the URL's path but <c>%2F</c>, which generated
+    /// clients send for each <c>/</c> of a path parameter: it is a separator here too. The path is checked after.
+    /// </summary>
+    private static string? FilePath(string? route) =>
+        route is not null && route.Contains("%2F", StringComparison.OrdinalIgnoreCase)
+            ? route.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase)
+            : route;
 
     private static void SetFileHeaders(HttpResponse response)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.AspNetCore.Http;
 using Iteration.Streaming.Contracts;
@@ -22,6 +23,11 @@ internal sealed class StartEndpoints(ILogger logger)
 {
     public async Task StartAsync(HttpContext context)
     {
+        if (await ReadIdempotencyKeyAsync(context).ConfigureAwait(false) is not { } key)
+        {
+            return;
+        }
+
         var options = Options(context);
         var (body, error) = await JsonRequestReader.ReadAsync(
             context, IterationStreamingJson.StartGenerationRequest, RequestLimits.MaxBodyBytes(options)).ConfigureAwait(false);
@@ -34,13 +40,22 @@ internal sealed class StartEndpoints(ILogger logger)
         var userId = await GenerationAccess.ResolveUserAsync(context).ConfigureAwait(false);
         ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
-        var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
-        Log.GenerationStarted(logger, id);
-        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 0), retryOf: null).ConfigureAwait(false);
+        var request = new Admission(key.Value, userId, "start", JsonSerializer.Serialize(body!, IterationStreamingJson.StartGenerationRequest), GroupPath(context, trailingSegments: 0), RetryOf: null);
+        await AdmitAsync(context, request, async () =>
+        {
+            var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+            Log.GenerationStarted(logger, id);
+            return id;
+        }).ConfigureAwait(false);
     }
 
     public async Task IterateAsync(HttpContext context)
     {
+        if (await ReadIdempotencyKeyAsync(context).ConfigureAwait(false) is not { } key)
+        {
+            return;
+        }
+
         var options = Options(context);
         var (body, error) = await JsonRequestReader.ReadAsync(
             context, IterationStreamingJson.IterateGenerationRequest, RequestLimits.MaxBodyBytes(options)).ConfigureAwait(false);
@@ -67,15 +82,20 @@ internal sealed class StartEndpoints(ILogger logger)
 
         ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
-        var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
-        Log.IterationStarted(logger, id, parentId!);
-        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 1), retryOf: null).ConfigureAwait(false);
+        var request = new Admission(key.Value, userId, "iterate", JsonSerializer.Serialize(body, IterationStreamingJson.IterateGenerationRequest), GroupPath(context, trailingSegments: 1), RetryOf: null);
+        await AdmitAsync(context, request, async () =>
+        {
+            var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+            Log.IterationStarted(logger, id, parentId!);
+            return id;
+        }).ConfigureAwait(false);
     }
 
     /// <summary>202 with a new generation that reuses the saved phases; 409 when the generation is running or completed.</summary>
     public async Task RetryAsync(HttpContext context)
     {
-        if (await GenerationAccess.GetRouteIdAsync(context, logger).ConfigureAwait(false) is not { } retried)
+        if (await ReadIdempotencyKeyAsync(context).ConfigureAwait(false) is not { } key
+            || await GenerationAccess.GetRouteIdAsync(context, logger).ConfigureAwait(false) is not { } retried)
         {
             return;
         }
@@ -88,9 +108,71 @@ internal sealed class StartEndpoints(ILogger logger)
 
         ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
-        var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
-        Log.RetryStarted(logger, id, retried);
-        await WriteStartedAsync(context, id, GroupPath(context, trailingSegments: 2), retryOf: retried).ConfigureAwait(false);
+        var request = new Admission(key.Value, userId, "retry", retried, GroupPath(context, trailingSegments: 2), RetryOf: retried);
+        await AdmitAsync(context, request, async () =>
+        {
+            var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+            Log.RetryStarted(logger, id, retried);
+            return id;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the <c>Idempotency-Key</c> header: the key (<see langword="null"/> inside when none was sent), or
+    /// <see langword="null"/> when it was malformed (answered 400).
+    /// </summary>
+    private async ValueTask<OptionalKey?> ReadIdempotencyKeyAsync(HttpContext context)
+    {
+        var (key, error) = IdempotentRequest.ReadKey(context.Request);
+        if (error is { } refused)
+        {
+            await Problems.WriteAsync(context, logger, refused.StatusCode, refused.Detail).ConfigureAwait(false);
+            return null;
+        }
+
+        return new OptionalKey(key);
+    }
+
+    /// <summary>Starts the run through <paramref name="start"/> and answers 202, under the request's idempotency key when it has one.</summary>
+    private async Task AdmitAsync(HttpContext context, Admission request, Func<Task<string>> start)
+    {
+        IdempotentRequest? claim = null;
+        if (request.Key is { } key)
+        {
+            claim = await IdempotentRequest.BeginAsync(
+                context, logger, key, request.UserId, request.Operation, request.Body,
+                (id, retryOf) => WriteStartedAsync(context, id, request.GroupPath, retryOf)).ConfigureAwait(false);
+            if (claim is null)
+            {
+                return;
+            }
+        }
+
+        string started;
+        try
+        {
+            started = await start().ConfigureAwait(false);
+        }
+        catch when (claim is not null)
+        {
+            await claim.ReleaseAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        if (claim is not null)
+        {
+            try
+            {
+                await claim.CompleteAsync(context, started, request.RetryOf).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The run has started: the client gets its 202; only a repeat of the request would start another.
+                Log.IdempotencyKeyNotRecorded(logger, started, ex);
+            }
+        }
+
+        await WriteStartedAsync(context, started, request.GroupPath, request.RetryOf).ConfigureAwait(false);
     }
 
     /// <summary>A stopping host admits no new runs (503 with <c>Retry-After</c>): the client retries, and another instance takes it.</summary>
@@ -137,4 +219,10 @@ internal sealed class StartEndpoints(ILogger logger)
         response.Headers.CacheControl = "no-store";
         return response.WriteAsJsonAsync(started, IterationStreamingJson.GenerationStartedResponse, contentType: null, context.RequestAborted);
     }
+
+    /// <summary>The <c>Idempotency-Key</c> of a request, or none.</summary>
+    private readonly record struct OptionalKey(string? Value);
+
+    /// <summary>What a start, iterate or retry admits: its idempotency key and fingerprint, and where its answer points.</summary>
+    private sealed record Admission(string? Key, string? UserId, string Operation, string Body, string GroupPath, string? RetryOf);
 }

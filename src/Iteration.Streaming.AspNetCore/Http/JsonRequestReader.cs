@@ -9,7 +9,8 @@ namespace Iteration.Streaming.AspNetCore.Http;
 
 /// <summary>
 /// Reads a small JSON request body with a size limit, turning every kind of bad input into a <see cref="RequestError"/>
-/// (415 not JSON, 413 too large, 400 malformed or of the wrong shape) instead of an exception.
+/// (415 not JSON, 413 too large, 400 malformed or of the wrong shape, worded by <see cref="JsonBindingErrors"/>)
+/// instead of an exception.
 /// </summary>
 internal static class JsonRequestReader
 {
@@ -92,7 +93,7 @@ internal static class JsonRequestReader
         }
         catch (JsonException ex)
         {
-            return (null, new(StatusCodes.Status400BadRequest, $"The request body is not valid JSON for this endpoint: {ex.Message}"));
+            return (null, new(StatusCodes.Status400BadRequest, JsonBindingErrors.Describe(ex, body, typeInfo)));
         }
     }
 }

@@ -1,8 +1,10 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Sqlite.EventLog;
 using Iteration.Streaming.Sqlite.Hosting;
+using Iteration.Streaming.Sqlite.Idempotency;
 using Iteration.Streaming.Sqlite.Records;
 using Iteration.Streaming.Sqlite.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -72,6 +74,8 @@ public static class SqliteIterationStreamingBuilderExtensions
         services.AddSingleton<IGenerationEventLog>(static sp => sp.GetRequiredService<SqliteGenerationEventLog>());
         services.RemoveAll<IGenerationRecordStore>();
         services.AddSingleton<IGenerationRecordStore>(static sp => sp.GetRequiredService<SqliteGenerationRecordStore>());
+        services.RemoveAll<IIdempotencyStore>();
+        services.AddSingleton<IIdempotencyStore>(static sp => new SqliteIdempotencyStore(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 }

@@ -55,5 +55,20 @@ internal static class SqliteSchema
         );
         CREATE INDEX records_unfinished ON records (created_at) WHERE ended = 0;
         CREATE INDEX records_ended ON records (ended_at) WHERE ended = 1;
+        """ + IdempotencyKeys;
+
+    /// <summary>
+    /// Claimed idempotency keys and retry slots (<c>expires_at</c> in Unix ms). <c>IF NOT EXISTS</c>: a file of an
+    /// earlier version gets the table at its first use, without a new schema version.
+    /// </summary>
+    public const string IdempotencyKeys = """
+
+        CREATE TABLE IF NOT EXISTS idempotency_keys (
+            key TEXT NOT NULL PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            result TEXT,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
         """;
 }

@@ -1,9 +1,11 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Health;
+using Iteration.Streaming.StackExchangeRedis.Idempotency;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Ownership;
 using Iteration.Streaming.StackExchangeRedis.Records;
@@ -121,6 +123,8 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
         services.AddSingleton<IGenerationRecordStore>(static sp => Started(sp, sp.GetRequiredService<RedisGenerationRecordStore>()));
         services.RemoveAll<IRunCoordinator>();
         services.AddSingleton<IRunCoordinator>(static sp => Started(sp, sp.GetRequiredService<RedisRunCoordinator>()));
+        services.RemoveAll<IIdempotencyStore>();
+        services.AddSingleton<IIdempotencyStore>(static sp => new RedisIdempotencyStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 

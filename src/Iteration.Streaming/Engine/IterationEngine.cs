@@ -7,6 +7,7 @@ using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Idempotency;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,6 +37,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly IterationStreamingMessages _messages;
     private readonly GenerationStorageHealth _storageHealth;
     private readonly UnstoredEndings _unstoredEndings;
+    private readonly RetryClaims _retryClaims;
     private readonly ConcurrentDictionary<string, GenerationRun> _runs = new(StringComparer.Ordinal);
     private int _stopped;
 
@@ -53,6 +55,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         IRunCoordinator coordinator,
         IterationStreamingMessages messages,
         GenerationStorageHealth storageHealth,
+        IIdempotencyStore idempotencyStore,
         ILogger<IterationEngine>? logger = null)
     {
         // Fail when the host starts, not on the first request.
@@ -76,6 +79,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         _pipeline = new RunPipeline(
             eventLog, fileSink, records, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, history, messages, _unstoredEndings, storageHealth, _logger);
         _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
+        _retryClaims = new RetryClaims(idempotencyStore, records, timeProvider);
     }
 
     /// <summary>Runs running now, for tests.</summary>
@@ -140,7 +144,23 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             RetryOf = id,
             UserId = request.UserId ?? old.UserId,
         };
-        var run = await AdmitAsync(definition, RunStart.Retry, old with { PhasesSaved = saved }, cancellationToken).ConfigureAwait(false);
+
+        // One live retry per chain and at most MaxRetriesPerGeneration in all, claimed atomically in the shared store.
+        var options = _options.CurrentValue;
+        var claim = await _retryClaims.ClaimAsync(old, options.MaxRetriesPerGeneration, cancellationToken).ConfigureAwait(false);
+        GenerationRun run;
+        try
+        {
+            run = await AdmitAsync(definition, RunStart.Retry, old with { PhasesSaved = saved }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await claim.ReleaseAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await claim.CompleteAsync(run.GenerationId, _timeProvider.GetUtcNow() + options.RetainCompletedFor + TimeSpan.FromDays(1), CancellationToken.None)
+            .ConfigureAwait(false);
         return run.GenerationId;
     }
 

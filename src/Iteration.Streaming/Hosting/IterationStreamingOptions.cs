@@ -101,6 +101,20 @@ public sealed class IterationStreamingOptions
     [Range(0, 1_000)]
     public int MaxResumeAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// How many retries one generation's chain may have (a retry of a retry counts); the next answers 409. Default 5.
+    /// Only one retry of a chain runs at a time.
+    /// </summary>
+    [Range(0, 1_000)]
+    public int MaxRetriesPerGeneration { get; set; } = 5;
+
+    /// <summary>
+    /// How long an <c>Idempotency-Key</c> is remembered: the same key from the same caller within it answers the first
+    /// request's answer again instead of starting another run. Default 24 hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>How many streams of one generation this instance serves at once; more get 429. Default 32.</summary>
     [Range(1, 1_000_000)]
     public int MaxStreamsPerGeneration { get; set; } = 32;

@@ -4,6 +4,7 @@ using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -72,6 +73,7 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddSingleton<IQualityAssessor, DefaultQualityAssessor>();
         services.TryAddSingleton<IGenerationModeSelector, DefaultGenerationModeSelector>();
         services.TryAddSingleton<IGenerationRecordStore, InMemoryGenerationRecordStore>();
+        services.TryAddSingleton<IIdempotencyStore, InMemoryIdempotencyStore>();
         services.TryAddSingleton<IRunCoordinator, LocalRunCoordinator>();
         services.TryAddSingleton<IGenerationIdGenerator, GuidGenerationIdGenerator>();
         services.TryAddSingleton<RunDurationHistory>();

@@ -7,17 +7,17 @@ namespace Iteration.Streaming.Sample.Web.Tests.Server;
 /// <summary>The sample's <c>/openapi/v1.json</c>, read over Kestrel: every route of MapIterationStream with its responses.</summary>
 public sealed class OpenApiDocumentTests
 {
-    private static readonly int[] Read = [400, 401, 403, 404, 500];
-    private static readonly int[] Act = [400, 401, 403, 404, 409, 500];
+    private static readonly int[] Read = [400, 401, 403, 404, 429, 500, 503];
+    private static readonly int[] Act = [400, 401, 403, 404, 409, 429, 500, 503];
 
     public static TheoryData<string, string, string, int[], int[]> Operations => new()
     {
-        { "post", "/generations", "startGeneration", [202], [400, 413, 415, 500, 503] },
-        { "post", "/generations/iterate", "iterateGeneration", [202], [.. Act, 413, 415, 503] },
-        { "post", "/generations/{id}/retry", "retryGeneration", [202], [.. Act, 503] },
+        { "post", "/generations", "startGeneration", [202], [400, 409, 413, 415, 422, 429, 500, 503] },
+        { "post", "/generations/iterate", "iterateGeneration", [202], [.. Act, 413, 415, 422] },
+        { "post", "/generations/{id}/retry", "retryGeneration", [202], [.. Act, 422] },
         { "get", "/generations/{id}", "getGeneration", [200], Read },
         { "delete", "/generations/{id}", "cancelGeneration", [202], Act },
-        { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], [.. Read, 429] },
+        { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], Read },
         { "get", "/generations/{id}/files", "listGenerationFiles", [200], Read },
         { "get", "/generations/{id}/files/{path}", "getGenerationFile", [200, 206, 304, 412, 416], Read },
         { "get", "/generations/{id}/archive", "getGenerationArchive", [200], Read },

@@ -1,0 +1,181 @@
+using System.Text.Json.Nodes;
+using Iteration.Streaming.AspNetCore.Endpoints;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Iteration.Streaming.AspNetCore.Builder;
+
+/// <summary>
+/// What the endpoints' metadata cannot say to Microsoft.AspNetCore.OpenApi, added per operation so that a host's
+/// <c>AddOpenApi()</c> alone gives a document a generator turns into a working client: the two Bearer schemes and which
+/// operation takes which token, the request bodies' required and non-null fields, the <c>Idempotency-Key</c> header, and
+/// the file path that may hold <c>/</c>.
+/// </summary>
+internal static class OpenApiOperations
+{
+    /// <summary>The security scheme of the <c>sse_token</c>: reads.</summary>
+    public const string ReadScheme = "sse_token";
+
+    /// <summary>The security scheme of the <c>control_token</c>: actions (and reads, in a header only).</summary>
+    public const string ControlScheme = "control_token";
+
+    /// <summary>Reads take either token in the Authorization header (the sse_token also as <c>?token=</c>).</summary>
+    public static Task ReadAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ReadScheme, ControlScheme);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Cancel: the control token (or the owner, which the document cannot express).</summary>
+    public static Task ControlAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ControlScheme);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Retry: the control token and an optional Idempotency-Key.</summary>
+    public static Task RetryAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ControlScheme);
+        AddIdempotencyKey(operation);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Start: no token (the host's own authorization applies), a required prompt, an optional Idempotency-Key.</summary>
+    public static Task StartAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        SetBody(operation, context, new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Required = new HashSet<string>(StringComparer.Ordinal) { "prompt" },
+            Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+            {
+                ["prompt"] = Text("What to generate."),
+                ["entities"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Array,
+                    Description = "The entities of the app, such as [\"User\", \"Task\"]; one phase each. Distinct names.",
+                    Items = Text("An entity's name."),
+                },
+            },
+        });
+        AddIdempotencyKey(operation);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Iterate: the parent's control token, both fields required, an optional Idempotency-Key.</summary>
+    public static Task IterateAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ControlScheme);
+        SetBody(operation, context, new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Required = new HashSet<string>(StringComparer.Ordinal) { "parent_generation_id", "modification_prompt" },
+            Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+            {
+                ["parent_generation_id"] = Text("The finished generation to start from; its control token goes in the Authorization header."),
+                ["modification_prompt"] = Text("What to change."),
+            },
+        });
+        AddIdempotencyKey(operation);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// One file: a read, and a path that may hold <c>/</c>. Generators percent-encode path parameters (<c>%2F</c>), which
+    /// the endpoint decodes; <c>allowReserved</c> and <c>x-allow-reserved</c> tell the generators that honour them to send
+    /// <c>/</c> as it is.
+    /// </summary>
+    public static Task ReadFileAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ReadScheme, ControlScheme);
+        if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.In == ParameterLocation.Path && p.Name == FileEndpoints.PathParameter) is { } path)
+        {
+            path.AllowReserved = true;
+            path.Extensions ??= new Dictionary<string, IOpenApiExtension>(StringComparer.Ordinal);
+            path.Extensions["x-allow-reserved"] = new JsonNodeExtension(JsonValue.Create(true));
+            path.Description = "The file's path inside the generation, such as src/app.py: '/' may be sent as it is or encoded as %2F.";
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static OpenApiSchema Text(string description) => new()
+    {
+        Type = JsonSchemaType.String,
+        MinLength = 1,
+        Description = description,
+    };
+
+    /// <summary>
+    /// Makes the body required and its schema the server's rules: in the document's component when the body refers to
+    /// one (so the contract keeps its name), else inline.
+    /// </summary>
+    private static void SetBody(OpenApiOperation operation, OpenApiOperationTransformerContext context, OpenApiSchema schema)
+    {
+        var media = operation.RequestBody?.Content?.TryGetValue("application/json", out var found) == true ? found : null;
+        if (media?.Schema is OpenApiSchemaReference { Reference.Id: { } id }
+            && context.Document?.Components?.Schemas?.TryGetValue(id, out var component) == true
+            && component is OpenApiSchema target)
+        {
+            target.Type = schema.Type;
+            target.Required = schema.Required;
+            target.Properties = schema.Properties;
+            if (operation.RequestBody is OpenApiRequestBody referenced)
+            {
+                referenced.Required = true;
+                return;
+            }
+        }
+
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
+            {
+                ["application/json"] = new OpenApiMediaType { Schema = schema },
+            },
+        };
+    }
+
+    private static void AddIdempotencyKey(OpenApiOperation operation)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = IdempotentRequest.HeaderName,
+            In = ParameterLocation.Header,
+            Required = false,
+            Description = "A unique key (1 to 255 printable ASCII characters, such as a UUID): the same key and request within IdempotencyKeyLifetime (24 h) answer the first 202 again instead of starting another run; another request with the key is 422, the same one while the first is being admitted 409.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotentRequest.MaxKeyLength },
+        });
+    }
+
+    /// <summary>Declares the Bearer schemes in the document (once) and that the operation takes any one of <paramref name="schemes"/>.</summary>
+    private static void Secure(OpenApiOperation operation, OpenApiOperationTransformerContext context, params string[] schemes)
+    {
+        var document = context.Document ?? throw new InvalidOperationException("The OpenAPI operation transformer ran without its document.");
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>(StringComparer.Ordinal);
+        document.Components.SecuritySchemes.TryAdd(ReadScheme, new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "Iteration.Streaming stream token",
+            Description = "A generation's sse_token from the 202 of start, iterate or retry: reads its stream, snapshot, files and archive (also accepted as ?token= where a header cannot be sent).",
+        });
+        document.Components.SecuritySchemes.TryAdd(ControlScheme, new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "Iteration.Streaming control token",
+            Description = "A generation's control_token from the same 202: iterates, cancels and retries it, and reads it too. Only ever in the Authorization header, never in a URL.",
+        });
+
+        operation.Security ??= [];
+        foreach (var scheme in schemes)
+        {
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, document)] = [] });
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Iteration.Streaming.AspNetCore.Http;
+
+/// <summary>
+/// Words a <see cref="JsonException"/> of a request body for the client: a value of the wrong JSON type names its field
+/// by its JSON path and the JSON type expected and found ("'entities' must be a JSON array of strings, not a string"); a
+/// body that is not JSON says where it broke. Never a .NET type name: the serializer's own messages name them.
+/// </summary>
+internal static class JsonBindingErrors
+{
+    private const string ConversionMessage = "The JSON value could not be converted";
+
+    public static string Describe(JsonException exception, ReadOnlySequence<byte> body, JsonTypeInfo typeInfo)
+    {
+        var path = exception.Path;
+        if (!exception.Message.StartsWith(ConversionMessage, StringComparison.Ordinal))
+        {
+            return NotJson(exception);
+        }
+
+        var found = FoundKind(body, path);
+        if (path is null or "$")
+        {
+            return $"The request body must be a JSON object{Found(found)}.";
+        }
+
+        var (field, expected) = Expected(path, typeInfo);
+        return expected is null
+            ? $"'{field}' has the wrong JSON type{Found(found)}."
+            : $"'{field}' must be {InJson(expected)}{Found(found)}.";
+    }
+
+    private static string NotJson(JsonException exception)
+    {
+        var message = exception.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+
+        var reason = (cut < 0 ? message : message[..cut]).Trim();
+        if (reason.Contains("System.", StringComparison.Ordinal) || reason.Length == 0)
+        {
+            reason = "it could not be read";
+        }
+
+        var where = exception.LineNumber is { } line
+            ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {exception.BytePositionInLine + 1}")
+            : string.Empty;
+        return $"The request body is not valid JSON{where}: {reason.TrimEnd('.')}.";
+    }
+
+    /// <summary>The field as the client wrote it (<c>entities[1]</c>) and what its type expects, from the contract's JSON metadata.</summary>
+    private static (string Field, string? Expected) Expected(string path, JsonTypeInfo typeInfo)
+    {
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        var bracket = field.IndexOf('[', StringComparison.Ordinal);
+        var name = bracket < 0 ? field : field[..bracket];
+        var property = typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+        if (property is null)
+        {
+            return (field, null);
+        }
+
+        var info = typeInfo.Options.GetTypeInfo(property.PropertyType);
+        if (bracket >= 0 && info.ElementType is { } element)
+        {
+            info = typeInfo.Options.GetTypeInfo(element);
+        }
+
+        return (field, Describe(info));
+    }
+
+    private static string? Describe(JsonTypeInfo info)
+    {
+        var type = Nullable.GetUnderlyingType(info.Type) ?? info.Type;
+        if (type == typeof(string))
+        {
+            return "a string";
+        }
+
+        if (type == typeof(bool))
+        {
+            return "true or false";
+        }
+
+        if (type.IsPrimitive || type == typeof(decimal))
+        {
+            return "a number";
+        }
+
+        return info.Kind == JsonTypeInfoKind.Enumerable && info.ElementType is { } element
+            ? $"an array of {Plural(Describe(info.Options.GetTypeInfo(element)))}"
+            : "an object";
+    }
+
+    private static string InJson(string expected) => expected switch
+    {
+        _ when expected.StartsWith("a ", StringComparison.Ordinal) => "a JSON " + expected[2..],
+        _ when expected.StartsWith("an ", StringComparison.Ordinal) => "a JSON " + expected[3..],
+        _ => expected,
+    };
+
+    private static string Plural(string? single) => single switch
+    {
+        "a string" => "strings",
+        "a number" => "numbers",
+        "true or false" => "true or false values",
+        _ => "values",
+    };
+
+    private static string Found(JsonValueKind? kind) => kind switch
+    {
+        JsonValueKind.String => ", not a string",
+        JsonValueKind.Number => ", not a number",
+        JsonValueKind.True or JsonValueKind.False => ", not true or false",
+        JsonValueKind.Array => ", not an array",
+        JsonValueKind.Object => ", not an object",
+        JsonValueKind.Null => ", not null",
+        _ => string.Empty,
+    };
+
+    /// <summary>The JSON type found at <paramref name="path"/> (<c>$</c>, <c>$.name</c> or <c>$.name[i]</c>), when the body parses.</summary>
+    private static JsonValueKind? FoundKind(ReadOnlySequence<byte> body, string? path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var element = document.RootElement;
+            var rest = path is null || path == "$" ? string.Empty : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+            if (rest is null)
+            {
+                return null;
+            }
+
+            if (rest.Length == 0)
+            {
+                return element.ValueKind;
+            }
+
+            var bracket = rest.IndexOf('[', StringComparison.Ordinal);
+            var name = bracket < 0 ? rest : rest[..bracket];
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
+            {
+                return null;
+            }
+
+            if (bracket >= 0)
+            {
+                var close = rest.IndexOf(']', bracket);
+                if (close < 0 || !int.TryParse(rest.AsSpan(bracket + 1, close - bracket - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                    || element.ValueKind != JsonValueKind.Array || index >= element.GetArrayLength())
+                {
+                    return null;
+                }
+
+                element = element[index];
+            }
+
+            return element.ValueKind;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Iteration.Streaming.AspNetCore.Tests.OpenApi;
+
+/// <summary>The OpenAPI document a host's <c>AddOpenApi()</c> builds from MapIterationStream's endpoints.</summary>
+public sealed class OpenApiDocumentTests : IAsyncLifetime
+{
+    private KestrelTestHost _host = null!;
+    private JsonNode _document = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await OpenApiTestHost.StartAsync();
+        using var client = _host.CreateClient();
+        _document = JsonNode.Parse(await client.GetStringAsync(OpenApiTestHost.DocumentPath))!;
+        var dump = Environment.GetEnvironmentVariable("OPENAPI_DUMP");
+        if (!string.IsNullOrEmpty(dump))
+        {
+            await File.WriteAllTextAsync(dump, _document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private JsonNode Operation(string path, string method) => _document["paths"]![path]![method]!;
+
+    /// <summary>The body's schema, followed to its component when it is a reference.</summary>
+    private JsonNode BodySchema(string path)
+    {
+        var schema = Operation(path, "post")["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        return schema["$ref"]?.GetValue<string>() is { } reference
+            ? _document["components"]!["schemas"]![reference.Split('/')[^1]]!
+            : schema;
+    }
+
+    [Fact]
+    public void Document_DeclaresTheTwoBearerSchemes()
+    {
+        var schemes = _document["components"]!["securitySchemes"]!;
+
+        schemes["sse_token"]!["type"]!.GetValue<string>().Should().Be("http");
+        schemes["sse_token"]!["scheme"]!.GetValue<string>().Should().Be("bearer");
+        schemes["control_token"]!["type"]!.GetValue<string>().Should().Be("http");
+        schemes["control_token"]!["scheme"]!.GetValue<string>().Should().Be("bearer");
+    }
+
+    [Theory]
+    [InlineData("/generations/{id}", "get", "sse_token,control_token")]
+    [InlineData("/generations/{id}/stream", "get", "sse_token,control_token")]
+    [InlineData("/generations/{id}/files", "get", "sse_token,control_token")]
+    [InlineData("/generations/{id}/files/{path}", "get", "sse_token,control_token")]
+    [InlineData("/generations/{id}/archive", "get", "sse_token,control_token")]
+    [InlineData("/generations/{id}", "delete", "control_token")]
+    [InlineData("/generations/{id}/retry", "post", "control_token")]
+    [InlineData("/generations/iterate", "post", "control_token")]
+    public void Operation_NamesTheTokensItTakes(string path, string method, string schemes)
+    {
+        var security = Operation(path, method)["security"]!.AsArray();
+
+        security.Select(requirement => string.Join(",", requirement!.AsObject().Select(p => p.Key))).Should().Equal(schemes.Split(','));
+    }
+
+    [Fact]
+    public void Start_TakesNoTokenAndRequiresANonNullPrompt()
+    {
+        var start = Operation("/generations", "post");
+        var schema = BodySchema("/generations");
+
+        start["security"].Should().BeNull();
+        start["requestBody"]!["required"]!.GetValue<bool>().Should().BeTrue();
+        schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Equal("prompt");
+        schema["properties"]!["prompt"]!["type"]!.GetValue<string>().Should().Be("string", "a required prompt is never null");
+        schema["properties"]!["entities"]!["items"]!["type"]!.GetValue<string>().Should().Be("string");
+    }
+
+    [Fact]
+    public void Iterate_RequiresBothFieldsNonNull()
+    {
+        var schema = BodySchema("/generations/iterate");
+
+        schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).Should().BeEquivalentTo("parent_generation_id", "modification_prompt");
+        schema["properties"]!["modification_prompt"]!["type"]!.GetValue<string>().Should().Be("string");
+    }
+
+    [Theory]
+    [InlineData("/generations", "post")]
+    [InlineData("/generations/iterate", "post")]
+    [InlineData("/generations/{id}/retry", "post")]
+    public void Admissions_TakeAnOptionalIdempotencyKey(string path, string method)
+    {
+        var parameter = Operation(path, method)["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "Idempotency-Key")!;
+
+        parameter["in"]!.GetValue<string>().Should().Be("header");
+        (parameter["required"]?.GetValue<bool>() ?? false).Should().BeFalse();
+        parameter["schema"]!["maxLength"]!.GetValue<int>().Should().Be(255);
+    }
+
+    [Fact]
+    public void FilePath_IsMarkedAsAllowingSlashes()
+    {
+        var path = Operation("/generations/{id}/files/{path}", "get")["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "path")!;
+
+        path["in"]!.GetValue<string>().Should().Be("path");
+        path["x-allow-reserved"]!.GetValue<bool>().Should().BeTrue();
+    }
+
+    public static TheoryData<string, string, int[]> Statuses => new()
+    {
+        { "/generations", "post", [400, 409, 413, 415, 422, 429, 500, 503] },
+        { "/generations/iterate", "post", [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] },
+        { "/generations/{id}/retry", "post", [400, 401, 403, 404, 409, 422, 429, 500, 503] },
+        { "/generations/{id}", "delete", [400, 401, 403, 404, 409, 429, 500, 503] },
+        { "/generations/{id}", "get", [400, 401, 403, 404, 429, 500, 503] },
+        { "/generations/{id}/stream", "get", [400, 401, 403, 404, 429, 500, 503] },
+        { "/generations/{id}/files", "get", [400, 401, 403, 404, 429, 500, 503] },
+        { "/generations/{id}/files/{path}", "get", [400, 401, 403, 404, 429, 500, 503] },
+        { "/generations/{id}/archive", "get", [400, 401, 403, 404, 429, 500, 503] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Statuses))]
+    public void Operation_DescribesEveryErrorStatusAsProblemDetails(string path, string method, int[] statuses)
+    {
+        var responses = Operation(path, method)["responses"]!.AsObject();
+
+        foreach (var status in statuses)
+        {
+            var response = responses[status.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            response.Should().NotBeNull($"{method} {path} can answer {status}");
+            response!["content"]!["application/problem+json"].Should().NotBeNull($"{method} {path} answers {status} as Problem Details");
+        }
+    }
+}
