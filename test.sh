@@ -26,6 +26,7 @@ Runs every test of the repository, installing first what the tests need:
      (root or passwordless sudo is needed for this step only, and only when one is missing)
   2. Azurite, the Azure Storage emulator, at the version its lock pins, into
      $CACHE_DIR/azurite
+     and the OpenAPI client generator the AspNetCore tests run, into $CACHE_DIR/openapi-generator
   3. the JavaScript client's packages (npm ci in $CLIENT_DIR), then its tests (npm test)
      against the sample host, built first
   4. every NuGet package, packed into artifacts/packages for the packaging tests
@@ -157,6 +158,22 @@ else
   cp "$(dirname "$AZURITE_LOCK")/package.json" "$AZURITE_LOCK" "$azurite_dir/"
   (cd "$azurite_dir" && npm ci --no-audit --no-fund)
   cp "$AZURITE_LOCK" "$azurite_dir/installed-lock.json"
+fi
+
+# 2b. The OpenAPI client generator (@hey-api/openapi-ts and TypeScript, pinned by their lock) that the AspNetCore tests
+# run against the live document, in the cache folder their fixture looks in (it installs it itself when missing).
+step "OpenAPI generator" "$CACHE_DIR/openapi-generator"
+generator_dir="$CACHE_DIR/openapi-generator"
+GENERATOR_LOCK=tests/Iteration.Streaming.AspNetCore.Tests/OpenApi/package-lock.json
+if [[ -f "$generator_dir/node_modules/@hey-api/openapi-ts/package.json" ]] && cmp -s "$GENERATOR_LOCK" "$generator_dir/package-lock.json"; then
+  echo "up to date"
+else
+  mkdir -p "$generator_dir"
+  rm -f "$generator_dir/package-lock.json"
+  cp "$(dirname "$GENERATOR_LOCK")/package.json" "$generator_dir/"
+  cp "$GENERATOR_LOCK" "$generator_dir/package-lock.json.new"
+  mv "$generator_dir/package-lock.json.new" "$generator_dir/package-lock.json"
+  (cd "$generator_dir" && npm ci --no-audit --no-fund)
 fi
 
 # 3. The JavaScript client: its packages (axe-core in them serves the sample's accessibility tests), then its tests,
