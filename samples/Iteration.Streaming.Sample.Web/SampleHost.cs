@@ -28,11 +28,14 @@ public static class SampleHost
         // Relative data paths are resolved against the working directory: `dotnet run --project` runs the sample in its
         // project folder, so everything it saves lands in samples/Iteration.Streaming.Sample.Web/data/ (git-ignored).
         var sinkRoot = FromWorkingDirectory(builder.Configuration["IterationStreaming:FileSinkRoot"] ?? "data/generations");
+        // Without a configured key, the library keeps one in a file under data/ (IterationStreaming:SigningKeyFile), so
+        // tokens stay valid across a restart; Sample:SigningKeyFile is the sample's older name for the same setting.
         string? keyFile = null;
         if (string.IsNullOrEmpty(builder.Configuration["IterationStreaming:SigningKey"]))
         {
-            keyFile = FromWorkingDirectory(builder.Configuration[SigningKeyFile.ConfigurationKey] ?? SigningKeyFile.DefaultPath);
-            builder.Configuration.AddInMemoryCollection([new("IterationStreaming:SigningKey", SigningKeyFile.ReadOrCreate(keyFile))]);
+            keyFile = FromWorkingDirectory(
+                builder.Configuration["IterationStreaming:SigningKeyFile"] ?? builder.Configuration["Sample:SigningKeyFile"] ?? "data/signing-key");
+            builder.Configuration.AddInMemoryCollection([new("IterationStreaming:SigningKeyFile", keyFile)]);
         }
 
         // Stream tokens travel in query strings (EventSource cannot send headers). ASP.NET Core's request lines print

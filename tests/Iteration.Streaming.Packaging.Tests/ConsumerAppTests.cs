@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Xml.Linq;
 
 namespace Iteration.Streaming.Packaging.Tests;
 
@@ -18,7 +17,7 @@ public sealed class ConsumerAppTests(PackagesFixture fixture) : IDisposable
         var version = fixture.Packages.Select(p => p.Version).Distinct().Should().ContainSingle().Subject;
         var project = Path.Combine(_work.FullName, "app");
         CopyDirectory(Path.Combine(AppContext.BaseDirectory, "ConsumerApp"), project);
-        await WriteNuGetConfigAsync(project);
+        await FolderFeed.WriteNuGetConfigAsync(project, fixture.PackageFolder, fixture.RepositoryRoot, Path.Combine(_work.FullName, "packages"));
         var clock = Stopwatch.StartNew();
 
         var (buildExit, buildOutput) = await DotNetCli.RunAsync(
@@ -38,33 +37,6 @@ public sealed class ConsumerAppTests(PackagesFixture fixture) : IDisposable
     }
 
     public void Dispose() => _work.Delete(recursive: true);
-
-    /// <summary>
-    /// The packed folder first, for our ids only; everything else from the repository's own sources. Packages restore into
-    /// a folder of this test (so no older build of the same version in the machine's cache is taken for ours), falling
-    /// back to the machine's cache for the third-party packages the repository has restored already.
-    /// </summary>
-    private async Task WriteNuGetConfigAsync(string project)
-    {
-        var repositoryConfig = XDocument.Load(Path.Combine(fixture.RepositoryRoot, "nuget.config"));
-        var sources = repositoryConfig.Descendants("packageSources").Elements("add")
-            .Select(e => (Key: (string)e.Attribute("key")!, Value: (string)e.Attribute("value")!))
-            .ToList();
-        var (_, locals) = await DotNetCli.RunAsync(project, ["nuget", "locals", "global-packages", "--list"], environment: null, TimeSpan.FromMinutes(1));
-        var machineCache = locals.Split(':', 2)[1].Trim();
-
-        var config = new XElement("configuration",
-            new XElement("config", Add("globalPackagesFolder", Path.Combine(_work.FullName, "packages"))),
-            new XElement("fallbackPackageFolders", new XElement("clear"), Add("machine", machineCache)),
-            new XElement("packageSources", new XElement("clear"), Add("packed", fixture.PackageFolder), sources.Select(s => Add(s.Key, s.Value))),
-            new XElement("packageSourceMapping",
-                new XElement("packageSource", new XAttribute("key", "packed"), Pattern("Iteration.Streaming"), Pattern("Iteration.Streaming.*")),
-                sources.Select(s => new XElement("packageSource", new XAttribute("key", s.Key), Pattern("*")))));
-        await File.WriteAllTextAsync(Path.Combine(project, "nuget.config"), config.ToString());
-
-        static XElement Add(string key, string value) => new("add", new XAttribute("key", key), new XAttribute("value", value));
-        static XElement Pattern(string pattern) => new("package", new XAttribute("pattern", pattern));
-    }
 
     private static void CopyDirectory(string from, string to)
     {
