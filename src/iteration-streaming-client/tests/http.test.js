@@ -186,7 +186,7 @@ describe('createGenerationsClient', () => {
     assert.ok(!names.some((s) => /^phase_[12]_/.test(s)), 'phases 1 and 2 are not generated again');
     const state = fold(events);
     assert.deepEqual(state.resumed, { message: state.resumed.message, phasesKept: 2, filesKept: 9, nextPhase: 3 });
-    assert.match(state.resumed.message, /phases 1.2 kept \(9 files\)/);
+    assert.match(state.resumed.message, /^Phases 1.2 of generation \S+ kept \(9 files\), continuing with phase 3$/);
     assert.deepEqual(state.phases.map((p) => p.state), ['kept', 'kept', 'done', 'done', 'done']);
     const list = await api.files(retried.generation_id, retried.sse_token);
     assert.equal(list.files.length, 23);
