@@ -16,4 +16,10 @@ public sealed record GenerationFile
 
     /// <summary>The lowercase hex SHA-256 of the content.</summary>
     public required string Sha256 { get; init; }
+
+    /// <summary><see cref="FileAuthors.User"/> when the user wrote the file last (an edit at a review gate); absent for the generator.</summary>
+    public string? WrittenBy { get; init; }
+
+    /// <summary><see langword="true"/> when the user locked the path: later phases may not write or delete it.</summary>
+    public bool? Locked { get; init; }
 }

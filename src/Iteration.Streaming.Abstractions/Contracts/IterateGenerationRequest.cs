@@ -10,4 +10,7 @@ public sealed record IterateGenerationRequest
 
     /// <summary>What to change.</summary>
     public string? ModificationPrompt { get; init; }
+
+    /// <summary>Where the run stops for its user's review (the plan, saved phases); without it, the host's default.</summary>
+    public ReviewRequest? Review { get; init; }
 }

@@ -10,4 +10,7 @@ public sealed record StartGenerationRequest
 
     /// <summary>The entities of the app to generate, such as <c>["User", "Task"]</c>; one phase each.</summary>
     public IReadOnlyList<string>? Entities { get; init; }
+
+    /// <summary>Where the run stops for its user's review (the plan, saved phases); without it, the host's default.</summary>
+    public ReviewRequest? Review { get; init; }
 }

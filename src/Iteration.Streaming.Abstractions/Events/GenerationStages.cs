@@ -53,6 +53,12 @@ public static class GenerationStages
     /// </summary>
     public const string Resumed = "resumed";
 
+    /// <summary>The run stopped at a review gate and waits for its user (status <see cref="GenerationStatus.AwaitingInput"/>).</summary>
+    public const string AwaitingInput = "awaiting_input";
+
+    /// <summary>The run took its user's input (approval, a revised plan, edits, locks, an instruction).</summary>
+    public const string InputReceived = "input_received";
+
     private const string PhasePrefix = "phase_";
 
     /// <summary>The stage that opens phase <paramref name="phase"/>: <c>phase_{n}_started</c>.</summary>

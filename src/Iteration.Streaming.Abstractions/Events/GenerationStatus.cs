@@ -11,6 +11,12 @@ public static class GenerationStatus
     /// <summary>Running.</summary>
     public const string Processing = "processing";
 
+    /// <summary>
+    /// Stopped at a review gate until its user answers (<c>POST {prefix}/{id}/input</c>); not terminal. The event's
+    /// <see cref="StreamingProgressEvent.InputRequest"/> says what is asked and until when.
+    /// </summary>
+    public const string AwaitingInput = "awaiting_input";
+
     /// <summary>Finished successfully. Terminal.</summary>
     public const string Completed = "completed";
 
@@ -29,9 +35,9 @@ public static class GenerationStatus
         status is Completed or Failed or Cancelled;
 
     /// <summary>
-    /// Returns <see langword="true"/> when <paramref name="status"/> is one of the five known values.
+    /// Returns <see langword="true"/> when <paramref name="status"/> is one of the six known values.
     /// </summary>
     /// <param name="status">A status value.</param>
     public static bool IsKnown(string? status) =>
-        status is Queued or Processing or Completed or Failed or Cancelled;
+        status is Queued or Processing or AwaitingInput or Completed or Failed or Cancelled;
 }

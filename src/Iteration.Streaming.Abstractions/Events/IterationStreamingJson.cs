@@ -49,4 +49,13 @@ public static class IterationStreamingJson
 
     /// <summary>The answer of <c>GET {prefix}/{id}/files</c>.</summary>
     public static JsonTypeInfo<GenerationFileList> GenerationFileList => IterationStreamingJsonContext.Default.GenerationFileList;
+
+    /// <summary>The body of <c>POST {prefix}/{id}/input</c>.</summary>
+    public static JsonTypeInfo<GenerationInputRequest> GenerationInputRequest => IterationStreamingJsonContext.Default.GenerationInputRequest;
+
+    /// <summary>The answer of <c>POST {prefix}/{id}/input</c>.</summary>
+    public static JsonTypeInfo<GenerationInputAccepted> GenerationInputAccepted => IterationStreamingJsonContext.Default.GenerationInputAccepted;
+
+    /// <summary>The optional body of <c>POST {prefix}/{id}/retry</c>.</summary>
+    public static JsonTypeInfo<RetryGenerationRequest> RetryGenerationRequest => IterationStreamingJsonContext.Default.RetryGenerationRequest;
 }

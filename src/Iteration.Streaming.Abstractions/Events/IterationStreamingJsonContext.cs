@@ -23,6 +23,10 @@ namespace Iteration.Streaming.Events;
 [JsonSerializable(typeof(GenerationSnapshot))]
 [JsonSerializable(typeof(GenerationFile))]
 [JsonSerializable(typeof(GenerationFileList))]
+[JsonSerializable(typeof(GenerationInputRequest))]
+[JsonSerializable(typeof(GenerationInputAccepted))]
+[JsonSerializable(typeof(RetryGenerationRequest))]
+[JsonSerializable(typeof(InputRequest))]
 internal sealed partial class IterationStreamingJsonContext : JsonSerializerContext
 {
 }

@@ -80,6 +80,9 @@ public sealed record StreamingProgressEvent
     /// <summary>On a data-loss warning: parent files missing from the iteration without an explicit delete (capped).</summary>
     public IReadOnlyList<string>? MissingFiles { get; init; }
 
+    /// <summary>At a review gate (status <see cref="GenerationStatus.AwaitingInput"/>): what the run waits for.</summary>
+    public InputRequest? InputRequest { get; init; }
+
     /// <summary>On a failed event: the error text (never a stack trace).</summary>
     public string? Error { get; init; }
 

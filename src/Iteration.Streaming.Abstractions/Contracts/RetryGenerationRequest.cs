@@ -1,0 +1,8 @@
+namespace Iteration.Streaming.Contracts;
+
+/// <summary>The optional body of <c>POST {prefix}/{id}/retry</c>.</summary>
+public sealed record RetryGenerationRequest
+{
+    /// <summary>The review gates of the retry; without it, the host's default.</summary>
+    public ReviewRequest? Review { get; init; }
+}
