@@ -2,6 +2,7 @@ using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Records;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.TestUtilities;

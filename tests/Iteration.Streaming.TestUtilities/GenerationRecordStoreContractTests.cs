@@ -1,6 +1,8 @@
 using FluentAssertions;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Storage;
 using Microsoft.Data.Sqlite;
 

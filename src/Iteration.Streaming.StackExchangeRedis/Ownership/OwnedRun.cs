@@ -1,4 +1,5 @@
-using Iteration.Streaming.Engine;
+
+using Iteration.Streaming.ScaleOut;
 
 namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 

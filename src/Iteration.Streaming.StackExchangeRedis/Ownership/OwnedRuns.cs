@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
 using Iteration.Streaming.StackExchangeRedis.Records;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 

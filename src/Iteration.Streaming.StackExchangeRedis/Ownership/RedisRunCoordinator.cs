@@ -1,10 +1,10 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 

@@ -1,9 +1,9 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.StackExchangeRedis.Connections;
-using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
-using Microsoft.Extensions.Logging;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Iteration.Streaming.StackExchangeRedis.Records;

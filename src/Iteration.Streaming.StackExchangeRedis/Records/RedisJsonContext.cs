@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Modes;
 
 namespace Iteration.Streaming.StackExchangeRedis.Records;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 using StackExchange.Redis;
 
 namespace Iteration.Streaming.StackExchangeRedis.Records;

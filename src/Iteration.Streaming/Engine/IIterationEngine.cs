@@ -1,6 +1,7 @@
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 
 namespace Iteration.Streaming.Engine;
 

@@ -6,11 +6,17 @@ using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.Runs.Recovery;
+using Iteration.Streaming.Runs;
+using Iteration.Streaming.ScaleOut;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.Engine;

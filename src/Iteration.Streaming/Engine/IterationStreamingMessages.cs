@@ -1,4 +1,7 @@
 using System.Globalization;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 
 namespace Iteration.Streaming.Engine;
 

@@ -1,5 +1,8 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.Retention;
+using Iteration.Streaming.ScaleOut;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Sqlite.Tests.Fixtures;
 using Iteration.Streaming.TestHost;
 using Iteration.Streaming.TestUtilities;

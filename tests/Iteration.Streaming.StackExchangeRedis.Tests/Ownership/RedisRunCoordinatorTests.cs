@@ -1,6 +1,6 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Ownership;
 using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;

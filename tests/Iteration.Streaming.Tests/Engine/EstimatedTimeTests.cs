@@ -1,6 +1,8 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Runs;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.Tests.Engine;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.ScaleOut;
 
 namespace Iteration.Streaming.Tests.Engine;
 

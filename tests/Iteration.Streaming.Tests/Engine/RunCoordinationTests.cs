@@ -1,6 +1,8 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,10 +1,10 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.TestUtilities;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Iteration.Streaming.Tests.Engine;

@@ -3,9 +3,10 @@ using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.TestUtilities;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Tests.Engine;
 

@@ -2,6 +2,7 @@ using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
