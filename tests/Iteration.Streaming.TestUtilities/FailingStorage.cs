@@ -103,6 +103,12 @@ public sealed class FailingRecordStore(IGenerationRecordStore inner, StorageFull
         return inner.UpdateAsync(generationId, update, cancellationToken);
     }
 
+    public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        full.ThrowIfFull("a record change");
+        return inner.TryUpdateSteeringAsync(generationId, expectedRevision, update, cancellationToken);
+    }
+
     public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default) => inner.ListUnfinishedAsync(cancellationToken);
 
     public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default) => inner.ListEndedAsync(cancellationToken);

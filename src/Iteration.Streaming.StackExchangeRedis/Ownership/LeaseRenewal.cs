@@ -65,7 +65,7 @@ internal sealed class LeaseRenewal(
                     if (!run.Released)
                     {
                         Log.RemoteCancelReceived(_logger, id);
-                        run.Stop(RunStopReason.CancelRequested);
+                        run.Stop(RunSignal.CancelRequested);
                     }
 
                     break;

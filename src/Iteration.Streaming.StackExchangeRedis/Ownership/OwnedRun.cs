@@ -7,7 +7,7 @@ namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 /// A run this instance owns: its lease is renewed until the engine lets go of it (after its terminal event or its
 /// hand-over) and nothing of it waits for Redis any more. Disposing it is the engine letting go.
 /// </summary>
-internal sealed class OwnedRun(string generationId, Action<RunStopReason> stop) : IDisposable
+internal sealed class OwnedRun(string generationId, Action<RunSignal> stop) : IDisposable
 {
     private int _stopped;
     private volatile bool _released;
@@ -18,14 +18,14 @@ internal sealed class OwnedRun(string generationId, Action<RunStopReason> stop) 
     public bool Released => _released;
 
     /// <summary>Tells the engine to stop the run, once per reason (a cancel request may come again with each renewal).</summary>
-    public void Stop(RunStopReason reason)
+    public void Stop(RunSignal reason)
     {
         if (_released)
         {
             return;
         }
 
-        var bit = reason == RunStopReason.OwnershipLost ? 2 : 1;
+        var bit = reason == RunSignal.OwnershipLost ? 2 : 1;
         if ((Interlocked.Or(ref _stopped, bit) & bit) == 0)
         {
             stop(reason);

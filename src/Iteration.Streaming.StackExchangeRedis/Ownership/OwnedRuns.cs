@@ -20,7 +20,7 @@ internal sealed class OwnedRuns(OwnedRecordCopies records, ILogger<OwnedRuns>? l
 
     public ICollection<OwnedRun> All => _runs.Values;
 
-    public OwnedRun Add(string generationId, Action<RunStopReason> stop)
+    public OwnedRun Add(string generationId, Action<RunSignal> stop)
     {
         var run = new OwnedRun(generationId, stop);
         _runs[generationId] = run;
@@ -47,7 +47,7 @@ internal sealed class OwnedRuns(OwnedRecordCopies records, ILogger<OwnedRuns>? l
         if (!run.Released)
         {
             Log.RunLost(_logger, run.GenerationId, reason);
-            run.Stop(RunStopReason.OwnershipLost);
+            run.Stop(RunSignal.OwnershipLost);
         }
     }
 }

@@ -80,7 +80,7 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
         }
     }
 
-    public IDisposable Hold(string generationId, Action<RunStopReason> onStop)
+    public IDisposable Hold(string generationId, Action<RunSignal> onStop)
     {
         ArgumentNullException.ThrowIfNull(generationId);
         ArgumentNullException.ThrowIfNull(onStop);

@@ -75,7 +75,7 @@ internal sealed class RemoteCancel(RedisConnection connection, RedisScriptGatewa
         if ((string?)message is { } generationId && owned.Find(generationId) is { Released: false } run)
         {
             Log.RemoteCancelReceived(_logger, generationId);
-            run.Stop(RunStopReason.CancelRequested);
+            run.Stop(RunSignal.CancelRequested);
         }
     }
 }

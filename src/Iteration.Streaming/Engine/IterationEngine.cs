@@ -724,7 +724,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     {
         run.Ownership = _coordinator.Hold(
             run.GenerationId,
-            reason => _ = CancelRunAsync(run, reason == RunStopReason.OwnershipLost ? CancelReason.OwnershipLost : CancelReason.User));
+            reason => _ = CancelRunAsync(run, reason == RunSignal.OwnershipLost ? CancelReason.OwnershipLost : CancelReason.User));
         _runs[run.GenerationId] = run;
     }
 

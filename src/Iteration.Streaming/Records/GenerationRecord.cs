@@ -62,4 +62,7 @@ public sealed record GenerationRecord
 
     /// <summary>The total size of those files, in bytes.</summary>
     public long TotalBytes { get; init; }
+
+    /// <summary>Its review gates and the user's inputs; <see langword="null"/> for a generation nobody steers.</summary>
+    public RunSteering? Steering { get; init; }
 }

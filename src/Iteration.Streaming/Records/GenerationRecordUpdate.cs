@@ -34,4 +34,7 @@ public sealed record GenerationRecordUpdate
 
     /// <summary>The total bytes of the manifest after a save.</summary>
     public long? TotalBytes { get; init; }
+
+    /// <summary>The new steering, replacing the old one whole.</summary>
+    public RunSteering? Steering { get; init; }
 }

@@ -31,6 +31,16 @@ public static class GenerationRecords
             InterruptedAt = update.ClearInterrupted ? null : update.InterruptedAt ?? record.InterruptedAt,
             FileCount = update.FileCount ?? record.FileCount,
             TotalBytes = update.TotalBytes ?? record.TotalBytes,
+            Steering = update.Steering ?? record.Steering,
         };
+    }
+
+    /// <summary>The revision of a record's steering: 0 when it has none.</summary>
+    /// <param name="record">The record.</param>
+    /// <returns>Its <see cref="RunSteering.Revision"/>, or 0.</returns>
+    public static long SteeringRevision(GenerationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Steering?.Revision ?? 0;
     }
 }

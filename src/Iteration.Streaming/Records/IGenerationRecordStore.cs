@@ -37,7 +37,20 @@ public interface IGenerationRecordStore
     /// <returns>The record after the change, or <see langword="null"/> when unknown.</returns>
     ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default);
 
-    /// <summary>Returns the records whose status is not terminal (queued or processing), oldest first.</summary>
+    /// <summary>
+    /// Applies <paramref name="update"/> (as <see cref="UpdateAsync"/> does) only when the record's steering revision
+    /// (<see cref="GenerationRecords.SteeringRevision"/>) is <paramref name="expectedRevision"/>, atomically: of two
+    /// changes made from the same revision on two instances, exactly one applies. The caller sets the new steering's
+    /// revision (one more than <paramref name="expectedRevision"/>).
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="expectedRevision">The revision the change was made from (0 when the record has no steering).</param>
+    /// <param name="update">The fields to change, usually <see cref="GenerationRecordUpdate.Steering"/> and a status.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The record after the change; <see langword="null"/> when it is unknown or its revision differs (read it again).</returns>
+    ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the records whose status is not terminal (queued, processing or awaiting input), oldest first.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The unfinished records.</returns>
     ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default);

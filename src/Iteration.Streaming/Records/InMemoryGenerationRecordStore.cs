@@ -51,6 +51,28 @@ internal sealed class InMemoryGenerationRecordStore(TimeProvider timeProvider) :
         }
     }
 
+    public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        ArgumentNullException.ThrowIfNull(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_records.TryGetValue(generationId, out var entry))
+        {
+            return ValueTask.FromResult<GenerationRecord?>(null);
+        }
+
+        lock (entry)
+        {
+            if (GenerationRecords.SteeringRevision(entry.Record) != expectedRevision)
+            {
+                return ValueTask.FromResult<GenerationRecord?>(null);
+            }
+
+            entry.Record = GenerationRecords.Apply(entry.Record, update, timeProvider.GetUtcNow());
+            return ValueTask.FromResult<GenerationRecord?>(entry.Record);
+        }
+    }
+
     public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

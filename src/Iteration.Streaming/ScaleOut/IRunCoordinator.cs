@@ -25,14 +25,24 @@ public interface IRunCoordinator
 
     /// <summary>
     /// Keeps this instance's ownership of a run it admitted or claimed until the returned registration is disposed,
-    /// after the run's terminal event or its hand-over. <paramref name="onStop"/> is called when the run must stop here:
-    /// <see cref="RunStopReason.CancelRequested"/> for a cancel requested on another instance,
-    /// <see cref="RunStopReason.OwnershipLost"/> when this instance no longer owns it (it was ended or taken over elsewhere).
+    /// after the run's terminal event or its hand-over. <paramref name="onSignal"/> is called when the run must stop here:
+    /// <see cref="RunSignal.CancelRequested"/> for a cancel requested on another instance,
+    /// <see cref="RunSignal.OwnershipLost"/> when this instance no longer owns it (it was ended or taken over elsewhere);
+    /// and with <see cref="RunSignal.InputArrived"/> when another instance stored input for it (<see cref="NotifyInputAsync"/>).
     /// </summary>
     /// <param name="generationId">The run's generation.</param>
-    /// <param name="onStop">Stops the run here; called at most once per reason.</param>
+    /// <param name="onSignal">Stops the run here, or has it read its new input; called at most once per stop reason.</param>
     /// <returns>The registration; disposing it lets go of the run.</returns>
-    IDisposable Hold(string generationId, Action<RunStopReason> onStop);
+    IDisposable Hold(string generationId, Action<RunSignal> onSignal);
+
+    /// <summary>
+    /// Tells the instance running <paramref name="generationId"/> that input for it was stored in its record (an
+    /// instruction or a lock sent while a phase runs): its <see cref="Hold"/> callback gets <see cref="RunSignal.InputArrived"/>.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns><see langword="true"/> when an instance runs it and was told.</returns>
+    ValueTask<bool> NotifyInputAsync(string generationId, CancellationToken cancellationToken = default);
 
     /// <summary>Asks the instance running <paramref name="generationId"/> to cancel it.</summary>
     /// <param name="generationId">The generation.</param>

@@ -7,7 +7,10 @@ internal sealed class LocalRunCoordinator : IRunCoordinator
 {
     public string? InstanceName => null;
 
-    public IDisposable Hold(string generationId, Action<RunStopReason> onStop) => NoHold.Instance;
+    public IDisposable Hold(string generationId, Action<RunSignal> onSignal) => NoHold.Instance;
+
+    public ValueTask<bool> NotifyInputAsync(string generationId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(false);
 
     public ValueTask<bool> RequestCancelAsync(string generationId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(false);

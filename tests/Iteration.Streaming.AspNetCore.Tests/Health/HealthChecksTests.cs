@@ -109,6 +109,8 @@ public sealed class HealthChecksTests : IDisposable
 
         public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default) => throw Refused();
 
+        public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default) => throw Refused();
+
         public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default) => throw Refused();
 
         public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult<IReadOnlyList<GenerationRecord>>([]);

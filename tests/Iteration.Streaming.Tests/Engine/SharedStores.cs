@@ -49,6 +49,9 @@ public sealed class SharedStores
 
         public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default) => inner.GetAsync(generationId, cancellationToken);
 
+        public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
+            inner.TryUpdateSteeringAsync(generationId, expectedRevision, update, cancellationToken);
+
         public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
             inner.UpdateAsync(generationId, update, cancellationToken);
 
