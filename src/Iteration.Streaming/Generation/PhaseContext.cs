@@ -46,4 +46,18 @@ public sealed class PhaseContext
 
     /// <summary>For a retry, the failed or cancelled generation it continues (its saved phases are already in <see cref="Files"/>).</summary>
     public string? RetryOf { get; init; }
+
+    /// <summary>
+    /// What the user told the model at review gates or while earlier phases ran, oldest first: follow them from this
+    /// phase on (a later one wins where they disagree).
+    /// </summary>
+    public IReadOnlyList<UserInstruction> Instructions { get; init; } = [];
+
+    /// <summary>
+    /// Paths the user locked: this phase may not write or delete them (a file yielded at one is refused with a warning,
+    /// and the run goes on). Files the user edited are in <see cref="Files"/> with <c>WrittenBy</c> <c>"user"</c>.
+    /// </summary>
+    public IReadOnlySet<string> LockedPaths { get; init; } = FrozenEmpty;
+
+    private static readonly IReadOnlySet<string> FrozenEmpty = System.Collections.Frozen.FrozenSet<string>.Empty;
 }

@@ -7,8 +7,12 @@ using Iteration.Streaming.ScaleOut;
 namespace Iteration.Streaming.Runs;
 
 /// <summary>
-/// The live state of one generation while this process runs it (queued or running): its record as admitted, its token,
-/// its progress so far and the stall watchdog. The scheduler owns its slot, the pipeline every event it appends.
+/// The live state of one generation while this process holds it (queued or running), from its admission (or its
+/// continuation after a restart, a takeover or its user's input) until it ends, is interrupted or stops at a review
+/// gate: its record as admitted, its token, its progress so far and the stall watchdog. The scheduler owns its slot,
+/// <see cref="RunEvents"/> every event appended. Each signal has one completer: <see cref="Admitted"/> by
+/// <see cref="RunAdmission"/>, <see cref="FirstEvent"/> by <see cref="RunEvents"/>, <see cref="EndedUnstored"/> by
+/// <see cref="RunEnding"/>, <see cref="Finished"/> by <see cref="RunRegistry"/>.
 /// </summary>
 internal sealed class GenerationRun : IDisposable
 {
@@ -52,8 +56,17 @@ internal sealed class GenerationRun : IDisposable
     /// <summary>Completed once the run may append: its <c>queued</c> event, if it waited, is in the log.</summary>
     public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completed when the run's first event is in the log (or failed with why it could not be appended).</summary>
-    public TaskCompletionSource FirstEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completes when the run's first event is in the log (or fails with why it could not be appended).</summary>
+    public Task FirstEvent => FirstEventSignal.Task;
+
+    /// <summary>Completed by <see cref="RunEvents"/> only.</summary>
+    internal TaskCompletionSource FirstEventSignal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Held while an event of the run is appended: the run's task and an input arriving meanwhile take turns.</summary>
+    public SemaphoreSlim AppendLock { get; } = new(1, 1);
+
+    /// <summary>How many inputs of the record have their <c>input_received</c> in the log (read at admission, counted after).</summary>
+    public int InputsEmitted { get; set; }
 
     /// <summary>Completed when the run has ended here (terminal event appended, or stopped without one) and freed its slot.</summary>
     public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -5,18 +5,16 @@ namespace Iteration.Streaming.Runs;
 /// <summary>Checks a planner's output before the run trusts it.</summary>
 internal static class PlanValidator
 {
-    public const int MaxPhases = 1_000;
-
-    public static void ThrowIfInvalid(IReadOnlyList<PlannedPhase>? plan)
+    public static void ThrowIfInvalid(IReadOnlyList<PlannedPhase>? plan, int maxPhases)
     {
         if (plan is null || plan.Count == 0)
         {
             throw new GenerationFailedException("The phase planner returned no phases; a plan needs at least one.");
         }
 
-        if (plan.Count > MaxPhases)
+        if (plan.Count > maxPhases)
         {
-            throw new GenerationFailedException($"The phase planner returned {plan.Count} phases; the limit is {MaxPhases}.");
+            throw new GenerationFailedException($"The phase planner returned {plan.Count} phases; the limit is {maxPhases} (MaxPhases).");
         }
 
         for (var i = 0; i < plan.Count; i++)

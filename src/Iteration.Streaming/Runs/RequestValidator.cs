@@ -17,6 +17,7 @@ internal static class RequestValidator
     {
         ArgumentNullException.ThrowIfNull(request);
         ValidatePrompt("prompt", request.Prompt, options);
+        ValidateReview(request.Review, options);
 
         var entities = request.Entities;
         if (entities is null)
@@ -76,6 +77,7 @@ internal static class RequestValidator
         }
 
         ValidatePrompt("modification_prompt", request.ModificationPrompt, options);
+        ValidateReview(request.Review, options);
     }
 
     private static void ValidatePrompt(string field, string? prompt, IterationStreamingOptions options)
@@ -103,7 +105,7 @@ internal static class RequestValidator
     }
 
     /// <summary>Control characters (tab and line breaks allowed in prompts), unpaired surrogates, and in names invisible formatting characters.</summary>
-    private static int IndexOfDisallowed(string value, bool allowLineBreaks)
+    internal static int IndexOfDisallowed(string value, bool allowLineBreaks)
     {
         for (var i = 0; i < value.Length; i++)
         {
@@ -132,5 +134,22 @@ internal static class RequestValidator
         return -1;
     }
 
-    private static InvalidGenerationRequestException Invalid(string message) => new(message);
+    /// <summary>Checks a request's <c>review</c>: phase numbers from 1 to <see cref="IterationStreamingOptions.MaxPhases"/>.</summary>
+    public static void ValidateReview(Contracts.ReviewRequest? review, IterationStreamingOptions options)
+    {
+        if (review?.AfterPhases is not { IsAll: false } selection)
+        {
+            return;
+        }
+
+        foreach (var phase in selection.Phases)
+        {
+            if (phase < 1 || phase > options.MaxPhases)
+            {
+                throw Invalid($"'review.after_phases' names phase {phase}; phases are numbered from 1 to at most {options.MaxPhases} ({Prefix}{nameof(options.MaxPhases)}).");
+            }
+        }
+    }
+
+    internal static InvalidGenerationRequestException Invalid(string message) => new(message);
 }

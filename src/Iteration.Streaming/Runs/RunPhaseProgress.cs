@@ -5,7 +5,7 @@ using Iteration.Streaming.Hosting;
 namespace Iteration.Streaming.Runs;
 
 /// <summary>The <see cref="IPhaseProgress"/> of one phase of a run: reports become that phase's progress events.</summary>
-internal sealed class RunPhaseProgress(RunPipeline pipeline, GenerationRun run, PhaseState state, int index, IterationStreamingOptions settings) : IPhaseProgress
+internal sealed class RunPhaseProgress(PhaseRunner pipeline, GenerationRun run, PhaseState state, int index, IterationStreamingOptions settings) : IPhaseProgress
 {
     public TokenUsage Usage { get; } = new();
 

@@ -148,7 +148,6 @@ internal sealed class RunScheduler(
         finally
         {
             var next = Release(run);
-            run.Finished.TrySetResult();
             if (next is not null)
             {
                 metrics.RunDequeued();

@@ -17,11 +17,20 @@ internal enum RunStart
     /// as <see cref="Resume"/>, with its own wording.
     /// </summary>
     Takeover = 3,
+
+    /// <summary>
+    /// A run that stopped at a review gate continues after its user's input (on any instance): its <c>input_received</c>
+    /// is the event before the next phase; no <c>resumed</c>.
+    /// </summary>
+    Continue = 4,
 }
 
 /// <summary>What each way of starting implies.</summary>
 internal static class RunStarts
 {
     /// <summary>Whether the run continues a log that has events already (it emits no <c>initializing</c>).</summary>
-    public static bool ContinuesLog(this RunStart start) => start is RunStart.Resume or RunStart.Takeover;
+    public static bool ContinuesLog(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Continue;
+
+    /// <summary>Whether the run says <c>resumed</c> before its first phase (it lost or reuses work: not after an input).</summary>
+    public static bool SaysResumed(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Retry;
 }

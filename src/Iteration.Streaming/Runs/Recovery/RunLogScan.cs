@@ -11,7 +11,9 @@ namespace Iteration.Streaming.Runs.Recovery;
 /// <param name="EndedWith">The terminal status, when the log holds a terminal event.</param>
 /// <param name="PhasesCompleted">The highest phase number with a <c>phase_{n}_complete</c> event.</param>
 /// <param name="PhaseDurations">Measured phase durations by phase number.</param>
-internal sealed record RunLogScan(string? EndedWith, int PhasesCompleted, IReadOnlyDictionary<int, TimeSpan> PhaseDurations)
+/// <param name="InputsReceived">How many <c>input_received</c> events it holds (one per input the run took).</param>
+/// <param name="WaitingAt">When its latest event says the run waits at a review gate: what that gate asks.</param>
+internal sealed record RunLogScan(string? EndedWith, int PhasesCompleted, IReadOnlyDictionary<int, TimeSpan> PhaseDurations, int InputsReceived = 0, InputRequest? WaitingAt = null)
 {
     public static readonly RunLogScan Empty = new(null, 0, new Dictionary<int, TimeSpan>());
 
@@ -34,6 +36,7 @@ internal sealed record RunLogScan(string? EndedWith, int PhasesCompleted, IReadO
         }
 
         var completed = 0;
+        var inputs = 0;
         var started = new Dictionary<int, DateTimeOffset>();
         var durations = new Dictionary<int, TimeSpan>();
         var subscription = await eventLog.SubscribeAsync(generationId, 0, cancellationToken).ConfigureAwait(false);
@@ -44,6 +47,11 @@ internal sealed record RunLogScan(string? EndedWith, int PhasesCompleted, IReadO
                 while (subscription.TryRead(out var entry))
                 {
                     var progressEvent = entry.Event;
+                    if (progressEvent.Stage == GenerationStages.InputReceived)
+                    {
+                        inputs++;
+                    }
+
                     if (GenerationStages.TryGetPhase(progressEvent.Stage, out var phase))
                     {
                         if (progressEvent.Stage.EndsWith("_started", StringComparison.Ordinal))
@@ -68,6 +76,7 @@ internal sealed record RunLogScan(string? EndedWith, int PhasesCompleted, IReadO
             }
         }
 
-        return new RunLogScan(latest.IsTerminal ? latest.Event.Status : null, completed, durations);
+        var waiting = latest.Event.Status == GenerationStatus.AwaitingInput ? latest.Event.InputRequest : null;
+        return new RunLogScan(latest.IsTerminal ? latest.Event.Status : null, completed, durations, inputs, waiting);
     }
 }
