@@ -188,7 +188,7 @@ internal sealed class GateKeeper(
     {
         var gate = steering.Gate;
         var phaseNow = gate?.Phase ?? (waiting ? 0 : Math.Min(record.PhasesSaved + 1, record.Plan?.Count ?? 1));
-        var plan = input.Action == InputActions.RevisePlan ? InputValidator.Plan(input.Phases!) : record.Plan;
+        var plan = input.Action == InputActions.RevisePlan ? InputValidator.Plan(input.Phases!, record.Plan) : record.Plan;
         var nextPhase = NextPhase(plan, record.PhasesSaved);
         var continues = input.Action is InputActions.Approve or InputActions.RevisePlan;
         var locks = input.Action == InputActions.Lock

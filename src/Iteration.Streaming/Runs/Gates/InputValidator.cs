@@ -47,13 +47,22 @@ internal static class InputValidator
         }
     }
 
-    /// <summary>The revised plan: numbered 1, 2, …; each phase an entity phase when it names one entity, else a custom phase.</summary>
-    public static IReadOnlyList<PlannedPhase> Plan(IReadOnlyList<RevisedPhase> phases) =>
-        [.. phases.Select(static (p, i) => new PlannedPhase(
-            i + 1,
-            p.Name!.Trim(),
-            p.Entities is [_] ? PhaseKind.Entity : PhaseKind.Custom,
-            p.Entities is [var entity] ? entity : null))];
+    /// <summary>
+    /// The revised plan, numbered 1, 2, …: a phase that keeps an old phase's entity (or, without one, its name) keeps
+    /// its kind and file estimate; a new one is an entity phase when it names one entity, else a custom phase.
+    /// </summary>
+    public static IReadOnlyList<PlannedPhase> Plan(IReadOnlyList<RevisedPhase> phases, IReadOnlyList<PlannedPhase>? old) =>
+        [.. phases.Select((p, i) =>
+        {
+            var name = p.Name!.Trim();
+            var entity = p.Entities is [var only] ? only : null;
+            var match = old?.FirstOrDefault(o => entity is not null
+                ? string.Equals(o.Entity, entity, StringComparison.OrdinalIgnoreCase)
+                : string.Equals(o.Name, name, StringComparison.OrdinalIgnoreCase));
+            return match is null
+                ? new PlannedPhase(i + 1, name, entity is null ? PhaseKind.Custom : PhaseKind.Entity, entity)
+                : match with { Number = i + 1, Name = name, Entity = entity ?? match.Entity };
+        })];
 
     private static readonly string[] Actions =
         [InputActions.Approve, InputActions.RevisePlan, InputActions.EditFiles, InputActions.Lock, InputActions.Instruct, InputActions.Cancel];
