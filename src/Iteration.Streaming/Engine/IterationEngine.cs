@@ -30,11 +30,8 @@ namespace Iteration.Streaming.Engine;
 /// </summary>
 internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDisposable
 {
-    private readonly IGenerationEventLog _eventLog;
-    private readonly IFileSink _fileSink;
     private readonly IGenerationRecordStore _records;
     private readonly IRunCoordinator _coordinator;
-    private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly ILogger _logger;
     private readonly RunScheduler _scheduler;
     private readonly RunRegistry _registry;
@@ -42,8 +39,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly RunGates _gates;
     private readonly GateKeeper _gateKeeper;
     private readonly GenerationReads _reads;
-    private readonly RetryClaims _retryClaims;
-    private readonly TimeProvider _timeProvider;
+    private readonly RunRequests _requests;
     private readonly IterationStreamingMessages _messages;
     private readonly RunPipeline _pipeline;
     private int _stopped;
@@ -71,24 +67,15 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             throw new InvalidOperationException(IterationStreamingMessages.NoGenerator);
         }
 
-        (_eventLog, _fileSink, _records, _coordinator, _options, _timeProvider) = (eventLog, fileSink, records, coordinator, options, timeProvider);
+        (_records, _coordinator, _messages) = (records, coordinator, messages);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         UnstoredEndings = new UnstoredEndings(timeProvider);
         var events = new RunEvents(eventLog, options, timeProvider, messages, _logger);
         var ending = new RunEnding(eventLog, records, events, timeProvider, metrics, history, messages, UnstoredEndings, storageHealth, _logger);
         _gates = new RunGates(records, events, options, timeProvider, messages, _logger);
-        var stages = new RunStages(
-            eventLog,
-            fileSink,
-            records,
-            events,
-            new PhaseRunner(fileSink, records, events, timeProvider, metrics, messages, _logger),
-            _gates,
-            new RunFinish(fileSink, records, events, timeProvider, messages, _logger),
-            history,
-            messages,
-            _logger);
-        _messages = messages;
+        var phases = new PhaseRunner(fileSink, records, events, timeProvider, metrics, messages, _logger);
+        var finish = new RunFinish(fileSink, records, events, timeProvider, messages, _logger);
+        var stages = new RunStages(eventLog, fileSink, records, events, phases, _gates, finish, history, messages, _logger);
         var pipeline = _pipeline = new RunPipeline(stages, ending, events, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, _logger);
         _registry = new RunRegistry(coordinator, _logger);
         _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
@@ -103,7 +90,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         Recovery = new RunRecovery(eventLog, records, coordinator, _registry, _admission, _gates, _gateKeeper, events, options, messages, () => IsStopped, _logger);
         Deadlines = new GateDeadlines(records, _gateKeeper, options, timeProvider, _logger);
         _reads = new GenerationReads(eventLog, records, fileSink, UnstoredEndings, _logger);
-        _retryClaims = new RetryClaims(idempotencyStore, records, timeProvider);
+        _requests = new RunRequests(fileSink, _admission, _reads, new RetryClaims(idempotencyStore, records, timeProvider), options, timeProvider);
     }
 
     /// <summary>Continues interrupted runs at start and runs taken over while the host runs.</summary>
@@ -124,69 +111,19 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     public async ValueTask<string> StartAsync(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ThrowIfStopped();
-        RequestValidator.Validate(request, _options.CurrentValue);
-        var definition = new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []]) { UserId = request.UserId };
-        return (await _admission.AdmitAsync(definition, RunStart.Fresh, null, Steering(request.Review), cancellationToken).ConfigureAwait(false)).GenerationId;
+        return (await _requests.StartAsync(request, cancellationToken).ConfigureAwait(false)).GenerationId;
     }
 
     public async ValueTask<string> IterateAsync(IterationRequest request, CancellationToken cancellationToken = default)
     {
         ThrowIfStopped();
-        RequestValidator.Validate(request, _options.CurrentValue);
-        var parent = await _reads.GetCaughtUpAsync(request.ParentGenerationId, cancellationToken).ConfigureAwait(false);
-        if (!GenerationStatus.IsTerminal(parent.Status))
-        {
-            throw new GenerationConflictException(
-                $"Generation '{parent.GenerationId}' has not finished (status '{parent.Status}'); iterate on it once it has completed, failed or been cancelled.");
-        }
-
-        if (await _fileSink.GetManifestAsync(parent.GenerationId, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw new GenerationConflictException($"Generation '{parent.GenerationId}' ended with status '{parent.Status}' before saving any files; there is nothing to iterate on.");
-        }
-
-        var definition = new RunDefinition(parent.Prompt, request.ModificationPrompt, parent.GenerationId, parent.Entities) { UserId = request.UserId };
-        return (await _admission.AdmitAsync(definition, RunStart.Fresh, null, Steering(request.Review), cancellationToken).ConfigureAwait(false)).GenerationId;
+        return (await _requests.IterateAsync(request, cancellationToken).ConfigureAwait(false)).GenerationId;
     }
 
     public async ValueTask<string> RetryAsync(RetryRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
         ThrowIfStopped();
-        if (string.IsNullOrWhiteSpace(request.GenerationId))
-        {
-            throw new InvalidGenerationRequestException("The generation to retry is required.");
-        }
-
-        RequestValidator.ValidateReview(request.Review, _options.CurrentValue);
-        var old = await _reads.GetCaughtUpAsync(request.GenerationId, cancellationToken).ConfigureAwait(false);
-        if (old.Status != GenerationStatus.Failed && old.Status != GenerationStatus.Cancelled)
-        {
-            throw new GenerationConflictException(old.Status == GenerationStatus.Completed
-                ? $"Generation '{old.GenerationId}' completed; there is nothing to retry. Start an iteration to change it."
-                : $"Generation '{old.GenerationId}' is still {old.Status}; only a failed or cancelled generation can be retried.");
-        }
-
-        // Only phases whose files are still in the sink can be reused.
-        var saved = await _fileSink.GetManifestAsync(old.GenerationId, cancellationToken).ConfigureAwait(false) is null ? 0 : old.PhasesSaved;
-        var definition = RunDefinition.From(old) with { RetryOf = old.GenerationId, UserId = request.UserId ?? old.UserId };
-
-        // One live retry per chain and at most MaxRetriesPerGeneration in all, claimed atomically in the shared store.
-        var options = _options.CurrentValue;
-        var claim = await _retryClaims.ClaimAsync(old, options.MaxRetriesPerGeneration, cancellationToken).ConfigureAwait(false);
-        GenerationRun run;
-        try
-        {
-            run = await _admission.AdmitAsync(definition, RunStart.Retry, old with { PhasesSaved = saved }, Steering(request.Review), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await claim.ReleaseAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        await claim.CompleteAsync(run.GenerationId, _timeProvider.GetUtcNow() + options.RetainCompletedFor + TimeSpan.FromDays(1), CancellationToken.None).ConfigureAwait(false);
-        return run.GenerationId;
+        return (await _requests.RetryAsync(request, cancellationToken).ConfigureAwait(false)).GenerationId;
     }
 
     public ValueTask<GenerationRecord?> GetRecordAsync(string generationId, CancellationToken cancellationToken = default)
@@ -231,39 +168,10 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         }
     }
 
-    /// <remarks>
-    /// A run of this instance whose end storage refused ends its watchers' subscriptions with that end from memory
-    /// (<see cref="UnstoredEndings"/>); a watcher that has it already gets a subscription that is complete.
-    /// </remarks>
-    public async ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+    public ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        if (await _reads.CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false) is { } ending)
-        {
-            if (afterSequence >= ending.Sequence)
-            {
-                return new EndedSubscription(generationId, afterSequence);
-            }
-
-            var before = await _eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
-            return new UnstoredEndSubscription(before, UnstoredEndings, CancellationToken.None);
-        }
-
-        var subscription = await _eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
-        if (subscription.IsAlreadyComplete)
-        {
-            return subscription;
-        }
-
-        // The pipeline puts an end in the table before it fires the run's signal, and both before the run leaves the registry.
-        if (_registry.TryGet(generationId, out var run))
-        {
-            return new UnstoredEndSubscription(subscription, UnstoredEndings, run.EndedUnstored);
-        }
-
-        return UnstoredEndings.TryGet(generationId, out _)
-            ? new UnstoredEndSubscription(subscription, UnstoredEndings, CancellationToken.None)
-            : subscription;
+        return _reads.WatchAsync(generationId, afterSequence, _registry.TryGet(generationId, out var run) ? run.EndedUnstored : null, cancellationToken);
     }
 
     public async ValueTask<bool> CancelAsync(string generationId, CancellationToken cancellationToken = default)
@@ -284,7 +192,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
         if (_registry.TryGet(generationId, out var run))
         {
-            return await CancelRunAsync(run, CancelReason.User).ConfigureAwait(false);
+            return await _admission.CancelAsync(run, CancelReason.User).ConfigureAwait(false);
         }
 
         // Running on another instance: its owner gets the request and ends it with 'cancelled'.
@@ -312,10 +220,6 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         return _gateKeeper.SendAsync(generationId, input, cancellationToken);
     }
 
-    internal Task<int> ResumeInterruptedAsync(CancellationToken cancellationToken) => Recovery.ResumeInterruptedAsync(cancellationToken);
-
-    internal Task ResumeOrphanedAsync(CancellationToken cancellationToken) => Recovery.ResumeOrphanedAsync(cancellationToken);
-
     /// <summary>
     /// Stops every run (no new ones are admitted): a durable store keeps them to resume at the next start; otherwise
     /// they end cancelled. Completes when every run of this engine has ended here, or when <paramref name="cancellationToken"/> fires.
@@ -329,26 +233,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
     private List<GenerationRun> Stop()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            return [.. _registry.Runs];
-        }
-
-        var (queued, running) = _scheduler.Stop();
-        if (running.Count + queued.Count > 0)
-        {
-            // Said only when there is something to keep: a host that failed to start (or ran nothing) has nothing to say.
-            Log.EngineShuttingDown(_logger, running.Count, queued.Count, _records.IsDurable ? "kept to resume at the next start" : "cancelled");
-        }
-
-        foreach (var run in queued)
-        {
-            _ = _admission.EndQueuedAsync(run, CancelReason.Shutdown);
-        }
-
-        foreach (var run in running)
-        {
-            run.TryCancel(CancelReason.Shutdown);
+            _admission.StopAll(_records.IsDurable);
         }
 
         return [.. _registry.Runs];
@@ -377,37 +264,12 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
                 _ = _gates.EmitMissingInputsAsync(run);
                 break;
             case RunSignal.OwnershipLost:
-                _ = CancelRunAsync(run, CancelReason.OwnershipLost);
+                _ = _admission.CancelAsync(run, CancelReason.OwnershipLost);
                 break;
             default:
-                _ = CancelRunAsync(run, CancelReason.User);
+                _ = _admission.CancelAsync(run, CancelReason.User);
                 break;
         }
-    }
-
-    /// <summary>Ends a waiting run at once, or fires a running run's token.</summary>
-    /// <returns>Whether the run was still going.</returns>
-    private async Task<bool> CancelRunAsync(GenerationRun run, CancelReason reason)
-    {
-        if (_scheduler.TryRemoveQueued(run))
-        {
-            await _admission.EndQueuedAsync(run, reason).ConfigureAwait(false);
-            return true;
-        }
-
-        // Checked first: a cancelled run may end (and leave) before TryCancel returns.
-        var live = _registry.Contains(run.GenerationId);
-        run.TryCancel(reason);
-        return live;
-    }
-
-    /// <summary>The steering a new generation starts with: its review gates (the request's, or the host's default).</summary>
-    private RunSteering? Steering(ReviewRequest? review)
-    {
-        review ??= _options.CurrentValue.DefaultReview?.ToReview();
-        return review is null || (review.Plan != true && review.AfterPhases is null or { IsAll: false, Phases.Count: 0 })
-            ? null
-            : new RunSteering { Review = review };
     }
 
     private void ThrowIfStopped() => ObjectDisposedException.ThrowIf(IsStopped, this);

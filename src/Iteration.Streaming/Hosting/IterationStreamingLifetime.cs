@@ -35,10 +35,10 @@ internal sealed class IterationStreamingLifetime(
 
         if (options.CurrentValue.ResumeInterruptedRuns ?? records.IsDurable)
         {
-            await embedded.ResumeInterruptedAsync(cancellationToken).ConfigureAwait(false);
+            await embedded.Recovery.ResumeInterruptedAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _takeovers = Task.Run(() => embedded.ResumeOrphanedAsync(_stopping.Token), CancellationToken.None);
+        _takeovers = Task.Run(() => embedded.Recovery.ResumeOrphanedAsync(_stopping.Token), CancellationToken.None);
         _deadlines = Task.Run(() => embedded.Deadlines.RunAsync(_stopping.Token), CancellationToken.None);
         retention.Start();
     }

@@ -65,6 +65,41 @@ internal sealed class GenerationReads(
         return ending;
     }
 
+    /// <summary>
+    /// Subscribes to a generation's log. A run of this instance whose end storage refused ends its watchers'
+    /// subscriptions with that end from memory (<see cref="UnstoredEndings"/>, signalled by <paramref name="endedUnstored"/>
+    /// while the run is held here); a watcher that has it already gets a subscription that is complete.
+    /// </summary>
+    public async ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence, CancellationToken? endedUnstored, CancellationToken cancellationToken)
+    {
+        if (await CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false) is { } ending)
+        {
+            if (afterSequence >= ending.Sequence)
+            {
+                return new EndedSubscription(generationId, afterSequence);
+            }
+
+            var before = await eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
+            return new UnstoredEndSubscription(before, unstoredEndings, CancellationToken.None);
+        }
+
+        var subscription = await eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
+        if (subscription.IsAlreadyComplete)
+        {
+            return subscription;
+        }
+
+        // The pipeline puts an end in the table before it fires the run's signal, and both before the run leaves the registry.
+        if (endedUnstored is { } signal)
+        {
+            return new UnstoredEndSubscription(subscription, unstoredEndings, signal);
+        }
+
+        return unstoredEndings.TryGet(generationId, out _)
+            ? new UnstoredEndSubscription(subscription, unstoredEndings, CancellationToken.None)
+            : subscription;
+    }
+
     public async ValueTask<GenerationSnapshot> GetSnapshotAsync(string generationId, CancellationToken cancellationToken)
     {
         var record = await records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);

@@ -190,6 +190,43 @@ internal sealed class RunAdmission(
         }
     }
 
+    /// <summary>Ends a waiting run at once, or fires a running run's token.</summary>
+    /// <returns>Whether the run was still going.</returns>
+    public async Task<bool> CancelAsync(GenerationRun run, CancelReason reason)
+    {
+        if (scheduler.TryRemoveQueued(run))
+        {
+            await EndQueuedAsync(run, reason).ConfigureAwait(false);
+            return true;
+        }
+
+        // Checked first: a cancelled run may end (and leave) before TryCancel returns.
+        var live = registry.Contains(run.GenerationId);
+        run.TryCancel(reason);
+        return live;
+    }
+
+    /// <summary>Admits nothing more: queued runs end (or are kept, with a durable store), running runs are stopped.</summary>
+    public void StopAll(bool durable)
+    {
+        var (queued, running) = scheduler.Stop();
+        if (running.Count + queued.Count > 0)
+        {
+            // Said only when there is something to keep: a host that failed to start (or ran nothing) has nothing to say.
+            Log.EngineShuttingDown(logger, running.Count, queued.Count, durable ? "kept to resume at the next start" : "cancelled");
+        }
+
+        foreach (var run in queued)
+        {
+            _ = EndQueuedAsync(run, CancelReason.Shutdown);
+        }
+
+        foreach (var run in running)
+        {
+            run.TryCancel(CancelReason.Shutdown);
+        }
+    }
+
     private async Task AppendQueuedOrAbandonAsync(GenerationRun run, int position)
     {
         try

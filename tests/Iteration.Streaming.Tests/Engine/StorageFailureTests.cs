@@ -106,7 +106,7 @@ public sealed class StorageFailureTests
 
         _full.IsFull = false;
         await using var after = Host();
-        var resumed = await after.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        var resumed = await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         await using var subscription = await _stores.Log.SubscribeAsync(id);
         var entries = await subscription.ReadAllAsync().ToListAsync().AsTask().WithPatience();
 
