@@ -48,7 +48,15 @@ internal sealed class LeaseRenewal(
 
         foreach (var (run, parked) in releases)
         {
-            Released(run, await parked.WaitAsync(cancellationToken).ConfigureAwait(false));
+            try
+            {
+                Released(run, await parked.WaitAsync(cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (RedisFailures.IsTransient(ex))
+            {
+                // Kept (not renewed): the next round tries again.
+                Log.ParkFailed(_logger, run.GenerationId, ex);
+            }
         }
 
         if (renewals.Count == 0)
@@ -135,8 +143,9 @@ internal sealed class LeaseRenewal(
         {
             Released(run, await scripts.ParkAsync(run.GenerationId, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex) || ex is ObjectDisposedException || ex is OperationCanceledException)
+        catch (Exception ex)
         {
+            // Nobody awaits this: whatever failed, the next round lets go of the run instead.
             Log.ParkFailed(_logger, run.GenerationId, ex);
         }
     }

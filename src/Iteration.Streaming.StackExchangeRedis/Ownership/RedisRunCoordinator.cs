@@ -187,10 +187,18 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
     /// <summary>The engine let go of a run: one at a review gate gives its lease up now, not at the next round.</summary>
     private void OnReleased(OwnedRun run)
     {
-        if (!_stopping.IsCancellationRequested)
+        CancellationToken stopping;
+        lock (_gate)
         {
-            _ = _renewal.ReleaseAsync(run, _stopping.Token);
+            if (_disposed)
+            {
+                return;
+            }
+
+            stopping = _stopping.Token;
         }
+
+        _ = _renewal.ReleaseAsync(run, stopping);
     }
 
     private void RoundSoon()

@@ -64,6 +64,35 @@ public sealed class ReviewGateOwnershipTests(RedisServerFixture server) : IAsync
     }
 
     [Fact]
+    public async Task HoldDisposedAtAGate_GivesTheLeaseUpAtOnce_SoAnotherInstanceMayClaimIt()
+    {
+        var owner = Start();
+        var id = await TestRecords.CreateOwnedAsync(owner);
+        var hold = owner.Coordinator.Hold(id, _ => { });
+        await owner.Log.AppendAsync(GateEvent(id));
+
+        hold.Dispose();
+
+        await Eventually.TrueAsync(async () => !await server.Database.KeyExistsAsync(owner.Log.Keys.Lease(id)));
+        (await Start().Coordinator.TryClaimAsync(id)).Should().BeTrue("the input may arrive anywhere a moment after the gate");
+    }
+
+    [Fact]
+    public async Task HoldDisposedAfterTheEnd_KeepsNothing()
+    {
+        var owner = Start();
+        var id = await TestRecords.CreateOwnedAsync(owner);
+        var hold = owner.Coordinator.Hold(id, _ => { });
+        await owner.Log.AppendAsync(TestEvents.Completed(id));
+
+        hold.Dispose();
+        await owner.Coordinator.RoundNowAsync();
+
+        owner.Coordinator.OwnedCount.Should().Be(0);
+        (await owner.Records.GetAsync(id))!.Status.Should().Be(GenerationStatus.Completed);
+    }
+
+    [Fact]
     public async Task OwnerKilledAtAGateBeforeLettingGo_LeaseLapses_NoInstanceTakesTheRunOver()
     {
         var ghost = Start();
