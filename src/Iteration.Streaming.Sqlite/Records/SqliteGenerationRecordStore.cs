@@ -45,6 +45,16 @@ internal sealed class SqliteGenerationRecordStore(SqliteStore store, TimeProvide
         return new ValueTask<GenerationRecord?>(operation.Task);
     }
 
+    public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        ArgumentNullException.ThrowIfNull(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new UpdateSteeringOperation(generationId, expectedRevision, update, timeProvider, store.Path);
+        store.Writer.Enqueue(operation);
+        return new ValueTask<GenerationRecord?>(operation.Task);
+    }
+
     public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default) =>
         List(RecordSql.ListUnfinished, cancellationToken);
 

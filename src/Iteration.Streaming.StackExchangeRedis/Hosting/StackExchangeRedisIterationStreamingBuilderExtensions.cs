@@ -104,6 +104,7 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
             services.TryAddSingleton<OwnedRuns>();
             services.TryAddSingleton<LeaseRenewal>();
             services.TryAddSingleton<RemoteCancel>();
+            services.TryAddSingleton<RemoteInput>();
             services.TryAddSingleton<RunHandOver>();
             services.TryAddSingleton<RunTakeover>();
             services.TryAddSingleton<RedisRunCoordinator>();

@@ -20,9 +20,10 @@ internal sealed class OwnedRuns(OwnedRecordCopies records, ILogger<OwnedRuns>? l
 
     public ICollection<OwnedRun> All => _runs.Values;
 
-    public OwnedRun Add(string generationId, Action<RunSignal> stop)
+    /// <summary>Adds a run; <paramref name="released"/> is called once when the engine lets go of it.</summary>
+    public OwnedRun Add(string generationId, Action<RunSignal> signal, Action<OwnedRun>? released = null)
     {
-        var run = new OwnedRun(generationId, stop);
+        var run = new OwnedRun(generationId, signal, released);
         _runs[generationId] = run;
         return run;
     }

@@ -38,6 +38,9 @@ public sealed class SqliteGenerationRecordStoreAfterRestartContractTests : Gener
         public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
             Current().UpdateAsync(generationId, update, cancellationToken);
 
+        public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
+            Current().TryUpdateSteeringAsync(generationId, expectedRevision, update, cancellationToken);
+
         public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) => Current().DeleteAsync(generationId, cancellationToken);
 
         public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default) => Reopened().GetAsync(generationId, cancellationToken);
