@@ -1,10 +1,12 @@
+using Iteration.Streaming.Contracts;
+
 namespace Iteration.Streaming.Sample.Console;
 
 /// <summary>
 /// The command line: <c>--server URL --prompt TEXT [--entities A,B]</c> starts a generation; <c>--iterate ID --prompt TEXT</c>
 /// iterates on a finished one and <c>--retry ID</c> retries a failed or cancelled one, both with its control token
 /// (<c>--control-token</c>, or the <see cref="ControlTokenVariable"/> environment variable, which keeps it out of the
-/// process list and the shell history).
+/// process list and the shell history). <c>--review plan|phases|plan,phases</c> stops the run for the user's review.
 /// </summary>
 internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyList<string> Entities, string? ParentId)
 {
@@ -18,6 +20,7 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
                ... --server URL --iterate <generation id> --prompt "Add due dates" --control-token <token>
                ... --server URL --retry <generation id> --control-token <token>
                (--iterate and --retry need the generation's control token: --control-token, or ITERATION_CONTROL_TOKEN set)
+               add --review plan,phases to any of them to approve the plan and each phase before the run goes on
 
           --server         the sample web host (default http://127.0.0.1:5000)
           --prompt         what to generate; with --iterate, the modification prompt
@@ -26,19 +29,27 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
           --retry          retry a failed or cancelled generation, reusing the phases it saved (needs its control token)
           --control-token  the control token of the generation to iterate on or retry (printed when it was started);
                            or set ITERATION_CONTROL_TOKEN, which keeps it out of the process list and shell history
+          --review         where the run stops for your review: plan (once the plan is made, before any phase),
+                           phases (after each phase is saved), or plan,phases (both). At each stop the console
+                           shows the plan's phases or the phase's saved files and asks: Enter approves, c cancels,
+                           any other text is an instruction for the next phases (approved with it).
+                           When stdin is not a terminal (redirected), every stop is approved automatically.
           --help           this text
         """;
 
     /// <summary>True for <c>--help</c> or <c>-h</c> alone: print <see cref="Usage"/> and exit 0.</summary>
     public static bool IsHelp(IReadOnlyList<string> args) => args is ["--help" or "-h"];
 
-    private static readonly string[] Options = ["--server", "--prompt", "--entities", "--iterate", "--retry", "--control-token"];
+    private static readonly string[] Options = ["--server", "--prompt", "--entities", "--iterate", "--retry", "--control-token", "--review"];
 
     /// <summary>For <c>--retry</c>, the generation to retry.</summary>
     public string? RetryId { get; init; }
 
     /// <summary>The control token of the generation to iterate on or retry.</summary>
     public string? ControlToken { get; init; }
+
+    /// <summary>The review gates (<c>--review</c>); <see langword="null"/> for none of the console's own.</summary>
+    public ReviewRequest? Review { get; init; }
 
     /// <summary>Parses the command line; <paramref name="environmentControlToken"/> is used when <c>--control-token</c> is absent.</summary>
     /// <exception cref="ArgumentException">An option is unknown, repeated or has no value, or a value is not valid; the message says which.</exception>
@@ -74,6 +85,7 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
         var parent = values.GetValueOrDefault("--iterate");
         var retry = values.GetValueOrDefault("--retry");
         var controlToken = values.GetValueOrDefault("--control-token") ?? (string.IsNullOrWhiteSpace(environmentControlToken) ? null : environmentControlToken.Trim());
+        var review = values.TryGetValue("--review", out var gates) ? ParseReview(gates) : null;
         if (retry is not null)
         {
             if (string.IsNullOrWhiteSpace(retry))
@@ -86,7 +98,7 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
                 throw new ArgumentException("--retry takes no --prompt, --entities or --iterate: a retry repeats the generation's own request.");
             }
 
-            return new ConsoleArguments(uri, null, [], null) { RetryId = retry, ControlToken = RequireControlToken(controlToken, "--retry") };
+            return new ConsoleArguments(uri, null, [], null) { RetryId = retry, ControlToken = RequireControlToken(controlToken, "--retry"), Review = review };
         }
 
         if (string.IsNullOrWhiteSpace(prompt))
@@ -114,6 +126,23 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
         return new ConsoleArguments(uri, prompt, entities, parent)
         {
             ControlToken = parent is null ? null : RequireControlToken(controlToken, "--iterate"),
+            Review = review,
+        };
+    }
+
+    /// <summary><c>plan</c>, <c>phases</c> or both, comma-separated, in any order.</summary>
+    private static ReviewRequest ParseReview(string value)
+    {
+        var gates = value.Split(',', StringSplitOptions.TrimEntries);
+        if (gates.Length is 0 or > 2 || gates.Any(g => g is not ("plan" or "phases")) || gates.Distinct(StringComparer.Ordinal).Count() != gates.Length)
+        {
+            throw new ArgumentException($"--review takes plan, phases or plan,phases, but was '{value}'.");
+        }
+
+        return new ReviewRequest
+        {
+            Plan = gates.Contains("plan", StringComparer.Ordinal) ? true : null,
+            AfterPhases = gates.Contains("phases", StringComparer.Ordinal) ? PhaseSelection.All : null,
         };
     }
 

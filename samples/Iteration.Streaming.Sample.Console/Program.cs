@@ -24,15 +24,16 @@ catch (ArgumentException e)
 using var http = new HttpClient { BaseAddress = arguments.Server, Timeout = Timeout.InfiniteTimeSpan };
 var client = new IterationClient(http);
 using var stop = new CancellationTokenSource();
+using var interrupted = new CancellationTokenSource();
 
 GenerationHandle handle;
 try
 {
     handle = (arguments.RetryId, arguments.ParentId) switch
     {
-        ({ } retried, _) => await client.RetryAsync(Known(retried)),
-        (_, { } parent) => await client.IterateAsync(Known(parent), arguments.Prompt!),
-        _ => await client.StartAsync(arguments.Prompt!, arguments.Entities),
+        ({ } retried, _) => await client.RetryAsync(Known(retried), arguments.Review),
+        (_, { } parent) => await client.IterateAsync(Known(parent), arguments.Prompt!, arguments.Review),
+        _ => await client.StartAsync(arguments.Prompt!, arguments.Entities, arguments.Review),
     };
 }
 catch (IterationApiException e)
@@ -63,6 +64,7 @@ Console.CancelKeyPress += (_, e) =>
     {
         Console.WriteLine();
         Console.WriteLine("Cancelling… (Ctrl+C again to stop watching; the run is cancelled either way)");
+        interrupted.Cancel();
         _ = CancelOnServerAsync();
     }
     else
@@ -72,6 +74,8 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var view = new ProgressView();
+// A gate is answered here whether --review asked for it or the host's default review did; a redirected stdin approves.
+var gates = new GatePrompt(client, Console.In, Console.Out, interactive: !Console.IsInputRedirected);
 StreamingProgressEvent? last = null;
 try
 {
@@ -79,6 +83,11 @@ try
     {
         view.Show(progress);
         last = progress;
+        if (progress.Stage == GenerationStages.AwaitingInput && !interrupted.IsCancellationRequested
+            && !await gates.AnswerAsync(handle, progress, interrupted.Token))
+        {
+            break;
+        }
     }
 }
 catch (IterationApiException e)
@@ -108,6 +117,9 @@ switch (last?.Status)
     case GenerationStatus.Cancelled:
         Console.WriteLine("Cancelled. The files saved before cancelling are kept.");
         break;
+    case GenerationStatus.AwaitingInput:
+        Console.WriteLine($"The run waits for its review until {last.InputRequest?.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; the files saved so far:");
+        break;
     default:
         Console.WriteLine("The run has not ended yet; the files saved so far:");
         break;
@@ -128,8 +140,12 @@ catch (Exception e) when (e is IterationApiException or HttpRequestException)
 }
 
 Console.WriteLine($"Zip: {arguments.Server.ToString().TrimEnd('/')}/generations/{handle.GenerationId}/archive (send the sse_token as a Bearer header)");
-Console.WriteLine(NextCommand.Describe(
-    arguments.Server, handle.GenerationId, last?.Status == GenerationStatus.Completed, handle.ControlToken, Console.IsOutputRedirected));
+if (last?.Status != GenerationStatus.AwaitingInput)
+{
+    // A run still waiting at a gate can be neither iterated nor retried yet.
+    Console.WriteLine(NextCommand.Describe(
+        arguments.Server, handle.GenerationId, last?.Status == GenerationStatus.Completed, handle.ControlToken, Console.IsOutputRedirected));
+}
 if (!Console.IsOutputRedirected)
 {
     Console.WriteLine("The control token lets its holder iterate, cancel and retry: keep it secret.");

@@ -33,7 +33,7 @@ internal sealed class ProgressView
         {
             var width = Math.Max(20, System.Console.WindowWidth - 1);
             System.Console.Write('\r' + (line.Length > width ? line[..width] : line.PadRight(width)));
-            if (e.IsTerminal || e.WarningType is not null)
+            if (e.IsTerminal || e.WarningType is not null || e.Status == GenerationStatus.AwaitingInput)
             {
                 System.Console.WriteLine();
             }

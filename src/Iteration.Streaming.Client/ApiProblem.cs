@@ -23,8 +23,11 @@ public sealed record ApiProblem
     /// <summary>A URI reference that identifies this occurrence.</summary>
     public string? Instance { get; init; }
 
-    /// <summary>Any other members of the body, such as <c>traceId</c>.</summary>
-    /// <remarks>Get-only (filled in place): System.Text.Json cannot set extension data through an init accessor.</remarks>
-    [JsonExtensionData]
+    /// <summary>Any other members of the body, such as <c>traceId</c> or a validation problem's <c>errors</c>.</summary>
+    /// <remarks>
+    /// Get-only, filled in place by the client: the source generator fills neither a get-only nor an init-only
+    /// <c>[JsonExtensionData]</c> dictionary.
+    /// </remarks>
+    [JsonIgnore]
     public IDictionary<string, JsonElement> Extensions { get; } = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
 }

@@ -4,7 +4,8 @@ namespace Iteration.Streaming.Client;
 
 /// <summary>
 /// A started generation as the client knows it: its id, the read token that authorises watching and reading it, and
-/// (when this client started it) the control token that authorises iterating from it, cancelling and retrying it.
+/// (when this client started it) the control token that authorises iterating from it, cancelling and retrying it, and
+/// answering its review gates.
 /// </summary>
 /// <param name="GenerationId">The generation's id: 1 to 128 ASCII letters, digits, '-' or '_' (a UUID fits).</param>
 /// <param name="Token">The read token (<c>sse_token</c>). Treat it as a secret: do not log it.</param>
@@ -20,7 +21,7 @@ public sealed record GenerationHandle(string GenerationId, string Token)
     public string Token { get; } = CheckToken(Token);
 
     /// <summary>
-    /// The control token (<c>control_token</c>), sent only in the <c>Authorization</c> header of iterate, cancel and retry;
+    /// The control token (<c>control_token</c>), sent only in the <c>Authorization</c> header of iterate, cancel, retry and input;
     /// <see langword="null"/> when unknown (a server that authorises by ownership needs none). Treat it as a secret.
     /// </summary>
     /// <exception cref="ArgumentException">The value has spaces, control or non-ASCII characters.</exception>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Iteration.Streaming.Client;
 
@@ -6,10 +7,12 @@ namespace Iteration.Streaming.Client;
 /// Thrown when the server answers with an error status; carries the status and the server's Problem Details.
 /// </summary>
 /// <remarks>
-/// 400: the request broke a rule (<see cref="ApiProblem.Detail"/> says which). 401: the token is missing, forged or
+/// 400: the request broke a rule (<see cref="ApiProblem.Detail"/>, or the problem's <c>errors</c>, say which; the
+/// message carries them). 401: the token is missing, forged or
 /// expired (an action needs the control token). 403: the token belongs to another generation, or a read token was sent
-/// for an action. 404: the file is unknown. 409: the parent of an iteration has not finished, the run had ended, or the
-/// generation cannot be retried (running or completed).
+/// for an action. 404: the generation or the file is unknown. 409: the parent of an iteration has not finished, the run
+/// had ended, the generation cannot be retried (running or completed), or an input needs a review gate the run is not
+/// at. 429: the generation has all the instructions it may take.
 /// </remarks>
 public sealed class IterationApiException : Exception
 {
@@ -51,9 +54,33 @@ public sealed class IterationApiException : Exception
 
     private static string Describe(HttpStatusCode statusCode, ApiProblem? problem)
     {
-        var text = problem?.Detail ?? problem?.Title;
+        // A validation problem may name its fields only in "errors" ({"action": ["..."]}), under a generic title.
+        var text = problem?.Detail ?? Join(problem?.Title, Errors(problem));
         return text is null
             ? $"The server answered {(int)statusCode} ({statusCode})."
             : $"The server answered {(int)statusCode} ({statusCode}): {text}";
     }
+
+    private static string? Errors(ApiProblem? problem)
+    {
+        if (problem is null || !problem.Extensions.TryGetValue("errors", out var errors) || errors.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var fields = errors.EnumerateObject()
+            .Select(field => field.Value.ValueKind == JsonValueKind.Array
+                ? $"{field.Name}: {string.Join(" ", field.Value.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString()))}"
+                : field.Name)
+            .ToList();
+        return fields.Count == 0 ? null : string.Join("; ", fields);
+    }
+
+    private static string? Join(string? title, string? errors) =>
+        (title, errors) switch
+        {
+            (null, _) => errors,
+            (_, null) => title,
+            _ => $"{title} {errors}",
+        };
 }

@@ -1,13 +1,8 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Iteration.Streaming.Client.Http;
-using Iteration.Streaming.Client.Serialization;
+using Iteration.Streaming.Client.Review;
 using Iteration.Streaming.Client.Watching;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
@@ -18,18 +13,19 @@ namespace Iteration.Streaming.Client;
 
 /// <summary>
 /// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries,
-/// watches them with automatic resume, reads their snapshot, files and archive, and cancels them.
+/// watches them with automatic resume, answers their review gates, reads their snapshot, files and archive, and cancels them.
 /// </summary>
 /// <remarks>
 /// <see cref="WatchAsync(GenerationHandle, long, CancellationToken)"/> is the reconnect loop that
 /// <see cref="SseParser"/> leaves out: it resumes with <c>Last-Event-ID</c> after a dropped connection, a stream that
 /// ends early, or a silent stall; honours the server's <c>retry:</c>; backs off exponentially with jitter; and checks
-/// sequence numbers so no event is yielded twice or skipped. Reads send the handle's read token; iterate, cancel and
-/// retry send its control token, always in the <c>Authorization</c> header. The client is safe to use from several threads.
+/// sequence numbers so no event is yielded twice or skipped. A run waiting at a review gate (status
+/// <c>awaiting_input</c>) is not ended: the watch goes on until its terminal event. Reads send the handle's read token;
+/// iterate, cancel, retry and input send its control token, always in the <c>Authorization</c> header. The client is safe to use from several threads.
 /// </remarks>
-public sealed class IterationClient
+public sealed partial class IterationClient
 {
-    private readonly HttpClient _http;
+    private readonly ApiCalls _calls;
     private readonly GenerationWatcher _watcher;
 
     /// <summary>The route group's URL without a trailing slash, such as <c>http://127.0.0.1:5000/generations</c>.</summary>
@@ -52,7 +48,7 @@ public sealed class IterationClient
             throw new ArgumentException("The HttpClient needs a BaseAddress: the server's root URL, for example http://127.0.0.1:5000/.", nameof(httpClient));
         }
 
-        _http = httpClient;
+        _calls = new ApiCalls(httpClient);
         options ??= new IterationClientOptions();
         options.Validate();
         _watcher = new GenerationWatcher(httpClient, options, timeProvider ?? TimeProvider.System, logger ?? (ILogger)NullLogger.Instance);
@@ -70,7 +66,23 @@ public sealed class IterationClient
     /// <returns>The handle of the new generation, with its read and control tokens.</returns>
     /// <exception cref="ArgumentException">The prompt or an entity name is null, empty or white space.</exception>
     /// <exception cref="IterationApiException">The server refused the request (400 with the reason, 503 when its queue is full).</exception>
-    public Task<GenerationHandle> StartAsync(string prompt, IReadOnlyList<string>? entities = null, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> StartAsync(string prompt, IReadOnlyList<string>? entities = null, CancellationToken cancellationToken = default) =>
+        StartAsync(prompt, entities, review: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a new generation (<c>POST /generations</c>) that stops for its user's review where
+    /// <paramref name="review"/> says: once the plan is made, after chosen phases. At each stop the watch yields an event
+    /// with status <c>awaiting_input</c> and its <see cref="StreamingProgressEvent.InputRequest"/>; answer it with
+    /// <see cref="SendInputAsync"/> (or <see cref="ApproveAsync"/>).
+    /// </summary>
+    /// <param name="prompt">What to generate.</param>
+    /// <param name="entities">The entities of the app, one phase each.</param>
+    /// <param name="review">The review gates; <see langword="null"/> for the host's default (by default none).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation, with its read and control tokens.</returns>
+    /// <exception cref="ArgumentException">The prompt or an entity name is null, empty or white space, or a review phase number is below 1.</exception>
+    /// <exception cref="IterationApiException">The server refused the request (400 with the reason, 503 when its queue is full).</exception>
+    public Task<GenerationHandle> StartAsync(string prompt, IReadOnlyList<string>? entities, ReviewRequest? review, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
         if (entities is not null)
@@ -84,8 +96,9 @@ public sealed class IterationClient
             }
         }
 
-        var body = new StartGenerationRequest { Prompt = prompt, Entities = entities };
-        return PostStartAsync(Url(string.Empty), JsonContent.Create(body, IterationStreamingJson.StartGenerationRequest), token: null, cancellationToken);
+        InputChecks.Check(review);
+        var body = new StartGenerationRequest { Prompt = prompt, Entities = entities, Review = review };
+        return _calls.PostStartAsync(Url(string.Empty), JsonContent.Create(body, IterationStreamingJson.StartGenerationRequest), token: null, cancellationToken);
     }
 
     /// <summary>
@@ -100,11 +113,28 @@ public sealed class IterationClient
     /// <exception cref="IterationApiException">
     /// 400 bad input; 401 no control token (the handle has none) or an expired one; 403 a read token; 409 parent not finished.
     /// </exception>
-    public Task<GenerationHandle> IterateAsync(GenerationHandle parent, string modificationPrompt, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> IterateAsync(GenerationHandle parent, string modificationPrompt, CancellationToken cancellationToken = default) =>
+        IterateAsync(parent, modificationPrompt, review: null, cancellationToken);
+
+    /// <summary>
+    /// Starts an iteration of a finished generation (<c>POST /generations/iterate</c>) that stops for its user's review
+    /// where <paramref name="review"/> says, authorised by the parent's control token.
+    /// </summary>
+    /// <param name="parent">The finished generation to start from, with its control token.</param>
+    /// <param name="modificationPrompt">What to change.</param>
+    /// <param name="review">The review gates; <see langword="null"/> for the host's default (by default none).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation.</returns>
+    /// <exception cref="ArgumentException"><paramref name="parent"/> is null, the prompt is null, empty or white space, or a review phase number is below 1.</exception>
+    /// <exception cref="IterationApiException">
+    /// 400 bad input; 401 no control token (the handle has none) or an expired one; 403 a read token; 409 parent not finished.
+    /// </exception>
+    public Task<GenerationHandle> IterateAsync(GenerationHandle parent, string modificationPrompt, ReviewRequest? review, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentException.ThrowIfNullOrWhiteSpace(modificationPrompt);
-        return PostIterateAsync(parent.GenerationId, modificationPrompt, parent.ControlToken, cancellationToken);
+        InputChecks.Check(review);
+        return PostIterateAsync(parent.GenerationId, modificationPrompt, review, parent.ControlToken, cancellationToken);
     }
 
     /// <summary>
@@ -117,11 +147,26 @@ public sealed class IterationClient
     /// <returns>The handle of the new generation.</returns>
     /// <exception cref="ArgumentException">An argument is null, empty or white space.</exception>
     /// <exception cref="IterationApiException">400 bad input, 401 or 403 not the parent's owner, 409 parent not finished.</exception>
-    public Task<GenerationHandle> IterateAsync(string parentGenerationId, string modificationPrompt, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> IterateAsync(string parentGenerationId, string modificationPrompt, CancellationToken cancellationToken = default) =>
+        IterateAsync(parentGenerationId, modificationPrompt, review: null, cancellationToken);
+
+    /// <summary>
+    /// Starts an iteration of a finished generation (<c>POST /generations/iterate</c>) that stops for its user's review
+    /// where <paramref name="review"/> says, without a control token: for servers that authorise by ownership.
+    /// </summary>
+    /// <param name="parentGenerationId">The finished generation to start from.</param>
+    /// <param name="modificationPrompt">What to change.</param>
+    /// <param name="review">The review gates; <see langword="null"/> for the host's default (by default none).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation.</returns>
+    /// <exception cref="ArgumentException">An argument is null, empty or white space, or a review phase number is below 1.</exception>
+    /// <exception cref="IterationApiException">400 bad input, 401 or 403 not the parent's owner, 409 parent not finished.</exception>
+    public Task<GenerationHandle> IterateAsync(string parentGenerationId, string modificationPrompt, ReviewRequest? review, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(parentGenerationId);
         ArgumentException.ThrowIfNullOrWhiteSpace(modificationPrompt);
-        return PostIterateAsync(parentGenerationId, modificationPrompt, token: null, cancellationToken);
+        InputChecks.Check(review);
+        return PostIterateAsync(parentGenerationId, modificationPrompt, review, token: null, cancellationToken);
     }
 
     /// <summary>
@@ -135,10 +180,30 @@ public sealed class IterationClient
     /// <exception cref="IterationApiException">
     /// 401 no control token or an expired one; 403 a read token or another generation's; 409 the generation is running or completed.
     /// </exception>
-    public Task<GenerationHandle> RetryAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> RetryAsync(GenerationHandle handle, CancellationToken cancellationToken = default) =>
+        RetryAsync(handle, review: null, cancellationToken);
+
+    /// <summary>
+    /// Retries a generation that failed or was cancelled (<c>POST /generations/{id}/retry</c>) with review gates of its
+    /// own: the retry stops for its user's review where <paramref name="review"/> says. Authorised by the control token.
+    /// </summary>
+    /// <param name="handle">The failed or cancelled generation, with its control token.</param>
+    /// <param name="review">The retry's review gates; <see langword="null"/> sends no body (the host's default applies).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation (<see cref="GenerationHandle.RetryOf"/> names the old one).</returns>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is null, or a review phase number is below 1.</exception>
+    /// <exception cref="IterationApiException">
+    /// 400 bad review; 401 no control token or an expired one; 403 a read token or another generation's; 409 the
+    /// generation is running or completed.
+    /// </exception>
+    public Task<GenerationHandle> RetryAsync(GenerationHandle handle, ReviewRequest? review, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return PostStartAsync(GenerationUrl(handle, "/retry"), content: null, handle.ControlToken, cancellationToken);
+        InputChecks.Check(review);
+        var content = review is null
+            ? null
+            : JsonContent.Create(new RetryGenerationRequest { Review = review }, IterationStreamingJson.RetryGenerationRequest);
+        return _calls.PostStartAsync(GenerationUrl(handle, "/retry"), content, handle.ControlToken, cancellationToken);
     }
 
     /// <summary>
@@ -183,7 +248,7 @@ public sealed class IterationClient
     public Task<GenerationSnapshot> GetSnapshotAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return GetJsonAsync(GenerationUrl(handle, string.Empty), handle, IterationStreamingJson.GenerationSnapshot, cancellationToken);
+        return _calls.GetJsonAsync(GenerationUrl(handle, string.Empty), handle.Token, IterationStreamingJson.GenerationSnapshot, cancellationToken);
     }
 
     /// <summary>Lists the files saved so far (<c>GET /generations/{id}/files</c>): the partial result while running or after a failure.</summary>
@@ -194,7 +259,7 @@ public sealed class IterationClient
     public Task<GenerationFileList> ListFilesAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return GetJsonAsync(GenerationUrl(handle, "/files"), handle, IterationStreamingJson.GenerationFileList, cancellationToken);
+        return _calls.GetJsonAsync(GenerationUrl(handle, "/files"), handle.Token, IterationStreamingJson.GenerationFileList, cancellationToken);
     }
 
     /// <summary>Downloads one saved file (<c>GET /generations/{id}/files/{path}</c>).</summary>
@@ -217,7 +282,7 @@ public sealed class IterationClient
         }
 
         var escaped = string.Join('/', names.Select(Uri.EscapeDataString));
-        return GetStreamAsync(GenerationUrl(handle, "/files/" + escaped), handle, cancellationToken);
+        return _calls.GetStreamAsync(GenerationUrl(handle, "/files/" + escaped), handle.Token, cancellationToken);
     }
 
     /// <summary>Downloads the saved files as a zip (<c>GET /generations/{id}/archive</c>).</summary>
@@ -228,7 +293,7 @@ public sealed class IterationClient
     public Task<Stream> DownloadArchiveAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return GetStreamAsync(GenerationUrl(handle, "/archive"), handle, cancellationToken);
+        return _calls.GetStreamAsync(GenerationUrl(handle, "/archive"), handle.Token, cancellationToken);
     }
 
     /// <summary>
@@ -245,8 +310,7 @@ public sealed class IterationClient
     public async Task<bool> CancelAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        using var request = ApiResponses.Authorized(HttpMethod.Delete, GenerationUrl(handle, string.Empty), handle.ControlToken);
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await _calls.SendAsync(HttpMethod.Delete, GenerationUrl(handle, string.Empty), handle.ControlToken, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             return false;
@@ -256,77 +320,10 @@ public sealed class IterationClient
         return true;
     }
 
-    private Task<GenerationHandle> PostIterateAsync(string parentGenerationId, string modificationPrompt, string? token, CancellationToken cancellationToken)
+    private Task<GenerationHandle> PostIterateAsync(string parentGenerationId, string modificationPrompt, ReviewRequest? review, string? token, CancellationToken cancellationToken)
     {
-        var body = new IterateGenerationRequest { ParentGenerationId = parentGenerationId, ModificationPrompt = modificationPrompt };
-        return PostStartAsync(Url("iterate"), JsonContent.Create(body, IterationStreamingJson.IterateGenerationRequest), token, cancellationToken);
-    }
-
-    /// <summary>Posts a request that starts a generation and reads the 202 as a handle; <paramref name="token"/> authorises it.</summary>
-    private async Task<GenerationHandle> PostStartAsync(Uri url, HttpContent? content, string? token, CancellationToken cancellationToken)
-    {
-        using (content)
-        {
-            using var request = ApiResponses.Authorized(HttpMethod.Post, url, token);
-            request.Content = content;
-            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-            GenerationStartedResponse? started;
-            try
-            {
-                started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException e)
-            {
-                throw new IterationApiException("The server accepted the request but its answer is not a started generation.", e);
-            }
-
-            if (started is null)
-            {
-                throw new IterationApiException("The server accepted the request but sent no generation.");
-            }
-
-            try
-            {
-                return GenerationHandle.FromResponse(started);
-            }
-            catch (ArgumentException e)
-            {
-                throw new IterationApiException("The server answered with a generation id or token the client cannot use.", e);
-            }
-        }
-    }
-
-    private async Task<T> GetJsonAsync<T>(Uri url, GenerationHandle handle, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
-    {
-        using var request = ApiResponses.Authorized(HttpMethod.Get, url, handle.Token);
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken).ConfigureAwait(false)
-                ?? throw new IterationApiException("The server sent an empty body.");
-        }
-        catch (JsonException e)
-        {
-            throw new IterationApiException($"The server's answer is not a {typeof(T).Name}.", e);
-        }
-    }
-
-    private async Task<Stream> GetStreamAsync(Uri url, GenerationHandle handle, CancellationToken cancellationToken)
-    {
-        using var request = ApiResponses.Authorized(HttpMethod.Get, url, handle.Token);
-        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
+        var body = new IterateGenerationRequest { ParentGenerationId = parentGenerationId, ModificationPrompt = modificationPrompt, Review = review };
+        return _calls.PostStartAsync(Url("iterate"), JsonContent.Create(body, IterationStreamingJson.IterateGenerationRequest), token, cancellationToken);
     }
 
     private Uri Url(string relative) => new(relative.Length == 0 ? _group : _group + "/" + relative);

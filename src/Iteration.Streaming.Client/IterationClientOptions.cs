@@ -21,16 +21,18 @@ public sealed class IterationClientOptions
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How many attempts in a row may fail (no event received in between) before watching gives up with an
-    /// <see cref="IterationStreamException"/>; 0 gives up at the first failure, <see langword="null"/> retries forever.
-    /// Default 10.
+    /// How many attempts in a row may fail before watching gives up with an <see cref="IterationStreamException"/>;
+    /// 0 gives up at the first failure, <see langword="null"/> retries forever. Default 10. A connection that delivered
+    /// an event, or stayed up for a whole <see cref="StallTimeout"/> with bytes flowing (heartbeats count), resets the
+    /// count: so a run that waits hours at a review gate, whose streams the server closes at their lifetime, is watched
+    /// for as long as it waits.
     /// </summary>
     public int? MaxConsecutiveFailures { get; set; } = 10;
 
     /// <summary>
     /// A connection on which a read waits this long without a single byte (not even a heartbeat comment) is
-    /// considered dead and replaced. Set it to a few server heartbeat intervals. Default 45 seconds (three default
-    /// heartbeats).
+    /// considered dead and replaced. Set it to a few server heartbeat intervals, and below the server's stream
+    /// lifetime. Default 45 seconds (three default heartbeats).
     /// </summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(45);
 

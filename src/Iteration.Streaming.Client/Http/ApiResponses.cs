@@ -36,7 +36,12 @@ internal static class ApiResponses
         {
             try
             {
-                problem = await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.ApiProblem, cancellationToken).ConfigureAwait(false);
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                problem = JsonSerializer.Deserialize(body, ClientJsonContext.Default.ApiProblem);
+                if (problem is not null)
+                {
+                    AddExtensions(problem, body);
+                }
             }
             catch (JsonException)
             {
@@ -46,4 +51,24 @@ internal static class ApiResponses
 
         return new IterationApiException(response.StatusCode, problem);
     }
+
+    /// <summary>Copies the members other than the five RFC 9457 ones into <see cref="ApiProblem.Extensions"/>.</summary>
+    internal static void AddExtensions(ApiProblem problem, ReadOnlyMemory<byte> body)
+    {
+        using var document = JsonDocument.Parse(body);
+        foreach (var member in document.RootElement.EnumerateObject())
+        {
+            if (!IsStandard(member.Name))
+            {
+                problem.Extensions[member.Name] = member.Value.Clone();
+            }
+        }
+    }
+
+    private static bool IsStandard(string name) =>
+        name.Equals("type", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("title", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("status", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("detail", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("instance", StringComparison.OrdinalIgnoreCase);
 }

@@ -17,6 +17,10 @@ namespace Iteration.Streaming.Client.Watching;
 /// server's <c>retry:</c> and <c>Retry-After</c>; backs off exponentially with jitter; and checks sequence numbers so no
 /// event is yielded twice or skipped.
 /// </summary>
+/// <remarks>
+/// Only a terminal status ends a watch: a run at a review gate (<c>awaiting_input</c>) is watched on, through
+/// heartbeats and the server's periodic stream closes, for as long as it waits.
+/// </remarks>
 internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions options, TimeProvider time, ILogger logger)
 {
     private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
@@ -110,6 +114,7 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
                     continue;
                 }
 
+                var opened = _time.GetTimestamp();
                 var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                 var parser = SseParser.Create(new StallGuardStream(body, stall, _options.StallTimeout), ParseEvent);
                 var items = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
@@ -169,6 +174,14 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
                 finally
                 {
                     await items.DisposeAsync().ConfigureAwait(false);
+                }
+
+                // A connection that stayed healthy for a whole stall timeout (bytes kept coming: events or heartbeats)
+                // and then ended was a working attempt, as one that delivered an event is: the server closes streams
+                // at their lifetime, and a run waiting hours at a review gate sends no events, only heartbeats.
+                if (!stall.IsCancellationRequested && _time.GetElapsedTime(opened) >= _options.StallTimeout)
+                {
+                    failures = 0;
                 }
             }
 

@@ -1,4 +1,8 @@
 using System.Net;
+using System.Text;
+using System.Text.Json;
+using Iteration.Streaming.Client.Http;
+using Iteration.Streaming.Client.Serialization;
 
 namespace Iteration.Streaming.Client.Tests.Arguments;
 
@@ -23,5 +27,53 @@ public sealed class IterationApiExceptionTests
     public void Message_WithoutProblem_NamesTheStatus()
     {
         new IterationApiException(HttpStatusCode.BadGateway, null).Message.Should().Be("The server answered 502 (BadGateway).");
+    }
+
+    [Fact]
+    public void Message_ValidationProblemWithErrorsOnly_NamesEachFieldAndItsMessages()
+    {
+        var problem = Read("""{"title":"One or more validation errors occurred.","status":400,"errors":{"action":["Unknown action."],"files[0].path":["Must be relative.","Is locked."]}}""");
+
+        var e = new IterationApiException(HttpStatusCode.BadRequest, problem);
+
+        e.Message.Should().Be("The server answered 400 (BadRequest): One or more validation errors occurred. action: Unknown action.; files[0].path: Must be relative. Is locked.");
+    }
+
+    [Fact]
+    public void Message_DetailAndErrors_UsesTheDetailOnly()
+    {
+        var problem = Read("""{"detail":"instruction is too long.","errors":{"instruction":["Too long."]}}""");
+
+        new IterationApiException(HttpStatusCode.BadRequest, problem).Message.Should().EndWith(": instruction is too long.");
+    }
+
+    [Theory]
+    [InlineData("""{"errors":"not an object"}""", "The server answered 400 (BadRequest).")]
+    [InlineData("""{"errors":{}}""", "The server answered 400 (BadRequest).")]
+    [InlineData("""{"errors":{"action":[1,null,"Unknown."]}}""", "The server answered 400 (BadRequest): action: Unknown.")]
+    public void Message_HostileErrors_AreReadAsFarAsTheyMakeSense(string body, string message)
+    {
+        var problem = Read(body);
+
+        new IterationApiException(HttpStatusCode.BadRequest, problem).Message.Should().Be(message);
+    }
+
+    [Fact]
+    public void Read_ProblemWithOtherMembers_KeepsThemAsExtensionsButNotTheStandardOnes()
+    {
+        var problem = Read("""{"title":"Bad","Detail":"x","traceId":"00-abc","errors":{"a":["b"]}}""");
+
+        problem.Detail.Should().Be("x");
+        problem.Extensions.Keys.Should().BeEquivalentTo("traceId", "errors");
+        problem.Extensions["traceId"].GetString().Should().Be("00-abc");
+    }
+
+    // As the client reads an error body: the five standard members, then every other one as an extension.
+    private static ApiProblem Read(string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var problem = JsonSerializer.Deserialize(bytes, ClientJsonContext.Default.ApiProblem)!;
+        ApiResponses.AddExtensions(problem, bytes);
+        return problem;
     }
 }

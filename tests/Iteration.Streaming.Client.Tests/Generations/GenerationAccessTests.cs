@@ -6,7 +6,7 @@ namespace Iteration.Streaming.Client.Tests.Generations;
 /// <summary>
 /// Every per-generation call with a forged, tampered or foreign token, or for an unknown generation, throws
 /// <see cref="IterationApiException"/> with the server's Problem Details, and is not retried. Reads send the handle's
-/// read token, actions (iterate, cancel, retry) its control token; the handles here carry the same kind of bad token in both.
+/// read token, actions (iterate, cancel, retry, input) its control token; the handles here carry the same kind of bad token in both.
 /// </summary>
 public sealed class GenerationAccessTests : IAsyncLifetime
 {
@@ -25,7 +25,7 @@ public sealed class GenerationAccessTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public static TheoryData<string> Operations => ["watch", "snapshot", "files", "file", "archive", "cancel", "iterate", "retry"];
+    public static TheoryData<string> Operations => ["watch", "snapshot", "files", "file", "archive", "cancel", "iterate", "retry", "input"];
 
     /// <summary>A handle whose read and control tokens are both <paramref name="token"/>.</summary>
     private static GenerationHandle With(string id, string token) => new(id, token) { ControlToken = token };
@@ -57,6 +57,9 @@ public sealed class GenerationAccessTests : IAsyncLifetime
                 break;
             case "retry":
                 await _client.RetryAsync(handle);
+                break;
+            case "input":
+                await _client.InstructAsync(handle, "Use PostgreSQL");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(operation));
@@ -123,6 +126,7 @@ public sealed class GenerationAccessTests : IAsyncLifetime
     [InlineData("cancel")]
     [InlineData("iterate")]
     [InlineData("retry")]
+    [InlineData("input")]
     public async Task Action_HandleWithoutAControlToken_Throws401NamingIt(string operation)
     {
         var thrown = await ShouldFailAsync(operation, new GenerationHandle(_finished.GenerationId, _finished.Token), HttpStatusCode.Unauthorized);
@@ -134,6 +138,7 @@ public sealed class GenerationAccessTests : IAsyncLifetime
     [InlineData("cancel")]
     [InlineData("iterate")]
     [InlineData("retry")]
+    [InlineData("input")]
     public async Task Action_ReadTokenPassedAsTheControlToken_Throws403(string operation)
     {
         var thrown = await ShouldFailAsync(operation, With(_finished.GenerationId, _finished.Token), HttpStatusCode.Forbidden);

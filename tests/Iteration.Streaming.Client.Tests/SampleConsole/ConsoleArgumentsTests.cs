@@ -77,7 +77,58 @@ public sealed class ConsoleArgumentsTests
     }
 
     [Theory]
+    [InlineData("plan", true, false)]
+    [InlineData("phases", false, true)]
+    [InlineData("plan,phases", true, true)]
+    [InlineData(" phases , plan ", true, true)]
+    public void Parse_Review_StopsWhereItSays(string value, bool plan, bool everyPhase)
+    {
+        var review = ConsoleArguments.Parse(["--prompt", "x", "--review", value]).Review;
+
+        review.Should().NotBeNull();
+        (review!.Plan == true).Should().Be(plan);
+        (review.AfterPhases == Iteration.Streaming.Contracts.PhaseSelection.All).Should().Be(everyPhase);
+    }
+
+    [Fact]
+    public void Parse_ReviewWithIterateAndRetry_AppliesToThemToo()
+    {
+        ConsoleArguments.Parse(["--iterate", "id", "--prompt", "x", "--review", "plan"], environmentControlToken: "t").Review!.Plan.Should().BeTrue();
+        ConsoleArguments.Parse(["--retry", "id", "--review", "phases"], environmentControlToken: "t").Review!.AfterPhases.Should().Be(Iteration.Streaming.Contracts.PhaseSelection.All);
+    }
+
+    [Fact]
+    public void Parse_NoReview_AsksForNoGates()
+    {
+        ConsoleArguments.Parse(["--prompt", "x"]).Review.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("all")]
+    [InlineData("Plan")]
+    [InlineData("plan,plan")]
+    [InlineData("plan,phases,plan")]
+    [InlineData("plan,")]
+    [InlineData(",")]
+    [InlineData("1,3")]
+    [InlineData("plan;rm -rf /")]
+    public void Parse_ReviewNotPlanOrPhases_ThrowsSayingWhatItTakes(string value)
+    {
+        var act = () => ConsoleArguments.Parse(["--prompt", "x", "--review", value]);
+
+        act.Should().Throw<ArgumentException>().Which.Message.Should().Contain("--review takes plan, phases or plan,phases");
+    }
+
+    [Fact]
+    public void Usage_Review_SaysEachChoiceAndWhatARedirectedStdinDoes()
+    {
+        ConsoleArguments.Usage.Should().Contain("--review").And.Contain("plan,phases").And.Contain("Enter approves")
+            .And.Contain("c cancels").And.Contain("instruction").And.Contain("When stdin is not a terminal (redirected), every stop is approved automatically.");
+    }
+
+    [Theory]
     [InlineData(new string[0], "--prompt is required")]
+    [InlineData(new[] { "--prompt", "x", "--review" }, "--review needs a value")]
     [InlineData(new[] { "--prompt", " " }, "--prompt is required")]
     [InlineData(new[] { "--prompt" }, "--prompt needs a value")]
     [InlineData(new[] { "--prompt", "--server", "http://x" }, "--prompt needs a value")]
