@@ -249,7 +249,7 @@ public sealed class ReviewGateTests
     }
 
     [Fact]
-    public async Task SendInputAsync_EditOfALockedPath_Is409()
+    public async Task SendInputAsync_EditOfALockedPath_IsRefusedNamingThePath()
     {
         await using var harness = EngineHarness.Create();
         var id = await harness.Engine.StartAsync(new GenerationRequest("x") { Review = new ReviewRequest { AfterPhases = PhaseSelection.Of(1) } });
@@ -262,7 +262,7 @@ public sealed class ReviewGateTests
             Files = [new InputFile { Path = "not/yet/there.txt", Content = "x" }],
         });
 
-        (await act.Should().ThrowAsync<GenerationConflictException>()).Which.Message.Should().Contain("is locked");
+        (await act.Should().ThrowAsync<InvalidGenerationRequestException>()).Which.Message.Should().Contain("'files[0].path'").And.Contain("is locked");
     }
 
     [Fact]

@@ -48,6 +48,19 @@ internal sealed class GateKeeper(
         for (var attempt = 1; ; attempt++)
         {
             var record = await records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
+
+            // The terminal event is the commit point of an end, and the record follows it: a run that has just ended
+            // (or a record whose log is gone) takes no input, whatever the record says yet.
+            if (!GenerationStatus.IsTerminal(record.Status))
+            {
+                var latest = await events.LatestAsync(generationId).ConfigureAwait(false)
+                    ?? throw new GenerationConflictException($"Generation '{generationId}' has no events yet; send the input again once it has started.");
+                if (latest.IsTerminal)
+                {
+                    throw new GenerationConflictException($"Generation '{generationId}' has ended (status '{latest.Event.Status}'); it takes no more input.");
+                }
+            }
+
             var steering = record.Steering ?? new RunSteering();
             var waiting = record.Status == GenerationStatus.AwaitingInput && steering.Gate is not null && steering.Ending is null;
             InputRules.Check(record, steering, input, waiting, settings);

@@ -84,8 +84,8 @@ internal sealed class InputRules(TimeProvider timeProvider, IterationStreamingMe
                 throw NotAtGate(id, waiting ? "at a phase review" : record.Status, "revise_plan needs the plan's review gate");
             case InputActions.EditFiles when !waiting || gate!.Kind != InputRequestKinds.Phase:
                 throw NotAtGate(id, waiting ? "at the plan review" : record.Status, "edit_files needs a phase's review gate");
-            case InputActions.EditFiles when input.Files!.FirstOrDefault(f => steering.LockedPaths.Contains(f.Path!)) is { } locked:
-                throw new GenerationConflictException($"{FilePathValidator.Show(locked.Path)} is locked; it cannot be edited.");
+            case InputActions.EditFiles when input.Files!.ToList().FindIndex(f => steering.LockedPaths.Contains(f.Path!)) is var index and >= 0:
+                throw RequestValidator.Invalid($"'files[{index}].path' {FilePathValidator.Show(input.Files![index].Path)} is locked; a locked file cannot be edited.");
             case InputActions.Lock when steering.LockedPaths.Union(input.Paths!, StringComparer.Ordinal).Count() > settings.MaxLockedPaths:
                 throw RequestValidator.Invalid($"'paths' would lock more than {settings.MaxLockedPaths} paths (IterationStreaming:MaxLockedPaths).");
             case InputActions.Approve or InputActions.Instruct when input.Instruction is not null
