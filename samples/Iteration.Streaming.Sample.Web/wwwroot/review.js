@@ -111,7 +111,11 @@ export function createReview({ api, preview, current, files, reloadFiles }) {
       request = waiting;
       plan = fromRequest(waiting);
       closeEditor();
-      if (waiting) $('input-error').hidden = true;
+      if (waiting) {
+        // A new gate: what was said about the last one no longer applies.
+        $('input-error').hidden = true;
+        $('input-result').textContent = '';
+      }
     }
     $('gate').dataset.kind = waiting?.kind ?? 'running';
     $('plan-card').hidden = waiting?.kind !== 'plan';
@@ -192,7 +196,7 @@ export function createReview({ api, preview, current, files, reloadFiles }) {
       const expired = error.status === 401 || error.status === 403;
       showError(expired
         ? `${what} refused: this browser can no longer steer this generation (its control token has ended).`
-        : `${what} refused: ${error.message}`);
+        : `${what} refused: ${problemText(error)}`);
       return false;
     } finally {
       sending = false;
@@ -364,6 +368,16 @@ function toolButton(action, text, subject, disabled) {
   hidden.textContent = ` ${subject}`;
   button.append(text, hidden);
   return button;
+}
+
+/** What a refusal says: the Problem Details' detail, or the errors it names per field when it has no detail. */
+function problemText(error) {
+  const { problem } = error;
+  if (problem?.detail) return problem.detail;
+  const named = problem?.errors && typeof problem.errors === 'object'
+    ? Object.values(problem.errors).flat().filter((m) => typeof m === 'string')
+    : [];
+  return named.length > 0 ? named.join(' ') : error.message;
 }
 
 function expiry(expiresAt) {
