@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Benchmarks;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.TestHost;

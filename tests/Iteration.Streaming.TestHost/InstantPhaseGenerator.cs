@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 
 namespace Iteration.Streaming.TestHost;
 

@@ -1,17 +1,18 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using Iteration.Streaming.Contracts;
-using Iteration.Streaming.Engine;
-using Iteration.Streaming.Events;
 using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Iteration.Streaming.TestHost;
 

@@ -2,6 +2,7 @@ using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Records;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.TestUtilities;
@@ -100,6 +101,12 @@ public sealed class FailingRecordStore(IGenerationRecordStore inner, StorageFull
     {
         full.ThrowIfFull("a record change");
         return inner.UpdateAsync(generationId, update, cancellationToken);
+    }
+
+    public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        full.ThrowIfFull("a record change");
+        return inner.TryUpdateSteeringAsync(generationId, expectedRevision, update, cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<GenerationRecord>> ListUnfinishedAsync(CancellationToken cancellationToken = default) => inner.ListUnfinishedAsync(cancellationToken);

@@ -1,6 +1,9 @@
 using FluentAssertions;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -56,6 +59,48 @@ public abstract class GenerationRecordStoreContractTests
         Owner = "instance-a",
         FileCount = 9,
         TotalBytes = 12_345_678_901,
+        Steering = FullSteering(),
+    };
+
+    /// <summary>A steering with every field set: a phase gate open, inputs of each kind, locks, a review of a list.</summary>
+    protected static RunSteering FullSteering(long revision = 4) => new()
+    {
+        Revision = revision,
+        Review = new ReviewRequest { Plan = true, AfterPhases = PhaseSelection.Of(1, 3) },
+        Gate = new GateState { Kind = InputRequestKinds.Phase, Phase = 1, ExpiresAt = TestEvents.Epoch.AddHours(24) },
+        PassedGates = [GateState.KeyOf(InputRequestKinds.Plan, null)],
+        Inputs =
+        [
+            new AcceptedInput
+            {
+                Number = 1,
+                Action = InputActions.RevisePlan,
+                Message = "Plan revised: 2 phases",
+                Status = GenerationStatus.Processing,
+                AcceptedAt = TestEvents.Epoch.AddMinutes(1),
+            },
+            new AcceptedInput
+            {
+                Number = 2,
+                Action = InputActions.Instruct,
+                Message = "Instruction queued for phase 2",
+                Status = GenerationStatus.AwaitingInput,
+                AcceptedAt = TestEvents.Epoch.AddMinutes(2),
+                Phase = 1,
+                Instruction = "Use \"PostgreSQL\", not 'SQLite' — ünïcödé 🚀\nline two\t<script>alert(1)</script>",
+            },
+            new AcceptedInput
+            {
+                Number = 3,
+                Action = InputActions.Lock,
+                Message = "2 paths locked",
+                Status = GenerationStatus.AwaitingInput,
+                AcceptedAt = TestEvents.Epoch.AddMinutes(3),
+                Phase = 1,
+                Paths = ["src/a.ts", "src/dir with space/ü.ts"],
+            },
+        ],
+        LockedPaths = ["src/a.ts", "src/dir with space/ü.ts"],
     };
 
     [Fact]
@@ -391,6 +436,329 @@ public abstract class GenerationRecordStoreContractTests
     }
 
     [Fact]
+    public async Task AddAsync_Steering_RoundTripsWhole()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Status = GenerationStatus.AwaitingInput, Steering = FullSteering() };
+
+        await store.AddAsync(record);
+
+        var stored = await store.GetAsync(record.GenerationId);
+        stored!.Steering.Should().BeEquivalentTo(record.Steering, o => o.WithStrictOrdering());
+        stored.Steering!.Review!.AfterPhases.Should().Be(PhaseSelection.Of(1, 3));
+        stored.Steering.Gate!.Key.Should().Be("phase:1");
+    }
+
+    [Fact]
+    public async Task AddAsync_SteeringReviewingAllPhasesAndEnded_RoundTrips()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var steering = new RunSteering
+        {
+            Revision = 9,
+            Review = new ReviewRequest { AfterPhases = PhaseSelection.All },
+            PassedGates = ["plan", "phase:1", "phase:2"],
+            Ending = GenerationStatus.Cancelled,
+        };
+        var record = NewRecord() with { Steering = steering };
+
+        await store.AddAsync(record);
+
+        var stored = (await store.GetAsync(record.GenerationId))!.Steering;
+        stored.Should().BeEquivalentTo(steering, o => o.WithStrictOrdering());
+        stored!.Review!.AfterPhases!.IsAll.Should().BeTrue();
+        stored.Review.Plan.Should().BeNull();
+        stored.Gate.Should().BeNull();
+        stored.Inputs.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task AddAsync_EmptySteering_RoundTripsAsRevisionZero()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Steering = new RunSteering() };
+
+        await store.AddAsync(record);
+
+        var stored = await store.GetAsync(record.GenerationId);
+        stored!.Steering.Should().BeEquivalentTo(new RunSteering());
+        GenerationRecords.SteeringRevision(stored).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task AddAsync_NoSteering_ReadsBackNull()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+
+        await store.AddAsync(record);
+
+        (await store.GetAsync(record.GenerationId))!.Steering.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UpdateAsync_Steering_ReplacesItWhole()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Steering = FullSteering() };
+        await store.AddAsync(record);
+        var replacement = new RunSteering { Revision = 5, Review = new ReviewRequest { Plan = true }, LockedPaths = ["only.ts"] };
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Steering = replacement });
+
+        updated!.Steering.Should().BeEquivalentTo(replacement, o => o.WithStrictOrdering());
+        updated.Steering!.Inputs.Should().BeEmpty("the steering is replaced, not merged");
+        (await store.GetAsync(record.GenerationId))!.Steering.Should().BeEquivalentTo(replacement, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_WithoutSteering_KeepsTheSteering()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Steering = FullSteering() };
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { PhasesSaved = 1 });
+
+        updated!.Steering.Should().BeEquivalentTo(record.Steering, o => o.WithStrictOrdering());
+        (await store.GetAsync(record.GenerationId))!.Steering.Should().BeEquivalentTo(record.Steering, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_AtTheExpectedRevision_AppliesAndReturnsTheRecord()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Status = GenerationStatus.Processing, Steering = FullSteering(revision: 4) };
+        await store.AddAsync(record);
+        var next = FullSteering(revision: 5) with { Gate = null, PassedGates = ["plan", "phase:1"] };
+
+        var updated = await store.TryUpdateSteeringAsync(record.GenerationId, 4, new GenerationRecordUpdate { Steering = next, Status = GenerationStatus.Queued });
+
+        var expected = record with { Steering = next, Status = GenerationStatus.Queued };
+        updated.Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_FromNoSteeringAtRevisionZero_Applies()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        var first = new RunSteering { Revision = 1, LockedPaths = ["a.ts"] };
+
+        var updated = await store.TryUpdateSteeringAsync(record.GenerationId, 0, new GenerationRecordUpdate { Steering = first });
+
+        updated!.Steering.Should().BeEquivalentTo(first);
+        GenerationRecords.SteeringRevision((await store.GetAsync(record.GenerationId))!).Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(long.MaxValue)]
+    public async Task TryUpdateSteeringAsync_AtAnotherRevision_ReturnsNullAndChangesNothing(long expectedRevision)
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Steering = FullSteering(revision: 4) };
+        await store.AddAsync(record);
+
+        var updated = await store.TryUpdateSteeringAsync(
+            record.GenerationId, expectedRevision, new GenerationRecordUpdate { Steering = new RunSteering { Revision = expectedRevision + 1 }, Attempts = 7 });
+
+        updated.Should().BeNull();
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(record, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_Unknown_ReturnsNull()
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        (await store.TryUpdateSteeringAsync(TestEvents.NewId(), 0, new GenerationRecordUpdate { Steering = new RunSteering { Revision = 1 } })).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_Deleted_ReturnsNullAndAddsNothing()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        await store.DeleteAsync(record.GenerationId);
+
+        (await store.TryUpdateSteeringAsync(record.GenerationId, 0, new GenerationRecordUpdate { Steering = new RunSteering { Revision = 1 } })).Should().BeNull();
+        (await store.GetAsync(record.GenerationId)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_Twice_FromTheSameRevision_OnlyTheFirstApplies()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+
+        var first = await store.TryUpdateSteeringAsync(record.GenerationId, 0, new GenerationRecordUpdate { Steering = new RunSteering { Revision = 1, LockedPaths = ["first.ts"] } });
+        var second = await store.TryUpdateSteeringAsync(record.GenerationId, 0, new GenerationRecordUpdate { Steering = new RunSteering { Revision = 1, LockedPaths = ["second.ts"] } });
+
+        first.Should().NotBeNull();
+        second.Should().BeNull();
+        (await store.GetAsync(record.GenerationId))!.Steering!.LockedPaths.Should().Equal("first.ts");
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(16)]
+    public async Task TryUpdateSteeringAsync_ConcurrentFromTheSameRevision_ExactlyOneApplies(int racers)
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Status = GenerationStatus.AwaitingInput, Steering = FullSteering(revision: 4) };
+        await store.AddAsync(record);
+        using var start = new SemaphoreSlim(0, racers);
+
+        var attempts = Enumerable.Range(0, racers).Select(i => Task.Run(async () =>
+        {
+            await start.WaitAsync();
+            var steering = FullSteering(revision: 5) with { Gate = null, LockedPaths = [$"racer-{i}.ts"] };
+            return (Racer: i, Record: await store.TryUpdateSteeringAsync(
+                record.GenerationId, 4, new GenerationRecordUpdate { Steering = steering, Status = GenerationStatus.Queued, Owner = $"instance-{i}" }));
+        })).ToList();
+        start.Release(racers);
+        var results = await Task.WhenAll(attempts).WithPatience();
+
+        var winner = results.Should().ContainSingle(r => r.Record != null).Subject;
+        var stored = await store.GetAsync(record.GenerationId);
+        stored!.Steering!.LockedPaths.Should().Equal($"racer-{winner.Racer}.ts");
+        stored.Owner.Should().Be($"instance-{winner.Racer}");
+        stored.Steering.Revision.Should().Be(5);
+        winner.Record.Should().BeEquivalentTo(stored, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_TerminalRecord_KeepsItsStatusAndEndButAppliesTheSteering()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Steering = FullSteering(revision: 2) };
+        await store.AddAsync(record);
+        await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Cancelled });
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        var next = FullSteering(revision: 3) with { Gate = null, Ending = GenerationStatus.Cancelled };
+
+        var updated = await store.TryUpdateSteeringAsync(record.GenerationId, 2, new GenerationRecordUpdate { Steering = next, Status = GenerationStatus.Queued });
+
+        updated!.Status.Should().Be(GenerationStatus.Cancelled);
+        updated.EndedAt.Should().Be(TestEvents.Epoch);
+        updated.Steering.Should().BeEquivalentTo(next);
+        var stored = await store.GetAsync(record.GenerationId);
+        stored.Should().BeEquivalentTo(updated);
+        (await store.ListUnfinishedAsync()).Should().NotContain(r => r.GenerationId == record.GenerationId);
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_TerminalStatus_SetsEndedAtFromTheStoreClock()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Status = GenerationStatus.AwaitingInput, Steering = FullSteering(revision: 1) };
+        await store.AddAsync(record);
+        Clock.Advance(TimeSpan.FromHours(24));
+
+        var updated = await store.TryUpdateSteeringAsync(
+            record.GenerationId, 1, new GenerationRecordUpdate { Steering = FullSteering(revision: 2) with { Gate = null }, Status = GenerationStatus.Cancelled });
+
+        updated!.Status.Should().Be(GenerationStatus.Cancelled);
+        updated.EndedAt.Should().Be(TestEvents.Epoch.AddHours(24));
+        (await store.ListEndedAsync()).Should().Contain(r => r.GenerationId == record.GenerationId);
+    }
+
+    [Fact]
+    public async Task ListUnfinishedAsync_AwaitingInput_IsListedAndNotEnded()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var waiting = NewRecord() with { Status = GenerationStatus.Processing };
+        var added = NewRecord() with { Status = GenerationStatus.AwaitingInput, Steering = FullSteering() };
+        await store.AddAsync(waiting);
+        await store.AddAsync(added);
+
+        await store.UpdateAsync(waiting.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.AwaitingInput });
+
+        var unfinished = (await store.ListUnfinishedAsync()).Where(r => r.GenerationId == waiting.GenerationId || r.GenerationId == added.GenerationId).ToList();
+        unfinished.Should().HaveCount(2).And.OnlyContain(r => r.Status == GenerationStatus.AwaitingInput && r.EndedAt == null);
+        unfinished.Single(r => r.GenerationId == added.GenerationId).Steering.Should().BeEquivalentTo(added.Steering, o => o.WithStrictOrdering());
+        (await store.ListEndedAsync()).Should().NotContain(r => r.GenerationId == waiting.GenerationId || r.GenerationId == added.GenerationId);
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_HostileText_RoundTripsVerbatim()
+    {
+        var store = await CreateStoreAsync(Clock);
+        string[] hostile =
+        [
+            new string('i', 40_000),
+            "\"}]}; DROP TABLE records; --",
+            "x' OR '1'='1",
+            "\u0000nul \u0001 \u001f controls",
+            "\\\\server\\share \\\" \\n",
+            "ünïcödé 🚀 𝔘𝔫𝔦 \u200b\u202e rtl",
+            "{\"revision\": 99}",
+            "]]>--><!--",
+        ];
+        var steering = new RunSteering
+        {
+            Revision = 1,
+            Inputs = [.. hostile.Select((text, i) => new AcceptedInput
+            {
+                Number = i + 1,
+                Action = InputActions.Instruct,
+                Message = text,
+                Status = GenerationStatus.Processing,
+                AcceptedAt = TestEvents.Epoch,
+                Instruction = text,
+                Paths = [text],
+            })],
+            LockedPaths = hostile,
+            PassedGates = hostile,
+            Ending = hostile[1],
+        };
+        var record = NewRecord() with { Steering = steering };
+
+        await store.AddAsync(record);
+        var updated = await store.TryUpdateSteeringAsync(record.GenerationId, 1, new GenerationRecordUpdate { Steering = steering with { Revision = 2 } });
+
+        updated!.Steering.Should().BeEquivalentTo(steering with { Revision = 2 }, o => o.WithStrictOrdering());
+        (await store.GetAsync(record.GenerationId))!.Steering.Should().BeEquivalentTo(steering with { Revision = 2 }, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_SteeringOfAboutOneMegabyte_RoundTrips()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var instruction = new string('é', 3_900);
+        var steering = new RunSteering
+        {
+            Revision = 1,
+            Inputs = [.. Enumerable.Range(1, 50).Select(n => new AcceptedInput
+            {
+                Number = n,
+                Action = InputActions.Instruct,
+                Message = $"Instruction queued for phase {n}",
+                Status = GenerationStatus.Processing,
+                AcceptedAt = TestEvents.Epoch.AddSeconds(n),
+                Phase = n,
+                Instruction = instruction,
+            })],
+            LockedPaths = [.. Enumerable.Range(0, 1_000).Select(i => $"src/very/deep/folder/structure/component-{i:D4}/{new string('f', 500)}.ts")],
+        };
+        var record = NewRecord() with { Steering = steering };
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Steering = steering with { Revision = 2 } });
+
+        updated!.Steering.Should().BeEquivalentTo(steering with { Revision = 2 }, o => o.WithStrictOrdering());
+        (await store.GetAsync(record.GenerationId))!.Steering.Should().BeEquivalentTo(steering with { Revision = 2 }, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
     public async Task ListUnfinishedAsync_ReturnsQueuedAndProcessing_OldestFirst()
     {
         var store = await CreateStoreAsync(Clock);
@@ -512,6 +880,8 @@ public abstract class GenerationRecordStoreContractTests
         await FluentActions.Awaiting(() => store.GetAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
         await FluentActions.Awaiting(() => store.UpdateAsync(null!, new GenerationRecordUpdate()).AsTask()).Should().ThrowAsync<ArgumentNullException>();
         await FluentActions.Awaiting(() => store.UpdateAsync(TestEvents.NewId(), null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+        await FluentActions.Awaiting(() => store.TryUpdateSteeringAsync(null!, 0, new GenerationRecordUpdate()).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+        await FluentActions.Awaiting(() => store.TryUpdateSteeringAsync(TestEvents.NewId(), 0, null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
         await FluentActions.Awaiting(() => store.DeleteAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
     }
 
@@ -539,6 +909,8 @@ public abstract class GenerationRecordStoreContractTests
         await FluentActions.Awaiting(() => store.AddAsync(NewRecord(), token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
         await FluentActions.Awaiting(() => store.GetAsync(record.GenerationId, token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
         await FluentActions.Awaiting(() => store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Attempts = 9 }, token).AsTask())
+            .Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.TryUpdateSteeringAsync(record.GenerationId, 0, new GenerationRecordUpdate { Attempts = 9 }, token).AsTask())
             .Should().ThrowAsync<OperationCanceledException>();
         await FluentActions.Awaiting(() => store.ListUnfinishedAsync(token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
         await FluentActions.Awaiting(() => store.ListEndedAsync(token).AsTask()).Should().ThrowAsync<OperationCanceledException>();

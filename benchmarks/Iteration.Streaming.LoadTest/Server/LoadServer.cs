@@ -1,10 +1,11 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Iteration.Streaming.Engine;
+using System.Text.Json;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 

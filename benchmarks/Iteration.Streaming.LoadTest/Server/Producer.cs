@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 
 namespace Iteration.Streaming.LoadTest.Server;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 
 namespace Iteration.Streaming.Sample.Web.Demo;
 

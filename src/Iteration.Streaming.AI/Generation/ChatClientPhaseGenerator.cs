@@ -4,8 +4,8 @@ using Iteration.Streaming.AI.Diagnostics;
 using Iteration.Streaming.AI.Exchange;
 using Iteration.Streaming.AI.Prompting;
 using Iteration.Streaming.AI.Serialization;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Net;
 using System.Net.Http;
+using System.Net;
 using System.Reflection;
 using Iteration.Streaming.AI.Exchange;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 
 namespace Iteration.Streaming.AI.Generation;
 

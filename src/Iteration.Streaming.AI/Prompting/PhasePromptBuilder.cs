@@ -3,8 +3,8 @@ using System.Text;
 using Iteration.Streaming.AI.Exchange;
 using Iteration.Streaming.AI.Generation;
 using Iteration.Streaming.Contracts;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Microsoft.Extensions.AI;
 
 namespace Iteration.Streaming.AI.Prompting;

@@ -18,6 +18,14 @@ internal static class EndpointShapes
 
     public static Task Act([Description("The generation's id.")] string id) => throw new NotSupportedException();
 
+    public static Task Retry(
+        [Description("The generation's id.")] string id,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] Contracts.RetryGenerationRequest? request) => throw new NotSupportedException();
+
+    public static Task Input(
+        [Description("The generation's id.")] string id,
+        [FromBody] Contracts.GenerationInputRequest request) => throw new NotSupportedException();
+
     public static Task Read(
         [Description("The generation's id.")] string id,
         [FromQuery(Name = "token"), Description(TokenDescription)] string? token) => throw new NotSupportedException();

@@ -39,13 +39,15 @@ public static class IterationStreamEndpointRouteBuilderExtensions
 
     private static readonly int[] IterateProblems = [.. ActionProblems, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity];
 
-    private static readonly int[] RetryProblems = [.. ActionProblems, StatusCodes.Status422UnprocessableEntity];
+    private static readonly int[] RetryProblems = [.. ActionProblems, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity];
+
+    private static readonly int[] InputProblems = [.. ActionProblems, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests];
 
     /// <summary>
     /// Maps the generation endpoints under <paramref name="prefix"/>: <c>POST {prefix}</c> and <c>POST {prefix}/iterate</c>
     /// (start, 202), <c>GET {prefix}/{id}/stream</c> (Server-Sent Events with resume), <c>GET {prefix}/{id}</c> (snapshot),
-    /// <c>GET {prefix}/{id}/files</c>, <c>/files/{**path}</c> and <c>/archive</c>, <c>DELETE {prefix}/{id}</c> (cancel) and
-    /// <c>POST {prefix}/{id}/retry</c>. Reads need the generation's <c>sse_token</c> (or its control token, never in a URL);
+    /// <c>GET {prefix}/{id}/files</c>, <c>/files/{**path}</c> and <c>/archive</c>, <c>DELETE {prefix}/{id}</c> (cancel),
+    /// <c>POST {prefix}/{id}/retry</c> and <c>POST {prefix}/{id}/input</c> (review gates and instructions). Reads need the generation's <c>sse_token</c> (or its control token, never in a URL);
     /// iterate, cancel and retry need its <c>control_token</c> in the <c>Authorization</c> header, or its owner (see
     /// <c>AddGenerationOwnerResolver</c>). Every error is an RFC 9457 Problem Details.
     /// </summary>
@@ -74,6 +76,7 @@ public static class IterationStreamEndpointRouteBuilderExtensions
         var status = new StatusEndpoints(logger);
         var stream = new StreamEndpoint(logger, metrics, GenerationStreamLimiter.For(services));
         var files = new FileEndpoints(logger);
+        var input = new InputEndpoints(logger);
         var unmatched = new UnmatchedRouteEndpoint(logger);
 
         var group = endpoints.MapGroup(prefix);
@@ -99,7 +102,7 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .ProducesProblems(IterateProblems)
             .AddOpenApiOperationTransformer(OpenApiOperations.IterateAsync);
         group.MapPost("/{id}/retry", EndpointErrors.Handle(start.RetryAsync, logger))
-            .DescribedBy((Func<string, Task>)EndpointShapes.Act)
+            .DescribedBy((Func<string, Iteration.Streaming.Contracts.RetryGenerationRequest?, Task>)EndpointShapes.Retry)
             .WithDisplayName("Iteration.Streaming: retry")
             .WithName(names.Of("retryGeneration"))
             .WithSummary("Retry a failed or cancelled generation")
@@ -107,6 +110,15 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
             .ProducesProblems(RetryProblems)
             .AddOpenApiOperationTransformer(OpenApiOperations.RetryAsync);
+        group.MapPost("/{id}/input", EndpointErrors.Handle(input.SendAsync, logger))
+            .DescribedBy((Func<string, Iteration.Streaming.Contracts.GenerationInputRequest, Task>)EndpointShapes.Input)
+            .WithDisplayName("Iteration.Streaming: input")
+            .WithName(names.Of("sendGenerationInput"))
+            .WithSummary("Answer a review gate, or instruct a running generation")
+            .WithDescription("approve, revise_plan (plan gate), edit_files (phase gate), lock, instruct (at a gate or while a phase runs), cancel. 202 once the input is stored, with the id of the event it caused; 409 naming the status when the action needs a gate the generation is not at; 429 past the instruction cap. Needs its control token or its owner.")
+            .Produces(StatusCodes.Status202Accepted, typeof(Iteration.Streaming.Contracts.GenerationInputAccepted), JsonContentType)
+            .ProducesProblems(InputProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ControlAsync);
         group.MapGet("/{id}", EndpointErrors.Handle(status.GetSnapshotAsync, logger))
             .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
             .WithDisplayName("Iteration.Streaming: snapshot")

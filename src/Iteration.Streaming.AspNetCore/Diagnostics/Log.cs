@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(2031, LogLevel.Warning, "Generation {GenerationId} started, but its Idempotency-Key could not be recorded; a repeat of the request would start another run.")]
     public static partial void IdempotencyKeyNotRecorded(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(2040, LogLevel.Information, "Input '{Action}' for generation {GenerationId} taken through HTTP.")]
+    public static partial void InputSent(ILogger logger, string generationId, string action);
 }

@@ -40,11 +40,16 @@ internal sealed class FileEndpoints(ILogger logger)
         var services = context.RequestServices;
         var snapshot = await services.GetRequiredService<IIterationEngine>().GetSnapshotAsync(id, context.RequestAborted).ConfigureAwait(false);
         var manifest = await services.GetRequiredService<IFileSink>().GetManifestAsync(id, context.RequestAborted).ConfigureAwait(false);
+
+        // Paths the user locked are marked, so a page can show (and toggle) them beside the files.
+        var record = await services.GetRequiredService<IIterationEngine>().GetRecordAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var locked = record?.Steering?.LockedPaths is { Count: > 0 } paths ? paths.ToHashSet(StringComparer.Ordinal) : null;
+        var files = manifest?.Files ?? [];
         var list = new GenerationFileList
         {
             GenerationId = id,
             Status = snapshot.Status,
-            Files = manifest?.Files ?? [],
+            Files = locked is null ? files : [.. files.Select(f => locked.Contains(f.Path) ? f with { Locked = true } : f)],
         };
 
         context.Response.Headers.CacheControl = "no-cache";

@@ -14,4 +14,12 @@ internal static class RequestLimits
     /// </summary>
     public static long MaxBodyBytes(IterationStreamingOptions options) =>
         (6L * options.MaxPromptLength) + ((long)options.MaxEntities * ((6L * options.MaxEntityNameLength) + 4)) + 4096;
+
+    /// <summary>
+    /// The largest accepted input body (<c>POST {prefix}/{id}/input</c>): an <c>edit_files</c> of one phase's bytes
+    /// (<see cref="IterationStreamingOptions.MaxPhaseBytes"/>, JSON-escaped: twice, as most text escapes little),
+    /// capped at 32 MiB; at least what a start may send.
+    /// </summary>
+    public static long MaxInputBodyBytes(IterationStreamingOptions options) =>
+        Math.Max(MaxBodyBytes(options), Math.Min(2 * options.MaxPhaseBytes + 65_536, 32L * 1024 * 1024));
 }

@@ -43,7 +43,7 @@ internal sealed class StartEndpoints(ILogger logger)
         var request = new Admission(key.Value, userId, "start", JsonSerializer.Serialize(body!, IterationStreamingJson.StartGenerationRequest), GroupPath(context, trailingSegments: 0), RetryOf: null);
         await AdmitAsync(context, request, async () =>
         {
-            var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+            var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId, Review = body.Review }, context.RequestAborted).ConfigureAwait(false);
             Log.GenerationStarted(logger, id);
             return id;
         }).ConfigureAwait(false);
@@ -85,7 +85,7 @@ internal sealed class StartEndpoints(ILogger logger)
         var request = new Admission(key.Value, userId, "iterate", JsonSerializer.Serialize(body, IterationStreamingJson.IterateGenerationRequest), GroupPath(context, trailingSegments: 1), RetryOf: null);
         await AdmitAsync(context, request, async () =>
         {
-            var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+            var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId, Review = body.Review }, context.RequestAborted).ConfigureAwait(false);
             Log.IterationStarted(logger, id, parentId!);
             return id;
         }).ConfigureAwait(false);
@@ -106,12 +106,26 @@ internal sealed class StartEndpoints(ILogger logger)
             return;
         }
 
+        // The body is optional ({"review": …}); without one the retry takes the host's default review.
+        RetryGenerationRequest? body = null;
+        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            (body, var error) = await JsonRequestReader.ReadAsync(
+                context, IterationStreamingJson.RetryGenerationRequest, RequestLimits.MaxBodyBytes(Options(context))).ConfigureAwait(false);
+            if (error is { } refused)
+            {
+                await Problems.WriteAsync(context, logger, refused.StatusCode, refused.Detail).ConfigureAwait(false);
+                return;
+            }
+        }
+
         ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
-        var request = new Admission(key.Value, userId, "retry", retried, GroupPath(context, trailingSegments: 2), RetryOf: retried);
+        var fingerprint = body?.Review is null ? retried : retried + " " + JsonSerializer.Serialize(body, IterationStreamingJson.RetryGenerationRequest);
+        var request = new Admission(key.Value, userId, "retry", fingerprint, GroupPath(context, trailingSegments: 2), RetryOf: retried);
         await AdmitAsync(context, request, async () =>
         {
-            var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId }, context.RequestAborted).ConfigureAwait(false);
+            var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId, Review = body?.Review }, context.RequestAborted).ConfigureAwait(false);
             Log.RetryStarted(logger, id, retried);
             return id;
         }).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

@@ -104,6 +104,7 @@ internal static class EndpointErrors
         InvalidGenerationRequestException => new(StatusCodes.Status400BadRequest, exception.Message),
         GenerationNotFoundException => new(StatusCodes.Status404NotFound, exception.Message),
         GenerationConflictException => new(StatusCodes.Status409Conflict, exception.Message),
+        GenerationInputLimitException => new(StatusCodes.Status429TooManyRequests, exception.Message),
         GenerationCapacityException => new(StatusCodes.Status503ServiceUnavailable,
             string.IsNullOrEmpty(exception.Message) ? "No more generations can be queued now; retry later." : exception.Message),
         GenerationStorageUnavailableException => new(StatusCodes.Status503ServiceUnavailable, StorageUnavailableDetail),

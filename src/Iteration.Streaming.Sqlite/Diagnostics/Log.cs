@@ -18,4 +18,7 @@ internal static partial class Log
 
     [LoggerMessage(5004, LogLevel.Information, "Deleted the event log of generation {GenerationId} from the SQLite store.")]
     public static partial void EventLogDeleted(ILogger logger, string generationId);
+
+    [LoggerMessage(5005, LogLevel.Information, "Upgraded the SQLite store {Path} from schema version {FromVersion} to {ToVersion}.")]
+    public static partial void Upgraded(ILogger logger, string path, int fromVersion, int toVersion);
 }

@@ -1,7 +1,7 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.EventLog;
 using Iteration.Streaming.Sqlite.Hosting;
 using Iteration.Streaming.Sqlite.Idempotency;

@@ -1,4 +1,4 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Storage;
 
 namespace Iteration.Streaming.Sqlite.Records;
@@ -49,6 +49,41 @@ internal sealed class UpdateRecordOperation(string generationId, GenerationRecor
         var changed = GenerationRecords.Apply(current, update, timeProvider.GetUtcNow());
         RecordRows.BindChangeable(batch.Command(RecordSql.Update), changed).ExecuteNonQuery();
         SetResult(changed);
+    }
+}
+
+/// <summary>
+/// Changes a record by <see cref="GenerationRecords.Apply"/> only while its steering revision is
+/// <paramref name="expectedRevision"/>: one conditional UPDATE on the writer thread, so of two changes from the same
+/// revision exactly one applies (the store file has one writer, and the <c>WHERE</c> says the same again in SQL).
+/// </summary>
+internal sealed class UpdateSteeringOperation(string generationId, long expectedRevision, GenerationRecordUpdate update, TimeProvider timeProvider, string path)
+    : WriteOperation<GenerationRecord?>
+{
+    public override string Describe() => $"a change to the steering of generation '{generationId}' at revision {expectedRevision}";
+
+    protected override void Run(WriteBatch batch)
+    {
+        GenerationRecord? current = null;
+        using (var row = batch.Command(RecordSql.Get).With("$id", generationId).ExecuteReader())
+        {
+            if (row.Read())
+            {
+                current = RecordRows.Read(row, path);
+            }
+        }
+
+        if (current is null || GenerationRecords.SteeringRevision(current) != expectedRevision)
+        {
+            SetResult(null);
+            return;
+        }
+
+        var changed = GenerationRecords.Apply(current, update, timeProvider.GetUtcNow());
+        var applied = RecordRows.BindChangeable(batch.Command(RecordSql.UpdateAtRevision), changed)
+            .With("$expected_revision", expectedRevision)
+            .ExecuteNonQuery() > 0;
+        SetResult(applied ? changed : null);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -8,7 +9,8 @@ namespace Iteration.Streaming.Sqlite.Records;
 
 /// <summary>
 /// A <see cref="GenerationRecord"/> as a row: plain columns for what is queried or read by hand, JSON for the entities,
-/// plan and mode, times as UTC ticks (exact to the tick).
+/// plan, mode and steering (with the steering's revision beside it, for the compare of TryUpdateSteeringAsync), times as
+/// UTC ticks (exact to the tick).
 /// </summary>
 internal static class RecordRows
 {
@@ -34,7 +36,9 @@ internal static class RecordRows
         .With("$interrupted_at", record.InterruptedAt?.UtcTicks)
         .With("$owner", record.Owner)
         .With("$file_count", record.FileCount)
-        .With("$total_bytes", record.TotalBytes);
+        .With("$total_bytes", record.TotalBytes)
+        .With("$steering", record.Steering is null ? null : JsonSerializer.Serialize(record.Steering, SteeringJson.RunSteering))
+        .With("$steering_revision", GenerationRecords.SteeringRevision(record));
 
     /// <summary>Reads the record at the reader's current row (columns in <see cref="RecordSql"/> order).</summary>
     public static GenerationRecord Read(SqliteDataReader row, string path)
@@ -62,6 +66,7 @@ internal static class RecordRows
                 Owner = Text(row, 16),
                 FileCount = row.GetInt32(17),
                 TotalBytes = row.GetInt64(18),
+                Steering = Text(row, 19) is { } steering ? JsonSerializer.Deserialize(steering, SteeringJson.RunSteering) : null,
             };
         }
         catch (Exception ex) when (ex is JsonException or InvalidCastException or FormatException or ArgumentOutOfRangeException)

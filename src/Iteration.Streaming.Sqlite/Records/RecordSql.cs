@@ -5,21 +5,28 @@ internal static class RecordSql
 {
     private const string Columns = """
         generation_id, parent_generation_id, retry_of, prompt, modification_prompt, entities, user_id, mode, plan,
-        phases_saved, attempts, status, ended, created_at, ended_at, interrupted_at, owner, file_count, total_bytes
+        phases_saved, attempts, status, ended, created_at, ended_at, interrupted_at, owner, file_count, total_bytes,
+        steering, steering_revision
         """;
 
     public const string Insert = $"""
         INSERT INTO records ({Columns})
         VALUES ($id, $parent, $retry_of, $prompt, $modification_prompt, $entities, $user_id, $mode, $plan,
-                $phases_saved, $attempts, $status, $ended, $created_at, $ended_at, $interrupted_at, $owner, $file_count, $total_bytes)
+                $phases_saved, $attempts, $status, $ended, $created_at, $ended_at, $interrupted_at, $owner, $file_count, $total_bytes,
+                $steering, $steering_revision)
         ON CONFLICT (generation_id) DO NOTHING;
         """;
 
-    public const string Update = """
+    private const string Set = """
         UPDATE records SET plan = $plan, phases_saved = $phases_saved, attempts = $attempts, status = $status, ended = $ended,
-            ended_at = $ended_at, interrupted_at = $interrupted_at, owner = $owner, file_count = $file_count, total_bytes = $total_bytes
-        WHERE generation_id = $id;
+            ended_at = $ended_at, interrupted_at = $interrupted_at, owner = $owner, file_count = $file_count, total_bytes = $total_bytes,
+            steering = $steering, steering_revision = $steering_revision
         """;
+
+    public const string Update = $"{Set} WHERE generation_id = $id;";
+
+    /// <summary>Changes a record only while its steering is at <c>$expected_revision</c>.</summary>
+    public const string UpdateAtRevision = $"{Set} WHERE generation_id = $id AND steering_revision = $expected_revision;";
 
     public const string Get = $"SELECT {Columns} FROM records WHERE generation_id = $id;";
 

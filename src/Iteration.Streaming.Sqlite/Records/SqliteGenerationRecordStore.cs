@@ -1,4 +1,4 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Storage;
 
 namespace Iteration.Streaming.Sqlite.Records;
@@ -41,6 +41,16 @@ internal sealed class SqliteGenerationRecordStore(SqliteStore store, TimeProvide
         ArgumentNullException.ThrowIfNull(update);
         cancellationToken.ThrowIfCancellationRequested();
         var operation = new UpdateRecordOperation(generationId, update, timeProvider, store.Path);
+        store.Writer.Enqueue(operation);
+        return new ValueTask<GenerationRecord?>(operation.Task);
+    }
+
+    public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        ArgumentNullException.ThrowIfNull(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new UpdateSteeringOperation(generationId, expectedRevision, update, timeProvider, store.Path);
         store.Writer.Enqueue(operation);
         return new ValueTask<GenerationRecord?>(operation.Task);
     }

@@ -2,7 +2,7 @@ namespace Iteration.Streaming.Sqlite.Storage;
 
 /// <summary>
 /// The tables of a store file. The file is marked as ours with <c>PRAGMA application_id</c> and versioned with
-/// <c>PRAGMA user_version</c>; a later schema adds a migration from each earlier version.
+/// <c>PRAGMA user_version</c>; a later schema adds a migration from each earlier version (<see cref="Migrations"/>).
 /// </summary>
 internal static class SqliteSchema
 {
@@ -10,7 +10,7 @@ internal static class SqliteSchema
     public const int ApplicationId = 0x49537371;
 
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>
     /// Events are keyed by their log's integer id, never reused (AUTOINCREMENT), so a reader of a deleted log can never
@@ -51,11 +51,27 @@ internal static class SqliteSchema
             interrupted_at INTEGER,
             owner TEXT,
             file_count INTEGER NOT NULL,
-            total_bytes INTEGER NOT NULL
+            total_bytes INTEGER NOT NULL,
+            steering TEXT,
+            steering_revision INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX records_unfinished ON records (created_at) WHERE ended = 0;
         CREATE INDEX records_ended ON records (ended_at) WHERE ended = 1;
         """ + IdempotencyKeys;
+
+    /// <summary>
+    /// The statements that bring a file of version <c>n</c> to version <c>n + 1</c>, at index <c>n - 1</c>; each runs in
+    /// the same transaction as the <c>user_version</c> it sets, so a file is at one version or the next, never between.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        // 1 → 2: a record's review gates and the user's inputs (RunSteering, JSON) and their revision, compared by
+        // TryUpdateSteeringAsync. Old rows have none: NULL and 0, as a record nobody steers.
+        """
+        ALTER TABLE records ADD COLUMN steering TEXT;
+        ALTER TABLE records ADD COLUMN steering_revision INTEGER NOT NULL DEFAULT 0;
+        """,
+    ];
 
     /// <summary>
     /// Claimed idempotency keys and retry slots (<c>expires_at</c> in Unix ms). <c>IF NOT EXISTS</c>: a file of an

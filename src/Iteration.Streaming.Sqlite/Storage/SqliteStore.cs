@@ -59,7 +59,7 @@ internal sealed class SqliteStore : IDisposable
             try
             {
                 connection.Open();
-                Prepare(connection, path, busyMilliseconds, options.FlushCommitsToDisk);
+                Prepare(connection, path, busyMilliseconds, options.FlushCommitsToDisk, logger);
             }
             catch (SqliteException ex)
             {
@@ -120,7 +120,7 @@ internal sealed class SqliteStore : IDisposable
         DefaultTimeout = (int)Math.Max(1, Math.Ceiling(busyTimeout.TotalSeconds)),
     }.ToString();
 
-    private static void Prepare(SqliteConnection connection, string path, int busyMilliseconds, bool flushCommits)
+    private static void Prepare(SqliteConnection connection, string path, int busyMilliseconds, bool flushCommits, ILogger logger)
     {
         Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMilliseconds};"));
 
@@ -162,12 +162,48 @@ internal sealed class SqliteStore : IDisposable
                 throw StoreFailures.Damaged(path, check ?? "the integrity check gave no answer");
             }
 
-            // Takes the write lock once, so a file held by another writer fails now rather than at the first event.
-            Execute(connection, "BEGIN IMMEDIATE; COMMIT;");
+            // Takes the write lock once, so a file held by another writer fails now rather than at the first event;
+            // a file of an earlier version is upgraded in that same transaction (a failed upgrade is rolled back when
+            // Open disposes the connection, and the file stays at its version).
+            Execute(connection, "BEGIN IMMEDIATE;");
+            Migrate(connection, path, (int)version);
+            Execute(connection, "COMMIT;");
+
+            if (version < SqliteSchema.Version)
+            {
+                Log.Upgraded(logger, path, (int)version, SqliteSchema.Version);
+            }
         }
 
         Execute(connection, flushCommits ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
         Execute(connection, "PRAGMA journal_size_limit = 67108864;");
+    }
+
+    /// <summary>
+    /// Runs the migrations from <paramref name="version"/> to <see cref="SqliteSchema.Version"/>, inside the caller's
+    /// transaction. A file or disk failure keeps its own message (<see cref="StoreFailures.OpenFailed"/>); a statement the
+    /// file refuses (its tables are not what that version had) is named as a failed upgrade.
+    /// </summary>
+    private static void Migrate(SqliteConnection connection, string path, int version)
+    {
+        if (version >= SqliteSchema.Version)
+        {
+            return;
+        }
+
+        try
+        {
+            for (var from = version; from < SqliteSchema.Version; from++)
+            {
+                Execute(connection, SqliteSchema.Migrations[from - 1]);
+            }
+
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {SqliteSchema.Version};"));
+        }
+        catch (SqliteException ex) when (!StoreFailures.IsStorageFailure(ex))
+        {
+            throw StoreFailures.UpgradeFailed(path, version, SqliteSchema.Version, ex);
+        }
     }
 
     private static void SwitchToWal(SqliteConnection connection, string path)

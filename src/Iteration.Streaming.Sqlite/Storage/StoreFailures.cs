@@ -74,6 +74,13 @@ internal static class StoreFailures
         _ => new InvalidOperationException($"The SQLite store '{path}' ({PathKey}) could not be opened: {exception.Message}", exception),
     };
 
+    /// <summary>The exception that stops the host when a file of an earlier schema version could not be upgraded.</summary>
+    public static InvalidOperationException UpgradeFailed(string path, int fromVersion, int toVersion, Exception exception) => new(
+        $"The SQLite store '{path}' ({PathKey}) has schema version {fromVersion} and could not be upgraded to version {toVersion}: "
+        + $"{Sentence(exception.Message)}. The file was left as it was; its tables are not those of version {fromVersion}. "
+        + $"Restore it from a backup, or move it away to start with an empty store.",
+        exception);
+
     /// <summary>A message to go inside a sentence of ours: without its own closing full stop.</summary>
     private static string Sentence(string message) => message.TrimEnd().TrimEnd('.');
 

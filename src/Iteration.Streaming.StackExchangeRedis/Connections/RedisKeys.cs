@@ -48,12 +48,19 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Wake(string instanceName) => $"{Prefix}:instance:{instanceName}:wake";
 
-    /// <summary>The cancel channel of an instance is <c>{CancelChannelStart}{name}{CancelChannelEnd}</c>; the cancel script builds it from the owner's name.</summary>
-    public string CancelChannelStart => $"{Prefix}:instance:";
+    /// <summary>
+    /// An instance's channels are <c>{InstanceChannelStart}{name}{end}</c> (<see cref="CancelChannelEnd"/>,
+    /// <see cref="InputChannelEnd"/>); the cancel and input scripts build them from the owner's name.
+    /// </summary>
+    public string InstanceChannelStart => $"{Prefix}:instance:";
 
     public static string CancelChannelEnd => ":cancel";
 
-    public RedisChannel CancelChannel(string instanceName) => RedisChannel.Literal(CancelChannelStart + instanceName + CancelChannelEnd);
+    public static string InputChannelEnd => ":input";
+
+    public RedisChannel CancelChannel(string instanceName) => RedisChannel.Literal(InstanceChannelStart + instanceName + CancelChannelEnd);
+
+    public RedisChannel InputChannel(string instanceName) => RedisChannel.Literal(InstanceChannelStart + instanceName + InputChannelEnd);
 
     /// <summary>
     /// Whether <paramref name="generationId"/> can name a generation here: braces would change the hash tag (and so the

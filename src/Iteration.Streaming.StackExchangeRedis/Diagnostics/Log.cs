@@ -94,6 +94,21 @@ internal static partial class Log
     [LoggerMessage(3052, LogLevel.Warning, "Could not give back generation {GenerationId}, claimed as this instance stopped; another instance takes it once the lease lapses.")]
     public static partial void HandBackFailed(ILogger logger, string generationId, Exception exception);
 
+    [LoggerMessage(3053, LogLevel.Debug, "Input for generation {GenerationId} passed to the instance running it.")]
+    public static partial void InputForwarded(ILogger logger, string generationId);
+
+    [LoggerMessage(3054, LogLevel.Debug, "Input for generation {GenerationId} stored on another instance.")]
+    public static partial void RemoteInputReceived(ILogger logger, string generationId);
+
+    [LoggerMessage(3055, LogLevel.Warning, "Could not subscribe to this instance's input channel; input for its runs is picked up at each renewal meanwhile.")]
+    public static partial void InputSubscriptionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3056, LogLevel.Information, "Generation {GenerationId} waits for its user at a review gate: this instance let go of it, and whichever instance gets the input continues it.")]
+    public static partial void RunParked(ILogger logger, string generationId);
+
+    [LoggerMessage(3057, LogLevel.Warning, "Could not let go of generation {GenerationId} at its review gate; the next renewal round tries again.")]
+    public static partial void ParkFailed(ILogger logger, string generationId, Exception exception);
+
     [LoggerMessage(3020, LogLevel.Debug, "Append to generation {GenerationId} expected sequence {Expected} but got {Assigned}: another writer appended meanwhile.")]
     public static partial void AppendSequenceConflict(ILogger logger, string generationId, long expected, long assigned);
 }

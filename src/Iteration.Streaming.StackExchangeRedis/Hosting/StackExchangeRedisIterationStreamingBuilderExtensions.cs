@@ -1,12 +1,13 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Health;
-using Iteration.Streaming.StackExchangeRedis.Idempotency;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
+using Iteration.Streaming.StackExchangeRedis.Idempotency;
 using Iteration.Streaming.StackExchangeRedis.Ownership;
 using Iteration.Streaming.StackExchangeRedis.Records;
 using Iteration.Streaming.StackExchangeRedis.Scripts;
@@ -103,6 +104,7 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
             services.TryAddSingleton<OwnedRuns>();
             services.TryAddSingleton<LeaseRenewal>();
             services.TryAddSingleton<RemoteCancel>();
+            services.TryAddSingleton<RemoteInput>();
             services.TryAddSingleton<RunHandOver>();
             services.TryAddSingleton<RunTakeover>();
             services.TryAddSingleton<RedisRunCoordinator>();

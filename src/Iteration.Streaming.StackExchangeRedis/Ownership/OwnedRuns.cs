@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
 using Iteration.Streaming.StackExchangeRedis.Records;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 
@@ -20,9 +20,10 @@ internal sealed class OwnedRuns(OwnedRecordCopies records, ILogger<OwnedRuns>? l
 
     public ICollection<OwnedRun> All => _runs.Values;
 
-    public OwnedRun Add(string generationId, Action<RunStopReason> stop)
+    /// <summary>Adds a run; <paramref name="released"/> is called once when the engine lets go of it.</summary>
+    public OwnedRun Add(string generationId, Action<RunSignal> signal, Action<OwnedRun>? released = null)
     {
-        var run = new OwnedRun(generationId, stop);
+        var run = new OwnedRun(generationId, signal, released);
         _runs[generationId] = run;
         return run;
     }
@@ -47,7 +48,7 @@ internal sealed class OwnedRuns(OwnedRecordCopies records, ILogger<OwnedRuns>? l
         if (!run.Released)
         {
             Log.RunLost(_logger, run.GenerationId, reason);
-            run.Stop(RunStopReason.OwnershipLost);
+            run.Stop(RunSignal.OwnershipLost);
         }
     }
 }

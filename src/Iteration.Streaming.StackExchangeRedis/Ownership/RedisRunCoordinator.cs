@@ -1,10 +1,10 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 
@@ -13,7 +13,8 @@ namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 /// <see cref="IterationStreamingRedisOptions.LeaseRenewalInterval"/> (and at once when Redis comes back) one round renews
 /// this instance's leases (<see cref="LeaseRenewal"/>), ends the local streams of vanished generations
 /// (<see cref="VanishedGenerationSweep"/>) and claims runs whose owner went away (<see cref="RunTakeover"/>); cancel
-/// (<see cref="RemoteCancel"/>) and hand-over (<see cref="RunHandOver"/>) are passed through.
+/// (<see cref="RemoteCancel"/>), input (<see cref="RemoteInput"/>) and hand-over (<see cref="RunHandOver"/>) are passed
+/// through. A run the engine lets go of at a review gate gives its lease up at once (<see cref="LeaseRenewal.ReleaseAsync"/>).
 /// </summary>
 internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, IDisposable
 {
@@ -24,6 +25,7 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
     private readonly RunTakeover _takeover;
     private readonly RunHandOver _handOver;
     private readonly RemoteCancel _cancel;
+    private readonly RemoteInput _input;
     private readonly IterationStreamingRedisOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -43,6 +45,7 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
         RunTakeover takeover,
         RunHandOver handOver,
         RemoteCancel cancel,
+        RemoteInput input,
         TimeProvider timeProvider,
         ILogger<RedisRunCoordinator>? logger = null)
     {
@@ -53,6 +56,7 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
         _takeover = takeover;
         _handOver = handOver;
         _cancel = cancel;
+        _input = input;
         _options = connection.Options;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -80,12 +84,19 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
         }
     }
 
-    public IDisposable Hold(string generationId, Action<RunStopReason> onStop)
+    public IDisposable Hold(string generationId, Action<RunSignal> onSignal)
     {
         ArgumentNullException.ThrowIfNull(generationId);
-        ArgumentNullException.ThrowIfNull(onStop);
+        ArgumentNullException.ThrowIfNull(onSignal);
         Start();
-        return _owned.Add(generationId, onStop);
+        return _owned.Add(generationId, onSignal, OnReleased);
+    }
+
+    public ValueTask<bool> NotifyInputAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        Start();
+        return _input.NotifyAsync(generationId, cancellationToken);
     }
 
     public ValueTask<bool> RequestCancelAsync(string generationId, CancellationToken cancellationToken = default)
@@ -138,6 +149,7 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _roundGate.WaitAsync().ConfigureAwait(false);
         await _cancel.UnsubscribeAsync().ConfigureAwait(false);
+        await _input.UnsubscribeAsync().ConfigureAwait(false);
         _roundGate.Dispose();
         _stopping.Dispose();
     }
@@ -170,6 +182,23 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
         }
 
         return true;
+    }
+
+    /// <summary>The engine let go of a run: one at a review gate gives its lease up now, not at the next round.</summary>
+    private void OnReleased(OwnedRun run)
+    {
+        CancellationToken stopping;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            stopping = _stopping.Token;
+        }
+
+        _ = _renewal.ReleaseAsync(run, stopping);
     }
 
     private void RoundSoon()
@@ -214,6 +243,7 @@ internal sealed class RedisRunCoordinator : IRunCoordinator, IAsyncDisposable, I
         {
             var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
             await _cancel.SubscribeAsync().ConfigureAwait(false);
+            await _input.SubscribeAsync().ConfigureAwait(false);
             await _takeover.SubscribeAsync().ConfigureAwait(false);
             await _renewal.RenewAsync(database, cancellationToken).ConfigureAwait(false);
             await _sweep.SweepAsync(database, cancellationToken).ConfigureAwait(false);

@@ -1,9 +1,9 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
 using Iteration.Streaming.StackExchangeRedis.Scripts;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Iteration.Streaming.StackExchangeRedis.Ownership;
@@ -75,7 +75,7 @@ internal sealed class RemoteCancel(RedisConnection connection, RedisScriptGatewa
         if ((string?)message is { } generationId && owned.Find(generationId) is { Released: false } run)
         {
             Log.RemoteCancelReceived(_logger, generationId);
-            run.Stop(RunStopReason.CancelRequested);
+            run.Stop(RunSignal.CancelRequested);
         }
     }
 }

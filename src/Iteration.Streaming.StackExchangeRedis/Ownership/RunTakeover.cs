@@ -14,7 +14,9 @@ namespace Iteration.Streaming.StackExchangeRedis.Ownership;
 /// Takes over runs whose owner went away, for this instance's engine to resume: runs handed over by a stopping instance
 /// (announced on the hand-over channel, so they are claimed at once) and runs whose lease lapsed (found in the lease index
 /// at each round). Every claim is the claim script, which refuses while any other instance holds the lease, so of
-/// instances racing for one run exactly one gets it. Nothing is claimed while the engine is not reading the claims.
+/// instances racing for one run exactly one gets it. Nothing is claimed while the engine is not reading the claims, and
+/// a run that waits for its user at a review gate is never taken over: the instance that gets its input claims it
+/// (<see cref="TryClaimAsync"/>).
 /// </summary>
 /// <remarks>
 /// A lapsed run is taken only after this instance has been talking to Redis for a whole lease: when Redis comes back
@@ -222,7 +224,7 @@ internal sealed class RunTakeover(
     /// <summary>Runs the claim script; a claimed run is handed to the engine (unless it asked for this one itself).</summary>
     private async Task<bool> ClaimAsync(string generationId, bool handedOverOnly, CancellationToken cancellationToken, bool acceptHeld = false)
     {
-        var result = await scripts.ClaimAsync(generationId, handedOverOnly, cancellationToken).ConfigureAwait(false);
+        var result = await scripts.ClaimAsync(generationId, handedOverOnly, takeover: !acceptHeld, cancellationToken).ConfigureAwait(false);
         var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         switch (result.Code)
         {
@@ -241,8 +243,9 @@ internal sealed class RunTakeover(
                 await database.SortedSetAddAsync(scripts.Keys.Leases, generationId, expires.ToUnixTimeMilliseconds()).WaitAsync(cancellationToken).ConfigureAwait(false);
                 Log.RunClaimed(_logger, generationId, handedOverOnly ? "handed over" : "its owner's lease lapsed");
                 return true;
-            case ClaimResult.Ended or ClaimResult.Unknown:
-                // Gone or ended: nothing to take, and the index entry is stale.
+            case ClaimResult.Ended or ClaimResult.Unknown or ClaimResult.Waiting:
+                // Gone, ended, or waiting at a review gate (nobody takes it over: the instance that gets its input claims
+                // it): nothing to take, and the index entry is stale.
                 await database.SortedSetRemoveAsync(scripts.Keys.Leases, generationId).WaitAsync(cancellationToken).ConfigureAwait(false);
                 return false;
             default:

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 
 namespace Iteration.Streaming.StackExchangeRedis.Records;
 

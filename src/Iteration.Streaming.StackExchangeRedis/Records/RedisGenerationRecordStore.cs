@@ -1,9 +1,9 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.StackExchangeRedis.Connections;
-using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Iteration.Streaming.StackExchangeRedis.Diagnostics;
-using Microsoft.Extensions.Logging;
+using Iteration.Streaming.StackExchangeRedis.Scripts;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Iteration.Streaming.StackExchangeRedis.Records;
@@ -86,7 +86,7 @@ internal sealed class RedisGenerationRecordStore(
         GenerationRecord? updated;
         try
         {
-            updated = await scripts.UpdateRecordAsync(generationId, update, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            updated = await scripts.UpdateRecordAsync(generationId, update, timeProvider.GetUtcNow(), expectedRevision: null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailures.IsTransient(ex) && copies.Get(generationId) is { } copy)
         {
@@ -98,6 +98,30 @@ internal sealed class RedisGenerationRecordStore(
             return updated;
         }
 
+        if (updated is not null)
+        {
+            copies.Refresh(updated);
+        }
+
+        return updated;
+    }
+
+    /// <summary>
+    /// One script that compares the stored revision and changes the record in the same step. Unlike
+    /// <see cref="UpdateAsync"/>, a Redis outage is not answered from this instance's copy: a compare needs the shared
+    /// record, so the failure reaches the caller (the input it carries was not accepted).
+    /// </summary>
+    public async ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        ArgumentNullException.ThrowIfNull(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!RedisKeys.IsValidGenerationId(generationId))
+        {
+            return null;
+        }
+
+        var updated = await scripts.UpdateRecordAsync(generationId, update, timeProvider.GetUtcNow(), expectedRevision, cancellationToken).ConfigureAwait(false);
         if (updated is not null)
         {
             copies.Refresh(updated);

@@ -1,18 +1,23 @@
 using System.Globalization;
 using System.Text.Json;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 using StackExchange.Redis;
 
 namespace Iteration.Streaming.StackExchangeRedis.Records;
 
 /// <summary>
-/// How a <see cref="GenerationRecord"/> is laid out in its Redis hash: one field per property, lists and the mode as
-/// JSON, times as Unix milliseconds; a field that is null or default is left out.
+/// How a <see cref="GenerationRecord"/> is laid out in its Redis hash: one field per property, lists, the mode and the
+/// steering as JSON, times as Unix milliseconds; a field that is null or default is left out. The steering's revision is
+/// also a field of its own (<see cref="SteeringRevision"/>), which the update script compares as text.
 /// </summary>
 internal static class RedisRecordFields
 {
     public const string Owner = "owner";
+
+    /// <summary>The steering's <see cref="RunSteering.Revision"/>, as invariant text; absent means 0.</summary>
+    public const string SteeringRevision = "srev";
 
     /// <summary>The fields of a whole record (the owner included), as name/value pairs.</summary>
     public static List<RedisValue> Of(GenerationRecord record)
@@ -37,6 +42,7 @@ internal static class RedisRecordFields
         Add(fields, "plan", record.Plan is null ? null : JsonSerializer.Serialize([.. record.Plan], RedisJsonContext.Default.PlannedPhaseArray));
         Add(fields, "ended", record.EndedAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         Add(fields, "interrupted", record.InterruptedAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        AddSteering(fields, record.Steering);
         return fields;
     }
 
@@ -51,8 +57,12 @@ internal static class RedisRecordFields
         Add(fields, "interrupted", update.InterruptedAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         Add(fields, "files", update.FileCount?.ToString(CultureInfo.InvariantCulture));
         Add(fields, "bytes", update.TotalBytes?.ToString(CultureInfo.InvariantCulture));
+        AddSteering(fields, update.Steering);
         return fields;
     }
+
+    /// <summary>A revision as the update script compares it with the stored <see cref="SteeringRevision"/>.</summary>
+    public static string RevisionText(long revision) => revision.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Reads a record from its hash's fields; <see langword="null"/> when there are none (no record).</summary>
     /// <exception cref="InvalidDataException">The hash is not a readable record.</exception>
@@ -96,6 +106,7 @@ internal static class RedisRecordFields
                 Owner = Text(values, Owner),
                 FileCount = (int)Number(values, "files"),
                 TotalBytes = Number(values, "bytes"),
+                Steering = Text(values, "steering") is { } steering ? JsonSerializer.Deserialize(steering, SteeringJson.RunSteering) : null,
             };
         }
         catch (JsonException ex)
@@ -120,6 +131,15 @@ internal static class RedisRecordFields
         }
 
         return Read(generationId, entries);
+    }
+
+    private static void AddSteering(List<RedisValue> fields, RunSteering? steering)
+    {
+        if (steering is not null)
+        {
+            Add(fields, "steering", JsonSerializer.Serialize(steering, SteeringJson.RunSteering));
+            Add(fields, SteeringRevision, RevisionText(steering.Revision));
+        }
     }
 
     private static void Add(List<RedisValue> fields, string name, string? value)

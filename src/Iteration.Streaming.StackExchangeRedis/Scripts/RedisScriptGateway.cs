@@ -1,6 +1,6 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Records;
@@ -118,8 +118,12 @@ internal sealed class RedisScriptGateway
                 cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Applies an update to a record in one step; returns the record after it, or null when there is none.</summary>
-    public async Task<GenerationRecord?> UpdateRecordAsync(string generationId, GenerationRecordUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies an update to a record in one step, with <paramref name="expectedRevision"/> only while its steering is at
+    /// that revision; returns the record after it, or null when there is none (or its revision differs).
+    /// </summary>
+    public async Task<GenerationRecord?> UpdateRecordAsync(
+        string generationId, GenerationRecordUpdate update, DateTimeOffset now, long? expectedRevision, CancellationToken cancellationToken)
     {
         List<RedisValue> arguments =
         [
@@ -128,6 +132,7 @@ internal sealed class RedisScriptGateway
             update.Status ?? string.Empty,
             update.Status is { } status && GenerationStatus.IsTerminal(status) ? 1 : 0,
             update.ClearInterrupted ? 1 : 0,
+            expectedRevision is { } revision ? RedisRecordFields.RevisionText(revision) : string.Empty,
             .. RedisRecordFields.Of(update),
         ];
         var result = await EvaluateAsync(
@@ -159,16 +164,35 @@ internal sealed class RedisScriptGateway
         (long)await EvaluateAsync(
                 RedisScripts.Cancel,
                 [_keys.Meta(generationId), _keys.Record(generationId), _keys.Lease(generationId)],
-                [_keys.CancelChannelStart, RedisKeys.CancelChannelEnd, generationId],
+                [_keys.InstanceChannelStart, RedisKeys.CancelChannelEnd, generationId],
                 cancellationToken).ConfigureAwait(false) == 1;
 
-    /// <summary>Claims a run nobody holds for this instance (with <paramref name="handedOverOnly"/>, only one handed over).</summary>
-    public async Task<ClaimResult> ClaimAsync(string generationId, bool handedOverOnly, CancellationToken cancellationToken)
+    /// <summary>Tells the instance running a generation that input for it was stored; false when it ended or nobody runs it.</summary>
+    public async Task<bool> NotifyInputAsync(string generationId, CancellationToken cancellationToken) =>
+        (long)await EvaluateAsync(
+                RedisScripts.NotifyInput,
+                [_keys.Meta(generationId), _keys.Lease(generationId)],
+                [_keys.InstanceChannelStart, RedisKeys.InputChannelEnd, generationId],
+                cancellationToken).ConfigureAwait(false) == 1;
+
+    /// <summary>Lets go of a run this instance holds that waits at a review gate; false when it does not hold it or it does not wait.</summary>
+    public async Task<bool> ParkAsync(string generationId, CancellationToken cancellationToken) =>
+        (long)await EvaluateAsync(
+                RedisScripts.Park,
+                [_keys.Meta(generationId), _keys.Record(generationId), _keys.Lease(generationId), _keys.Leases],
+                [InstanceName, generationId],
+                cancellationToken).ConfigureAwait(false) == 1;
+
+    /// <summary>
+    /// Claims a run nobody holds for this instance (with <paramref name="handedOverOnly"/>, only one handed over; with
+    /// <paramref name="takeover"/>, not one that waits at a review gate).
+    /// </summary>
+    public async Task<ClaimResult> ClaimAsync(string generationId, bool handedOverOnly, bool takeover, CancellationToken cancellationToken)
     {
         var result = (RedisResult[])(await EvaluateAsync(
                 RedisScripts.Claim,
                 [_keys.Meta(generationId), _keys.Record(generationId), _keys.Lease(generationId)],
-                [InstanceName, LeaseMilliseconds, handedOverOnly ? 1 : 0],
+                [InstanceName, LeaseMilliseconds, handedOverOnly ? 1 : 0, takeover ? 1 : 0],
                 cancellationToken).ConfigureAwait(false))!;
         return new ClaimResult((long)result[0], (long)result[1]);
     }

@@ -125,13 +125,16 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: record, live index, ended index. ARGV: generation id, now (Unix ms), status ('' to keep), terminal (1/0),
-    /// clear the interruption time (1/0), then field/value pairs to set. Changes a record in one step: a terminal status
-    /// also sets the end time and moves the record to the ended index; an ended record keeps its status and end time.
-    /// Returns the record after the change (all its fields), or nil when there is none.
+    /// clear the interruption time (1/0), expected steering revision ('' for any), then field/value pairs to set.
+    /// Changes a record in one step: a terminal status also sets the end time and moves the record to the ended index;
+    /// an ended record keeps its status and end time. With an expected revision, changes nothing unless the record's
+    /// <c>srev</c> (absent: '0') is that text, so of two changes from one revision exactly one applies. Returns the
+    /// record after the change (all its fields), or nil when there is none or its revision differs.
     /// </summary>
     public const string UpdateRecord = """
         if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-        for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        if ARGV[6] ~= '' and (redis.call('HGET', KEYS[1], 'srev') or '0') ~= ARGV[6] then return false end
+        for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
         if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'interrupted') end
         if ARGV[3] ~= '' and redis.call('HEXISTS', KEYS[1], 'ended') == 0 then
           redis.call('HSET', KEYS[1], 'status', ARGV[3])
@@ -155,10 +158,11 @@ internal static class RedisScripts
     /// <summary>
     /// KEYS: meta, record, lease. ARGV: instance, lease (ms). The owner's renewal: extends its lease, or claims it again
     /// when it lapsed and nobody took the run over meanwhile. Returns 1 renewed, 2 renewed and a cancel was requested,
-    /// 0 another instance owns the run, -1 unknown generation, -2 ended.
+    /// 3 renewed and input arrived since the last renewal (the mark is taken), 0 another instance owns the run, -1
+    /// unknown generation, -2 ended.
     /// </summary>
     public const string Renew = """
-        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal', 'cancel')
+        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal', 'cancel', 'input')
         if not s[1] then return -1 end
         if s[2] then return -2 end
         local holder = redis.call('GET', KEYS[3])
@@ -166,6 +170,10 @@ internal static class RedisScripts
         if holder and holder ~= ARGV[1] then return 0 end
         redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
         if s[3] then return 2 end
+        if s[4] then
+          redis.call('HDEL', KEYS[1], 'input')
+          return 3
+        end
         return 1
         """;
 
@@ -187,11 +195,49 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: meta, record, lease. ARGV: instance, lease (ms), handed over only (1/0). Takes over a run nobody holds: its
+    /// KEYS: meta, lease. ARGV: channel start, channel end, generation id. Tells the instance running a generation (the
+    /// lease holder) that input for it was stored in its record: a mark in the meta (its next renewal reads it, when the
+    /// message is lost) and a message on that instance's input channel. Returns 1 told, 0 ended or nobody runs it (at a
+    /// gate, or its owner went away), -1 unknown generation.
+    /// </summary>
+    public const string NotifyInput = """
+        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal')
+        if not s[1] then return -1 end
+        if s[2] then return 0 end
+        local owner = redis.call('GET', KEYS[2])
+        if not owner then return 0 end
+        redis.call('HSET', KEYS[1], 'input', 1)
+        redis.call('PUBLISH', ARGV[1] .. owner .. ARGV[2], ARGV[3])
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: meta, record, lease, lease index. ARGV: instance, generation id. The owner lets go of a run that waits for
+    /// its user at a review gate (its record's status is <c>awaiting_input</c>): deletes its lease and its lease index
+    /// entry, so that nobody takes the run over (it needs no owner while it waits) and whichever instance gets the input
+    /// may claim it at once (which indexes it again). Returns 1 let go, 0 when this instance does not hold it, it ended,
+    /// or it does not wait (its lease then lapses as before, and another instance resumes it).
+    /// </summary>
+    public const string Park = """
+        if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
+        local s = redis.call('HMGET', KEYS[1], 'last', 'terminal')
+        if not s[1] or s[2] then return 0 end
+        if redis.call('HGET', KEYS[2], 'status') ~= 'awaiting_input' then return 0 end
+        redis.call('DEL', KEYS[3])
+        redis.call('ZREM', KEYS[4], ARGV[2])
+        redis.call('HDEL', KEYS[1], 'input')
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: meta, record, lease. ARGV: instance, lease (ms), handed over only (1/0), not a waiting run (1/0). Takes over a run nobody holds: its
     /// lease lapsed (the owner died) or was handed over. Refused while any other instance holds the lease, so of
     /// instances racing for a run exactly one gets it; with 'handed over only', also refused unless the owner handed it
-    /// over. Returns <c>{1, last}</c> claimed (this instance holds the lease and is the owner on record), <c>{2, last}</c>
-    /// this instance held it already, <c>{0, 0}</c> refused, <c>{-1, 0}</c> no log or no record, <c>{-2, 0}</c> ended.
+    /// over. With 'not a waiting run' (a takeover, not an engine's own claim), also refused when the run waits for its
+    /// user at a review gate: it needs no owner until input arrives, and then the instance that got it claims it.
+    /// Returns <c>{1, last}</c> claimed (this instance holds the lease and is the owner on record), <c>{2, last}</c>
+    /// this instance held it already, <c>{0, 0}</c> refused, <c>{-1, 0}</c> no log or no record, <c>{-2, 0}</c> ended,
+    /// <c>{-3, 0}</c> waits at a gate.
     /// </summary>
     public const string Claim = """
         local s = redis.call('HMGET', KEYS[1], 'last', 'terminal', 'handover')
@@ -201,10 +247,11 @@ internal static class RedisScripts
         local holder = redis.call('GET', KEYS[3])
         if holder == ARGV[1] then return {2, tonumber(s[1])} end
         if holder then return {0, 0} end
+        if ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'status') == 'awaiting_input' then return {-3, 0} end
         if ARGV[3] == '1' and not s[3] then return {0, 0} end
         redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
         redis.call('HSET', KEYS[2], 'owner', ARGV[1])
-        redis.call('HDEL', KEYS[1], 'handover')
+        redis.call('HDEL', KEYS[1], 'handover', 'input')
         return {1, tonumber(s[1])}
         """;
 

@@ -12,6 +12,9 @@ internal enum RenewResult
     /// <summary>The lease is extended, and a cancel was requested.</summary>
     CancelRequested = 2,
 
+    /// <summary>The lease is extended, and input for the run was stored on another instance since the last renewal.</summary>
+    InputArrived = 3,
+
     /// <summary>Redis does not know the generation (it restarted without persistence, or the generation was deleted).</summary>
     Unknown = -1,
 

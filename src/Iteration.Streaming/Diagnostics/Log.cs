@@ -115,4 +115,19 @@ internal static partial class Log
 
     [LoggerMessage(1133, LogLevel.Error, "A generation could not be admitted: storage refused its first write.")]
     public static partial void AdmissionStorageFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1160, LogLevel.Information, "Generation {GenerationId} waits at review gate {Gate}.")]
+    public static partial void RunWaiting(ILogger logger, string generationId, string gate);
+
+    [LoggerMessage(1161, LogLevel.Information, "Generation {GenerationId} took input {InputNumber} ({Action}).")]
+    public static partial void InputAccepted(ILogger logger, string generationId, string action, int inputNumber);
+
+    [LoggerMessage(1162, LogLevel.Information, "Generation {GenerationId} ended cancelled: nobody answered review gate {Gate} in time.")]
+    public static partial void InputTimedOut(ILogger logger, string generationId, string gate);
+
+    [LoggerMessage(1163, LogLevel.Warning, "Generation {GenerationId}: phase {Phase} wrote a locked path; the change was refused.")]
+    public static partial void LockedPathRefused(ILogger logger, string generationId, int phase);
+
+    [LoggerMessage(1164, LogLevel.Warning, "The review deadline sweep failed; it runs again at its next interval.")]
+    public static partial void GateSweepFailed(ILogger logger, Exception exception);
 }

@@ -1,6 +1,7 @@
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 
 namespace Iteration.Streaming.Engine;
 
@@ -87,4 +88,19 @@ public interface IIterationEngine
     /// <returns>The snapshot.</returns>
     /// <exception cref="GenerationNotFoundException">The generation is unknown.</exception>
     ValueTask<GenerationSnapshot> GetSnapshotAsync(string generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes its user's input for a generation: at a review gate (approve, revise the plan, edit files, lock paths,
+    /// instruct, cancel) or while a phase runs (instruct, lock, cancel). The input is stored before this returns; an
+    /// approval or a revised plan continues the run (through the queue, on any instance).
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="input">The input (see <see cref="Contracts.InputActions"/>).</param>
+    /// <param name="cancellationToken">Cancels the request before the input is stored.</param>
+    /// <returns>The action taken, the id of the event it caused and the status after it.</returns>
+    /// <exception cref="InvalidGenerationRequestException">The input is malformed or over a limit (the message names the field).</exception>
+    /// <exception cref="EventLog.GenerationNotFoundException">The generation is unknown.</exception>
+    /// <exception cref="GenerationConflictException">The action needs a gate the generation is not at, or it has ended.</exception>
+    /// <exception cref="GenerationInputLimitException">The generation takes no more instructions.</exception>
+    ValueTask<Contracts.GenerationInputAccepted> SendInputAsync(string generationId, Contracts.GenerationInputRequest input, CancellationToken cancellationToken = default);
 }

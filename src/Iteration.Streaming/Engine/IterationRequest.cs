@@ -9,4 +9,7 @@ public sealed record IterationRequest(string ParentGenerationId, string Modifica
 {
     /// <summary>The user starting it, when the host knows one.</summary>
     public string? UserId { get; init; }
+
+    /// <summary>Where the run stops for its user's review; <see langword="null"/> for the host's default (<c>IterationStreaming:DefaultReview</c>).</summary>
+    public Contracts.ReviewRequest? Review { get; init; }
 }

@@ -1,4 +1,7 @@
 using System.Globalization;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Modes;
+using Iteration.Streaming.Records;
 
 namespace Iteration.Streaming.Engine;
 
@@ -235,4 +238,107 @@ public class IterationStreamingMessages
         span.TotalMinutes >= 1 && span.Seconds == 0 && span.Milliseconds == 0
             ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.##} minutes")
             : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###} seconds");
+
+    /// <summary>The plan's review gate: "Review the plan: 5 phases".</summary>
+    /// <param name="phases">How many phases the plan has.</param>
+    /// <returns>The message.</returns>
+    public virtual string PlanReview(int phases) =>
+        string.Create(CultureInfo.InvariantCulture, $"Review the plan: {phases} {(phases == 1 ? "phase" : "phases")}");
+
+    /// <summary>A phase's review gate: "Phase 1 saved (5 files): review before phase 2" ("… review before finishing" after the last).</summary>
+    /// <param name="phase">The phase that was saved.</param>
+    /// <param name="filesWritten">How many files it wrote.</param>
+    /// <param name="nextPhase">The next phase, or <see langword="null"/> after the last.</param>
+    /// <returns>The message.</returns>
+    public virtual string PhaseReview(PlannedPhase phase, int filesWritten, PlannedPhase? nextPhase)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        var files = filesWritten == 1 ? "1 file" : string.Create(CultureInfo.InvariantCulture, $"{filesWritten} files");
+        var then = nextPhase is null ? "finishing" : string.Create(CultureInfo.InvariantCulture, $"phase {nextPhase.Number}");
+        return string.Create(CultureInfo.InvariantCulture, $"Phase {phase.Number} saved ({files}): review before {then}");
+    }
+
+    /// <summary>An approval: "Approved: phase 2 next" ("Approved: finishing" after the last phase); with an instruction, "… (instruction queued)".</summary>
+    /// <param name="nextPhase">The phase that runs next, or <see langword="null"/> when only the finish is left.</param>
+    /// <param name="withInstruction">Whether the approval carried an instruction.</param>
+    /// <returns>The message.</returns>
+    public virtual string Approved(int? nextPhase, bool withInstruction)
+    {
+        var next = nextPhase is { } n ? string.Create(CultureInfo.InvariantCulture, $"Approved: phase {n} next") : "Approved: finishing";
+        return withInstruction ? next + " (instruction queued)" : next;
+    }
+
+    /// <summary>A revised plan: "Plan revised: 4 phases".</summary>
+    /// <param name="phases">How many phases the revised plan has.</param>
+    /// <returns>The message.</returns>
+    public virtual string PlanRevised(int phases) =>
+        string.Create(CultureInfo.InvariantCulture, $"Plan revised: {phases} {(phases == 1 ? "phase" : "phases")}");
+
+    /// <summary>Edits at a phase gate: "2 files edited", "1 file deleted", "2 files edited, 1 deleted".</summary>
+    /// <param name="written">How many files the user wrote.</param>
+    /// <param name="deleted">How many the user deleted.</param>
+    /// <returns>The message.</returns>
+    public virtual string FilesEdited(int written, int deleted)
+    {
+        var parts = new List<string>(2);
+        if (written > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{written} {(written == 1 ? "file" : "files")} edited"));
+        }
+
+        if (deleted > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{deleted} {(written > 0 ? string.Empty : deleted == 1 ? "file " : "files ")}deleted"));
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>Locks: "1 path locked", "3 paths locked".</summary>
+    /// <param name="count">How many paths were locked.</param>
+    /// <returns>The message.</returns>
+    public virtual string PathsLocked(int count) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {(count == 1 ? "path" : "paths")} locked");
+
+    /// <summary>An instruction: "Instruction queued for phase 3" ("… for the finish" when no phase is left).</summary>
+    /// <param name="phase">The first phase it applies to, or <see langword="null"/> when no phase is left.</param>
+    /// <returns>The message.</returns>
+    public virtual string InstructionQueued(int? phase) => phase is { } n
+        ? string.Create(CultureInfo.InvariantCulture, $"Instruction queued for phase {n}")
+        : "Instruction queued: no phase is left to follow it";
+
+    /// <summary>A cancel at a review gate: "Generation cancelled at review".</summary>
+    /// <returns>The message.</returns>
+    public virtual string CancelledAtReview() => "Generation cancelled at review";
+
+    /// <summary>Nobody answered a gate in time: "Cancelled: nobody answered the review within 24 hours".</summary>
+    /// <param name="timeout">The input timeout.</param>
+    /// <returns>The message.</returns>
+    public virtual string InputTimedOut(TimeSpan timeout) => "Cancelled: nobody answered the review within " + Duration(timeout);
+
+    /// <summary>A phase wrote a locked path: "src/a.ts is locked: phase 2's change to it was not saved".</summary>
+    /// <param name="path">The locked path.</param>
+    /// <param name="phase">The phase that wrote (or deleted) it.</param>
+    /// <param name="deleted">Whether the phase deleted it.</param>
+    /// <returns>The message.</returns>
+    public virtual string LockedPathRefused(string path, PlannedPhase phase, bool deleted)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Iteration.Streaming.Files.FilePathValidator.Show(path)} is locked: phase {phase.Number}'s {(deleted ? "delete of" : "change to")} it was not saved");
+    }
+
+    /// <summary>The error when no generator is registered.</summary>
+    internal const string NoGenerator =
+        "No IPhaseGenerator is registered: the engine has nothing to generate files with. " +
+        "Call services.AddIterationStreaming().AddPhaseGenerator<TGenerator>() with your generator.";
+
+    private static string Duration(TimeSpan span) => span switch
+    {
+        { TotalDays: >= 1 } when span.TotalHours % 24 == 0 => string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0} hours"),
+        { TotalHours: >= 1 } when span.TotalMinutes % 60 == 0 => string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0} {(span.TotalHours == 1 ? "hour" : "hours")}"),
+        { TotalMinutes: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.#} minutes"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} seconds"),
+    };
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Runs;
 
 namespace Iteration.Streaming.EventLog;
 

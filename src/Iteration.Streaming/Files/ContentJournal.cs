@@ -3,8 +3,10 @@ using System.Text;
 namespace Iteration.Streaming.Files;
 
 /// <summary>
-/// The hashes of every content a generation wrote, appended (and flushed to disk) before the content is written. A
-/// phase that never got its manifest leaves content no manifest names; the journal is how a sweep finds it.
+/// The hashes of every content a generation wrote or carried from its parent or source, appended (and flushed to disk)
+/// before the content is referenced or written. A phase that never got its manifest leaves content no manifest names,
+/// and a carried file replaced after its source was deleted leaves content no one else records: the journal is how a
+/// sweep finds both.
 /// </summary>
 /// <remarks>One hash a line. A line cut short by a crash is ignored, and every batch starts on a fresh line.</remarks>
 internal static class ContentJournal

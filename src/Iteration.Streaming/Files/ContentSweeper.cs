@@ -13,7 +13,10 @@ namespace Iteration.Streaming.Files;
 /// generation under <c>.deleted/</c> (its manifest and journal), so a sweep never lists the whole content store. The
 /// mark reads every live manifest; what it keeps of each (the first 64 bits of each hash) is cached and re-read when
 /// this sink rewrote the manifest or its size or time changed. A prefix match keeps content: never a wrong deletion.
-/// One sweep at a time.
+/// One sweep at a time. A hash refused because a writer holds it is dropped from this sweep's records (the journal, the
+/// deleted folder) safely: the writer put it in its own generation's journal first. So the generations under
+/// <c>.deleted/</c> are collected before the store's protection begins: a save that ended after the sweep began could
+/// otherwise protect content of its own generation, deleted meanwhile, whose folder is the only record of it.
 /// </remarks>
 internal sealed class ContentSweeper(string root, FileSystemContentStore store, ILogger logger, Action<string> crashPoint) : IDisposable
 {
@@ -59,9 +62,12 @@ internal sealed class ContentSweeper(string root, FileSystemContentStore store, 
         await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var sweep = store.BeginSweep();
+            // Deleted generations are collected before the protection starts: a reference taken from then on is a live
+            // writer's, which has the hash in its own journal, and never one of a folder this sweep is about to remove.
             var remaining = new HashSet<string>(candidates, StringComparer.Ordinal);
             var deleted = await CollectDeletedAsync(remaining, cancellationToken).ConfigureAwait(false);
+            using var sweep = store.BeginSweep();
+            crashPoint("sweep-begun");
             if (remaining.Count > 0)
             {
                 await MarkAsync(remaining, cancellationToken).ConfigureAwait(false);

@@ -146,6 +146,7 @@ public sealed class FileManifestChanges
                 Size = file.Content.Length,
                 Phase = phase,
                 Sha256 = Convert.ToHexStringLower(SHA256.HashData(file.Content.Span)),
+                WrittenBy = file.WrittenBy,
             };
             result[file.Path] = entry;
             writes[file.Path] = (i, entry, file.Content);

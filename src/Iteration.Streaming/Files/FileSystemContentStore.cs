@@ -5,10 +5,12 @@ namespace Iteration.Streaming.Files;
 /// and the guard that keeps a sweep from deleting content a save or a create is about to list.
 /// </summary>
 /// <remarks>
-/// A writer references its hashes before it looks for or writes the content, and releases them once its manifest is
-/// saved. A sweep deletes only hashes no one referenced since it began: a reference taken before the sweep is in its
-/// protected set from the start, one taken during it is added, and one taken after a deletion finds the content gone
-/// and writes it again. The guard is per instance: one sink instance per root in a process (the DI singleton).
+/// A writer records its hashes in its generation's journal, then references them before it looks for or writes the
+/// content, and releases them once its manifest is saved. A sweep deletes only hashes no one referenced since it began:
+/// a reference taken before the sweep is in its protected set from the start, one taken during it is added, and one
+/// taken after a deletion finds the content gone and writes it again. A refused hash is still in the writer's journal,
+/// so the writer's own sweep removes it once no manifest names it. The guard is per instance: one sink instance per
+/// root in a process (the DI singleton).
 /// </remarks>
 internal sealed class FileSystemContentStore(string root, Action<string> crashPoint)
 {

@@ -18,8 +18,9 @@ namespace Iteration.Streaming.Files;
 /// <para>
 /// Storing by content hash means a generated path never becomes a file-system path (nothing can escape the root), an
 /// overwritten file keeps its old content until no manifest names it, and iterations and retries reference their
-/// source's content instead of copying it. Before a phase writes content it appends the hashes to the generation's
-/// <c>content.journal</c>, so content of a phase that never got its manifest (a crash, a failure) can be found again.
+/// source's content instead of copying it. Before a phase writes content (and before an iteration or retry carries its
+/// source's files) it appends the hashes to the generation's <c>content.journal</c>, so content of a phase that never
+/// got its manifest (a crash, a failure), or carried content replaced after its source was deleted, can be found again.
 /// </para>
 /// <para>
 /// Cleanup: <see cref="CompleteAsync"/> sweeps the generation's journal (content it wrote that no manifest names) and
@@ -140,14 +141,15 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
 
         var folder = GenerationFolder(generationId);
         var temp = Directory.CreateDirectory(Path.Join(folder, TempFolderName)).FullName;
+        if (changes.Contents.Count > 0)
+        {
+            // Journalled before referenced: a sweep that refuses a hash this save holds leaves it recorded here.
+            await ContentJournal.AppendAsync(Path.Join(folder, ContentJournal.FileName), changes.Contents.Keys, cancellationToken).ConfigureAwait(false);
+            Crash("after-journal");
+        }
+
         using (_store.Reference(changes.Contents.Keys))
         {
-            if (changes.Contents.Count > 0)
-            {
-                await ContentJournal.AppendAsync(Path.Join(folder, ContentJournal.FileName), changes.Contents.Keys, cancellationToken).ConfigureAwait(false);
-                Crash("after-journal");
-            }
-
             foreach (var (sha256, content) in changes.Contents)
             {
                 await _store.WriteAsync(temp, sha256, content, cancellationToken).ConfigureAwait(false);
@@ -284,14 +286,16 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             return;
         }
 
-        using (_store.Reference(source.Files.Select(static f => f.Sha256)))
+        // Every carried hash is journalled (before it is referenced): once the source is deleted, this generation may be
+        // the last to name a content, and replacing that file must leave a record for its completion's sweep.
+        var carried = source.Files.Select(static f => f.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+        if (carried.Length > 0)
         {
-            var legacy = source.Files.Where(f => !_store.Has(f.Sha256, f.Size)).Select(static f => f.Sha256).Distinct(StringComparer.Ordinal).ToArray();
-            if (legacy.Length > 0)
-            {
-                await ContentJournal.AppendAsync(Path.Join(folder, ContentJournal.FileName), legacy, cancellationToken).ConfigureAwait(false);
-            }
+            await ContentJournal.AppendAsync(Path.Join(folder, ContentJournal.FileName), carried, cancellationToken).ConfigureAwait(false);
+        }
 
+        using (_store.Reference(carried))
+        {
             var files = new List<GenerationFile>(source.Files.Count);
             var sourceBlobs = Path.Join(GenerationFolder(source.GenerationId), LegacyBlobsFolder);
             foreach (var file in source.Files)

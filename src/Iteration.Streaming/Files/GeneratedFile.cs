@@ -17,6 +17,12 @@ public sealed record GeneratedFile
     /// <summary>Whether this removes <see cref="Path"/> (for example a parent's file an iteration drops).</summary>
     public bool IsDelete { get; init; }
 
+    /// <summary>
+    /// Who wrote it, when not the generator: <see cref="Contracts.FileAuthors.User"/> for a user's edit at a review gate.
+    /// The manifest keeps it (<see cref="Contracts.GenerationFile.WrittenBy"/>).
+    /// </summary>
+    public string? WrittenBy { get; init; }
+
     /// <summary>Optional output to show with this file's progress event (<c>partial_output</c>).</summary>
     public IReadOnlyDictionary<string, JsonElement>? PartialOutput { get; init; }
 

@@ -13,6 +13,19 @@ internal sealed class BindIterationStreamingConfiguration(IServiceProvider servi
     public void Configure(IterationStreamingOptions options)
     {
         var configuration = services.GetService<IConfiguration>();
-        configuration?.GetSection(IterationStreamingOptions.SectionName).Bind(options);
+        if (configuration is null)
+        {
+            return;
+        }
+
+        var section = configuration.GetSection(IterationStreamingOptions.SectionName);
+        section.Bind(options);
+
+        // AfterPhases may be written as a JSON array ([1, 3]): the binder leaves the string empty, so join the items.
+        var afterPhases = section.GetSection(nameof(IterationStreamingOptions.DefaultReview)).GetSection(nameof(ReviewOptions.AfterPhases));
+        if (afterPhases.Value is null && afterPhases.GetChildren().Select(static c => c.Value).ToList() is { Count: > 0 } items)
+        {
+            options.DefaultReview.AfterPhases = string.Join(',', items);
+        }
     }
 }

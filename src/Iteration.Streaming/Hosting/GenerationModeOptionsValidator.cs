@@ -1,4 +1,4 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Modes;
 using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.Hosting;

@@ -1,7 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Modes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -166,4 +166,33 @@ public sealed class IterationStreamingOptions
     /// <summary>The longest accepted relative file path, in characters. Default 260.</summary>
     [Range(1, 4_096)]
     public int MaxPathLength { get; set; } = 260;
+
+    /// <summary>
+    /// The review gates of a generation whose request names none (<c>review</c>): <c>Plan</c> (true to stop once the plan
+    /// is made) and <c>AfterPhases</c> (<c>"all"</c>, or phase numbers such as <c>"1,3"</c> or <c>[1, 3]</c>). Default: none.
+    /// </summary>
+    public ReviewOptions DefaultReview { get; set; } = new();
+
+    /// <summary>
+    /// How long a generation waits at a review gate for its user; then it ends <c>cancelled</c> (its files stay readable,
+    /// and it can be retried). A deadline kept with the generation, not a timer per run. Default 24 hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan InputTimeout { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The longest instruction a user may send (<c>instruct</c>, or with <c>approve</c>), in characters. Default 4,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxInstructionLength { get; set; } = 4_000;
+
+    /// <summary>The most instructions one generation takes; the next answers 429. Default 50.</summary>
+    [Range(1, 100_000)]
+    public int MaxInstructionsPerGeneration { get; set; } = 50;
+
+    /// <summary>The most paths one generation may have locked. Default 1,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxLockedPaths { get; set; } = 1_000;
+
+    /// <summary>The most phases a plan may have (a planner's plan, or a user's revised one). Default 100.</summary>
+    [Range(1, 1_000)]
+    public int MaxPhases { get; set; } = 100;
 }

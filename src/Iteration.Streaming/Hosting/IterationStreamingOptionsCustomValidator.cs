@@ -30,6 +30,15 @@ internal sealed class IterationStreamingOptionsCustomValidator : IValidateOption
             failures.Add($"{Prefix}{nameof(options.SigningKeyFile)} must name a file, or be left out.");
         }
 
+        try
+        {
+            _ = options.DefaultReview?.ToReview();
+        }
+        catch (FormatException ex)
+        {
+            failures.Add($"{Prefix}{nameof(options.DefaultReview)}:{nameof(ReviewOptions.AfterPhases)} must be \"all\" or phase numbers such as \"1,3\": {ex.Message}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 
 namespace Iteration.Streaming.Idempotency;
 

@@ -1,13 +1,13 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Iteration.Streaming.Diagnostics;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Hosting;
-using Microsoft.Extensions.Logging;
+using Iteration.Streaming.Records;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.Security;

@@ -1,6 +1,7 @@
 using Iteration.Streaming.AI.Tests.Infrastructure;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.AI.Tests.EndToEnd;

@@ -1,6 +1,6 @@
 using System.Net;
 using Iteration.Streaming.AI.Tests.Infrastructure;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.AI;
 

@@ -1,5 +1,5 @@
 using Iteration.Streaming.AI.Tests.Infrastructure;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 
 namespace Iteration.Streaming.AI.Tests.Generation;
 

@@ -1,7 +1,8 @@
 using Iteration.Streaming.AI.Generation;
 using Iteration.Streaming.AI.Tests.Infrastructure;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Modes;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

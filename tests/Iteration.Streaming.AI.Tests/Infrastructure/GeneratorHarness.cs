@@ -1,6 +1,7 @@
 using Iteration.Streaming.AI.Generation;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Modes;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

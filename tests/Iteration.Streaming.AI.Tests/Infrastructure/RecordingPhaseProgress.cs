@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 
 namespace Iteration.Streaming.AI.Tests.Infrastructure;
 

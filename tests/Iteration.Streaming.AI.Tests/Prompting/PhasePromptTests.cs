@@ -142,7 +142,7 @@ public sealed class PhasePromptTests
         harness.Client.AnswerText(EmptyAnswer);
         var context = await harness.ContextAsync(prompt: " ");
 
-        await GeneratorHarness.RunPhaseAsync(harness.CreateGenerator(), new Streaming.Engine.PhaseContext
+        await GeneratorHarness.RunPhaseAsync(harness.CreateGenerator(), new Streaming.Generation.PhaseContext
         {
             GenerationId = context.GenerationId,
             Prompt = context.Prompt,

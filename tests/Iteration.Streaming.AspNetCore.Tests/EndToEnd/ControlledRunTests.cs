@@ -149,7 +149,7 @@ public sealed class ControlledRunTests : IAsyncLifetime
         using var stream = await _client.GetStreamAsync(started.GenerationId, started.SseToken);
         var reading = stream.ReadAllEventsAsync();
         (await _generator.NextPhaseAsync()).Yield("src/App.cs", "class App {}").Complete();
-        (await _generator.NextPhaseAsync()).Yield("src/User.cs", "class User {}").Fail(new Iteration.Streaming.Engine.GenerationFailedException("model unavailable"));
+        (await _generator.NextPhaseAsync()).Yield("src/User.cs", "class User {}").Fail(new Iteration.Streaming.Generation.GenerationFailedException("model unavailable"));
 
         var last = (await reading.WithPatience())[^1].ToProgressEvent();
         var files = await FilesAsync(started);

@@ -225,7 +225,7 @@ public sealed class StreamEndpointTests(DefaultHostFixture fixture) : IClassFixt
     {
         // A record whose log is gone (say, deleted by hand): the token holds, the stream has nothing to serve.
         var id = Guid.NewGuid().ToString();
-        await Host.Records.AddAsync(new Iteration.Streaming.Engine.GenerationRecord
+        await Host.Records.AddAsync(new Iteration.Streaming.Records.GenerationRecord
         {
             GenerationId = id,
             Prompt = "x",

@@ -1,5 +1,5 @@
 using System.Net;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -108,6 +108,8 @@ public sealed class HealthChecksTests : IDisposable
         public ValueTask AddAsync(GenerationRecord record, CancellationToken cancellationToken = default) => throw Refused();
 
         public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default) => throw Refused();
+
+        public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default) => throw Refused();
 
         public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default) => throw Refused();
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 
 namespace Iteration.Streaming.AspNetCore.Tests.OpenApi;
 

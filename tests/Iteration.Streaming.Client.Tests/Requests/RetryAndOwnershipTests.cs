@@ -1,7 +1,8 @@
 using System.Net;
 using Iteration.Streaming.Client.Tests.Infrastructure;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Records;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Client.Tests.Requests;

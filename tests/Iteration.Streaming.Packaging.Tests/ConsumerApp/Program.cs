@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Iteration.Streaming.Client;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 
 // A consumer of the packed packages: a web host on loopback with the SQLite store, its endpoints watched by the .NET
 // client, and every other package registered, so that a package that cannot be restored, loaded or called fails here.

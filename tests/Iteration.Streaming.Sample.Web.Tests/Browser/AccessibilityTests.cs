@@ -33,7 +33,7 @@ public sealed class AccessibilityTests(BrowserFixture browser)
         found.AddRange(await Axe.SeriousViolationsAsync(page.Page));
 
         await page.StartAsync("A task tracker [fail-always:phase=2]");
-        await Expect(page.Status).ToHaveTextAsync("failed");
+        await page.ExpectStatusAsync("failed");
         found.AddRange(await Axe.SeriousViolationsAsync(page.Page));
 
         found.Distinct().Should().BeEmpty();

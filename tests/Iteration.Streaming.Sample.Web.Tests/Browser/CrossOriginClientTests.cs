@@ -9,7 +9,7 @@ namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 /// Kestrel on another port (another origin), imported by name through an import map, calling the sample host across
 /// origins in Chromium: allowed by <c>Sample:CorsOrigins</c>, and refused with a message that says so when not.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class CrossOriginClientTests(BrowserFixture browser, ClientTarball client) : IClassFixture<ClientTarball>, IAsyncLifetime
 {
     private FrontEndServer _frontEnd = null!;

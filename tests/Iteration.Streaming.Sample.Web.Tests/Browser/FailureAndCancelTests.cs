@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 
 /// <summary>A run that fails or is cancelled keeps what it saved, and the page says so with labelled counts.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class FailureAndCancelTests(BrowserFixture browser)
 {
     [Fact]
@@ -16,7 +16,7 @@ public sealed class FailureAndCancelTests(BrowserFixture browser)
 
         await page.StartAsync("A task tracker [fail-always:phase=3]");
 
-        await Expect(page.Status).ToHaveTextAsync("failed");
+        await page.ExpectStatusAsync("failed");
         await Expect(page.Error).ToContainTextAsync("gave up in phase 3 (Task Entity)");
         await Expect(page.ErrorAction).ToHaveTextAsync("Retry");
         await Expect(page.SavedCount).ToHaveTextAsync("9");
@@ -39,7 +39,7 @@ public sealed class FailureAndCancelTests(BrowserFixture browser)
 
         await page.StartAsync("A task tracker [crash:phase=2]");
 
-        await Expect(page.Status).ToHaveTextAsync("failed");
+        await page.ExpectStatusAsync("failed");
         await Expect(page.Error).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^An internal error stopped phase 2 \(User Entity\)\. Reference: [0-9a-f]{12}\.$"));
         (await page.Page.ContentAsync()).Should().NotContain("hunter2");
         await Expect(page.FileCount).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^5 saved · \d+ in the phase that failed, not saved$"));
@@ -59,7 +59,7 @@ public sealed class FailureAndCancelTests(BrowserFixture browser)
 
         request.Url.Should().EndWith($"/generations/{id}", "the control token travels in the header, never in the URL");
         (await request.HeaderValueAsync("authorization")).Should().Be($"Bearer {await page.CurrentAsync("controlToken")}");
-        await Expect(page.Status).ToHaveTextAsync("cancelled");
+        await page.ExpectStatusAsync("cancelled");
         await Expect(page.Cancel).ToBeDisabledAsync();
         await Expect(page.SavedCount).ToHaveTextAsync("5");
         await Expect(page.FileCount).ToHaveTextAsync("5 saved");

@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 
 /// <summary>A saved file previews in the page: monospace, line numbers, a size limit with a download link beyond it.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class FilePreviewTests(BrowserFixture browser)
 {
     [Fact]

@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 
 /// <summary>The generations started from this browser stay listed after a reload, reopen live or final, and clear.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class HistoryTests(BrowserFixture browser)
 {
     [Fact]
@@ -17,7 +17,7 @@ public sealed class HistoryTests(BrowserFixture browser)
         var completed = await page.StartAsync("A library catalogue");
         await page.ExpectCompletedAsync();
         var failed = await page.StartAsync("A task tracker [fail-always:phase=2]");
-        await Expect(page.Status).ToHaveTextAsync("failed");
+        await page.ExpectStatusAsync("failed");
 
         // Another tab of the same browser: no current generation (session storage is per tab), the same history.
         var bare = new SamplePage(await page.Page.Context.NewPageAsync());
@@ -68,7 +68,7 @@ public sealed class HistoryTests(BrowserFixture browser)
         await bare.OpenAsync(server.BaseAddress);
 
         await bare.History().Locator("button").First.ClickAsync();
-        await Expect(bare.Status).ToHaveTextAsync("processing");
+        await bare.ExpectStatusAsync("processing");
         await Expect(bare.Phase).ToHaveTextAsync("Phase 3/5 — Task Entity");
         server.Control.Release(3);
 
@@ -112,7 +112,7 @@ public sealed class HistoryTests(BrowserFixture browser)
         await bare.History().Locator("button").First.ClickAsync();
 
         await Expect(bare.GenerationId).ToHaveTextAsync(id);
-        await Expect(bare.Status).ToHaveTextAsync("completed");
+        await bare.ExpectStatusAsync("completed");
         await Expect(bare.AccessNote()).ToContainTextAsync("no longer lets this browser read this generation or its files");
         await Expect(bare.Message).ToHaveTextAsync(new Regex("^Generation completed successfully with \\d+ files$"));
         (await bare.PhaseStatesAsync()).Should().HaveCount(5).And.OnlyContain(s => s.EndsWith(": done", StringComparison.Ordinal));

@@ -8,7 +8,7 @@ namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 /// The page under its Content-Security-Policy in Chromium: a whole run, a preview and a reload raise no violation, no
 /// console error and no failed request (the favicon included), while an injected inline script is blocked.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class PageSecurityTests(BrowserFixture browser)
 {
     // Recorded from the first script of every document, before the page's own.

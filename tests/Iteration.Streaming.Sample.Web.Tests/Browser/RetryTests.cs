@@ -16,7 +16,7 @@ public sealed class RetryTests(BrowserFixture browser)
         var page = new SamplePage(await browser.NewPageAsync());
         await page.OpenAsync(server.BaseAddress);
         var failed = await page.StartAsync("A task tracker [fail:phase=3]");
-        await Expect(page.Status).ToHaveTextAsync("failed");
+        await page.ExpectStatusAsync("failed");
 
         var request = await page.Page.RunAndWaitForRequestAsync(
             () => page.ErrorAction.ClickAsync(),
@@ -53,7 +53,7 @@ public sealed class RetryTests(BrowserFixture browser)
         var cancelled = await page.StartAsync();
         await Expect(page.SavedCount).ToHaveTextAsync("5");
         await page.Cancel.ClickAsync();
-        await Expect(page.Status).ToHaveTextAsync("cancelled");
+        await page.ExpectStatusAsync("cancelled");
         await Expect(page.Error).ToHaveTextAsync("Cancelled. Retry continues from the phases saved so far.");
         server.Control.Release(2);
 
@@ -72,12 +72,12 @@ public sealed class RetryTests(BrowserFixture browser)
         var page = new SamplePage(await browser.NewPageAsync());
         await page.OpenAsync(server.BaseAddress);
         var failed = await page.StartAsync("A task tracker [fail-always:phase=3]");
-        await Expect(page.Status).ToHaveTextAsync("failed");
+        await page.ExpectStatusAsync("failed");
 
         await page.ErrorAction.ClickAsync();
 
         await page.NewGenerationIdAsync(failed);
-        await Expect(page.Status).ToHaveTextAsync("failed");
+        await page.ExpectStatusAsync("failed");
         await Expect(page.Resumed()).ToHaveTextAsync($"Phases 1–2 of generation {failed} kept (9 files), continuing with phase 3");
         await Expect(page.Error).ToContainTextAsync("gave up in phase 3 (Task Entity)");
         await Expect(page.ErrorAction).ToHaveTextAsync("Retry");

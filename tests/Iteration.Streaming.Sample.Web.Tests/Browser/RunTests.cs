@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 
 /// <summary>A whole run and an iteration on it, driven from the page against the real demo generator.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class RunTests(BrowserFixture browser)
 {
     [Fact]

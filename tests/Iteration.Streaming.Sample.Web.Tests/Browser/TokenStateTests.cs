@@ -7,7 +7,7 @@ namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 /// A refused token ends in a clear state with one request, never in a silent reconnect loop; a generation whose end this
 /// browser recorded shows that end, honestly labelled, once the server no longer lets it in.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class TokenStateTests(BrowserFixture browser)
 {
     private const string Tamper = """
@@ -32,7 +32,7 @@ public sealed class TokenStateTests(BrowserFixture browser)
         await page.Page.EvaluateAsync(Tamper, new[] { SamplePageExtensions.CurrentKey, "xx" });
         await page.Page.ReloadAsync();
 
-        await Expect(page.Status).ToHaveTextAsync("unauthorized");
+        await page.ExpectStatusAsync("unauthorized");
         await Expect(page.Error).ToContainTextAsync("The stream token was refused");
         await Expect(page.ErrorAction).ToHaveTextAsync("Start again");
         await Expect(page.Connection).ToHaveTextAsync(string.Empty);
@@ -55,7 +55,7 @@ public sealed class TokenStateTests(BrowserFixture browser)
         await page.Page.ReloadAsync();
 
         await Expect(page.AccessNote()).ToContainTextAsync("the server no longer lets this browser read this generation or its files");
-        await Expect(page.Status).ToHaveTextAsync("completed");
+        await page.ExpectStatusAsync("completed");
         await Expect(page.SavedCount).ToHaveTextAsync("23");
         await Expect(page.FileCount).ToHaveTextAsync("23 files");
         await Expect(page.ErrorAction).ToHaveTextAsync("Run it again");
@@ -74,7 +74,7 @@ public sealed class TokenStateTests(BrowserFixture browser)
         await page.Page.ReloadAsync();
 
         await Expect(page.AccessNote()).ToBeVisibleAsync();
-        await Expect(page.Status).ToHaveTextAsync("completed");
+        await page.ExpectStatusAsync("completed");
         await page.ErrorAction.ClickAsync();
         await page.NewGenerationIdAsync(first);
         await page.ExpectCompletedAsync();

@@ -1,6 +1,7 @@
 using System.Text;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Modes;
 using Iteration.Streaming.Sample.Web.Demo;
 
 namespace Iteration.Streaming.Sample.Web.Tests.Demo;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Iteration.Streaming.Sample.Web.Tests.Infrastructure;
 
 /// <summary>
@@ -32,28 +30,14 @@ public sealed class ClientTarball : IAsyncLifetime
 
     private static async Task<string> NpmAsync(string folder, params string[] arguments)
     {
-        var start = new ProcessStartInfo("npm")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = folder,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = ChildProcess.StartInfo("npm", folder, arguments);
         start.Environment["npm_config_update_notifier"] = "false";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("npm could not be started: install Node.js (npm comes with it).");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        if (process.ExitCode != 0)
+        var result = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2));
+        if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"npm {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await output}{await errors}");
+            throw new InvalidOperationException($"npm {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.Output}");
         }
 
-        return await output;
+        return string.Join('\n', result.StandardOutput);
     }
 }

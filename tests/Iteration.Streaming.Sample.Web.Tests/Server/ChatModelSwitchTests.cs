@@ -1,4 +1,4 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Sample.Web.Demo;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Hosting;
 using Iteration.Streaming.Sqlite.Storage;
 using Iteration.Streaming.Sqlite.Tests.Fixtures;

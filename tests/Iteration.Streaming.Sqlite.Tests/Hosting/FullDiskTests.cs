@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Sqlite.Tests.Fixtures;
 using Iteration.Streaming.TestHost;
 using Iteration.Streaming.TestUtilities;
@@ -188,12 +189,10 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
 
         private static async Task RunAsync(string command, params string[] arguments)
         {
-            using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;
-            var error = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (process.ExitCode != 0)
+            var result = await ChildProcess.RunAsync(ChildProcess.StartInfo(command, Environment.CurrentDirectory, arguments), AsyncTestExtensions.Patience);
+            if (result.ExitCode != 0)
             {
-                throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} failed ({process.ExitCode}): {error}");
+                throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Output}");
             }
         }
     }

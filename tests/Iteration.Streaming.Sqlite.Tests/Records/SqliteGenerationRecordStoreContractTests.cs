@@ -1,4 +1,4 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Records;
 using Iteration.Streaming.Sqlite.Tests.Fixtures;
 using Iteration.Streaming.TestUtilities;
@@ -37,6 +37,9 @@ public sealed class SqliteGenerationRecordStoreAfterRestartContractTests : Gener
 
         public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
             Current().UpdateAsync(generationId, update, cancellationToken);
+
+        public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
+            Current().TryUpdateSteeringAsync(generationId, expectedRevision, update, cancellationToken);
 
         public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default) => Current().DeleteAsync(generationId, cancellationToken);
 

@@ -1,5 +1,6 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Tests.Fixtures;
 using Iteration.Streaming.TestUtilities;
 

@@ -75,7 +75,7 @@ public sealed class OpenFaultTests : IDisposable
 
         using var store = SqliteStore.Open(new SqliteStoreOptions { Path = path });
 
-        Pragma(path, "user_version").Should().Be("1");
+        Pragma(path, "user_version").Should().Be(SqliteSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Tests.Fixtures;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Data.Sqlite;

@@ -42,6 +42,7 @@ public sealed class RedisLogHarness : IAsyncDisposable
             new RunTakeover(Connection, Scripts, owned, journals, handOver, timeProvider),
             handOver,
             new RemoteCancel(Connection, Scripts, owned),
+            new RemoteInput(Connection, Scripts, owned),
             timeProvider);
     }
 

@@ -1,4 +1,4 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.Hosting;

@@ -1,5 +1,5 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;

@@ -1,5 +1,6 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Health;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Ownership;

@@ -1,6 +1,6 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Ownership;
 using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
@@ -222,7 +222,7 @@ public sealed class RedisRunCoordinatorTests(RedisServerFixture server) : IAsync
     {
         var owner = Start();
         var id = await TestRecords.CreateOwnedAsync(owner);
-        var reasons = new List<RunStopReason>();
+        var reasons = new List<RunSignal>();
         await server.Database.KeyDeleteAsync(owner.Log.Keys.Lease(id));
         var taker = Start();
         (await taker.Coordinator.TryClaimAsync(id)).Should().BeTrue();
@@ -232,7 +232,7 @@ public sealed class RedisRunCoordinatorTests(RedisServerFixture server) : IAsync
         await owner.Coordinator.RoundNowAsync();
         await owner.Coordinator.RoundNowAsync();
 
-        reasons.Should().Equal(RunStopReason.OwnershipLost);
+        reasons.Should().Equal(RunSignal.OwnershipLost);
         owner.Coordinator.OwnedCount.Should().Be(0);
     }
 
@@ -241,13 +241,13 @@ public sealed class RedisRunCoordinatorTests(RedisServerFixture server) : IAsync
     {
         var owner = Start();
         var id = await TestRecords.CreateOwnedAsync(owner);
-        var reasons = new List<RunStopReason>();
+        var reasons = new List<RunSignal>();
         using var hold = owner.Coordinator.Hold(id, reasons.Add);
         await server.Database.StringSetAsync(owner.Log.Keys.Lease(id), "someone-else", Lease);
 
         await owner.Coordinator.RoundNowAsync();
 
-        reasons.Should().Equal(RunStopReason.OwnershipLost);
+        reasons.Should().Equal(RunSignal.OwnershipLost);
     }
 
     [Fact]
@@ -255,14 +255,14 @@ public sealed class RedisRunCoordinatorTests(RedisServerFixture server) : IAsync
     {
         var owner = Start();
         var id = await TestRecords.CreateOwnedAsync(owner);
-        var stopped = new TaskCompletionSource<RunStopReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopped = new TaskCompletionSource<RunSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var hold = owner.Coordinator.Hold(id, r => stopped.TrySetResult(r));
         await owner.Coordinator.RoundNowAsync();
 
         var requested = await Start().Coordinator.RequestCancelAsync(id);
 
         requested.Should().BeTrue();
-        (await stopped.Task.WithPatience()).Should().Be(RunStopReason.CancelRequested);
+        (await stopped.Task.WithPatience()).Should().Be(RunSignal.CancelRequested);
     }
 
     [Fact]
@@ -270,14 +270,14 @@ public sealed class RedisRunCoordinatorTests(RedisServerFixture server) : IAsync
     {
         var owner = Start();
         var id = await TestRecords.CreateOwnedAsync(owner);
-        var reasons = new List<RunStopReason>();
+        var reasons = new List<RunSignal>();
         using var hold = owner.Coordinator.Hold(id, reasons.Add);
         await server.Database.HashSetAsync(owner.Log.Keys.Meta(id), "cancel", 1);
 
         await owner.Coordinator.RoundNowAsync();
         await owner.Coordinator.RoundNowAsync();
 
-        reasons.Should().Equal([RunStopReason.CancelRequested], "the mark in Redis is the request; the message only makes it fast");
+        reasons.Should().Equal([RunSignal.CancelRequested], "the mark in Redis is the request; the message only makes it fast");
     }
 
     [Fact]

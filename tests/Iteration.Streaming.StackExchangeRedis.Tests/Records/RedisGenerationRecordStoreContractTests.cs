@@ -1,4 +1,4 @@
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
 using Iteration.Streaming.TestUtilities;
 

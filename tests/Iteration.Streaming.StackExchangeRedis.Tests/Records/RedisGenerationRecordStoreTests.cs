@@ -1,5 +1,5 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
 using Iteration.Streaming.TestUtilities;
 
@@ -206,6 +206,44 @@ public sealed class RedisGenerationRecordStoreTests(RedisServerFixture server) :
         var updated = await a.Records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, FileCount = 1, TotalBytes = 10 });
 
         updated.Should().BeEquivalentTo(new { Status = GenerationStatus.Processing, FileCount = 1, TotalBytes = 10L }, "the run's events wait for Redis, and this instance's copy keeps the record");
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_WhileRedisIsUnreachable_FailsInsteadOfAnsweringFromTheCopy()
+    {
+        var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+        a.Connection.Sever();
+
+        var act = () => a.Records.TryUpdateSteeringAsync(id, 0, new GenerationRecordUpdate { Steering = new RunSteering { Revision = 1 } }).AsTask();
+
+        await act.Should().ThrowAsync<Exception>().Where(e => Connections.RedisFailures.IsTransient(e), "a compare needs the shared record: the input is not accepted");
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_OfUnfitIds_ReturnsNullAndWritesNothing()
+    {
+        var a = Start();
+
+        foreach (var id in UnfitIds)
+        {
+            (await a.Records.TryUpdateSteeringAsync(id, 0, new GenerationRecordUpdate { Steering = new RunSteering { Revision = 1 } })).Should().BeNull();
+        }
+
+        (await server.Database.KeyExistsAsync(a.Log.Keys.Record("{brace}"))).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_StoresTheRevisionBesideTheSteering_AsText()
+    {
+        var a = Start();
+        var id = await TestRecords.CreateOwnedAsync(a);
+
+        await a.Records.TryUpdateSteeringAsync(id, 0, new GenerationRecordUpdate { Steering = new RunSteering { Revision = long.MaxValue } });
+
+        ((string?)await server.Database.HashGetAsync(a.Log.Keys.Record(id), "srev")).Should().Be("9223372036854775807", "compared as text, exact past 2^53");
+        (await a.Records.TryUpdateSteeringAsync(id, long.MaxValue - 1, new GenerationRecordUpdate { Steering = new RunSteering() })).Should().BeNull();
+        (await a.Records.TryUpdateSteeringAsync(id, long.MaxValue, new GenerationRecordUpdate { Steering = new RunSteering { Revision = 1 } })).Should().NotBeNull();
     }
 
     /// <summary>Ids no key may be built from: empty, a brace (another hash tag), control characters, a lone surrogate, oversized.</summary>

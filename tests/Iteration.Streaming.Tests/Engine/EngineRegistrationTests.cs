@@ -1,6 +1,8 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Modes;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,8 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Runs;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.Tests.Engine;
@@ -111,7 +113,7 @@ public sealed class EstimatedTimeTests
         // A new process: no history of earlier runs, a clock that starts again.
         await using var after = EngineHarness.Create(build: _stores.Register);
         OneSecondPerFile(after);
-        await after.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         var entries = await ReadEntriesAsync(id);
         var plan = (await _stores.Records.GetAsync(id))!.Plan!;
 

@@ -1,7 +1,8 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.Tests.Engine;

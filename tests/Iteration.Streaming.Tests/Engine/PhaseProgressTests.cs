@@ -3,8 +3,9 @@ using System.Text.Json;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
-using Microsoft.Extensions.DependencyInjection;
+using Iteration.Streaming.Generation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Tests.Engine;
 

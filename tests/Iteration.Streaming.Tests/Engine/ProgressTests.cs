@@ -1,7 +1,9 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
-using Microsoft.Extensions.DependencyInjection;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Runs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Tests.Engine;
 

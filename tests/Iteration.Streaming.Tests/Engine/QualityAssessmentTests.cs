@@ -2,6 +2,7 @@ using System.Text.Json;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Tests.Engine;

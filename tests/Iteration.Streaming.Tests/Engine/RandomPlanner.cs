@@ -1,4 +1,5 @@
-using Iteration.Streaming.Engine;
+
+using Iteration.Streaming.Generation;
 
 namespace Iteration.Streaming.Tests.Engine;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.ScaleOut;
 
 namespace Iteration.Streaming.Tests.Engine;
 
@@ -8,7 +8,7 @@ internal sealed class RecordingCoordinator(string instanceName) : IRunCoordinato
 {
     public string? InstanceName { get; } = instanceName;
 
-    public ConcurrentDictionary<string, Action<RunStopReason>> Stops { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, Action<RunSignal>> Stops { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentDictionary<string, TaskCompletionSource> Released { get; } = new(StringComparer.Ordinal);
 
@@ -17,11 +17,24 @@ internal sealed class RecordingCoordinator(string instanceName) : IRunCoordinato
 
     public List<string> CancelRequests { get; } = [];
 
-    public IDisposable Hold(string generationId, Action<RunStopReason> onStop)
+    public IDisposable Hold(string generationId, Action<RunSignal> onStop)
     {
         Stops[generationId] = onStop;
         var released = Released.GetOrAdd(generationId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         return new Release(released);
+    }
+
+    /// <summary>Ids another instance stored input for.</summary>
+    public List<string> InputNotices { get; } = [];
+
+    public ValueTask<bool> NotifyInputAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        lock (InputNotices)
+        {
+            InputNotices.Add(generationId);
+        }
+
+        return ValueTask.FromResult(RunningElsewhere.Contains(generationId));
     }
 
     public ValueTask<bool> RequestCancelAsync(string generationId, CancellationToken cancellationToken = default)

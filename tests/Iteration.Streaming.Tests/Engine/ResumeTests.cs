@@ -53,7 +53,7 @@ public sealed class ResumeTests
         var before = await _stores.Log.GetLatestAsync(id);
 
         await using var after = Host();
-        var resumed = await after.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        var resumed = await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         var entries = await ReadEntriesAsync(id);
 
         resumed.Should().Be(1);
@@ -84,7 +84,7 @@ public sealed class ResumeTests
     {
         var id = await InterruptAtAsync(phase: 3, "User", "Task");
         await using var after = Host();
-        await after.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         var events = (await ReadEntriesAsync(id)).Select(e => e.Event).ToList();
 
         await using var fresh = EngineHarness.Create();
@@ -104,12 +104,12 @@ public sealed class ResumeTests
         {
             await using var again = Host(o => o.MaxResumeAttempts = 2);
             var gate = again.Generator.StopAt(phase: 2, fileIndex: 1);
-            await again.Internal.ResumeInterruptedAsync(CancellationToken.None);
+            await again.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
             await gate.Reached.WithPatience();
         }
 
         await using var last = Host(o => o.MaxResumeAttempts = 2);
-        var resumed = await last.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        var resumed = await last.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         var terminal = (await _stores.Log.GetLatestAsync(id))!;
 
         resumed.Should().Be(0);
@@ -136,7 +136,7 @@ public sealed class ResumeTests
 
         (await _stores.Log.GetLatestAsync(queued))!.Event.Stage.Should().Be(GenerationStages.Queued);
         await using var after = Host();
-        await after.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         var events = (await ReadEntriesAsync(queued)).Select(e => e.Event).ToList();
 
         events.Select(e => e.Stage).Should().StartWith(["queued", "resumed", "phased_generation_started", "phase_1_started"]);
@@ -178,7 +178,7 @@ public sealed class ResumeTests
         }
 
         await using var after = Host();
-        await after.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         var events = (await ReadEntriesAsync(id)).Select(e => e.Event).ToList();
 
         events[^1].Status.Should().Be(GenerationStatus.Completed);

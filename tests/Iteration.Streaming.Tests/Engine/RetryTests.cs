@@ -2,6 +2,7 @@ using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.Tests.Engine;

@@ -1,6 +1,8 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,7 +37,7 @@ public sealed class RunCoordinationTests
         var id = await harness.Engine.StartAsync(new GenerationRequest("x"));
         await gate.Reached.WithPatience();
 
-        _coordinator.Stops[id](RunStopReason.CancelRequested);
+        _coordinator.Stops[id](RunSignal.CancelRequested);
         var events = await harness.ReadToEndAsync(id);
 
         events[^1].Status.Should().Be(GenerationStatus.Cancelled);
@@ -50,7 +52,7 @@ public sealed class RunCoordinationTests
         await gate.Reached.WithPatience();
         var before = await harness.Log.GetLatestAsync(id);
 
-        _coordinator.Stops[id](RunStopReason.OwnershipLost);
+        _coordinator.Stops[id](RunSignal.OwnershipLost);
         await _coordinator.Released[id].Task.WithPatience();
         var after = await harness.Log.GetLatestAsync(id);
         harness.Generator.BeforeFile = null;
@@ -71,7 +73,7 @@ public sealed class RunCoordinationTests
         await gate.Reached.WithPatience();
         var queued = await harness.Engine.StartAsync(new GenerationRequest("y"));
 
-        _coordinator.Stops[queued](RunStopReason.OwnershipLost);
+        _coordinator.Stops[queued](RunSignal.OwnershipLost);
         await _coordinator.Released[queued].Task.WithPatience();
         var latest = await harness.Log.GetLatestAsync(queued);
 

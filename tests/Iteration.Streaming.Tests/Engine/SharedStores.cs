@@ -1,10 +1,10 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.TestUtilities;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Iteration.Streaming.Tests.Engine;
@@ -48,6 +48,9 @@ public sealed class SharedStores
         public ValueTask AddAsync(GenerationRecord record, CancellationToken cancellationToken = default) => inner.AddAsync(record, cancellationToken);
 
         public ValueTask<GenerationRecord?> GetAsync(string generationId, CancellationToken cancellationToken = default) => inner.GetAsync(generationId, cancellationToken);
+
+        public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
+            inner.TryUpdateSteeringAsync(generationId, expectedRevision, update, cancellationToken);
 
         public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
             inner.UpdateAsync(generationId, update, cancellationToken);

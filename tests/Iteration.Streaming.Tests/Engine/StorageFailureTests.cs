@@ -3,9 +3,10 @@ using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.TestUtilities;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Tests.Engine;
 
@@ -105,7 +106,7 @@ public sealed class StorageFailureTests
 
         _full.IsFull = false;
         await using var after = Host();
-        var resumed = await after.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        var resumed = await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         await using var subscription = await _stores.Log.SubscribeAsync(id);
         var entries = await subscription.ReadAllAsync().ToListAsync().AsTask().WithPatience();
 

@@ -2,6 +2,7 @@ using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,7 +35,7 @@ public sealed class TakeoverTests
         var before = await _stores.Log.GetLatestAsync(id);
         await using var second = Host(_second);
         using var watching = new CancellationTokenSource();
-        var takeovers = second.Internal.ResumeOrphanedAsync(watching.Token);
+        var takeovers = second.Internal.Recovery.ResumeOrphanedAsync(watching.Token);
 
         await _second.Orphans.Writer.WriteAsync(id);
         var entries = await ReadEntriesAsync(id);
@@ -57,7 +58,7 @@ public sealed class TakeoverTests
         var id = await InterruptOnFirstAsync();
         await using var second = Host(_second, o => o.MaxResumeAttempts = 0);
         using var watching = new CancellationTokenSource();
-        var takeovers = second.Internal.ResumeOrphanedAsync(watching.Token);
+        var takeovers = second.Internal.Recovery.ResumeOrphanedAsync(watching.Token);
 
         await _second.Orphans.Writer.WriteAsync(id);
         var entries = await ReadEntriesAsync(id);
@@ -74,7 +75,7 @@ public sealed class TakeoverTests
     {
         await using var second = Host(_second);
         using var watching = new CancellationTokenSource();
-        var takeovers = second.Internal.ResumeOrphanedAsync(watching.Token);
+        var takeovers = second.Internal.Recovery.ResumeOrphanedAsync(watching.Token);
 
         await _second.Orphans.Writer.WriteAsync("no-such-generation");
         await Eventually(() => _second.HandOvers.Contains("no-such-generation"));
@@ -92,7 +93,7 @@ public sealed class TakeoverTests
         _first.RunningElsewhere.Add(id);
         await using var again = Host(_first);
 
-        var resumed = await again.Internal.ResumeInterruptedAsync(CancellationToken.None);
+        var resumed = await again.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
 
         resumed.Should().Be(0);
         _first.Claims.Should().Equal(id);

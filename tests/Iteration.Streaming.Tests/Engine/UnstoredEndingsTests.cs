@@ -1,6 +1,6 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Runs;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,8 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Retention;
 using Iteration.Streaming.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Tests.Engine;
 

@@ -29,20 +29,23 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
     }
 
     /// <summary>Makes <paramref name="sink"/> stop once at <paramref name="step"/> until released: a save or create caught mid-way.</summary>
-    private static (Task Reached, ManualResetEventSlim Release) PauseAt(FileSystemFileSink sink, string step)
+    private static (Task Reached, ManualResetEventSlim Release) PauseAt(FileSystemFileSink sink, string step) => PauseAt(sink, [step])[step];
+
+    /// <summary>Makes <paramref name="sink"/> stop once at each of <paramref name="steps"/> until that step is released.</summary>
+    private static Dictionary<string, (Task Reached, ManualResetEventSlim Release)> PauseAt(FileSystemFileSink sink, string[] steps)
     {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new ManualResetEventSlim();
-        var paused = 0;
+        var pauses = steps.ToDictionary(
+            step => step,
+            _ => (Reached: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Release: new ManualResetEventSlim(), Paused: new int[1]));
         sink.CrashPoint = name =>
         {
-            if (name == step && Interlocked.Exchange(ref paused, 1) == 0)
+            if (pauses.TryGetValue(name, out var pause) && Interlocked.Exchange(ref pause.Paused[0], 1) == 0)
             {
-                reached.SetResult();
-                release.Wait(AsyncTestExtensions.Patience).Should().BeTrue("the test releases the paused step");
+                pause.Reached.SetResult();
+                pause.Release.Wait(AsyncTestExtensions.Patience).Should().BeTrue("the test releases the paused step");
             }
         };
-        return (reached.Task, release);
+        return pauses.ToDictionary(p => p.Key, p => (p.Value.Reached.Task, p.Value.Release));
     }
 
     [Fact]
@@ -307,6 +310,62 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
     }
 
     [Fact]
+    public async Task DeleteAsync_WhileASweepThatBeganDuringTheGenerationsLastSaveRuns_StillRemovesThatSavesContent()
+    {
+        var sink = NewSink();
+        var completing = await SavedAsync(sink, ("a.txt", "one"));
+        await sink.SavePhaseAsync(completing, 2, [Text("a.txt", "two")]);
+        var deleted = await SavedAsync(sink, ("d.txt", "first"));
+        var pauses = PauseAt(sink, ["before-manifest", "sweep-begun", "after-delete-move"]);
+
+        // The completion's sweep begins while the last save of the generation to delete holds its new content...
+        var save = Task.Run(async () => await sink.SavePhaseAsync(deleted, 2, [Text("d.txt", "last")]));
+        await pauses["before-manifest"].Reached.WithPatience();
+        var complete = Task.Run(async () => await sink.CompleteAsync(completing));
+        await pauses["sweep-begun"].Reached.WithPatience();
+        pauses["before-manifest"].Release.Set();
+        await save.WithPatience();
+
+        // ...and that generation is deleted (moved under .deleted/) before the sweep goes on.
+        var delete = Task.Run(async () => await sink.DeleteAsync(deleted));
+        await pauses["after-delete-move"].Reached.WithPatience();
+        pauses["sweep-begun"].Release.Set();
+        await complete.WithPatience();
+        pauses["after-delete-move"].Release.Set();
+        await delete.WithPatience();
+
+        File.Exists(ContentPath(_folder.Path, Sha256("last"))).Should().BeFalse("no writer holds it any more and no manifest names it");
+        AssertStoreHoldsExactlyTheListedContent(_folder.Path);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CompleteAsync_AfterReplacingAFileCarriedFromASourceDeletedSince_RemovesTheSourcesContent(bool retry)
+    {
+        var sink = NewSink();
+        var source = await SavedAsync(sink, ("a.txt", "source's"), ("b.txt", "kept"));
+        await sink.CompleteAsync(source);
+        var carrier = NewId();
+        if (retry)
+        {
+            await sink.CreateFromAsync(carrier, source);
+        }
+        else
+        {
+            await sink.CreateAsync(carrier, source);
+        }
+
+        await sink.DeleteAsync(source);
+        await sink.SavePhaseAsync(carrier, 2, [Text("a.txt", "replaced")]);
+        await sink.CompleteAsync(carrier);
+
+        File.Exists(ContentPath(_folder.Path, Sha256("source's"))).Should().BeFalse("the only manifest that named it is gone");
+        await AssertManifestAgreesWithFilesAsync(sink, carrier);
+        AssertStoreHoldsExactlyTheListedContent(_folder.Path);
+    }
+
+    [Fact]
     public async Task ManySavesCompletesAndDeletesAtOnce_LeaveEveryManifestAgreeingWithTheStore()
     {
         var sink = NewSink();
@@ -341,5 +400,4 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
 
         AssertStoreHoldsExactlyTheListedContent(_folder.Path);
     }
-
 }

@@ -1,8 +1,9 @@
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
-using Iteration.Streaming.Tests.Engine;
 using Iteration.Streaming.TestUtilities;
+using Iteration.Streaming.Tests.Engine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

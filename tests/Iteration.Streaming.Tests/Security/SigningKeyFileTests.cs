@@ -1,6 +1,6 @@
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Security;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,14 +2,14 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.Security;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Iteration.Streaming.Tests.Security;
@@ -640,6 +640,9 @@ public sealed class StreamTokenServiceTests
             Gets++;
             return inner.GetAsync(generationId, cancellationToken);
         }
+
+        public ValueTask<GenerationRecord?> TryUpdateSteeringAsync(string generationId, long expectedRevision, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
+            inner.TryUpdateSteeringAsync(generationId, expectedRevision, update, cancellationToken);
 
         public ValueTask<GenerationRecord?> UpdateAsync(string generationId, GenerationRecordUpdate update, CancellationToken cancellationToken = default) =>
             inner.UpdateAsync(generationId, update, cancellationToken);

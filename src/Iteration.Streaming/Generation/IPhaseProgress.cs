@@ -1,0 +1,28 @@
+using System.Text.Json;
+
+namespace Iteration.Streaming.Generation;
+
+/// <summary>
+/// Lets a generator report progress inside a phase besides the files it yields: a file being written (live output)
+/// and the model tokens it spent.
+/// </summary>
+public interface IPhaseProgress
+{
+    /// <summary>
+    /// Appends a <c>phase_{n}_progress</c> event with <c>current_file</c> and <paramref name="partialOutput"/>, without
+    /// counting a file. Throttle the calls (a few a second at most); every call is one event for every watcher.
+    /// </summary>
+    /// <param name="currentFile">The file being written.</param>
+    /// <param name="partialOutput">What to show with it (<c>partial_output</c>), such as <c>{"file": path, "chars": n}</c>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the event is in the log.</returns>
+    ValueTask ReportAsync(string currentFile, IReadOnlyDictionary<string, JsonElement>? partialOutput = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds model tokens spent in this phase; the sums go on <c>phase_{n}_complete</c> and <c>completed</c> as
+    /// <c>partial_output.usage</c> and to the token-usage metric.
+    /// </summary>
+    /// <param name="inputTokens">Input (prompt) tokens.</param>
+    /// <param name="outputTokens">Output (completion) tokens.</param>
+    void AddUsage(long inputTokens, long outputTokens);
+}

@@ -1,0 +1,16 @@
+namespace Iteration.Streaming.Runs;
+
+/// <summary>Why a run's token fired; the first reason wins.</summary>
+internal enum CancelReason
+{
+    None = 0,
+    User = 1,
+    Timeout = 2,
+    Shutdown = 3,
+
+    /// <summary>
+    /// Another instance ended the generation after this one's ownership lapsed: the log holds its terminal event
+    /// already, so the run stops without appending anything.
+    /// </summary>
+    OwnershipLost = 4,
+}

@@ -1,0 +1,148 @@
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Files;
+using Iteration.Streaming.Records;
+using Microsoft.Extensions.Logging;
+
+namespace Iteration.Streaming.Runs;
+
+/// <summary>
+/// What readers see of a generation: its record caught up with its log (the terminal event is the commit point of an
+/// end, and the record follows it), an end that only this instance's memory holds (<see cref="UnstoredEndings"/>),
+/// and the snapshot built from both and the file sink.
+/// </summary>
+internal sealed class GenerationReads(
+    IGenerationEventLog eventLog,
+    IGenerationRecordStore records,
+    IFileSink fileSink,
+    UnstoredEndings unstoredEndings,
+    ILogger logger)
+{
+    public async ValueTask<GenerationRecord> GetCaughtUpAsync(string generationId, CancellationToken cancellationToken) =>
+        await CatchUpAsync(await records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId), cancellationToken)
+            .ConfigureAwait(false);
+
+    /// <summary>The record, caught up with the log when a crash (or a reader racing the run) came between an end and its record.</summary>
+    public async ValueTask<GenerationRecord> CatchUpAsync(GenerationRecord record, CancellationToken cancellationToken)
+    {
+        if (GenerationStatus.IsTerminal(record.Status) || await LatestAsync(record.GenerationId, cancellationToken).ConfigureAwait(false) is not { IsTerminal: true } latest)
+        {
+            return record;
+        }
+
+        try
+        {
+            return await records.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = latest.Event.Status }, CancellationToken.None).ConfigureAwait(false)
+                ?? record;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A read must not fail because the repair cannot be written (a full disk): the log says how it ended.
+            Log.RecordEndFailed(logger, record.GenerationId, ex);
+            return record with { Status = latest.Event.Status };
+        }
+    }
+
+    /// <summary>
+    /// The end of <paramref name="generationId"/> that this instance reported from memory, unless the log has moved past
+    /// it since (the run was cancelled once storage came back, or resumed on another instance): then it is forgotten.
+    /// </summary>
+    public async ValueTask<EventLogEntry?> CurrentUnstoredEndAsync(string generationId, CancellationToken cancellationToken)
+    {
+        if (!unstoredEndings.TryGet(generationId, out var ending))
+        {
+            return null;
+        }
+
+        if (await LatestAsync(generationId, cancellationToken).ConfigureAwait(false) is { } latest && latest.Sequence >= ending.Sequence)
+        {
+            unstoredEndings.Remove(generationId);
+            return null;
+        }
+
+        return ending;
+    }
+
+    /// <summary>
+    /// Subscribes to a generation's log. A run of this instance whose end storage refused ends its watchers'
+    /// subscriptions with that end from memory (<see cref="UnstoredEndings"/>, signalled by <paramref name="endedUnstored"/>
+    /// while the run is held here); a watcher that has it already gets a subscription that is complete.
+    /// </summary>
+    public async ValueTask<EventLogSubscription> WatchAsync(string generationId, long afterSequence, CancellationToken? endedUnstored, CancellationToken cancellationToken)
+    {
+        if (await CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false) is { } ending)
+        {
+            if (afterSequence >= ending.Sequence)
+            {
+                return new EndedSubscription(generationId, afterSequence);
+            }
+
+            var before = await eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
+            return new UnstoredEndSubscription(before, unstoredEndings, CancellationToken.None);
+        }
+
+        var subscription = await eventLog.SubscribeAsync(generationId, afterSequence, cancellationToken).ConfigureAwait(false);
+        if (subscription.IsAlreadyComplete)
+        {
+            return subscription;
+        }
+
+        // The pipeline puts an end in the table before it fires the run's signal, and both before the run leaves the registry.
+        if (endedUnstored is { } signal)
+        {
+            return new UnstoredEndSubscription(subscription, unstoredEndings, signal);
+        }
+
+        return unstoredEndings.TryGet(generationId, out _)
+            ? new UnstoredEndSubscription(subscription, unstoredEndings, CancellationToken.None)
+            : subscription;
+    }
+
+    public async ValueTask<GenerationSnapshot> GetSnapshotAsync(string generationId, CancellationToken cancellationToken)
+    {
+        var record = await records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) ?? throw new GenerationNotFoundException(generationId);
+
+        // An end that storage refused is reported from memory first: the record and the log still say the run goes on.
+        var ending = await CurrentUnstoredEndAsync(generationId, cancellationToken).ConfigureAwait(false);
+        var latest = ending ?? await LatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (ending is not null)
+        {
+            record = record with { Status = ending.Event.Status };
+        }
+        else if (latest is { IsTerminal: true } && !GenerationStatus.IsTerminal(record.Status))
+        {
+            record = await CatchUpAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+
+        var manifest = await fileSink.GetManifestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        return new GenerationSnapshot
+        {
+            GenerationId = generationId,
+            Status = record.Status,
+            LastEventId = latest?.Sequence ?? 0,
+            LastEvent = latest?.Event,
+            FileCount = manifest?.Files.Count ?? record.FileCount,
+            TotalBytes = manifest?.TotalBytes ?? record.TotalBytes,
+            ParentGenerationId = record.ParentGenerationId,
+            RetryOf = record.RetryOf,
+            Phases = record.Plan?.Select(static p => new PhaseSummary { Phase = p.Number, Name = p.Name }).ToArray(),
+            PhasesSaved = record.PhasesSaved,
+            CreatedAt = record.CreatedAt,
+            EndedAt = record.EndedAt,
+        };
+    }
+
+    public async ValueTask<EventLogEntry?> LatestAsync(string generationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await eventLog.GetLatestAsync(generationId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GenerationNotFoundException)
+        {
+            return null;
+        }
+    }
+}

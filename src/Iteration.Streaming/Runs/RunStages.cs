@@ -1,0 +1,209 @@
+using Iteration.Streaming.Engine;
+using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.EventLog;
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.Runs.Gates;
+using Iteration.Streaming.Runs.Recovery;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Iteration.Streaming.Runs;
+
+/// <summary>
+/// The stage list of a run, in order: begin (or continue the log), plan (or take the plan on record), the plan's review
+/// gate, each phase not saved yet with the review gate after it, then the finish (<see cref="RunFinish"/>). A fresh
+/// run, a resumed run, a retry and a run continued after its user's input take this one path; they differ only in the
+/// events before the first phase they generate.
+/// </summary>
+internal sealed class RunStages(
+    IGenerationEventLog eventLog,
+    IFileSink fileSink,
+    IGenerationRecordStore records,
+    RunEvents events,
+    PhaseRunner phases,
+    RunGates gates,
+    RunFinish finish,
+    RunDurationHistory history,
+    IterationStreamingMessages messages,
+    ILogger logger)
+{
+    public async Task<RunOutcome> RunAsync(GenerationRun run, IServiceProvider services, RunPosition position, IterationStreamingOptions settings)
+    {
+        var token = run.Token;
+        var id = run.GenerationId;
+        var definition = run.Definition;
+        var generator = services.GetService<IPhaseGenerator>() ?? throw new InvalidOperationException(IterationStreamingMessages.NoGenerator);
+        var planner = services.GetRequiredService<IPhasePlanner>();
+
+        await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, Attempts = run.Record.Attempts + 1, ClearInterrupted = true }, CancellationToken.None)
+            .ConfigureAwait(false);
+        if (run.Start.ContinuesLog())
+        {
+            await events.SeedProgressAsync(run).ConfigureAwait(false);
+            await gates.EmitMissingInputsAsync(run).ConfigureAwait(false);
+        }
+        else
+        {
+            await events.EmitAsync(run, GenerationStages.Initializing, ProgressModel.Initializing, messages.Starting(run.Record)).ConfigureAwait(false);
+        }
+
+        token.ThrowIfCancellationRequested();
+        var files = await OpenFilesAsync(run, position, token).ConfigureAwait(false);
+        var parentFiles = definition.ParentGenerationId is { } parentId ? await fileSink.GetManifestAsync(parentId, token).ConfigureAwait(false) : null;
+
+        // The plan on record wins: a resumed run, a retry and a run whose user revised its plan follow it.
+        var current = await records.GetAsync(id, CancellationToken.None).ConfigureAwait(false) ?? run.Record;
+        var plan = current.Plan ?? run.Record.Plan;
+        var planned = plan is null;
+        if (plan is null)
+        {
+            plan = await planner.PlanAsync(
+                new PhasePlanningContext
+                {
+                    GenerationId = id,
+                    Prompt = definition.Prompt,
+                    ModificationPrompt = definition.ModificationPrompt,
+                    ParentGenerationId = definition.ParentGenerationId,
+                    Entities = definition.Entities,
+                    Files = files,
+                    Mode = run.Mode,
+                },
+                token).ConfigureAwait(false);
+            PlanValidator.ThrowIfInvalid(plan, settings.MaxPhases);
+            plan = [.. plan];
+            await records.UpdateAsync(id, new GenerationRecordUpdate { Plan = plan }, CancellationToken.None).ConfigureAwait(false);
+            Log.RunPlanned(logger, id, plan.Count);
+        }
+
+        run.Model = new ProgressModel(plan);
+        var saved = Math.Clamp(Math.Max(current.PhasesSaved, run.Record.PhasesSaved), 0, plan.Count);
+        await EstimateAsync(run, plan, saved, token).ConfigureAwait(false);
+        var keptFiles = files.Files.Count(f => f.Phase >= 1 && f.Phase <= (saved == 0 ? 0 : plan[saved - 1].Number));
+
+        // Files of the parent missing now were deleted by saved phases (the deletes of those phases are not on record).
+        var deleted = new HashSet<string>(
+            parentFiles is null || run.Start == RunStart.Fresh ? [] : parentFiles.Files.Select(static f => f.Path).Except(files.Files.Select(static f => f.Path)),
+            StringComparer.Ordinal);
+
+        if (!run.Start.ContinuesLog())
+        {
+            await PhasedStartAsync(run, plan, position).ConfigureAwait(false);
+        }
+
+        if (run.Start.SaysResumed())
+        {
+            await ResumedAsync(run, plan, saved, keptFiles, position).ConfigureAwait(false);
+            if (run.Start.ContinuesLog() && planned)
+            {
+                await PhasedStartAsync(run, plan, position).ConfigureAwait(false);
+            }
+        }
+
+        if (saved == 0 && await gates.StopAtAsync(run, plan, InputRequestKinds.Plan, phase: null, files: 0, position).ConfigureAwait(false))
+        {
+            return RunOutcome.Waiting;
+        }
+
+        var totalGenerated = keptFiles;
+        var usage = new TokenUsage();
+        for (var index = saved; index < plan.Count; index++)
+        {
+            position.Phase = plan[index];
+            var result = await phases.RunAsync(run, generator, plan, index, files, totalGenerated, deleted, position, settings).ConfigureAwait(false);
+            files = result.Manifest;
+            totalGenerated += result.Written;
+            usage.Add(result.Usage);
+            if (await gates.StopAtAsync(run, plan, InputRequestKinds.Phase, plan[index].Number, result.Written, position).ConfigureAwait(false))
+            {
+                return RunOutcome.Waiting;
+            }
+        }
+
+        position.Phase = null;
+        return await finish.RunAsync(run, services, plan, files, parentFiles, deleted, usage, position).ConfigureAwait(false);
+    }
+
+    /// <summary>The run's file storage: created on its first run (from the parent, or from the retried generation).</summary>
+    private async Task<FileManifest> OpenFilesAsync(GenerationRun run, RunPosition position, CancellationToken token)
+    {
+        var id = run.GenerationId;
+        if (await fileSink.GetManifestAsync(id, token).ConfigureAwait(false) is { } files)
+        {
+            return files;
+        }
+
+        if (run.Start == RunStart.Fresh)
+        {
+            position.Stage = GenerationStages.CodeGeneration;
+            await events.EmitAsync(run, GenerationStages.CodeGeneration, ProgressModel.CodeGeneration, messages.CodeGeneration(run.Record)).ConfigureAwait(false);
+        }
+
+        if (run.Definition.RetryOf is { } source && run.Record.PhasesSaved > 0)
+        {
+            await fileSink.CreateFromAsync(id, source, token).ConfigureAwait(false);
+        }
+        else
+        {
+            await fileSink.CreateAsync(id, run.Definition.ParentGenerationId, token).ConfigureAwait(false);
+        }
+
+        return await fileSink.GetManifestAsync(id, token).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The file sink created no storage for generation '{id}'.");
+    }
+
+    private async Task EstimateAsync(GenerationRun run, IReadOnlyList<PlannedPhase> plan, int saved, CancellationToken token)
+    {
+        // The phases kept by a retry ran in the old generation: its log says how long they took.
+        var earlier = run.EarlierPhases;
+        if (earlier is null && run.Start == RunStart.Retry && saved > 0 && run.Definition.RetryOf is { } retried)
+        {
+            earlier = (await RunLogScan.ReadAsync(eventLog, retried, token).ConfigureAwait(false)).PhaseDurations;
+        }
+
+        run.Estimate = new RunEstimate(plan, saved, earlier, history.SecondsPerWeight);
+    }
+
+    private async Task PhasedStartAsync(GenerationRun run, IReadOnlyList<PlannedPhase> plan, RunPosition position)
+    {
+        var entities = run.Definition.Entities.Count;
+        position.Stage = GenerationStages.PhasedGenerationStarted;
+        await events.EmitAsync(
+            run,
+            GenerationStages.PhasedGenerationStarted,
+            ProgressModel.PhasesStart,
+            messages.PhasedStart(entities),
+            phaseInfo: new PhaseInfo { TotalPhases = plan.Count, CurrentPhase = 0, EntitiesCount = entities, Phases = RunGates.Summaries(plan) }).ConfigureAwait(false);
+    }
+
+    private async Task ResumedAsync(GenerationRun run, IReadOnlyList<PlannedPhase> plan, int saved, int keptFiles, RunPosition position)
+    {
+        position.Stage = GenerationStages.Resumed;
+        var next = saved < plan.Count ? plan[saved] : null;
+        await events.EmitAsync(
+            run,
+            GenerationStages.Resumed,
+            saved == 0 ? ProgressModel.PhasesStart : run.Model!.PhaseCompleted(saved - 1),
+            messages.Resumed(run.Record, ResumeReasonOf(run.Start), saved, keptFiles, plan.Count),
+            phaseInfo: new PhaseInfo
+            {
+                TotalPhases = plan.Count,
+                CurrentPhase = next?.Number ?? plan.Count,
+                EntitiesCount = run.Definition.Entities.Count,
+                Phase = next?.Number,
+                Name = next?.Name,
+                TotalFiles = keptFiles,
+                Phases = RunGates.Summaries(plan),
+            }).ConfigureAwait(false);
+    }
+
+    private static ResumeReason ResumeReasonOf(RunStart start) => start switch
+    {
+        RunStart.Retry => ResumeReason.Retry,
+        RunStart.Takeover => ResumeReason.Takeover,
+        _ => ResumeReason.Restart,
+    };
+}

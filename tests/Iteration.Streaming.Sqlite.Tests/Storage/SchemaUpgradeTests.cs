@@ -1,0 +1,155 @@
+using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
+using Iteration.Streaming.Sqlite.Hosting;
+using Iteration.Streaming.Sqlite.Records;
+using Iteration.Streaming.Sqlite.Storage;
+using Iteration.Streaming.Sqlite.Tests.Fixtures;
+using Iteration.Streaming.TestUtilities;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Iteration.Streaming.Sqlite.Tests.Storage;
+
+/// <summary>A file written by an earlier version of the package opens, keeps what it holds and gains what is new.</summary>
+public sealed class SchemaUpgradeTests : IDisposable
+{
+    private const string PathKey = "IterationStreaming:Sqlite:Path";
+
+    /// <summary>Schema version 1 as the package created it, before records held their steering.</summary>
+    private const string Version1 = """
+        CREATE TABLE logs (log_id INTEGER PRIMARY KEY AUTOINCREMENT, generation_id TEXT NOT NULL UNIQUE);
+        CREATE TABLE events (
+            log_id INTEGER NOT NULL, seq INTEGER NOT NULL, essential INTEGER NOT NULL, frame BLOB NOT NULL,
+            gap_seq INTEGER, gap_frame BLOB, PRIMARY KEY (log_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX events_ticks ON events (log_id, seq) WHERE essential = 0;
+        CREATE TABLE records (
+            generation_id TEXT NOT NULL PRIMARY KEY, parent_generation_id TEXT, retry_of TEXT, prompt TEXT NOT NULL,
+            modification_prompt TEXT, entities TEXT NOT NULL, user_id TEXT, mode TEXT, plan TEXT, phases_saved INTEGER NOT NULL,
+            attempts INTEGER NOT NULL, status TEXT NOT NULL, ended INTEGER NOT NULL, created_at INTEGER NOT NULL, ended_at INTEGER,
+            interrupted_at INTEGER, owner TEXT, file_count INTEGER NOT NULL, total_bytes INTEGER NOT NULL
+        );
+        CREATE INDEX records_unfinished ON records (created_at) WHERE ended = 0;
+        CREATE INDEX records_ended ON records (ended_at) WHERE ended = 1;
+        PRAGMA application_id = 1230205809;
+        PRAGMA user_version = 1;
+        """;
+
+    private readonly TempFolder _folder = new();
+    private readonly FakeTimeProvider _clock = new(TestEvents.Epoch);
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Open_StoreOfVersion1_UpgradesToTheCurrentVersionAndKeepsItsRecords()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run", "ended-run");
+
+        using (var store = SqliteStore.Open(Options(path)))
+        {
+            var records = new SqliteGenerationRecordStore(store, _clock);
+
+            var running = await records.GetAsync("waiting-run");
+            running!.Prompt.Should().Be("Build a blog");
+            running.Plan.Should().BeNull();
+            running.Steering.Should().BeNull("a record of version 1 has no steering");
+            GenerationRecords.SteeringRevision(running).Should().Be(0);
+            (await records.ListUnfinishedAsync()).Select(r => r.GenerationId).Should().Equal("waiting-run");
+            (await records.ListEndedAsync()).Select(r => r.GenerationId).Should().Equal("ended-run");
+        }
+
+        Number(path, "user_version").Should().Be(SqliteSchema.Version);
+        Number(path, "application_id").Should().Be(SqliteSchema.ApplicationId);
+        Number(path, "SELECT count(*) FROM events").Should().Be(1, "the event logs are kept");
+    }
+
+    [Fact]
+    public async Task Open_StoreOfVersion1_TakesSteeringThatSurvivesARestart()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run");
+        var steering = new RunSteering { Revision = 1, LockedPaths = ["src/a.ts"], PassedGates = ["plan"] };
+
+        using (var store = SqliteStore.Open(Options(path)))
+        {
+            var updated = await new SqliteGenerationRecordStore(store, _clock).TryUpdateSteeringAsync(
+                "waiting-run", 0, new GenerationRecordUpdate { Steering = steering, Status = GenerationStatus.AwaitingInput });
+            updated!.Steering.Should().BeEquivalentTo(steering);
+        }
+
+        using (var reopened = SqliteStore.Open(Options(path)))
+        {
+            var stored = await new SqliteGenerationRecordStore(reopened, _clock).GetAsync("waiting-run");
+            stored!.Steering.Should().BeEquivalentTo(steering);
+            stored.Status.Should().Be(GenerationStatus.AwaitingInput);
+        }
+
+        Number(path, "SELECT steering_revision FROM records WHERE generation_id = 'waiting-run'").Should().Be(1);
+    }
+
+    [Fact]
+    public void Open_StoreOfVersion1ThatCannotBeUpgraded_FailsNamingTheVersionsAndLeavesTheFile()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run");
+        Execute(path, "ALTER TABLE records ADD COLUMN steering TEXT;");
+
+        var act = () => SqliteStore.Open(Options(path));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage($"*'{path}'*{PathKey}*schema version 1*upgraded to version {SqliteSchema.Version}*steering*");
+        Number(path, "user_version").Should().Be(1, "a failed upgrade is rolled back whole");
+        Number(path, "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'steering_revision'").Should().Be(0);
+    }
+
+    [Fact]
+    public void Open_CurrentVersion_IsNotUpgradedAgain()
+    {
+        var path = _folder.File();
+        SqliteStore.Open(Options(path)).Dispose();
+
+        SqliteStore.Open(Options(path)).Dispose();
+
+        Number(path, "user_version").Should().Be(SqliteSchema.Version);
+        Number(path, "SELECT count(*) FROM pragma_table_info('records') WHERE name LIKE 'steering%'").Should().Be(2);
+    }
+
+    private static SqliteStoreOptions Options(string path) => new() { Path = path, BusyTimeout = TimeSpan.FromMinutes(1) };
+
+    private static void CreateVersion1(string path, string running, string? ended = null)
+    {
+        Execute(path, Version1);
+        Execute(path, $"""
+            INSERT INTO records (generation_id, prompt, entities, phases_saved, attempts, status, ended, created_at, file_count, total_bytes)
+            VALUES ('{running}', 'Build a blog', '["Post"]', 0, 1, 'processing', 0, {TestEvents.Epoch.UtcTicks}, 0, 0);
+            INSERT INTO logs (generation_id) VALUES ('{running}');
+            INSERT INTO events (log_id, seq, essential, frame) VALUES (1, 0, 1, x'00');
+            """);
+        if (ended is not null)
+        {
+            Execute(path, $"""
+                INSERT INTO records (generation_id, prompt, entities, phases_saved, attempts, status, ended, created_at, ended_at, file_count, total_bytes)
+                VALUES ('{ended}', 'Build a shop', '[]', 0, 1, 'completed', 1, {TestEvents.Epoch.UtcTicks}, {TestEvents.Epoch.UtcTicks}, 0, 0);
+                """);
+        }
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>A pragma's value (<c>user_version</c>) or a query's single number.</summary>
+    private static long Number(string path, string nameOrQuery)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = nameOrQuery.StartsWith("SELECT", StringComparison.Ordinal) ? nameOrQuery : $"PRAGMA {nameOrQuery};";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
