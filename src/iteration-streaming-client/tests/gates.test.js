@@ -183,7 +183,7 @@ describe('review gates', () => {
     const hostile = await api.sendInput(started.generation_id, { action: 'edit_files', files: [{ path: '../../etc/passwd', content: 'x' }] }, control(started)).catch((e) => e);
 
     assert.equal(unknown.status, 400);
-    assert.ok(unknown.problem.errors?.action, JSON.stringify(unknown.problem));
+    assert.match(unknown.message, /'action'/, 'the detail names the field');
     assert.equal(hostile.status, 400);
     assert.match(JSON.stringify(hostile.problem), /path/i);
     await api.sendInput(started.generation_id, { action: 'cancel' }, control(started));
@@ -205,7 +205,9 @@ describe('review gates', () => {
 
     const error = await api.sendInput(started.generation_id, { action: 'instruct', instruction: 'Too late' }, control(started)).catch((e) => e);
 
+    assert.ok(error instanceof GenerationApiError, `accepted after the end: ${JSON.stringify(error)}`);
     assert.equal(error.status, 409);
+    assert.match(error.message, /has ended \(status 'completed'\)/);
   });
 
   test('iterate_WithReview_StopsAtThePlanGate', { timeout }, async () => {

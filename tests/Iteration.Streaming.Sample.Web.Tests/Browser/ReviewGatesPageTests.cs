@@ -14,7 +14,7 @@ namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 /// card (preview, edit in place, lock, instruct; approve or cancel), the instruction box while a phase runs, each
 /// input's result and refusal, and the state after a reload; axe-core clean and no overflow at 390 px with the cards open.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class ReviewGatesPageTests(BrowserFixture browser)
 {
     private const string EditedPath = "appsettings.json";

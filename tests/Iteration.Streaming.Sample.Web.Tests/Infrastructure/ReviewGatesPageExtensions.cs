@@ -38,7 +38,8 @@ public static class ReviewGatesPageExtensions
     public static ILocator InputError(this SamplePage page) => page.Page.Locator("#input-error");
 
     /// <summary>The entry of <paramref name="path"/> under "Saved files" (its link, its markers, its size).</summary>
-    public static ILocator SavedFile(this SamplePage page, string path) => page.Page.Locator("#files li").Filter(new LocatorFilterOptions { Has = page.File(path) });
+    public static ILocator SavedFile(this SamplePage page, string path) =>
+        page.Page.Locator("#files li").Filter(new LocatorFilterOptions { Has = page.Page.Locator($"a[data-path='{path}']") });
 
     /// <summary>Chooses the review gates in the start form, then starts; returns the new generation's id.</summary>
     /// <param name="plan">Tick "Review the plan first".</param>

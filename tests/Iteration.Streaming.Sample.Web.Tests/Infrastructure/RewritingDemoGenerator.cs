@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Iteration.Streaming.Engine;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Sample.Web.Demo;
 
