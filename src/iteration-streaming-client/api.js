@@ -1,8 +1,8 @@
-// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, snapshot, files.
+// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, input, snapshot, files.
 //
 // Two tokens come back from start, iterate and retry: the read token (`sse_token`: stream, snapshot, files, zip; it
 // may travel in a URL because EventSource cannot send headers) and the control token (`control_token`: iterate from
-// this generation, cancel, retry). The control token is only ever sent in the Authorization header.
+// this generation, cancel, retry, input at a review gate). The control token is only ever sent in the Authorization header.
 
 import { resolveUrl, unreachable, watchGeneration, withToken } from './watch.js';
 
@@ -29,27 +29,12 @@ export function createGenerationsClient(options = {}) {
   const prefix = (options.prefix ?? '/generations').replace(/\/$/, '');
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const url = (path) => resolveUrl(`${prefix}${path}`, baseUrl);
-  const bearer = (token) => {
-    if (typeof token !== 'string' || token === '') throw new TypeError('A token is required.');
-    return { Authorization: `Bearer ${token}` };
-  };
   const id = (generationId) => {
     if (typeof generationId !== 'string' || generationId === '') throw new TypeError('A generation id is required.');
     return encodeURIComponent(generationId);
   };
 
-  const send = async (address, init) => {
-    let response;
-    try {
-      response = await fetchFn(address, { cache: 'no-store', ...init });
-    } catch (error) {
-      throw new GenerationApiError(0, { detail: unreachable(address, error) }, { cause: error });
-    }
-    if (!response.ok) {
-      throw new GenerationApiError(response.status, await response.json().catch(() => null));
-    }
-    return response;
-  };
+  const send = (address, init) => request(fetchFn, address, init);
 
   const post = async (path, body, headers = {}) => {
     const response = await send(url(path), {
@@ -62,16 +47,29 @@ export function createGenerationsClient(options = {}) {
 
   return {
     /** POST /generations: starts a generation. Resolves with the 202 body. */
-    start: (request) => post('', request),
+    start: (body) => post('', body),
 
-    /** POST /generations/iterate with the parent's control token. */
-    iterate: (parentGenerationId, modificationPrompt, parentControlToken) => post(
+    /** POST /generations/iterate with the parent's control token; `{review}` chooses its review gates. */
+    iterate: (parentGenerationId, modificationPrompt, parentControlToken, { review } = {}) => post(
       '/iterate',
-      { parent_generation_id: parentGenerationId, modification_prompt: modificationPrompt },
+      { parent_generation_id: parentGenerationId, modification_prompt: modificationPrompt, ...(review === undefined ? {} : { review }) },
       bearer(parentControlToken)),
 
-    /** POST /generations/{id}/retry: a new generation that reuses the saved phases of a failed or cancelled one. */
-    retry: (generationId, controlToken) => post(`/${id(generationId)}/retry`, undefined, bearer(controlToken)),
+    /**
+     * POST /generations/{id}/retry: a new generation that reuses the saved phases of a failed or cancelled one. With
+     * `{review}` the body carries its review gates; without it, no body (as before gates).
+     */
+    retry: (generationId, controlToken, { review } = {}) =>
+      post(`/${id(generationId)}/retry`, review === undefined ? undefined : { review }, bearer(controlToken)),
+
+    /**
+     * POST /generations/{id}/input: the user's answer at a review gate (`approve`, `revise_plan`, `edit_files`, `lock`,
+     * `instruct`, `cancel`), or an instruction while a phase runs. Resolves with the 202 body
+     * (`{generation_id, action, event_id, status}`); a refusal rejects with a GenerationApiError (400 naming the field,
+     * 409 naming the status when the run is not at a gate, 429 past the instruction cap).
+     */
+    sendInput: (generationId, input, { controlToken } = {}) =>
+      postInput(fetchFn, url(`/${id(generationId)}/input`), input, controlToken),
 
     /** DELETE /generations/{id}: resolves `true` when the run is being cancelled, `false` when it had already ended (409). */
     cancel: async (generationId, controlToken) => {
@@ -117,6 +115,38 @@ export function createGenerationsClient(options = {}) {
       ...watchOptions,
     }),
   };
+}
+
+/**
+ * POSTs one input to an input URL (`{status_url}/input`) with the control token in the header: what `sendInput` of the
+ * client, the React hook and the Vue composable share.
+ */
+export function postInput(fetchFn, address, input, controlToken) {
+  // Misuse throws at once, as a missing token does for the other calls; the server names what is wrong in the rest.
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new TypeError('The input must be an object such as { action: \'approve\' }.');
+  if (typeof input.action !== 'string' || input.action === '') throw new TypeError('The input needs an action (approve, revise_plan, edit_files, lock, instruct or cancel).');
+  const init = { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(controlToken) }, body: JSON.stringify(input) };
+  return request(fetchFn, address, init).then((response) => response.json());
+}
+
+/** The header of a token; the token itself is never put in a URL here. */
+function bearer(token) {
+  if (typeof token !== 'string' || token === '') throw new TypeError('A token is required.');
+  return { Authorization: `Bearer ${token}` };
+}
+
+/** fetch, with a refusal (an error status, or no answer) as a GenerationApiError. */
+async function request(fetchFn, address, init) {
+  let response;
+  try {
+    response = await fetchFn(address, { cache: 'no-store', ...init });
+  } catch (error) {
+    throw new GenerationApiError(0, { detail: unreachable(address, error) }, { cause: error });
+  }
+  if (!response.ok) {
+    throw new GenerationApiError(response.status, await response.json().catch(() => null));
+  }
+  return response;
 }
 
 /** A file path as URL segments: each segment encoded, the slashes kept. */

@@ -1,9 +1,28 @@
-// What the React hook and the Vue composable share: how the end of a watch shows in the state.
+// What the React hook and the Vue composable share: how the end of a watch shows in the state, and how they send input.
+import { postInput } from './api.js';
+import { resolveUrl } from './watch.js';
 
-/** The state after watchGeneration ended: a refused stream becomes the status, with its Problem Details' detail as error. */
+/**
+ * The state after watchGeneration ended: a refused stream becomes the status, with its Problem Details' detail as error
+ * (and no input request: nobody can answer a gate the page may no longer read).
+ */
 export function endState(state, reason, detail) {
   if (reason === 'completed' || reason === 'failed' || reason === 'cancelled' || reason === 'closed_by_client') {
     return state;
   }
-  return { ...state, status: reason, error: detail?.detail ?? state.error };
+  return { ...state, status: reason, inputRequest: null, error: detail?.detail ?? state.error };
+}
+
+/**
+ * The hooks' `sendInput(input, {controlToken}?)` for the watched generation: POST `{status URL}/input` (the status URL
+ * is `options.statusUrl`, or the stream URL without `/stream`), the control token (`options.controlToken` unless given)
+ * in the Authorization header. Resolves with the 202 body; a refusal rejects with a GenerationApiError.
+ */
+export function inputSender(streamUrl, options = {}) {
+  return (input, { controlToken = options.controlToken } = {}) => {
+    if (!streamUrl) throw new TypeError('sendInput: no generation is watched (the stream URL is empty).');
+    const statusUrl = options.statusUrl ?? streamUrl.replace(/\/stream\/?(\?.*)?$/, '');
+    const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+    return postInput(fetchFn, resolveUrl(`${statusUrl.replace(/\/$/, '')}/input`, options.baseUrl), input, controlToken);
+  };
 }

@@ -2,8 +2,11 @@
 
 // ---------------------------------------------------------------- the wire (snake_case, as the server sends it)
 
-/** The status of a generation. */
-export type GenerationStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+/**
+ * The status of a generation. `awaiting_input`: stopped at a review gate until its user answers (not terminal: the
+ * stream stays open).
+ */
+export type GenerationStatus = 'queued' | 'processing' | 'awaiting_input' | 'completed' | 'failed' | 'cancelled';
 
 /** One phase of the plan. */
 export interface PhaseSummary {
@@ -28,6 +31,18 @@ export interface PhaseInfo {
   phases?: PhaseSummary[];
 }
 
+/** What a run at a review gate waits for: `input_request` of an `awaiting_input` (or, at a gate, `input_received`) event. */
+export interface InputRequest {
+  /** `plan`: approve or revise the plan before any phase runs; `phase`: review a saved phase before the next one. */
+  kind: 'plan' | 'phase';
+  /** For `phase`: the phase that was saved (its files are readable now). */
+  phase?: number;
+  /** The plan as it stands. */
+  phases: PhaseSummary[];
+  /** Unix seconds: the run ends `cancelled` if nobody answers by then. */
+  expires_at: number;
+}
+
 /** `partial_output.usage` of a `completed` (or `phase_{n}_complete`) event. */
 export interface TokenUsageOnWire {
   input_tokens: number;
@@ -39,7 +54,8 @@ export interface StreamingProgressEvent {
   generation_id: string;
   status: GenerationStatus;
   /**
-   * `queued`, `initializing`, `code_generation`, `phased_generation_started`, `resumed`, `phase_{n}_started`, ...;
+   * `queued`, `initializing`, `code_generation`, `phased_generation_started`, `resumed`, `phase_{n}_started`,
+   * `awaiting_input` (a review gate), `input_received` (the user's input was taken), ...;
    * with status `failed`: `error`, `timeout`, or `storage_unavailable` (the server could not store the run's progress;
    * it resumes once storage is back).
    */
@@ -58,6 +74,9 @@ export interface StreamingProgressEvent {
   /** Generator-defined; `{file, chars}` while a file is written, `{usage}` on completion. */
   partial_output?: { file?: string; chars?: number; usage?: TokenUsageOnWire; [key: string]: unknown };
   phase_info?: PhaseInfo;
+  /** At a review gate (status `awaiting_input`): what the run waits for. */
+  input_request?: InputRequest;
+  /** `locked_path` when a phase wrote a path the user locked (the write was refused; the message names the path). */
   warning_type?: string;
   parent_file_count?: number;
   new_file_count?: number;
@@ -75,10 +94,51 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
+/**
+ * Where a run stops for its user (`review` of start, iterate and retry): after the plan is made, and after the given
+ * phases are saved (`"all"`: after each). Without it the run goes from start to end (or as the host's default says).
+ */
+export interface ReviewRequest {
+  plan?: boolean;
+  after_phases?: number[] | 'all';
+}
+
 /** `POST /generations` body. */
 export interface StartGenerationRequest {
   prompt: string;
   entities?: string[];
+  review?: ReviewRequest;
+}
+
+/** One phase of a revised plan (`revise_plan`). */
+export interface RevisedPhase {
+  name: string;
+  entities?: string[];
+}
+
+/** One file of an `edit_files` input: new text, or a deletion. */
+export type InputFile = { path: string; content: string; delete?: false } | { path: string; delete: true };
+
+/**
+ * The body of `POST /generations/{id}/input`. `approve` and `revise_plan` continue a run at a gate; `edit_files`, `lock`
+ * and `instruct` at a gate are recorded and the run keeps waiting; `instruct` and `lock` are taken while a phase runs too.
+ */
+export type GenerationInput =
+  | { action: 'approve'; instruction?: string }
+  | { action: 'revise_plan'; phases: RevisedPhase[] }
+  | { action: 'edit_files'; files: InputFile[] }
+  | { action: 'lock'; paths: string[] }
+  | { action: 'instruct'; instruction: string }
+  | { action: 'cancel' };
+
+/** The 202 body of `POST /generations/{id}/input`. */
+export interface GenerationInputAccepted {
+  generation_id: string;
+  action: GenerationInput['action'];
+  /** The SSE id of the event the input caused (`input_received`, or `cancelled`); absent for a cancel of a run running elsewhere. */
+  event_id?: number;
+  /** The status after the input: `awaiting_input` while the run still waits. */
+  status: 'processing' | 'queued' | 'awaiting_input' | 'cancelled';
 }
 
 /** The 202 body of start, iterate and retry. */
@@ -119,6 +179,10 @@ export interface GenerationFile {
   /** The phase that wrote it last; 0 for a file carried over from the parent. */
   phase: number;
   sha256: string;
+  /** `user` when the user wrote it last (an edit at a review gate); absent for the generator. */
+  written_by?: 'user';
+  /** True when the user locked the path: later phases may not write or delete it. */
+  locked?: boolean;
 }
 
 /** `GET /generations/{id}/files`. */
@@ -204,6 +268,21 @@ export function isTerminalStatus(status: string): status is 'completed' | 'faile
 /** The message for a request that got no answer: "The request to <origin> was refused by CORS or the server is unreachable (<error>)." */
 export function unreachable(url: string, error: unknown): string;
 
+// ---------------------------------------------------------------- the React hook and the Vue composable
+
+/** watchGeneration's options, and the control token `sendInput` sends. */
+export interface IterationProgressOptions extends WatchOptions {
+  /** Sent by `sendInput` in the Authorization header (never in a URL). */
+  controlToken?: string;
+}
+
+/**
+ * The hooks' `sendInput`: answers the watched generation's review gate (or instructs a running phase) with POST
+ * `{status URL}/input` and the control token (`options.controlToken` unless given) in the Authorization header. Rejects
+ * with a GenerationApiError when refused.
+ */
+export type SendInput = (input: GenerationInput, options?: { controlToken?: string }) => Promise<GenerationInputAccepted>;
+
 // ---------------------------------------------------------------- HTTP calls
 
 /**
@@ -236,9 +315,15 @@ export interface FileText {
 export interface GenerationsClient {
   start(request: StartGenerationRequest): Promise<GenerationStarted>;
   /** Needs the parent's control token. */
-  iterate(parentGenerationId: string, modificationPrompt: string, parentControlToken: string): Promise<GenerationStarted>;
+  iterate(parentGenerationId: string, modificationPrompt: string, parentControlToken: string, options?: { review?: ReviewRequest }): Promise<GenerationStarted>;
   /** A failed or cancelled generation → a new one reusing its saved phases (409 while running or after completion). */
-  retry(generationId: string, controlToken: string): Promise<GenerationStarted>;
+  retry(generationId: string, controlToken: string, options?: { review?: ReviewRequest }): Promise<GenerationStarted>;
+  /**
+   * The user's input at a review gate, or an instruction while a phase runs; the control token goes in the
+   * Authorization header. Rejects with a GenerationApiError: 400 naming the field, 409 naming the status when the
+   * action needs a gate and the run is not at one (or it ended), 429 past the instruction cap, 401/403/404 as cancel.
+   */
+  sendInput(generationId: string, input: GenerationInput, options: { controlToken: string }): Promise<GenerationInputAccepted>;
   /** True: being cancelled; false: it had already ended (409). */
   cancel(generationId: string, controlToken: string): Promise<boolean>;
   snapshot(generationId: string, token: string): Promise<GenerationSnapshot>;
@@ -311,6 +396,8 @@ export interface ProgressState {
   writing: { file: string; chars: number } | null;
   usage: { inputTokens: number; outputTokens: number } | null;
   warning: WarningView | null;
+  /** What the run waits for while the status is `awaiting_input` (the last event's `input_request`); null otherwise. */
+  inputRequest: InputRequest | null;
   error: string | null;
   /** Unix seconds, server clock. */
   startedAt: number | null;

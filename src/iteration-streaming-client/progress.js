@@ -33,6 +33,7 @@ export function initialProgress(init = {}) {
     writing: null,
     usage: null,
     warning: null,
+    inputRequest: null,
     error: null,
     startedAt: null,
     endedAt: null,
@@ -69,6 +70,11 @@ export function applyEvent(state, event, meta = {}) {
     if (isTerminalStatus(status)) next.endedAt = event.timestamp;
   }
 
+  // At a review gate the run waits for its user: the request stays until an event says otherwise (every event at a
+  // gate, input_received included, carries it again), so a page shows it after a reload from the last event alone.
+  const request = event.input_request;
+  next.inputRequest = status === 'awaiting_input' && request && typeof request === 'object' ? request : null;
+
   let phases = state.phases;
   if (info) {
     next.phaseInfo = info;
@@ -80,6 +86,11 @@ export function applyEvent(state, event, meta = {}) {
     } else if (phases.length === 0 && next.totalPhases > 0) {
       phases = Array.from({ length: next.totalPhases }, (_, i) => ({ phase: i + 1, name: null, state: 'pending', files: null }));
     }
+  }
+  if (!Array.isArray(info?.phases) && Array.isArray(next.inputRequest?.phases)) {
+    // The plan as it stands at a gate (a revised plan shows here first when the event has no phase_info).
+    phases = fromPlan(next.inputRequest.phases, phases);
+    next.totalPhases = phases.length;
   }
 
   const match = stage ? PHASE_STAGE.exec(stage) : null;

@@ -1,9 +1,13 @@
 // Types of iteration-streaming-client/react.
-import type { ProgressState, ConnectionState, WatchOptions } from './index.js';
+import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput } from './index.js';
 
-/** The hook's value: the progress state plus the connection ('idle' until a stream URL and token are given). */
+/**
+ * The hook's value: the progress state (with `inputRequest` at a review gate) plus the connection ('idle' until a
+ * stream URL and token are given) and `sendInput`.
+ */
 export interface IterationProgress extends ProgressState {
   connection: ConnectionState | 'idle';
+  sendInput: SendInput;
 }
 
 /**
@@ -13,5 +17,5 @@ export interface IterationProgress extends ProgressState {
 export function useIterationProgress(
   streamUrl: string | null | undefined,
   sseToken: string | null | undefined,
-  options?: WatchOptions,
+  options?: IterationProgressOptions,
 ): IterationProgress;

@@ -1,12 +1,15 @@
 // Types of iteration-streaming-client/vue. Structural, so this file needs no 'vue' types; Vue's Ref fits.
-import type { ProgressState, ConnectionState, WatchOptions } from './index.js';
+import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput } from './index.js';
 
 /** A read-only ref. */
 export interface ReadonlyRef<T> {
   readonly value: T;
 }
 
-/** Each field of the progress state as a read-only ref, the whole state, the connection and disconnect(). */
+/**
+ * Each field of the progress state as a read-only ref (`inputRequest` at a review gate), the whole state, the
+ * connection, disconnect() and sendInput().
+ */
 export type IterationProgressRefs = {
   readonly [K in keyof ProgressState]: ReadonlyRef<ProgressState[K]>;
 } & {
@@ -14,11 +17,13 @@ export type IterationProgressRefs = {
   readonly connection: ReadonlyRef<ConnectionState | 'idle'>;
   /** Stops watching (also done on unmount). */
   disconnect(): void;
+  /** Answers the watched generation's review gate with the control token (`options.controlToken` unless given). */
+  sendInput: SendInput;
 };
 
 /** Watches a generation from mount to unmount. A refused stream shows as the status ('unauthorized', ...). */
 export function useIterationProgress(
   streamUrl: string | null | undefined,
   sseToken: string | null | undefined,
-  options?: WatchOptions,
+  options?: IterationProgressOptions,
 ): IterationProgressRefs;

@@ -1,16 +1,17 @@
 // Vue: useIterationProgress(streamUrl, sseToken) — the guide's composable, on top of watchGeneration and the progress
-// state (same differences from the guide as the React hook). Every field is a read-only ref.
+// state (same differences from the guide as the React hook). Every field is a read-only ref; `inputRequest` is what a
+// run at a review gate asks, and `sendInput` answers it.
 import { onMounted, onUnmounted, readonly, ref } from 'vue';
 import { watchGeneration } from './watch.js';
 import { applyEvent, initialProgress } from './progress.js';
-import { endState } from './hook-state.js';
+import { endState, inputSender } from './hook-state.js';
 
 /**
  * @param {string|null|undefined} streamUrl  The `stream_url` of the 202 answer.
  * @param {string|null|undefined} sseToken   The read token.
- * @param {object} [options]  watchGeneration's options.
- * @returns Read-only refs of the progress state's fields (progress in percent, status, message, phases, ...), `connection`,
- *   `state` (the whole state in one ref) and `disconnect()`.
+ * @param {object} [options]  watchGeneration's options, and `controlToken` for `sendInput`.
+ * @returns Read-only refs of the progress state's fields (progress in percent, status, message, phases, inputRequest, ...),
+ *   `connection`, `state` (the whole state in one ref), `disconnect()` and `sendInput(input, {controlToken}?)`.
  */
 export function useIterationProgress(streamUrl, sseToken, options) {
   let current = initialProgress();
@@ -47,5 +48,5 @@ export function useIterationProgress(streamUrl, sseToken, options) {
   onUnmounted(disconnect);
 
   const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
-  return { ...readonlyFields, state: readonly(state), connection: readonly(connection), disconnect };
+  return { ...readonlyFields, state: readonly(state), connection: readonly(connection), disconnect, sendInput: inputSender(streamUrl, options) };
 }

@@ -10,7 +10,10 @@
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const REFUSED = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' };
 
-/** True for the statuses that end a generation: `completed`, `failed`, `cancelled`. */
+/**
+ * True for the statuses that end a generation: `completed`, `failed`, `cancelled`. Not `awaiting_input`: a run at a
+ * review gate waits for its user, and its stream stays open (with heartbeats) until it goes on or ends.
+ */
 export function isTerminalStatus(status) {
   return TERMINAL.has(status);
 }

@@ -1,15 +1,17 @@
 // The demo page: the guide's flow (POST, then EventSource on stream_url with the read token) on the JavaScript client
 // package (served under lib/iteration-streaming-client/), with the phase timeline, time, labelled counts, file
-// preview, history, Retry that resumes, and a polite live region for assistive technology.
+// preview, history, Retry that resumes, review gates (review.js), and a polite live region for assistive technology.
 import {
   applyEvent, applySnapshot, createGenerationsClient, elapsedSeconds, fileCounts, formatDuration, initialProgress, isTerminalStatus,
 } from './lib/iteration-streaming-client/index.js';
 import { clearHistory, loadCurrent, loadHistory, relativeTime, saveCurrent, saveEntry } from './history.js';
 import { createPreview, formatSize } from './preview.js';
+import { createReview, fileTags } from './review.js';
 
 const $ = (id) => document.getElementById(id);
 const api = createGenerationsClient();
 const preview = createPreview(api);
+const review = createReview({ api, preview, current: () => current, files: () => files, reloadFiles: () => loadFiles() });
 
 // Every event the page received, with its SSE id: for debugging in the console, and read by the browser tests.
 window.__events = [];
@@ -26,13 +28,23 @@ let announced = '';
 $('start-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const entities = $('entities').value.split(',').map((s) => s.trim()).filter(Boolean);
-  start('start', { prompt: $('prompt').value, entities });
+  const reviewed = chosenReview();
+  start('start', { prompt: $('prompt').value, entities, ...(reviewed ? { review: reviewed } : {}) });
 });
 
 $('iterate-form').addEventListener('submit', (e) => {
   e.preventDefault();
   start('iterate', { parent_generation_id: current.id, modification_prompt: $('modification').value }, current.controlToken);
 });
+
+/** The review gates chosen in the start form; null when none (the request is then exactly as before gates). */
+function chosenReview() {
+  const plan = $('review-plan').checked;
+  const stop = document.querySelector('input[name="stop"]:checked')?.value ?? 'none';
+  const afterPhases = stop === 'all' ? 'all' : stop === 'first' ? [1] : null;
+  if (!plan && !afterPhases) return null;
+  return { ...(plan ? { plan: true } : {}), ...(afterPhases ? { after_phases: afterPhases } : {}) };
+}
 
 $('retry').addEventListener('click', () => errorAction?.());
 $('cancel').addEventListener('click', cancel);
@@ -118,7 +130,9 @@ async function retry() {
   const from = current;
   $('retry').disabled = true;
   try {
-    const started = await api.retry(from.id, from.controlToken);
+    // A retry stops where the run it retries was asked to stop.
+    const gates = from.request?.body?.review;
+    const started = await api.retry(from.id, from.controlToken, gates ? { review: gates } : {});
     show(newEntry(started, 'retry', from.request, from), { fresh: true });
   } catch (error) {
     const expired = error.status === 401 || error.status === 403;
@@ -201,9 +215,11 @@ function watch() {
       window.__events.push({ id: Number(eventId), ...event });
       progress = applyEvent(progress, event, { id: eventId });
       current.lastId = progress.lastEventId;
+      if (event.stage === 'input_received') review.received(event);
       render();
       announce();
-      if (event.stage?.endsWith('_complete')) loadFiles();
+      // The files change when a phase is saved, and at a gate when the user edits or locks them.
+      if (event.stage?.endsWith('_complete') || event.stage === 'awaiting_input' || event.stage === 'input_received') loadFiles();
       remember();
     },
     onConnection: (state) => {
@@ -320,7 +336,10 @@ async function loadFiles() {
     const size = document.createElement('span');
     size.className = 'size';
     size.textContent = formatSize(file.size);
-    li.append(a, size);
+    const name = document.createElement('span');
+    name.className = 'file-name';
+    name.append(a, ...fileTags(file));
+    li.append(name, size);
     return li;
   }));
   $('saved-count').textContent = String(files.length);
@@ -359,6 +378,7 @@ function render() {
   $('writing').textContent = progress.writing
     ? `Writing ${progress.writing.file} · ${formatSize(progress.writing.chars)} so far`
     : '';
+  review.render(progress);
   $('usage').textContent = progress.usage
     ? `Tokens used: ${progress.usage.inputTokens.toLocaleString('en')} in · ${progress.usage.outputTokens.toLocaleString('en')} out`
     : '';
@@ -454,7 +474,10 @@ function describeCounts() {
   }
 }
 
-/** The polite live region: phase changes, a resume, the end. Not every file (that would be noise). */
+/**
+ * The polite live region: phase changes, a resume, a review gate, the end. Not every file (that would be noise), nor
+ * the result of an input (#input-result is its own live region).
+ */
 function announce() {
   const info = progress.phaseInfo;
   let text = '';
@@ -465,6 +488,9 @@ function announce() {
   } else if (progress.stage === 'resumed' && progress.resumed) {
     key = `resumed-${progress.lastEventId}`;
     text = `${resumeLabel(progress.resumed)} Continuing with phase ${progress.resumed.nextPhase ?? progress.totalPhases}.`;
+  } else if (progress.status === 'awaiting_input' && progress.inputRequest && progress.stage === 'awaiting_input') {
+    key = `gate-${progress.lastEventId}`;
+    text = `${progress.message}. The run waits for your review.`;
   } else if (progress.stage?.match(/^phase_\d+_started$/) && info?.phase) {
     key = `phase-${info.phase}`;
     text = `Phase ${info.phase} of ${progress.totalPhases} started: ${info.name ?? ''}`;
@@ -480,6 +506,7 @@ function reset() {
   filesRequest++;
   announced = '';
   preview.close();
+  review.reset();
   stopClock();
   $('progress-card').hidden = false;
   $('iterate-card').hidden = true;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyEvent, applySnapshot, elapsedSeconds, fileCounts, formatDuration, initialProgress } from '../index.js';
-import { event, phaseInfo, plan, runToPhase3 } from './support/events.js';
+import { event, gate, phaseInfo, plan, runToPhase3 } from './support/events.js';
 
 const fold = (events, state = initialProgress()) => events.reduce((s, e, i) => applyEvent(s, e, { id: i + 1, receivedAt: e.timestamp }), state);
 const timeline = (state) => state.phases.map((p) => `${p.phase}:${p.state}:${p.files ?? '-'}`);
@@ -126,6 +126,91 @@ describe('applyEvent', () => {
     applyEvent(before, runToPhase3()[4]);
 
     assert.deepEqual(before, copy);
+  });
+});
+
+describe('review gates', () => {
+  const start = () => runToPhase3().slice(0, 3);
+
+  test('applyEvent_PlanGate_ShowsTheRequestAndKeepsTheRunOpen', () => {
+    const state = fold([...start(), gate('plan')]);
+
+    assert.equal(state.status, 'awaiting_input');
+    assert.equal(state.stage, 'awaiting_input');
+    assert.equal(state.inputRequest.kind, 'plan');
+    assert.deepEqual(state.inputRequest.phases, plan);
+    assert.equal(state.eta, null, 'no time left to show while the run waits');
+    assert.equal(state.endedAt, null, 'a gate is not an end');
+    assert.ok(state.phases.every((p) => p.state === 'pending'));
+  });
+
+  test('applyEvent_RevisedPlanReceived_ClearsTheRequestAndShowsTheNewPlan', () => {
+    const revised = [{ phase: 1, name: 'Core' }, { phase: 2, name: 'Task Entity' }];
+
+    const state = fold([...start(), gate('plan'), event('input_received', {
+      message: 'Plan revised: 2 phases', phase_info: { total_phases: 2, current_phase: 0, phases: revised },
+    })]);
+
+    assert.equal(state.status, 'processing');
+    assert.equal(state.inputRequest, null);
+    assert.deepEqual(state.phases.map((p) => [p.name, p.state]), [['Core', 'pending'], ['Task Entity', 'pending']]);
+    assert.equal(state.totalPhases, 2);
+  });
+
+  test('applyEvent_PhaseGate_KeepsTheSavedPhaseDoneAndTheRestPending', () => {
+    const state = fold([...runToPhase3().slice(0, 6), gate('phase', { phase: 1 })]);
+
+    assert.deepEqual(state.inputRequest, { kind: 'phase', phase: 1, phases: plan, expires_at: state.inputRequest.expires_at });
+    assert.deepEqual(timeline(state), ['1:done:5', '2:pending:-', '3:pending:-', '4:pending:-', '5:pending:-']);
+  });
+
+  test('applyEvent_InputReceivedWhileStillWaiting_KeepsTheRequest', () => {
+    const waiting = gate('phase', { phase: 1 });
+
+    const state = fold([...runToPhase3().slice(0, 6), waiting, event('input_received', {
+      status: 'awaiting_input', message: '2 files edited', input_request: waiting.input_request,
+    })]);
+
+    assert.equal(state.status, 'awaiting_input');
+    assert.equal(state.message, '2 files edited');
+    assert.deepEqual(state.inputRequest, waiting.input_request);
+  });
+
+  test('applyEvent_GateThenCancelled_EndsWithoutARequest', () => {
+    const state = fold([...start(), gate('plan'), event('cancelled', { status: 'cancelled', message: 'Cancelled: nobody answered the review within 24 hours' })]);
+
+    assert.equal(state.status, 'cancelled');
+    assert.equal(state.inputRequest, null);
+    assert.ok(state.endedAt !== null);
+  });
+
+  test('applyEvent_AwaitingInputWithoutARequestOrWithAMalformedOne_HasNoRequest', () => {
+    const bare = fold([...start(), event('awaiting_input', { status: 'awaiting_input' })]);
+    const odd = fold([...start(), event('awaiting_input', { status: 'awaiting_input', input_request: 'plan' })]);
+
+    assert.equal(bare.inputRequest, null);
+    assert.equal(odd.inputRequest, null);
+  });
+
+  test('applyEvent_RequestOnAProcessingEvent_IsNotARequest', () => {
+    const state = fold([...start(), event('phase_1_started', { input_request: { kind: 'plan', phases: plan, expires_at: 1 }, phase_info: phaseInfo(1) })]);
+
+    assert.equal(state.inputRequest, null);
+  });
+
+  test('applySnapshot_RunWaitingAtAGate_RestoresTheRequestFromTheLastEvent', () => {
+    const waiting = gate('phase', { phase: 2 });
+    const snapshot = {
+      generation_id: 'g-1', status: 'awaiting_input', last_event_id: 14, last_event: waiting, file_count: 9, total_bytes: 3000,
+      phases: plan, phases_saved: 2, created_at: '2027-01-15T08:00:00Z',
+    };
+
+    const state = applySnapshot(initialProgress(), snapshot);
+
+    assert.equal(state.status, 'awaiting_input');
+    assert.deepEqual(state.inputRequest, waiting.input_request);
+    assert.deepEqual(state.phases.map((p) => p.state), ['done', 'done', 'pending', 'pending', 'pending']);
+    assert.equal(state.endedAt, null);
   });
 });
 

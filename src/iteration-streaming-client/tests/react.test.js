@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { register } from 'node:module';
 import { beforeEach, test } from 'node:test';
-import { event, phaseInfo, runToPhase3 } from './support/events.js';
+import { event, gate, phaseInfo, runToPhase3 } from './support/events.js';
 import { FakeEventSource, fakeFetch } from './support/fake-event-source.js';
 
 register('./support/fake-modules.js', import.meta.url);
 const { renderHook } = await import('react');
 const { useIterationProgress } = await import('../react.js');
+const { GenerationApiError } = await import('../index.js');
 
 const url = '/generations/g-1/stream';
 let options;
@@ -104,4 +105,83 @@ test('useIterationProgress_Unmount_ClosesTheStream', () => {
   hook.unmount();
 
   assert.equal(FakeEventSource.last.closed, true);
+});
+
+test('useIterationProgress_ReviewGate_ShowsTheInputRequestAndKeepsTheStreamOpen', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+  const source = FakeEventSource.last;
+  source.open();
+  runToPhase3().slice(0, 3).forEach((e, i) => source.emit(e, i + 1));
+
+  source.emit(gate('plan'), 4);
+
+  assert.equal(hook.result.current.status, 'awaiting_input');
+  assert.equal(hook.result.current.inputRequest.kind, 'plan');
+  assert.equal(source.closed, false, 'a gate is not the end: the stream stays open');
+  assert.equal(hook.result.current.connection, 'open');
+});
+
+test('useIterationProgress_InputReceivedAndTheRunGoesOn_ClearsTheInputRequest', () => {
+  const hook = renderHook(useIterationProgress, url, 'read-token', options);
+  const source = FakeEventSource.last;
+  source.emit(gate('plan'), 4);
+
+  source.emit(event('input_received', { message: 'Plan approved' }), 5);
+
+  assert.equal(hook.result.current.status, 'processing');
+  assert.equal(hook.result.current.inputRequest, null);
+});
+
+test('useIterationProgress_SendInput_PostsToTheInputUrlWithTheControlTokenOnlyInTheHeader', async () => {
+  const accepted = { generation_id: 'g-1', action: 'approve', event_id: 5, status: 'processing' };
+  const server = fakeFetch(202, accepted);
+  const hook = renderHook(useIterationProgress, url, 'read-token', { ...options, fetch: server.fetch, controlToken: 'control-token' });
+
+  const answer = await hook.result.current.sendInput({ action: 'approve', instruction: 'Use PostgreSQL' });
+
+  assert.deepEqual(answer, accepted);
+  const [{ url: address, init }] = server.requests.filter((r) => r.init?.method === 'POST');
+  assert.equal(address, '/generations/g-1/input');
+  assert.equal(init.headers.Authorization, 'Bearer control-token');
+  assert.equal(init.headers['Content-Type'], 'application/json');
+  assert.deepEqual(JSON.parse(init.body), { action: 'approve', instruction: 'Use PostgreSQL' });
+});
+
+test('useIterationProgress_SendInputWithATokenGiven_UsesItAndTheStatusUrlOption', async () => {
+  const server = fakeFetch(202, { generation_id: 'g-1', action: 'instruct', event_id: 9, status: 'processing' });
+  const hook = renderHook(useIterationProgress, url, 'read-token', {
+    ...options, fetch: server.fetch, statusUrl: '/api/runs/g-1', baseUrl: 'http://127.0.0.1:5000', controlToken: 'old',
+  });
+
+  await hook.result.current.sendInput({ action: 'instruct', instruction: 'Use PostgreSQL' }, { controlToken: 'new' });
+
+  assert.equal(server.requests[0].url, 'http://127.0.0.1:5000/api/runs/g-1/input');
+  assert.equal(server.requests[0].init.headers.Authorization, 'Bearer new');
+});
+
+test('useIterationProgress_SendInputRefused_RejectsWithTheStatusAndTheProblemsDetail', async () => {
+  const server = fakeFetch(409, { title: 'Conflict', status: 409, detail: 'The generation is processing: approve needs a review gate.' });
+  const hook = renderHook(useIterationProgress, url, 'read-token', { ...options, fetch: server.fetch, controlToken: 'control-token' });
+
+  const error = await hook.result.current.sendInput({ action: 'approve' }).catch((e) => e);
+
+  assert.ok(error instanceof GenerationApiError);
+  assert.equal(error.status, 409);
+  assert.equal(error.message, 'The generation is processing: approve needs a review gate.');
+});
+
+test('useIterationProgress_SendInputWithoutControlTokenOrAction_ThrowsBeforeAnyRequest', () => {
+  const server = fakeFetch(202, {});
+  const hook = renderHook(useIterationProgress, url, 'read-token', { ...options, fetch: server.fetch });
+
+  assert.throws(() => hook.result.current.sendInput({ action: 'approve' }), TypeError);
+  assert.throws(() => hook.result.current.sendInput({ instruction: 'x' }, { controlToken: 'c' }), TypeError);
+  assert.throws(() => hook.result.current.sendInput(null, { controlToken: 'c' }), TypeError);
+  assert.equal(server.requests.length, 0);
+});
+
+test('useIterationProgress_SendInputWithoutAStream_Throws', () => {
+  const { result } = renderHook(useIterationProgress, null, null, { ...options, controlToken: 'c' });
+
+  assert.throws(() => result.current.sendInput({ action: 'approve' }), /no generation is watched/);
 });

@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { register } from 'node:module';
 import { beforeEach, test } from 'node:test';
-import { event, phaseInfo, runToPhase3 } from './support/events.js';
+import { event, gate, phaseInfo, runToPhase3 } from './support/events.js';
 import { FakeEventSource, fakeFetch } from './support/fake-event-source.js';
 
 register('./support/fake-modules.js', import.meta.url);
 const { mount } = await import('vue');
 const { useIterationProgress } = await import('../vue.js');
+const { GenerationApiError } = await import('../index.js');
 
 const url = '/generations/g-1/stream';
 let options;
@@ -84,4 +85,45 @@ test('useIterationProgress_DisconnectThenUnmount_ClosesOnce', () => {
 
   assert.equal(FakeEventSource.last.closed, true);
   assert.equal(result.connection.value, 'closed');
+});
+
+test('useIterationProgress_ReviewGate_ExposesTheInputRequestRefUntilTheRunGoesOn', () => {
+  const { result } = mount(() => useIterationProgress(url, 'read-token', options));
+  const source = FakeEventSource.last;
+  source.open();
+  runToPhase3().slice(0, 6).forEach((e, i) => source.emit(e, i + 1));
+
+  source.emit(gate('phase', { phase: 1 }), 7);
+  const waiting = result.inputRequest.value;
+  source.emit(event('input_received', { message: 'Approved: phase 2 next' }), 8);
+
+  assert.deepEqual([waiting.kind, waiting.phase], ['phase', 1]);
+  assert.equal(result.inputRequest.value, null);
+  assert.equal(result.status.value, 'processing');
+  assert.equal(source.closed, false);
+  assert.throws(() => { result.inputRequest.value = null; }, TypeError, 'read-only');
+});
+
+test('useIterationProgress_SendInput_PostsWithTheControlTokenInTheHeader', async () => {
+  const server = fakeFetch(202, { generation_id: 'g-1', action: 'lock', event_id: 8, status: 'awaiting_input' });
+  const { result } = mount(() => useIterationProgress(url, 'read-token', { ...options, fetch: server.fetch, controlToken: 'control-token' }));
+
+  const answer = await result.sendInput({ action: 'lock', paths: ['src/a.cs'] });
+
+  assert.equal(answer.status, 'awaiting_input');
+  const post = server.requests.find((r) => r.init?.method === 'POST');
+  assert.equal(post.url, '/generations/g-1/input');
+  assert.equal(post.init.headers.Authorization, 'Bearer control-token');
+  assert.ok(!post.url.includes('control-token'));
+});
+
+test('useIterationProgress_SendInputRefused_RejectsWithTheProblemsDetail', async () => {
+  const server = fakeFetch(400, { status: 400, detail: 'instruction is required.', errors: { instruction: ['instruction is required.'] } });
+  const { result } = mount(() => useIterationProgress(url, 'read-token', { ...options, fetch: server.fetch, controlToken: 'control-token' }));
+
+  const error = await result.sendInput({ action: 'instruct' }).catch((e) => e);
+
+  assert.ok(error instanceof GenerationApiError);
+  assert.equal(error.status, 400);
+  assert.deepEqual(error.problem.errors, { instruction: ['instruction is required.'] });
 });

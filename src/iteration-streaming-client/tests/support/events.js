@@ -40,3 +40,15 @@ export function runToPhase3() {
     event('phase_3_progress', { progress: 0.45, current_file: 'src/Models/Task.cs', phase_info: phaseInfo(3, { files_generated: 1, total_files: 10 }) }),
   ];
 }
+
+/** A review gate as the server writes it: `awaiting_input` with the request (`kind` plan, or phase with its number). */
+export function gate(kind, fields = {}, phases = plan) {
+  const request = { kind, ...(kind === 'phase' ? { phase: fields.phase ?? 1 } : {}), phases, expires_at: clock + 86_400 };
+  return event('awaiting_input', {
+    status: 'awaiting_input',
+    message: kind === 'plan' ? `Review the plan: ${phases.length} phases` : `Phase ${request.phase} saved: review before phase ${request.phase + 1}`,
+    input_request: request,
+    ...(kind === 'plan' ? { phase_info: { total_phases: phases.length, current_phase: 0, phases } } : {}),
+    ...fields,
+  });
+}

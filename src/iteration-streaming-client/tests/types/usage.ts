@@ -3,7 +3,7 @@
 import {
   applyEvent, applySnapshot, createGenerationsClient, elapsedSeconds, fileCounts, formatDuration, GenerationApiError,
   initialProgress, unreachable, watchGeneration,
-  type EndReason, type GenerationStarted, type ProgressState, type StreamingProgressEvent,
+  type EndReason, type GenerationInput, type GenerationStarted, type InputRequest, type ProgressState, type StreamingProgressEvent,
 } from 'iteration-streaming-client';
 import { useIterationProgress as useReactProgress } from 'iteration-streaming-client/react';
 import { useIterationProgress as useVueProgress } from 'iteration-streaming-client/vue';
@@ -74,6 +74,42 @@ export async function flow(): Promise<void> {
     void label;
   }
 
+  // Review gates: chosen at start, iterate and retry; answered with sendInput (control token in the header).
+  const gated = await api.start({ prompt: 'A task tracker', review: { plan: true, after_phases: [1] } });
+  await api.iterate(gated.generation_id, 'Add auth', 'control', { review: { after_phases: 'all' } });
+  await api.retry(gated.generation_id, 'control', { review: { plan: true } });
+  const request: InputRequest | null = state.inputRequest;
+  if (request?.kind === 'phase') {
+    const phase: number | undefined = request.phase;
+    const expires: number = request.expires_at;
+    void phase; void expires;
+  }
+  const inputs: GenerationInput[] = [
+    { action: 'approve' },
+    { action: 'approve', instruction: 'Use PostgreSQL' },
+    { action: 'revise_plan', phases: [{ name: 'Core' }, { name: 'Tasks', entities: ['Task'] }] },
+    { action: 'edit_files', files: [{ path: 'src/a.cs', content: 'x' }, { path: 'b.cs', delete: true }] },
+    { action: 'lock', paths: ['src/a.cs'] },
+    { action: 'instruct', instruction: 'Use PostgreSQL' },
+    { action: 'cancel' },
+  ];
+  const accepted = await api.sendInput(gated.generation_id, inputs[1]!, { controlToken: 'control' });
+  const waitsStill: boolean = accepted.status === 'awaiting_input';
+  const eventId: number | undefined = accepted.event_id;
+  void waitsStill; void eventId;
+  const { files: listed } = await api.files(gated.generation_id, gated.sse_token);
+  const mine: boolean = listed.some((f) => f.written_by === 'user' || f.locked === true);
+  void mine;
+
+  // @ts-expect-error an unknown action
+  await api.sendInput(gated.generation_id, { action: 'skip' }, { controlToken: 'control' });
+  // @ts-expect-error instruct needs its instruction
+  await api.sendInput(gated.generation_id, { action: 'instruct' }, { controlToken: 'control' });
+  // @ts-expect-error the control token is required
+  await api.sendInput(gated.generation_id, { action: 'approve' });
+  // @ts-expect-error after_phases is phase numbers or "all"
+  await api.start({ prompt: 'x', review: { after_phases: 'some' } });
+
   // @ts-expect-error the prompt is required
   await api.start({ entities: ['User'] });
   // @ts-expect-error progress is a number
@@ -87,17 +123,23 @@ export async function flow(): Promise<void> {
 }
 
 export function ReactComponent(props: { streamUrl: string | null; token: string | null }): string {
-  const progress = useReactProgress(props.streamUrl, props.token);
+  const progress = useReactProgress(props.streamUrl, props.token, { controlToken: 'control' });
   const connection: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' = progress.connection;
   void connection;
+  if (progress.status === 'awaiting_input' && progress.inputRequest?.kind === 'plan') {
+    void progress.sendInput({ action: 'revise_plan', phases: progress.inputRequest.phases.map((p) => ({ name: p.name })) });
+  }
   // @ts-expect-error the hook's value is not a ref
   void progress.status.value;
   return `${Math.round(progress.progress)}% ${progress.status} ${progress.phases.length}`;
 }
 
 export function vueSetup(streamUrl: string, token: string) {
-  const { progress, status, phases, state, disconnect } = useVueProgress(streamUrl, token, { lastEventId: '12' });
+  const { progress, status, phases, state, disconnect, inputRequest, sendInput } = useVueProgress(streamUrl, token, { lastEventId: '12', controlToken: 'c' });
   const percent: number = progress.value;
+  if (inputRequest.value) void sendInput({ action: 'approve' }, { controlToken: 'other' });
+  // @ts-expect-error the input request is read-only
+  inputRequest.value = null;
   const count: number = phases.value.length;
   const resumed = state.value.resumed?.phasesKept;
   // @ts-expect-error the refs are read-only
