@@ -33,10 +33,17 @@ internal static class OpenApiOperations
         return Task.CompletedTask;
     }
 
-    /// <summary>Retry: the control token and an optional Idempotency-Key.</summary>
+    /// <summary>Retry: the control token, an optional <c>{"review": …}</c> body and an optional Idempotency-Key.</summary>
     public static Task RetryAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         Secure(operation, context, ControlScheme);
+        if (context.Document?.Components?.Schemas?.TryGetValue(nameof(Contracts.RetryGenerationRequest), out var component) == true
+            && component is OpenApiSchema body)
+        {
+            // The generated component names its fields in camelCase and knows nothing of "all": the wire's shape instead.
+            body.Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal) { ["review"] = Review() };
+        }
+
         AddIdempotencyKey(operation);
         return Task.CompletedTask;
     }
@@ -57,6 +64,7 @@ internal static class OpenApiOperations
                     Description = "The entities of the app, such as [\"User\", \"Task\"]; one phase each. Distinct names.",
                     Items = Text("An entity's name."),
                 },
+                ["review"] = Review(),
             },
         });
         AddIdempotencyKey(operation);
@@ -75,6 +83,7 @@ internal static class OpenApiOperations
             {
                 ["parent_generation_id"] = Text("The finished generation to start from; its control token goes in the Authorization header."),
                 ["modification_prompt"] = Text("What to change."),
+                ["review"] = Review(),
             },
         });
         AddIdempotencyKey(operation);
@@ -99,6 +108,26 @@ internal static class OpenApiOperations
 
         return Task.CompletedTask;
     }
+
+    /// <summary>The optional review gates of a start, iteration or retry: <c>{"plan": true, "after_phases": [1, 3] | "all"}</c>.</summary>
+    private static OpenApiSchema Review() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "Review gates: stop for the user's input once the plan is made (plan) and after the phases named (after_phases). Without it, the host's DefaultReview (none by default).",
+        Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+        {
+            ["plan"] = new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Stop once the plan is made, to approve or revise it." },
+            ["after_phases"] = new OpenApiSchema
+            {
+                Description = "The phases after which to stop: phase numbers (from 1), or \"all\".",
+                OneOf =
+                [
+                    new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" } },
+                    new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("all")] },
+                ],
+            },
+        },
+    };
 
     private static OpenApiSchema Text(string description) => new()
     {

@@ -19,7 +19,10 @@ internal static class JsonBindingErrors
         var path = exception.Path;
         if (!exception.Message.StartsWith(ConversionMessage, StringComparison.Ordinal))
         {
-            return NotJson(exception);
+            // Well-formed JSON refused by a contract's own converter ("after_phases": "some"): name the field it sits in.
+            return path is { Length: > 2 } && path.StartsWith("$.", StringComparison.Ordinal) && IsWellFormed(body)
+                ? $"'{path[2..]}' is not valid: {Reason(exception)}."
+                : NotJson(exception);
         }
 
         var found = FoundKind(body, path);
@@ -36,6 +39,15 @@ internal static class JsonBindingErrors
 
     private static string NotJson(JsonException exception)
     {
+        var where = exception.LineNumber is { } line
+            ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {exception.BytePositionInLine + 1}")
+            : string.Empty;
+        return $"The request body is not valid JSON{where}: {Reason(exception)}.";
+    }
+
+    /// <summary>The exception's own reason, without the serializer's position suffix or a .NET type name.</summary>
+    private static string Reason(JsonException exception)
+    {
         var message = exception.Message;
         var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
         if (cut < 0)
@@ -49,10 +61,20 @@ internal static class JsonBindingErrors
             reason = "it could not be read";
         }
 
-        var where = exception.LineNumber is { } line
-            ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {exception.BytePositionInLine + 1}")
-            : string.Empty;
-        return $"The request body is not valid JSON{where}: {reason.TrimEnd('.')}.";
+        return reason.TrimEnd('.');
+    }
+
+    private static bool IsWellFormed(ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The field as the client wrote it (<c>entities[1]</c>) and what its type expects, from the contract's JSON metadata.</summary>

@@ -44,6 +44,7 @@ public sealed class MapIterationStreamTests
             ("/api/generations/{id}/files/{**path}", "GET"),
             ("/api/generations/{id}/archive", "GET"),
             ("/api/generations/{id}/retry", "POST"),
+            ("/api/generations/{id}/input", "POST"),
         });
         catchAll.Should().ContainSingle("the group answers unknown paths with Problem Details")
             .Which.Order.Should().Be(int.MaxValue);

@@ -118,8 +118,9 @@ public sealed class RetryEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Retry_BodyIsIgnored()
+    public async Task Retry_NonJsonBody_Answers415()
     {
+        // The body is optional ({"review": …}); one that is sent must be JSON.
         var failed = await EndedAsync(new GenerationFailedException("no"));
         using var request = new HttpRequestMessage(HttpMethod.Post, $"generations/{failed.GenerationId}/retry")
         {
@@ -129,7 +130,7 @@ public sealed class RetryEndpointTests : IAsyncLifetime
 
         using var response = await _client.SendAsync(request);
 
-        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType)).Should().Contain("application/json");
     }
 
     [Theory]

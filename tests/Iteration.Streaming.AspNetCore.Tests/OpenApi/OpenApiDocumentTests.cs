@@ -25,10 +25,11 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
 
     private JsonNode Operation(string path, string method) => _document["paths"]![path]![method]!;
 
-    /// <summary>The body's schema, followed to its component when it is a reference.</summary>
+    /// <summary>The body's schema, followed to its component when it is a reference (or an optional one: null or a reference).</summary>
     private JsonNode BodySchema(string path)
     {
         var schema = Operation(path, "post")["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        schema = schema["oneOf"]?.AsArray().FirstOrDefault(s => s!["$ref"] is not null) ?? schema;
         return schema["$ref"]?.GetValue<string>() is { } reference
             ? _document["components"]!["schemas"]![reference.Split('/')[^1]]!
             : schema;
@@ -54,6 +55,7 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     [InlineData("/generations/{id}", "delete", "control_token")]
     [InlineData("/generations/{id}/retry", "post", "control_token")]
     [InlineData("/generations/iterate", "post", "control_token")]
+    [InlineData("/generations/{id}/input", "post", "control_token")]
     public void Operation_NamesTheTokensItTakes(string path, string method, string schemes)
     {
         var security = Operation(path, method)["security"]!.AsArray();
@@ -97,6 +99,50 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     }
 
     [Fact]
+    public void SendInput_IsNamedAndTakesARequiredInputBodyAndAnswers202WithTheAcceptedShape()
+    {
+        var input = Operation("/generations/{id}/input", "post");
+        var schema = BodySchema("/generations/{id}/input");
+        var accepted = input["responses"]!["202"]!["content"]!["application/json"]!["schema"]!;
+        var acceptedSchema = accepted["$ref"]?.GetValue<string>() is { } reference
+            ? _document["components"]!["schemas"]![reference.Split('/')[^1]]!
+            : accepted;
+
+        input["operationId"]!.GetValue<string>().Should().Be("sendGenerationInput");
+        input["requestBody"]!["required"]!.GetValue<bool>().Should().BeTrue();
+        schema["properties"]!.AsObject().Select(p => p.Key).Should().Contain(["action", "instruction", "phases", "files", "paths"]);
+        accepted["$ref"]!.GetValue<string>().Should().EndWith("/GenerationInputAccepted");
+        acceptedSchema["properties"]!.AsObject().Should().HaveCount(4, "generation_id, action, event_id, status");
+        input["parameters"]!.AsArray().Should().Contain(p => p!["name"]!.GetValue<string>() == "id" && p["in"]!.GetValue<string>() == "path");
+    }
+
+    [Theory]
+    [InlineData("/generations")]
+    [InlineData("/generations/iterate")]
+    [InlineData("/generations/{id}/retry")]
+    public void Admissions_DescribeTheOptionalReviewAsOnTheWire(string path)
+    {
+        var schema = BodySchema(path);
+        var review = schema["properties"]!["review"]!;
+        var afterPhases = review["properties"]!["after_phases"]!["oneOf"]!.AsArray();
+
+        (schema["required"]?.AsArray().Select(n => n!.GetValue<string>()) ?? []).Should().NotContain("review");
+        review["properties"]!["plan"]!["type"]!.GetValue<string>().Should().Be("boolean");
+        afterPhases.Select(s => s!["type"]!.GetValue<string>()).Should().Equal("array", "string");
+        afterPhases[0]!["items"]!["type"]!.GetValue<string>().Should().Be("integer");
+        afterPhases[1]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Equal("all");
+    }
+
+    [Fact]
+    public void Retry_TakesAnOptionalBody()
+    {
+        var retry = Operation("/generations/{id}/retry", "post");
+
+        retry["requestBody"].Should().NotBeNull();
+        (retry["requestBody"]!["required"]?.GetValue<bool>() ?? false).Should().BeFalse("a retry without a body runs as before");
+    }
+
+    [Fact]
     public void FilePath_IsMarkedAsAllowingSlashes()
     {
         var path = Operation("/generations/{id}/files/{path}", "get")["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "path")!;
@@ -110,6 +156,7 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         { "/generations", "post", [400, 409, 413, 415, 422, 429, 500, 503] },
         { "/generations/iterate", "post", [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] },
         { "/generations/{id}/retry", "post", [400, 401, 403, 404, 409, 422, 429, 500, 503] },
+        { "/generations/{id}/input", "post", [400, 401, 403, 404, 409, 413, 415, 429, 500, 503] },
         { "/generations/{id}", "delete", [400, 401, 403, 404, 409, 429, 500, 503] },
         { "/generations/{id}", "get", [400, 401, 403, 404, 429, 500, 503] },
         { "/generations/{id}/stream", "get", [400, 401, 403, 404, 429, 500, 503] },
