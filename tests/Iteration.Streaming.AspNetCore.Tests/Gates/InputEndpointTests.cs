@@ -195,7 +195,7 @@ public sealed class InputEndpointTests : IAsyncLifetime
         detail.Should().Contain("'files'").And.Contain("MaxPhaseBytes");
     }
 
-    [Fact(Skip = "Engine: InputRules answers an edit of a locked path 409 (GenerationConflictException); GATES.md lists it under 400. See the httpgates report.")]
+    [Fact]
     public async Task EditFiles_ALockedPath_IsRefusedNamingThePath()
     {
         var started = await AtPhaseGateAsync();
