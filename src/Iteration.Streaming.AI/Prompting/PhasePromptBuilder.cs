@@ -137,6 +137,16 @@ internal sealed class PhasePromptBuilder(IFileSink fileSink)
         {
             user.Append("- ").Append(file.Path).Append(CultureInfo.InvariantCulture, $" ({file.Size} {(file.Size == 1 ? "byte" : "bytes")}, ");
             user.Append(file.Phase == 0 ? "from the application being changed" : string.Create(CultureInfo.InvariantCulture, $"phase {file.Phase}"));
+            if (file.WrittenBy == FileAuthors.User)
+            {
+                user.Append(", written by the user: keep their change");
+            }
+
+            if (context.LockedPaths.Contains(file.Path))
+            {
+                user.Append(", locked: do not write or delete it");
+            }
+
             user.Append(shown.Contains(file.Path) ? ")\n" : "; content not shown)\n");
         }
 
@@ -171,7 +181,32 @@ internal sealed class PhasePromptBuilder(IFileSink fileSink)
             user.Append("Apply the modification to this phase's part of the application: write only the files that must change or be added, each whole. Write nothing if this part needs no change.\n");
         }
 
+        AppendUserSteering(user, context);
         user.Append("Answer with <file> blocks only.\n");
+    }
+
+    /// <summary>What the user said at review gates or while earlier phases ran, and the paths they locked.</summary>
+    private static void AppendUserSteering(StringBuilder user, PhaseContext context)
+    {
+        if (context.Instructions.Count > 0)
+        {
+            user.Append("\n# The user's instructions\nFollow these from this phase on; where two disagree, the later one wins.\n");
+            foreach (var instruction in context.Instructions)
+            {
+                user.Append(instruction.Phase == 0 ? "- (at the plan's review) " : string.Create(CultureInfo.InvariantCulture, $"- (during phase {instruction.Phase}) "))
+                    .Append(instruction.Text.Trim().ReplaceLineEndings("\n  "))
+                    .Append('\n');
+            }
+        }
+
+        if (context.LockedPaths.Count > 0)
+        {
+            user.Append("\n# Locked files\nThe user locked these paths: do not write or delete them (a file written there is discarded).\n");
+            foreach (var path in context.LockedPaths.Order(StringComparer.Ordinal))
+            {
+                user.Append("- ").Append(path).Append('\n');
+            }
+        }
     }
 
     private async Task<string?> ReadTextAsync(string generationId, string path, CancellationToken cancellationToken)
