@@ -108,6 +108,14 @@ internal sealed class RunStages(
             return RunOutcome.Waiting;
         }
 
+        // Stopped between a phase's save and its gate (a crash, a hand-over): the gate after the last saved phase is
+        // still owed, unless its user passed it already.
+        if (saved > 0 && plan[saved - 1].Number is var last
+            && await gates.StopAtAsync(run, plan, InputRequestKinds.Phase, last, files.Files.Count(f => f.Phase == last), position).ConfigureAwait(false))
+        {
+            return RunOutcome.Waiting;
+        }
+
         var totalGenerated = keptFiles;
         var usage = new TokenUsage();
         for (var index = saved; index < plan.Count; index++)

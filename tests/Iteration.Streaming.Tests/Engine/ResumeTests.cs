@@ -1,6 +1,8 @@
+using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Records;
 using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.Tests.Engine;
@@ -44,6 +46,30 @@ public sealed class ResumeTests
         record.PhasesSaved.Should().Be(1);
         record.Attempts.Should().Be(1);
         record.Plan.Should().HaveCount(4);
+    }
+
+    [Fact]
+    public async Task ResumeAfterARestart_BetweenAPhasesSaveAndItsGate_StopsAtThatGateWithoutRunningTheNextPhase()
+    {
+        var id = await InterruptAtAsync(phase: 2, "User");
+        var record = await _stores.Records.GetAsync(id);
+        await _stores.Records.UpdateAsync(id, new GenerationRecordUpdate
+        {
+            Steering = new RunSteering { Revision = 1, Review = new ReviewRequest { AfterPhases = PhaseSelection.Of(1) } },
+        });
+
+        await using var after = Host();
+        await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
+        var gate = await after.WaitForStageAsync(id, GenerationStages.AwaitingInput);
+        var approved = await after.Engine.SendInputAsync(id, new GenerationInputRequest { Action = InputActions.Approve });
+        var entries = await ReadEntriesAsync(id);
+
+        record!.PhasesSaved.Should().Be(1);
+        gate.InputRequest!.Should().Match<InputRequest>(r => r.Kind == InputRequestKinds.Phase && r.Phase == 1);
+        approved.Status.Should().Be(GenerationStatus.Queued);
+        entries[^1].Event.Status.Should().Be(GenerationStatus.Completed);
+        entries.Count(e => e.Event.Stage == GenerationStages.AwaitingInput).Should().Be(1);
+        entries.Select(e => e.Sequence).Should().Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i));
     }
 
     [Fact]
