@@ -54,12 +54,16 @@ public sealed record PhaseSelection
     public override string ToString() => IsAll ? AllValue : "[" + string.Join(", ", Phases) + "]";
 }
 
-/// <summary>Reads and writes a <see cref="PhaseSelection"/>: an array of phase numbers, or <c>"all"</c>.</summary>
-internal sealed class PhaseSelectionJsonConverter : JsonConverter<PhaseSelection>
+/// <summary>
+/// Reads and writes a <see cref="PhaseSelection"/>: an array of phase numbers, or <c>"all"</c>. Public so that other
+/// assemblies' source-generated JSON contexts that hold a <see cref="PhaseSelection"/> can create it.
+/// </summary>
+public sealed class PhaseSelectionJsonConverter : JsonConverter<PhaseSelection>
 {
     // More numbers than any plan may have phases is refused before it is held.
     private const int MaxPhases = 1000;
 
+    /// <inheritdoc />
     public override PhaseSelection Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.String)
@@ -93,8 +97,11 @@ internal sealed class PhaseSelectionJsonConverter : JsonConverter<PhaseSelection
         return PhaseSelection.Of(phases);
     }
 
+    /// <inheritdoc />
     public override void Write(Utf8JsonWriter writer, PhaseSelection value, JsonSerializerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
         if (value.IsAll)
         {
             writer.WriteStringValue(PhaseSelection.AllValue);

@@ -37,7 +37,7 @@ internal static class RecordRows
         .With("$owner", record.Owner)
         .With("$file_count", record.FileCount)
         .With("$total_bytes", record.TotalBytes)
-        .With("$steering", record.Steering is null ? null : JsonSerializer.Serialize(record.Steering, SteeringJson.RunSteering))
+        .With("$steering", record.Steering is null ? null : JsonSerializer.Serialize(record.Steering, SqliteJsonContext.Default.RunSteering))
         .With("$steering_revision", GenerationRecords.SteeringRevision(record));
 
     /// <summary>Reads the record at the reader's current row (columns in <see cref="RecordSql"/> order).</summary>
@@ -66,7 +66,7 @@ internal static class RecordRows
                 Owner = Text(row, 16),
                 FileCount = row.GetInt32(17),
                 TotalBytes = row.GetInt64(18),
-                Steering = Text(row, 19) is { } steering ? JsonSerializer.Deserialize(steering, SteeringJson.RunSteering) : null,
+                Steering = Text(row, 19) is { } steering ? JsonSerializer.Deserialize(steering, SqliteJsonContext.Default.RunSteering) : null,
             };
         }
         catch (Exception ex) when (ex is JsonException or InvalidCastException or FormatException or ArgumentOutOfRangeException)

@@ -6,9 +6,7 @@ using Iteration.Streaming.Records;
 namespace Iteration.Streaming.StackExchangeRedis.Records;
 
 /// <summary>
-/// The JSON fields of a record in Redis: its entities, plan, mode and steering (snake_case, enum names as text). The
-/// steering is read and written through <see cref="SteeringJson"/>, which adds the wire contract's metadata of
-/// <see cref="Contracts.PhaseSelection"/>: this context cannot make it (see the project file's NoWarn).
+/// The JSON fields of a record in Redis: its entities, plan, mode and steering (snake_case, enum names as text).
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -106,7 +106,7 @@ internal static class RedisRecordFields
                 Owner = Text(values, Owner),
                 FileCount = (int)Number(values, "files"),
                 TotalBytes = Number(values, "bytes"),
-                Steering = Text(values, "steering") is { } steering ? JsonSerializer.Deserialize(steering, SteeringJson.RunSteering) : null,
+                Steering = Text(values, "steering") is { } steering ? JsonSerializer.Deserialize(steering, RedisJsonContext.Default.RunSteering) : null,
             };
         }
         catch (JsonException ex)
@@ -137,7 +137,7 @@ internal static class RedisRecordFields
     {
         if (steering is not null)
         {
-            Add(fields, "steering", JsonSerializer.Serialize(steering, SteeringJson.RunSteering));
+            Add(fields, "steering", JsonSerializer.Serialize(steering, RedisJsonContext.Default.RunSteering));
             Add(fields, SteeringRevision, RevisionText(steering.Revision));
         }
     }

@@ -81,6 +81,12 @@ internal sealed class RunStages(
 
         run.Model = new ProgressModel(plan);
         var saved = Math.Clamp(Math.Max(current.PhasesSaved, run.Record.PhasesSaved), 0, plan.Count);
+        if (saved > current.PhasesSaved)
+        {
+            // The log holds a phase's completion the record missed (a crash between the two): the record catches up
+            // now, so a later continuation (after a gate) does not run that phase again.
+            await records.UpdateAsync(id, new GenerationRecordUpdate { PhasesSaved = saved }, CancellationToken.None).ConfigureAwait(false);
+        }
         await EstimateAsync(run, plan, saved, token).ConfigureAwait(false);
         var keptFiles = files.Files.Count(f => f.Phase >= 1 && f.Phase <= (saved == 0 ? 0 : plan[saved - 1].Number));
 

@@ -59,6 +59,15 @@ internal sealed class GateKeeper(
                 {
                     throw new GenerationConflictException($"Generation '{generationId}' has ended (status '{latest.Event.Status}'); it takes no more input.");
                 }
+
+                // The log says the run waits at a gate its record does not show yet (its host stopped between the two,
+                // and recovery has not come by): the log is the truth, so the record catches up and the input is taken.
+                if (latest.Event is { Status: GenerationStatus.AwaitingInput, InputRequest: { } request } && record.Status != GenerationStatus.AwaitingInput
+                    && record.Steering?.PassedGates.Contains(GateState.KeyOf(request.Kind, request.Phase)) != true && attempt < MaxAttempts)
+                {
+                    await gates.RecordWaitAsync(generationId, new GateState { Kind = request.Kind, Phase = request.Phase, ExpiresAt = request.ExpiresAt }).ConfigureAwait(false);
+                    continue;
+                }
             }
 
             var steering = record.Steering ?? new RunSteering();

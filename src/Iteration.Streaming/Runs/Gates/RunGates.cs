@@ -72,6 +72,13 @@ internal sealed class RunGates(
             var record = await records.GetAsync(generationId, CancellationToken.None).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The record of generation '{generationId}' is gone.");
             var steering = record.Steering ?? new RunSteering();
+            if (steering.PassedGates.Contains(gate.Key) || (steering.Gate?.Key == gate.Key && record.Status == GenerationStatus.AwaitingInput)
+                || GenerationStatus.IsTerminal(record.Status) || steering.Ending is not null)
+            {
+                // Answered already, recorded already (by whoever saw the gate in the log first), or ended.
+                return;
+            }
+
             var update = new GenerationRecordUpdate
             {
                 Status = GenerationStatus.AwaitingInput,
