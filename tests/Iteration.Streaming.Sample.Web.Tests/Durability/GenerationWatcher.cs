@@ -21,6 +21,8 @@ public sealed class GenerationWatcher(GenerationStartedResponse started)
 
     public string SseToken => started.SseToken;
 
+    public string? ControlToken => started.ControlToken;
+
     public IReadOnlyList<(long Id, StreamingProgressEvent Event)> Received
     {
         get
@@ -97,9 +99,16 @@ public sealed class GenerationWatcher(GenerationStartedResponse started)
         }
     }
 
-    public static async Task<GenerationWatcher> StartAsync(HttpClient client, string prompt, params string[] entities)
+    public static Task<GenerationWatcher> StartAsync(HttpClient client, string prompt, params string[] entities) =>
+        StartAsync(client, new { prompt, entities });
+
+    /// <summary>Starts a generation with review gates (<c>review: {plan, after_phases}</c>).</summary>
+    public static Task<GenerationWatcher> StartReviewedAsync(HttpClient client, string prompt, bool plan, int[] afterPhases, params string[] entities) =>
+        StartAsync(client, new { prompt, entities, review = new { plan, after_phases = afterPhases } });
+
+    private static async Task<GenerationWatcher> StartAsync(HttpClient client, object body)
     {
-        using var response = await client.PostAsJsonAsync("/generations", new { prompt, entities });
+        using var response = await client.PostAsJsonAsync("/generations", body);
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         var started = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
         return new GenerationWatcher(started!);

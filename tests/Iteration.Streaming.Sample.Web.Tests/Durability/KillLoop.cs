@@ -189,7 +189,8 @@ internal sealed class KillLoop(bool graceful, int seed)
         }
     }
 
-    private static async Task<Dictionary<string, string>> FilesAsync(HttpClient client, GenerationWatcher watcher)
+    /// <summary>A generation's files (path to SHA-256), each checked against its manifest entry.</summary>
+    public static async Task<Dictionary<string, string>> FilesAsync(HttpClient client, GenerationWatcher watcher)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/generations/{watcher.GenerationId}/files");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", watcher.SseToken);

@@ -64,6 +64,40 @@ public sealed class ScaleOutProcessTests(RedisServerFixture redis, AzuriteFixtur
         await AssertEveryFileServedAsync(b, watcher);
     }
 
+    [Fact]
+    public async Task RunWaitingAtItsPlanGate_OwnerKilled_InputOnTheOtherHost_CompletesThere_WithOneGateEventAndOneInputReceived()
+    {
+        var lease = TimeSpan.FromSeconds(2);
+        await using var a = await StartHostAsync("a", lease);
+        await using var b = await StartHostAsync("b", lease);
+        var watcher = await StartAndWatchUntilGateAsync(a);
+        await a.Process.KillAsync();
+
+        var (status, accepted) = await SendInputAsync(b, watcher, """{"action":"approve"}""");
+        await ReadToTheEndAsync(watcher, b);
+
+        status.Should().Be(HttpStatusCode.Accepted, accepted);
+        AssertCompletedWithOneGateAndOneInput(watcher);
+        watcher.Received.Should().NotContain(e => e.Event.Stage == GenerationStages.Resumed, "a waiting run is parked, not taken over");
+    }
+
+    [Fact]
+    public async Task TwoApprovalsRacingOnTwoHosts_ContinueTheRunExactlyOnce_OneIsQueuedTheOtherIs409()
+    {
+        var lease = TimeSpan.FromSeconds(2);
+        await using var a = await StartHostAsync("a", lease);
+        await using var b = await StartHostAsync("b", lease);
+        var watcher = await StartAndWatchUntilGateAsync(a);
+
+        var answers = await Task.WhenAll(
+            SendInputAsync(a, watcher, """{"action":"approve"}"""),
+            SendInputAsync(b, watcher, """{"action":"approve"}"""));
+        await ReadToTheEndAsync(watcher, a);
+
+        answers.Select(x => x.Status).Should().BeEquivalentTo([HttpStatusCode.Accepted, HttpStatusCode.Conflict], string.Join(" | ", answers.Select(x => x.Body)));
+        AssertCompletedWithOneGateAndOneInput(watcher);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
@@ -81,6 +115,54 @@ public sealed class ScaleOutProcessTests(RedisServerFixture redis, AzuriteFixtur
         var completes = watcher.Received.Where(e => e.Event.Stage.EndsWith("_complete", StringComparison.Ordinal)).Select(e => e.Event.Stage).ToList();
         completes.Should().OnlyHaveUniqueItems("no saved phase is generated again").And.HaveCount(5, "two entities: five phases");
         watcher.Received.Select(e => e.Event.Progress).Should().BeInAscendingOrder();
+    }
+
+    private static void AssertCompletedWithOneGateAndOneInput(GenerationWatcher watcher)
+    {
+        var ids = watcher.Received.Select(e => e.Id).ToList();
+        ids.Should().Equal(Enumerable.Range(1, ids.Count).Select(i => (long)i), "the watcher sees every id once, in order, across both hosts");
+        watcher.Received[^1].Event.Status.Should().Be(GenerationStatus.Completed);
+        watcher.Received.Count(e => e.Event.Stage == GenerationStages.AwaitingInput).Should().Be(1, "one gate event for the one gate");
+        watcher.Received.Count(e => e.Event.Stage == GenerationStages.InputReceived).Should().Be(1, "one input_received for the one accepted input");
+        watcher.Received.Count(e => e.Event.Stage == "phase_1_started").Should().Be(1, "the run continued once");
+        watcher.Received.Select(e => e.Event.Progress).Should().BeInAscendingOrder();
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> SendInputAsync(Host host, GenerationWatcher watcher, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/generations/{watcher.GenerationId}/input")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", watcher.ControlToken);
+        using var response = await host.Http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task ReadToTheEndAsync(GenerationWatcher watcher, Host host)
+    {
+        using var patience = new CancellationTokenSource(AsyncTestExtensions.Patience * 2);
+        while (!watcher.IsFinished)
+        {
+            patience.Token.ThrowIfCancellationRequested();
+            await watcher.ReadAsync(host.Http, static () => { }, patience.Token);
+        }
+    }
+
+    /// <summary>Starts a two-entity generation with a plan review on <paramref name="owner"/> and reads there until it waits at the gate.</summary>
+    private static async Task<GenerationWatcher> StartAndWatchUntilGateAsync(Host owner)
+    {
+        var watcher = await GenerationWatcher.StartReviewedAsync(owner.Http, "Build a shop", plan: true, afterPhases: [], "User", "Order");
+        using var reached = new CancellationTokenSource();
+        await watcher.ReadAsync(owner.Http, () =>
+        {
+            if (watcher.Received[^1].Event.Stage == GenerationStages.AwaitingInput)
+            {
+                reached.Cancel();
+            }
+        }, reached.Token).WithPatience();
+        watcher.Received.Should().Contain(e => e.Event.Stage == GenerationStages.AwaitingInput, "the run waits at its plan gate on its owner");
+        return watcher;
     }
 
     private static async Task AssertEveryFileServedAsync(Host host, GenerationWatcher watcher)
