@@ -14,7 +14,8 @@ public sealed class OpenApiDocumentTests
     {
         { "post", "/generations", "startGeneration", [202], [400, 409, 413, 415, 422, 429, 500, 503] },
         { "post", "/generations/iterate", "iterateGeneration", [202], [.. Act, 413, 415, 422] },
-        { "post", "/generations/{id}/retry", "retryGeneration", [202], [.. Act, 422] },
+        { "post", "/generations/{id}/retry", "retryGeneration", [202], [.. Act, 413, 415, 422] },
+        { "post", "/generations/{id}/input", "sendGenerationInput", [202], [.. Act, 413, 415] },
         { "get", "/generations/{id}", "getGeneration", [200], Read },
         { "delete", "/generations/{id}", "cancelGeneration", [202], Act },
         { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], Read },
