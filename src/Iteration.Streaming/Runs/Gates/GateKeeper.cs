@@ -82,7 +82,7 @@ internal sealed class GateKeeper(
             // A waiting run belongs to nobody: this instance claims it, so it alone appends to its log now.
             if (waiting && !await coordinator.TryClaimAsync(generationId, cancellationToken).ConfigureAwait(false))
             {
-                await RetryLaterAsync(generationId, attempt, cancellationToken).ConfigureAwait(false);
+                await RetryLaterAsync(generationId, attempt, backOff: true, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -112,7 +112,8 @@ internal sealed class GateKeeper(
                     Release(generationId);
                 }
 
-                await RetryLaterAsync(generationId, attempt, cancellationToken).ConfigureAwait(false);
+                // Another input changed the record first: read it again at once (the next try sees what it did).
+                await RetryLaterAsync(generationId, attempt, backOff: false, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -219,7 +220,7 @@ internal sealed class GateKeeper(
         await fileSink.SavePhaseAsync(generationId, gate.Phase ?? 0, batch, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RetryLaterAsync(string generationId, int attempt, CancellationToken cancellationToken)
+    private static async Task RetryLaterAsync(string generationId, int attempt, bool backOff, CancellationToken cancellationToken)
     {
         // Another input (or the run itself, closing its stint) holds the generation for a moment.
         if (attempt >= MaxAttempts)
@@ -227,7 +228,16 @@ internal sealed class GateKeeper(
             throw new GenerationConflictException($"Generation '{generationId}' is taking another input right now; send this one again.");
         }
 
-        await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt), timeProvider, cancellationToken).ConfigureAwait(false);
+        // Another instance holds its claim for a moment (writing its input's event, or the run letting go at its gate):
+        // a short wait on the real clock, as for a lock, not the host's clock (a paused test clock must not stall it).
+        if (backOff)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await Task.Yield();
+        }
     }
 
     private async Task<long?> LatestSequenceAsync(string generationId)
