@@ -115,6 +115,12 @@ internal sealed class GenerationReads(
         {
             record = await CatchUpAsync(record, cancellationToken).ConfigureAwait(false);
         }
+        else if (IsGateNotYetRecorded(record, latest))
+        {
+            // The gate's event is in the log and its record follows it: a reader between the two sees what the log says,
+            // so the snapshot's status agrees with its last event (a reloaded page shows the gate, not "processing").
+            record = record with { Status = GenerationStatus.AwaitingInput };
+        }
 
         var manifest = await fileSink.GetManifestAsync(generationId, cancellationToken).ConfigureAwait(false);
         return new GenerationSnapshot
@@ -133,6 +139,13 @@ internal sealed class GenerationReads(
             EndedAt = record.EndedAt,
         };
     }
+
+    private static bool IsGateNotYetRecorded(GenerationRecord record, EventLogEntry? latest) =>
+        latest?.Event is { Status: GenerationStatus.AwaitingInput, InputRequest: { } request }
+        && record.Status != GenerationStatus.AwaitingInput
+        && !GenerationStatus.IsTerminal(record.Status)
+        && record.Steering?.Ending is null
+        && record.Steering?.PassedGates.Contains(GateState.KeyOf(request.Kind, request.Phase)) != true;
 
     public async ValueTask<EventLogEntry?> LatestAsync(string generationId, CancellationToken cancellationToken)
     {
