@@ -42,4 +42,13 @@ public sealed record GenerationSnapshot
 
     /// <summary>When it ended; absent while it is live.</summary>
     public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>The tokens the generation spent so far, over all its attempts; absent before its first report.</summary>
+    public GenerationUsage? Usage { get; init; }
+
+    /// <summary>What those tokens cost, when the host has a price table.</summary>
+    public GenerationCost? Cost { get; init; }
+
+    /// <summary>The generation's budget, when it has one.</summary>
+    public GenerationBudget? Budget { get; init; }
 }

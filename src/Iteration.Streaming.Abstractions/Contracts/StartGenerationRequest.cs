@@ -13,4 +13,10 @@ public sealed record StartGenerationRequest
 
     /// <summary>Where the run stops for its user's review (the plan, saved phases); without it, the host's default.</summary>
     public ReviewRequest? Review { get; init; }
+
+    /// <summary>
+    /// The most tokens the generation may spend; without it, the host's <c>IterationStreaming:Budgets:MaxPerGeneration</c>
+    /// (when set). Capped by that setting.
+    /// </summary>
+    public GenerationBudget? Budget { get; init; }
 }

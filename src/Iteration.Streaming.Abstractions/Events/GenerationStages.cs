@@ -48,8 +48,15 @@ public static class GenerationStages
     public const string StorageUnavailable = "storage_unavailable";
 
     /// <summary>
-    /// A run continues after an interruption (restart, lost owner, hand-over) or a retry reuses saved phases: sent before
-    /// the next phase, with the phases kept named in its message and <c>phase_info</c>.
+    /// The run crossed its token budget and stopped (status <see cref="GenerationStatus.Failed"/>): its saved phases stay,
+    /// and a retry with a higher budget continues from the last of them.
+    /// </summary>
+    public const string BudgetExceeded = "budget_exceeded";
+
+    /// <summary>
+    /// A run continues after an interruption (restart, lost owner, hand-over), a retry reuses saved phases, or a
+    /// transient failure (the model unavailable) is retried from the last saved phase: sent before the next phase, with
+    /// the phases kept named in its message and <c>phase_info</c>.
     /// </summary>
     public const string Resumed = "resumed";
 

@@ -58,4 +58,19 @@ public static class IterationStreamingJson
 
     /// <summary>The optional body of <c>POST {prefix}/{id}/retry</c>.</summary>
     public static JsonTypeInfo<RetryGenerationRequest> RetryGenerationRequest => IterationStreamingJsonContext.Default.RetryGenerationRequest;
+
+    /// <summary>A generation's token budget.</summary>
+    public static JsonTypeInfo<GenerationBudget> GenerationBudget => IterationStreamingJsonContext.Default.GenerationBudget;
+
+    /// <summary>The tokens a generation spent.</summary>
+    public static JsonTypeInfo<GenerationUsage> GenerationUsage => IterationStreamingJsonContext.Default.GenerationUsage;
+
+    /// <summary>What a generation's tokens cost.</summary>
+    public static JsonTypeInfo<GenerationCost> GenerationCost => IterationStreamingJsonContext.Default.GenerationCost;
+
+    /// <summary>A page of the caller's generations.</summary>
+    public static JsonTypeInfo<GenerationList> GenerationList => IterationStreamingJsonContext.Default.GenerationList;
+
+    /// <summary>One generation of a list.</summary>
+    public static JsonTypeInfo<GenerationListItem> GenerationListItem => IterationStreamingJsonContext.Default.GenerationListItem;
 }

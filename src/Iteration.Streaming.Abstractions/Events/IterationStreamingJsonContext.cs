@@ -27,6 +27,11 @@ namespace Iteration.Streaming.Events;
 [JsonSerializable(typeof(GenerationInputAccepted))]
 [JsonSerializable(typeof(RetryGenerationRequest))]
 [JsonSerializable(typeof(InputRequest))]
+[JsonSerializable(typeof(GenerationBudget))]
+[JsonSerializable(typeof(GenerationUsage))]
+[JsonSerializable(typeof(GenerationCost))]
+[JsonSerializable(typeof(GenerationList))]
+[JsonSerializable(typeof(GenerationListItem))]
 internal sealed partial class IterationStreamingJsonContext : JsonSerializerContext
 {
 }

@@ -90,6 +90,18 @@ public interface IIterationEngine
     ValueTask<GenerationSnapshot> GetSnapshotAsync(string generationId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Lists one user's generations, newest first, a page at a time (<c>GET {prefix}?owner=me</c>): each with its status,
+    /// the stage and progress of its latest event, its usage and budget. Keyset-paged over the record store's index by
+    /// user; a generation deleted by retention leaves the list with it.
+    /// </summary>
+    /// <param name="query">The user, an optional status, the page size (1–100) and where the page starts.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The page and where the next one starts.</returns>
+    /// <exception cref="ArgumentException">The query is not valid (no user, a limit out of range).</exception>
+    /// <exception cref="NotSupportedException">The record store keeps no index by user.</exception>
+    ValueTask<GenerationListPage> ListGenerationsAsync(GenerationRecordQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Takes its user's input for a generation: at a review gate (approve, revise the plan, edit files, lock paths,
     /// instruct, cancel) or while a phase runs (instruct, lock, cancel). The input is stored before this returns; an
     /// approval or a revised plan continues the run (through the queue, on any instance).

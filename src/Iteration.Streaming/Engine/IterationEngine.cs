@@ -212,6 +212,12 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         return _reads.GetSnapshotAsync(generationId, cancellationToken);
     }
 
+    public ValueTask<GenerationListPage> ListGenerationsAsync(GenerationRecordQuery query, CancellationToken cancellationToken = default)
+    {
+        GenerationRecords.ValidateQuery(query);
+        return _reads.ListAsync(query, cancellationToken);
+    }
+
     public ValueTask<GenerationInputAccepted> SendInputAsync(string generationId, GenerationInputRequest input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);

@@ -12,4 +12,10 @@ public sealed record RetryRequest(string GenerationId)
 
     /// <summary>Where the run stops for its user's review; <see langword="null"/> for the host's default (<c>IterationStreaming:DefaultReview</c>).</summary>
     public Contracts.ReviewRequest? Review { get; init; }
+
+    /// <summary>
+    /// The most tokens the generation may spend; without it, <c>Budgets.MaxPerGeneration</c> (when set), which also caps
+    /// it. Reserved against the owner's daily allowance at start (see <see cref="Budgets.IBudgetPolicy"/>).
+    /// </summary>
+    public Contracts.GenerationBudget? Budget { get; init; }
 }

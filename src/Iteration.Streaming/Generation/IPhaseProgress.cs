@@ -25,4 +25,24 @@ public interface IPhaseProgress
     /// <param name="inputTokens">Input (prompt) tokens.</param>
     /// <param name="outputTokens">Output (completion) tokens.</param>
     void AddUsage(long inputTokens, long outputTokens);
+
+    /// <summary>
+    /// Adds model tokens spent in this phase by a named model (priced at <c>Budgets:Prices:{model}</c>). Also ends the
+    /// estimate of the model call in progress (see <see cref="EstimateOutputTokens"/>): real usage replaces it. Each
+    /// report is checked against the generation's budget; crossing it stops the run at once.
+    /// </summary>
+    /// <param name="inputTokens">Input (prompt) tokens; 0 or more.</param>
+    /// <param name="outputTokens">Output (completion) tokens; 0 or more.</param>
+    /// <param name="model">The model's name, or <see langword="null"/> when unknown.</param>
+    void AddUsage(long inputTokens, long outputTokens, string? model) => AddUsage(inputTokens, outputTokens);
+
+    /// <summary>
+    /// Says how many output tokens the model call in progress has produced so far, estimated (from the characters
+    /// streamed), until its real usage arrives through <see cref="AddUsage(long, long, string?)"/>. Lets the budget stop a
+    /// runaway call within one live-progress interval instead of at its end. Each call replaces the previous estimate.
+    /// </summary>
+    /// <param name="outputTokens">The estimated output tokens of the call so far; 0 or more.</param>
+    void EstimateOutputTokens(long outputTokens)
+    {
+    }
 }

@@ -1,3 +1,4 @@
+using Iteration.Streaming.Budgets;
 using System.Diagnostics.CodeAnalysis;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Generation;
@@ -56,6 +57,22 @@ public static class IterationStreamingBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.RemoveAll<IPhasePlanner>();
         builder.Services.AddScoped<IPhasePlanner, TPlanner>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the policy that admits starts by budget and settles them when they end (see
+    /// <see cref="IBudgetPolicy"/>), replacing the default <see cref="OwnerBudgetPolicy"/>.
+    /// </summary>
+    /// <typeparam name="TPolicy">The policy type, created once per container.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IIterationStreamingBuilder AddBudgetPolicy<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TPolicy>(
+        this IIterationStreamingBuilder builder)
+        where TPolicy : class, IBudgetPolicy
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IBudgetPolicy, TPolicy>());
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using System.Diagnostics.CodeAnalysis;
 
 namespace Iteration.Streaming.Hosting;
@@ -195,4 +196,12 @@ public sealed class IterationStreamingOptions
     /// <summary>The most phases a plan may have (a planner's plan, or a user's revised one). Default 100.</summary>
     [Range(1, 1_000)]
     public int MaxPhases { get; set; } = 100;
+
+    /// <summary>Token budgets: a cap per generation, an owner's daily allowance and concurrent generations, prices.</summary>
+    [ValidateObjectMembers]
+    public BudgetOptions Budgets { get; set; } = new();
+
+    /// <summary>Automatic retries of transient failures from the last saved phase.</summary>
+    [ValidateObjectMembers]
+    public RetryOptions Retries { get; set; } = new();
 }

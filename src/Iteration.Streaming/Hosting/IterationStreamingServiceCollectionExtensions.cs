@@ -1,3 +1,4 @@
+using Iteration.Streaming.Budgets;
 using System.Diagnostics.Metrics;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.Engine;
@@ -80,6 +81,8 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddSingleton<IGenerationModeSelector, DefaultGenerationModeSelector>();
         services.TryAddSingleton<IGenerationRecordStore, InMemoryGenerationRecordStore>();
         services.TryAddSingleton<IIdempotencyStore, InMemoryIdempotencyStore>();
+        services.TryAddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
+        services.TryAddSingleton<IBudgetPolicy, OwnerBudgetPolicy>();
         services.TryAddSingleton<IRunCoordinator, LocalRunCoordinator>();
         services.TryAddSingleton<IGenerationIdGenerator, GuidGenerationIdGenerator>();
         services.TryAddSingleton<RunDurationHistory>();

@@ -65,4 +65,28 @@ public sealed record GenerationRecord
 
     /// <summary>Its review gates and the user's inputs; <see langword="null"/> for a generation nobody steers.</summary>
     public RunSteering? Steering { get; init; }
+
+    /// <summary>The generation's token budget (after the host's cap), or <see langword="null"/> when it has none.</summary>
+    public Contracts.GenerationBudget? Budget { get; init; }
+
+    /// <summary>The tokens it spent so far over all its attempts: saved phases, and phases lost to a failure or a retry.</summary>
+    public Contracts.GenerationUsage? Usage { get; init; }
+
+    /// <summary>What <see cref="Usage"/> cost at the host's price table, when it has one.</summary>
+    public Contracts.GenerationCost? Cost { get; init; }
+
+    /// <summary>The stage of its latest event as of its last phase save or its end (the latest event itself is the truth while it runs).</summary>
+    public string? Stage { get; init; }
+
+    /// <summary>The progress of its latest event as of its last phase save or its end, 0–100.</summary>
+    public double Progress { get; init; }
+
+    /// <summary>
+    /// When a transient failure's automatic retry is due (the run waits, holding no slot, and resumes then, also after a
+    /// restart); <see langword="null"/> when none is pending.
+    /// </summary>
+    public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>How many automatic retries of transient failures it has had.</summary>
+    public int AutoRetries { get; init; }
 }

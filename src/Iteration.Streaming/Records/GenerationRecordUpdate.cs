@@ -37,4 +37,28 @@ public sealed record GenerationRecordUpdate
 
     /// <summary>The new steering, replacing the old one whole.</summary>
     public RunSteering? Steering { get; init; }
+
+    /// <summary>Sets <see cref="GenerationRecord.Budget"/> (a retry that raises it continues the same budget line).</summary>
+    public Contracts.GenerationBudget? Budget { get; init; }
+
+    /// <summary>Sets <see cref="GenerationRecord.Usage"/> (the new total, not an increment).</summary>
+    public Contracts.GenerationUsage? Usage { get; init; }
+
+    /// <summary>Sets <see cref="GenerationRecord.Cost"/> (the new total).</summary>
+    public Contracts.GenerationCost? Cost { get; init; }
+
+    /// <summary>Sets <see cref="GenerationRecord.Stage"/>.</summary>
+    public string? Stage { get; init; }
+
+    /// <summary>Sets <see cref="GenerationRecord.Progress"/>.</summary>
+    public double? Progress { get; init; }
+
+    /// <summary>Sets <see cref="GenerationRecord.RetryAt"/>.</summary>
+    public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>Clears <see cref="GenerationRecord.RetryAt"/> (wins over <see cref="RetryAt"/>).</summary>
+    public bool ClearRetryAt { get; init; }
+
+    /// <summary>Sets <see cref="GenerationRecord.AutoRetries"/>.</summary>
+    public int? AutoRetries { get; init; }
 }

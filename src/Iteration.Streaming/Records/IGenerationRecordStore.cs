@@ -73,6 +73,18 @@ public interface IGenerationRecordStore
     // The id the default probe looks up: no generation ever has it.
     private const string ProbeGenerationId = "iteration-streaming-health-probe";
 
+    /// <summary>
+    /// Lists one user's generations (<see cref="GenerationRecord.UserId"/>), newest first, a page at a time: the store
+    /// keeps an index by user and creation time, so a page costs the same with 10 or 100,000 generations, and a
+    /// deleted record leaves the index with it. Records created with the same millisecond come in descending id order.
+    /// </summary>
+    /// <param name="query">The user, an optional status, the page size and where it starts.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The page, and where the next one starts.</returns>
+    /// <exception cref="NotSupportedException">The store keeps no index by user.</exception>
+    ValueTask<GenerationRecordPage> ListByUserAsync(GenerationRecordQuery query, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} keeps no index of generations by user: implement {nameof(ListByUserAsync)} to list a user's generations.");
+
     /// <summary>Deletes a record; nothing happens when it is unknown.</summary>
     /// <param name="generationId">The generation.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

@@ -87,6 +87,12 @@ internal sealed class InMemoryGenerationRecordStore(TimeProvider timeProvider) :
         return ValueTask.FromResult(list);
     }
 
+    public ValueTask<GenerationRecordPage> ListByUserAsync(GenerationRecordQuery query, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(GenerationRecords.Page(Snapshot(), query));
+    }
+
     public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generationId);

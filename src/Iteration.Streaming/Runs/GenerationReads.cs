@@ -137,8 +137,61 @@ internal sealed class GenerationReads(
             PhasesSaved = record.PhasesSaved,
             CreatedAt = record.CreatedAt,
             EndedAt = record.EndedAt,
+            Usage = record.Usage,
+            Cost = record.Cost,
+            Budget = record.Budget,
         };
     }
+
+    /// <summary>
+    /// A page of one user's generations: the records from the store's index, each live one with the stage and progress
+    /// of its latest event (an ended one has them on its record).
+    /// </summary>
+    public async ValueTask<Engine.GenerationListPage> ListAsync(GenerationRecordQuery query, CancellationToken cancellationToken)
+    {
+        var page = await records.ListByUserAsync(query, cancellationToken).ConfigureAwait(false);
+        var items = new GenerationListItem[page.Records.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var record = page.Records[i];
+            var status = record.Status;
+            var stage = record.Stage;
+            var progress = record.Progress;
+            if (!GenerationStatus.IsTerminal(status) && await LatestAsync(record.GenerationId, cancellationToken).ConfigureAwait(false) is { } latest)
+            {
+                status = latest.IsTerminal || IsGateNotYetRecorded(record, latest) ? latest.Event.Status : status;
+                stage = latest.Event.Stage;
+                progress = latest.Event.Progress;
+            }
+            else if (status == GenerationStatus.Completed)
+            {
+                stage ??= GenerationStages.Completed;
+                progress = 100;
+            }
+
+            items[i] = new GenerationListItem
+            {
+                GenerationId = record.GenerationId,
+                Prompt = Preview(record.Prompt),
+                Status = status,
+                Stage = stage ?? (GenerationStatus.IsTerminal(status) ? status : null),
+                Progress = progress,
+                CreatedAt = record.CreatedAt,
+                EndedAt = record.EndedAt,
+                ParentGenerationId = record.ParentGenerationId,
+                RetryOf = record.RetryOf,
+                FileCount = record.FileCount,
+                Usage = record.Usage,
+                Cost = record.Cost,
+                Budget = record.Budget,
+            };
+        }
+
+        return new Engine.GenerationListPage(items, page.Next);
+    }
+
+    private static string Preview(string prompt) =>
+        prompt.Length <= GenerationList.PromptPreviewLength ? prompt : string.Concat(prompt.AsSpan(0, GenerationList.PromptPreviewLength - 1), "…");
 
     private static bool IsGateNotYetRecorded(GenerationRecord record, EventLogEntry? latest) =>
         latest?.Event is { Status: GenerationStatus.AwaitingInput, InputRequest: { } request }
