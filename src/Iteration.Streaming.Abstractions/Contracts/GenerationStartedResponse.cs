@@ -25,4 +25,7 @@ public sealed record GenerationStartedResponse
 
     /// <summary>The URL of the latest snapshot, relative to the host.</summary>
     public required string StatusUrl { get; init; }
+
+    /// <summary>The generation's budget after the host's cap (what the run is held to), when it has one.</summary>
+    public GenerationBudget? Budget { get; init; }
 }
