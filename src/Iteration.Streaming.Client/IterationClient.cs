@@ -12,8 +12,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Iteration.Streaming.Client;
 
 /// <summary>
-/// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries,
-/// watches them with automatic resume, answers their review gates, reads their snapshot, files and archive, and cancels them.
+/// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries
+/// (with token budgets), watches them with automatic resume, answers their review gates, reads their snapshot, files and
+/// archive, cancels them, and lists the signed-in user's generations.
 /// </summary>
 /// <remarks>
 /// <see cref="WatchAsync(GenerationHandle, long, CancellationToken)"/> is the reconnect loop that
