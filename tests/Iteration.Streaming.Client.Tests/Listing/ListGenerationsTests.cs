@@ -3,6 +3,7 @@ using Iteration.Streaming.Client.Tests.Infrastructure;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Records;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Iteration.Streaming.Client.Tests.Listing;
@@ -13,6 +14,8 @@ namespace Iteration.Streaming.Client.Tests.Listing;
 /// </summary>
 public sealed class ListGenerationsTests : IAsyncLifetime
 {
+    private const string UserCookie = "test_user";
+
     private readonly RecordedRequests _requests = new();
     private KestrelTestHost _host = null!;
     private IterationClient _alice = null!;
@@ -21,7 +24,7 @@ public sealed class ListGenerationsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await KestrelTestHost.StartAsync(
-            configureStreaming: b => b.AddGenerationOwnerResolver(c => ValueTask.FromResult<string?>(c.Request.Headers[RecordedRequests.UserHeader].ToString() is { Length: > 0 } user ? user : null)),
+            configureStreaming: b => b.AddGenerationOwnerResolver(c => ValueTask.FromResult(UserOf(c))),
             configureApp: app =>
             {
                 _requests.Use(app);
@@ -32,6 +35,12 @@ public sealed class ListGenerationsTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    /// <summary>The test hosts' sign-in: the user header, else the user cookie (as a cookie authentication handler would).</summary>
+    private static string? UserOf(HttpContext context) =>
+        context.Request.Headers[RecordedRequests.UserHeader].ToString() is { Length: > 0 } user ? user
+        : context.Request.Cookies.TryGetValue(UserCookie, out var cookie) && cookie.Length > 0 ? cookie
+        : null;
 
     /// <summary>A client whose HttpClient signs in as <paramref name="user"/> (a default header, as a cookie would be).</summary>
     private IterationClient SignedIn(string user)
@@ -88,6 +97,20 @@ public sealed class ListGenerationsTests : IAsyncLifetime
         request.PathAndQuery.Should().Be("/generations?owner=me&status=failed&limit=5");
         request.Authorization.Should().BeEmpty();
         request.User.Should().Be("alice");
+    }
+
+    [Fact]
+    public async Task ListAsync_HttpClientWithACookieContainer_ListsThatUsersGenerations()
+    {
+        var bobs = await SeedAsync("bob", 2);
+        var cookies = new CookieContainer();
+        cookies.Add(_host.BaseAddress, new Cookie(UserCookie, "bob"));
+        using var http = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies }) { BaseAddress = _host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        var bob = new IterationClient(http);
+
+        var page = await bob.ListAsync();
+
+        page.Generations.Select(g => g.GenerationId).Should().Equal(Enumerable.Reverse(bobs));
     }
 
     [Fact]
