@@ -49,8 +49,8 @@ export class BudgetExceededError extends GenerationApiError {
  * A client for one host's generations routes.
  * @param {{baseUrl?: string, prefix?: string, fetch?: typeof fetch, EventSource?: any, credentials?: RequestCredentials}} [options]
  *   baseUrl: where the host is (a page leaves it out: same origin); prefix: the route group (default `/generations`);
- *   credentials: fetch's credentials mode for every call (default 'same-origin'; 'include' for a cookie across origins,
- *   which also opens the stream withCredentials).
+ *   credentials: fetch's credentials mode for every call (default 'same-origin'; 'include' also opens the stream
+ *   withCredentials). The server answers the list and ownership only to its own pages.
  */
 export function createGenerationsClient(options = {}) {
   const baseUrl = options.baseUrl;
@@ -111,8 +111,8 @@ export function createGenerationsClient(options = {}) {
 
     /**
      * GET /generations?owner=me: one page of the signed-in user's generations, newest first (`{generations,
-     * next_cursor?}`). No token: the browser's credentials name the user (401 when nobody is signed in, 404 when the
-     * host lists no owners). A status, limit or cursor the server would refuse throws at once, naming it.
+     * next_cursor?}`). No token: the browser's credentials name the user (401 when nobody is signed in, 403 from
+     * another site, 404 when the host lists no owners). A status, limit or cursor the server would refuse throws at once, naming it.
      */
     listGenerations,
 

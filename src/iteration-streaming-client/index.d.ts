@@ -391,7 +391,10 @@ export interface GenerationsClientOptions {
   prefix?: string;
   fetch?: FetchLike;
   EventSource?: EventSourceConstructor;
-  /** fetch's credentials mode for every call; default 'same-origin'. 'include' for a sign-in cookie across origins. */
+  /**
+   * fetch's credentials mode for every call; default 'same-origin'. The server answers the list and reads or actions by
+   * ownership only to its own pages (Sec-Fetch-Site), so 'include' helps only a host that authorises otherwise.
+   */
   credentials?: RequestCredentials;
 }
 
@@ -418,7 +421,8 @@ export interface GenerationsClient {
   retry(generationId: string, controlToken: string | null, options?: { review?: ReviewRequest; budget?: GenerationBudget }): Promise<GenerationStarted>;
   /**
    * One page of the signed-in user's generations, newest first. Rejects with a GenerationApiError: 401 nobody signed
-   * in, 400 a cursor of another list, 404 the host lists no owners. A bad status, limit or cursor throws at once.
+   * in, 403 from another site, 400 a cursor of another list, 404 the host lists no owners. A bad status, limit or
+   * cursor throws at once.
    */
   listGenerations(query?: ListGenerationsQuery): Promise<GenerationList>;
   /** Every generation of the signed-in user, a page at a time. */
