@@ -11,7 +11,7 @@ const client = (fetch) => createGenerationsClient({ baseUrl, fetch, EventSource:
 
 beforeEach(() => { FakeEventSource.instances.length = 0; });
 
-test('listGenerations_SendsOwnerMeTheQueryAndNoTokenWithSameOriginCredentials', async () => {
+test('listGenerations_StatusAndLimit_SendsOwnerMeTheQueryAndNoTokenWithSameOriginCredentials', async () => {
   const server = pagedFetch([listItem(1)]);
 
   const page = await client(server.fetch).listGenerations({ status: 'failed', limit: 5 });
@@ -181,7 +181,7 @@ test('sendInput_429ThatIsNotABudget_StaysAPlainGenerationApiError', async () => 
   assert.equal(error.status, 429);
 });
 
-test('budgetExceededError_MembersOfAnotherShape_AreNull', () => {
+test('budgetExceededError_MembersOfAnotherShape_AreNullOrEmpty', () => {
   const error = new BudgetExceededError(429, { type: 'https://iteration-streaming.dev/problems/budget-exceeded', limit: 3, allowed: 'many', resets_at: 'tomorrow' });
 
   assert.deepEqual([error.limit, error.allowed, error.used, error.resetsAt, error.retryAfter], ['', null, null, null, null]);

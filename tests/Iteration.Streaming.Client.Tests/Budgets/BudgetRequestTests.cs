@@ -170,7 +170,7 @@ public sealed class BudgetRequestTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RetryAsync_ConflictIsNotABudgetRefusal()
+    public async Task RetryAsync_RunningGeneration_ConflictHasNoBudgetRefusal()
     {
         var running = await _client.StartAsync("Build a task app");
         var phase = await _generator.NextPhaseAsync();

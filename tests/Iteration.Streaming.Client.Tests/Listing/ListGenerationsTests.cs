@@ -89,7 +89,7 @@ public sealed class ListGenerationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ListAsync_SendsNoTokenAndTheHttpClientsCredentials()
+    public async Task ListAsync_SignedInHttpClient_SendsNoTokenButItsCredentials()
     {
         await _alice.ListAsync(new GenerationListOptions { Limit = 5, Status = GenerationStatus.Failed });
 
