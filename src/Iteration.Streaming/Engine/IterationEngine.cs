@@ -78,7 +78,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         var phases = new PhaseRunner(fileSink, records, events, timeProvider, metrics, messages, _logger);
         var finish = new RunFinish(fileSink, records, events, timeProvider, messages, _logger);
         var stages = new RunStages(eventLog, fileSink, records, events, phases, _gates, finish, history, messages, _logger);
-        var pipeline = _pipeline = new RunPipeline(stages, ending, events, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, _logger);
+        var pipeline = _pipeline = new RunPipeline(stages, ending, events, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, messages, _logger);
         _registry = new RunRegistry(coordinator, _logger);
         _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
         _admission = new RunAdmission(eventLog, records, coordinator, modeSelector, ids, _scheduler, _registry, pipeline, events, timeProvider, storageHealth, services.GetService<IBudgetPolicy>(), _logger)

@@ -198,6 +198,21 @@ public class IterationStreamingMessages
         return string.Create(CultureInfo.InvariantCulture, $"{cause}; {what} {when}, attempt {attempt} of {maxAttempts}");
     }
 
+    /// <summary>The <c>error</c> of a run whose transient failures outlasted its retries: "Model timed out (gave up after 3 attempts)".</summary>
+    /// <param name="cause">What failed.</param>
+    /// <param name="attempts">How many attempts were made.</param>
+    /// <returns>The message.</returns>
+    public virtual string RetriesExhausted(string cause, int attempts) =>
+        string.Create(CultureInfo.InvariantCulture, $"{cause} (gave up after {attempts} {(attempts == 1 ? "attempt" : "attempts")})");
+
+    /// <summary>The <c>error</c> of a run whose model asked to wait longer than <c>Retries:MaxDelay</c>.</summary>
+    /// <param name="cause">What failed.</param>
+    /// <param name="retryAfter">The wait the model asked for.</param>
+    /// <param name="maxDelay">The longest wait the host allows.</param>
+    /// <returns>The message.</returns>
+    public virtual string RetryAfterTooLong(string cause, TimeSpan retryAfter, TimeSpan maxDelay) =>
+        string.Create(CultureInfo.InvariantCulture, $"{cause}: the model asked to wait {Duration(retryAfter)}, longer than retries wait ({Duration(maxDelay)})");
+
     /// <summary>The <c>error</c> of a run stopped by the stall watchdog (stage <c>timeout</c>).</summary>
     /// <param name="idleTimeout">The configured <c>IdleTimeout</c>.</param>
     /// <returns>The error text.</returns>

@@ -83,10 +83,16 @@ internal sealed class RunEnding(
         };
     }
 
-    public RunOutcome Failed(GenerationRun run, string stage, PlannedPhase? phase, Exception exception)
+    public RunOutcome Failed(GenerationRun run, string stage, PlannedPhase? phase, Exception exception, string? transientReason = null)
     {
         string reason;
-        if (exception is GenerationFailedException or Files.InvalidGeneratedFileException)
+        if (transientReason is not null)
+        {
+            // The model stayed unavailable: say so, not "internal error".
+            reason = transientReason;
+            Log.RunFailed(logger, run.GenerationId, stage, exception);
+        }
+        else if (exception is GenerationFailedException or Files.InvalidGeneratedFileException)
         {
             // Written for the user by the generator, or by our own validation (paths shown escaped).
             reason = exception.Message;

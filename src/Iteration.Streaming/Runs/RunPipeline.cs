@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Runs.Retries;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,7 @@ internal sealed class RunPipeline(
     IOptionsMonitor<IterationStreamingOptions> options,
     TimeProvider timeProvider,
     EngineMetrics metrics,
+    IterationStreamingMessages messages,
     ILogger logger)
 {
     /// <summary>Runs <paramref name="run"/> to its terminal event, to a review gate, or until it is interrupted.</summary>
@@ -74,10 +76,17 @@ internal sealed class RunPipeline(
         {
             outcome = ending.Stopped(run, settings);
         }
-        catch (Exception ex) when (!StorageFailures.IsStorageFailure(ex) && PlanRetry(run, ex, settings) is { } retry)
+        catch (Exception ex) when (!StorageFailures.IsStorageFailure(ex) && TransientFailures.Classify(ex) is var (cause, retryAfter))
         {
             // The model is unavailable for now: the same generation goes on from its last saved phase after a backoff.
-            outcome = ending.RetryLater(run, position, ex, retry);
+            var retries = settings.Retries;
+            var attempt = run.Record.AutoRetries + 2;
+            var delay = RetryBackoff.Delay(attempt - 1, retryAfter, retries, Random.Shared.NextDouble());
+            outcome = attempt <= retries.MaxAttempts && delay is { } wait
+                ? ending.RetryLater(run, position, ex, new RetryPlan(cause, attempt, retries.MaxAttempts, wait))
+                : ending.Failed(run, position.Stage, position.Phase, ex, delay is null
+                    ? messages.RetryAfterTooLong(cause, retryAfter!.Value, retries.MaxDelay)
+                    : messages.RetriesExhausted(cause, attempt - 1));
         }
         catch (Exception ex)
         {
@@ -88,20 +97,6 @@ internal sealed class RunPipeline(
         }
 
         await ending.EndAsync(run, activity, outcome, started: true).ConfigureAwait(false);
-    }
-
-    private static RetryPlan? PlanRetry(GenerationRun run, Exception exception, IterationStreamingOptions settings)
-    {
-        var retries = settings.Retries;
-        var attempt = run.Record.AutoRetries + 2;
-        if (attempt > retries.MaxAttempts || TransientFailures.Classify(exception) is not var (cause, retryAfter))
-        {
-            return null;
-        }
-
-        return RetryBackoff.Delay(attempt - 1, retryAfter, retries, Random.Shared.NextDouble()) is { } delay
-            ? new RetryPlan(cause, attempt, retries.MaxAttempts, delay)
-            : null;
     }
 
     /// <summary>Ends a run that never left the queue here.</summary>

@@ -113,6 +113,12 @@ internal sealed class RunRecovery(
     /// <returns>Whether a run was started.</returns>
     public async Task<bool> ResumeDueAsync(string generationId, CancellationToken cancellationToken)
     {
+        // The run that scheduled the retry may still be on its way out of this instance (the clock moved fast).
+        if (registry.TryGet(generationId, out var leaving))
+        {
+            await leaving.Finished.Task.ConfigureAwait(false);
+        }
+
         if (isStopped() || registry.Contains(generationId)
             || await records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) is not { } record
             || GenerationStatus.IsTerminal(record.Status) || record.RetryAt is null)
