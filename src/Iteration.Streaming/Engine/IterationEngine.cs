@@ -89,7 +89,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         {
             CancelRunning = CancelAsync,
         };
-        Recovery = new RunRecovery(eventLog, records, coordinator, _registry, _admission, _gates, _gateKeeper, events, options, messages, () => IsStopped, _logger);
+        Recovery = new RunRecovery(eventLog, records, coordinator, _registry, _admission, _gates, _gateKeeper, events, ending, options, messages, () => IsStopped, _logger);
         Retries = new RetrySchedule(timeProvider, id => Recovery.ResumeDueAsync(id, CancellationToken.None), _logger);
         ending.OnRetryScheduled = Retries.Add;
         Deadlines = new GateDeadlines(records, _gateKeeper, options, timeProvider, _logger);

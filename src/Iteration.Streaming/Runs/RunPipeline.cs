@@ -85,8 +85,8 @@ internal sealed class RunPipeline(
             outcome = attempt <= retries.MaxAttempts && delay is { } wait
                 ? ending.RetryLater(run, position, ex, new RetryPlan(cause, attempt, retries.MaxAttempts, wait))
                 : ending.Failed(run, position.Stage, position.Phase, ex, delay is null
-                    ? messages.RetryAfterTooLong(cause, retryAfter!.Value, retries.MaxDelay)
-                    : messages.RetriesExhausted(cause, attempt - 1));
+                    ? messages.RetryAfterTooLong(Detail(ex, cause), retryAfter!.Value, retries.MaxDelay)
+                    : attempt > 2 ? messages.RetriesExhausted(Detail(ex, cause), attempt - 1) : Detail(ex, cause));
         }
         catch (Exception ex)
         {
@@ -98,6 +98,10 @@ internal sealed class RunPipeline(
 
         await ending.EndAsync(run, activity, outcome, started: true).ConfigureAwait(false);
     }
+
+    /// <summary>What the user is told of a transient failure: the generator's own wording when it gave one, else the cause.</summary>
+    private static string Detail(Exception exception, string cause) =>
+        exception is Generation.TransientGenerationException { InnerException: Generation.GenerationFailedException described } ? described.Message : cause;
 
     /// <summary>Ends a run that never left the queue here.</summary>
     public Task EndQueuedAsync(GenerationRun run, CancelReason reason) =>

@@ -172,6 +172,30 @@ public sealed class BudgetEnforcementTests
         (await harness.Engine.GetRecordAsync(id))!.Cost.Should().Be(new GenerationCost { Amount = 16 * 0.007m, Currency = "EUR" });
     }
 
+    [Theory]
+    [InlineData("gpt-4.1-2025-04-14", 8)]
+    [InlineData("gpt-4.1-mini-2025-04-14", 1)]
+    [InlineData("unknown-model", 100)]
+    public async Task PriceTable_ADatedModelName_IsPricedByTheLongestKeyThatStartsIt(string model, int perMillionOutput)
+    {
+        await using var harness = EngineHarness.Create(configure: o =>
+        {
+            o.Budgets.Prices["gpt-4.1"] = new ModelPrice { Output = 8m };
+            o.Budgets.Prices["gpt-4.1-mini"] = new ModelPrice { Output = 1m };
+            o.Budgets.Prices["default"] = new ModelPrice { Output = 100m };
+        });
+        harness.Generator.BeforeFile = (context, index, token) =>
+        {
+            context.Progress.AddUsage(0, 1_000_000, model);
+            return Task.CompletedTask;
+        };
+
+        var id = await harness.Engine.StartAsync(new GenerationRequest("Build a todo app", ["User"]));
+        var events = await harness.ReadToEndAsync(id);
+
+        Cost(events.Single(e => e.Stage == "phase_1_complete")).GetProperty("amount").GetDecimal().Should().Be(5 * perMillionOutput);
+    }
+
     private static void ReportPerFile(EngineHarness harness, long output, long input = 0) =>
         harness.Generator.BeforeFile = (context, index, token) =>
         {

@@ -153,7 +153,28 @@ internal sealed class RunSpend
             return null;
         }
 
-        return model is not null && prices.TryGetValue(model, out var price) ? price : prices.GetValueOrDefault("default");
+        if (model is null)
+        {
+            return prices.GetValueOrDefault("default");
+        }
+
+        if (prices.TryGetValue(model, out var price))
+        {
+            return price;
+        }
+
+        // Providers answer with dated names ("gpt-4.1-2025-04-14"): the longest key that starts the name, at a dash, prices it.
+        ModelPrice? best = null;
+        var bestLength = 0;
+        foreach (var (key, value) in prices)
+        {
+            if (key.Length > bestLength && model.Length > key.Length && model[key.Length] == '-' && model.StartsWith(key, StringComparison.OrdinalIgnoreCase))
+            {
+                (best, bestLength) = (value, key.Length);
+            }
+        }
+
+        return best ?? prices.GetValueOrDefault("default");
     }
 
     private SpendStop? Check()

@@ -27,6 +27,7 @@ internal sealed class RunRecovery(
     RunGates gates,
     GateKeeper gateKeeper,
     RunEvents events,
+    RunEnding ending,
     IOptionsMonitor<IterationStreamingOptions> options,
     IterationStreamingMessages messages,
     Func<bool> isStopped,
@@ -148,6 +149,9 @@ internal sealed class RunRecovery(
         if (scan.EndedWith is { } ended)
         {
             await records.UpdateAsync(id, new GenerationRecordUpdate { Status = ended }, CancellationToken.None).ConfigureAwait(false);
+
+            // It may have stopped before its budget was settled: settling is idempotent, so settle now.
+            await ending.SettleAsync(record.UserId, id, record.Usage?.TotalTokens ?? 0).ConfigureAwait(false);
             return false;
         }
 

@@ -18,6 +18,9 @@ internal static class TransientFailures
             {
                 case TransientGenerationException transient:
                     return (transient.Message, transient.RetryAfter);
+                case GenerationFailedException or Files.InvalidGeneratedFileException:
+                    // The generator judged it (a TLS or auth failure it wrapped is not the model being busy).
+                    return null;
                 case HttpRequestException { StatusCode: null }:
                     return ("Model unreachable", null);
                 case HttpRequestException { StatusCode: HttpStatusCode.TooManyRequests }:
