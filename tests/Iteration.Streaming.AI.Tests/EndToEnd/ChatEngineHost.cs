@@ -38,7 +38,9 @@ public sealed class ChatEngineHost : IAsyncDisposable
         ChatClient = openAi.AsIChatClient();
 
         var services = new ServiceCollection().AddSingleton<TimeProvider>(Clock);
-        services.AddIterationStreaming().AddInMemoryFileSink().AddChatClientGenerator(ChatClient, configure);
+        // The engine's automatic retries of transient failures (429, 5xx, a dropped stream) off: these tests read how
+        // one failed attempt ends, and the frozen clock would hold a retry's backoff forever.
+        services.AddIterationStreaming(o => o.Retries.MaxAttempts = 1).AddInMemoryFileSink().AddChatClientGenerator(ChatClient, configure);
         Provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

@@ -76,6 +76,11 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         switch (answer)
         {
             case OpenAIAnswer.Fail fail:
+                foreach (var (name, value) in fail.Headers ?? new Dictionary<string, string>())
+                {
+                    http.Response.Headers[name] = value;
+                }
+
                 await WriteErrorAsync(http, fail.Status, fail.Body);
                 break;
             case OpenAIAnswer.StreamedError error:
@@ -203,5 +208,9 @@ public abstract record OpenAIAnswer
     }
 
     /// <summary>Answers an error status with a body.</summary>
-    public sealed record Fail(int Status, string Body) : OpenAIAnswer;
+    public sealed record Fail(int Status, string Body) : OpenAIAnswer
+    {
+        /// <summary>Headers sent with it, such as <c>Retry-After</c>.</summary>
+        public IReadOnlyDictionary<string, string>? Headers { get; init; }
+    }
 }
