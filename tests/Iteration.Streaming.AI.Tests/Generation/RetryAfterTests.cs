@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Globalization;
 using Iteration.Streaming.AI.Generation;
 using Iteration.Streaming.AI.Tests.Infrastructure;
@@ -7,7 +6,6 @@ using Iteration.Streaming.Generation;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
-using OpenAI;
 
 namespace Iteration.Streaming.AI.Tests.Generation;
 
@@ -137,7 +135,7 @@ public sealed class RetryAfterTests
     {
         await using var server = await FakeOpenAIServer.StartAsync();
         server.Enqueue(new OpenAIAnswer.Fail(400, "{\"error\": {\"message\": \"context_length_exceeded\"}}") { Headers = new Dictionary<string, string> { ["Retry-After"] = "7" } });
-        using var chatClient = OpenAIChatClient(server);
+        using var chatClient = server.CreateChatClient();
         await using var harness = new GeneratorHarness(chatClient: chatClient);
 
         var act = () => harness.RunPhaseAsync();
@@ -149,7 +147,7 @@ public sealed class RetryAfterTests
     private static async Task<TransientGenerationException> TransientThroughOpenAIAsync(int status, Func<DateTimeOffset, Dictionary<string, string>> headers)
     {
         await using var server = await FakeOpenAIServer.StartAsync();
-        using var chatClient = OpenAIChatClient(server);
+        using var chatClient = server.CreateChatClient();
         await using var harness = new GeneratorHarness(chatClient: chatClient, clock: new FakeTimeProvider(Now));
         server.Enqueue(new OpenAIAnswer.Fail(status, "{\"error\": {\"message\": \"busy\"}}") { Headers = headers(harness.Clock.GetUtcNow()) });
 
@@ -159,15 +157,4 @@ public sealed class RetryAfterTests
         failure.InnerException!.InnerException.Should().BeOfType<ClientResultException>("the OpenAI client's exception carries the answer the wait is read from");
         return failure;
     }
-
-    private static IChatClient OpenAIChatClient(FakeOpenAIServer server) => new OpenAI.Chat.ChatClient(
-            FakeOpenAIServer.Model,
-            new ApiKeyCredential("sk-test"),
-            new OpenAIClientOptions
-            {
-                Endpoint = server.Endpoint,
-                RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-                NetworkTimeout = AsyncTestExtensions.Patience,
-            })
-        .AsIChatClient();
 }

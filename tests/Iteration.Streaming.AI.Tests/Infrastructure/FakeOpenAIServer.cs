@@ -1,11 +1,16 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Iteration.Streaming.TestUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using OpenAI;
 
 namespace Iteration.Streaming.AI.Tests.Infrastructure;
 
@@ -50,6 +55,21 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         server = new FakeOpenAIServer(app, new Uri(address.EndsWith('/') ? address : address + "/"));
         return server;
     }
+
+    /// <summary>
+    /// Microsoft.Extensions.AI.OpenAI's client for this endpoint, as a host builds it: the OpenAI client's own retries off
+    /// (the engine retries), so a test sees each answer.
+    /// </summary>
+    public IChatClient CreateChatClient() => new OpenAI.Chat.ChatClient(
+            Model,
+            new ApiKeyCredential("sk-test-0123456789-secret-key"),
+            new OpenAIClientOptions
+            {
+                Endpoint = Endpoint,
+                RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+                NetworkTimeout = AsyncTestExtensions.Patience,
+            })
+        .AsIChatClient();
 
     public FakeOpenAIServer Enqueue(OpenAIAnswer answer)
     {
