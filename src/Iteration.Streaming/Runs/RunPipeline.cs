@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Runs.Retries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -57,6 +58,12 @@ internal sealed class RunPipeline(
         RunOutcome outcome;
         try
         {
+            // A retry that a restart or a takeover brought here before it was due waits out the rest of its backoff.
+            if (run.Record.RetryAt is { } due && due > timeProvider.GetUtcNow())
+            {
+                await Task.Delay(due - timeProvider.GetUtcNow(), timeProvider, run.Token).ConfigureAwait(false);
+            }
+
             var scope = scopes.CreateAsyncScope();
             await using (scope.ConfigureAwait(false))
             {
@@ -67,6 +74,11 @@ internal sealed class RunPipeline(
         {
             outcome = ending.Stopped(run, settings);
         }
+        catch (Exception ex) when (!StorageFailures.IsStorageFailure(ex) && PlanRetry(run, ex, settings) is { } retry)
+        {
+            // The model is unavailable for now: the same generation goes on from its last saved phase after a backoff.
+            outcome = ending.RetryLater(run, position, ex, retry);
+        }
         catch (Exception ex)
         {
             outcome = StorageFailures.IsStorageFailure(ex)
@@ -76,6 +88,20 @@ internal sealed class RunPipeline(
         }
 
         await ending.EndAsync(run, activity, outcome, started: true).ConfigureAwait(false);
+    }
+
+    private static RetryPlan? PlanRetry(GenerationRun run, Exception exception, IterationStreamingOptions settings)
+    {
+        var retries = settings.Retries;
+        var attempt = run.Record.AutoRetries + 2;
+        if (attempt > retries.MaxAttempts || TransientFailures.Classify(exception) is not var (cause, retryAfter))
+        {
+            return null;
+        }
+
+        return RetryBackoff.Delay(attempt - 1, retryAfter, retries, Random.Shared.NextDouble()) is { } delay
+            ? new RetryPlan(cause, attempt, retries.MaxAttempts, delay)
+            : null;
     }
 
     /// <summary>Ends a run that never left the queue here.</summary>
