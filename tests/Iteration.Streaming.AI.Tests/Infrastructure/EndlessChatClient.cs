@@ -5,8 +5,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Iteration.Streaming.AI.Tests.Infrastructure;
 
 /// <summary>
-/// A runaway model: opens a file and writes into it forever, <see cref="ChunkLength"/> characters a chunk, one chunk every
-/// <see cref="Step"/> on the fake clock. It ignores the cancellation token on purpose: the generator must stop on its own.
+/// A runaway model: answers its first requests with <see cref="FirstAnswers"/> (and their usage), then opens a file and
+/// writes into it forever, <see cref="ChunkLength"/> characters a chunk, one chunk every <see cref="Step"/> on the fake
+/// clock. It ignores the cancellation token on purpose: the generator must stop on its own.
 /// </summary>
 public sealed class EndlessChatClient(FakeTimeProvider clock) : IChatClient
 {
@@ -14,12 +15,19 @@ public sealed class EndlessChatClient(FakeTimeProvider clock) : IChatClient
 
     private const string OpenTag = "<file path=\"src/Runaway.cs\">\n";
 
+    private int _requests;
     private int _chunks;
 
-    /// <summary>The time between two chunks on the fake clock.</summary>
+    /// <summary>The answers to the first requests, each in one chunk followed by a usage report of <see cref="FirstUsage"/>.</summary>
+    public IReadOnlyList<string> FirstAnswers { get; init; } = [];
+
+    /// <summary>The usage reported after each of <see cref="FirstAnswers"/>.</summary>
+    public (long Input, long Output) FirstUsage { get; init; } = (100, 50);
+
+    /// <summary>The time between two chunks of the endless answer on the fake clock.</summary>
     public TimeSpan Step { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>How many chunks the generator has asked for so far.</summary>
+    /// <summary>How many chunks of the endless answer the generator has asked for so far.</summary>
     public int Chunks => Volatile.Read(ref _chunks);
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -27,6 +35,19 @@ public sealed class EndlessChatClient(FakeTimeProvider clock) : IChatClient
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var request = Interlocked.Increment(ref _requests) - 1;
+        if (request < FirstAnswers.Count)
+        {
+            await Task.Yield();
+            yield return new ChatResponseUpdate(ChatRole.Assistant, FirstAnswers[request]);
+            yield return new ChatResponseUpdate
+            {
+                Role = ChatRole.Assistant,
+                Contents = [new UsageContent(new UsageDetails { InputTokenCount = FirstUsage.Input, OutputTokenCount = FirstUsage.Output })],
+            };
+            yield break;
+        }
+
         for (var i = 0; ; i++)
         {
             if (i > 0)

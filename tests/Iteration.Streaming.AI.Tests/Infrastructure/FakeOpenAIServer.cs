@@ -24,6 +24,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 {
     public const string Model = "test-model";
 
+    /// <summary>The key <see cref="CreateChatClient"/> sends; an answer that echoes it must never reach the user.</summary>
+    public const string ApiKey = "sk-test-0123456789-secret-key";
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<OpenAIAnswer> _answers = new();
     private readonly ConcurrentQueue<JsonNode> _requests = new();
@@ -62,7 +65,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// </summary>
     public IChatClient CreateChatClient() => new OpenAI.Chat.ChatClient(
             Model,
-            new ApiKeyCredential("sk-test-0123456789-secret-key"),
+            new ApiKeyCredential(ApiKey),
             new OpenAIClientOptions
             {
                 Endpoint = Endpoint,
