@@ -15,7 +15,7 @@ namespace Iteration.Streaming.Benchmarks;
 [MemoryDiagnoser]
 public class BudgetCheckBenchmarks
 {
-    private const int Reports = 1_000;
+    private const int Reports = 200_000;
     private static readonly BudgetOptions NoPrices = new();
     private static readonly BudgetOptions Priced = new() { Prices = new(StringComparer.OrdinalIgnoreCase) { ["gpt-4.1"] = new ModelPrice { Input = 2m, Output = 8m } } };
 
