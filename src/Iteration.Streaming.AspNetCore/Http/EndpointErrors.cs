@@ -91,12 +91,15 @@ internal static class EndpointErrors
     {
         Log.BudgetRefused(logger, exception.Limit, exception.Used, exception.Allowed);
         context.Response.Clear();
-        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal)
+        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(exception.Limit))
         {
-            ["limit"] = exception.Limit,
-            ["allowed"] = exception.Allowed,
-            ["used"] = exception.Used,
-        };
+            // An exception made with a message only names no limit: no made-up zeros beside it.
+            extensions["limit"] = exception.Limit;
+            extensions["allowed"] = exception.Allowed;
+            extensions["used"] = exception.Used;
+        }
+
         if (exception.ResetsAt is { } resetsAt)
         {
             extensions["resets_at"] = resetsAt;
