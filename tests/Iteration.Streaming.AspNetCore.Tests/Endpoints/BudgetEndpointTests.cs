@@ -41,7 +41,7 @@ public sealed class BudgetEndpointTests : IAsyncLifetime
     private Task<HttpResponseMessage> StartAsync(GenerationBudget? budget = null) =>
         _client.PostAsJsonAsync("generations", new StartGenerationRequest { Prompt = "Build a task app", Budget = budget }, IterationStreamingJson.StartGenerationRequest);
 
-    [Fact(Skip = PendingEngine.Budgets)]
+    [Fact]
     public async Task Start_PolicyRefuses_Answers429ProblemNamingTheLimit()
     {
         Refusal.Exception = new GenerationBudgetExceededException(
@@ -60,7 +60,7 @@ public sealed class BudgetEndpointTests : IAsyncLifetime
         response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(91));
     }
 
-    [Fact(Skip = PendingEngine.Budgets)]
+    [Fact]
     public async Task Start_PolicyRefusesWithoutAReset_Answers429WithoutRetryAfter()
     {
         Refusal.Exception = new GenerationBudgetExceededException(
@@ -75,7 +75,7 @@ public sealed class BudgetEndpointTests : IAsyncLifetime
         response.Headers.RetryAfter.Should().BeNull();
     }
 
-    [Fact(Skip = PendingEngine.Budgets)]
+    [Fact]
     public async Task Start_PolicyRefuses_StartsNothing()
     {
         Refusal.Exception = new GenerationBudgetExceededException("No.", "host_limit", 1, 1, resetsAt: null);
@@ -87,7 +87,7 @@ public sealed class BudgetEndpointTests : IAsyncLifetime
         response.Headers.CacheControl!.NoStore.Should().BeTrue();
     }
 
-    [Fact(Skip = PendingEngine.Budgets)]
+    [Fact]
     public async Task Start_RefusedWithAnIdempotencyKey_KeyIsFreeForTheNextTry()
     {
         Refusal.Exception = new GenerationBudgetExceededException("No.", "host_limit", 1, 1, resetsAt: null);
@@ -103,7 +103,7 @@ public sealed class BudgetEndpointTests : IAsyncLifetime
         admitted.StatusCode.Should().Be(HttpStatusCode.Accepted);
     }
 
-    [Fact(Skip = PendingEngine.Budgets)]
+    [Fact]
     public async Task Start_Admitted_202NamesTheBudgetTheEngineRecorded()
     {
         using var response = await StartAsync(new GenerationBudget { MaxOutputTokens = 2_000 });
