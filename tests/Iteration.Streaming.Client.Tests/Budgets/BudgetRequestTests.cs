@@ -9,9 +9,8 @@ using Microsoft.AspNetCore.Builder;
 namespace Iteration.Streaming.Client.Tests.Budgets;
 
 /// <summary>
-/// Budgets through the client over real Kestrel: start, iterate and retry send <c>budget</c> in their body; a budget
-/// refusal (429 of the budget problem type) is an <see cref="IterationApiException"/> whose
-/// <see cref="IterationApiException.BudgetRefusal"/> names the limit, its value, what is used and when it resets.
+/// Budgets through the client over real Kestrel: start, iterate and retry send <c>budget</c> in their body, and the
+/// handle keeps the budget the 202 names. Refusals: <see cref="BudgetRefusalTests"/>.
 /// </summary>
 public sealed class BudgetRequestTests : IAsyncLifetime
 {
@@ -27,7 +26,6 @@ public sealed class BudgetRequestTests : IAsyncLifetime
             configureApp: app =>
             {
                 _requests.Use(app);
-                BudgetRefusalStandIn.Use(app);
                 app.MapIterationStream();
             });
         _client = _host.CreateIterationClient();
@@ -37,13 +35,6 @@ public sealed class BudgetRequestTests : IAsyncLifetime
 
     private static JsonElement BudgetSent(RecordedRequest request) =>
         JsonDocument.Parse(request.Body).RootElement.GetProperty("budget");
-
-    private IterationClient Refused()
-    {
-        var http = _host.CreateClient();
-        http.DefaultRequestHeaders.Add(BudgetRefusalStandIn.Header, "1");
-        return new IterationClient(http);
-    }
 
     private async Task<GenerationHandle> FailedAsync()
     {
@@ -63,6 +54,7 @@ public sealed class BudgetRequestTests : IAsyncLifetime
         var budget = BudgetSent(_requests.Last("POST", "/generations"));
         budget.GetProperty("max_output_tokens").GetInt64().Should().Be(2_000);
         budget.TryGetProperty("max_total_tokens", out _).Should().BeFalse();
+        handle.Budget.Should().Be(new GenerationBudget { MaxOutputTokens = 2_000 }, "the 202 names the budget the run is held to");
         (await _generator.NextPhaseAsync()).Complete();
         await _client.CancelAsync(handle);
     }
@@ -138,35 +130,6 @@ public sealed class BudgetRequestTests : IAsyncLifetime
         }
 
         _requests.All.Should().BeEmpty();
-    }
-
-    [Fact]
-    public async Task StartAsync_RefusedForBudget_ThrowsWithTheRefusalReadable()
-    {
-        var act = () => Refused().StartAsync("Build a task app", ["User"], review: null, new GenerationBudget { MaxTotalTokens = 20_000 });
-
-        var thrown = (await act.Should().ThrowAsync<IterationApiException>()).Which;
-        thrown.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
-        thrown.Message.Should().Contain("daily allowance of 100,000 tokens");
-        thrown.Problem!.Type.Should().Be(BudgetRefusal.ProblemType);
-        thrown.BudgetRefusal.Should().BeEquivalentTo(new BudgetRefusal
-        {
-            Limit = BudgetRefusal.TokensPerDay,
-            Allowed = 100_000,
-            Used = 99_000,
-            ResetsAt = BudgetRefusalStandIn.ResetsAt,
-            RetryAfter = TimeSpan.FromHours(1),
-        });
-    }
-
-    [Fact]
-    public async Task RetryAsync_RefusedForBudget_ThrowsWithTheRefusalReadable()
-    {
-        var failed = await FailedAsync();
-
-        var act = () => Refused().RetryAsync(failed, review: null, new GenerationBudget { MaxTotalTokens = 20_000 });
-
-        (await act.Should().ThrowAsync<IterationApiException>()).Which.BudgetRefusal!.Limit.Should().Be(BudgetRefusal.TokensPerDay);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Iteration.Streaming.Client.Tests.Infrastructure;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Records;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,7 +29,7 @@ public sealed class ListGenerationsTests : IAsyncLifetime
             configureApp: app =>
             {
                 _requests.Use(app);
-                app.MapIterationStreamWithList();
+                app.MapIterationStream();
             });
         _alice = SignedIn("alice");
         _anonymous = _host.CreateIterationClient();
@@ -260,21 +261,21 @@ public sealed class ListGenerationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetSnapshotAsync_HandleForOwner_SendsNoTokenButTheHttpClientsCredentials()
+    public async Task ReadsWithAHandleForOwner_Owner_AreAnsweredWithoutATokenAndAStrangerGets401()
     {
-        var (id, _) = await _host.CreateGenerationLogAsync();
+        var started = await _alice.StartAsync("Build a task app", ["User"]);
+        var owned = GenerationHandle.ForOwner(started.GenerationId);
 
-        try
-        {
-            await _alice.GetSnapshotAsync(GenerationHandle.ForOwner(id));
-        }
-        catch (IterationApiException)
-        {
-            // Whether the host reads by ownership is the server's business; what the client sent is the point here.
-        }
+        var events = await _alice.WatchAsync(owned).CollectAsync();
+        var snapshot = await _alice.GetSnapshotAsync(owned);
+        var files = await _alice.ListFilesAsync(owned);
+        var strangersRead = () => SignedIn("bob").GetSnapshotAsync(owned);
 
-        var request = _requests.Last("GET", $"/generations/{id}");
-        request.Authorization.Should().BeEmpty();
-        request.User.Should().Be("alice");
+        events[^1].Status.Should().Be(GenerationStatus.Completed);
+        snapshot.GenerationId.Should().Be(started.GenerationId);
+        files.Files.Should().NotBeEmpty();
+        _requests.All.Where(r => r.PathAndQuery.StartsWith($"/generations/{started.GenerationId}", StringComparison.Ordinal))
+            .Should().OnlyContain(r => r.Authorization.Length == 0 && r.User == "alice");
+        (await strangersRead.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
     }
 }
