@@ -38,7 +38,7 @@ internal sealed class ReserveBudgetOperation(BudgetReservation reservation) : Wr
             return;
         }
 
-        if (reservation.TokensPerDay is { } allowance && used + reservation.Tokens > allowance)
+        if (reservation.TokensPerDay is { } allowance && reservation.Tokens > allowance - used)
         {
             SetResult(new BudgetReservationResult(false, GenerationBudgetExceededException.TokensPerDay, used, unfinished));
             return;
