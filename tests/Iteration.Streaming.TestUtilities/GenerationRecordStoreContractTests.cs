@@ -60,6 +60,13 @@ public abstract class GenerationRecordStoreContractTests
         FileCount = 9,
         TotalBytes = 12_345_678_901,
         Steering = FullSteering(),
+        Budget = new GenerationBudget { MaxOutputTokens = 2_000, MaxTotalTokens = 50_000 },
+        Usage = new GenerationUsage { InputTokens = 12_345, OutputTokens = 1_987 },
+        Cost = new GenerationCost { Amount = 0.0123456789m, Currency = "EUR" },
+        Stage = GenerationStages.PhaseProgress(2),
+        Progress = 37.3,
+        RetryAt = TestEvents.Epoch.AddSeconds(4),
+        AutoRetries = 2,
     };
 
     /// <summary>A steering with every field set: a phase gate open, inputs of each kind, locks, a review of a list.</summary>
@@ -433,6 +440,398 @@ public abstract class GenerationRecordStoreContractTests
         answers.Select(a => a.Status).Distinct().Should().ContainSingle().Which.Should().Be(stored!.Status);
         answers.Select(a => a.EndedAt).Distinct().Should().ContainSingle().Which.Should().Be(stored.EndedAt);
         stored.EndedAt.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task UpdateAsync_SpendStageProgressAndRetries_AreApplied()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord();
+        await store.AddAsync(record);
+        var change = new GenerationRecordUpdate
+        {
+            Budget = new GenerationBudget { MaxTotalTokens = 10_000 },
+            Usage = new GenerationUsage { InputTokens = 1_000, OutputTokens = 2_500 },
+            Cost = new GenerationCost { Amount = 1.5m, Currency = "USD" },
+            Stage = GenerationStages.BudgetExceeded,
+            Progress = 62.5,
+            RetryAt = TestEvents.Epoch.AddMinutes(1),
+            AutoRetries = 1,
+        };
+
+        var updated = await store.UpdateAsync(record.GenerationId, change);
+
+        var expected = record with
+        {
+            Budget = change.Budget,
+            Usage = change.Usage,
+            Cost = change.Cost,
+            Stage = change.Stage,
+            Progress = 62.5,
+            RetryAt = change.RetryAt,
+            AutoRetries = 1,
+        };
+        updated.Should().BeEquivalentTo(expected);
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(expected);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_Budget_ReplacesTheOldOneWhole()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Budget = new GenerationBudget { MaxOutputTokens = 4_000 } });
+
+        updated!.Budget.Should().BeEquivalentTo(new GenerationBudget { MaxOutputTokens = 4_000 }, "a budget is replaced, not merged");
+        (await store.GetAsync(record.GenerationId))!.Budget!.MaxTotalTokens.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UpdateAsync_ClearRetryAt_ClearsItEvenWithANewRetryTime()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { ClearRetryAt = true, RetryAt = TestEvents.Epoch.AddHours(1), AutoRetries = 3 });
+
+        updated!.RetryAt.Should().BeNull();
+        updated.AutoRetries.Should().Be(3);
+        (await store.GetAsync(record.GenerationId)).Should().BeEquivalentTo(record with { RetryAt = null, AutoRetries = 3 });
+    }
+
+    [Fact]
+    public async Task UpdateAsync_WithoutSpendFields_KeepsThem()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed });
+
+        updated.Should().BeEquivalentTo(record with { Status = GenerationStatus.Failed, EndedAt = TestEvents.Epoch });
+    }
+
+    [Fact]
+    public async Task TryUpdateSteeringAsync_SpendFields_AreAppliedWithTheSteering()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = NewRecord() with { Steering = FullSteering(revision: 1) };
+        await store.AddAsync(record);
+
+        var updated = await store.TryUpdateSteeringAsync(record.GenerationId, 1, new GenerationRecordUpdate
+        {
+            Steering = FullSteering(revision: 2),
+            Usage = new GenerationUsage { InputTokens = 7, OutputTokens = 9 },
+            Progress = 12.25,
+        });
+
+        updated!.Usage.Should().BeEquivalentTo(new GenerationUsage { InputTokens = 7, OutputTokens = 9 });
+        (await store.GetAsync(record.GenerationId))!.Progress.Should().Be(12.25);
+    }
+
+    /// <summary>A user id no other test uses, so listings of a shared store see only this test's records.</summary>
+    protected static string NewUser() => "user-" + TestEvents.NewId();
+
+    /// <summary>
+    /// The list order written out (not <see cref="GenerationRecords.Page"/>, which the in-memory store uses): creation
+    /// time to the millisecond, then id by ordinal, both descending.
+    /// </summary>
+    protected static List<GenerationRecord> InListOrder(IEnumerable<GenerationRecord> records) =>
+        [.. records.OrderByDescending(static r => r.CreatedAt.ToUnixTimeMilliseconds()).ThenByDescending(static r => r.GenerationId, StringComparer.Ordinal)];
+
+    /// <summary>Reads a whole list page by page, checking each page's size and that its <c>Next</c> is its last record.</summary>
+    protected static async Task<List<GenerationRecord>> ListAllAsync(IGenerationRecordStore store, string userId, int limit, string? status = null)
+    {
+        var all = new List<GenerationRecord>();
+        GenerationRecordPosition? after = null;
+        for (var pages = 0; ; pages++)
+        {
+            pages.Should().BeLessThan(1_000, "a list must end");
+            var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = userId, Status = status, Limit = limit, After = after });
+            page.Records.Count.Should().BeLessThanOrEqualTo(limit);
+            all.AddRange(page.Records);
+            if (page.Next is null)
+            {
+                return all;
+            }
+
+            page.Records.Should().HaveCount(limit, "a page with a next one is full");
+            page.Next.Should().Be(GenerationRecordPosition.Of(page.Records[^1]));
+            after = page.Next;
+        }
+    }
+
+    /// <summary>
+    /// 250 records of two users, created in an order unlike the list's: groups of five share a millisecond (and differ
+    /// below it, which the list ignores), with ids that tie-break in neither creation nor insertion order.
+    /// </summary>
+    private static List<GenerationRecord> TwoUsersRecords(string first, string second)
+    {
+        var records = new List<GenerationRecord>();
+        for (var i = 0; i < 250; i++)
+        {
+            var createdAt = TestEvents.Epoch.AddMilliseconds((i * 7 % 50) - 25).AddTicks(i % 3 * 1_000);
+            var id = $"{(char)('a' + (i * 11 % 26))}{i:D3}-{TestEvents.NewId()[..8]}";
+            records.Add(NewRecord(id, createdAt) with { UserId = i % 5 < 3 ? first : second });
+        }
+
+        return records;
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_250RecordsOfTwoUsers_PagesThroughEachUsersNewestFirstWithoutGapsOrRepeats()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var (first, second) = (NewUser(), NewUser());
+        var records = TwoUsersRecords(first, second);
+        foreach (var record in records)
+        {
+            await store.AddAsync(record);
+        }
+
+        var firstList = await ListAllAsync(store, first, limit: 20);
+        var secondList = await ListAllAsync(store, second, limit: 7);
+
+        firstList.Select(r => r.GenerationId).Should().Equal(InListOrder(records.Where(r => r.UserId == first)).Select(r => r.GenerationId));
+        secondList.Select(r => r.GenerationId).Should().Equal(InListOrder(records.Where(r => r.UserId == second)).Select(r => r.GenerationId));
+        firstList.Should().HaveCount(150);
+        secondList.Should().HaveCount(100);
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_ReturnsFullRecords()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord() with { UserId = NewUser() };
+        await store.AddAsync(record);
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = record.UserId! });
+
+        page.Records.Should().ContainSingle().Which.Should().BeEquivalentTo(record, o => o.WithStrictOrdering());
+        page.Next.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_SameMillisecond_OrdersByIdOrdinalDescending()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = NewUser();
+        var suffix = TestEvents.NewId()[..8];
+        string[] ids = [$"B-{suffix}", $"a-{suffix}", $"A-{suffix}", $"b-{suffix}", $"_-{suffix}", $"0-{suffix}"];
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            await store.AddAsync(NewRecord(id, TestEvents.Epoch.AddTicks(i * 1_000)) with { UserId = user });
+        }
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = user });
+
+        page.Records.Select(r => r.GenerationId).Should().Equal($"b-{suffix}", $"a-{suffix}", $"_-{suffix}", $"B-{suffix}", $"A-{suffix}", $"0-{suffix}");
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_Status_ReturnsOnlyThatStatusPageByPage()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = NewUser();
+        var records = Enumerable.Range(0, 60).Select(i => NewRecord(createdAt: TestEvents.Epoch.AddSeconds(i)) with { UserId = user }).ToList();
+        foreach (var record in records)
+        {
+            await store.AddAsync(record);
+        }
+
+        var failed = records.Where((_, i) => i % 4 == 0).ToList();
+        foreach (var record in failed)
+        {
+            await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Failed });
+        }
+
+        var listed = await ListAllAsync(store, user, limit: 4, GenerationStatus.Failed);
+        var queued = await ListAllAsync(store, user, limit: 100, GenerationStatus.Queued);
+
+        listed.Select(r => r.GenerationId).Should().Equal(InListOrder(failed).Select(r => r.GenerationId));
+        listed.Should().OnlyContain(r => r.Status == GenerationStatus.Failed && r.EndedAt != null);
+        queued.Should().HaveCount(45).And.OnlyContain(r => r.Status == GenerationStatus.Queued);
+        (await store.ListByUserAsync(new GenerationRecordQuery { UserId = user, Status = GenerationStatus.Cancelled })).Records.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_After_IsExclusive()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = NewUser();
+        var records = Enumerable.Range(0, 5).Select(i => NewRecord(createdAt: TestEvents.Epoch.AddSeconds(i)) with { UserId = user }).ToList();
+        foreach (var record in records)
+        {
+            await store.AddAsync(record);
+        }
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = user, After = GenerationRecordPosition.Of(records[3]) });
+
+        page.Records.Select(r => r.GenerationId).Should().Equal(records[2].GenerationId, records[1].GenerationId, records[0].GenerationId);
+        page.Next.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_AfterAPositionWithNoRecord_StartsAtTheNextOlderOne()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = NewUser();
+        var older = NewRecord("m-" + TestEvents.NewId(), TestEvents.Epoch) with { UserId = user };
+        var sameTimeLowerId = NewRecord("c-" + TestEvents.NewId(), TestEvents.Epoch.AddSeconds(1)) with { UserId = user };
+        var sameTimeHigherId = NewRecord("x-" + TestEvents.NewId(), TestEvents.Epoch.AddSeconds(1)) with { UserId = user };
+        foreach (var record in new[] { older, sameTimeLowerId, sameTimeHigherId })
+        {
+            await store.AddAsync(record);
+        }
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery
+        {
+            UserId = user,
+            After = new GenerationRecordPosition(TestEvents.Epoch.AddSeconds(1), "m"),
+        });
+
+        page.Records.Select(r => r.GenerationId).Should().Equal(sameTimeLowerId.GenerationId, older.GenerationId);
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_LastPageExactlyFull_HasNoNext()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = NewUser();
+        for (var i = 0; i < 20; i++)
+        {
+            await store.AddAsync(NewRecord(createdAt: TestEvents.Epoch.AddSeconds(i)) with { UserId = user });
+        }
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = user, Limit = 20 });
+
+        page.Records.Should().HaveCount(20);
+        page.Next.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_Deleted_LeavesTheList()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = NewUser();
+        var kept = NewRecord(createdAt: TestEvents.Epoch) with { UserId = user };
+        var deleted = NewRecord(createdAt: TestEvents.Epoch.AddSeconds(1)) with { UserId = user };
+        var ended = NewRecord(createdAt: TestEvents.Epoch.AddSeconds(2)) with { UserId = user };
+        foreach (var record in new[] { kept, deleted, ended })
+        {
+            await store.AddAsync(record);
+        }
+
+        await store.UpdateAsync(ended.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Completed });
+
+        await store.DeleteAsync(deleted.GenerationId);
+        await store.DeleteAsync(ended.GenerationId);
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = user, Limit = 1 });
+        page.Records.Select(r => r.GenerationId).Should().Equal(kept.GenerationId);
+        page.Next.Should().BeNull("the deleted records left no entry behind to page to");
+        (await store.ListByUserAsync(new GenerationRecordQuery { UserId = user, Status = GenerationStatus.Completed })).Records.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_DeletedThenAddedAgain_IsListedOnce()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = NewUser();
+        var record = NewRecord(createdAt: TestEvents.Epoch) with { UserId = user };
+        await store.AddAsync(record);
+        await store.DeleteAsync(record.GenerationId);
+
+        await store.AddAsync(record with { CreatedAt = TestEvents.Epoch.AddMinutes(1) });
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = user });
+        page.Records.Should().ContainSingle().Which.CreatedAt.Should().Be(TestEvents.Epoch.AddMinutes(1));
+    }
+
+    [Theory]
+    [InlineData("user-a")]
+    [InlineData("USER-A")]
+    [InlineData("user-a ")]
+    [InlineData("user-")]
+    [InlineData("%")]
+    [InlineData("x' OR '1'='1")]
+    [InlineData("{user-a}")]
+    [InlineData("ünïcödé-🚀")]
+    public async Task ListByUserAsync_AnotherUsersRecords_NeverAppear(string other)
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = "user-a" + TestEvents.NewId();
+        var otherUser = other + TestEvents.NewId();
+        var mine = NewRecord() with { UserId = user };
+        var theirs = NewRecord() with { UserId = otherUser };
+        var nobodys = NewRecord();
+        foreach (var record in new[] { mine, theirs, nobodys })
+        {
+            await store.AddAsync(record);
+        }
+
+        (await store.ListByUserAsync(new GenerationRecordQuery { UserId = user })).Records.Select(r => r.GenerationId).Should().Equal(mine.GenerationId);
+        (await store.ListByUserAsync(new GenerationRecordQuery { UserId = otherUser })).Records.Select(r => r.GenerationId).Should().Equal(theirs.GenerationId);
+        (await store.ListByUserAsync(new GenerationRecordQuery { UserId = other })).Records.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_UnknownUser_ReturnsAnEmptyLastPage()
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        var page = await store.ListByUserAsync(new GenerationRecordQuery { UserId = NewUser(), After = new GenerationRecordPosition(TestEvents.Epoch, "x") });
+
+        page.Records.Should().BeEmpty();
+        page.Next.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_LongUserId_IsListed()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var user = new string('u', 5_000) + TestEvents.NewId();
+        var record = NewRecord() with { UserId = user };
+        await store.AddAsync(record);
+
+        (await store.ListByUserAsync(new GenerationRecordQuery { UserId = user })).Records.Should().ContainSingle().Which.UserId.Should().Be(user);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(GenerationRecordQuery.MaxLimit + 1)]
+    [InlineData(int.MaxValue)]
+    public async Task ListByUserAsync_LimitOutOfRange_ThrowsNamingTheQuery(int limit)
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        await FluentActions.Awaiting(() => store.ListByUserAsync(new GenerationRecordQuery { UserId = NewUser(), Limit = limit }).AsTask())
+            .Should().ThrowAsync<ArgumentOutOfRangeException>().WithParameterName("query");
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_NoUserOrNoQuery_Throws()
+    {
+        var store = await CreateStoreAsync(Clock);
+
+        await FluentActions.Awaiting(() => store.ListByUserAsync(new GenerationRecordQuery { UserId = "" }).AsTask()).Should().ThrowAsync<ArgumentException>();
+        await FluentActions.Awaiting(() => store.ListByUserAsync(new GenerationRecordQuery { UserId = null! }).AsTask()).Should().ThrowAsync<ArgumentException>();
+        await FluentActions.Awaiting(() => store.ListByUserAsync(null!).AsTask()).Should().ThrowAsync<ArgumentNullException>();
+    }
+
+    [Fact]
+    public async Task ListByUserAsync_CancelledToken_ThrowsOperationCanceled()
+    {
+        var store = await CreateStoreAsync(Clock);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await FluentActions.Awaiting(() => store.ListByUserAsync(new GenerationRecordQuery { UserId = NewUser() }, cancelled.Token).AsTask())
+            .Should().ThrowAsync<OperationCanceledException>();
     }
 
     [Fact]

@@ -1,7 +1,9 @@
+using Iteration.Streaming.Budgets;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Records;
+using Iteration.Streaming.Sqlite.Budgets;
 using Iteration.Streaming.Sqlite.EventLog;
 using Iteration.Streaming.Sqlite.Hosting;
 using Iteration.Streaming.Sqlite.Idempotency;
@@ -20,9 +22,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SqliteIterationStreamingBuilderExtensions
 {
     /// <summary>
-    /// Keeps the event logs and the generation records in the SQLite file at <paramref name="path"/> (created, with its
-    /// folder, when missing). Replaces the in-memory event log and record store; the file is opened and checked when the
-    /// host starts.
+    /// Keeps the event logs, the generation records and the budget ledger in the SQLite file at <paramref name="path"/>
+    /// (created, with its folder, when missing). Replaces the in-memory event log, record store and budget ledger; the
+    /// file is opened and checked when the host starts.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddIterationStreaming</c>.</param>
     /// <param name="path">The database file, for example <c>data/iteration-streaming.db</c>.</param>
@@ -76,6 +78,8 @@ public static class SqliteIterationStreamingBuilderExtensions
         services.AddSingleton<IGenerationRecordStore>(static sp => sp.GetRequiredService<SqliteGenerationRecordStore>());
         services.RemoveAll<IIdempotencyStore>();
         services.AddSingleton<IIdempotencyStore>(static sp => new SqliteIdempotencyStore(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.RemoveAll<IBudgetLedger>();
+        services.AddSingleton<IBudgetLedger>(static sp => new SqliteBudgetLedger(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 }

@@ -9,7 +9,7 @@ namespace Iteration.Streaming.Sqlite.Records;
 
 /// <summary>
 /// A <see cref="GenerationRecord"/> as a row: plain columns for what is queried or read by hand, JSON for the entities,
-/// plan, mode and steering (with the steering's revision beside it, for the compare of TryUpdateSteeringAsync), times as
+/// plan, mode, steering, budget, usage and cost (with the steering's revision beside it, for the compare of TryUpdateSteeringAsync), times as
 /// UTC ticks (exact to the tick).
 /// </summary>
 internal static class RecordRows
@@ -22,7 +22,8 @@ internal static class RecordRows
         .With("$entities", JsonSerializer.Serialize([.. record.Entities], SqliteJsonContext.Default.StringArray))
         .With("$user_id", record.UserId)
         .With("$mode", record.Mode is null ? null : JsonSerializer.Serialize(record.Mode, SqliteJsonContext.Default.GenerationModeAssignment))
-        .With("$created_at", record.CreatedAt.UtcTicks);
+        .With("$created_at", record.CreatedAt.UtcTicks)
+        .With("$created_ms", record.CreatedAt.ToUnixTimeMilliseconds());
 
     /// <summary>Binds the columns an update may change (<see cref="GenerationRecords.Apply"/>).</summary>
     public static SqliteCommand BindChangeable(SqliteCommand command, GenerationRecord record) => command
@@ -38,7 +39,14 @@ internal static class RecordRows
         .With("$file_count", record.FileCount)
         .With("$total_bytes", record.TotalBytes)
         .With("$steering", record.Steering is null ? null : JsonSerializer.Serialize(record.Steering, SqliteJsonContext.Default.RunSteering))
-        .With("$steering_revision", GenerationRecords.SteeringRevision(record));
+        .With("$steering_revision", GenerationRecords.SteeringRevision(record))
+        .With("$budget", record.Budget is null ? null : JsonSerializer.Serialize(record.Budget, SqliteJsonContext.Default.GenerationBudget))
+        .With("$usage", record.Usage is null ? null : JsonSerializer.Serialize(record.Usage, SqliteJsonContext.Default.GenerationUsage))
+        .With("$cost", record.Cost is null ? null : JsonSerializer.Serialize(record.Cost, SqliteJsonContext.Default.GenerationCost))
+        .With("$stage", record.Stage)
+        .With("$progress", record.Progress)
+        .With("$retry_at", record.RetryAt?.UtcTicks)
+        .With("$auto_retries", record.AutoRetries);
 
     /// <summary>Reads the record at the reader's current row (columns in <see cref="RecordSql"/> order).</summary>
     public static GenerationRecord Read(SqliteDataReader row, string path)
@@ -67,6 +75,13 @@ internal static class RecordRows
                 FileCount = row.GetInt32(17),
                 TotalBytes = row.GetInt64(18),
                 Steering = Text(row, 19) is { } steering ? JsonSerializer.Deserialize(steering, SqliteJsonContext.Default.RunSteering) : null,
+                Budget = Text(row, 21) is { } budget ? JsonSerializer.Deserialize(budget, SqliteJsonContext.Default.GenerationBudget) : null,
+                Usage = Text(row, 22) is { } usage ? JsonSerializer.Deserialize(usage, SqliteJsonContext.Default.GenerationUsage) : null,
+                Cost = Text(row, 23) is { } cost ? JsonSerializer.Deserialize(cost, SqliteJsonContext.Default.GenerationCost) : null,
+                Stage = Text(row, 24),
+                Progress = row.GetDouble(25),
+                RetryAt = Time(row, 26),
+                AutoRetries = row.GetInt32(27),
             };
         }
         catch (Exception ex) when (ex is JsonException or InvalidCastException or FormatException or ArgumentOutOfRangeException)

@@ -61,6 +61,46 @@ internal sealed class SqliteGenerationRecordStore(SqliteStore store, TimeProvide
     public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default) =>
         List(RecordSql.ListEnded, cancellationToken);
 
+    /// <summary>
+    /// One keyset query on the owner index (<c>records_by_user</c>): the rows after the position, newest first, one more
+    /// than the page to know whether another follows; a status filter is checked on the rows as the index is walked.
+    /// </summary>
+    /// <remarks>
+    /// Ids compare as SQLite's BINARY collation does (UTF-8 bytes), which is the ordinal (UTF-16) order for every id but
+    /// those mixing characters above U+FFFF with ones from U+E000 to U+FFFF: engine ids are ASCII.
+    /// </remarks>
+    public async ValueTask<GenerationRecordPage> ListByUserAsync(GenerationRecordQuery query, CancellationToken cancellationToken = default)
+    {
+        GenerationRecords.ValidateQuery(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        var records = new List<GenerationRecord>(query.Limit + 1);
+        using (var reader = await store.Readers.RentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var command = reader.Command(query.After is null ? RecordSql.ListByUser : RecordSql.ListByUserAfter)
+                .With("$user_id", query.UserId)
+                .With("$status", query.Status)
+                .With("$limit", query.Limit + 1);
+            if (query.After is { } after)
+            {
+                command.With("$after_ms", after.CreatedAt.ToUnixTimeMilliseconds()).With("$after_id", after.GenerationId);
+            }
+
+            using var rows = command.ExecuteReader();
+            while (rows.Read())
+            {
+                records.Add(RecordRows.Read(rows, store.Path));
+            }
+        }
+
+        if (records.Count <= query.Limit)
+        {
+            return new GenerationRecordPage(records, null);
+        }
+
+        records.RemoveAt(records.Count - 1);
+        return new GenerationRecordPage(records, GenerationRecordPosition.Of(records[^1]));
+    }
+
     /// <summary>Writes a probe through the group commit (<see cref="ProbeWriteOperation"/>); throws when the file refuses it.</summary>
     public ValueTask ProbeWriteAsync(CancellationToken cancellationToken = default)
     {

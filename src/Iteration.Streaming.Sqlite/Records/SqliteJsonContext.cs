@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Generation;
 using Iteration.Streaming.Modes;
 using Iteration.Streaming.Records;
@@ -6,7 +7,7 @@ using Iteration.Streaming.Records;
 namespace Iteration.Streaming.Sqlite.Records;
 
 /// <summary>
-/// The JSON columns of a record: its entities, plan, mode and steering (snake_case, enum names as text).
+/// The JSON columns of a record: its entities, plan, mode, steering, budget, usage and cost (snake_case, enum names as text).
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -17,4 +18,7 @@ namespace Iteration.Streaming.Sqlite.Records;
 [JsonSerializable(typeof(PlannedPhase[]))]
 [JsonSerializable(typeof(GenerationModeAssignment))]
 [JsonSerializable(typeof(RunSteering))]
+[JsonSerializable(typeof(GenerationBudget))]
+[JsonSerializable(typeof(GenerationUsage))]
+[JsonSerializable(typeof(GenerationCost))]
 internal sealed partial class SqliteJsonContext : JsonSerializerContext;

@@ -10,7 +10,7 @@ internal static class SqliteSchema
     public const int ApplicationId = 0x49537371;
 
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>
     /// Events are keyed by their log's integer id, never reused (AUTOINCREMENT), so a reader of a deleted log can never
@@ -53,11 +53,19 @@ internal static class SqliteSchema
             file_count INTEGER NOT NULL,
             total_bytes INTEGER NOT NULL,
             steering TEXT,
-            steering_revision INTEGER NOT NULL DEFAULT 0
+            steering_revision INTEGER NOT NULL DEFAULT 0,
+            budget TEXT,
+            usage TEXT,
+            cost TEXT,
+            stage TEXT,
+            progress REAL NOT NULL DEFAULT 0,
+            retry_at INTEGER,
+            auto_retries INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX records_unfinished ON records (created_at) WHERE ended = 0;
         CREATE INDEX records_ended ON records (ended_at) WHERE ended = 1;
-        """ + IdempotencyKeys;
+        """ + OwnersAndBudgets + IdempotencyKeys;
 
     /// <summary>
     /// The statements that bring a file of version <c>n</c> to version <c>n + 1</c>, at index <c>n - 1</c>; each runs in
@@ -71,7 +79,49 @@ internal static class SqliteSchema
         ALTER TABLE records ADD COLUMN steering TEXT;
         ALTER TABLE records ADD COLUMN steering_revision INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 2 → 3: a record's budget, usage, cost (JSON), stage, progress and automatic retries; its creation time in Unix
+        // ms (the owner's list orders by it, to the millisecond: ticks / 10,000 less the epoch, exactly as
+        // DateTimeOffset.ToUnixTimeMilliseconds), the owner index and the budget ledger's tables.
+        """
+        ALTER TABLE records ADD COLUMN budget TEXT;
+        ALTER TABLE records ADD COLUMN usage TEXT;
+        ALTER TABLE records ADD COLUMN cost TEXT;
+        ALTER TABLE records ADD COLUMN stage TEXT;
+        ALTER TABLE records ADD COLUMN progress REAL NOT NULL DEFAULT 0;
+        ALTER TABLE records ADD COLUMN retry_at INTEGER;
+        ALTER TABLE records ADD COLUMN auto_retries INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE records ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
+        UPDATE records SET created_ms = created_at / 10000 - 62135596800000;
+        """ + OwnersAndBudgets,
     ];
+
+    /// <summary>
+    /// The owner index (a user's records newest first: <c>ListByUserAsync</c> walks it backwards from a keyset position,
+    /// so a page costs the same with 10 or 100,000 records) and the budget ledger: each owner's tokens per UTC day
+    /// (<c>day</c> is <see cref="DateOnly.DayNumber"/>) and each generation's reservation (<c>reserved_at</c> in Unix ms),
+    /// with the unsettled ones indexed for the concurrency count.
+    /// </summary>
+    private const string OwnersAndBudgets = """
+
+        CREATE INDEX records_by_user ON records (user_id, created_ms, generation_id) WHERE user_id IS NOT NULL;
+        CREATE TABLE budget_days (
+            user_id TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            used INTEGER NOT NULL,
+            PRIMARY KEY (user_id, day)
+        ) WITHOUT ROWID;
+        CREATE TABLE budget_reservations (
+            user_id TEXT NOT NULL,
+            generation_id TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            reserved_at INTEGER NOT NULL,
+            settled INTEGER NOT NULL,
+            PRIMARY KEY (user_id, generation_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX budget_unsettled ON budget_reservations (user_id, reserved_at) WHERE settled = 0;
+        """;
 
     /// <summary>
     /// Claimed idempotency keys and retry slots (<c>expires_at</c> in Unix ms). <c>IF NOT EXISTS</c>: a file of an

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
@@ -16,6 +18,12 @@ namespace Iteration.Streaming.StackExchangeRedis.Connections;
 /// <item><c>{prefix}:{id}:lease</c>: the owner's instance name, expiring unless renewed.</item>
 /// <item><c>{prefix}:records:live</c>, <c>{prefix}:records:ended</c>: sorted sets of record ids by creation and by
 /// end time (Unix ms), for listing unfinished and ended records. The record scripts keep them in step.</item>
+/// <item><c>{prefix}:user:{hash}:records</c>: one user's records, a sorted set of members
+/// <c>{created ms since year 1, 15 digits}:{id}</c> all scored 0, so lexical order is creation time then id: the user's
+/// list walks it backwards (<c>ZREVRANGEBYLEX</c>). <c>{hash}</c> is the user id's SHA-256 (hex, first 32), so any user
+/// id makes a short key of its own.</item>
+/// <item><c>{prefix}:budget:{{hash}}:day:{n}</c>, <c>…:open</c>, <c>…:open-at</c>: one user's budget ledger (the day's
+/// tokens and reservations; the unsettled reservations' day and tokens, and their times), sharing the user's hash tag.</item>
 /// <item><c>{prefix}:handover</c>: the pub/sub channel on which an instance announces a run it handed over.</item>
 /// <item><c>{prefix}:leases</c>: a sorted set of owned generations by lease expiry (Unix ms), where instances look for
 /// lapsed leases. Only a hint: the lease key decides.</item>
@@ -43,6 +51,29 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey LiveRecords => $"{Prefix}:records:live";
 
     public RedisKey EndedRecords => $"{Prefix}:records:ended";
+
+    /// <summary>The owner index of <paramref name="userId"/>: see <see cref="UserRecordMember"/>.</summary>
+    public RedisKey UserRecords(string userId) => $"{Prefix}:user:{UserHash(userId)}:records";
+
+    /// <summary>
+    /// A record's member in its user's index: milliseconds since year 1 (the Unix milliseconds' order, never negative)
+    /// in 15 digits, then the id, so members sort by creation time to the millisecond, then by id (as UTF-8 bytes).
+    /// </summary>
+    public static string UserRecordMember(DateTimeOffset createdAt, string generationId) =>
+        (createdAt.UtcTicks / TimeSpan.TicksPerMillisecond).ToString("D15", CultureInfo.InvariantCulture) + ":" + generationId;
+
+    /// <summary>The generation id in a <see cref="UserRecordMember"/>.</summary>
+    public static string GenerationIdOf(string userRecordMember) => userRecordMember[16..];
+
+    /// <summary>A user's tokens and reservations of one UTC day.</summary>
+    public RedisKey BudgetDay(string userId, DateOnly day) =>
+        $"{Prefix}:budget:{{{UserHash(userId)}}}:day:{day.DayNumber.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>A user's unsettled reservations: generation id → <c>{day number}|{tokens}</c>.</summary>
+    public RedisKey BudgetOpen(string userId) => $"{Prefix}:budget:{{{UserHash(userId)}}}:open";
+
+    /// <summary>A user's unsettled reservations by the time they were made (Unix ms).</summary>
+    public RedisKey BudgetOpenTimes(string userId) => $"{Prefix}:budget:{{{UserHash(userId)}}}:open-at";
 
     public RedisChannel HandOverChannel => RedisChannel.Literal($"{Prefix}:handover");
 
@@ -72,6 +103,13 @@ internal sealed class RedisKeys(string prefix)
         && !generationId.AsSpan().ContainsAny('{', '}')
         && !generationId.Any(char.IsControl)
         && IsWellFormedUtf16(generationId);
+
+    private static string UserHash(string userId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(userId), hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
 
     /// <summary>A lone surrogate would not survive the UTF-8 round trip through Redis, so the key read back would differ.</summary>
     private static bool IsWellFormedUtf16(ReadOnlySpan<char> text)

@@ -1,8 +1,10 @@
+using Iteration.Streaming.Budgets;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Records;
 using Iteration.Streaming.ScaleOut;
+using Iteration.Streaming.StackExchangeRedis.Budgets;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Health;
@@ -23,8 +25,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class StackExchangeRedisIterationStreamingBuilderExtensions
 {
     /// <summary>
-    /// Keeps the event log in Redis, connecting with <paramref name="configuration"/>. Replaces the in-memory event log
-    /// and registers <see cref="RedisBackplaneHealthCheck"/>. Options are validated when the host starts.
+    /// Keeps the event log in Redis, connecting with <paramref name="configuration"/>. Replaces the in-memory event log,
+    /// record store and budget ledger, and registers <see cref="RedisBackplaneHealthCheck"/>. Options are validated when the host starts.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddIterationStreaming</c>.</param>
     /// <param name="configuration">A StackExchange.Redis configuration string, for example <c>localhost:6379</c>.</param>
@@ -127,6 +129,9 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
         services.AddSingleton<IRunCoordinator>(static sp => Started(sp, sp.GetRequiredService<RedisRunCoordinator>()));
         services.RemoveAll<IIdempotencyStore>();
         services.AddSingleton<IIdempotencyStore>(static sp => new RedisIdempotencyStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>()));
+        services.RemoveAll<IBudgetLedger>();
+        services.AddSingleton<IBudgetLedger>(static sp => new RedisBudgetLedger(
+            sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<RedisScriptGateway>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Modes;
 using Iteration.Streaming.Records;
@@ -9,12 +10,21 @@ namespace Iteration.Streaming.StackExchangeRedis.Records;
 
 /// <summary>
 /// How a <see cref="GenerationRecord"/> is laid out in its Redis hash: one field per property, lists, the mode and the
-/// steering as JSON, times as Unix milliseconds; a field that is null or default is left out. The steering's revision is
+/// steering, budget, usage and cost as JSON, times as Unix milliseconds; a field that is null or default is left out. The steering's revision is
 /// also a field of its own (<see cref="SteeringRevision"/>), which the update script compares as text.
 /// </summary>
 internal static class RedisRecordFields
 {
     public const string Owner = "owner";
+
+    /// <summary>The user (<see cref="GenerationRecord.UserId"/>); with <see cref="Created"/> it names the record's entry in the user's index.</summary>
+    public const string User = "user";
+
+    /// <summary>The creation time (Unix ms).</summary>
+    public const string Created = "created";
+
+    /// <summary>When an automatic retry is due (Unix ms); the update script deletes it to clear it.</summary>
+    public const string RetryAt = "retry_at";
 
     /// <summary>The steering's <see cref="RunSteering.Revision"/>, as invariant text; absent means 0.</summary>
     public const string SteeringRevision = "srev";
@@ -27,7 +37,7 @@ internal static class RedisRecordFields
             "prompt", record.Prompt,
             "entities", JsonSerializer.Serialize([.. record.Entities], RedisJsonContext.Default.StringArray),
             "status", record.Status,
-            "created", record.CreatedAt.ToUnixTimeMilliseconds(),
+            Created, record.CreatedAt.ToUnixTimeMilliseconds(),
             "saved", record.PhasesSaved,
             "attempts", record.Attempts,
             "files", record.FileCount,
@@ -36,17 +46,22 @@ internal static class RedisRecordFields
         Add(fields, "mprompt", record.ModificationPrompt);
         Add(fields, "parent", record.ParentGenerationId);
         Add(fields, "retry", record.RetryOf);
-        Add(fields, "user", record.UserId);
+        Add(fields, User, record.UserId);
         Add(fields, Owner, record.Owner);
         Add(fields, "mode", record.Mode is null ? null : JsonSerializer.Serialize(record.Mode, RedisJsonContext.Default.GenerationModeAssignment));
         Add(fields, "plan", record.Plan is null ? null : JsonSerializer.Serialize([.. record.Plan], RedisJsonContext.Default.PlannedPhaseArray));
         Add(fields, "ended", record.EndedAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         Add(fields, "interrupted", record.InterruptedAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         AddSteering(fields, record.Steering);
+        AddSpend(fields, record.Budget, record.Usage, record.Cost);
+        Add(fields, "stage", record.Stage);
+        Add(fields, "progress", record.Progress == 0 ? null : record.Progress.ToString("R", CultureInfo.InvariantCulture));
+        Add(fields, RetryAt, record.RetryAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        Add(fields, "auto_retries", record.AutoRetries == 0 ? null : record.AutoRetries.ToString(CultureInfo.InvariantCulture));
         return fields;
     }
 
-    /// <summary>The fields an update sets, as name/value pairs (the status and the interruption's clearing go apart).</summary>
+    /// <summary>The fields an update sets, as name/value pairs (the status, and the clearing of the interruption and of the retry time, go apart).</summary>
     public static List<RedisValue> Of(GenerationRecordUpdate update)
     {
         var fields = new List<RedisValue>();
@@ -58,6 +73,11 @@ internal static class RedisRecordFields
         Add(fields, "files", update.FileCount?.ToString(CultureInfo.InvariantCulture));
         Add(fields, "bytes", update.TotalBytes?.ToString(CultureInfo.InvariantCulture));
         AddSteering(fields, update.Steering);
+        AddSpend(fields, update.Budget, update.Usage, update.Cost);
+        Add(fields, "stage", update.Stage);
+        Add(fields, "progress", update.Progress?.ToString("R", CultureInfo.InvariantCulture));
+        Add(fields, RetryAt, update.ClearRetryAt ? null : update.RetryAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        Add(fields, "auto_retries", update.AutoRetries?.ToString(CultureInfo.InvariantCulture));
         return fields;
     }
 
@@ -107,9 +127,16 @@ internal static class RedisRecordFields
                 FileCount = (int)Number(values, "files"),
                 TotalBytes = Number(values, "bytes"),
                 Steering = Text(values, "steering") is { } steering ? JsonSerializer.Deserialize(steering, RedisJsonContext.Default.RunSteering) : null,
+                Budget = Text(values, "budget") is { } budget ? JsonSerializer.Deserialize(budget, RedisJsonContext.Default.GenerationBudget) : null,
+                Usage = Text(values, "usage") is { } usage ? JsonSerializer.Deserialize(usage, RedisJsonContext.Default.GenerationUsage) : null,
+                Cost = Text(values, "cost") is { } cost ? JsonSerializer.Deserialize(cost, RedisJsonContext.Default.GenerationCost) : null,
+                Stage = Text(values, "stage"),
+                Progress = Text(values, "progress") is { } progress ? double.Parse(progress, NumberStyles.Float, CultureInfo.InvariantCulture) : 0,
+                RetryAt = Time(values, RetryAt),
+                AutoRetries = (int)Number(values, "auto_retries"),
             };
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or FormatException or OverflowException)
         {
             throw new InvalidDataException($"The record of generation '{generationId}' in Redis has an unreadable field.", ex);
         }
@@ -140,6 +167,13 @@ internal static class RedisRecordFields
             Add(fields, "steering", JsonSerializer.Serialize(steering, RedisJsonContext.Default.RunSteering));
             Add(fields, SteeringRevision, RevisionText(steering.Revision));
         }
+    }
+
+    private static void AddSpend(List<RedisValue> fields, GenerationBudget? budget, GenerationUsage? usage, GenerationCost? cost)
+    {
+        Add(fields, "budget", budget is null ? null : JsonSerializer.Serialize(budget, RedisJsonContext.Default.GenerationBudget));
+        Add(fields, "usage", usage is null ? null : JsonSerializer.Serialize(usage, RedisJsonContext.Default.GenerationUsage));
+        Add(fields, "cost", cost is null ? null : JsonSerializer.Serialize(cost, RedisJsonContext.Default.GenerationCost));
     }
 
     private static void Add(List<RedisValue> fields, string name, string? value)

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Iteration.Streaming.Budgets;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Records;
@@ -109,11 +111,15 @@ internal sealed class RedisScriptGateway
             id,
             record.CreatedAt.ToUnixTimeMilliseconds(),
             ended is { } end ? end.ToUnixTimeMilliseconds() : RedisValue.EmptyString,
+            record.UserId is null ? RedisValue.EmptyString : RedisKeys.UserRecordMember(record.CreatedAt, id),
             .. RedisRecordFields.Of(record with { EndedAt = ended }),
         ];
+        RedisKey[] keys = record.UserId is { } userId
+            ? [_keys.Record(id), _keys.Lease(id), _keys.LiveRecords, _keys.EndedRecords, _keys.UserRecords(userId)]
+            : [_keys.Record(id), _keys.Lease(id), _keys.LiveRecords, _keys.EndedRecords];
         return (long)await EvaluateAsync(
                 RedisScripts.AddRecord,
-                [_keys.Record(id), _keys.Lease(id), _keys.LiveRecords, _keys.EndedRecords],
+                keys,
                 [.. arguments],
                 cancellationToken).ConfigureAwait(false) == 1;
     }
@@ -133,6 +139,7 @@ internal sealed class RedisScriptGateway
             update.Status is { } status && GenerationStatus.IsTerminal(status) ? 1 : 0,
             update.ClearInterrupted ? 1 : 0,
             expectedRevision is { } revision ? RedisRecordFields.RevisionText(revision) : string.Empty,
+            update.ClearRetryAt ? 1 : 0,
             .. RedisRecordFields.Of(update),
         ];
         var result = await EvaluateAsync(
@@ -143,13 +150,25 @@ internal sealed class RedisScriptGateway
         return RedisRecordFields.Read(generationId, result);
     }
 
-    /// <summary>Deletes a record and its index entries; false when there was none.</summary>
-    public async Task<bool> DeleteRecordAsync(string generationId, CancellationToken cancellationToken) =>
-        (long)await EvaluateAsync(
-                RedisScripts.DeleteRecord,
-                [_keys.Record(generationId), _keys.LiveRecords, _keys.EndedRecords],
-                [generationId],
-                cancellationToken).ConfigureAwait(false) == 1;
+    /// <summary>
+    /// Deletes a record and its index entries; false when there was none. The user and creation time, which name its
+    /// entry in the user's index, are read first: they never change once the record is added.
+    /// </summary>
+    public async Task<bool> DeleteRecordAsync(string generationId, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var owner = await database.HashGetAsync(_keys.Record(generationId), [RedisRecordFields.User, RedisRecordFields.Created])
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        RedisKey[] keys = [_keys.Record(generationId), _keys.LiveRecords, _keys.EndedRecords];
+        RedisValue member = RedisValue.EmptyString;
+        if (!owner[0].IsNull && owner[1].TryParse(out long created))
+        {
+            keys = [.. keys, _keys.UserRecords((string)owner[0]!)];
+            member = RedisKeys.UserRecordMember(DateTimeOffset.FromUnixTimeMilliseconds(created), generationId);
+        }
+
+        return (long)await EvaluateAsync(RedisScripts.DeleteRecord, keys, [generationId, member], cancellationToken).ConfigureAwait(false) == 1;
+    }
 
     /// <summary>Renews this instance's lease of a run (sent at once, so many renewals share a round trip).</summary>
     public async Task<RenewResult> RenewAsync(IDatabase database, string generationId) =>
@@ -216,16 +235,71 @@ internal sealed class RedisScriptGateway
             newest is null ? RedisValue.EmptyString : (RedisValue)newest.Frame,
             (record?.CreatedAt ?? now).ToUnixTimeMilliseconds(),
             generationId,
+            record?.UserId is null ? RedisValue.EmptyString : RedisKeys.UserRecordMember(record.CreatedAt, generationId),
         ];
         if (record is not null)
         {
             arguments.AddRange(RedisRecordFields.Of(record with { Status = newest?.Event.Status ?? record.Status }));
         }
 
+        RedisKey[] keys = [_keys.Meta(generationId), _keys.Events(generationId), _keys.Lease(generationId), _keys.Record(generationId), _keys.LiveRecords];
+        if (record?.UserId is { } userId)
+        {
+            keys = [.. keys, _keys.UserRecords(userId)];
+        }
+
         return (long)await EvaluateAsync(
                 RedisScripts.Restore,
-                [_keys.Meta(generationId), _keys.Events(generationId), _keys.Lease(generationId), _keys.Record(generationId), _keys.LiveRecords],
+                keys,
                 [.. arguments],
+                cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Reserves a generation's tokens against its user's day and unsettled count, in one step (<see cref="RedisScripts.ReserveBudget"/>).</summary>
+    public async Task<(bool Reserved, int RefusedBy, long Used, int Unfinished)> ReserveBudgetAsync(
+        BudgetReservation reservation, long dayTimeToLive, long openTimeToLive, CancellationToken cancellationToken)
+    {
+        var userId = reservation.UserId;
+        var now = reservation.At.ToUnixTimeMilliseconds();
+        var expiry = (long)BudgetReservation.UnsettledExpiry.TotalMilliseconds;
+        var reply = (RedisResult[])(await EvaluateAsync(
+                RedisScripts.ReserveBudget,
+                [_keys.BudgetDay(userId, reservation.Day), _keys.BudgetOpen(userId), _keys.BudgetOpenTimes(userId)],
+                [
+                    reservation.GenerationId,
+                    reservation.Tokens,
+                    reservation.TokensPerDay is { } perDay ? perDay : RedisValue.EmptyString,
+                    reservation.ConcurrentGenerations is { } most ? most : RedisValue.EmptyString,
+                    now,
+                    expiry,
+                    reservation.Day.DayNumber,
+                    dayTimeToLive,
+                    openTimeToLive,
+                    now - openTimeToLive,
+                ],
+                cancellationToken).ConfigureAwait(false))!;
+        return ((long)reply[0] == 1, (int)reply[1], (long)reply[2], (int)reply[3]);
+    }
+
+    /// <summary>
+    /// Settles a generation's unsettled reservation, if it has one: reads it (its day names the key), then replaces it in
+    /// one step while it is still the one read (<see cref="RedisScripts.SettleBudget"/>).
+    /// </summary>
+    public async Task<bool> SettleBudgetAsync(string userId, string generationId, long usedTokens, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var open = await database.HashGetAsync(_keys.BudgetOpen(userId), generationId).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var text = (string?)open;
+        var separator = text?.IndexOf('|', StringComparison.Ordinal) ?? -1;
+        if (text is null || separator < 0 || !int.TryParse(text.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var day))
+        {
+            return false;
+        }
+
+        return (long)await EvaluateAsync(
+                RedisScripts.SettleBudget,
+                [_keys.BudgetDay(userId, DateOnly.FromDayNumber(day)), _keys.BudgetOpen(userId), _keys.BudgetOpenTimes(userId)],
+                [generationId, usedTokens, text],
                 cancellationToken).ConfigureAwait(false) == 1;
     }
 

@@ -104,18 +104,20 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: record, lease, live index, ended index. ARGV: owner ('' for none), lease (ms), generation id, created
-    /// (Unix ms), ended (Unix ms, '' while live), then the record's field/value pairs. Writes a new record, indexes it
-    /// and, with an owner, claims the lease in the same step. Returns 1 added, 0 when a record exists.
+    /// KEYS: record, lease, live index, ended index, then the user's index when the record has a user. ARGV: owner ('' for
+    /// none), lease (ms), generation id, created (Unix ms), ended (Unix ms, '' while live), the user index member ('' for
+    /// none), then the record's field/value pairs. Writes a new record, indexes it (also under its user) and, with an
+    /// owner, claims the lease in the same step. Returns 1 added, 0 when a record exists.
     /// </summary>
     public const string AddRecord = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
         if ARGV[5] == '' then
           redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
         else
           redis.call('ZADD', KEYS[4], ARGV[5], ARGV[3])
         end
+        if KEYS[5] then redis.call('ZADD', KEYS[5], 0, ARGV[6]) end
         if ARGV[1] ~= '' then
           redis.call('HSET', KEYS[1], 'owner', ARGV[1])
           redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
@@ -125,7 +127,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: record, live index, ended index. ARGV: generation id, now (Unix ms), status ('' to keep), terminal (1/0),
-    /// clear the interruption time (1/0), expected steering revision ('' for any), then field/value pairs to set.
+    /// clear the interruption time (1/0), expected steering revision ('' for any), clear the retry time (1/0), then
+    /// field/value pairs to set.
     /// Changes a record in one step: a terminal status also sets the end time and moves the record to the ended index;
     /// an ended record keeps its status and end time. With an expected revision, changes nothing unless the record's
     /// <c>srev</c> (absent: '0') is that text, so of two changes from one revision exactly one applies. Returns the
@@ -134,8 +137,9 @@ internal static class RedisScripts
     public const string UpdateRecord = """
         if redis.call('EXISTS', KEYS[1]) == 0 then return false end
         if ARGV[6] ~= '' and (redis.call('HGET', KEYS[1], 'srev') or '0') ~= ARGV[6] then return false end
-        for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
         if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'interrupted') end
+        if ARGV[7] == '1' then redis.call('HDEL', KEYS[1], 'retry_at') end
         if ARGV[3] ~= '' and redis.call('HEXISTS', KEYS[1], 'ended') == 0 then
           redis.call('HSET', KEYS[1], 'status', ARGV[3])
           if ARGV[4] == '1' then
@@ -147,11 +151,15 @@ internal static class RedisScripts
         return redis.call('HGETALL', KEYS[1])
         """;
 
-    /// <summary>KEYS: record, live index, ended index. ARGV: generation id. Returns 1 when a record was deleted.</summary>
+    /// <summary>
+    /// KEYS: record, live index, ended index, then the user's index when the record has a user. ARGV: generation id, the
+    /// user index member ('' for none). Returns 1 when a record was deleted.
+    /// </summary>
     public const string DeleteRecord = """
         local deleted = redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[1])
+        if KEYS[4] then redis.call('ZREM', KEYS[4], ARGV[2]) end
         return deleted
         """;
 
@@ -269,8 +277,9 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: meta, events, lease, record, live index. ARGV: owner ('' for none), lease (ms), last sequence, last frame
-    /// ('' for none), created (Unix ms), generation id, then the record's field/value pairs ('' pairs when unknown).
+    /// KEYS: meta, events, lease, record, live index, then the user's index when the record has a user. ARGV: owner (''
+    /// for none), lease (ms), last sequence, last frame ('' for none), created (Unix ms), generation id, the user index
+    /// member ('' for none), then the record's field/value pairs (none when unknown).
     /// Recreates a generation that Redis lost (restarted without persistence) from what its writer kept: the sequence
     /// goes on where it was, the newest event stands for the lost history (a reader from before it gets it as a
     /// <c>replay: snapshot</c> event), and the record comes back when it was lost too. Returns 1 restored, 0 when it exists.
@@ -283,13 +292,77 @@ internal static class RedisScripts
           redis.call('HSET', KEYS[1], 'gap', ARGV[4])
         end
         redis.call('HSET', KEYS[1], 'last', ARGV[3], 'created', ARGV[5])
-        if #ARGV > 6 and redis.call('EXISTS', KEYS[4]) == 0 then
-          for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+        if #ARGV > 7 and redis.call('EXISTS', KEYS[4]) == 0 then
+          for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
           redis.call('ZADD', KEYS[5], ARGV[5], ARGV[6])
+          if KEYS[6] then redis.call('ZADD', KEYS[6], 0, ARGV[7]) end
         end
         if ARGV[1] ~= '' then
           if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('HSET', KEYS[4], 'owner', ARGV[1]) end
           redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+        end
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: the user's day, unsettled reservations (hash), their times (sorted set). ARGV: generation id, tokens, tokens
+    /// per day ('' for none), concurrent generations ('' for none), now (Unix ms), unsettled expiry (ms), day number,
+    /// day time to live (ms), unsettled time to live (ms), prune before (Unix ms). Reserves a generation's tokens unless
+    /// a limit refuses, in one step: read the day's tokens and the unsettled reservations younger than the expiry, check,
+    /// write. A reservation asked again (unsettled, or settled that day) answers as the first time without counting
+    /// twice. Returns <c>{reserved 1/0, refused by (0 none, 1 concurrency, 2 day), tokens used, unfinished}</c>, the
+    /// counts without this reservation.
+    /// </summary>
+    public const string ReserveBudget = """
+        local id = ARGV[1]
+        local now = tonumber(ARGV[5])
+        local since = now - tonumber(ARGV[6])
+        local old = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[10], 'LIMIT', 0, 100)
+        if #old > 0 then
+          redis.call('HDEL', KEYS[2], unpack(old))
+          redis.call('ZREM', KEYS[3], unpack(old))
+        end
+        local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+        local unfinished = redis.call('ZCOUNT', KEYS[3], '(' .. since, '+inf')
+        local open = redis.call('HGET', KEYS[2], id)
+        if open then
+          local sep = string.find(open, '|', 1, true)
+          local mine = 0
+          if string.sub(open, 1, sep - 1) == ARGV[7] then mine = tonumber(string.sub(open, sep + 1)) end
+          local at = tonumber(redis.call('ZSCORE', KEYS[3], id) or '0')
+          local counted = 0
+          if at > since then counted = 1 end
+          return {1, 0, used - mine, unfinished - counted}
+        end
+        if redis.call('HEXISTS', KEYS[1], 'g:' .. id) == 1 then return {1, 0, used, unfinished} end
+        if ARGV[4] ~= '' and unfinished >= tonumber(ARGV[4]) then return {0, 1, used, unfinished} end
+        if ARGV[3] ~= '' and used + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return {0, 2, used, unfinished} end
+        redis.call('HINCRBY', KEYS[1], 'used', ARGV[2])
+        redis.call('HSET', KEYS[1], 'g:' .. id, ARGV[2])
+        redis.call('HSET', KEYS[2], id, ARGV[7] .. '|' .. ARGV[2])
+        redis.call('ZADD', KEYS[3], now, id)
+        redis.call('PEXPIRE', KEYS[1], ARGV[8])
+        redis.call('PEXPIRE', KEYS[2], ARGV[9])
+        redis.call('PEXPIRE', KEYS[3], ARGV[9])
+        return {1, 0, used, unfinished}
+        """;
+
+    /// <summary>
+    /// KEYS: the reservation's day, the user's unsettled reservations (hash), their times. ARGV: generation id, tokens
+    /// used, the reservation as read (<c>{day}|{tokens}</c>). Replaces an unsettled reservation's tokens in its day with
+    /// those used (never below 0) and stops counting it as unfinished, only while it is still the one read (two
+    /// settlements racing: one applies). A day that expired meanwhile is not written again. Returns 1 settled, 0 not.
+    /// </summary>
+    public const string SettleBudget = """
+        if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[3] then return 0 end
+        redis.call('HDEL', KEYS[2], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          local sep = string.find(ARGV[3], '|', 1, true)
+          local reserved = tonumber(string.sub(ARGV[3], sep + 1))
+          local used = redis.call('HINCRBY', KEYS[1], 'used', tonumber(ARGV[2]) - reserved)
+          if used < 0 then redis.call('HSET', KEYS[1], 'used', 0) end
+          redis.call('HSET', KEYS[1], 'g:' .. ARGV[1], ARGV[2])
         end
         return 1
         """;

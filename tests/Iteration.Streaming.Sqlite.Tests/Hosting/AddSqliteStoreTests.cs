@@ -37,6 +37,28 @@ public sealed class AddSqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AddSqliteStore_ReplacesTheInMemoryBudgetLedgerWithOneInTheFile()
+    {
+        var services = new ServiceCollection();
+        services.AddIterationStreaming().AddSqliteStore(_folder.File());
+        await using var provider = services.BuildServiceProvider();
+
+        var ledger = provider.GetRequiredService<Iteration.Streaming.Budgets.IBudgetLedger>();
+        await ledger.TryReserveAsync(new Iteration.Streaming.Budgets.BudgetReservation
+        {
+            UserId = "owner",
+            GenerationId = "g",
+            Tokens = 5,
+            Day = DateOnly.FromDateTime(TestEvents.Epoch.UtcDateTime),
+            At = TestEvents.Epoch,
+        });
+
+        ledger.GetType().Name.Should().Be("SqliteBudgetLedger");
+        services.Count(d => d.ServiceType == typeof(Iteration.Streaming.Budgets.IBudgetLedger)).Should().Be(1);
+        provider.GetRequiredService<SqliteStore>().Path.Should().Be(_folder.File());
+    }
+
+    [Fact]
     public async Task AddSqliteStore_LogAndRecordsShareOneFile()
     {
         var services = new ServiceCollection();

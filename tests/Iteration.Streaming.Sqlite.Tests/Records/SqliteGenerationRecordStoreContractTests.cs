@@ -49,6 +49,9 @@ public sealed class SqliteGenerationRecordStoreAfterRestartContractTests : Gener
 
         public ValueTask<IReadOnlyList<GenerationRecord>> ListEndedAsync(CancellationToken cancellationToken = default) => Reopened().ListEndedAsync(cancellationToken);
 
+        public ValueTask<GenerationRecordPage> ListByUserAsync(GenerationRecordQuery query, CancellationToken cancellationToken = default) =>
+            Reopened().ListByUserAsync(query, cancellationToken);
+
         private SqliteGenerationRecordStore Current()
         {
             lock (_gate)

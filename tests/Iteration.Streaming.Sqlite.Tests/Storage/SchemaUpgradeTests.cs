@@ -35,6 +35,13 @@ public sealed class SchemaUpgradeTests : IDisposable
         PRAGMA user_version = 1;
         """;
 
+    /// <summary>Schema version 2: version 1 and the records' steering, before owners' lists and budgets.</summary>
+    private const string Version2Changes = """
+        ALTER TABLE records ADD COLUMN steering TEXT;
+        ALTER TABLE records ADD COLUMN steering_revision INTEGER NOT NULL DEFAULT 0;
+        PRAGMA user_version = 2;
+        """;
+
     private readonly TempFolder _folder = new();
     private readonly FakeTimeProvider _clock = new(TestEvents.Epoch);
 
@@ -100,6 +107,88 @@ public sealed class SchemaUpgradeTests : IDisposable
         act.Should().Throw<InvalidOperationException>().WithMessage($"*'{path}'*{PathKey}*schema version 1*upgraded to version {SqliteSchema.Version}*steering*");
         Number(path, "user_version").Should().Be(1, "a failed upgrade is rolled back whole");
         Number(path, "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'steering_revision'").Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Open_StoreOfVersion2_UpgradesKeepingItsRecordsAndListsThemByUser()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run", "ended-run");
+        Execute(path, Version2Changes);
+        Execute(path, $"UPDATE records SET user_id = 'alice', created_at = {TestEvents.Epoch.AddTicks(9_999).UtcTicks} WHERE generation_id = 'waiting-run';");
+        Execute(path, $"UPDATE records SET user_id = 'alice', created_at = {TestEvents.Epoch.AddMilliseconds(-1).UtcTicks} WHERE generation_id = 'ended-run';");
+
+        using (var store = SqliteStore.Open(Options(path)))
+        {
+            var records = new SqliteGenerationRecordStore(store, _clock);
+
+            var page = await records.ListByUserAsync(new GenerationRecordQuery { UserId = "alice", Limit = 1 });
+            var next = await records.ListByUserAsync(new GenerationRecordQuery { UserId = "alice", After = page.Next });
+            var running = await records.GetAsync("waiting-run");
+
+            page.Records.Select(r => r.GenerationId).Should().Equal("waiting-run");
+            next.Records.Select(r => r.GenerationId).Should().Equal("ended-run");
+            next.Next.Should().BeNull();
+            running!.Budget.Should().BeNull("a record of version 2 has no budget");
+            running.Usage.Should().BeNull();
+            running.Cost.Should().BeNull();
+            running.Stage.Should().BeNull();
+            running.Progress.Should().Be(0);
+            running.RetryAt.Should().BeNull();
+            running.AutoRetries.Should().Be(0);
+            running.CreatedAt.Should().Be(TestEvents.Epoch.AddTicks(9_999), "the creation time keeps its ticks");
+        }
+
+        Number(path, "user_version").Should().Be(SqliteSchema.Version);
+        Number(path, "SELECT created_ms FROM records WHERE generation_id = 'waiting-run'").Should().Be(TestEvents.Epoch.ToUnixTimeMilliseconds());
+        Number(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('records_by_user', 'budget_days', 'budget_reservations', 'budget_unsettled')").Should().Be(4);
+    }
+
+    [Fact]
+    public async Task Open_StoreOfVersion2_TakesSpendAndABudgetLedgerThatSurviveARestart()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run");
+        Execute(path, Version2Changes);
+        var usage = new Iteration.Streaming.Contracts.GenerationUsage { InputTokens = 10, OutputTokens = 20 };
+
+        using (var store = SqliteStore.Open(Options(path)))
+        {
+            await new SqliteGenerationRecordStore(store, _clock).UpdateAsync("waiting-run", new GenerationRecordUpdate { Usage = usage, AutoRetries = 1 });
+            var reserved = await new Iteration.Streaming.Sqlite.Budgets.SqliteBudgetLedger(store, _clock).TryReserveAsync(new Iteration.Streaming.Budgets.BudgetReservation
+            {
+                UserId = "alice",
+                GenerationId = "waiting-run",
+                Tokens = 500,
+                Day = DateOnly.FromDateTime(TestEvents.Epoch.UtcDateTime),
+                At = TestEvents.Epoch,
+            });
+            reserved.Reserved.Should().BeTrue();
+        }
+
+        using (var reopened = SqliteStore.Open(Options(path)))
+        {
+            var stored = await new SqliteGenerationRecordStore(reopened, _clock).GetAsync("waiting-run");
+            stored!.Usage.Should().BeEquivalentTo(usage);
+            stored.AutoRetries.Should().Be(1);
+            var day = await new Iteration.Streaming.Sqlite.Budgets.SqliteBudgetLedger(reopened, _clock).GetDayAsync("alice", DateOnly.FromDateTime(TestEvents.Epoch.UtcDateTime));
+            day.Should().Be(new Iteration.Streaming.Budgets.BudgetDay(500, 1));
+        }
+    }
+
+    [Fact]
+    public void Open_StoreOfVersion2ThatCannotBeUpgraded_FailsNamingTheVersionsAndLeavesTheFile()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run");
+        Execute(path, Version2Changes);
+        Execute(path, "CREATE TABLE budget_days (x);");
+
+        var act = () => SqliteStore.Open(Options(path));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage($"*'{path}'*{PathKey}*schema version 2*upgraded to version {SqliteSchema.Version}*budget_days*");
+        Number(path, "user_version").Should().Be(2, "a failed upgrade is rolled back whole");
+        Number(path, "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'created_ms'").Should().Be(0);
     }
 
     [Fact]

@@ -113,6 +113,17 @@ public sealed class AddStackExchangeRedisTests(RedisServerFixture server) : IDis
     }
 
     [Fact]
+    public async Task AddStackExchangeRedis_ReplacesTheInMemoryBudgetLedger()
+    {
+        var services = new ServiceCollection();
+        services.AddIterationStreaming(o => o.SigningKey = KestrelTestHost.SigningKey).AddStackExchangeRedis(server.Configuration, o => o.KeyPrefix = RedisLogHarness.NewPrefix());
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<Iteration.Streaming.Budgets.IBudgetLedger>().Should().BeOfType<Iteration.Streaming.StackExchangeRedis.Budgets.RedisBudgetLedger>();
+        services.Count(d => d.ServiceType == typeof(Iteration.Streaming.Budgets.IBudgetLedger)).Should().Be(1);
+    }
+
+    [Fact]
     public void AddStackExchangeRedis_WithoutASigningKey_FailsAtStartNamingIt()
     {
         var services = new ServiceCollection();
