@@ -41,8 +41,8 @@ public sealed class DemoSignInTests(SharedSampleServer shared) : IClassFixture<S
 
         using var response = await client.PostAsJsonAsync("/account/sign-in", new { name });
 
-        await ExpectRefusedAsync(response, HttpStatusCode.BadRequest, expected);
-        (await ErrorsAsync(response)).Should().ContainKey("name");
+        var problem = await ExpectRefusedAsync(response, HttpStatusCode.BadRequest, expected);
+        problem.GetProperty("errors").GetProperty("name")[0].GetString().Should().Contain(expected);
     }
 
     [Fact]
@@ -185,14 +185,13 @@ public sealed class DemoSignInTests(SharedSampleServer shared) : IClassFixture<S
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("generation_id").GetString()!;
     }
 
-    private static async Task ExpectRefusedAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
+    private static async Task<JsonElement> ExpectRefusedAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
     {
         response.StatusCode.Should().Be(status);
         response.Headers.Contains("Set-Cookie").Should().BeFalse("nobody is signed in by a refused request");
         response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString().Should().Contain(detail);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("detail").GetString().Should().Contain(detail);
+        return problem;
     }
-
-    private static async Task<IReadOnlyDictionary<string, string[]>> ErrorsAsync(HttpResponseMessage response) =>
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").Deserialize<Dictionary<string, string[]>>()!;
 }
