@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(7005, LogLevel.Warning, "Generation {GenerationId} phase {Phase}: the model's answer ended inside a file ({FinishReason}).")]
     public static partial void UnclosedFile(ILogger logger, string generationId, int phase, string? finishReason);
+
+    [LoggerMessage(7006, LogLevel.Information, "Generation {GenerationId} phase {Phase}: the model is unavailable for now ({Cause}; Retry-After {RetryAfter}); the engine may retry the phase.")]
+    public static partial void Transient(ILogger logger, string generationId, int phase, string cause, TimeSpan? retryAfter);
 }

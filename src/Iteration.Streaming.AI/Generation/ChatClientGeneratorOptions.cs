@@ -97,6 +97,15 @@ public sealed class ChatClientGeneratorOptions
     public TimeSpan LiveProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// How many characters of the model's answer make one output token, for the estimate of the tokens a call has
+    /// written so far (<see cref="IPhaseProgress.EstimateOutputTokens"/>), sent every <see cref="LiveProgressInterval"/>
+    /// while it streams so a budget stops a runaway answer within one interval. The model's real usage replaces the
+    /// estimate when it comes. Lower is more cautious (about 4 for English and code, 1 to 2 for Chinese or Japanese).
+    /// Between 0.5 and 32. Default 4.
+    /// </summary>
+    public double CharactersPerToken { get; set; } = 4;
+
+    /// <summary>
     /// How long the model may send nothing (before its first token, or between two chunks) before the phase fails.
     /// Between 1 second and 1 hour. Default 2 minutes.
     /// </summary>

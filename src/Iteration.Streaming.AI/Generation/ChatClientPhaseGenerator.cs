@@ -14,9 +14,10 @@ namespace Iteration.Streaming.AI.Generation;
 /// <summary>
 /// The phase generator over an <see cref="IChatClient"/>: one streamed chat request per phase, its text read as
 /// <c>&lt;file path="…"&gt;…&lt;/file&gt;</c> blocks, each file yielded as soon as its closing tag arrives, the file
-/// being written reported live (throttled), and the tokens the model reports summed into the phase's usage.
+/// being written reported live (throttled), the output tokens estimated from the characters streamed (at the same
+/// rate) until the model reports its real usage, and that usage summed into the phase's.
 /// </summary>
-/// <remarks>One instance per run (it is scoped), so its throttle is the generation's.</remarks>
+/// <remarks>One instance per run (it is scoped), so its throttles are the generation's.</remarks>
 internal sealed class ChatClientPhaseGenerator(
     IChatClient chatClient,
     PhasePromptBuilder promptBuilder,
@@ -24,7 +25,11 @@ internal sealed class ChatClientPhaseGenerator(
     TimeProvider timeProvider,
     ILogger logger) : IPhaseGenerator
 {
+    /// <summary>The longest model name passed on with usage; a longer one (or one with control characters) is not used.</summary>
+    internal const int MaxModelNameLength = 200;
+
     private readonly LiveProgressThrottle _throttle = new(timeProvider);
+    private readonly LiveProgressThrottle _estimates = new(timeProvider);
     private string? _checkedPath;
 
     public async IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -39,13 +44,21 @@ internal sealed class ChatClientPhaseGenerator(
         var parser = new FileTagParser();
         var completed = new List<ParsedFile>();
         var usage = new PhaseUsage();
+        var estimate = new OutputEstimate(options.CharactersPerToken);
         string? finishReason = null;
+        var chatOptions = CreateChatOptions();
+        var requestedModel = ModelName(chatOptions.ModelId) ?? ModelName(chatClient.GetService<ChatClientMetadata>()?.DefaultModelId);
+        string? answeringModel = null;
 
-        var updates = Open(prompt, context, idle, linked.Token, cancellationToken);
+        var updates = Open(prompt, chatOptions, context, idle, linked.Token, cancellationToken);
         await using (updates.ConfigureAwait(false))
         {
             while (true)
             {
+                // A model that never stops writing (and a client that ignores the token) still stops here, at once,
+                // when the engine cancels the run (such as for its budget).
+                cancellationToken.ThrowIfCancellationRequested();
+
                 // The idle clock runs only while waiting for the model, not while the engine takes a file or a report.
                 idle.CancelAfter(options.ResponseIdleTimeout);
                 var more = await NextAsync(updates, context, idle, cancellationToken).ConfigureAwait(false);
@@ -63,6 +76,7 @@ internal sealed class ChatClientPhaseGenerator(
                 }
 
                 finishReason = update.FinishReason?.Value ?? finishReason;
+                answeringModel = ModelName(update.ModelId) ?? answeringModel;
                 foreach (var content in update.Contents)
                 {
                     switch (content)
@@ -76,12 +90,24 @@ internal sealed class ChatClientPhaseGenerator(
 
                             break;
                         case UsageContent { Details: var details }:
-                            usage.Add(context, details.InputTokenCount ?? 0, details.OutputTokenCount ?? 0);
+                            if (usage.Add(context, details.InputTokenCount ?? 0, details.OutputTokenCount ?? 0, answeringModel ?? requestedModel))
+                            {
+                                // Real usage replaced the estimate of the text so far; only text after it is estimated.
+                                estimate.Replaced(parser.TotalLength);
+                            }
+
                             break;
                         case ErrorContent error:
                             Log.ModelFailed(logger, context.GenerationId, phase, "error content", nameof(ErrorContent));
                             throw ModelFailures.Reported(phase, error.ErrorCode, error.Message);
                     }
+                }
+
+                // At the live-progress rate whatever is (or is not) being written, so a runaway answer meets the
+                // budget within one interval; never once per chunk.
+                if (estimate.HasNews(parser.TotalLength) && _estimates.TryEnter(context.GenerationId, options.LiveProgressInterval))
+                {
+                    context.Progress.EstimateOutputTokens(estimate.Take(parser.TotalLength));
                 }
 
                 foreach (var file in completed)
@@ -104,6 +130,12 @@ internal sealed class ChatClientPhaseGenerator(
                     await context.Progress.ReportAsync(current, LiveOutput(current, parser.CurrentLength, parser.Tail(options.LiveTailLength)), cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+
+        // The text the throttle held back since the last estimate, so a model that reports no usage is counted whole.
+        if (estimate.HasNews(parser.TotalLength))
+        {
+            context.Progress.EstimateOutputTokens(estimate.Take(parser.TotalLength));
         }
 
         Log.Answered(logger, context.GenerationId, phase, parser.FileCount, parser.TotalLength, usage.InputTokens, usage.OutputTokens, finishReason);
@@ -156,15 +188,19 @@ internal sealed class ChatClientPhaseGenerator(
         return output;
     }
 
-    private IAsyncEnumerator<ChatResponseUpdate> Open(PhasePrompt prompt, PhaseContext context, CancellationTokenSource idle, CancellationToken requestToken, CancellationToken cancellationToken)
+    /// <summary>A model's name as a client or an answer gives it, when it is plain enough to price and show.</summary>
+    internal static string? ModelName(string? name) =>
+        !string.IsNullOrWhiteSpace(name) && name.Length <= MaxModelNameLength && !name.Any(char.IsControl) ? name : null;
+
+    private IAsyncEnumerator<ChatResponseUpdate> Open(PhasePrompt prompt, ChatOptions chatOptions, PhaseContext context, CancellationTokenSource idle, CancellationToken requestToken, CancellationToken cancellationToken)
     {
         try
         {
-            return chatClient.GetStreamingResponseAsync(prompt.Messages, CreateChatOptions(), requestToken).GetAsyncEnumerator(requestToken);
+            return chatClient.GetStreamingResponseAsync(prompt.Messages, chatOptions, requestToken).GetAsyncEnumerator(requestToken);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw Failure(ex, context, idle);
+            throw Failure(ex, context, idle, cancellationToken);
         }
     }
 
@@ -174,24 +210,50 @@ internal sealed class ChatClientPhaseGenerator(
         {
             return await updates.MoveNextAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw Failure(ex, context, idle);
+            throw Failure(ex, context, idle, cancellationToken);
         }
     }
 
-    private GenerationFailedException Failure(Exception exception, PhaseContext context, CancellationTokenSource idle)
+    /// <summary>
+    /// What a failed request becomes: a <see cref="TransientGenerationException"/> naming the cause when asking again may
+    /// work (the engine retries from the last saved phase, announced to the user, honouring the model's
+    /// <c>Retry-After</c>), with the full description as its inner exception; otherwise the description itself.
+    /// </summary>
+    private Exception Failure(Exception exception, PhaseContext context, CancellationTokenSource idle, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Whatever the client threw once the run was cancelled (a connection it aborted, say) is that cancellation:
+            // never a failure of the model, never retried.
+            return new OperationCanceledException("The generation was cancelled while the model answered.", exception, cancellationToken);
+        }
+
         var phase = context.Phase.Number;
+        GenerationFailedException failure;
+        string? cause;
         if (idle.IsCancellationRequested && exception is OperationCanceledException)
         {
             Log.ModelFailed(logger, context.GenerationId, phase, "idle timeout", exception.GetType().Name);
-            return ModelFailures.Idle(phase, options.ResponseIdleTimeout);
+            failure = ModelFailures.Idle(phase, options.ResponseIdleTimeout);
+            cause = TransientFailures.TimedOut;
+        }
+        else
+        {
+            failure = ModelFailures.FromException(exception, phase, out var kind);
+            Log.ModelFailed(logger, context.GenerationId, phase, kind, exception.GetType().Name);
+            cause = TransientFailures.Cause(exception);
         }
 
-        var failure = ModelFailures.FromException(exception, phase, out var kind);
-        Log.ModelFailed(logger, context.GenerationId, phase, kind, exception.GetType().Name);
-        return failure;
+        if (cause is null)
+        {
+            return failure;
+        }
+
+        var retryAfter = RetryAfterHeader.Read(exception, timeProvider);
+        Log.Transient(logger, context.GenerationId, phase, cause, retryAfter);
+        return new TransientGenerationException(cause, retryAfter, failure);
     }
 
     private ChatOptions CreateChatOptions()
@@ -212,19 +274,49 @@ internal sealed class ChatClientPhaseGenerator(
 
         public long OutputTokens { get; private set; }
 
-        public void Add(PhaseContext context, long input, long output)
+        /// <summary>Hands a report to the engine; <see langword="false"/> when it holds no tokens (nothing was reported).</summary>
+        public bool Add(PhaseContext context, long input, long output, string? model)
         {
             input = Math.Max(0, input);
             output = Math.Max(0, output);
             if (input == 0 && output == 0)
             {
-                return;
+                return false;
             }
 
             InputTokens += input;
             OutputTokens += output;
-            // The engine counts them (iteration.streaming.tokens) with the phase's usage.
-            context.Progress.AddUsage(input, output);
+            // The engine counts them (iteration.streaming.tokens) with the phase's usage, prices them by the model's
+            // name, checks the budget, and drops the estimate of the call.
+            context.Progress.AddUsage(input, output, model);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The estimate of the output tokens of the call in progress: the characters streamed since its last real usage
+    /// report, over <c>CharactersPerToken</c>, rounded up.
+    /// </summary>
+    private sealed class OutputEstimate(double charactersPerToken)
+    {
+        private long _replacedAt;
+        private long _estimatedAt;
+
+        /// <summary>Whether text arrived since the last estimate (or the last real usage).</summary>
+        public bool HasNews(long streamed) => streamed > _estimatedAt;
+
+        /// <summary>The estimate of the text since the last real usage, now counted as estimated.</summary>
+        public long Take(long streamed)
+        {
+            _estimatedAt = streamed;
+            return (long)Math.Ceiling((streamed - _replacedAt) / charactersPerToken);
+        }
+
+        /// <summary>Real usage covered the text streamed so far.</summary>
+        public void Replaced(long streamed)
+        {
+            _replacedAt = streamed;
+            _estimatedAt = streamed;
         }
     }
 }

@@ -82,7 +82,8 @@ internal static class ModelFailures
             $"The model's answer to phase {phase} ended inside the file {shown}{cause}: its closing </file> tag never arrived, so the file was not saved."));
     }
 
-    private static int? FindStatus(Exception exception)
+    /// <summary>The HTTP status of the first exception of the chain that has one.</summary>
+    internal static int? FindStatus(Exception exception)
     {
         for (Exception? current = exception; current is not null; current = current.InnerException)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Iteration.Streaming.AI.Generation;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,8 @@ internal sealed class ChatClientGeneratorOptionsValidator(IServiceProvider servi
     internal const int MaxSystemPromptLength = 100_000;
     internal const int MaxInstructionsLength = 20_000;
     internal const int MaxInstructionKeyLength = 200;
+    internal const double MinCharactersPerToken = 0.5;
+    internal const double MaxCharactersPerToken = 32;
 
     private const string Prefix = nameof(ChatClientGeneratorOptions) + ".";
 
@@ -52,6 +55,13 @@ internal sealed class ChatClientGeneratorOptionsValidator(IServiceProvider servi
         Range(failures, nameof(options.LiveTailLength), options.LiveTailLength, 0, 4_000);
         Range(failures, nameof(options.LiveProgressInterval), options.LiveProgressInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
         Range(failures, nameof(options.ResponseIdleTimeout), options.ResponseIdleTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        if (!(options.CharactersPerToken is >= MinCharactersPerToken and <= MaxCharactersPerToken))
+        {
+            // Written out: NaN and infinities are not in any range.
+            failures.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{Prefix}{nameof(options.CharactersPerToken)} must be between {MinCharactersPerToken} and {MaxCharactersPerToken}, but was {options.CharactersPerToken}."));
+        }
 
         if (services.GetService<ChatClientSource>() is { FromContainer: true }
             && services.GetService<IServiceProviderIsService>() is { } isService

@@ -18,6 +18,8 @@ internal sealed class EngineMetrics : IDisposable
     public const string RunDurationName = "iteration.streaming.run.duration";
     public const string PhaseDurationName = "iteration.streaming.phase.duration";
     public const string TokensName = "iteration.streaming.tokens";
+    public const string CostName = "iteration.streaming.cost";
+    public const string AutoRetriesName = "iteration.streaming.runs.retried";
 
     // Runs take minutes (the guide's example ~2 min); phases seconds to a minute.
     private static readonly double[] RunBuckets = [1, 5, 10, 30, 60, 120, 180, 300, 600, 1_200, 1_800, 3_600];
@@ -31,6 +33,8 @@ internal sealed class EngineMetrics : IDisposable
     private readonly Histogram<double> _runDuration;
     private readonly Histogram<double> _phaseDuration;
     private readonly Counter<long> _tokens;
+    private readonly Counter<double> _cost;
+    private readonly Counter<long> _retried;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -55,6 +59,8 @@ internal sealed class EngineMetrics : IDisposable
         _phaseDuration = meter.CreateHistogram(
             PhaseDurationName, "s", "Duration of a phase, from its start to its files being saved.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = PhaseBuckets });
         _tokens = meter.CreateCounter<long>(TokensName, "{token}", "Model tokens that generators reported spending, by gen_ai.token.type (input or output).");
+        _cost = meter.CreateCounter<double>(CostName, "{currency}", "What saved phases' tokens cost at the host's price table (Budgets:Prices), by currency.");
+        _retried = meter.CreateCounter<long>(AutoRetriesName, "{run}", "Automatic retries of transient failures scheduled, by error.type (the cause).");
     }
 
     public Meter Meter { get; }
@@ -103,6 +109,17 @@ internal sealed class EngineMetrics : IDisposable
             _tokens.Add(outputTokens, new TagList { { TelemetryTags.GenerationMode, generationMode }, { TelemetryTags.TokenType, "output" } });
         }
     }
+
+    public void CostIncurred(string generationMode, decimal amount, string currency)
+    {
+        if (amount > 0)
+        {
+            _cost.Add((double)amount, new TagList { { TelemetryTags.GenerationMode, generationMode }, { TelemetryTags.Currency, currency } });
+        }
+    }
+
+    public void RetryScheduled(string generationMode, string cause) =>
+        _retried.Add(1, new TagList { { TelemetryTags.GenerationMode, generationMode }, { TelemetryTags.ErrorType, cause } });
 
     public void Dispose() => _ownedMeter?.Dispose();
 }

@@ -130,4 +130,22 @@ internal static partial class Log
 
     [LoggerMessage(1164, LogLevel.Warning, "The review deadline sweep failed; it runs again at its next interval.")]
     public static partial void GateSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1170, LogLevel.Warning, "Generation {GenerationId} stopped: {Reason}")]
+    public static partial void RunStoppedBySpend(ILogger logger, string generationId, string reason);
+
+    [LoggerMessage(1171, LogLevel.Warning, "The budget settlement of generation {GenerationId} failed; its reservation stays until its day passes.")]
+    public static partial void BudgetSettleFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1172, LogLevel.Information, "Generation {GenerationId} was refused by the budget policy: {Limit}.")]
+    public static partial void BudgetRefused(ILogger logger, string generationId, string limit);
+
+    [LoggerMessage(1173, LogLevel.Warning, "Generation {GenerationId} failed transiently ({Cause}); retry {Attempt} of {MaxAttempts} in {DelayMs} ms.")]
+    public static partial void RetryScheduled(ILogger logger, string generationId, string cause, int attempt, int maxAttempts, double delayMs, Exception exception);
+
+    [LoggerMessage(1174, LogLevel.Information, "Generation {GenerationId}: its automatic retry is due; it resumes from phase {Phase}.")]
+    public static partial void RetryDue(ILogger logger, string generationId, int phase);
+
+    [LoggerMessage(1175, LogLevel.Warning, "The automatic retry of generation {GenerationId} could not start; it resumes at the next start or takeover.")]
+    public static partial void RetryStartFailed(ILogger logger, string generationId, Exception exception);
 }

@@ -23,6 +23,9 @@ internal static class TelemetryTags
     public const string ErrorType = "error.type";
     public const string TokenType = "gen_ai.token.type";
 
+    /// <summary>The currency of a cost (ISO 4217).</summary>
+    public const string Currency = "iteration.streaming.currency";
+
     /// <summary>The status of a run that stopped without a terminal event (host stopping, ownership lost): it resumes later.</summary>
     public const string Interrupted = "interrupted";
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Iteration.Streaming.Budgets;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.EventLog;
@@ -12,6 +13,7 @@ using Iteration.Streaming.Records;
 using Iteration.Streaming.Runs;
 using Iteration.Streaming.Runs.Gates;
 using Iteration.Streaming.Runs.Recovery;
+using Iteration.Streaming.Runs.Retries;
 using Iteration.Streaming.ScaleOut;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -71,15 +73,15 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         _logger = logger ?? (ILogger)NullLogger.Instance;
         UnstoredEndings = new UnstoredEndings(timeProvider);
         var events = new RunEvents(eventLog, options, timeProvider, messages, _logger);
-        var ending = new RunEnding(eventLog, records, events, timeProvider, metrics, history, messages, UnstoredEndings, storageHealth, _logger);
+        var ending = new RunEnding(eventLog, records, events, timeProvider, metrics, history, messages, UnstoredEndings, storageHealth, services.GetService<IBudgetPolicy>(), _logger);
         _gates = new RunGates(records, events, options, timeProvider, messages, _logger);
         var phases = new PhaseRunner(fileSink, records, events, timeProvider, metrics, messages, _logger);
         var finish = new RunFinish(fileSink, records, events, timeProvider, messages, _logger);
         var stages = new RunStages(eventLog, fileSink, records, events, phases, _gates, finish, history, messages, _logger);
-        var pipeline = _pipeline = new RunPipeline(stages, ending, events, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, _logger);
+        var pipeline = _pipeline = new RunPipeline(stages, ending, events, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, messages, _logger);
         _registry = new RunRegistry(coordinator, _logger);
         _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
-        _admission = new RunAdmission(eventLog, records, coordinator, modeSelector, ids, _scheduler, _registry, pipeline, events, timeProvider, storageHealth, _logger)
+        _admission = new RunAdmission(eventLog, records, coordinator, modeSelector, ids, _scheduler, _registry, pipeline, events, timeProvider, storageHealth, services.GetService<IBudgetPolicy>(), _logger)
         {
             OnSignal = OnSignal,
         };
@@ -87,7 +89,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         {
             CancelRunning = CancelAsync,
         };
-        Recovery = new RunRecovery(eventLog, records, coordinator, _registry, _admission, _gates, _gateKeeper, events, options, messages, () => IsStopped, _logger);
+        Recovery = new RunRecovery(eventLog, records, coordinator, _registry, _admission, _gates, _gateKeeper, events, ending, options, messages, () => IsStopped, _logger);
+        Retries = new RetrySchedule(timeProvider, id => Recovery.ResumeDueAsync(id, CancellationToken.None), _logger);
+        ending.OnRetryScheduled = Retries.Add;
         Deadlines = new GateDeadlines(records, _gateKeeper, options, timeProvider, _logger);
         _reads = new GenerationReads(eventLog, records, fileSink, UnstoredEndings, _logger);
         _requests = new RunRequests(fileSink, _admission, _reads, new RetryClaims(idempotencyStore, records, timeProvider), options, timeProvider);
@@ -95,6 +99,9 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
     /// <summary>Continues interrupted runs at start and runs taken over while the host runs.</summary>
     internal RunRecovery Recovery { get; }
+
+    /// <summary>The automatic retries this instance owes (transient failures waiting out their backoff).</summary>
+    internal RetrySchedule Retries { get; }
 
     /// <summary>Ends generations nobody answered at a review gate.</summary>
     internal GateDeadlines Deadlines { get; }
@@ -241,6 +248,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
+            Retries.Dispose();
             _admission.StopAll(_records.IsDurable);
         }
 

@@ -182,6 +182,37 @@ public class IterationStreamingMessages
         ? string.Create(CultureInfo.InvariantCulture, $"An internal error stopped phase {running.Number} ({running.Name}). Reference: {reference}.")
         : $"An internal error stopped the generation. Reference: {reference}.";
 
+    /// <summary>
+    /// The <c>resumed</c> event of an automatic retry: "Model unavailable (HTTP 503); retrying phase 3 in 4 s, attempt 2 of 3".
+    /// </summary>
+    /// <param name="cause">What failed (a <see cref="Generation.TransientGenerationException"/>'s message).</param>
+    /// <param name="phase">The phase that is generated again, or <see langword="null"/> when it failed before the phases.</param>
+    /// <param name="delay">The wait before the retry.</param>
+    /// <param name="attempt">The attempt that comes (2 for the first retry).</param>
+    /// <param name="maxAttempts">The most attempts.</param>
+    /// <returns>The message.</returns>
+    public virtual string RetryScheduled(string cause, PlannedPhase? phase, TimeSpan delay, int attempt, int maxAttempts)
+    {
+        var what = phase is { } failed ? string.Create(CultureInfo.InvariantCulture, $"retrying phase {failed.Number}") : "retrying";
+        var when = delay < TimeSpan.FromSeconds(1) ? "now" : string.Create(CultureInfo.InvariantCulture, $"in {Math.Ceiling(delay.TotalSeconds):0} s");
+        return string.Create(CultureInfo.InvariantCulture, $"{cause}; {what} {when}, attempt {attempt} of {maxAttempts}");
+    }
+
+    /// <summary>The <c>error</c> of a run whose transient failures outlasted its retries: "Model timed out (gave up after 3 attempts)".</summary>
+    /// <param name="cause">What failed.</param>
+    /// <param name="attempts">How many attempts were made.</param>
+    /// <returns>The message.</returns>
+    public virtual string RetriesExhausted(string cause, int attempts) =>
+        string.Create(CultureInfo.InvariantCulture, $"{cause} (gave up after {attempts} {(attempts == 1 ? "attempt" : "attempts")})");
+
+    /// <summary>The <c>error</c> of a run whose model asked to wait longer than <c>Retries:MaxDelay</c>.</summary>
+    /// <param name="cause">What failed.</param>
+    /// <param name="retryAfter">The wait the model asked for.</param>
+    /// <param name="maxDelay">The longest wait the host allows.</param>
+    /// <returns>The message.</returns>
+    public virtual string RetryAfterTooLong(string cause, TimeSpan retryAfter, TimeSpan maxDelay) =>
+        string.Create(CultureInfo.InvariantCulture, $"{cause}: the model asked to wait {Duration(retryAfter)}, longer than retries wait ({Duration(maxDelay)})");
+
     /// <summary>The <c>error</c> of a run stopped by the stall watchdog (stage <c>timeout</c>).</summary>
     /// <param name="idleTimeout">The configured <c>IdleTimeout</c>.</param>
     /// <returns>The error text.</returns>

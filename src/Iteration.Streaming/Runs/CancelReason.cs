@@ -13,4 +13,10 @@ internal enum CancelReason
     /// already, so the run stops without appending anything.
     /// </summary>
     OwnershipLost = 4,
+
+    /// <summary>A usage report crossed the generation's budget: it ends failed, <c>budget_exceeded</c> (<see cref="GenerationRun.StopError"/> says by how much).</summary>
+    Budget = 5,
+
+    /// <summary>The generator reported a usage that cannot be true: the run ends failed (<see cref="GenerationRun.StopError"/> says why).</summary>
+    InvalidUsage = 6,
 }

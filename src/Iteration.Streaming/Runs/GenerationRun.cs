@@ -33,6 +33,7 @@ internal sealed class GenerationRun : IDisposable
         Definition = RunDefinition.From(record);
         Mode = record.Mode ?? GenerationModeAssignment.Unconfigured;
         StartedFrom = startedFrom;
+        Spend = new Budgets.RunSpend(record);
     }
 
     public string GenerationId => Record.GenerationId;
@@ -92,6 +93,28 @@ internal sealed class GenerationRun : IDisposable
 
     /// <summary>Fires when the run's end could not be stored and was reported from memory (<see cref="UnstoredEndings"/>).</summary>
     public CancellationToken EndedUnstored => _endedUnstored.Token;
+
+    /// <summary>What the generation has spent over all its attempts, checked against its budget at every report.</summary>
+    public Budgets.RunSpend Spend { get; }
+
+    /// <summary>Why the run was stopped by <see cref="CancelReason.Budget"/> or <see cref="CancelReason.InvalidUsage"/>, for the user.</summary>
+    public string? StopError { get; private set; }
+
+    /// <summary>Stops the run for a reason of its own spending (see <see cref="CancelReason.Budget"/>), unless it was stopped already.</summary>
+    public void Stop(CancelReason reason, string error)
+    {
+        lock (_gate)
+        {
+            if (CancelReason != CancelReason.None)
+            {
+                return;
+            }
+
+            StopError = error;
+        }
+
+        TryCancel(reason);
+    }
 
     /// <summary>The highest progress sent so far.</summary>
     public double Progress { get; private set; }

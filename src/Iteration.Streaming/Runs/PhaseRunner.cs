@@ -8,6 +8,7 @@ using Iteration.Streaming.Files;
 using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Records;
+using Iteration.Streaming.Runs.Budgets;
 using Microsoft.Extensions.Logging;
 
 namespace Iteration.Streaming.Runs;
@@ -26,7 +27,7 @@ internal sealed class PhaseRunner(
     IterationStreamingMessages messages,
     ILogger logger)
 {
-    public sealed record Result(FileManifest Manifest, int Written, TokenUsage Usage);
+    public sealed record Result(FileManifest Manifest, int Written);
 
     public async Task<Result> RunAsync(
         GenerationRun run,
@@ -114,10 +115,14 @@ internal sealed class PhaseRunner(
         var duration = timeProvider.GetElapsedTime(phaseStarted);
         run.Estimate?.PhaseCompleted(index, duration);
         metrics.PhaseSaved(phase.Kind.ToString(), duration);
-        var usage = progress.Usage;
-        if (!usage.IsEmpty)
+        var spent = run.Spend.Phase();
+        if (spent is var (usage, cost))
         {
             metrics.TokensUsed(run.Mode.GenerationMode, usage.InputTokens, usage.OutputTokens);
+            if (cost is not null)
+            {
+                metrics.CostIncurred(run.Mode.GenerationMode, cost.Amount, cost.Currency);
+            }
         }
 
         Log.PhaseSaved(logger, id, number, phase.Name, state.Written.Count, duration.TotalMilliseconds);
@@ -130,14 +135,25 @@ internal sealed class PhaseRunner(
             model.PhaseCompleted(index),
             messages.PhaseComplete(phase, state.Written.Count),
             phaseInfo: state.Info(completed: true),
-            partialOutput: usage.AddTo(null)).ConfigureAwait(false);
+            partialOutput: SpendOutput.AddTo(null, spent)).ConfigureAwait(false);
 
         // The event is the commit point of the phase (a resumed run reads it from the log); the record follows.
+        run.Spend.CommitPhase();
+        var (total, totalCost) = run.Spend.Total();
         await records.UpdateAsync(
             id,
-            new GenerationRecordUpdate { PhasesSaved = index + 1, FileCount = files.Files.Count, TotalBytes = files.TotalBytes },
+            new GenerationRecordUpdate
+            {
+                PhasesSaved = index + 1,
+                FileCount = files.Files.Count,
+                TotalBytes = files.TotalBytes,
+                Stage = GenerationStages.PhaseComplete(number),
+                Progress = run.Progress,
+                Usage = run.Spend.HasUsage ? total : null,
+                Cost = totalCost,
+            },
             CancellationToken.None).ConfigureAwait(false);
-        return new Result(files, state.Written.Count, usage);
+        return new Result(files, state.Written.Count);
     }
 
     /// <summary>Appends a <c>phase_{n}_progress</c> event reported by the generator through <see cref="IPhaseProgress"/>.</summary>

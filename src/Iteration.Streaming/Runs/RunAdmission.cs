@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Iteration.Streaming.Budgets;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.EventLog;
@@ -27,6 +28,7 @@ internal sealed class RunAdmission(
     RunEvents events,
     TimeProvider timeProvider,
     GenerationStorageHealth storageHealth,
+    IBudgetPolicy? budgetPolicy,
     ILogger logger)
 {
     /// <summary>Called with every run held here when another instance signals it (cancel, lost ownership, new input).</summary>
@@ -66,7 +68,24 @@ internal sealed class RunAdmission(
             CreatedAt = timeProvider.GetUtcNow(),
             Owner = coordinator.InstanceName,
             Steering = steering,
+            Budget = definition.Budget,
         };
+
+        // Asked before anything is written: a refused start leaves nothing behind (HTTP answers 429).
+        if (budgetPolicy is not null)
+        {
+            try
+            {
+                await budgetPolicy.AdmitAsync(
+                    new BudgetRequest { GenerationId = id, UserId = definition.UserId, Budget = definition.Budget, At = record.CreatedAt },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (GenerationBudgetExceededException ex)
+            {
+                Log.BudgetRefused(logger, id, ex.Limit);
+                throw;
+            }
+        }
 
         // The log first: a shared store keeps the record beside it, and claims the run for this instance with it.
         try
@@ -79,6 +98,7 @@ internal sealed class RunAdmission(
             // Nothing was admitted: the caller may retry once storage is back (HTTP answers 503).
             Log.AdmissionStorageFailed(logger, ex);
             storageHealth.ReportFailure(GenerationStoragePart.Records);
+            await ReleaseBudgetAsync(record).ConfigureAwait(false);
             throw StorageFailures.AdmissionRefused(ex);
         }
 
@@ -262,6 +282,25 @@ internal sealed class RunAdmission(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.RecordEndFailed(logger, generationId, ex);
+        }
+    }
+
+    /// <summary>Gives back what a generation that was never created reserved.</summary>
+    private async Task ReleaseBudgetAsync(GenerationRecord record)
+    {
+        if (budgetPolicy is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await budgetPolicy.SettleAsync(new BudgetSettlement { GenerationId = record.GenerationId, UserId = record.UserId, UsedTokens = 0 }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.BudgetSettleFailed(logger, record.GenerationId, ex);
         }
     }
 }

@@ -10,6 +10,9 @@ internal sealed record RunDefinition(string Prompt, string? ModificationPrompt, 
 
     public string? UserId { get; init; }
 
+    /// <summary>The budget the run is held to, after the host's cap (recorded with the generation).</summary>
+    public Contracts.GenerationBudget? Budget { get; init; }
+
     public static RunDefinition From(GenerationRecord record) =>
-        new(record.Prompt, record.ModificationPrompt, record.ParentGenerationId, record.Entities) { RetryOf = record.RetryOf, UserId = record.UserId };
+        new(record.Prompt, record.ModificationPrompt, record.ParentGenerationId, record.Entities) { RetryOf = record.RetryOf, UserId = record.UserId, Budget = record.Budget };
 }

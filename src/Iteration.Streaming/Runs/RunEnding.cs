@@ -7,6 +7,9 @@ using Iteration.Streaming.Events;
 using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Records;
+using Iteration.Streaming.Budgets;
+using Iteration.Streaming.Runs.Budgets;
+using Iteration.Streaming.Runs.Retries;
 using Microsoft.Extensions.Logging;
 
 namespace Iteration.Streaming.Runs;
@@ -26,6 +29,7 @@ internal sealed class RunEnding(
     IterationStreamingMessages messages,
     UnstoredEndings unstoredEndings,
     GenerationStorageHealth storageHealth,
+    IBudgetPolicy? budgetPolicy,
     ILogger logger)
 {
     public RunOutcome Stopped(GenerationRun run, IterationStreamingOptions settings)
@@ -39,6 +43,16 @@ internal sealed class RunEnding(
             case CancelReason.OwnershipLost:
                 Log.RunOwnershipLost(logger, run.GenerationId);
                 return RunOutcome.NoTerminal;
+            case CancelReason.Budget:
+            case CancelReason.InvalidUsage:
+                var stopError = run.StopError ?? messages.InternalError(null, "spend");
+                Log.RunStoppedBySpend(logger, run.GenerationId, stopError);
+                return new RunOutcome(
+                    GenerationStatus.Failed,
+                    run.CancelReason == CancelReason.Budget ? GenerationStages.BudgetExceeded : GenerationStages.Error,
+                    messages.Failed(run.Record, stopError),
+                    stopError,
+                    PartialOutput: SpendOutput.AddTo(null, run.Spend.HasUsage ? run.Spend.Total() : null));
             case CancelReason.Shutdown when records.IsDurable:
                 Log.RunInterrupted(logger, run.GenerationId);
                 return RunOutcome.Interrupted;
@@ -69,10 +83,16 @@ internal sealed class RunEnding(
         };
     }
 
-    public RunOutcome Failed(GenerationRun run, string stage, PlannedPhase? phase, Exception exception)
+    public RunOutcome Failed(GenerationRun run, string stage, PlannedPhase? phase, Exception exception, string? transientReason = null)
     {
         string reason;
-        if (exception is GenerationFailedException or Files.InvalidGeneratedFileException)
+        if (transientReason is not null)
+        {
+            // The model stayed unavailable: say so, not "internal error".
+            reason = transientReason;
+            Log.RunFailed(logger, run.GenerationId, stage, exception);
+        }
+        else if (exception is GenerationFailedException or Files.InvalidGeneratedFileException)
         {
             // Written for the user by the generator, or by our own validation (paths shown escaped).
             reason = exception.Message;
@@ -87,6 +107,16 @@ internal sealed class RunEnding(
 
         Activity.Current?.AddException(exception);
         return new RunOutcome(GenerationStatus.Failed, GenerationStages.Error, messages.Failed(run.Record, reason), reason);
+    }
+
+    /// <summary>A transient failure that is retried after <paramref name="retry"/>'s backoff.</summary>
+    public RunOutcome RetryLater(GenerationRun run, RunPosition position, Exception exception, RetryPlan retry)
+    {
+        Log.RetryScheduled(logger, run.GenerationId, retry.Cause, retry.Attempt, retry.MaxAttempts, retry.Delay.TotalMilliseconds, exception);
+        metrics.RetryScheduled(run.Mode.GenerationMode, retry.Cause);
+        Activity.Current?.AddException(exception);
+        var message = messages.RetryScheduled(retry.Cause, position.Phase, retry.Delay, retry.Attempt, retry.MaxAttempts);
+        return new RunOutcome(GenerationStatus.Processing, GenerationStages.Resumed, message, Retry: retry);
     }
 
     public RunOutcome StorageUnavailable(GenerationRun run, string stage, Exception exception)
@@ -137,8 +167,14 @@ internal sealed class RunEnding(
             {
                 // The run resumes at the next start (or on another instance): no terminal event, the record says so.
                 run.Interrupted = true;
-                await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { InterruptedAt = timeProvider.GetUtcNow() }, CancellationToken.None)
+                await records.UpdateAsync(run.GenerationId, WithSpend(run, new GenerationRecordUpdate { InterruptedAt = timeProvider.GetUtcNow() }), CancellationToken.None)
                     .ConfigureAwait(false);
+                return;
+            }
+
+            if (outcome.Retry is { } retry)
+            {
+                await AppendRetryAsync(run, outcome.Message!, retry).ConfigureAwait(false);
                 return;
             }
 
@@ -187,7 +223,80 @@ internal sealed class RunEnding(
             return;
         }
 
-        await records.UpdateAsync(run.GenerationId, new GenerationRecordUpdate { Status = status }, CancellationToken.None).ConfigureAwait(false);
+        await records.UpdateAsync(
+            run.GenerationId,
+            WithSpend(run, new GenerationRecordUpdate { Status = status, Stage = terminal.Stage, Progress = terminal.Progress, ClearRetryAt = true }),
+            CancellationToken.None).ConfigureAwait(false);
+        await SettleAsync(run.Record.UserId, run.GenerationId, run.Spend.Total().Usage.TotalTokens).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Announces an automatic retry (a <c>resumed</c> event naming the cause and the attempt), keeps when it is due on the
+    /// record (a restart or a takeover honours it) and hands it to <see cref="OnRetryScheduled"/>, which resumes the run then.
+    /// </summary>
+    private async Task AppendRetryAsync(GenerationRun run, string message, RetryPlan retry)
+    {
+        var now = timeProvider.GetUtcNow();
+        var announcement = run.CreateEvent(GenerationStatus.Processing, GenerationStages.Resumed, run.Progress, message, now);
+        try
+        {
+            await events.AppendAsync(run, announcement).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.TerminalEventFailed(logger, run.GenerationId, ex);
+            if (StorageFailures.IsStorageFailure(ex))
+            {
+                storageHealth.ReportFailure(StorageFailures.PartOf(ex));
+            }
+
+            await EndUnstoredAsync(run).ConfigureAwait(false);
+            return;
+        }
+
+        var due = now + retry.Delay;
+        await records.UpdateAsync(
+            run.GenerationId,
+            WithSpend(run, new GenerationRecordUpdate { RetryAt = due, AutoRetries = retry.Attempt - 1, Stage = GenerationStages.Resumed, Progress = run.Progress }),
+            CancellationToken.None).ConfigureAwait(false);
+        OnRetryScheduled?.Invoke(run.GenerationId, due);
+    }
+
+    /// <summary>Called when an automatic retry is kept on record: resumes the generation when it is due.</summary>
+    public Action<string, DateTimeOffset>? OnRetryScheduled { get; set; }
+
+    /// <summary>
+    /// Tells the budget policy what an ended generation spent, so what it reserved and did not use comes back. Never
+    /// fails the end: a settlement that cannot be kept leaves the reservation until its day passes.
+    /// </summary>
+    public async Task SettleAsync(string? userId, string generationId, long usedTokens)
+    {
+        if (budgetPolicy is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await budgetPolicy.SettleAsync(new BudgetSettlement { GenerationId = generationId, UserId = userId, UsedTokens = usedTokens }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.BudgetSettleFailed(logger, generationId, ex);
+        }
+    }
+
+    /// <summary>Adds what the run spent (over all attempts, the unsaved phase included) to a record change.</summary>
+    private static GenerationRecordUpdate WithSpend(GenerationRun run, GenerationRecordUpdate update)
+    {
+        if (!run.Spend.HasUsage)
+        {
+            return update;
+        }
+
+        var (usage, cost) = run.Spend.Total();
+        return update with { Usage = usage, Cost = cost };
     }
 
     /// <summary>

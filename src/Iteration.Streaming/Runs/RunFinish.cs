@@ -4,6 +4,7 @@ using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Generation;
 using Iteration.Streaming.Records;
+using Iteration.Streaming.Runs.Budgets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +29,6 @@ internal sealed class RunFinish(
         FileManifest files,
         FileManifest? parentFiles,
         HashSet<string> deleted,
-        TokenUsage usage,
         RunPosition position)
     {
         var token = run.Token;
@@ -69,7 +69,7 @@ internal sealed class RunFinish(
             GenerationStatus.Completed,
             GenerationStages.Completed,
             messages.Completed(run.Record, count),
-            PartialOutput: usage.AddTo(summary));
+            PartialOutput: SpendOutput.AddTo(summary, run.Spend.HasUsage ? run.Spend.Total() : null));
     }
 
     private async Task CheckDataLossAsync(GenerationRun run, FileManifest files, FileManifest parentFiles, HashSet<string> deleted)

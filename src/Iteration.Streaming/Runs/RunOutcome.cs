@@ -15,7 +15,8 @@ internal sealed record RunOutcome(
     IReadOnlyDictionary<string, JsonElement>? PartialOutput = null,
     bool IsInterrupted = false,
     bool IsUnstored = false,
-    bool IsWaiting = false)
+    bool IsWaiting = false,
+    RetryPlan? Retry = null)
 {
     public static readonly RunOutcome NoTerminal = new(null, null, null);
 
@@ -29,3 +30,10 @@ internal sealed record RunOutcome(
 
     public static RunOutcome Cancelled(string message) => new(GenerationStatus.Cancelled, GenerationStages.Cancelled, message);
 }
+
+/// <summary>A transient failure that is retried: the cause, which attempt comes next, and when.</summary>
+/// <param name="Cause">What failed, for the user ("Model unavailable (HTTP 503)").</param>
+/// <param name="Attempt">The attempt that comes next (2 for the first retry).</param>
+/// <param name="MaxAttempts">The most attempts (<c>Retries:MaxAttempts</c>).</param>
+/// <param name="Delay">The wait before it.</param>
+internal sealed record RetryPlan(string Cause, int Attempt, int MaxAttempts, TimeSpan Delay);

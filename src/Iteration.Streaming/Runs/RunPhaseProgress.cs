@@ -7,8 +7,6 @@ namespace Iteration.Streaming.Runs;
 /// <summary>The <see cref="IPhaseProgress"/> of one phase of a run: reports become that phase's progress events.</summary>
 internal sealed class RunPhaseProgress(PhaseRunner pipeline, GenerationRun run, PhaseState state, int index, IterationStreamingOptions settings) : IPhaseProgress
 {
-    public TokenUsage Usage { get; } = new();
-
     public ValueTask ReportAsync(string currentFile, IReadOnlyDictionary<string, JsonElement>? partialOutput = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(currentFile);
@@ -17,10 +15,22 @@ internal sealed class RunPhaseProgress(PhaseRunner pipeline, GenerationRun run, 
         return pipeline.ReportAsync(run, state, index, currentFile, partialOutput, settings);
     }
 
-    public void AddUsage(long inputTokens, long outputTokens)
+    public void AddUsage(long inputTokens, long outputTokens) => AddUsage(inputTokens, outputTokens, model: null);
+
+    public void AddUsage(long inputTokens, long outputTokens, string? model)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(inputTokens);
-        ArgumentOutOfRangeException.ThrowIfNegative(outputTokens);
-        Usage.Add(inputTokens, outputTokens);
+        if (run.Spend.Add(inputTokens, outputTokens, model, settings.Budgets) is { } stop)
+        {
+            // Over budget, or a report that cannot be true: the run stops at once, the unsaved phase is discarded.
+            run.Stop(stop.Reason, stop.Error);
+        }
+    }
+
+    public void EstimateOutputTokens(long outputTokens)
+    {
+        if (run.Spend.Estimate(outputTokens) is { } stop)
+        {
+            run.Stop(stop.Reason, stop.Error);
+        }
     }
 }

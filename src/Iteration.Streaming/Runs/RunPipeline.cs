@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.Engine;
 using Iteration.Streaming.Hosting;
+using Iteration.Streaming.Runs.Retries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,6 +29,7 @@ internal sealed class RunPipeline(
     IOptionsMonitor<IterationStreamingOptions> options,
     TimeProvider timeProvider,
     EngineMetrics metrics,
+    IterationStreamingMessages messages,
     ILogger logger)
 {
     /// <summary>Runs <paramref name="run"/> to its terminal event, to a review gate, or until it is interrupted.</summary>
@@ -57,6 +60,12 @@ internal sealed class RunPipeline(
         RunOutcome outcome;
         try
         {
+            // A retry that a restart or a takeover brought here before it was due waits out the rest of its backoff.
+            if (run.Record.RetryAt is { } due && due > timeProvider.GetUtcNow())
+            {
+                await Task.Delay(due - timeProvider.GetUtcNow(), timeProvider, run.Token).ConfigureAwait(false);
+            }
+
             var scope = scopes.CreateAsyncScope();
             await using (scope.ConfigureAwait(false))
             {
@@ -66,6 +75,18 @@ internal sealed class RunPipeline(
         catch (Exception) when (run.Token.IsCancellationRequested)
         {
             outcome = ending.Stopped(run, settings);
+        }
+        catch (Exception ex) when (!StorageFailures.IsStorageFailure(ex) && TransientFailures.Classify(ex) is var (cause, retryAfter))
+        {
+            // The model is unavailable for now: the same generation goes on from its last saved phase after a backoff.
+            var retries = settings.Retries;
+            var attempt = run.Record.AutoRetries + 2;
+            var delay = RetryBackoff.Delay(attempt - 1, retryAfter, retries, Random.Shared.NextDouble());
+            outcome = attempt <= retries.MaxAttempts && delay is { } wait
+                ? ending.RetryLater(run, position, ex, new RetryPlan(cause, attempt, retries.MaxAttempts, wait))
+                : ending.Failed(run, position.Stage, position.Phase, ex, delay is null
+                    ? messages.RetryAfterTooLong(Detail(ex, cause), retryAfter!.Value, retries.MaxDelay)
+                    : attempt > 2 ? messages.RetriesExhausted(Detail(ex, cause), attempt - 1) : Detail(ex, cause));
         }
         catch (Exception ex)
         {
@@ -77,6 +98,10 @@ internal sealed class RunPipeline(
 
         await ending.EndAsync(run, activity, outcome, started: true).ConfigureAwait(false);
     }
+
+    /// <summary>What the user is told of a transient failure: the generator's own wording when it gave one, else the cause.</summary>
+    private static string Detail(Exception exception, string cause) =>
+        exception is Generation.TransientGenerationException { InnerException: Generation.GenerationFailedException described } ? described.Message : cause;
 
     /// <summary>Ends a run that never left the queue here.</summary>
     public Task EndQueuedAsync(GenerationRun run, CancelReason reason) =>

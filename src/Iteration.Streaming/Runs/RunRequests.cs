@@ -5,6 +5,7 @@ using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Records;
+using Iteration.Streaming.Runs.Budgets;
 using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.Runs;
@@ -25,13 +26,18 @@ internal sealed class RunRequests(
     public async ValueTask<GenerationRun> StartAsync(GenerationRequest request, CancellationToken cancellationToken)
     {
         RequestValidator.Validate(request, options.CurrentValue);
-        var definition = new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []]) { UserId = request.UserId };
+        var definition = new RunDefinition(request.Prompt, null, null, [.. request.Entities ?? []])
+        {
+            UserId = request.UserId,
+            Budget = BudgetRules.Effective(request.Budget, inherited: null, options.CurrentValue.Budgets),
+        };
         return await admission.AdmitAsync(definition, RunStart.Fresh, null, Steering(request.Review), cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<GenerationRun> IterateAsync(IterationRequest request, CancellationToken cancellationToken)
     {
         RequestValidator.Validate(request, options.CurrentValue);
+        var budget = BudgetRules.Effective(request.Budget, inherited: null, options.CurrentValue.Budgets);
         var parent = await reads.GetCaughtUpAsync(request.ParentGenerationId, cancellationToken).ConfigureAwait(false);
         if (!GenerationStatus.IsTerminal(parent.Status))
         {
@@ -44,7 +50,7 @@ internal sealed class RunRequests(
             throw new GenerationConflictException($"Generation '{parent.GenerationId}' ended with status '{parent.Status}' before saving any files; there is nothing to iterate on.");
         }
 
-        var definition = new RunDefinition(parent.Prompt, request.ModificationPrompt, parent.GenerationId, parent.Entities) { UserId = request.UserId };
+        var definition = new RunDefinition(parent.Prompt, request.ModificationPrompt, parent.GenerationId, parent.Entities) { UserId = request.UserId, Budget = budget };
         return await admission.AdmitAsync(definition, RunStart.Fresh, null, Steering(request.Review), cancellationToken).ConfigureAwait(false);
     }
 
@@ -58,6 +64,7 @@ internal sealed class RunRequests(
 
         var settings = options.CurrentValue;
         RequestValidator.ValidateReview(request.Review, settings);
+        _ = BudgetRules.Effective(request.Budget, inherited: null, settings.Budgets);
         var old = await reads.GetCaughtUpAsync(request.GenerationId, cancellationToken).ConfigureAwait(false);
         if (old.Status != GenerationStatus.Failed && old.Status != GenerationStatus.Cancelled)
         {
@@ -68,7 +75,12 @@ internal sealed class RunRequests(
 
         // Only phases whose files are still in the sink can be reused.
         var saved = await fileSink.GetManifestAsync(old.GenerationId, cancellationToken).ConfigureAwait(false) is null ? 0 : old.PhasesSaved;
-        var definition = RunDefinition.From(old) with { RetryOf = old.GenerationId, UserId = request.UserId ?? old.UserId };
+        var definition = RunDefinition.From(old) with
+        {
+            RetryOf = old.GenerationId,
+            UserId = request.UserId ?? old.UserId,
+            Budget = BudgetRules.Effective(request.Budget, old.Budget, settings.Budgets),
+        };
 
         // One live retry per chain and at most MaxRetriesPerGeneration in all, claimed atomically in the shared store.
         var claim = await retryClaims.ClaimAsync(old, settings.MaxRetriesPerGeneration, cancellationToken).ConfigureAwait(false);

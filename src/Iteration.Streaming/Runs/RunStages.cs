@@ -39,7 +39,7 @@ internal sealed class RunStages(
         var generator = services.GetService<IPhaseGenerator>() ?? throw new InvalidOperationException(IterationStreamingMessages.NoGenerator);
         var planner = services.GetRequiredService<IPhasePlanner>();
 
-        await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, Attempts = run.Record.Attempts + 1, ClearInterrupted = true }, CancellationToken.None)
+        await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, Attempts = run.Record.Attempts + 1, ClearInterrupted = true, ClearRetryAt = true }, CancellationToken.None)
             .ConfigureAwait(false);
         if (run.Start.ContinuesLog())
         {
@@ -123,14 +123,12 @@ internal sealed class RunStages(
         }
 
         var totalGenerated = keptFiles;
-        var usage = new TokenUsage();
         for (var index = saved; index < plan.Count; index++)
         {
             position.Phase = plan[index];
             var result = await phases.RunAsync(run, generator, plan, index, files, totalGenerated, deleted, position, settings).ConfigureAwait(false);
             files = result.Manifest;
             totalGenerated += result.Written;
-            usage.Add(result.Usage);
             if (await gates.StopAtAsync(run, plan, InputRequestKinds.Phase, plan[index].Number, result.Written, position).ConfigureAwait(false))
             {
                 return RunOutcome.Waiting;
@@ -138,7 +136,7 @@ internal sealed class RunStages(
         }
 
         position.Phase = null;
-        return await finish.RunAsync(run, services, plan, files, parentFiles, deleted, usage, position).ConfigureAwait(false);
+        return await finish.RunAsync(run, services, plan, files, parentFiles, deleted, position).ConfigureAwait(false);
     }
 
     /// <summary>The run's file storage: created on its first run (from the parent, or from the retried generation).</summary>

@@ -23,13 +23,19 @@ internal enum RunStart
     /// is the event before the next phase; no <c>resumed</c>.
     /// </summary>
     Continue = 4,
+
+    /// <summary>
+    /// A run that failed transiently (the model unavailable) continues from its last saved phase after its backoff: the
+    /// <c>resumed</c> event naming the cause and the attempt was appended when it failed, so none is sent now.
+    /// </summary>
+    AutoRetry = 5,
 }
 
 /// <summary>What each way of starting implies.</summary>
 internal static class RunStarts
 {
     /// <summary>Whether the run continues a log that has events already (it emits no <c>initializing</c>).</summary>
-    public static bool ContinuesLog(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Continue;
+    public static bool ContinuesLog(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Continue or RunStart.AutoRetry;
 
     /// <summary>Whether the run says <c>resumed</c> before its first phase (it lost or reuses work: not after an input).</summary>
     public static bool SaysResumed(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Retry;

@@ -1,15 +1,13 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using Iteration.Streaming.AI.Generation;
 using Iteration.Streaming.AI.Tests.Infrastructure;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Hosting;
 using Iteration.Streaming.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using OpenAI;
 
 namespace Iteration.Streaming.AI.Tests.EndToEnd;
 
@@ -20,33 +18,35 @@ namespace Iteration.Streaming.AI.Tests.EndToEnd;
 /// </summary>
 public sealed class ChatEngineHost : IAsyncDisposable
 {
-    public const string ApiKey = "sk-test-0123456789-secret-key";
+    public const string ApiKey = FakeOpenAIServer.ApiKey;
 
-    private ChatEngineHost(FakeOpenAIServer server, Action<ChatClientGeneratorOptions>? configure)
+    private readonly FakeOpenAIServer? _server;
+
+    private ChatEngineHost(FakeOpenAIServer? server, IChatClient chatClient, FakeTimeProvider clock, Action<ChatClientGeneratorOptions>? configure, Action<IterationStreamingOptions>? engine)
     {
-        Server = server;
-        var openAi = new OpenAI.Chat.ChatClient(
-            FakeOpenAIServer.Model,
-            new ApiKeyCredential(ApiKey),
-            new OpenAIClientOptions
-            {
-                Endpoint = server.Endpoint,
-                // The OpenAI client retries 429 and 5xx itself by default; the tests want to see the first answer.
-                RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-                NetworkTimeout = AsyncTestExtensions.Patience,
-            });
-        ChatClient = openAi.AsIChatClient();
+        _server = server;
+        // The OpenAI client's own retries are off (CreateChatClient): the engine's are the ones under test.
+        ChatClient = chatClient;
+        Clock = clock;
 
         var services = new ServiceCollection().AddSingleton<TimeProvider>(Clock);
-        services.AddIterationStreaming().AddInMemoryFileSink().AddChatClientGenerator(ChatClient, configure);
+        services.AddIterationStreaming(o =>
+            {
+                // The engine's automatic retries of transient failures (429, 5xx, a dropped stream) off unless a test
+                // turns them on: most read how one failed attempt ends, and the frozen clock would hold a backoff forever.
+                o.Retries.MaxAttempts = 1;
+                engine?.Invoke(o);
+            })
+            .AddInMemoryFileSink()
+            .AddChatClientGenerator(ChatClient, configure);
         Provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
-    public FakeOpenAIServer Server { get; }
+    public FakeOpenAIServer Server => _server ?? throw new InvalidOperationException("This host talks to a fake IChatClient, not to a fake endpoint.");
 
     public IChatClient ChatClient { get; }
 
-    public FakeTimeProvider Clock { get; } = new(TestEvents.Epoch);
+    public FakeTimeProvider Clock { get; }
 
     public ServiceProvider Provider { get; }
 
@@ -54,8 +54,15 @@ public sealed class ChatEngineHost : IAsyncDisposable
 
     public IFileSink Sink => Provider.GetRequiredService<IFileSink>();
 
-    public static async Task<ChatEngineHost> StartAsync(Action<ChatClientGeneratorOptions>? configure = null) =>
-        new(await FakeOpenAIServer.StartAsync(), configure);
+    public static async Task<ChatEngineHost> StartAsync(Action<ChatClientGeneratorOptions>? configure = null, Action<IterationStreamingOptions>? engine = null)
+    {
+        var server = await FakeOpenAIServer.StartAsync();
+        return new(server, server.CreateChatClient(), new FakeTimeProvider(TestEvents.Epoch), configure, engine);
+    }
+
+    /// <summary>The engine over <paramref name="chatClient"/> (a fake model) instead of the fake endpoint.</summary>
+    public static ChatEngineHost Over(IChatClient chatClient, FakeTimeProvider clock, Action<ChatClientGeneratorOptions>? configure = null, Action<IterationStreamingOptions>? engine = null) =>
+        new(null, chatClient, clock, configure, engine);
 
     /// <summary>Runs a generation inline to its terminal event.</summary>
     public Task<List<StreamingProgressEvent>> RunAsync(string prompt = "Build a task tracker", params string[] entities) =>
@@ -87,6 +94,9 @@ public sealed class ChatEngineHost : IAsyncDisposable
     {
         await Provider.DisposeAsync();
         ChatClient.Dispose();
-        await Server.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 }

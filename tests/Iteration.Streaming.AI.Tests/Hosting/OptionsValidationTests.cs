@@ -26,6 +26,12 @@ public sealed class OptionsValidationTests
         { "ChatClientGeneratorOptions.LiveProgressInterval must be between 00:00:00.1000000 and 00:01:00, but was -00:00:01.", o => o.LiveProgressInterval = TimeSpan.FromSeconds(-1) },
         { "ChatClientGeneratorOptions.ResponseIdleTimeout must be between 00:00:01 and 01:00:00, but was 00:00:00.", o => o.ResponseIdleTimeout = TimeSpan.Zero },
         { "ChatClientGeneratorOptions.ResponseIdleTimeout must be between 00:00:01 and 01:00:00, but was 01:00:01.", o => o.ResponseIdleTimeout = TimeSpan.FromHours(1).Add(TimeSpan.FromSeconds(1)) },
+        { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was 0.4.", o => o.CharactersPerToken = 0.4 },
+        { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was 0.", o => o.CharactersPerToken = 0 },
+        { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was -4.", o => o.CharactersPerToken = -4 },
+        { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was 32.5.", o => o.CharactersPerToken = 32.5 },
+        { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was NaN.", o => o.CharactersPerToken = double.NaN },
+        { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was Infinity.", o => o.CharactersPerToken = double.PositiveInfinity },
     };
 
     [Theory]
@@ -46,8 +52,8 @@ public sealed class OptionsValidationTests
 
         var options = provider.GetRequiredService<IOptions<ChatClientGeneratorOptions>>().Value;
 
-        (options.MaxContextCharacters, options.LiveProgressInterval, options.ResponseIdleTimeout, options.ReportLiveProgress)
-            .Should().Be((60_000, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(2), true));
+        (options.MaxContextCharacters, options.LiveProgressInterval, options.ResponseIdleTimeout, options.ReportLiveProgress, options.CharactersPerToken)
+            .Should().Be((60_000, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(2), true, 4d));
         options.PhaseInstructions.Keys.Should().BeEquivalentTo("CoreInfrastructure", "Entity", "SupportFiles", "MainApplication");
     }
 
@@ -63,7 +69,18 @@ public sealed class OptionsValidationTests
             o.LiveProgressInterval = TimeSpan.FromMilliseconds(100);
             o.ResponseIdleTimeout = TimeSpan.FromHours(1);
             o.PhaseInstructions["Entity"] = string.Empty;
+            o.CharactersPerToken = 0.5;
         });
+
+        var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
+
+        act.Should().NotThrow();
+    }
+
+    [Fact]
+    public void Start_HighestCharactersPerToken_IsValid()
+    {
+        using var provider = Provider(o => o.CharactersPerToken = 32);
 
         var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
 

@@ -1,11 +1,16 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Iteration.Streaming.TestUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using OpenAI;
 
 namespace Iteration.Streaming.AI.Tests.Infrastructure;
 
@@ -18,6 +23,9 @@ namespace Iteration.Streaming.AI.Tests.Infrastructure;
 public sealed class FakeOpenAIServer : IAsyncDisposable
 {
     public const string Model = "test-model";
+
+    /// <summary>The key <see cref="CreateChatClient"/> sends; an answer that echoes it must never reach the user.</summary>
+    public const string ApiKey = "sk-test-0123456789-secret-key";
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<OpenAIAnswer> _answers = new();
@@ -51,6 +59,21 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Microsoft.Extensions.AI.OpenAI's client for this endpoint, as a host builds it: the OpenAI client's own retries off
+    /// (the engine retries), so a test sees each answer.
+    /// </summary>
+    public IChatClient CreateChatClient() => new OpenAI.Chat.ChatClient(
+            Model,
+            new ApiKeyCredential(ApiKey),
+            new OpenAIClientOptions
+            {
+                Endpoint = Endpoint,
+                RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+                NetworkTimeout = AsyncTestExtensions.Patience,
+            })
+        .AsIChatClient();
+
     public FakeOpenAIServer Enqueue(OpenAIAnswer answer)
     {
         _answers.Enqueue(answer);
@@ -76,6 +99,11 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         switch (answer)
         {
             case OpenAIAnswer.Fail fail:
+                foreach (var (name, value) in fail.Headers ?? new Dictionary<string, string>())
+                {
+                    http.Response.Headers[name] = value;
+                }
+
                 await WriteErrorAsync(http, fail.Status, fail.Body);
                 break;
             case OpenAIAnswer.StreamedError error:
@@ -203,5 +231,9 @@ public abstract record OpenAIAnswer
     }
 
     /// <summary>Answers an error status with a body.</summary>
-    public sealed record Fail(int Status, string Body) : OpenAIAnswer;
+    public sealed record Fail(int Status, string Body) : OpenAIAnswer
+    {
+        /// <summary>Headers sent with it, such as <c>Retry-After</c>.</summary>
+        public IReadOnlyDictionary<string, string>? Headers { get; init; }
+    }
 }

@@ -24,8 +24,10 @@ public sealed class GeneratorHarness : IAsyncDisposable
 
     private readonly List<AsyncServiceScope> _scopes = [];
 
-    public GeneratorHarness(Action<ChatClientGeneratorOptions>? configure = null, Microsoft.Extensions.AI.IChatClient? chatClient = null)
+    public GeneratorHarness(Action<ChatClientGeneratorOptions>? configure = null, Microsoft.Extensions.AI.IChatClient? chatClient = null, FakeTimeProvider? clock = null)
     {
+        Clock = clock ?? new FakeTimeProvider(TestEvents.Epoch);
+        Progress = new RecordingPhaseProgress(Clock);
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(Clock)
             .AddSingleton<System.Diagnostics.Metrics.IMeterFactory>(Meters);
@@ -33,13 +35,13 @@ public sealed class GeneratorHarness : IAsyncDisposable
         Provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
-    public FakeTimeProvider Clock { get; } = new(TestEvents.Epoch);
+    public FakeTimeProvider Clock { get; }
 
     public ScriptedChatClient Client { get; } = new();
 
     public TestMeterFactory Meters { get; } = new();
 
-    public RecordingPhaseProgress Progress { get; } = new();
+    public RecordingPhaseProgress Progress { get; }
 
     public ServiceProvider Provider { get; }
 

@@ -13,6 +13,9 @@ public sealed class ScriptedChatClient : IChatClient
     private readonly ConcurrentQueue<ChatStep[]> _answers = new();
     private readonly ConcurrentQueue<ChatRequest> _requests = new();
 
+    /// <summary>What <see cref="GetService"/> answers for <see cref="ChatClientMetadata"/> (the client's default model), if anything.</summary>
+    public ChatClientMetadata? Metadata { get; set; }
+
     /// <summary>The requests received, in order.</summary>
     public IReadOnlyList<ChatRequest> Requests => [.. _requests];
 
@@ -50,7 +53,8 @@ public sealed class ScriptedChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The generator streams; it never asks for a whole response.");
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(ChatClientMetadata) ? Metadata : serviceType.IsInstanceOfType(this) ? this : null;
 
     public void Dispose()
     {
@@ -76,9 +80,13 @@ public sealed class ChatStep
 
     public static ChatStep Text(string text) => Update(new ChatResponseUpdate(ChatRole.Assistant, text));
 
-    public static ChatStep Usage(long inputTokens, long outputTokens) => Update(new ChatResponseUpdate
+    /// <summary>Text from a named model, as clients that pass on the answer's <c>model</c> report it.</summary>
+    public static ChatStep Text(string text, string modelId) => Update(new ChatResponseUpdate(ChatRole.Assistant, text) { ModelId = modelId });
+
+    public static ChatStep Usage(long inputTokens, long outputTokens, string? modelId = null) => Update(new ChatResponseUpdate
     {
         Role = ChatRole.Assistant,
+        ModelId = modelId,
         Contents = [new UsageContent(new UsageDetails { InputTokenCount = inputTokens, OutputTokenCount = outputTokens, TotalTokenCount = inputTokens + outputTokens })],
     });
 

@@ -27,6 +27,7 @@ internal sealed class RunRecovery(
     RunGates gates,
     GateKeeper gateKeeper,
     RunEvents events,
+    RunEnding ending,
     IOptionsMonitor<IterationStreamingOptions> options,
     IterationStreamingMessages messages,
     Func<bool> isStopped,
@@ -106,6 +107,31 @@ internal sealed class RunRecovery(
         }
     }
 
+    /// <summary>
+    /// Resumes a generation whose automatic retry is due (scheduled by this instance when its run failed transiently),
+    /// unless it ended, runs already, or another instance holds it now.
+    /// </summary>
+    /// <returns>Whether a run was started.</returns>
+    public async Task<bool> ResumeDueAsync(string generationId, CancellationToken cancellationToken)
+    {
+        // The run that scheduled the retry may still be on its way out of this instance (the clock moved fast).
+        if (registry.TryGet(generationId, out var leaving))
+        {
+            await leaving.Finished.Task.ConfigureAwait(false);
+        }
+
+        if (isStopped() || registry.Contains(generationId)
+            || await records.GetAsync(generationId, cancellationToken).ConfigureAwait(false) is not { } record
+            || GenerationStatus.IsTerminal(record.Status) || record.RetryAt is null)
+        {
+            return false;
+        }
+
+        Log.RetryDue(logger, generationId, record.PhasesSaved + 1);
+        return await coordinator.TryClaimAsync(generationId, cancellationToken).ConfigureAwait(false)
+            && await ResumeAsync(record, RunStart.AutoRetry, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Continues a generation this instance claimed: resumes it, ends it, or leaves it waiting at its gate.</summary>
     /// <returns>Whether a run was started.</returns>
     private async Task<bool> ResumeAsync(GenerationRecord record, RunStart start, CancellationToken cancellationToken)
@@ -123,6 +149,9 @@ internal sealed class RunRecovery(
         if (scan.EndedWith is { } ended)
         {
             await records.UpdateAsync(id, new GenerationRecordUpdate { Status = ended }, CancellationToken.None).ConfigureAwait(false);
+
+            // It may have stopped before its budget was settled: settling is idempotent, so settle now.
+            await ending.SettleAsync(record.UserId, id, record.Usage?.TotalTokens ?? 0).ConfigureAwait(false);
             return false;
         }
 
@@ -145,7 +174,8 @@ internal sealed class RunRecovery(
             InputsEmitted = scan.InputsReceived,
         };
 
-        var limitReached = record.Attempts > settings.MaxResumeAttempts;
+        // Automatic retries of transient failures have their own limit (Retries:MaxAttempts): only interruptions count here.
+        var limitReached = record.Attempts - record.AutoRetries > settings.MaxResumeAttempts;
         if (limitReached || settings.ResumeInterruptedRuns == false)
         {
             var error = limitReached ? messages.TooManyInterruptions(record.Attempts, settings.MaxResumeAttempts) : messages.NotResumed();
