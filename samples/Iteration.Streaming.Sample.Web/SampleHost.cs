@@ -150,7 +150,14 @@ public static class SampleHost
         builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(_ => new OpenAI.Chat.ChatClient(
                 model,
                 new System.ClientModel.ApiKeyCredential(apiKey),
-                new OpenAI.OpenAIClientOptions { Endpoint = uri, NetworkTimeout = TimeSpan.FromMinutes(10) })
+                new OpenAI.OpenAIClientOptions
+                {
+                    Endpoint = uri,
+                    NetworkTimeout = TimeSpan.FromMinutes(10),
+                    // Retries are the engine's (IterationStreaming:Retries): announced by a resumed event, from the last
+                    // saved phase, surviving a restart. The client's own would retry 429/5xx silently, three times.
+                    RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+                })
             .AsIChatClient());
         streaming.AddChatClientGenerator(o => o.ResponseIdleTimeout = TimeSpan.FromMinutes(5));
     }
