@@ -26,6 +26,13 @@ internal static class EndpointShapes
         [Description("The generation's id.")] string id,
         [FromBody] Contracts.GenerationInputRequest request) => throw new NotSupportedException();
 
+    public static Task List(
+        [FromQuery(Name = "owner"), Description("Whose generations: 'me', the signed-in caller (the only value).")] string owner,
+        [FromQuery(Name = "status"), Description("Only generations with this status.")] string? status,
+        [FromQuery(Name = "limit"), Description("The most generations on the page, 1 to 100. Default 20.")] int? limit,
+        [FromQuery(Name = "cursor"), Description("The previous page's next_cursor, unchanged, for the next page.")] string? cursor) =>
+        throw new NotSupportedException();
+
     public static Task Read(
         [Description("The generation's id.")] string id,
         [FromQuery(Name = "token"), Description(TokenDescription)] string? token) => throw new NotSupportedException();

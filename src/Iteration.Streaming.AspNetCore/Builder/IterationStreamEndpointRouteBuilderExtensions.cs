@@ -4,6 +4,7 @@ using Iteration.Streaming.AspNetCore.Builder;
 using Iteration.Streaming.AspNetCore.Diagnostics;
 using Iteration.Streaming.AspNetCore.Endpoints;
 using Iteration.Streaming.AspNetCore.Http;
+using Iteration.Streaming.AspNetCore.Security;
 using Iteration.Streaming.AspNetCore.Streams;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
@@ -14,6 +15,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -31,9 +33,13 @@ public static class IterationStreamEndpointRouteBuilderExtensions
     private static readonly int[] ReadProblems =
         [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound];
 
+    private static readonly int[] ListProblems =
+        [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden];
+
     private static readonly int[] ActionProblems = [.. ReadProblems, StatusCodes.Status409Conflict];
 
-    // 409 also for an Idempotency-Key whose first request is still being admitted; 422 for the key with another request.
+    // 409 also for an Idempotency-Key whose first request is still being admitted; 422 for the key with another request;
+    // 429 (always listed) also for a budget policy's refusal.
     private static readonly int[] StartProblems =
         [StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity];
 
@@ -47,9 +53,11 @@ public static class IterationStreamEndpointRouteBuilderExtensions
     /// Maps the generation endpoints under <paramref name="prefix"/>: <c>POST {prefix}</c> and <c>POST {prefix}/iterate</c>
     /// (start, 202), <c>GET {prefix}/{id}/stream</c> (Server-Sent Events with resume), <c>GET {prefix}/{id}</c> (snapshot),
     /// <c>GET {prefix}/{id}/files</c>, <c>/files/{**path}</c> and <c>/archive</c>, <c>DELETE {prefix}/{id}</c> (cancel),
-    /// <c>POST {prefix}/{id}/retry</c> and <c>POST {prefix}/{id}/input</c> (review gates and instructions). Reads need the generation's <c>sse_token</c> (or its control token, never in a URL);
-    /// iterate, cancel and retry need its <c>control_token</c> in the <c>Authorization</c> header, or its owner (see
-    /// <c>AddGenerationOwnerResolver</c>). Every error is an RFC 9457 Problem Details.
+    /// <c>POST {prefix}/{id}/retry</c> and <c>POST {prefix}/{id}/input</c> (review gates and instructions), and with an owner
+    /// resolver <c>GET {prefix}?owner=me</c> (the caller's generations). Reads need the generation's <c>sse_token</c> (or its
+    /// control token, never in a URL) or its owner; iterate, cancel and retry need its <c>control_token</c> in the
+    /// <c>Authorization</c> header, or its owner (see <c>AddGenerationOwnerResolver</c> and <c>AddClaimsOwnerResolver</c>).
+    /// Every error is an RFC 9457 Problem Details.
     /// </summary>
     /// <param name="endpoints">The application or a route group.</param>
     /// <param name="prefix">The route prefix. Default <c>/generations</c>.</param>
@@ -77,7 +85,9 @@ public static class IterationStreamEndpointRouteBuilderExtensions
         var stream = new StreamEndpoint(logger, metrics, GenerationStreamLimiter.For(services));
         var files = new FileEndpoints(logger);
         var input = new InputEndpoints(logger);
-        var unmatched = new UnmatchedRouteEndpoint(logger);
+        // The list exists only for hosts that know their callers (a scoped resolver cannot be resolved here: only asked about).
+        var listsOwners = services.GetService<IServiceProviderIsService>()?.IsService(typeof(IGenerationOwnerResolver)) == true;
+        var unmatched = new UnmatchedRouteEndpoint(logger, listsOwners);
 
         var group = endpoints.MapGroup(prefix);
         group.WithTags(OpenApiTag);
@@ -119,6 +129,20 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .Produces(StatusCodes.Status202Accepted, typeof(Iteration.Streaming.Contracts.GenerationInputAccepted), JsonContentType)
             .ProducesProblems(InputProblems)
             .AddOpenApiOperationTransformer(OpenApiOperations.ControlAsync);
+        if (listsOwners)
+        {
+            var list = new ListEndpoint(logger, new GenerationListCursor(services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>()));
+            group.MapGet(string.Empty, EndpointErrors.Handle(list.HandleAsync, logger))
+                .DescribedBy((Func<string, string?, int?, string?, Task>)EndpointShapes.List)
+                .WithDisplayName("Iteration.Streaming: list")
+                .WithName(names.Of("listGenerations"))
+                .WithSummary("The signed-in caller's generations")
+                .WithDescription("owner=me: the caller's generations (by the host's authentication, such as its cookie), newest first, a page at a time; pass next_cursor as cursor for the next page. 401 anonymous; 403 from another site; 400 naming a bad owner, status, limit or cursor. No token.")
+                .Produces(StatusCodes.Status200OK, typeof(GenerationList), JsonContentType)
+                .ProducesProblems(ListProblems)
+                .AddOpenApiOperationTransformer(OpenApiOperations.ListAsync);
+        }
+
         group.MapGet("/{id}", EndpointErrors.Handle(status.GetSnapshotAsync, logger))
             .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
             .WithDisplayName("Iteration.Streaming: snapshot")

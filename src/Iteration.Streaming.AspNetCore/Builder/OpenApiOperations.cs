@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Iteration.Streaming.AspNetCore.Endpoints;
+using Iteration.Streaming.AspNetCore.Security;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -33,7 +34,43 @@ internal static class OpenApiOperations
         return Task.CompletedTask;
     }
 
-    /// <summary>Retry: the control token, an optional <c>{"review": …}</c> body and an optional Idempotency-Key.</summary>
+    /// <summary>
+    /// The list: no token (the host's own authentication), and its query parameters as the server checks them:
+    /// <c>owner</c> required and <c>me</c>, <c>status</c> one of the statuses, <c>limit</c> 1 to 100, <c>cursor</c> opaque.
+    /// </summary>
+    public static Task ListAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            switch (parameter.Name)
+            {
+                case ListEndpoint.OwnerQuery:
+                    parameter.Required = true;
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(ListEndpoint.Me)] };
+                    break;
+                case ListEndpoint.StatusQuery:
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. ListEndpoint.Statuses.Select(static s => (JsonNode)JsonValue.Create(s)!)] };
+                    break;
+                case ListEndpoint.LimitQuery:
+                    parameter.Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Integer,
+                        Format = "int32",
+                        Minimum = "1",
+                        Maximum = Records.GenerationRecordQuery.MaxLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        Default = JsonValue.Create(ListEndpoint.DefaultLimit),
+                    };
+                    break;
+                case ListEndpoint.CursorQuery:
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = GenerationListCursor.MaxLength };
+                    break;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Retry: the control token, an optional <c>{"review": …, "budget": …}</c> body and an optional Idempotency-Key.</summary>
     public static Task RetryAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         Secure(operation, context, ControlScheme);
@@ -41,7 +78,7 @@ internal static class OpenApiOperations
             && component is OpenApiSchema body)
         {
             // The generated component names its fields in camelCase and knows nothing of "all": the wire's shape instead.
-            body.Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal) { ["review"] = Review() };
+            body.Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal) { ["review"] = Review(), ["budget"] = Budget() };
         }
 
         AddIdempotencyKey(operation);
@@ -65,6 +102,7 @@ internal static class OpenApiOperations
                     Items = Text("An entity's name."),
                 },
                 ["review"] = Review(),
+                ["budget"] = Budget(),
             },
         });
         AddIdempotencyKey(operation);
@@ -84,6 +122,7 @@ internal static class OpenApiOperations
                 ["parent_generation_id"] = Text("The finished generation to start from; its control token goes in the Authorization header."),
                 ["modification_prompt"] = Text("What to change."),
                 ["review"] = Review(),
+                ["budget"] = Budget(),
             },
         });
         AddIdempotencyKey(operation);
@@ -126,6 +165,18 @@ internal static class OpenApiOperations
                     new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("all")] },
                 ],
             },
+        },
+    };
+
+    /// <summary>The optional token budget of a start, iteration or retry: <c>{"max_output_tokens": 2000, "max_total_tokens": 10000}</c>.</summary>
+    private static OpenApiSchema Budget() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "The most model tokens the generation may spend; crossing it stops the run (failed, stage budget_exceeded), and a retry with a higher budget goes on from its saved phases. Capped by the host's Budgets:MaxPerGeneration, which is also the default. The 202 names the budget the run is held to.",
+        Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+        {
+            ["max_output_tokens"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1", Description = "The most output (completion) tokens, over every attempt." },
+            ["max_total_tokens"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1", Description = "The most input plus output tokens, over every attempt." },
         },
     };
 

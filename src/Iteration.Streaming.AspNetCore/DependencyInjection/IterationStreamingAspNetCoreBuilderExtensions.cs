@@ -13,7 +13,7 @@ public static class IterationStreamingAspNetCoreBuilderExtensions
 {
     /// <summary>
     /// Registers who owns generations (see <see cref="IGenerationOwnerResolver"/>): start, iterate and retry record the
-    /// caller, and the recorded owner may iterate, cancel and retry without the control token. Resolved per request, so
+    /// caller, and the recorded owner may read, iterate, cancel and retry without tokens and list their generations. Resolved per request, so
     /// it may depend on scoped services.
     /// </summary>
     /// <typeparam name="TResolver">The resolver.</typeparam>
@@ -42,6 +42,30 @@ public static class IterationStreamingAspNetCoreBuilderExtensions
         ArgumentNullException.ThrowIfNull(resolve);
         builder.Services.RemoveAll<IGenerationOwnerResolver>();
         builder.Services.AddSingleton<IGenerationOwnerResolver>(new DelegateOwnerResolver(resolve));
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the signed-in user of ASP.NET Core authentication (<see cref="HttpContext.User"/>, authenticated identities
+    /// only) as the owner of generations: the <paramref name="claimType"/> claim when one is named, else <c>sub</c>, else
+    /// <see cref="System.Security.Claims.ClaimTypes.NameIdentifier"/>; anonymous callers own nothing. The owner may then
+    /// read their generations (stream, snapshot, files, archive) and act on them without tokens, and list them
+    /// (<c>GET {prefix}?owner=me</c>), from the host's own pages (see <see cref="IGenerationOwnerResolver"/>).
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddIterationStreaming</c>.</param>
+    /// <param name="claimType">The claim that holds the user's stable id (such as <c>oid</c>); only that one when given.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimType"/> is empty or white space.</exception>
+    public static IIterationStreamingBuilder AddClaimsOwnerResolver(this IIterationStreamingBuilder builder, string? claimType = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (claimType is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(claimType);
+        }
+
+        builder.Services.RemoveAll<IGenerationOwnerResolver>();
+        builder.Services.AddSingleton<IGenerationOwnerResolver>(new ClaimsOwnerResolver(claimType));
         return builder;
     }
 }

@@ -58,4 +58,10 @@ internal static partial class Log
 
     [LoggerMessage(2040, LogLevel.Information, "Input '{Action}' for generation {GenerationId} taken through HTTP.")]
     public static partial void InputSent(ILogger logger, string generationId, string action);
+
+    [LoggerMessage(2050, LogLevel.Warning, "Generation {GenerationId} started, but its record could not be read for the 202's budget; the answer leaves the budget out.")]
+    public static partial void BudgetNotRead(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(2051, LogLevel.Information, "A start was refused by the budget policy: limit {Limit}, {Used} used of {Allowed}.")]
+    public static partial void BudgetRefused(ILogger logger, string limit, long used, long allowed);
 }

@@ -12,11 +12,12 @@ namespace Iteration.Streaming.AspNetCore.Endpoints;
 
 /// <summary>
 /// The gate of every per-generation endpoint. Reads (stream, snapshot, files, archive) take either token, from
-/// <c>?token=</c> or <c>Authorization: Bearer</c>, but a control token in a URL is refused. Actions (iterate from a
-/// parent, cancel, retry) take the control token from the <c>Authorization</c> header only, or the caller's ownership
-/// (see <see cref="IGenerationOwnerResolver"/>). Refusals: 401 missing, malformed, forged or expired token, or a token
-/// in the wrong place; 403 a token of another generation, or a read token for an action. Whether the generation exists
-/// (404) is answered only after access is granted, so a caller without a token learns nothing about which ids exist.
+/// <c>?token=</c> or <c>Authorization: Bearer</c>, but a control token in a URL is refused; without a token, the
+/// caller's ownership. Actions (iterate from a parent, cancel, retry, input) take the control token from the
+/// <c>Authorization</c> header only, or the caller's ownership (see <see cref="IGenerationOwnerResolver"/>). Refusals:
+/// 401 missing, malformed, forged or expired token, or a token in the wrong place; 403 a token of another generation, or
+/// a read token for an action. Another user's generation by ownership is refused as without a token (401), and whether
+/// a generation exists (404) is answered only after access is granted, so a caller learns nothing about which ids exist.
 /// </summary>
 internal static class GenerationAccess
 {
@@ -33,10 +34,22 @@ internal static class GenerationAccess
 
         var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
         var (token, inUrl) = RequestValues.GetToken(context.Request);
+        if (token is null && await IsCallerOwnerAsync(context, id).ConfigureAwait(false))
+        {
+            return id;
+        }
+
         if (!inUrl)
         {
             var status = await tokens.ValidateAsync(id, token, StreamTokenScope.Read, context.RequestAborted).ConfigureAwait(false);
             if (status == StreamTokenStatus.Valid)
+            {
+                return id;
+            }
+
+            // A bearer value not shaped like a stream token at all is the host's own credential (a JWT its authentication
+            // accepted), not a bad stream token: its owner reads by ownership. Forged, expired or foreign tokens stay refused.
+            if (status == StreamTokenStatus.Malformed && IsAuthenticated(context) && await IsCallerOwnerAsync(context, id).ConfigureAwait(false))
             {
                 return id;
             }
@@ -124,11 +137,27 @@ internal static class GenerationAccess
         return string.IsNullOrEmpty(userId) ? null : userId;
     }
 
+    /// <summary>
+    /// Whether the request comes from the host's own pages as far as the browser says: no <c>Sec-Fetch-Site</c> (not a
+    /// browser, or an old one), or <c>same-origin</c> or <c>none</c> (typed in, a bookmark). A cookie would be sent along by
+    /// another site's form, image or script too: ownership counts only for requests from our own pages.
+    /// </summary>
+    public static bool IsSameOrigin(HttpRequest request)
+    {
+        var site = request.Headers["Sec-Fetch-Site"];
+        return site.Count == 0 || (site.Count == 1 && site[0] is "same-origin" or "none");
+    }
+
+    /// <summary>Whether the caller is the recorded owner of <paramref name="generationId"/> (with an owner resolver, from our own pages).</summary>
+    private static async ValueTask<bool> IsCallerOwnerAsync(HttpContext context, string generationId) =>
+        await ResolveUserAsync(context).ConfigureAwait(false) is { } userId
+        && await IsOwnerAsync(context, generationId, userId).ConfigureAwait(false);
+
+    private static bool IsAuthenticated(HttpContext context) => context.User.Identities.Any(static i => i.IsAuthenticated);
+
     private static async ValueTask<bool> IsOwnerAsync(HttpContext context, string generationId, string userId)
     {
-        // A cookie would be sent along by another site's form too: ownership counts only for requests from our own pages.
-        var site = context.Request.Headers["Sec-Fetch-Site"];
-        if (site.Count > 0 && !(site.Count == 1 && site[0] is "same-origin" or "none"))
+        if (!IsSameOrigin(context.Request))
         {
             return false;
         }

@@ -43,7 +43,7 @@ internal sealed class StartEndpoints(ILogger logger)
         var request = new Admission(key.Value, userId, "start", JsonSerializer.Serialize(body!, IterationStreamingJson.StartGenerationRequest), GroupPath(context, trailingSegments: 0), RetryOf: null);
         await AdmitAsync(context, request, async () =>
         {
-            var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId, Review = body.Review }, context.RequestAborted).ConfigureAwait(false);
+            var id = await engine.StartAsync(new GenerationRequest(body!.Prompt!, body.Entities) { UserId = userId, Review = body.Review, Budget = body.Budget }, context.RequestAborted).ConfigureAwait(false);
             Log.GenerationStarted(logger, id);
             return id;
         }).ConfigureAwait(false);
@@ -85,7 +85,7 @@ internal sealed class StartEndpoints(ILogger logger)
         var request = new Admission(key.Value, userId, "iterate", JsonSerializer.Serialize(body, IterationStreamingJson.IterateGenerationRequest), GroupPath(context, trailingSegments: 1), RetryOf: null);
         await AdmitAsync(context, request, async () =>
         {
-            var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId, Review = body.Review }, context.RequestAborted).ConfigureAwait(false);
+            var id = await engine.IterateAsync(new IterationRequest(parentId!, body.ModificationPrompt!) { UserId = userId, Review = body.Review, Budget = body.Budget }, context.RequestAborted).ConfigureAwait(false);
             Log.IterationStarted(logger, id, parentId!);
             return id;
         }).ConfigureAwait(false);
@@ -106,7 +106,7 @@ internal sealed class StartEndpoints(ILogger logger)
             return;
         }
 
-        // The body is optional ({"review": …}); without one the retry takes the host's default review.
+        // The body is optional ({"review": …, "budget": …}); without one the retry takes the host's default review and budget.
         RetryGenerationRequest? body = null;
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
@@ -121,11 +121,11 @@ internal sealed class StartEndpoints(ILogger logger)
 
         ThrowIfStopping(context);
         var engine = context.RequestServices.GetRequiredService<IIterationEngine>();
-        var fingerprint = body?.Review is null ? retried : retried + " " + JsonSerializer.Serialize(body, IterationStreamingJson.RetryGenerationRequest);
+        var fingerprint = body?.Review is null && body?.Budget is null ? retried : retried + " " + JsonSerializer.Serialize(body, IterationStreamingJson.RetryGenerationRequest);
         var request = new Admission(key.Value, userId, "retry", fingerprint, GroupPath(context, trailingSegments: 2), RetryOf: retried);
         await AdmitAsync(context, request, async () =>
         {
-            var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId, Review = body?.Review }, context.RequestAborted).ConfigureAwait(false);
+            var id = await engine.RetryAsync(new RetryRequest(retried) { UserId = userId, Review = body?.Review, Budget = body?.Budget }, context.RequestAborted).ConfigureAwait(false);
             Log.RetryStarted(logger, id, retried);
             return id;
         }).ConfigureAwait(false);
@@ -155,7 +155,7 @@ internal sealed class StartEndpoints(ILogger logger)
         {
             claim = await IdempotentRequest.BeginAsync(
                 context, logger, key, request.UserId, request.Operation, request.Body,
-                (id, retryOf) => WriteStartedAsync(context, id, request.GroupPath, retryOf)).ConfigureAwait(false);
+                (id, retryOf) => WriteStartedAsync(context, logger, id, request.GroupPath, retryOf)).ConfigureAwait(false);
             if (claim is null)
             {
                 return;
@@ -186,7 +186,7 @@ internal sealed class StartEndpoints(ILogger logger)
             }
         }
 
-        await WriteStartedAsync(context, started, request.GroupPath, request.RetryOf).ConfigureAwait(false);
+        await WriteStartedAsync(context, logger, started, request.GroupPath, request.RetryOf).ConfigureAwait(false);
     }
 
     /// <summary>A stopping host admits no new runs (503 with <c>Retry-After</c>): the client retries, and another instance takes it.</summary>
@@ -213,8 +213,9 @@ internal sealed class StartEndpoints(ILogger logger)
         return path;
     }
 
-    private static Task WriteStartedAsync(HttpContext context, string id, string groupPath, string? retryOf)
+    private static async Task WriteStartedAsync(HttpContext context, ILogger logger, string id, string groupPath, string? retryOf)
     {
+        var budget = await ReadBudgetAsync(context, logger, id).ConfigureAwait(false);
         var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
         var statusUrl = $"{groupPath}/{id}";
         var started = new GenerationStartedResponse
@@ -225,13 +226,33 @@ internal sealed class StartEndpoints(ILogger logger)
             RetryOf = retryOf,
             StreamUrl = statusUrl + "/stream",
             StatusUrl = statusUrl,
+            Budget = budget,
         };
 
         var response = context.Response;
         response.StatusCode = StatusCodes.Status202Accepted;
         response.Headers.Location = statusUrl;
         response.Headers.CacheControl = "no-store";
-        return response.WriteAsJsonAsync(started, IterationStreamingJson.GenerationStartedResponse, contentType: null, context.RequestAborted);
+        await response.WriteAsJsonAsync(started, IterationStreamingJson.GenerationStartedResponse, contentType: null, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The budget the run is held to, after the host's cap and default: the engine wrote it on the record before the
+    /// start returned. The run has started whatever happens here, so a record that cannot be read leaves the field out
+    /// (and a warning in the log) rather than turning the 202 into an error that invites a second start.
+    /// </summary>
+    private static async ValueTask<GenerationBudget?> ReadBudgetAsync(HttpContext context, ILogger logger, string id)
+    {
+        try
+        {
+            var record = await context.RequestServices.GetRequiredService<IIterationEngine>().GetRecordAsync(id, context.RequestAborted).ConfigureAwait(false);
+            return record?.Budget;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.BudgetNotRead(logger, id, ex);
+            return null;
+        }
     }
 
     /// <summary>The <c>Idempotency-Key</c> of a request, or none.</summary>

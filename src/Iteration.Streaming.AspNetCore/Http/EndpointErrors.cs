@@ -14,7 +14,7 @@ namespace Iteration.Streaming.AspNetCore.Http;
 
 /// <summary>
 /// Turns the library's typed exceptions into Problem Details: 400 invalid request, 404 unknown generation,
-/// 409 conflict, 503 (with <c>Retry-After</c>) when the queue is full, the host is stopping or storage refuses the
+/// 409 conflict, 429 a budget refused (with its limit and reset), 503 (with <c>Retry-After</c>) when the queue is full, the host is stopping or storage refuses the
 /// generation's first writes (a full disk); a client that went away into silence; and any
 /// other exception into a 500 whose detail says nothing but a reference, the exception going only to the log.
 /// </summary>
@@ -61,6 +61,12 @@ internal static class EndpointErrors
             ExceptionDispatchInfo.Throw(exception);
         }
 
+        if (exception is GenerationBudgetExceededException budget)
+        {
+            await BudgetExceededAsync(context, logger, budget).ConfigureAwait(false);
+            return;
+        }
+
         if (Map(exception, context) is { } error)
         {
             context.Response.Clear();
@@ -70,12 +76,41 @@ internal static class EndpointErrors
                 context.Response.Headers[HeaderNames.RetryAfter] = retryAfter.ToString(CultureInfo.InvariantCulture);
             }
 
-
             await Problems.WriteAsync(context, logger, error.StatusCode, error.Detail).ConfigureAwait(false);
             return;
         }
 
         await UnexpectedAsync(context, logger, exception).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A budget policy refused the start: 429 of type <see cref="GenerationBudgetExceededException.ProblemType"/>, naming
+    /// the limit, its value and what is used of it, and when it resets (also as <c>Retry-After</c>, in whole seconds).
+    /// </summary>
+    private static Task BudgetExceededAsync(HttpContext context, ILogger logger, GenerationBudgetExceededException exception)
+    {
+        Log.BudgetRefused(logger, exception.Limit, exception.Used, exception.Allowed);
+        context.Response.Clear();
+        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(exception.Limit))
+        {
+            // An exception made with a message only names no limit: no made-up zeros beside it.
+            extensions["limit"] = exception.Limit;
+            extensions["allowed"] = exception.Allowed;
+            extensions["used"] = exception.Used;
+        }
+
+        if (exception.ResetsAt is { } resetsAt)
+        {
+            extensions["resets_at"] = resetsAt;
+            var now = (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+            var seconds = Math.Max(0, Math.Ceiling((resetsAt - now).TotalSeconds));
+            context.Response.Headers[HeaderNames.RetryAfter] = ((long)Math.Min(seconds, int.MaxValue)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        var detail = string.IsNullOrEmpty(exception.Message) ? "The budget is exceeded." : exception.Message;
+        return Problems.WriteAsync(
+            context, logger, StatusCodes.Status429TooManyRequests, detail, extensions, GenerationBudgetExceededException.ProblemType);
     }
 
     /// <summary>

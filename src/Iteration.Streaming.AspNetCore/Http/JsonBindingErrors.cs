@@ -31,7 +31,13 @@ internal static class JsonBindingErrors
             return $"The request body must be a JSON object{Found(found)}.";
         }
 
-        var (field, expected) = Expected(path, typeInfo);
+        var (field, expected, integer) = Expected(path, typeInfo);
+        if (integer is { } maxValue && found == JsonValueKind.Number)
+        {
+            // A fraction, or a whole number past the type's range: the JSON type is right, the value is not.
+            return $"'{field}' must be a whole number (a JSON integer) of at most {maxValue}.";
+        }
+
         return expected is null
             ? $"'{field}' has the wrong JSON type{Found(found)}."
             : $"'{field}' must be {InJson(expected)}{Found(found)}.";
@@ -77,26 +83,43 @@ internal static class JsonBindingErrors
         }
     }
 
-    /// <summary>The field as the client wrote it (<c>entities[1]</c>) and what its type expects, from the contract's JSON metadata.</summary>
-    private static (string Field, string? Expected) Expected(string path, JsonTypeInfo typeInfo)
+    /// <summary>
+    /// The field as the client wrote it (<c>entities[1]</c>, <c>budget.max_output_tokens</c>) and what its type expects,
+    /// from the contract's JSON metadata; for an integer, its largest value.
+    /// </summary>
+    private static (string Field, string? Expected, string? IntegerMax) Expected(string path, JsonTypeInfo typeInfo)
     {
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-        var bracket = field.IndexOf('[', StringComparison.Ordinal);
-        var name = bracket < 0 ? field : field[..bracket];
-        var property = typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
-        if (property is null)
+        var info = typeInfo;
+        foreach (var segment in field.Split('.'))
         {
-            return (field, null);
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            var name = bracket < 0 ? segment : segment[..bracket];
+            var property = info.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+            if (property is null)
+            {
+                return (field, null, null);
+            }
+
+            info = info.Options.GetTypeInfo(property.PropertyType);
+            if (bracket >= 0 && info.ElementType is { } element)
+            {
+                info = info.Options.GetTypeInfo(element);
+            }
         }
 
-        var info = typeInfo.Options.GetTypeInfo(property.PropertyType);
-        if (bracket >= 0 && info.ElementType is { } element)
-        {
-            info = typeInfo.Options.GetTypeInfo(element);
-        }
-
-        return (field, Describe(info));
+        return (field, Describe(info), IntegerMax(info));
     }
+
+    private static string? IntegerMax(JsonTypeInfo info) => (Nullable.GetUnderlyingType(info.Type) ?? info.Type) switch
+    {
+        var t when t == typeof(long) => long.MaxValue.ToString(CultureInfo.InvariantCulture),
+        var t when t == typeof(int) => int.MaxValue.ToString(CultureInfo.InvariantCulture),
+        var t when t == typeof(short) => short.MaxValue.ToString(CultureInfo.InvariantCulture),
+        var t when t == typeof(ulong) => ulong.MaxValue.ToString(CultureInfo.InvariantCulture),
+        var t when t == typeof(uint) => uint.MaxValue.ToString(CultureInfo.InvariantCulture),
+        _ => null,
+    };
 
     private static string? Describe(JsonTypeInfo info)
     {
@@ -109,6 +132,11 @@ internal static class JsonBindingErrors
         if (type == typeof(bool))
         {
             return "true or false";
+        }
+
+        if (type == typeof(long) || type == typeof(int) || type == typeof(short) || type == typeof(ulong) || type == typeof(uint))
+        {
+            return "an integer";
         }
 
         if (type.IsPrimitive || type == typeof(decimal))
@@ -132,6 +160,7 @@ internal static class JsonBindingErrors
     {
         "a string" => "strings",
         "a number" => "numbers",
+        "an integer" => "integers",
         "true or false" => "true or false values",
         _ => "values",
     };
@@ -147,7 +176,7 @@ internal static class JsonBindingErrors
         _ => string.Empty,
     };
 
-    /// <summary>The JSON type found at <paramref name="path"/> (<c>$</c>, <c>$.name</c> or <c>$.name[i]</c>), when the body parses.</summary>
+    /// <summary>The JSON type found at <paramref name="path"/> (<c>$</c>, <c>$.name</c>, <c>$.name[i]</c>, <c>$.name.inner</c>), when the body parses.</summary>
     private static JsonValueKind? FoundKind(ReadOnlySequence<byte> body, string? path)
     {
         try
@@ -165,23 +194,26 @@ internal static class JsonBindingErrors
                 return element.ValueKind;
             }
 
-            var bracket = rest.IndexOf('[', StringComparison.Ordinal);
-            var name = bracket < 0 ? rest : rest[..bracket];
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
+            foreach (var segment in rest.Split('.'))
             {
-                return null;
-            }
-
-            if (bracket >= 0)
-            {
-                var close = rest.IndexOf(']', bracket);
-                if (close < 0 || !int.TryParse(rest.AsSpan(bracket + 1, close - bracket - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                    || element.ValueKind != JsonValueKind.Array || index >= element.GetArrayLength())
+                var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+                var name = bracket < 0 ? segment : segment[..bracket];
+                if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
                 {
                     return null;
                 }
 
-                element = element[index];
+                if (bracket >= 0)
+                {
+                    var close = segment.IndexOf(']', bracket);
+                    if (close < 0 || !int.TryParse(segment.AsSpan(bracket + 1, close - bracket - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                        || element.ValueKind != JsonValueKind.Array || index >= element.GetArrayLength())
+                    {
+                        return null;
+                    }
+
+                    element = element[index];
+                }
             }
 
             return element.ValueKind;

@@ -10,11 +10,11 @@ namespace Iteration.Streaming.AspNetCore.Http;
 /// </summary>
 internal static class Problems
 {
-    public static Task WriteAsync(HttpContext context, ILogger logger, int statusCode, string detail, IDictionary<string, object?>? extensions = null)
+    public static Task WriteAsync(HttpContext context, ILogger logger, int statusCode, string detail, IDictionary<string, object?>? extensions = null, string? type = null)
     {
         Log.RequestRefused(logger, statusCode, detail);
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Problem(detail: detail, statusCode: statusCode, extensions: extensions).ExecuteAsync(context);
+        return TypedResults.Problem(detail: detail, statusCode: statusCode, type: type, extensions: extensions).ExecuteAsync(context);
     }
 
     public static Task BadRequest(HttpContext context, ILogger logger, string detail) =>

@@ -4,14 +4,16 @@ namespace Iteration.Streaming.AspNetCore.Security;
 
 /// <summary>
 /// Tells who is calling, so generations can be owned: when one is registered (see
-/// <c>AddGenerationOwnerResolver</c>), start, iterate and retry record the caller as the new generation's user, and
-/// an action on a generation (iterate from it, cancel, retry) is allowed without its control token when the caller is
-/// the user recorded on it. Reads still need a token.
+/// <c>AddGenerationOwnerResolver</c> or <c>AddClaimsOwnerResolver</c>), start, iterate and retry record the caller as
+/// the new generation's user; the user recorded on a generation may read it (stream, snapshot, files, archive) without
+/// its read token and act on it (iterate from it, cancel, retry, input) without its control token; and
+/// <c>GET {prefix}?owner=me</c> lists the caller's generations.
 /// </summary>
 /// <remarks>
-/// Typically the signed-in user's stable id, such as the <c>sub</c> or name-identifier claim. An action authorised by
-/// ownership is refused when the browser marks the request as cross-site (<c>Sec-Fetch-Site: cross-site</c>), so a cookie
-/// alone cannot be used by another site to act for the user.
+/// Typically the signed-in user's stable id, such as the <c>sub</c> or name-identifier claim. Ownership does not count on
+/// a request the browser marks as from another site (<c>Sec-Fetch-Site</c> other than <c>same-origin</c> or <c>none</c>),
+/// so a cookie alone cannot be used by another site to read or act for the user. A token that is sent is checked as
+/// without a resolver: a bad one is refused, not passed over for ownership.
 /// </remarks>
 public interface IGenerationOwnerResolver
 {

@@ -66,7 +66,11 @@ public sealed class OwnerBudgetPolicy(IBudgetLedger ledger, IOptionsMonitor<Iter
     public ValueTask SettleAsync(BudgetSettlement settlement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settlement);
-        return settlement.UserId is { Length: > 0 } userId
+
+        // Without limits nothing was reserved: no write per ended generation (a reservation made before the limits were
+        // taken away stays until its day passes).
+        var budgets = options.CurrentValue.Budgets;
+        return settlement.UserId is { Length: > 0 } userId && (budgets.OwnerTokensPerDay is not null || budgets.OwnerConcurrentGenerations is not null)
             ? ledger.SettleAsync(userId, settlement.GenerationId, settlement.UsedTokens, cancellationToken)
             : ValueTask.CompletedTask;
     }

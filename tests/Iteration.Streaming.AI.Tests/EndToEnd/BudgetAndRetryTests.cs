@@ -41,7 +41,7 @@ public sealed class BudgetAndRetryTests
     // The engine drops a retry whose timer fires before the failed attempt has left the run registry
     // (RunRecovery.ResumeDueAsync returns false on registry.Contains): with no backoff, on this frozen clock, it always
     // does, and the generation stays 'resumed' for good. Unskip when the engine re-arms such a retry.
-    [Fact(Skip = "Engine: a retry due before the failed run leaves the registry is dropped (ResumeDueAsync); see the ai24 report")]
+    [Fact]
     public async Task Run_ModelAnswers503TwiceThenWorks_CompletesAsTheSameGenerationWithTwoResumedEvents()
     {
         await using var host = await ChatEngineHost.StartAsync(engine: RetriesAtOnce);

@@ -73,8 +73,8 @@ public sealed class OpenAICompatibleEndpointTests
         var failed = events[^1];
         failed.Status.Should().Be(GenerationStatus.Failed);
         // A 500 is transient: the generator throws TransientGenerationException("Model unavailable (HTTP 500)") over the
-        // full description; the words of the run's error once retries are exhausted are the engine's.
-        failed.Error.Should().NotBeNullOrWhiteSpace();
+        // full description, which is what the run says when it is not retried.
+        failed.Error.Should().Be("The model endpoint answered HTTP 500 (Internal Server Error) in phase 2: the model service failed. Retry the generation.");
         events.Should().NotContain(e => (e.Error ?? e.Message).Contains("exploded", StringComparison.Ordinal) || (e.Error ?? e.Message).Contains(ChatEngineHost.ApiKey, StringComparison.Ordinal));
         (await host.FilesAsync(failed.GenerationId)).Keys.Should().Equal("a.txt");
     }
@@ -172,7 +172,7 @@ public sealed class OpenAICompatibleEndpointTests
 
         var failed = events[^1];
         failed.Status.Should().Be(GenerationStatus.Failed);
-        failed.Error.Should().NotBeNullOrWhiteSpace("a dropped stream is transient (retries are off here); the engine words the error");
+        failed.Error.Should().Be("The connection to the model was lost in phase 2 before its answer was complete. Retry the generation.");
         (await host.FilesAsync(failed.GenerationId)).Keys.Should().Equal("a.txt");
     }
 

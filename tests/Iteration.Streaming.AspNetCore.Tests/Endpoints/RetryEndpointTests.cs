@@ -133,6 +133,25 @@ public sealed class RetryEndpointTests : IAsyncLifetime
         (await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType)).Should().Contain("application/json");
     }
 
+    [Fact]
+    public async Task Retry_WithABudget_202NamesTheBudgetTheRetryIsHeldTo()
+    {
+        var failed = await EndedAsync(new GenerationFailedException("the model gave up"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"generations/{failed.GenerationId}/retry")
+        {
+            Content = JsonContent.Create(
+                new RetryGenerationRequest { Budget = new GenerationBudget { MaxOutputTokens = 4_000 } }, IterationStreamingJson.RetryGenerationRequest),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", failed.ControlToken);
+
+        using var response = await _client.SendAsync(request);
+        var retry = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationStartedResponse);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        retry!.Budget.Should().Be(new GenerationBudget { MaxOutputTokens = 4_000 }, "this host has no cap");
+        (await _host.Records.GetAsync(retry.GenerationId))!.Budget.Should().Be(retry.Budget);
+    }
+
     [Theory]
     [InlineData("not%20an%20id")]
     [InlineData("..%2f..%2fetc")]

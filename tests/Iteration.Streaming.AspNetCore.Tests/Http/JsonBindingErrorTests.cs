@@ -27,7 +27,7 @@ public sealed class JsonBindingErrorTests : IAsyncLifetime
 
     private async Task<string> RefusedAsync(string path, string body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        using var request = new HttpRequestMessage(HttpMethod.Post, path.Replace("PARENT", _parent.GenerationId, StringComparison.Ordinal))
         {
             Content = new StringContent(body.Replace("PARENT", _parent.GenerationId, StringComparison.Ordinal), Encoding.UTF8, "application/json"),
         };
@@ -53,6 +53,15 @@ public sealed class JsonBindingErrorTests : IAsyncLifetime
         { "generations/iterate", "{\"parent_generation_id\":[\"PARENT\"],\"modification_prompt\":\"x\"}", "'parent_generation_id' must be a JSON string, not an array." },
         { "generations/iterate", "{\"parent_generation_id\":\"PARENT\",\"modification_prompt\":false}", "'modification_prompt' must be a JSON string, not true or false." },
         { "generations/iterate", "{\"parent_generation_id\":\"PARENT\",\"modification_prompt\":{}}", "'modification_prompt' must be a JSON string, not an object." },
+        { "generations", "{\"prompt\":\"x\",\"budget\":\"lots\"}", "'budget' must be a JSON object, not a string." },
+        { "generations", "{\"prompt\":\"x\",\"budget\":2000}", "'budget' must be a JSON object, not a number." },
+        { "generations", "{\"prompt\":\"x\",\"budget\":{\"max_output_tokens\":\"2000\"}}", "'budget.max_output_tokens' must be a JSON integer, not a string." },
+        { "generations", "{\"prompt\":\"x\",\"budget\":{\"max_output_tokens\":1.5}}", "'budget.max_output_tokens' must be a whole number (a JSON integer) of at most 9223372036854775807." },
+        { "generations", "{\"prompt\":\"x\",\"budget\":{\"max_total_tokens\":1e30}}", "'budget.max_total_tokens' must be a whole number (a JSON integer) of at most 9223372036854775807." },
+        { "generations", "{\"prompt\":\"x\",\"budget\":{\"max_total_tokens\":99999999999999999999}}", "'budget.max_total_tokens' must be a whole number (a JSON integer) of at most 9223372036854775807." },
+        { "generations/iterate", "{\"parent_generation_id\":\"PARENT\",\"modification_prompt\":\"x\",\"budget\":{\"max_total_tokens\":true}}", "'budget.max_total_tokens' must be a JSON integer, not true or false." },
+        { "generations/PARENT/retry", "{\"budget\":{\"max_output_tokens\":[1]}}", "'budget.max_output_tokens' must be a JSON integer, not an array." },
+        { "generations/PARENT/retry", "{\"budget\":[]}", "'budget' must be a JSON object, not an array." },
         { "generations", "[]", "The request body must be a JSON object, not an array." },
         { "generations", "\"prompt\"", "The request body must be a JSON object, not a string." },
         { "generations/iterate", "42", "The request body must be a JSON object, not a number." },

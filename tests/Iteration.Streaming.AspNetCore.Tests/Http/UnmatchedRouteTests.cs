@@ -8,7 +8,7 @@ public sealed class UnmatchedRouteTests(DefaultHostFixture fixture) : IClassFixt
     private HttpClient Client => fixture.Client;
 
     [Theory]
-    [InlineData("GET", "generations", "POST")]
+    [InlineData("DELETE", "generations", "POST")]
     [InlineData("PUT", "generations/3f2504e0-4f89-11d3-9a0c-0305e82c3301", "GET, DELETE")]
     [InlineData("PATCH", "generations/iterate", "GET, DELETE, POST")]
     [InlineData("POST", "generations/3f2504e0-4f89-11d3-9a0c-0305e82c3301/stream", "GET")]

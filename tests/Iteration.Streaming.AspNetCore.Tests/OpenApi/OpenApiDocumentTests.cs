@@ -133,6 +133,30 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         afterPhases[1]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Equal("all");
     }
 
+    [Theory]
+    [InlineData("/generations")]
+    [InlineData("/generations/iterate")]
+    [InlineData("/generations/{id}/retry")]
+    public void Admissions_DescribeTheOptionalBudgetAsOnTheWire(string path)
+    {
+        var schema = BodySchema(path);
+        var budget = schema["properties"]!["budget"]!;
+
+        (schema["required"]?.AsArray().Select(n => n!.GetValue<string>()) ?? []).Should().NotContain("budget");
+        budget["type"]!.GetValue<string>().Should().Be("object");
+        foreach (var limit in new[] { "max_output_tokens", "max_total_tokens" })
+        {
+            budget["properties"]![limit]!["type"]!.GetValue<string>().Should().Be("integer");
+            budget["properties"]![limit]!["minimum"]!.GetValue<int>().Should().Be(1);
+        }
+    }
+
+    [Fact]
+    public void Document_WithoutAnOwnerResolver_HasNoList()
+    {
+        _document["paths"]!["/generations"]!["get"].Should().BeNull("the list exists only for hosts that know their users");
+    }
+
     [Fact]
     public void Retry_TakesAnOptionalBody()
     {
