@@ -154,6 +154,7 @@ internal static class DemoSignIn
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = [error] }, detail: error);
         }
 
+        // The name-identifier claim is what AddClaimsOwnerResolver() takes as the owner (there is no "sub" here).
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, name!), new Claim(ClaimTypes.Name, name!)],
             CookieAuthenticationDefaults.AuthenticationScheme);

@@ -56,7 +56,7 @@ public static class SampleHost
         // "Your generations" from GET /generations?owner=me and opens, steers, cancels and retries them by ownership, with
         // no token kept in the browser.
         DemoSignIn.Add(builder, FromWorkingDirectory(builder.Configuration["Sample:KeysFolder"] ?? "data/keys"));
-        streaming.AddGenerationOwnerResolver(static context => ValueTask.FromResult(DemoSignIn.UserName(context)));
+        streaming.AddClaimsOwnerResolver();
         var health = builder.Services.AddHealthChecks().AddIterationStreamingChecks();
         SampleTelemetry.Add(builder);
         builder.Services.AddOpenApi(SampleOpenApi.DocumentName);
