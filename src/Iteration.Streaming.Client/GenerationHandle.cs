@@ -5,20 +5,32 @@ namespace Iteration.Streaming.Client;
 /// <summary>
 /// A started generation as the client knows it: its id, the read token that authorises watching and reading it, and
 /// (when this client started it) the control token that authorises iterating from it, cancelling and retrying it, and
-/// answering its review gates.
+/// answering its review gates. A handle from <see cref="ForOwner"/> has no token: the server authorises its reads and
+/// actions by ownership (the user the HttpClient signs in as).
 /// </summary>
 /// <param name="GenerationId">The generation's id: 1 to 128 ASCII letters, digits, '-' or '_' (a UUID fits).</param>
 /// <param name="Token">The read token (<c>sse_token</c>). Treat it as a secret: do not log it.</param>
 public sealed record GenerationHandle(string GenerationId, string Token)
 {
     private const int MaxGenerationIdLength = 128;
+    private const string NoToken = "owner";
     private readonly string? _controlToken;
+    private readonly string _token = CheckToken(Token);
 
     /// <summary>The generation's id.</summary>
     public string GenerationId { get; } = CheckGenerationId(GenerationId);
 
-    /// <summary>The read token (<c>sse_token</c>). Treat it as a secret: do not log it.</summary>
-    public string Token { get; } = CheckToken(Token);
+    /// <summary>
+    /// The read token (<c>sse_token</c>); empty for a handle that reads by ownership (<see cref="ForOwner"/>). Treat it
+    /// as a secret: do not log it.
+    /// </summary>
+    public string Token => ReadsByOwnership ? string.Empty : _token;
+
+    /// <summary>
+    /// True for a handle made by <see cref="ForOwner"/>: the client sends no token of its own, so the HttpClient's
+    /// credentials (a cookie, an <c>Authorization</c> default header, a handler) authorise every call.
+    /// </summary>
+    public bool ReadsByOwnership { get; private init; }
 
     /// <summary>
     /// The control token (<c>control_token</c>), sent only in the <c>Authorization</c> header of iterate, cancel, retry and input;
@@ -43,6 +55,20 @@ public sealed record GenerationHandle(string GenerationId, string Token)
     /// <summary>The status URL the server returned, relative to its host.</summary>
     public string? StatusUrl { get; init; }
 
+    /// <summary>The budget the run is held to (the server's cap applied), when it has one.</summary>
+    public GenerationBudget? Budget { get; init; }
+
+    /// <summary>
+    /// A handle without tokens, for a generation the signed-in user owns (say, one from <see cref="IterationClient.ListAsync"/>):
+    /// watch, snapshot, files, archive, iterate, cancel, retry and input then send no token, and the server authorises
+    /// them by ownership when it has an owner resolver (401 otherwise).
+    /// </summary>
+    /// <param name="generationId">The generation's id.</param>
+    /// <returns>The handle.</returns>
+    /// <exception cref="ArgumentException">The id is not valid.</exception>
+    public static GenerationHandle ForOwner(string generationId) =>
+        new(generationId, NoToken) { ReadsByOwnership = true };
+
     /// <summary>Creates a handle from the server's 202 answer.</summary>
     /// <param name="response">The body of a start or iterate response.</param>
     /// <returns>The handle.</returns>
@@ -56,6 +82,7 @@ public sealed record GenerationHandle(string GenerationId, string Token)
             RetryOf = response.RetryOf,
             StreamUrl = response.StreamUrl,
             StatusUrl = response.StatusUrl,
+            Budget = response.Budget,
         };
     }
 

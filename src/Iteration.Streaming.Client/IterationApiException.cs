@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Iteration.Streaming.Client.Http;
 
 namespace Iteration.Streaming.Client;
 
@@ -12,7 +13,8 @@ namespace Iteration.Streaming.Client;
 /// expired (an action needs the control token). 403: the token belongs to another generation, or a read token was sent
 /// for an action. 404: the generation or the file is unknown. 409: the parent of an iteration has not finished, the run
 /// had ended, the generation cannot be retried (running or completed), or an input needs a review gate the run is not
-/// at. 429: the generation has all the instructions it may take.
+/// at. 429: the generation has all the instructions it may take, or (with <see cref="BudgetRefusal"/> set) the host's
+/// budget policy refused a start, iteration or retry.
 /// </remarks>
 public sealed class IterationApiException : Exception
 {
@@ -40,10 +42,17 @@ public sealed class IterationApiException : Exception
     /// <param name="statusCode">The HTTP status.</param>
     /// <param name="problem">The Problem Details body, when the server sent one.</param>
     public IterationApiException(HttpStatusCode statusCode, ApiProblem? problem)
+        : this(statusCode, problem, retryAfter: null)
+    {
+    }
+
+    /// <summary>Creates the exception for an error answer with its <c>Retry-After</c>.</summary>
+    internal IterationApiException(HttpStatusCode statusCode, ApiProblem? problem, TimeSpan? retryAfter)
         : base(Describe(statusCode, problem))
     {
         StatusCode = statusCode;
         Problem = problem;
+        BudgetRefusal = BudgetProblems.Read(problem, retryAfter);
     }
 
     /// <summary>The HTTP status the server answered with.</summary>
@@ -51,6 +60,12 @@ public sealed class IterationApiException : Exception
 
     /// <summary>The server's Problem Details, when it sent some.</summary>
     public ApiProblem? Problem { get; }
+
+    /// <summary>
+    /// When the server refused for a budget (Problem Details of type <see cref="BudgetRefusal.ProblemType"/>): which
+    /// limit, its value, how much is used and when it resets; <see langword="null"/> for any other error.
+    /// </summary>
+    public BudgetRefusal? BudgetRefusal { get; }
 
     private static string Describe(HttpStatusCode statusCode, ApiProblem? problem)
     {

@@ -12,8 +12,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Iteration.Streaming.Client;
 
 /// <summary>
-/// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries,
-/// watches them with automatic resume, answers their review gates, reads their snapshot, files and archive, and cancels them.
+/// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries
+/// (with token budgets), watches them with automatic resume, answers their review gates, reads their snapshot, files and
+/// archive, cancels them, and lists the signed-in user's generations.
 /// </summary>
 /// <remarks>
 /// <see cref="WatchAsync(GenerationHandle, long, CancellationToken)"/> is the reconnect loop that
@@ -21,7 +22,10 @@ namespace Iteration.Streaming.Client;
 /// ends early, or a silent stall; honours the server's <c>retry:</c>; backs off exponentially with jitter; and checks
 /// sequence numbers so no event is yielded twice or skipped. A run waiting at a review gate (status
 /// <c>awaiting_input</c>) is not ended: the watch goes on until its terminal event. Reads send the handle's read token;
-/// iterate, cancel, retry and input send its control token, always in the <c>Authorization</c> header. The client is safe to use from several threads.
+/// iterate, cancel, retry and input send its control token, always in the <c>Authorization</c> header. A call without a
+/// token of its own (<see cref="ListAsync"/>, a handle from <see cref="GenerationHandle.ForOwner"/>) sends none, so the
+/// HttpClient's credentials (a cookie container, a default <c>Authorization</c> header, a handler) reach the server's
+/// owner resolver. The client is safe to use from several threads.
 /// </remarks>
 public sealed partial class IterationClient
 {
@@ -82,7 +86,27 @@ public sealed partial class IterationClient
     /// <returns>The handle of the new generation, with its read and control tokens.</returns>
     /// <exception cref="ArgumentException">The prompt or an entity name is null, empty or white space, or a review phase number is below 1.</exception>
     /// <exception cref="IterationApiException">The server refused the request (400 with the reason, 503 when its queue is full).</exception>
-    public Task<GenerationHandle> StartAsync(string prompt, IReadOnlyList<string>? entities, ReviewRequest? review, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> StartAsync(string prompt, IReadOnlyList<string>? entities, ReviewRequest? review, CancellationToken cancellationToken = default) =>
+        StartAsync(prompt, entities, review, budget: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a new generation (<c>POST /generations</c>) held to a token <paramref name="budget"/>, stopping for review
+    /// where <paramref name="review"/> says. A run that crosses its budget ends <c>failed</c> with stage
+    /// <c>budget_exceeded</c>; its saved phases stay, and <see cref="RetryAsync(GenerationHandle, ReviewRequest?, GenerationBudget?, CancellationToken)"/>
+    /// with a higher budget continues from the last of them.
+    /// </summary>
+    /// <param name="prompt">What to generate.</param>
+    /// <param name="entities">The entities of the app, one phase each.</param>
+    /// <param name="review">The review gates; <see langword="null"/> for the host's default (by default none).</param>
+    /// <param name="budget">The most tokens the run may spend; <see langword="null"/> for the host's default. The host caps it.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation, with its tokens and the budget the server holds it to (<see cref="GenerationHandle.Budget"/>).</returns>
+    /// <exception cref="ArgumentException">The prompt or an entity name is null, empty or white space, a review phase number is below 1, or a budget value is below 1.</exception>
+    /// <exception cref="IterationApiException">
+    /// 400 bad input; 429 with <see cref="IterationApiException.BudgetRefusal"/> when the host's budget policy refuses the
+    /// start (the owner's tokens per day or concurrent generations); 503 when its queue is full.
+    /// </exception>
+    public Task<GenerationHandle> StartAsync(string prompt, IReadOnlyList<string>? entities, ReviewRequest? review, GenerationBudget? budget, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
         if (entities is not null)
@@ -97,7 +121,8 @@ public sealed partial class IterationClient
         }
 
         InputChecks.Check(review);
-        var body = new StartGenerationRequest { Prompt = prompt, Entities = entities, Review = review };
+        CheckBudget(budget);
+        var body = new StartGenerationRequest { Prompt = prompt, Entities = entities, Review = review, Budget = budget };
         return _calls.PostStartAsync(Url(string.Empty), JsonContent.Create(body, IterationStreamingJson.StartGenerationRequest), token: null, cancellationToken);
     }
 
@@ -129,12 +154,31 @@ public sealed partial class IterationClient
     /// <exception cref="IterationApiException">
     /// 400 bad input; 401 no control token (the handle has none) or an expired one; 403 a read token; 409 parent not finished.
     /// </exception>
-    public Task<GenerationHandle> IterateAsync(GenerationHandle parent, string modificationPrompt, ReviewRequest? review, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> IterateAsync(GenerationHandle parent, string modificationPrompt, ReviewRequest? review, CancellationToken cancellationToken = default) =>
+        IterateAsync(parent, modificationPrompt, review, budget: null, cancellationToken);
+
+    /// <summary>
+    /// Starts an iteration of a finished generation (<c>POST /generations/iterate</c>) held to a token
+    /// <paramref name="budget"/>, authorised by the parent's control token (or, for a handle without one, by ownership).
+    /// </summary>
+    /// <param name="parent">The finished generation to start from, with its control token.</param>
+    /// <param name="modificationPrompt">What to change.</param>
+    /// <param name="review">The review gates; <see langword="null"/> for the host's default (by default none).</param>
+    /// <param name="budget">The most tokens the iteration may spend; <see langword="null"/> for the host's default. The host caps it.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation.</returns>
+    /// <exception cref="ArgumentException"><paramref name="parent"/> is null, the prompt is null, empty or white space, a review phase number is below 1, or a budget value is below 1.</exception>
+    /// <exception cref="IterationApiException">
+    /// 400 bad input; 401 no control token or an expired one; 403 a read token; 409 parent not finished; 429 with
+    /// <see cref="IterationApiException.BudgetRefusal"/> when the host's budget policy refuses it.
+    /// </exception>
+    public Task<GenerationHandle> IterateAsync(GenerationHandle parent, string modificationPrompt, ReviewRequest? review, GenerationBudget? budget, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentException.ThrowIfNullOrWhiteSpace(modificationPrompt);
         InputChecks.Check(review);
-        return PostIterateAsync(parent.GenerationId, modificationPrompt, review, parent.ControlToken, cancellationToken);
+        CheckBudget(budget);
+        return PostIterateAsync(parent.GenerationId, modificationPrompt, review, budget, parent.ControlToken, cancellationToken);
     }
 
     /// <summary>
@@ -161,12 +205,31 @@ public sealed partial class IterationClient
     /// <returns>The handle of the new generation.</returns>
     /// <exception cref="ArgumentException">An argument is null, empty or white space, or a review phase number is below 1.</exception>
     /// <exception cref="IterationApiException">400 bad input, 401 or 403 not the parent's owner, 409 parent not finished.</exception>
-    public Task<GenerationHandle> IterateAsync(string parentGenerationId, string modificationPrompt, ReviewRequest? review, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> IterateAsync(string parentGenerationId, string modificationPrompt, ReviewRequest? review, CancellationToken cancellationToken = default) =>
+        IterateAsync(parentGenerationId, modificationPrompt, review, budget: null, cancellationToken);
+
+    /// <summary>
+    /// Starts an iteration of a finished generation (<c>POST /generations/iterate</c>) held to a token
+    /// <paramref name="budget"/>, without a control token: for servers that authorise by ownership.
+    /// </summary>
+    /// <param name="parentGenerationId">The finished generation to start from.</param>
+    /// <param name="modificationPrompt">What to change.</param>
+    /// <param name="review">The review gates; <see langword="null"/> for the host's default (by default none).</param>
+    /// <param name="budget">The most tokens the iteration may spend; <see langword="null"/> for the host's default. The host caps it.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation.</returns>
+    /// <exception cref="ArgumentException">An argument is null, empty or white space, a review phase number is below 1, or a budget value is below 1.</exception>
+    /// <exception cref="IterationApiException">
+    /// 400 bad input, 401 or 403 not the parent's owner, 409 parent not finished, 429 with
+    /// <see cref="IterationApiException.BudgetRefusal"/> when the host's budget policy refuses it.
+    /// </exception>
+    public Task<GenerationHandle> IterateAsync(string parentGenerationId, string modificationPrompt, ReviewRequest? review, GenerationBudget? budget, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(parentGenerationId);
         ArgumentException.ThrowIfNullOrWhiteSpace(modificationPrompt);
         InputChecks.Check(review);
-        return PostIterateAsync(parentGenerationId, modificationPrompt, review, token: null, cancellationToken);
+        CheckBudget(budget);
+        return PostIterateAsync(parentGenerationId, modificationPrompt, review, budget, token: null, cancellationToken);
     }
 
     /// <summary>
@@ -196,13 +259,35 @@ public sealed partial class IterationClient
     /// 400 bad review; 401 no control token or an expired one; 403 a read token or another generation's; 409 the
     /// generation is running or completed.
     /// </exception>
-    public Task<GenerationHandle> RetryAsync(GenerationHandle handle, ReviewRequest? review, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> RetryAsync(GenerationHandle handle, ReviewRequest? review, CancellationToken cancellationToken = default) =>
+        RetryAsync(handle, review, budget: null, cancellationToken);
+
+    /// <summary>
+    /// Retries a generation that failed or was cancelled (<c>POST /generations/{id}/retry</c>) with a token
+    /// <paramref name="budget"/> of its own: after a <c>budget_exceeded</c> stop, a higher budget lets the retry go on
+    /// from the last saved phase. Authorised by the control token, or for a handle without one by ownership.
+    /// </summary>
+    /// <param name="handle">The failed or cancelled generation, with its control token (or from <see cref="GenerationHandle.ForOwner"/>).</param>
+    /// <param name="review">The retry's review gates; <see langword="null"/> for the host's default.</param>
+    /// <param name="budget">The most tokens the retry may spend, counted over every attempt; <see langword="null"/> for the host's default. The host caps it.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The handle of the new generation (<see cref="GenerationHandle.RetryOf"/> names the old one).</returns>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is null, a review phase number is below 1, or a budget value is below 1.</exception>
+    /// <exception cref="IterationApiException">
+    /// 400 bad review or budget; 401 no control token or an expired one; 403 a read token or another generation's; 409
+    /// the generation is running or completed; 429 with <see cref="IterationApiException.BudgetRefusal"/> when the host's
+    /// budget policy refuses it.
+    /// </exception>
+    public Task<GenerationHandle> RetryAsync(GenerationHandle handle, ReviewRequest? review, GenerationBudget? budget, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
         InputChecks.Check(review);
-        var content = review is null
+        CheckBudget(budget);
+
+        // Neither: no body, as before reviews and budgets, so older servers take it.
+        var content = review is null && budget is null
             ? null
-            : JsonContent.Create(new RetryGenerationRequest { Review = review }, IterationStreamingJson.RetryGenerationRequest);
+            : JsonContent.Create(new RetryGenerationRequest { Review = review, Budget = budget }, IterationStreamingJson.RetryGenerationRequest);
         return _calls.PostStartAsync(GenerationUrl(handle, "/retry"), content, handle.ControlToken, cancellationToken);
     }
 
@@ -320,9 +405,23 @@ public sealed partial class IterationClient
         return true;
     }
 
-    private Task<GenerationHandle> PostIterateAsync(string parentGenerationId, string modificationPrompt, ReviewRequest? review, string? token, CancellationToken cancellationToken)
+    /// <summary>Refuses a budget value the server would refuse, naming it as the server does.</summary>
+    private static void CheckBudget(GenerationBudget? budget)
     {
-        var body = new IterateGenerationRequest { ParentGenerationId = parentGenerationId, ModificationPrompt = modificationPrompt, Review = review };
+        if (budget?.MaxOutputTokens is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(budget), budget.MaxOutputTokens, "budget.max_output_tokens must be at least 1 (or null for no output limit).");
+        }
+
+        if (budget?.MaxTotalTokens is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(budget), budget.MaxTotalTokens, "budget.max_total_tokens must be at least 1 (or null for no total limit).");
+        }
+    }
+
+    private Task<GenerationHandle> PostIterateAsync(string parentGenerationId, string modificationPrompt, ReviewRequest? review, GenerationBudget? budget, string? token, CancellationToken cancellationToken)
+    {
+        var body = new IterateGenerationRequest { ParentGenerationId = parentGenerationId, ModificationPrompt = modificationPrompt, Review = review, Budget = budget };
         return _calls.PostStartAsync(Url("iterate"), JsonContent.Create(body, IterationStreamingJson.IterateGenerationRequest), token, cancellationToken);
     }
 

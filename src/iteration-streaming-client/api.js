@@ -1,10 +1,17 @@
-// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, input, snapshot, files.
+// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, input, snapshot, files, and the signed-in
+// user's list.
 //
 // Two tokens come back from start, iterate and retry: the read token (`sse_token`: stream, snapshot, files, zip; it
 // may travel in a URL because EventSource cannot send headers) and the control token (`control_token`: iterate from
 // this generation, cancel, retry, input at a review gate). The control token is only ever sent in the Authorization header.
+// A token of `null` means "by ownership": no token is sent, and the browser's credentials (a same-origin cookie) let a
+// server with an owner resolver answer the generation's owner. A token left out (undefined) or empty is a mistake, and throws.
 
+import { listAll, listQuery } from './list.js';
 import { resolveUrl, unreachable, watchGeneration, withToken } from './watch.js';
+
+/** The Problem Details `type` of a budget refusal (429). */
+export const BUDGET_EXCEEDED_TYPE = 'https://iteration-streaming.dev/problems/budget-exceeded';
 
 /**
  * A refused request: `status` is the HTTP status (0 when no answer came: refused by CORS or unreachable), `problem` its
@@ -20,21 +27,44 @@ export class GenerationApiError extends Error {
 }
 
 /**
+ * A refusal for a budget (429, Problem Details of type BUDGET_EXCEEDED_TYPE): which limit (`owner_tokens_per_day`,
+ * `owner_concurrent_generations` or a host policy's own), its value, how much is used, when it resets, and the server's
+ * Retry-After in seconds (readable cross-origin only when the host exposes the header).
+ */
+export class BudgetExceededError extends GenerationApiError {
+  constructor(status, problem, options) {
+    super(status, problem, options);
+    this.name = 'BudgetExceededError';
+    const p = this.problem;
+    this.limit = typeof p.limit === 'string' ? p.limit : '';
+    this.allowed = Number.isFinite(p.allowed) ? p.allowed : null;
+    this.used = Number.isFinite(p.used) ? p.used : null;
+    const resets = typeof p.resets_at === 'string' ? new Date(p.resets_at) : null;
+    this.resetsAt = resets && Number.isFinite(resets.getTime()) ? resets : null;
+    this.retryAfter = Number.isFinite(options?.retryAfter) ? options.retryAfter : null;
+  }
+}
+
+/**
  * A client for one host's generations routes.
- * @param {{baseUrl?: string, prefix?: string, fetch?: typeof fetch, EventSource?: any}} [options]
- *   baseUrl: where the host is (a page leaves it out: same origin); prefix: the route group (default `/generations`).
+ * @param {{baseUrl?: string, prefix?: string, fetch?: typeof fetch, EventSource?: any, credentials?: RequestCredentials}} [options]
+ *   baseUrl: where the host is (a page leaves it out: same origin); prefix: the route group (default `/generations`);
+ *   credentials: fetch's credentials mode for every call (default 'same-origin'; 'include' also opens the stream
+ *   withCredentials). The server answers the list and ownership only to its own pages.
  */
 export function createGenerationsClient(options = {}) {
   const baseUrl = options.baseUrl;
   const prefix = (options.prefix ?? '/generations').replace(/\/$/, '');
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const credentials = options.credentials ?? 'same-origin';
   const url = (path) => resolveUrl(`${prefix}${path}`, baseUrl);
   const id = (generationId) => {
     if (typeof generationId !== 'string' || generationId === '') throw new TypeError('A generation id is required.');
     return encodeURIComponent(generationId);
   };
 
-  const send = (address, init) => request(fetchFn, address, init);
+  const send = (address, init) => request(fetchFn, address, { credentials, ...init });
+  const listGenerations = async (query = {}) => (await send(url(listQuery(query)), {})).json();
 
   const post = async (path, body, headers = {}) => {
     const response = await send(url(path), {
@@ -46,21 +76,51 @@ export function createGenerationsClient(options = {}) {
   };
 
   return {
-    /** POST /generations: starts a generation. Resolves with the 202 body. */
-    start: (body) => post('', body),
-
-    /** POST /generations/iterate with the parent's control token; `{review}` chooses its review gates. */
-    iterate: (parentGenerationId, modificationPrompt, parentControlToken, { review } = {}) => post(
-      '/iterate',
-      { parent_generation_id: parentGenerationId, modification_prompt: modificationPrompt, ...(review === undefined ? {} : { review }) },
-      bearer(parentControlToken)),
+    /**
+     * POST /generations: starts a generation. Resolves with the 202 body (with `budget`, what the run is held to).
+     * A `budget` value below 1 throws at once; a budget refusal rejects with a BudgetExceededError.
+     */
+    start: (body) => {
+      checkBudget(body?.budget);
+      return post('', body);
+    },
 
     /**
-     * POST /generations/{id}/retry: a new generation that reuses the saved phases of a failed or cancelled one. With
-     * `{review}` the body carries its review gates; without it, no body (as before gates).
+     * POST /generations/iterate with the parent's control token (`null`: by ownership); `{review, budget}` choose its
+     * review gates and its token budget.
      */
-    retry: (generationId, controlToken, { review } = {}) =>
-      post(`/${id(generationId)}/retry`, review === undefined ? undefined : { review }, bearer(controlToken)),
+    iterate: (parentGenerationId, modificationPrompt, parentControlToken, { review, budget } = {}) => {
+      checkBudget(budget);
+      return post(
+        '/iterate',
+        { parent_generation_id: parentGenerationId, modification_prompt: modificationPrompt, ...(review === undefined ? {} : { review }), ...(budget === undefined ? {} : { budget }) },
+        bearer(parentControlToken));
+    },
+
+    /**
+     * POST /generations/{id}/retry: the same generation's saved phases reused by a new one, for a failed or cancelled
+     * run. `{review, budget}` go in the body (a raised budget after `budget_exceeded`); with neither, no body (as before).
+     */
+    retry: (generationId, controlToken, { review, budget } = {}) => {
+      checkBudget(budget);
+      const body = review === undefined && budget === undefined
+        ? undefined
+        : { ...(review === undefined ? {} : { review }), ...(budget === undefined ? {} : { budget }) };
+      return post(`/${id(generationId)}/retry`, body, bearer(controlToken));
+    },
+
+    /**
+     * GET /generations?owner=me: one page of the signed-in user's generations, newest first (`{generations,
+     * next_cursor?}`). No token: the browser's credentials name the user (401 when nobody is signed in, 403 from
+     * another site, 404 when the host lists no owners). A status, limit or cursor the server would refuse throws at once, naming it.
+     */
+    listGenerations,
+
+    /** Every generation of the signed-in user, newest first, a page of `pageSize` at a time: `for await (const g of ...)`. */
+    listAllGenerations: ({ status, pageSize = 20 } = {}) => {
+      listQuery({ status, limit: pageSize }); // a misuse throws here, not at the first iteration
+      return listAll(listGenerations, { status, pageSize });
+    },
 
     /**
      * POST /generations/{id}/input: the user's answer at a review gate (`approve`, `revise_plan`, `edit_files`, `lock`,
@@ -69,7 +129,7 @@ export function createGenerationsClient(options = {}) {
      * 409 naming the status when the run is not at a gate, 429 past the instruction cap).
      */
     sendInput: (generationId, input, { controlToken } = {}) =>
-      postInput(fetchFn, url(`/${id(generationId)}/input`), input, controlToken),
+      postInput(fetchFn, url(`/${id(generationId)}/input`), input, controlToken, credentials),
 
     /** DELETE /generations/{id}: resolves `true` when the run is being cancelled, `false` when it had already ended (409). */
     cancel: async (generationId, controlToken) => {
@@ -100,20 +160,28 @@ export function createGenerationsClient(options = {}) {
       return { text: new TextDecoder().decode(bytes), truncated, contentType: response.headers.get('Content-Type') ?? '' };
     },
 
-    /** A link to one file (read token in the query, for an `<a href>` or a download). */
-    fileUrl: (generationId, path, token) => withToken(url(`/${id(generationId)}/files/${encodePath(path)}`), token),
+    /** A link to one file (read token in the query, for an `<a href>` or a download; `null`: by ownership, no token). */
+    fileUrl: (generationId, path, token) => linkWith(url(`/${id(generationId)}/files/${encodePath(path)}`), token),
 
-    /** A link to the zip of the files saved so far. */
-    archiveUrl: (generationId, token) => withToken(url(`/${id(generationId)}/archive`), token),
+    /** A link to the zip of the files saved so far (`null` token: by ownership). */
+    archiveUrl: (generationId, token) => linkWith(url(`/${id(generationId)}/archive`), token),
 
-    /** watchGeneration on a 202 answer (start, iterate or retry). */
-    watch: (started, handlers, watchOptions = {}) => watchGeneration(started.stream_url, started.sse_token, handlers, {
-      statusUrl: started.status_url,
-      baseUrl,
-      fetch: fetchFn,
-      EventSource: options.EventSource,
-      ...watchOptions,
-    }),
+    /**
+     * watchGeneration on a 202 answer (start, iterate or retry), or on a listed generation (`{generation_id}` without
+     * `sse_token`): then the stream opens without a token, by ownership, with the client's credentials.
+     */
+    watch: (started, handlers, watchOptions = {}) => {
+      const listed = started?.sse_token === undefined;
+      const streamUrl = started?.stream_url ?? `${prefix}/${id(started?.generation_id)}/stream`;
+      return watchGeneration(streamUrl, listed ? null : started.sse_token, handlers, {
+        statusUrl: started.status_url ?? (listed ? `${prefix}/${id(started.generation_id)}` : undefined),
+        baseUrl,
+        fetch: fetchFn,
+        EventSource: options.EventSource,
+        credentials,
+        ...watchOptions,
+      });
+    },
   };
 }
 
@@ -121,18 +189,41 @@ export function createGenerationsClient(options = {}) {
  * POSTs one input to an input URL (`{status_url}/input`) with the control token in the header: what `sendInput` of the
  * client, the React hook and the Vue composable share.
  */
-export function postInput(fetchFn, address, input, controlToken) {
+export function postInput(fetchFn, address, input, controlToken, credentials = 'same-origin') {
   // Misuse throws at once, as a missing token does for the other calls; the server names what is wrong in the rest.
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new TypeError('The input must be an object such as { action: \'approve\' }.');
   if (typeof input.action !== 'string' || input.action === '') throw new TypeError('The input needs an action (approve, revise_plan, edit_files, lock, instruct or cancel).');
-  const init = { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(controlToken) }, body: JSON.stringify(input) };
+  const init = { method: 'POST', credentials, headers: { 'Content-Type': 'application/json', ...bearer(controlToken) }, body: JSON.stringify(input) };
   return request(fetchFn, address, init).then((response) => response.json());
 }
 
-/** The header of a token; the token itself is never put in a URL here. */
+/**
+ * The header of a token; the token itself is never put in a URL here. `null`: by ownership, no header (the browser's
+ * credentials apply). Left out or empty: a mistake.
+ */
 function bearer(token) {
-  if (typeof token !== 'string' || token === '') throw new TypeError('A token is required.');
+  if (token === null) return {};
+  if (typeof token !== 'string' || token === '') throw new TypeError('A token is required (or null to act by ownership).');
   return { Authorization: `Bearer ${token}` };
+}
+
+/** A link with the read token in its query, or without one (`null`: by ownership). */
+function linkWith(address, token) {
+  if (token === null) return address;
+  if (typeof token !== 'string' || token === '') throw new TypeError('A token is required (or null to read by ownership).');
+  return withToken(address, token);
+}
+
+/** A budget the server would refuse (a value below 1, or not an integer) throws at once, naming the field. */
+function checkBudget(budget) {
+  if (budget === undefined || budget === null) return;
+  if (typeof budget !== 'object' || Array.isArray(budget)) throw new TypeError('budget must be an object such as { max_output_tokens: 2000 }.');
+  for (const field of ['max_output_tokens', 'max_total_tokens']) {
+    const value = budget[field];
+    if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 1)) {
+      throw new RangeError(`budget.${field} must be an integer of at least 1, but was ${value}.`);
+    }
+  }
 }
 
 /** fetch, with a refusal (an error status, or no answer) as a GenerationApiError. */
@@ -144,7 +235,12 @@ async function request(fetchFn, address, init) {
     throw new GenerationApiError(0, { detail: unreachable(address, error) }, { cause: error });
   }
   if (!response.ok) {
-    throw new GenerationApiError(response.status, await response.json().catch(() => null));
+    const problem = await response.json().catch(() => null);
+    if (response.status === 429 && problem?.type === BUDGET_EXCEEDED_TYPE) {
+      const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+      throw new BudgetExceededError(response.status, problem, { retryAfter: Number.isFinite(retryAfter) ? retryAfter : undefined });
+    }
+    throw new GenerationApiError(response.status, problem);
   }
   return response;
 }

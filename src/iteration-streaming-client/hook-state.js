@@ -16,13 +16,13 @@ export function endState(state, reason, detail) {
 /**
  * The hooks' `sendInput(input, {controlToken}?)` for the watched generation: POST `{status URL}/input` (the status URL
  * is `options.statusUrl`, or the stream URL without `/stream`), the control token (`options.controlToken` unless given)
- * in the Authorization header. Resolves with the 202 body; a refusal rejects with a GenerationApiError.
+ * in the Authorization header; a `null` control token acts by ownership (no header, the browser's credentials). Resolves with the 202 body; a refusal rejects with a GenerationApiError.
  */
 export function inputSender(streamUrl, options = {}) {
   return (input, { controlToken = options.controlToken } = {}) => {
     if (!streamUrl) throw new TypeError('sendInput: no generation is watched (the stream URL is empty).');
     const statusUrl = options.statusUrl ?? streamUrl.replace(/\/stream\/?(\?.*)?$/, '');
     const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
-    return postInput(fetchFn, resolveUrl(`${statusUrl.replace(/\/$/, '')}/input`, options.baseUrl), input, controlToken);
+    return postInput(fetchFn, resolveUrl(`${statusUrl.replace(/\/$/, '')}/input`, options.baseUrl), input, controlToken, options.credentials);
   };
 }

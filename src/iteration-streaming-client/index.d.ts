@@ -43,10 +43,29 @@ export interface InputRequest {
   expires_at: number;
 }
 
-/** `partial_output.usage` of a `completed` (or `phase_{n}_complete`) event. */
+/** `partial_output.usage` of a `completed` (or `phase_{n}_complete`) event, and `usage` of a snapshot or list item. */
 export interface TokenUsageOnWire {
   input_tokens: number;
   output_tokens: number;
+  /** Input plus output (the server sends it; older servers may not). */
+  total_tokens?: number;
+}
+
+/** What tokens cost at the host's price table: `partial_output.cost`, and `cost` of a snapshot or list item. */
+export interface GenerationCost {
+  amount: number;
+  /** Such as `USD`. */
+  currency: string;
+}
+
+/**
+ * The most model tokens a generation may spend (`budget` of start, iterate and retry), each at least 1. Crossing it
+ * stops the run: status `failed`, stage `budget_exceeded`; its saved phases stay, and a retry with a higher budget goes
+ * on from the last of them. The host caps both.
+ */
+export interface GenerationBudget {
+  max_output_tokens?: number;
+  max_total_tokens?: number;
 }
 
 /** One Server-Sent Event's data: the frontend guide's progress event. Optional fields are omitted when null. */
@@ -56,8 +75,9 @@ export interface StreamingProgressEvent {
   /**
    * `queued`, `initializing`, `code_generation`, `phased_generation_started`, `resumed`, `phase_{n}_started`,
    * `awaiting_input` (a review gate), `input_received` (the user's input was taken), ...;
-   * with status `failed`: `error`, `timeout`, or `storage_unavailable` (the server could not store the run's progress;
-   * it resumes once storage is back).
+   * with status `failed`: `error`, `timeout`, `budget_exceeded` (the run crossed its token budget: retry with a higher
+   * one), or `storage_unavailable` (the server could not store the run's progress; it resumes once storage is back).
+   * A `resumed` with status `processing` also announces an automatic retry of a transient failure.
    */
   stage: string;
   /** 0.0–1.0; never goes backwards within a generation. */
@@ -71,8 +91,8 @@ export interface StreamingProgressEvent {
   /** Seconds. */
   estimated_time_remaining?: number;
   current_file?: string;
-  /** Generator-defined; `{file, chars}` while a file is written, `{usage}` on completion. */
-  partial_output?: { file?: string; chars?: number; usage?: TokenUsageOnWire; [key: string]: unknown };
+  /** Generator-defined; `{file, chars}` while a file is written, `{usage, cost?}` on a phase's end and on completion. */
+  partial_output?: { file?: string; chars?: number; usage?: TokenUsageOnWire; cost?: GenerationCost; [key: string]: unknown };
   phase_info?: PhaseInfo;
   /** At a review gate (status `awaiting_input`): what the run waits for. */
   input_request?: InputRequest;
@@ -108,6 +128,8 @@ export interface StartGenerationRequest {
   prompt: string;
   entities?: string[];
   review?: ReviewRequest;
+  /** The most tokens the run may spend; without it, the host's default. */
+  budget?: GenerationBudget;
 }
 
 /** One phase of a revised plan (`revise_plan`). */
@@ -152,6 +174,8 @@ export interface GenerationStarted {
   retry_of?: string;
   stream_url: string;
   status_url: string;
+  /** The budget the run is held to (the host's cap applied), when it has one. */
+  budget?: GenerationBudget;
 }
 
 /** `GET /generations/{id}`. */
@@ -170,6 +194,46 @@ export interface GenerationSnapshot {
   created_at?: string;
   /** ISO 8601; absent while the run is live. */
   ended_at?: string;
+  /** Tokens spent so far, over all attempts. */
+  usage?: TokenUsageOnWire;
+  cost?: GenerationCost;
+  budget?: GenerationBudget;
+}
+
+/** One generation of `GET /generations?owner=me`. */
+export interface GenerationListItem {
+  generation_id: string;
+  /** The prompt, cut to 200 characters (with "…" when cut). */
+  prompt: string;
+  status: GenerationStatus;
+  stage?: string;
+  /** 0–100. */
+  progress: number;
+  /** ISO 8601. */
+  created_at: string;
+  ended_at?: string;
+  parent_generation_id?: string;
+  retry_of?: string;
+  file_count: number;
+  usage?: TokenUsageOnWire;
+  cost?: GenerationCost;
+  budget?: GenerationBudget;
+}
+
+/** `GET /generations?owner=me`: a page of the signed-in user's generations, newest first. */
+export interface GenerationList {
+  generations: GenerationListItem[];
+  /** The cursor of the next page; absent on the last. */
+  next_cursor?: string;
+}
+
+/** Which page `listGenerations` asks for. */
+export interface ListGenerationsQuery {
+  status?: GenerationStatus | null;
+  /** 1–100; the server's default is 20. */
+  limit?: number | null;
+  /** The `next_cursor` of the previous page. */
+  cursor?: string | null;
 }
 
 /** One saved file. */
@@ -232,7 +296,7 @@ export interface EventSourceLike {
 
 /** An EventSource constructor. */
 export interface EventSourceConstructor {
-  new (url: string): EventSourceLike;
+  new (url: string, init?: { withCredentials?: boolean }): EventSourceLike;
   readonly CONNECTING?: number;
 }
 
@@ -250,15 +314,18 @@ export interface WatchOptions {
   baseUrl?: string;
   EventSource?: EventSourceConstructor;
   fetch?: FetchLike;
+  /** fetch's credentials mode; default 'same-origin'. 'include' also opens the stream withCredentials (a cookie across origins). */
+  credentials?: RequestCredentials;
 }
 
 /**
  * Watches a generation's stream with resume: EventSource's own reconnect with Last-Event-ID after a drop; a clear end
  * when the stream is refused (204 after the end delivers the terminal event from the snapshot; 401/403/404).
- * @param token The read token (`sse_token`), never the control token.
+ * @param token The read token (`sse_token`), never the control token; `null` reads by ownership (no token in the URL,
+ *   the browser's credentials: the signed-in owner of a listed generation).
  * @returns Stops watching (the run goes on).
  */
-export function watchGeneration(streamUrl: string, token: string, handlers?: WatchHandlers, options?: WatchOptions): () => void;
+export function watchGeneration(streamUrl: string, token: string | null, handlers?: WatchHandlers, options?: WatchOptions): () => void;
 
 /** Appends `?token=` (EventSource cannot send an Authorization header). */
 export function withToken(url: string, token: string): string;
@@ -272,8 +339,8 @@ export function unreachable(url: string, error: unknown): string;
 
 /** watchGeneration's options, and the control token `sendInput` sends. */
 export interface IterationProgressOptions extends WatchOptions {
-  /** Sent by `sendInput` in the Authorization header (never in a URL). */
-  controlToken?: string;
+  /** Sent by `sendInput` in the Authorization header (never in a URL); `null` acts by ownership. */
+  controlToken?: string | null;
 }
 
 /**
@@ -281,7 +348,7 @@ export interface IterationProgressOptions extends WatchOptions {
  * `{status URL}/input` and the control token (`options.controlToken` unless given) in the Authorization header. Rejects
  * with a GenerationApiError when refused.
  */
-export type SendInput = (input: GenerationInput, options?: { controlToken?: string }) => Promise<GenerationInputAccepted>;
+export type SendInput = (input: GenerationInput, options?: { controlToken?: string | null }) => Promise<GenerationInputAccepted>;
 
 // ---------------------------------------------------------------- HTTP calls
 
@@ -296,6 +363,27 @@ export class GenerationApiError extends Error {
   readonly problem: ProblemDetails;
 }
 
+/** The Problem Details `type` of a budget refusal. */
+export const BUDGET_EXCEEDED_TYPE: 'https://iteration-streaming.dev/problems/budget-exceeded';
+
+/**
+ * A start, iterate or retry refused for a budget (429 of type BUDGET_EXCEEDED_TYPE): the owner's tokens per day or
+ * generations running at once. Also a GenerationApiError.
+ */
+export class BudgetExceededError extends GenerationApiError {
+  constructor(status: number, problem?: ProblemDetails | null, options?: { cause?: unknown; retryAfter?: number });
+  /** `owner_tokens_per_day`, `owner_concurrent_generations` or a host policy's own name; empty when not named. */
+  readonly limit: string;
+  /** The limit's value. */
+  readonly allowed: number | null;
+  /** How much of it is used (tokens spent and reserved today, or generations running). */
+  readonly used: number | null;
+  /** When it resets (`resets_at`), when it does. */
+  readonly resetsAt: Date | null;
+  /** The Retry-After header in seconds (cross-origin only when the host exposes it). */
+  readonly retryAfter: number | null;
+}
+
 export interface GenerationsClientOptions {
   /** Where the host is; a page leaves it out (same origin). */
   baseUrl?: string;
@@ -303,6 +391,11 @@ export interface GenerationsClientOptions {
   prefix?: string;
   fetch?: FetchLike;
   EventSource?: EventSourceConstructor;
+  /**
+   * fetch's credentials mode for every call; default 'same-origin'. The server answers the list and reads or actions by
+   * ownership only to its own pages (Sec-Fetch-Site), so 'include' helps only a host that authorises otherwise.
+   */
+  credentials?: RequestCredentials;
 }
 
 export interface FileText {
@@ -312,30 +405,82 @@ export interface FileText {
   contentType: string;
 }
 
+/**
+ * Tokens: a string is sent (a read token may go in a link's query; a control token only in the Authorization header);
+ * `null` means by ownership: nothing is sent, and the browser's credentials let the host answer the signed-in owner.
+ */
 export interface GenerationsClient {
+  /** A budget refusal rejects with a BudgetExceededError; a budget value below 1 throws a RangeError at once. */
   start(request: StartGenerationRequest): Promise<GenerationStarted>;
-  /** Needs the parent's control token. */
-  iterate(parentGenerationId: string, modificationPrompt: string, parentControlToken: string, options?: { review?: ReviewRequest }): Promise<GenerationStarted>;
-  /** A failed or cancelled generation → a new one reusing its saved phases (409 while running or after completion). */
-  retry(generationId: string, controlToken: string, options?: { review?: ReviewRequest }): Promise<GenerationStarted>;
+  /** Needs the parent's control token (`null`: by ownership). */
+  iterate(parentGenerationId: string, modificationPrompt: string, parentControlToken: string | null, options?: { review?: ReviewRequest; budget?: GenerationBudget }): Promise<GenerationStarted>;
+  /**
+   * A failed or cancelled generation → a new one reusing its saved phases (409 while running or after completion);
+   * after `budget_exceeded`, pass a higher `budget`.
+   */
+  retry(generationId: string, controlToken: string | null, options?: { review?: ReviewRequest; budget?: GenerationBudget }): Promise<GenerationStarted>;
+  /**
+   * One page of the signed-in user's generations, newest first. Rejects with a GenerationApiError: 401 nobody signed
+   * in, 403 from another site, 400 a cursor of another list, 404 the host lists no owners. A bad status, limit or
+   * cursor throws at once.
+   */
+  listGenerations(query?: ListGenerationsQuery): Promise<GenerationList>;
+  /** Every generation of the signed-in user, a page at a time. */
+  listAllGenerations(options?: { status?: GenerationStatus | null; pageSize?: number }): AsyncGenerator<GenerationListItem, void, undefined>;
   /**
    * The user's input at a review gate, or an instruction while a phase runs; the control token goes in the
    * Authorization header. Rejects with a GenerationApiError: 400 naming the field, 409 naming the status when the
    * action needs a gate and the run is not at one (or it ended), 429 past the instruction cap, 401/403/404 as cancel.
    */
-  sendInput(generationId: string, input: GenerationInput, options: { controlToken: string }): Promise<GenerationInputAccepted>;
+  sendInput(generationId: string, input: GenerationInput, options: { controlToken: string | null }): Promise<GenerationInputAccepted>;
   /** True: being cancelled; false: it had already ended (409). */
-  cancel(generationId: string, controlToken: string): Promise<boolean>;
-  snapshot(generationId: string, token: string): Promise<GenerationSnapshot>;
-  files(generationId: string, token: string): Promise<GenerationFileList>;
-  readFile(generationId: string, path: string, token: string, options?: { maxBytes?: number }): Promise<FileText>;
-  /** A link with the read token in its query. */
-  fileUrl(generationId: string, path: string, token: string): string;
-  archiveUrl(generationId: string, token: string): string;
-  watch(started: Pick<GenerationStarted, 'stream_url' | 'sse_token' | 'status_url'>, handlers?: WatchHandlers, options?: WatchOptions): () => void;
+  cancel(generationId: string, controlToken: string | null): Promise<boolean>;
+  snapshot(generationId: string, token: string | null): Promise<GenerationSnapshot>;
+  files(generationId: string, token: string | null): Promise<GenerationFileList>;
+  readFile(generationId: string, path: string, token: string | null, options?: { maxBytes?: number }): Promise<FileText>;
+  /** A link with the read token in its query (none for `null`: the owner's cookie opens it). */
+  fileUrl(generationId: string, path: string, token: string | null): string;
+  archiveUrl(generationId: string, token: string | null): string;
+  /** A 202 answer, or a listed generation (no token: by ownership). */
+  watch(started: Pick<GenerationStarted, 'stream_url' | 'sse_token' | 'status_url'> | Pick<GenerationListItem, 'generation_id'>, handlers?: WatchHandlers, options?: WatchOptions): () => void;
 }
 
 export function createGenerationsClient(options?: GenerationsClientOptions): GenerationsClient;
+
+/** A list of the user's generations as the hooks hold it. */
+export interface GenerationListState {
+  generations: GenerationListItem[];
+  nextCursor: string | null;
+  hasMore: boolean;
+  loading: boolean;
+  /** The last refusal (a GenerationApiError), until the next load succeeds. */
+  error: unknown;
+}
+
+/** What useGenerations takes: the query, and a client or the options to make one. */
+export interface GenerationsListOptions extends GenerationsClientOptions {
+  status?: GenerationStatus | null;
+  limit?: number | null;
+  client?: Pick<GenerationsClient, 'listGenerations'>;
+}
+
+export interface GenerationPager {
+  readonly state: GenerationListState;
+  /** Loads the first page again. */
+  refresh(): Promise<void>;
+  /** Appends the next page; nothing while one loads or when there is none. */
+  loadMore(): Promise<void>;
+  /** Drops answers still to come. */
+  dispose(): void;
+}
+
+export function initialListState(): GenerationListState;
+/** The paging the hooks share: `onChange` after each change; an answer after a newer refresh or dispose() is dropped. */
+export function createGenerationPager(
+  client: Pick<GenerationsClient, 'listGenerations'>,
+  query?: { status?: GenerationStatus | null; limit?: number | null },
+  onChange?: (state: GenerationListState) => void,
+): GenerationPager;
 
 /** A file path as URL segments. */
 export function encodePath(path: string): string;
@@ -394,7 +539,12 @@ export interface ProgressState {
   currentFile: string | null;
   /** A file being written, from `partial_output: {file, chars}`. */
   writing: { file: string; chars: number } | null;
+  /** Tokens spent: from `completed`, or a snapshot's `usage` (spend so far). */
   usage: { inputTokens: number; outputTokens: number } | null;
+  /** What they cost, when the host has a price table. */
+  cost: GenerationCost | null;
+  /** The budget the run is held to (from `initialProgress({budget})` with the 202's, or a snapshot). */
+  budget: GenerationBudget | null;
   warning: WarningView | null;
   /** What the run waits for while the status is `awaiting_input` (the last event's `input_request`); null otherwise. */
   inputRequest: InputRequest | null;
@@ -407,7 +557,7 @@ export interface ProgressState {
   lastEventId: string | null;
 }
 
-export function initialProgress(init?: { generationId?: string | null; parentGenerationId?: string | null; retryOf?: string | null }): ProgressState;
+export function initialProgress(init?: { generationId?: string | null; parentGenerationId?: string | null; retryOf?: string | null; budget?: GenerationBudget | null }): ProgressState;
 export function applyEvent(state: ProgressState, event: StreamingProgressEvent, meta?: { id?: string | number | null; receivedAt?: number }): ProgressState;
 export function applySnapshot(state: ProgressState, snapshot: GenerationSnapshot, meta?: { receivedAt?: number }): ProgressState;
 /** Seconds since the start, or the duration once ended; null before the first event. */

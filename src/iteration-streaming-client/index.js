@@ -9,5 +9,6 @@
 // Types: index.d.ts. React: 'iteration-streaming-client/react'. Vue: 'iteration-streaming-client/vue'.
 
 export { watchGeneration, withToken, withQuery, resolveUrl, isTerminalStatus, unreachable } from './watch.js';
-export { createGenerationsClient, GenerationApiError, encodePath } from './api.js';
+export { createGenerationsClient, GenerationApiError, BudgetExceededError, BUDGET_EXCEEDED_TYPE, encodePath } from './api.js';
+export { createGenerationPager, initialListState } from './list.js';
 export { initialProgress, applyEvent, applySnapshot, elapsedSeconds, fileCounts, formatDuration, formatEta } from './progress.js';

@@ -32,6 +32,8 @@ export function initialProgress(init = {}) {
     currentFile: null,
     writing: null,
     usage: null,
+    cost: null,
+    budget: init.budget ?? null,
     warning: null,
     inputRequest: null,
     error: null,
@@ -144,6 +146,7 @@ export function applyEvent(state, event, meta = {}) {
     if (usage && Number.isFinite(usage.input_tokens) && Number.isFinite(usage.output_tokens)) {
       next.usage = { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
     }
+    next.cost = costOf(partial?.cost) ?? state.cost;
     next.currentFile = null;
   } else if (status === 'failed' || status === 'cancelled') {
     phases = endPhases(phases, status === 'failed' ? 'failed' : 'stopped');
@@ -181,6 +184,14 @@ export function applySnapshot(state, snapshot, meta = {}) {
       next.phases = next.phases.map((p, i) => (i === saved ? { ...p, state: next.status === 'failed' ? 'failed' : 'stopped' } : p));
     }
   }
+  // Spend so far, and the budget it is held to: a page shows "used of allowed" from here after a reload.
+  const usage = snapshot.usage;
+  if (usage && Number.isFinite(usage.input_tokens) && Number.isFinite(usage.output_tokens)) {
+    next.usage = { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
+  }
+  next.cost = costOf(snapshot.cost) ?? next.cost;
+  if (snapshot.budget && typeof snapshot.budget === 'object') next.budget = snapshot.budget;
+  else if (state.budget) next.budget = state.budget;
   const created = Date.parse(snapshot.created_at ?? '');
   const ended = Date.parse(snapshot.ended_at ?? '');
   if (Number.isFinite(created)) next.startedAt = created / 1000;
@@ -244,6 +255,10 @@ function ensurePhase(phases, number, name) {
 
 function endPhases(phases, how) {
   return phases.map((p) => (p.state === 'current' ? { ...p, state: how } : p));
+}
+
+function costOf(cost) {
+  return cost && Number.isFinite(cost.amount) && typeof cost.currency === 'string' ? { amount: cost.amount, currency: cost.currency } : null;
 }
 
 function clamp(value, min, max) {

@@ -1,5 +1,5 @@
 // Types of iteration-streaming-client/react.
-import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput } from './index.js';
+import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions } from './index.js';
 
 /**
  * The hook's value: the progress state (with `inputRequest` at a review gate) plus the connection ('idle' until a
@@ -12,10 +12,23 @@ export interface IterationProgress extends ProgressState {
 
 /**
  * Watches a generation while the component is mounted, and again when the stream URL or token change (the options
- * are read then). A refused stream shows as the status: 'unauthorized', 'forbidden', 'not_found' or 'error'.
+ * are read then). A refused stream shows as the status: 'unauthorized', 'forbidden', 'not_found' or 'error'. A `null`
+ * token reads by ownership (a listed generation); nothing is watched while the URL or token is undefined or empty.
  */
 export function useIterationProgress(
   streamUrl: string | null | undefined,
   sseToken: string | null | undefined,
   options?: IterationProgressOptions,
 ): IterationProgress;
+
+/** The hook's value: the list state, and what reloads or extends it. */
+export interface Generations extends GenerationListState {
+  refresh(): Promise<void>;
+  loadMore(): Promise<void>;
+}
+
+/**
+ * The signed-in user's generations, newest first: the first page on mount and when `status` or `limit` change (the
+ * other options are read then), `loadMore()` for the next, `refresh()` after a start.
+ */
+export function useGenerations(options?: GenerationsListOptions): Generations;

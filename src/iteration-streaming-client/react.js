@@ -7,10 +7,13 @@ import { useEffect, useState } from 'react';
 import { watchGeneration } from './watch.js';
 import { applyEvent, initialProgress } from './progress.js';
 import { endState, inputSender } from './hook-state.js';
+import { createGenerationsClient } from './api.js';
+import { createGenerationPager, initialListState } from './list.js';
 
 /**
  * @param {string|null|undefined} streamUrl  The `stream_url` of the 202 answer; nothing is watched while it is empty.
- * @param {string|null|undefined} sseToken   The read token.
+ * @param {string|null|undefined} sseToken   The read token; `null` reads by ownership (no token, the browser's
+ *   credentials); nothing is watched while it is undefined or empty.
  * @param {object} [options]  watchGeneration's options (lastEventId, statusUrl, baseUrl, EventSource, fetch), read when the
  *   stream URL or token change, and `controlToken`, which `sendInput` sends in the Authorization header.
  * @returns The progress state (progress in percent, status, message, phases, inputRequest, ...) plus `connection` and
@@ -20,7 +23,7 @@ export function useIterationProgress(streamUrl, sseToken, options) {
   const [state, setState] = useState(() => ({ ...initialProgress(), connection: 'idle' }));
 
   useEffect(() => {
-    if (!streamUrl || !sseToken) return undefined;
+    if (!streamUrl || sseToken === undefined || sseToken === '') return undefined;
     setState({ ...initialProgress(), connection: 'connecting' });
     return watchGeneration(streamUrl, sseToken, {
       onEvent: (event, id) => setState((s) => ({ ...applyEvent(s, event, { id }), connection: s.connection })),
@@ -32,4 +35,37 @@ export function useIterationProgress(streamUrl, sseToken, options) {
   }, [streamUrl, sseToken]);
 
   return { ...state, sendInput: inputSender(streamUrl, options) };
+}
+
+/**
+ * The signed-in user's generations (GET /generations?owner=me), newest first: the first page on mount and whenever
+ * `status` or `limit` change, `loadMore()` for the next, `refresh()` after starting one. No token: the browser's
+ * credentials name the user.
+ * @param {object} [options]  `status`, `limit`, and the client's (`baseUrl`, `prefix`, `fetch`, `credentials`) or a `client`.
+ * @returns `{generations, nextCursor, hasMore, loading, error, refresh(), loadMore()}`.
+ */
+export function useGenerations(options = {}) {
+  const [state, setState] = useState(initialListState);
+  // A stable box for the current pager (the hooks this package uses are useState and useEffect only).
+  const [holder] = useState(() => ({ pager: null }));
+  const { status = null, limit = null } = options;
+
+  useEffect(() => {
+    const client = options.client ?? createGenerationsClient(options);
+    const pager = createGenerationPager(client, { status, limit }, setState);
+    holder.pager = pager;
+    pager.refresh();
+    return () => {
+      pager.dispose();
+      if (holder.pager === pager) holder.pager = null;
+    };
+    // The client options are read when the query changes, so an inline object does not reload on every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [status, limit]);
+
+  return {
+    ...state,
+    refresh: () => holder.pager?.refresh() ?? Promise.resolve(),
+    loadMore: () => holder.pager?.loadMore() ?? Promise.resolve(),
+  };
 }

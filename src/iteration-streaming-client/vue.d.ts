@@ -1,5 +1,5 @@
 // Types of iteration-streaming-client/vue. Structural, so this file needs no 'vue' types; Vue's Ref fits.
-import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput } from './index.js';
+import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions } from './index.js';
 
 /** A read-only ref. */
 export interface ReadonlyRef<T> {
@@ -21,9 +21,23 @@ export type IterationProgressRefs = {
   sendInput: SendInput;
 };
 
-/** Watches a generation from mount to unmount. A refused stream shows as the status ('unauthorized', ...). */
+/**
+ * Watches a generation from mount to unmount. A refused stream shows as the status ('unauthorized', ...). A `null`
+ * token reads by ownership (a listed generation).
+ */
 export function useIterationProgress(
   streamUrl: string | null | undefined,
   sseToken: string | null | undefined,
   options?: IterationProgressOptions,
 ): IterationProgressRefs;
+
+/** Each field of the list state as a read-only ref, and what reloads or extends it. */
+export type GenerationsRefs = {
+  readonly [K in keyof GenerationListState]: ReadonlyRef<GenerationListState[K]>;
+} & {
+  refresh(): Promise<void>;
+  loadMore(): Promise<void>;
+};
+
+/** The signed-in user's generations, newest first: the first page on mount, `loadMore()` for the next, `refresh()` after a start. */
+export function useGenerations(options?: GenerationsListOptions): GenerationsRefs;

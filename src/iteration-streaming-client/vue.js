@@ -5,10 +5,13 @@ import { onMounted, onUnmounted, readonly, ref } from 'vue';
 import { watchGeneration } from './watch.js';
 import { applyEvent, initialProgress } from './progress.js';
 import { endState, inputSender } from './hook-state.js';
+import { createGenerationsClient } from './api.js';
+import { createGenerationPager, initialListState } from './list.js';
 
 /**
  * @param {string|null|undefined} streamUrl  The `stream_url` of the 202 answer.
- * @param {string|null|undefined} sseToken   The read token.
+ * @param {string|null|undefined} sseToken   The read token; `null` reads by ownership (no token, the browser's
+ *   credentials); nothing is watched while it is undefined or empty.
  * @param {object} [options]  watchGeneration's options, and `controlToken` for `sendInput`.
  * @returns Read-only refs of the progress state's fields (progress in percent, status, message, phases, inputRequest, ...),
  *   `connection`, `state` (the whole state in one ref), `disconnect()` and `sendInput(input, {controlToken}?)`.
@@ -29,7 +32,7 @@ export function useIterationProgress(streamUrl, sseToken, options) {
   };
 
   const connect = () => {
-    if (!streamUrl || !sseToken || stop) return;
+    if (!streamUrl || sseToken === undefined || sseToken === '' || stop) return;
     connection.value = 'connecting';
     stop = watchGeneration(streamUrl, sseToken, {
       onEvent: (event, id) => update(applyEvent(current, event, { id })),
@@ -49,4 +52,27 @@ export function useIterationProgress(streamUrl, sseToken, options) {
 
   const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
   return { ...readonlyFields, state: readonly(state), connection: readonly(connection), disconnect, sendInput: inputSender(streamUrl, options) };
+}
+
+/**
+ * The signed-in user's generations (GET /generations?owner=me), newest first: the first page on mount, `loadMore()`
+ * for the next, `refresh()` after starting one. No token: the browser's credentials name the user.
+ * @param {object} [options]  `status`, `limit`, and the client's (`baseUrl`, `prefix`, `fetch`, `credentials`) or a `client`.
+ * @returns Read-only refs `generations`, `nextCursor`, `hasMore`, `loading`, `error`, and `refresh()`, `loadMore()`.
+ */
+export function useGenerations(options = {}) {
+  const initial = initialListState();
+  const fields = Object.fromEntries(Object.keys(initial).map((key) => [key, ref(initial[key])]));
+  const client = options.client ?? createGenerationsClient(options);
+  const pager = createGenerationPager(client, { status: options.status ?? null, limit: options.limit ?? null }, (next) => {
+    for (const key of Object.keys(fields)) {
+      if (fields[key].value !== next[key]) fields[key].value = next[key];
+    }
+  });
+
+  onMounted(() => { pager.refresh(); });
+  onUnmounted(() => pager.dispose());
+
+  const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
+  return { ...readonlyFields, refresh: () => pager.refresh(), loadMore: () => pager.loadMore() };
 }

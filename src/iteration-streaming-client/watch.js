@@ -21,14 +21,18 @@ export function isTerminalStatus(status) {
 /**
  * Watches a generation's progress stream. See index.d.ts for the types.
  * @param {string} streamUrl  The `stream_url` of the 202 answer (relative URLs resolve against `options.baseUrl`).
- * @param {string} token      The read token (`sse_token`); never the control token, which must stay out of URLs.
+ * @param {string|null} token The read token (`sse_token`); never the control token, which must stay out of URLs.
+ *   `null`: by ownership: the URL carries no token and the browser's credentials (a same-origin cookie) apply.
  * @param {object} [handlers] `onEvent(event, id)`, `onConnection(state)`, `onEnd(reason, detail)`.
- * @param {object} [options]  `lastEventId`, `statusUrl`, `maxRetries`, `baseUrl`, `EventSource`, `fetch`.
+ * @param {object} [options]  `lastEventId`, `statusUrl`, `maxRetries`, `baseUrl`, `EventSource`, `fetch`, `credentials`
+ *   ('same-origin' by default; 'include' opens the stream withCredentials, for a cookie across origins).
  * @returns {() => void} Stops watching (never cancels the run).
  */
 export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   if (typeof streamUrl !== 'string' || streamUrl === '') throw new TypeError('watchGeneration: streamUrl is required.');
-  if (typeof token !== 'string' || token === '') throw new TypeError('watchGeneration: token (the sse_token) is required.');
+  if (token !== null && (typeof token !== 'string' || token === '')) {
+    throw new TypeError('watchGeneration: token (the sse_token) is required, or null to read by ownership.');
+  }
   const { onEvent = () => {}, onConnection = () => {}, onEnd = () => {} } = handlers;
   const Source = options.EventSource ?? globalThis.EventSource;
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -39,6 +43,7 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   const stream = resolveUrl(streamUrl, options.baseUrl);
   const statusUrl = resolveUrl(options.statusUrl ?? streamUrl.replace(/\/stream\/?(\?.*)?$/, ''), options.baseUrl);
   const maxRetries = options.maxRetries ?? 5;
+  const credentials = options.credentials ?? 'same-origin';
   let lastId = options.lastEventId != null && options.lastEventId !== '' ? String(options.lastEventId) : null;
   let closed = false;
   let source = null;
@@ -58,8 +63,9 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
     if (closed) return;
     onConnection(lastId === null ? 'connecting' : 'reconnecting');
     // A new EventSource starts without Last-Event-ID: the query parameter carries it (the header wins on its reconnects).
-    const url = withToken(lastId === null ? stream : withQuery(stream, 'lastEventId', lastId), token);
-    source = new Source(url);
+    const resumed = lastId === null ? stream : withQuery(stream, 'lastEventId', lastId);
+    // A same-origin EventSource sends the page's cookies by itself; across origins only withCredentials does.
+    source = new Source(token === null ? resumed : withToken(resumed, token), { withCredentials: credentials === 'include' });
 
     source.onopen = () => {
       retries = 0;
@@ -108,7 +114,7 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   const explain = async () => {
     let response;
     try {
-      response = await fetchFn(statusUrl, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+      response = await fetchFn(statusUrl, { headers: token === null ? {} : { Authorization: `Bearer ${token}` }, cache: 'no-store', credentials });
     } catch (error) {
       return ['retry', { detail: unreachable(statusUrl, error) }];
     }

@@ -52,7 +52,7 @@ internal sealed class ApiCalls(HttpClient http)
         }
     }
 
-    public async Task<T> GetJsonAsync<T>(Uri url, string token, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    public async Task<T> GetJsonAsync<T>(Uri url, string? token, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
     {
         using var request = ApiResponses.Authorized(HttpMethod.Get, url, token);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);

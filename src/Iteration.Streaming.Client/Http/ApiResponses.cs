@@ -8,11 +8,14 @@ namespace Iteration.Streaming.Client.Http;
 /// <summary>What every call of the client does with a request and an answer: the token header, and errors as <see cref="IterationApiException"/>.</summary>
 internal static class ApiResponses
 {
-    /// <summary>A request with <c>Authorization: Bearer <paramref name="token"/></c>; without a token the HttpClient's own headers apply.</summary>
+    /// <summary>
+    /// A request with <c>Authorization: Bearer <paramref name="token"/></c>; without a token (null, or the empty read token
+    /// of a handle that reads by ownership) the HttpClient's own headers and handler apply.
+    /// </summary>
     public static HttpRequestMessage Authorized(HttpMethod method, Uri url, string? token)
     {
         var request = new HttpRequestMessage(method, url);
-        if (token is not null)
+        if (!string.IsNullOrEmpty(token))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
@@ -49,8 +52,17 @@ internal static class ApiResponses
             }
         }
 
-        return new IterationApiException(response.StatusCode, problem);
+        return new IterationApiException(response.StatusCode, problem, RetryAfter(response));
     }
+
+    /// <summary>The answer's <c>Retry-After</c> (seconds, or a date), when it has one.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } when delta >= TimeSpan.Zero => delta,
+            { Date: { } date } when response.Headers.Date is { } now => date > now ? date - now : TimeSpan.Zero,
+            _ => null,
+        };
 
     /// <summary>Copies the members other than the five RFC 9457 ones into <see cref="ApiProblem.Extensions"/>.</summary>
     internal static void AddExtensions(ApiProblem problem, ReadOnlyMemory<byte> body)

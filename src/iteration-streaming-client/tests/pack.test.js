@@ -37,7 +37,7 @@ test('pack_Tarball_HoldsTheModulesDeclarationsAndReadmeOnly', { timeout }, () =>
   const installed = readdirSync(path.join(project, 'node_modules', 'iteration-streaming-client')).sort();
 
   assert.deepEqual(installed, [
-    'README.md', 'api.js', 'hook-state.js', 'index.d.ts', 'index.js', 'package.json', 'progress.js', 'react.d.ts', 'react.js',
+    'README.md', 'api.js', 'hook-state.js', 'index.d.ts', 'index.js', 'list.js', 'package.json', 'progress.js', 'react.d.ts', 'react.js',
     'vue.d.ts', 'vue.js', 'watch.js',
   ]);
 });

@@ -97,6 +97,12 @@ describe('applyEvent', () => {
     assert.ok(state.phases.every((p) => p.state === 'done'));
   });
 
+  test('applyEvent_CompletedWithCost_KeepsTheCostBesideTheUsage', () => {
+    const state = fold([event('completed', { status: 'completed', progress: 1, partial_output: { usage: { input_tokens: 10, output_tokens: 20 }, cost: { amount: 0.5, currency: 'EUR' } } })]);
+
+    assert.deepEqual(state.cost, { amount: 0.5, currency: 'EUR' });
+  });
+
   test('applyEvent_CompletedWithoutUsage_LeavesUsageEmpty', () => {
     const state = fold([event('completed', { status: 'completed', progress: 1, partial_output: { quality: { passed: true } } })]);
 
@@ -245,6 +251,28 @@ describe('applySnapshot', () => {
     assert.equal(state.retryOf, 'g-0');
     assert.equal(state.endedAt, null);
     assert.deepEqual(state.phases.map((p) => p.state), ['done', 'done', 'current', 'pending', 'pending']);
+  });
+
+  test('applySnapshot_BudgetStop_ShowsSpendAgainstTheBudgetAndTheStage', () => {
+    const state = applySnapshot(initialProgress(), snapshot({
+      last_event: { ...snapshot().last_event, stage: 'budget_exceeded', error: 'Budget exceeded: 2,140 output tokens used of 2,000 allowed' },
+      usage: { input_tokens: 900, output_tokens: 2140, total_tokens: 3040 },
+      cost: { amount: 0.0123, currency: 'USD' },
+      budget: { max_output_tokens: 2000 },
+    }));
+
+    assert.equal(state.stage, 'budget_exceeded');
+    assert.equal(state.error, 'Budget exceeded: 2,140 output tokens used of 2,000 allowed');
+    assert.deepEqual(state.usage, { inputTokens: 900, outputTokens: 2140 });
+    assert.deepEqual(state.cost, { amount: 0.0123, currency: 'USD' });
+    assert.deepEqual(state.budget, { max_output_tokens: 2000 });
+  });
+
+  test('applySnapshot_WithoutBudget_KeepsTheOneTheStateHad', () => {
+    const state = applySnapshot(initialProgress({ budget: { max_total_tokens: 5000 } }), snapshot());
+
+    assert.deepEqual(state.budget, { max_total_tokens: 5000 });
+    assert.equal(state.cost, null);
   });
 
   test('applySnapshot_NothingEmittedYet_KeepsTheInitialState', () => {

@@ -7,8 +7,9 @@ import { FakeEventSource, fakeFetch } from './support/fake-event-source.js';
 
 register('./support/fake-modules.js', import.meta.url);
 const { renderHook } = await import('react');
-const { useIterationProgress } = await import('../react.js');
-const { GenerationApiError } = await import('../index.js');
+const { useIterationProgress, useGenerations } = await import('../react.js');
+const { GenerationApiError, createGenerationsClient } = await import('../index.js');
+const { listItem, pagedFetch } = await import('./support/pages.js');
 
 const url = '/generations/g-1/stream';
 let options;
@@ -184,4 +185,88 @@ test('useIterationProgress_SendInputWithoutAStream_Throws', () => {
   const { result } = renderHook(useIterationProgress, null, null, { ...options, controlToken: 'c' });
 
   assert.throws(() => result.current.sendInput({ action: 'approve' }), /no generation is watched/);
+});
+
+/** A list client over the paged fake whose every answer the test can await (then one turn for the state to land). */
+function recordedListClient(count) {
+  const server = pagedFetch(Array.from({ length: count }, (_, i) => listItem(i + 1)));
+  const api = createGenerationsClient({ baseUrl: 'http://127.0.0.1:5000', fetch: server.fetch });
+  const answers = [];
+  const client = { listGenerations: (query) => { const answer = api.listGenerations(query); answers.push(answer); return answer; } };
+  const settled = async () => { await Promise.allSettled(answers); await new Promise((resolve) => setImmediate(resolve)); };
+  return { client, server, settled };
+}
+
+test('useIterationProgress_NullToken_OpensTheStreamWithoutATokenByOwnership', () => {
+  renderHook(useIterationProgress, url, null, options);
+
+  assert.equal(FakeEventSource.last.url, '/generations/g-1/stream');
+  assert.deepEqual(FakeEventSource.last.init, { withCredentials: false });
+});
+
+test('useIterationProgress_UndefinedToken_StaysIdle', () => {
+  const { result } = renderHook(useIterationProgress, url, undefined, options);
+
+  assert.equal(result.current.connection, 'idle');
+  assert.equal(FakeEventSource.instances.length, 0);
+});
+
+test('useGenerations_OnMount_LoadsTheFirstPage', async () => {
+  const { client, settled } = recordedListClient(3);
+  const hook = renderHook(useGenerations, { client, limit: 2 });
+  assert.equal(hook.result.current.loading, true);
+
+  await settled();
+
+  const state = hook.result.current;
+  assert.deepEqual(state.generations.map((g) => g.generation_id), ['g-1', 'g-2']);
+  assert.equal(state.hasMore, true);
+  assert.equal(state.loading, false);
+  assert.equal(state.error, null);
+});
+
+test('useGenerations_LoadMore_AppendsTheNextPage', async () => {
+  const { client, settled } = recordedListClient(3);
+  const hook = renderHook(useGenerations, { client, limit: 2 });
+  await settled();
+
+  await hook.result.current.loadMore();
+  await settled();
+
+  assert.deepEqual(hook.result.current.generations.map((g) => g.generation_id), ['g-1', 'g-2', 'g-3']);
+  assert.equal(hook.result.current.hasMore, false);
+});
+
+test('useGenerations_NewStatus_ReloadsWithIt', async () => {
+  const { client, server, settled } = recordedListClient(1);
+  const hook = renderHook(useGenerations, { client });
+  await settled();
+
+  hook.rerender({ client, status: 'failed' });
+  await settled();
+
+  assert.deepEqual(server.requests.map((r) => new URL(r.url).search), ['?owner=me', '?owner=me&status=failed']);
+});
+
+test('useGenerations_Refused_ShowsTheError', async () => {
+  const answers = [];
+  const client = { listGenerations: () => { const a = Promise.reject(new GenerationApiError(401, { detail: 'Sign in.' })); answers.push(a); return a; } };
+  const hook = renderHook(useGenerations, { client });
+
+  await Promise.allSettled(answers);
+  await new Promise((resolve) => setImmediate(resolve));
+
+  assert.equal(hook.result.current.error.status, 401);
+  assert.deepEqual(hook.result.current.generations, []);
+});
+
+test('useGenerations_AnswerAfterUnmount_IsDropped', async () => {
+  const { client, settled } = recordedListClient(2);
+  const hook = renderHook(useGenerations, { client });
+  const before = hook.renders;
+
+  hook.unmount();
+  await settled();
+
+  assert.equal(hook.renders, before);
 });

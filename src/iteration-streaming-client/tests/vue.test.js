@@ -8,8 +8,9 @@ import { FakeEventSource, fakeFetch } from './support/fake-event-source.js';
 
 register('./support/fake-modules.js', import.meta.url);
 const { mount } = await import('vue');
-const { useIterationProgress } = await import('../vue.js');
-const { GenerationApiError } = await import('../index.js');
+const { useIterationProgress, useGenerations } = await import('../vue.js');
+const { GenerationApiError, createGenerationsClient } = await import('../index.js');
+const { listItem, pagedFetch } = await import('./support/pages.js');
 
 const url = '/generations/g-1/stream';
 let options;
@@ -126,4 +127,32 @@ test('useIterationProgress_SendInputRefused_RejectsWithTheProblemsDetail', async
   assert.ok(error instanceof GenerationApiError);
   assert.equal(error.status, 400);
   assert.deepEqual(error.problem.errors, { instruction: ['instruction is required.'] });
+});
+
+test('useIterationProgress_NullToken_OpensTheStreamWithoutATokenByOwnership', () => {
+  mount(() => useIterationProgress(url, null, options));
+
+  assert.equal(FakeEventSource.last.url, '/generations/g-1/stream');
+});
+
+test('useGenerations_MountThenLoadMore_FillsTheReadOnlyRefs', async () => {
+  const server = pagedFetch(Array.from({ length: 3 }, (_, i) => listItem(i + 1)));
+  const api = createGenerationsClient({ baseUrl: 'http://127.0.0.1:5000', fetch: server.fetch });
+  const answers = [];
+  const client = { listGenerations: (query) => { const answer = api.listGenerations(query); answers.push(answer); return answer; } };
+  const settled = async () => { await Promise.allSettled(answers); await new Promise((resolve) => setImmediate(resolve)); };
+
+  const { result, unmount } = mount(() => useGenerations({ client, limit: 2, status: 'completed' }));
+  assert.equal(answers.length, 1, 'the first page loads on mount');
+  await settled();
+  assert.deepEqual(result.generations.value.map((g) => g.generation_id), ['g-1', 'g-2']);
+  assert.equal(result.hasMore.value, true);
+
+  await result.loadMore();
+
+  assert.deepEqual(result.generations.value.map((g) => g.generation_id), ['g-1', 'g-2', 'g-3']);
+  assert.equal(result.loading.value, false);
+  assert.equal(new URL(server.requests[1].url).search, '?owner=me&status=completed&limit=2&cursor=2');
+  assert.throws(() => { result.generations.value = []; }, TypeError, 'the refs are read-only');
+  unmount();
 });

@@ -145,6 +145,42 @@ public sealed class GenerationHandleTests
     }
 
     [Fact]
+    public void FromResponse_WithBudget_KeepsIt()
+    {
+        var response = new GenerationStartedResponse
+        {
+            GenerationId = "g-1",
+            SseToken = "read",
+            StreamUrl = "/generations/g-1/stream",
+            StatusUrl = "/generations/g-1",
+            Budget = new GenerationBudget { MaxTotalTokens = 10_000 },
+        };
+
+        GenerationHandle.FromResponse(response).Budget.Should().Be(new GenerationBudget { MaxTotalTokens = 10_000 });
+    }
+
+    [Fact]
+    public void ForOwner_ValidId_HasNoTokens()
+    {
+        var handle = GenerationHandle.ForOwner("g-1");
+
+        handle.GenerationId.Should().Be("g-1");
+        handle.ReadsByOwnership.Should().BeTrue();
+        handle.Token.Should().BeEmpty();
+        handle.ControlToken.Should().BeNull();
+        handle.Should().NotBe(new GenerationHandle("g-1", "owner"));
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileIds))]
+    public void ForOwner_HostileId_ThrowsArgumentException(string? id)
+    {
+        var act = () => GenerationHandle.ForOwner(id!);
+
+        act.Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
     public void ToString_DoesNotShowTheToken()
     {
         var handle = new GenerationHandle(Guid.NewGuid().ToString(), "secret-token") { ControlToken = "secret-control" };

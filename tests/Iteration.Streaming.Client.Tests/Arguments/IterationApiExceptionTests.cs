@@ -69,6 +69,41 @@ public sealed class IterationApiExceptionTests
     }
 
     // As the client reads an error body: the five standard members, then every other one as an extension.
+    [Fact]
+    public void BudgetRefusal_BudgetProblem_ReadsLimitAllowedUsedAndResetsAt()
+    {
+        var problem = Read("""{"type":"https://iteration-streaming.dev/problems/budget-exceeded","status":429,"detail":"No tokens left today.","limit":"owner_concurrent_generations","allowed":3,"used":3,"resets_at":"2026-12-07T00:00:00+00:00"}""");
+
+        var e = new IterationApiException(HttpStatusCode.TooManyRequests, problem);
+
+        e.BudgetRefusal.Should().Be(new BudgetRefusal
+        {
+            Limit = BudgetRefusal.ConcurrentGenerations,
+            Allowed = 3,
+            Used = 3,
+            ResetsAt = new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero),
+        });
+    }
+
+    [Theory]
+    [InlineData("""{"status":429,"detail":"This generation already has 50 instructions."}""")]
+    [InlineData("""{"type":"about:blank","status":429,"limit":"owner_tokens_per_day"}""")]
+    public void BudgetRefusal_AnotherProblem_IsNull(string body)
+    {
+        new IterationApiException(HttpStatusCode.TooManyRequests, Read(body)).BudgetRefusal.Should().BeNull();
+    }
+
+    [Fact]
+    public void BudgetRefusal_MembersOfAnotherShape_AreLeftOutAndTheDetailStays()
+    {
+        var problem = Read("""{"type":"https://iteration-streaming.dev/problems/budget-exceeded","detail":"Over budget.","limit":7,"allowed":"many","used":1.5,"resets_at":"tomorrow"}""");
+
+        var e = new IterationApiException(HttpStatusCode.TooManyRequests, problem);
+
+        e.BudgetRefusal.Should().Be(new BudgetRefusal { Limit = string.Empty });
+        e.Message.Should().EndWith("Over budget.");
+    }
+
     private static ApiProblem Read(string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);

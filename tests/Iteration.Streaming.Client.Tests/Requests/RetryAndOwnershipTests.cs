@@ -1,5 +1,6 @@
 using System.Net;
 using Iteration.Streaming.Client.Tests.Infrastructure;
+using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Generation;
 using Iteration.Streaming.Records;
@@ -72,6 +73,27 @@ public sealed class RetryAndOwnershipTests : IAsyncLifetime
         var act = () => _client.RetryAsync(new GenerationHandle(failed.GenerationId, failed.Token));
 
         (await act.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task RetryAsync_HandleForOwnerWithARaisedBudget_IsAuthorisedByOwnership()
+    {
+        var http = _host.CreateClient();
+        http.DefaultRequestHeaders.Add(UserHeader, "alice");
+        var alice = new IterationClient(http);
+        var started = await alice.StartAsync("Build a task app", ["User"]);
+        var watching = alice.WatchAsync(started).CollectAsync();
+        (await _generator.NextPhaseAsync()).Yield("src/App.cs", "class App {}").Complete();
+        (await _generator.NextPhaseAsync()).Fail(new GenerationFailedException("the model gave up"));
+        (await watching)[^1].Status.Should().Be(GenerationStatus.Failed);
+        var owned = GenerationHandle.ForOwner(started.GenerationId);
+
+        var strangersTry = () => _client.RetryAsync(owned, review: null, new GenerationBudget { MaxTotalTokens = 50_000 });
+        var retry = await alice.RetryAsync(owned, review: null, new GenerationBudget { MaxTotalTokens = 50_000 });
+
+        (await strangersTry.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        retry.RetryOf.Should().Be(started.GenerationId);
+        await alice.CancelAsync(GenerationHandle.ForOwner(retry.GenerationId));
     }
 
     [Fact]

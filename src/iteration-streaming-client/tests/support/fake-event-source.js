@@ -6,8 +6,9 @@ export class FakeEventSource {
   static CLOSED = 2;
   static instances = [];
 
-  constructor(url) {
+  constructor(url, init) {
     this.url = url;
+    this.init = init;
     this.readyState = FakeEventSource.CONNECTING;
     this.closed = false;
     this.onopen = null;

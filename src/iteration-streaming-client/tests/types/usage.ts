@@ -1,12 +1,13 @@
 // Compiled by tsc --strict in types.test.js: the package's declarations as a TypeScript user meets them, through the
 // package's own name and exports (self-reference), with the mistakes the types must catch marked @ts-expect-error.
 import {
-  applyEvent, applySnapshot, createGenerationsClient, elapsedSeconds, fileCounts, formatDuration, GenerationApiError,
-  initialProgress, unreachable, watchGeneration,
-  type EndReason, type GenerationInput, type GenerationStarted, type InputRequest, type ProgressState, type StreamingProgressEvent,
+  applyEvent, applySnapshot, BudgetExceededError, BUDGET_EXCEEDED_TYPE, createGenerationPager, createGenerationsClient,
+  elapsedSeconds, fileCounts, formatDuration, GenerationApiError, initialListState, initialProgress, unreachable, watchGeneration,
+  type EndReason, type GenerationBudget, type GenerationInput, type GenerationList, type GenerationListItem, type GenerationStarted,
+  type InputRequest, type ProgressState, type StreamingProgressEvent,
 } from 'iteration-streaming-client';
-import { useIterationProgress as useReactProgress } from 'iteration-streaming-client/react';
-import { useIterationProgress as useVueProgress } from 'iteration-streaming-client/vue';
+import { useGenerations as useReactGenerations, useIterationProgress as useReactProgress } from 'iteration-streaming-client/react';
+import { useGenerations as useVueGenerations, useIterationProgress as useVueProgress } from 'iteration-streaming-client/vue';
 
 export async function flow(): Promise<void> {
   const api = createGenerationsClient({ baseUrl: 'http://127.0.0.1:5000' });
@@ -122,6 +123,65 @@ export async function flow(): Promise<void> {
   api.cancel(started.generation_id);
 }
 
+// The signed-in user's list, budgets, and reads and actions by ownership (a null token).
+export async function owned(): Promise<void> {
+  const api = createGenerationsClient({ credentials: 'include' });
+  const page: GenerationList = await api.listGenerations({ status: 'failed', limit: 20, cursor: null });
+  const next: string | undefined = page.next_cursor;
+  void next;
+  for await (const item of api.listAllGenerations({ pageSize: 50 })) {
+    const listed: GenerationListItem = item;
+    const spent: number | undefined = listed.usage?.output_tokens;
+    const allowed: number | undefined = listed.budget?.max_output_tokens;
+    const price: string | undefined = listed.cost?.currency;
+    void spent; void allowed; void price;
+    api.watch(listed, { onEvent: (event) => void event.partial_output?.cost?.amount });
+    const snapshot = await api.snapshot(listed.generation_id, null);
+    const used: number | undefined = snapshot.usage?.input_tokens;
+    void used;
+    await api.files(listed.generation_id, null);
+    void api.fileUrl(listed.generation_id, 'a.cs', null);
+    await api.cancel(listed.generation_id, null);
+    await api.sendInput(listed.generation_id, { action: 'approve' }, { controlToken: null });
+  }
+  watchGeneration('/generations/g/stream', null, {}, { credentials: 'include' });
+
+  const budget: GenerationBudget = { max_output_tokens: 2000 };
+  const started = await api.start({ prompt: 'x', budget });
+  const heldTo: GenerationBudget | undefined = started.budget;
+  void heldTo;
+  await api.iterate(started.generation_id, 'More', null, { budget: { max_total_tokens: 9000 } });
+  try {
+    await api.retry(started.generation_id, null, { budget: { max_output_tokens: 8000 }, review: { plan: true } });
+  } catch (error) {
+    if (error instanceof BudgetExceededError) {
+      const limit: string = error.limit;
+      const resets: Date | null = error.resetsAt;
+      const left: number | null = error.allowed === null || error.used === null ? null : error.allowed - error.used;
+      const seconds: number | null = error.retryAfter;
+      void limit; void resets; void left; void seconds;
+    }
+  }
+  const type: 'https://iteration-streaming.dev/problems/budget-exceeded' = BUDGET_EXCEEDED_TYPE;
+  void type;
+
+  const state = initialProgress({ budget: started.budget ?? null });
+  const cost: number | undefined = state.cost?.amount;
+  void cost;
+
+  const pager = createGenerationPager(api, { status: 'completed' }, (s) => void s.generations.length);
+  await pager.refresh();
+  await pager.loadMore();
+  void initialListState().hasMore;
+
+  // @ts-expect-error a status the server does not know
+  await api.listGenerations({ status: 'done' });
+  // @ts-expect-error budget values are numbers
+  await api.start({ prompt: 'x', budget: { max_output_tokens: '2000' } });
+  // @ts-expect-error a token is required, or null for ownership
+  await api.snapshot(started.generation_id);
+}
+
 export function ReactComponent(props: { streamUrl: string | null; token: string | null }): string {
   const progress = useReactProgress(props.streamUrl, props.token, { controlToken: 'control' });
   const connection: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' = progress.connection;
@@ -131,6 +191,12 @@ export function ReactComponent(props: { streamUrl: string | null; token: string 
   }
   // @ts-expect-error the hook's value is not a ref
   void progress.status.value;
+  const mine = useReactGenerations({ status: 'failed', limit: 10 });
+  if (mine.hasMore && !mine.loading) void mine.loadMore();
+  const first: string | undefined = mine.generations[0]?.generation_id;
+  void first; void mine.refresh;
+  // @ts-expect-error the list's value is not a ref
+  void mine.generations.value;
   return `${Math.round(progress.progress)}% ${progress.status} ${progress.phases.length}`;
 }
 
@@ -145,5 +211,10 @@ export function vueSetup(streamUrl: string, token: string) {
   // @ts-expect-error the refs are read-only
   status.value = 'completed';
   disconnect();
-  return { percent, count, resumed };
+  const mine = useVueGenerations({ baseUrl: 'http://127.0.0.1:5000' });
+  const listed: number = mine.generations.value.length;
+  void mine.loadMore();
+  // @ts-expect-error the list refs are read-only
+  mine.loading.value = true;
+  return { percent, count, resumed, listed };
 }
