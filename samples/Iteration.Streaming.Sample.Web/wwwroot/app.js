@@ -125,7 +125,7 @@ function leave() {
   $('iterate-card').hidden = true;
 }
 
-/** The client package asks for tokens; the page passes the placeholder that means "by ownership" (owner-client.js). */
+/** The client package takes a token on each call; the page passes `null`: by ownership (owner-client.js). */
 function withOwnerAccess(entry) {
   return { ...entry, readToken: OWNER, controlToken: OWNER };
 }
