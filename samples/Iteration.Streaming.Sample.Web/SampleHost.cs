@@ -51,6 +51,12 @@ public static class SampleHost
             .AddPhaseGenerator<DemoGenerator>()
             .AddFileSystemSink(sinkRoot);
         AddChatModel(builder, streaming);
+
+        // The demo sign-in (a name, no password) makes the signed-in user the owner of what they start: the page lists
+        // "Your generations" from GET /generations?owner=me and opens, steers, cancels and retries them by ownership, with
+        // no token kept in the browser.
+        DemoSignIn.Add(builder, FromWorkingDirectory(builder.Configuration["Sample:KeysFolder"] ?? "data/keys"));
+        streaming.AddClaimsOwnerResolver();
         var health = builder.Services.AddHealthChecks().AddIterationStreamingChecks();
         SampleTelemetry.Add(builder);
         builder.Services.AddOpenApi(SampleOpenApi.DocumentName);
@@ -101,6 +107,7 @@ public static class SampleHost
             app.UseCors();
         }
 
+        app.UseAuthentication();
         app.UseRateLimiter();
         app.UseDefaultFiles();
         app.Use(SamplePageHeaders.FaviconIco);
@@ -111,6 +118,7 @@ public static class SampleHost
             generations.RequireCors(SampleCors.PolicyName);
         }
 
+        DemoSignIn.Map(app);
         app.MapHealthChecks("/health");
         app.MapOpenApi(SampleOpenApi.Pattern);
         return app;
@@ -142,7 +150,14 @@ public static class SampleHost
         builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(_ => new OpenAI.Chat.ChatClient(
                 model,
                 new System.ClientModel.ApiKeyCredential(apiKey),
-                new OpenAI.OpenAIClientOptions { Endpoint = uri, NetworkTimeout = TimeSpan.FromMinutes(10) })
+                new OpenAI.OpenAIClientOptions
+                {
+                    Endpoint = uri,
+                    NetworkTimeout = TimeSpan.FromMinutes(10),
+                    // Retries are the engine's (IterationStreaming:Retries): announced by a resumed event, from the last
+                    // saved phase, surviving a restart. The client's own would retry 429/5xx silently, three times.
+                    RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+                })
             .AsIChatClient());
         streaming.AddChatClientGenerator(o => o.ResponseIdleTimeout = TimeSpan.FromMinutes(5));
     }

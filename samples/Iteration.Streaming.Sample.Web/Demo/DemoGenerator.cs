@@ -10,7 +10,9 @@ namespace Iteration.Streaming.Sample.Web.Demo;
 /// <summary>
 /// Stands in for the AI model: deterministic, realistic files per phase, one at a time, with a configurable delay per file.
 /// An iteration changes one file and adds one per phase. <c>[fail:phase=N]</c>, <c>[fail-always:phase=N]</c> and
-/// <c>[crash:phase=N]</c> in the prompt make phase N fail (see <see cref="DemoFailure"/>).
+/// <c>[crash:phase=N]</c> in the prompt make phase N fail (see <see cref="DemoFailure"/>). Like a model, it reports the
+/// tokens it "spends" (model <c>demo</c>: the prompt once per phase in, about four characters a token out, after each
+/// file), so budgets and the price table work on it.
 /// </summary>
 public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProvider timeProvider) : IPhaseGenerator
 {
@@ -24,6 +26,7 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
             ? NewFiles(context, appName).ToList()
             : IterationFiles(context, appName).ToList();
         var failure = DemoFailure.At(context);
+        var inputTokens = PromptTokens + Tokens(context.Prompt) + Tokens(context.ModificationPrompt);
 
         for (var i = 0; i < files.Count; i++)
         {
@@ -34,6 +37,8 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
             }
 
             var (path, content) = files[i];
+            context.Progress.AddUsage(inputTokens, Tokens(content), ModelName);
+            inputTokens = 0;
             yield return GeneratedFile.FromText(path, Normalize(content)) with
             {
                 PartialOutput = new Dictionary<string, JsonElement>
@@ -44,7 +49,16 @@ public sealed class DemoGenerator(IOptionsMonitor<DemoOptions> options, TimeProv
         }
     }
 
+    /// <summary>The model name the demo reports its usage under (priced at <c>IterationStreaming:Budgets:Prices:demo</c>).</summary>
+    public const string ModelName = "demo";
+
+    /// <summary>The input tokens a phase's instructions would take besides the prompt.</summary>
+    private const int PromptTokens = 400;
+
     private static readonly SemaphoreSlim JournalGate = new(1, 1);
+
+    // About four characters a token, as for English and code with the common tokenizers.
+    private static long Tokens(string? text) => text is null ? 0 : (text.Length + 3) / 4;
 
     private async Task JournalAsync(PhaseContext context, CancellationToken cancellationToken)
     {

@@ -1,22 +1,28 @@
-// The demo page: the guide's flow (POST, then EventSource on stream_url with the read token) on the JavaScript client
-// package (served under lib/iteration-streaming-client/), with the phase timeline, time, labelled counts, file
-// preview, history, Retry that resumes, review gates (review.js), and a polite live region for assistive technology.
+// The demo page: the guide's flow (POST, then EventSource on the stream) on the JavaScript client package (served under
+// lib/iteration-streaming-client/), with the phase timeline, time, labelled counts, file preview, the signed-in user's
+// generations from the server, spend against budget, Retry that resumes (and raises the budget), review gates
+// (review.js), and a polite live region for assistive technology. Reads and actions go by ownership with the demo
+// sign-in cookie (owner-client.js): the page keeps no token.
 import {
-  applyEvent, applySnapshot, createGenerationsClient, elapsedSeconds, fileCounts, formatDuration, initialProgress, isTerminalStatus,
+  applyEvent, applySnapshot, elapsedSeconds, fileCounts, formatDuration, initialProgress, isTerminalStatus,
 } from './lib/iteration-streaming-client/index.js';
-import { clearHistory, loadCurrent, loadHistory, relativeTime, saveCurrent, saveEntry } from './history.js';
+import { createAccount } from './account.js';
+import { createGenerationList } from './generations.js';
+import { createOwnerClient, OWNER } from './owner-client.js';
+import { clearCurrent, forgetLegacyHistory, loadCurrent, saveCurrent } from './session.js';
 import { createPreview, formatSize } from './preview.js';
 import { createReview, fileTags } from './review.js';
+import { budgetLimit, describeSpend, raisedBudget } from './spend.js';
 
 const $ = (id) => document.getElementById(id);
-const api = createGenerationsClient();
+const api = createOwnerClient();
 const preview = createPreview(api);
 const review = createReview({ api, preview, current: () => current, files: () => files, reloadFiles: () => loadFiles() });
 
 // Every event the page received, with its SSE id: for debugging in the console, and read by the browser tests.
 window.__events = [];
 
-let current = null;        // the history entry shown (see newEntry)
+let current = null;        // the generation shown (see newEntry)
 let progress = initialProgress();
 let files = null;          // the latest saved-file list, null while unknown
 let stopWatching = null;
@@ -24,17 +30,40 @@ let filesRequest = 0;      // only the newest file-list answer is shown
 let errorAction = null;
 let clock = null;          // ticks the elapsed time while a run is live
 let announced = '';
+let spend = null;          // { budget, usage: {input_tokens, output_tokens}, cost } of the generation shown
+let signedIn = false;
+
+const generations = createGenerationList({
+  api,
+  current: () => current,
+  open: (entry) => {
+    show(withOwnerAccess(entry), { fresh: false });
+    $('progress-card').scrollIntoView({ block: 'start' });
+    $('progress-title').focus();
+  },
+});
 
 $('start-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const entities = $('entities').value.split(',').map((s) => s.trim()).filter(Boolean);
   const reviewed = chosenReview();
-  start('start', { prompt: $('prompt').value, entities, ...(reviewed ? { review: reviewed } : {}) });
+  const budget = $('budget').value.trim();
+  if (budget !== '' && !(Number.isInteger(Number(budget)) && Number(budget) >= 1)) {
+    $('start-error').textContent = 'The budget must be a whole number of output tokens, 1 or more (or empty for the server\'s default).';
+    $('start-error').hidden = false;
+    return;
+  }
+  start('start', {
+    prompt: $('prompt').value,
+    entities,
+    ...(reviewed ? { review: reviewed } : {}),
+    ...(budget !== '' ? { budget: { max_output_tokens: Number(budget) } } : {}),
+  });
 });
 
 $('iterate-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  start('iterate', { parent_generation_id: current.id, modification_prompt: $('modification').value }, current.controlToken);
+  start('iterate', { parent_generation_id: current.id, modification_prompt: $('modification').value });
 });
 
 /** The review gates chosen in the start form; null when none (the request is then exactly as before gates). */
@@ -47,25 +76,13 @@ function chosenReview() {
 }
 
 $('retry').addEventListener('click', () => errorAction?.());
+$('raise-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const value = Number($('raise-budget').value);
+  if (!Number.isInteger(value) || value < 1) return;
+  retry(raisedBudget(spend?.budget, value));
+});
 $('cancel').addEventListener('click', cancel);
-$('history-clear').addEventListener('click', () => {
-  clearHistory();
-  // The generation shown stays on screen (and on reload) but is not listed again as it goes on.
-  if (current) {
-    current.forgotten = true;
-    saveCurrent(current);
-  }
-  renderHistory();
-});
-$('history').addEventListener('click', (e) => {
-  const button = e.target.closest('button[data-open]');
-  const entry = button && loadHistory().find((h) => h.id === button.dataset.open);
-  if (entry) {
-    show(entry, { fresh: false });
-    $('progress-card').scrollIntoView({ block: 'start' });
-    $('progress-title').focus();
-  }
-});
 $('files').addEventListener('click', (e) => {
   const link = e.target.closest('a[data-path]');
   if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
@@ -74,48 +91,81 @@ $('files').addEventListener('click', (e) => {
   if (file) preview.open(current, file, link);
 });
 
-renderHistory();
-const saved = loadCurrent();
-if (saved) show(saved, { fresh: false });
+forgetLegacyHistory();
+const account = createAccount({
+  onChange: (name) => {
+    const was = signedIn;
+    signedIn = name !== null;
+    $('start-card').hidden = !signedIn;
+    if (signedIn) {
+      generations.refresh({ reset: true });
+      if (!was && !current) {
+        const saved = loadCurrent();
+        if (saved) show(withOwnerAccess(saved), { fresh: false });
+      }
+    } else {
+      leave();
+    }
+  },
+});
+account.load();
+
+/** Signed out: nothing of the last user stays on screen or in this tab. */
+function leave() {
+  stopWatching?.();
+  stopWatching = null;
+  stopClock();
+  preview.close();
+  review.reset();
+  current = null;
+  spend = null;
+  clearCurrent();
+  generations.clear();
+  $('progress-card').hidden = true;
+  $('iterate-card').hidden = true;
+}
+
+/** The client package takes a token on each call; the page passes `null`: by ownership (owner-client.js). */
+function withOwnerAccess(entry) {
+  return { ...entry, readToken: OWNER, controlToken: OWNER };
+}
 
 /**
- * A new history entry from a 202 answer. `request` is what started it ({kind: 'start' | 'iterate', body}); a retry
- * keeps the request of the generation it retries (`from`).
+ * The generation shown, from a 202 answer. `request` is what started it ({kind: 'start' | 'iterate', body}); a retry
+ * keeps the request of the generation it retries (`from`). The answer's tokens are not kept: the page reads and acts by
+ * ownership.
  */
 function newEntry(started, kind, request, from) {
-  return {
+  return withOwnerAccess({
     id: started.generation_id,
     kind,
     prompt: from?.prompt ?? (request.kind === 'iterate' ? request.body.modification_prompt : request.body.prompt),
     parentId: from?.parentId ?? (request.kind === 'iterate' ? request.body.parent_generation_id : null),
     retryOf: started.retry_of ?? null,
     request,
-    readToken: started.sse_token,
-    // Servers before the control token authorise actions with the read token.
-    controlToken: started.control_token ?? started.sse_token,
-    streamUrl: started.stream_url,
-    statusUrl: started.status_url,
+    budget: started.budget ?? null,
     createdAt: new Date().toISOString(),
     status: 'queued',
     lastId: null,
     resumed: null,
-    final: null,
-  };
+  });
 }
 
-/** POST, then watch the stream right away (the guide's "immediate connection"). An iteration needs its parent's control token. */
-async function start(kind, body, parentControlToken) {
+/** POST, then watch the stream right away (the guide's "immediate connection"). Iterating needs ownership of the parent. */
+async function start(kind, body) {
   setBusy(true);
   $('start-error').hidden = true;
   $('iterate-error').hidden = true;
   try {
     const started = kind === 'iterate'
-      ? await api.iterate(body.parent_generation_id, body.modification_prompt, parentControlToken)
+      ? await api.iterate(body.parent_generation_id, body.modification_prompt, OWNER)
       : await api.start(body);
     show(newEntry(started, kind, { kind, body }), { fresh: true });
+    generations.refresh();
   } catch (error) {
+    if (error.status === 401) account.load();
     const text = kind === 'iterate' && (error.status === 401 || error.status === 403)
-      ? 'This generation can no longer be iterated from this browser: its control token has ended. Start a new generation.'
+      ? 'You can no longer iterate on this generation: sign in as its owner.'
       : error.message;
     const element = kind === 'iterate' && !$('iterate-card').hidden ? $('iterate-error') : $('start-error');
     element.textContent = text;
@@ -125,30 +175,37 @@ async function start(kind, body, parentControlToken) {
   }
 }
 
-/** Retry: a new generation that keeps the saved phases of this one (POST /generations/{id}/retry). */
-async function retry() {
+/**
+ * Retry: a new generation that keeps the saved phases of this one (POST /generations/{id}/retry), with a raised budget
+ * when one is given.
+ */
+async function retry(budget) {
   const from = current;
   $('retry').disabled = true;
+  $('raise-retry').disabled = true;
   try {
     // A retry stops where the run it retries was asked to stop.
     const gates = from.request?.body?.review;
-    const started = await api.retry(from.id, from.controlToken, gates ? { review: gates } : {});
+    const body = { ...(gates ? { review: gates } : {}), ...(budget ? { budget } : {}) };
+    const started = await api.retryWith(from.id, body);
     show(newEntry(started, 'retry', from.request, from), { fresh: true });
+    generations.refresh();
   } catch (error) {
-    const expired = error.status === 401 || error.status === 403;
-    showError(expired
-      ? 'This generation can no longer be retried from this browser: its control token has ended. Start it again instead.'
-      : `Retry refused: ${error.message}`, 'Start again', () => startAgain(from));
+    if (error.status === 401) account.load();
+    const refused = error.status === 401 || error.status === 403;
+    showError(refused
+      ? 'You can no longer retry this generation: sign in as its owner, or start it again.'
+      : `Retry refused: ${error.message}`, from.request ? 'Start again' : null, from.request ? () => startAgain(from) : null);
   } finally {
     $('retry').disabled = false;
+    $('raise-retry').disabled = false;
   }
 }
 
-/** The same request again as a new run (an iteration again needs its parent's control token, from the history). */
+/** The same request again as a new run. */
 function startAgain(entry) {
   const { kind, body } = entry.request;
-  const parent = kind === 'iterate' ? loadHistory().find((h) => h.id === body.parent_generation_id) : null;
-  return start(kind, body, parent?.controlToken);
+  return start(kind, body);
 }
 
 async function cancel() {
@@ -157,7 +214,7 @@ async function cancel() {
   $('connection').textContent = 'Cancelling…';
   try {
     // true: the stream ends with the "cancelled" event. false (409): it had already ended; its own terminal event says how.
-    await api.cancel(current.id, current.controlToken);
+    await api.cancel(current.id, OWNER);
   } catch (error) {
     $('cancel').disabled = false;
     $('connection').textContent = `Cancel refused: ${error.message}`;
@@ -174,25 +231,22 @@ function show(entry, { fresh }) {
     resumed: entry.resumed ?? null,
   };
   files = null;
+  spend = { budget: entry.budget ?? null, usage: null, cost: null };
   remember();
   reset();
   if (fresh) watch();
   else restore();
 }
 
-/** After a reload or from the history: the latest state from the snapshot, then the stream after that event. */
+/** After a reload or from the list: the latest state from the snapshot, then the stream after that event. */
 async function restore() {
   const { id } = current;
   $('connection').textContent = 'Loading…';
   let snapshot;
   try {
-    snapshot = await api.snapshot(id, current.readToken);
+    snapshot = await api.snapshot(id, OWNER);
   } catch (error) {
     if (current?.id !== id) return;
-    if (current.final && (error.status === 401 || error.status === 403)) {
-      showStored(error.problem);
-      return;
-    }
     // The stream would be refused the same way: let the watcher tell the states apart (401, 404, unreachable).
     watch();
     return;
@@ -200,26 +254,72 @@ async function restore() {
   if (current?.id !== id) return;
   progress = applySnapshot(progress, snapshot);
   current.lastId = progress.lastEventId;
+  current.parentId = snapshot.parent_generation_id ?? current.parentId ?? null;
+  current.retryOf = snapshot.retry_of ?? current.retryOf ?? null;
+  takeSpend(snapshot);
+  $('parent').textContent = lineage(current);
   render();
   loadFiles();
   watch();
+}
+
+/** Spend from a snapshot or a list item (`usage`, `cost`, `budget`), the record's totals. */
+function takeSpend(source) {
+  spend = {
+    budget: source.budget ?? spend?.budget ?? null,
+    usage: source.usage ?? spend?.usage ?? null,
+    cost: source.cost ?? spend?.cost ?? null,
+  };
+}
+
+/**
+ * Spend from an event: each phase_{n}_complete carries that phase's usage and cost (added up here), completed the run's
+ * totals. A failed or cancelled run's totals are read back from its snapshot.
+ */
+function spendFrom(event) {
+  const usage = event.partial_output?.usage;
+  const cost = event.partial_output?.cost;
+  if (event.status === 'completed') {
+    if (usage) spend = { ...spend, usage, cost: cost ?? spend?.cost ?? null };
+  } else if (/^phase_\d+_complete$/.test(event.stage ?? '') && usage) {
+    const before = spend?.usage ?? { input_tokens: 0, output_tokens: 0 };
+    const added = {
+      input_tokens: before.input_tokens + (usage.input_tokens ?? 0),
+      output_tokens: before.output_tokens + (usage.output_tokens ?? 0),
+    };
+    added.total_tokens = added.input_tokens + added.output_tokens;
+    const sum = cost && (!spend?.cost || spend.cost.currency === cost.currency)
+      ? { amount: (spend?.cost?.amount ?? 0) + cost.amount, currency: cost.currency }
+      : spend?.cost ?? null;
+    spend = { ...spend, usage: added, cost: sum };
+  } else if (event.status === 'failed' || event.status === 'cancelled') {
+    const { id } = current;
+    api.snapshot(id, OWNER).then((snapshot) => {
+      if (current?.id !== id) return;
+      takeSpend(snapshot);
+      renderSpend();
+    }, () => {});
+  }
 }
 
 function watch() {
   stopWatching?.();
   const { id } = current;
   startClock();
-  stopWatching = api.watch({ stream_url: current.streamUrl, sse_token: current.readToken, status_url: current.statusUrl }, {
+  const path = `/generations/${encodeURIComponent(id)}`;
+  stopWatching = api.watch({ stream_url: `${path}/stream`, sse_token: OWNER, status_url: path }, {
     onEvent: (event, eventId) => {
       if (current?.id !== id) return;
       window.__events.push({ id: Number(eventId), ...event });
       progress = applyEvent(progress, event, { id: eventId });
       current.lastId = progress.lastEventId;
+      spendFrom(event);
       if (event.stage === 'input_received') review.received(event);
       render();
       announce();
       // The files change when a phase is saved, and at a gate when the user edits or locks them.
       if (event.stage?.endsWith('_complete') || event.stage === 'awaiting_input' || event.stage === 'input_received') loadFiles();
+      if (event.stage?.endsWith('_complete') || isTerminalStatus(event.status) || event.stage === 'awaiting_input') generations.refresh();
       remember();
     },
     onConnection: (state) => {
@@ -253,25 +353,23 @@ function ended(reason, detail) {
     case 'failed':
     case 'cancelled':
       loadFiles();
-      if (reason === 'failed') showError(progress.error ?? progress.message, 'Retry', retry);
-      else showError('Cancelled. Retry continues from the phases saved so far.', 'Retry', retry, 'info');
+      if (reason === 'failed' && progress.stage === 'budget_exceeded') showBudgetExceeded();
+      else if (reason === 'failed') showError(progress.error ?? progress.message, 'Retry', () => retry());
+      else showError('Cancelled. Retry continues from the phases saved so far.', 'Retry', () => retry(), 'info');
       break;
     case 'unauthorized':
     case 'forbidden':
-      if (current.final) {
-        showStored(detail);
-        break;
-      }
       setStatus('unauthorized');
-      $('files-note').textContent = 'The saved files cannot be listed without a valid token.';
-      showError(`The stream token was refused: ${detail?.detail ?? 'it is not valid for this generation.'} Start again to get a new one.`,
-        'Start again', again);
+      $('files-note').textContent = 'The saved files can only be listed by the generation\'s owner.';
+      showError(`The server refused to show this generation: ${detail?.detail ?? 'you are not its owner.'} Sign in as its owner, `
+        + 'or start it again.', entry.request ? 'Start again' : null, entry.request ? again : null);
+      account.load();
       break;
     case 'not_found':
       setStatus('not_found');
       $('files-note').textContent = '';
       showError('The server does not know this generation: it restarted without keeping its progress, or the generation was '
-        + 'deleted after its retention period. Start again to run it anew.', 'Start again', again);
+        + 'deleted after its retention period. Start again to run it anew.', entry.request ? 'Start again' : null, entry.request ? again : null);
       break;
     case 'closed_by_client':
       break;
@@ -286,41 +384,27 @@ function ended(reason, detail) {
   remember();
 }
 
-/** A generation this browser can no longer read (its tokens ended): its final state as recorded here, said plainly. */
-function showStored(problem) {
-  const final = current.final;
-  stopClock();
-  progress = { ...progress, ...final.progress };
-  files = null;
-  render();
-  $('connection').textContent = '';
-  $('cancel').disabled = true;
-  $('saved-count').textContent = String(final.savedCount ?? 0);
-  $('files').replaceChildren();
-  $('archive').hidden = true;
-  $('file-count').textContent = final.counts ?? '';
-  $('files-note').textContent = '';
-  $('access-note').textContent = 'Shown as this browser recorded it when the run ended: the server no longer lets this browser read '
-    + 'this generation or its files (its tokens end a few minutes after a run ends'
-    + `${problem?.detail ? `; the server says: ${problem.detail}` : ''}).`;
-  $('access-note').hidden = false;
-  $('iterate-card').hidden = true;
-  const entry = current;
-  showError('Run the same request again to get a fresh result.', 'Run it again', () => startAgain(entry), 'info');
+/** A run stopped by its budget: its saved phases stay, and a retry with a higher budget continues from them. */
+function showBudgetExceeded() {
+  const limit = budgetLimit(spend?.budget);
+  showError(`${progress.error ?? progress.message} The saved phases are kept: raise the budget and retry to continue from them.`,
+    'Retry with the same budget', () => retry());
+  $('raise-budget').value = String(limit ? limit.allowed * 2 : 4000);
+  $('raise-form').hidden = false;
 }
 
 /** The saved files, live: after each phase is saved, and after the run ended however it ended. */
 async function loadFiles() {
   if (!current) return;
-  const { id, readToken } = current;
+  const { id } = current;
   const request = ++filesRequest;
   let list;
   try {
-    list = await api.files(id, readToken);
+    list = await api.files(id, OWNER);
   } catch (error) {
     if (request !== filesRequest || current?.id !== id) return;
     $('files-note').textContent = error.status === 401
-      ? 'These files can no longer be read from this browser: a generation\'s tokens end a few minutes after it finishes.'
+      ? 'These files can only be read by the generation\'s owner: sign in as its owner.'
       : 'The file list could not be loaded.';
     return;
   }
@@ -330,7 +414,7 @@ async function loadFiles() {
   $('files').replaceChildren(...files.map((file) => {
     const li = document.createElement('li');
     const a = document.createElement('a');
-    a.href = api.fileUrl(id, file.path, readToken);
+    a.href = api.fileUrl(id, file.path);
     a.dataset.path = file.path;
     a.textContent = file.path;
     const size = document.createElement('span');
@@ -346,7 +430,7 @@ async function loadFiles() {
   $('files-note').textContent = files.length === 0
     ? 'Nothing saved yet: files appear as each phase is saved.'
     : 'Select a file to preview it here.';
-  $('archive').href = api.archiveUrl(id, readToken);
+  $('archive').href = api.archiveUrl(id);
   $('archive').hidden = files.length === 0;
   render();
   remember();
@@ -382,12 +466,24 @@ function render() {
   $('usage').textContent = progress.usage
     ? `Tokens used: ${progress.usage.inputTokens.toLocaleString('en')} in · ${progress.usage.outputTokens.toLocaleString('en')} out`
     : '';
+  renderSpend();
 
   if (progress.warning) {
     const missing = progress.warning.missingFiles.length ? ` Missing: ${progress.warning.missingFiles.join(', ')}.` : '';
     $('warning').textContent = `${progress.warning.message}${missing}`;
     $('warning').hidden = false;
   }
+}
+
+function renderSpend() {
+  const { text, level } = describeSpend(spend);
+  $('spend').textContent = text;
+  if (level) $('spend').dataset.level = level;
+  else delete $('spend').dataset.level;
+}
+
+function lineage(entry) {
+  return entry.retryOf ? `Retry of ${entry.retryOf}` : entry.parentId ? `Iteration of ${entry.parentId}` : '';
 }
 
 function resumeLabel(resumed) {
@@ -511,8 +607,7 @@ function reset() {
   $('progress-card').hidden = false;
   $('iterate-card').hidden = true;
   $('generation-id').textContent = current.id;
-  $('parent').textContent = current.retryOf ? `Retry of ${current.retryOf}`
-    : current.parentId ? `Iteration of ${current.parentId}` : '';
+  $('parent').textContent = lineage(current);
   $('progress-fill').style.width = '0%';
   $('progress-bar').setAttribute('aria-valuenow', '0');
   $('progress-bar').setAttribute('aria-valuetext', '0%');
@@ -525,6 +620,7 @@ function reset() {
   $('resumed').hidden = true;
   $('warning').hidden = true;
   $('error').hidden = true;
+  $('raise-form').hidden = true;
   $('access-note').hidden = true;
   $('files').replaceChildren();
   $('saved-count').textContent = '0';
@@ -534,7 +630,7 @@ function reset() {
   $('announcer').textContent = '';
   setStatus(current.status === 'queued' ? 'queued' : 'pending');
   render();
-  renderHistory();
+  generations.render();
 }
 
 function setStatus(status) {
@@ -553,6 +649,7 @@ function showError(text, actionLabel, action, kind) {
   errorAction = action;
   $('retry').textContent = actionLabel ?? '';
   $('retry').hidden = !action;
+  $('raise-form').hidden = true;
   $('error').hidden = false;
 }
 
@@ -574,53 +671,11 @@ function stopClock() {
   clock = null;
 }
 
-/** Saves the entry shown (session: this tab's reload; history: this browser), with its final state once it ended. */
+/** Keeps the generation shown for this tab's reload (its id and request; no token), and its status for the list. */
 function remember() {
   if (!current) return;
   current.status = progress.status === 'pending' ? current.status : progress.status;
   current.resumed = progress.resumed ?? current.resumed ?? null;
-  if (isTerminalStatus(progress.status)) {
-    const { phases, message, status, filesGenerated, resumed, usage, error, startedAt, endedAt, totalPhases, phaseInfo, progress: percent } = progress;
-    current.final = {
-      status,
-      savedCount: files?.length ?? current.final?.savedCount ?? null,
-      counts: files ? describeCounts() : (current.final?.counts ?? describeCounts()),
-      progress: { phases, message, status, filesGenerated, resumed, usage, error, startedAt, endedAt, totalPhases, phaseInfo, progress: percent },
-    };
-  }
   saveCurrent(current);
-  if (!current.forgotten) saveEntry(current);
-  renderHistory();
-}
-
-function renderHistory() {
-  const list = loadHistory();
-  $('history-card').hidden = list.length === 0;
-  $('history').replaceChildren(...list.map((entry) => {
-    const li = document.createElement('li');
-    if (entry.id === current?.id) li.setAttribute('aria-current', 'true');
-    const badge = document.createElement('span');
-    badge.className = 'badge';
-    badge.dataset.status = entry.status;
-    badge.textContent = entry.status.replace('_', ' ');
-    const body = document.createElement('div');
-    body.className = 'entry';
-    const open = document.createElement('button');
-    open.type = 'button';
-    open.className = 'link';
-    open.dataset.open = entry.id;
-    open.textContent = entry.prompt || '(no prompt)';
-    const meta = document.createElement('span');
-    meta.className = 'muted small meta';
-    const kind = entry.kind === 'iterate' ? `iteration of ${entry.parentId?.slice(0, 8)}`
-      : entry.kind === 'retry' ? `retry of ${entry.retryOf?.slice(0, 8)}` : 'generation';
-    const when = document.createElement('time');
-    when.dateTime = entry.createdAt;
-    when.title = new Date(entry.createdAt).toLocaleString();
-    when.textContent = relativeTime(entry.createdAt);
-    meta.append(`${kind} · `, when, ` · ${entry.id.slice(0, 8)}`);
-    body.append(open, meta);
-    li.append(badge, body);
-    return li;
-  }));
+  generations.update(current.id, { status: current.status, progress: progress.progress / 100, stage: progress.stage, ...spend });
 }

@@ -40,7 +40,7 @@ public sealed class AccessibilityTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task Keyboard_ReachesStartFilesPreviewAndHistoryInOrder()
+    public async Task Keyboard_ReachesSignOutStartBudgetFilesPreviewAndTheListInOrder()
     {
         await using var server = await SampleServer.StartAsync();
         var page = new SamplePage(await browser.NewPageAsync());
@@ -50,19 +50,19 @@ public sealed class AccessibilityTests(BrowserFixture browser)
         await page.Page.Locator(".skip-link").FocusAsync();
 
         var reached = new HashSet<string>();
-        for (var i = 0; i < 80 && !reached.Contains("history-open"); i++)
+        for (var i = 0; i < 80 && !reached.Contains("generation-open"); i++)
         {
             await page.Page.Keyboard.PressAsync("Tab");
             reached.Add(await page.Page.EvaluateAsync<string>("""
                 () => {
                   const e = document.activeElement;
                   if (e.closest('#files')) return 'file';
-                  if (e.dataset?.open) return 'history-open';
+                  if (e.dataset?.open) return 'generation-open';
                   return e.id || e.tagName.toLowerCase();
                 }
                 """));
         }
 
-        reached.Should().Contain(["prompt", "entities", "start", "archive", "file", "modification", "iterate", "history-clear", "history-open"]);
+        reached.Should().Contain(["sign-out", "prompt", "entities", "budget", "start", "archive", "file", "modification", "iterate", "generations-refresh", "generation-open"]);
     }
 }

@@ -24,6 +24,7 @@ public sealed class PageSecurityTests(BrowserFixture browser)
         var (page, problems) = await WatchedPageAsync();
         var document = await page.Page.GotoAsync(server.BaseAddress.ToString());
         (await document!.HeaderValueAsync("content-security-policy")).Should().Be(SamplePageHeaders.ContentSecurityPolicy);
+        await page.SignInAsync("csp-user");
 
         await page.StartAsync();
         await page.ExpectCompletedAsync();
@@ -31,7 +32,7 @@ public sealed class PageSecurityTests(BrowserFixture browser)
         await Expect(page.PreviewText()).Not.ToBeEmptyAsync();
         await page.Page.ReloadAsync();
         await page.ExpectCompletedAsync();
-        await Expect(page.History()).ToHaveCountAsync(1);
+        await Expect(page.Generations()).ToHaveCountAsync(1);
 
         var violations = await page.Page.EvaluateAsync<string[]>("() => window.__violations");
         violations.Should().BeEmpty();

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Playwright;
 
@@ -55,7 +54,7 @@ public static class ReviewGatesPageExtensions
     public static async Task<IReadOnlyList<JsonElement>> EventsOfAsync(this SamplePage page, string stage) =>
         (await page.JsonAsync($"() => window.__events.filter(e => e.stage === {JsonSerializer.Serialize(stage)})")).EnumerateArray().ToList();
 
-    /// <summary>The saved-file list of the generation the page shows, read through the files API with its read token.</summary>
+    /// <summary>The saved-file list of the generation the page shows, read through the files API by ownership (the page's cookie).</summary>
     public static async Task<JsonElement> FileListAsync(this SamplePage page, Uri baseAddress)
     {
         using var client = await ClientAsync(page, baseAddress);
@@ -64,7 +63,7 @@ public static class ReviewGatesPageExtensions
         return document.RootElement.GetProperty("files").Clone();
     }
 
-    /// <summary>One saved file's text, read through the files API with the read token in the header.</summary>
+    /// <summary>One saved file's text, read through the files API by ownership.</summary>
     public static async Task<string> FileTextAsync(this SamplePage page, Uri baseAddress, string path)
     {
         using var client = await ClientAsync(page, baseAddress);
@@ -75,7 +74,8 @@ public static class ReviewGatesPageExtensions
     private static async Task<HttpClient> ClientAsync(SamplePage page, Uri baseAddress)
     {
         var client = new HttpClient { BaseAddress = baseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await page.CurrentAsync("readToken"));
+        // The page reads by ownership; so does this client, with the page's sign-in cookie.
+        client.DefaultRequestHeaders.Add("Cookie", await page.CookieHeaderAsync());
         return client;
     }
 }

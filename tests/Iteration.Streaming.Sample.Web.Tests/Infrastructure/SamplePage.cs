@@ -37,7 +37,35 @@ public sealed class SamplePage(IPage page)
 
     public ILocator GenerationId => page.Locator("#generation-id");
 
-    public async Task OpenAsync(Uri baseAddress) => await page.GotoAsync(baseAddress.ToString());
+    /// <summary>The name this page signed in as (a new one for each page unless given), or null before it signed in.</summary>
+    public string? UserName { get; private set; }
+
+    /// <summary>
+    /// Opens the page and, when its context is not signed in yet, signs in (as <paramref name="userName"/>, or a name of
+    /// its own), as a visitor does before starting anything. Another page of the same context shares the cookie.
+    /// </summary>
+    public async Task OpenAsync(Uri baseAddress, string? userName = null)
+    {
+        await page.GotoAsync(baseAddress.ToString());
+        await Expect(page.Locator("#account:visible, #sign-in-card:visible").First).ToBeVisibleAsync();
+        if (await page.Locator("#sign-in-card").IsVisibleAsync())
+        {
+            await SignInAsync(userName ?? $"user-{Guid.NewGuid():N}"[..20]);
+        }
+        else
+        {
+            UserName = await page.Locator("#account-name").TextContentAsync();
+        }
+    }
+
+    /// <summary>Signs in with the page's form and waits until the page says so.</summary>
+    public async Task SignInAsync(string userName)
+    {
+        await page.Locator("#sign-in-name").FillAsync(userName);
+        await page.Locator("#sign-in").ClickAsync();
+        await Expect(page.Locator("#account-name")).ToHaveTextAsync(userName);
+        UserName = userName;
+    }
 
     /// <summary>Fills the start form and submits it; returns once the page shows the new generation's id.</summary>
     public async Task<string> StartAsync(string prompt = "A task tracker API with users and tasks", string entities = "User, Task")

@@ -34,9 +34,10 @@ public static class SamplePageExtensions
 
     public static ILocator PreviewDownload(this SamplePage page) => page.Page.Locator("#preview-download");
 
-    public static ILocator History(this SamplePage page) => page.Page.Locator("#history li");
+    /// <summary>The rows of "Your generations".</summary>
+    public static ILocator Generations(this SamplePage page) => page.Page.Locator("#generations li");
 
-    public static ILocator HistoryClear(this SamplePage page) => page.Page.Locator("#history-clear");
+    public static ILocator Spend(this SamplePage page) => page.Page.Locator("#spend");
 
     public static ILocator File(this SamplePage page, string path) => page.Page.Locator($"#files a[data-path='{path}']");
 
@@ -48,9 +49,29 @@ public static class SamplePageExtensions
     public static async Task<IReadOnlyList<string>> StagesAsync(this SamplePage page) =>
         await page.Page.EvaluateAsync<string[]>("() => window.__events.map(e => e.stage)");
 
-    /// <summary>A field of the generation this tab shows, as the page keeps it in session storage.</summary>
+    /// <summary>A field of the generation this tab shows, as the page keeps it in session storage (no token is kept).</summary>
     public static async Task<string> CurrentAsync(this SamplePage page, string field) =>
         await page.Page.EvaluateAsync<string>("([key, field]) => JSON.parse(sessionStorage.getItem(key))[field]", new[] { CurrentKey, field });
+
+    /// <summary>Everything the page keeps in localStorage and sessionStorage, as "key=value" lines.</summary>
+    public static async Task<IReadOnlyList<string>> StorageAsync(this SamplePage page) =>
+        await page.Page.EvaluateAsync<string[]>("""
+            () => [localStorage, sessionStorage].flatMap(s => Object.keys(s).map(k => `${k}=${s.getItem(k)}`))
+            """);
+
+    /// <summary>The sign-in cookie of the page's context, as a <c>Cookie</c> header value for an HTTP client.</summary>
+    public static async Task<string> CookieHeaderAsync(this SamplePage page) =>
+        string.Join("; ", (await page.Page.Context.CookiesAsync()).Select(c => $"{c.Name}={c.Value}"));
+
+    /// <summary>
+    /// Runs <paramref name="action"/> (a click that starts, iterates or retries) and returns the 202 body it got: the
+    /// tokens the server issued, which the page must not keep.
+    /// </summary>
+    public static async Task<JsonElement> StartedByAsync(this SamplePage page, Func<Task> action)
+    {
+        var response = await page.Page.RunAndWaitForResponseAsync(action, r => r.Request.Method == "POST" && r.Status == 202);
+        return await response.JsonAsync() ?? throw new InvalidOperationException("The 202 answer had no body.");
+    }
 
     /// <summary>How far the page scrolls sideways: 0 when nothing overflows the viewport.</summary>
     public static async Task<int> HorizontalOverflowAsync(this SamplePage page) =>

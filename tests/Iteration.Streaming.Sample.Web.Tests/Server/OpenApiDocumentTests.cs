@@ -16,6 +16,7 @@ public sealed class OpenApiDocumentTests
         { "post", "/generations/iterate", "iterateGeneration", [202], [.. Act, 413, 415, 422] },
         { "post", "/generations/{id}/retry", "retryGeneration", [202], [.. Act, 413, 415, 422] },
         { "post", "/generations/{id}/input", "sendGenerationInput", [202], [.. Act, 413, 415] },
+        { "get", "/generations", "listGenerations", [200], [400, 401, 403, 429, 500, 503] },
         { "get", "/generations/{id}", "getGeneration", [200], Read },
         { "delete", "/generations/{id}", "cancelGeneration", [202], Act },
         { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], Read },
@@ -93,6 +94,10 @@ public sealed class OpenApiDocumentTests
         schemas.GetProperty("StreamingProgressEvent").GetProperty("properties").TryGetProperty("generation_id", out _).Should().BeTrue();
         schemas.GetProperty("IterateGenerationRequest").GetProperty("properties").TryGetProperty("parent_generation_id", out _).Should().BeTrue();
         schemas.GetProperty("GenerationStartedResponse").GetProperty("properties").TryGetProperty("sse_token", out _).Should().BeTrue();
+        schemas.GetProperty("StartGenerationRequest").GetProperty("properties").TryGetProperty("budget", out _).Should().BeTrue();
+        schemas.GetProperty("GenerationBudget").GetProperty("properties").TryGetProperty("max_output_tokens", out _).Should().BeTrue();
+        schemas.GetProperty("GenerationList").GetProperty("properties").TryGetProperty("next_cursor", out _).Should().BeTrue();
+        schemas.GetProperty("GenerationListItem").GetProperty("properties").TryGetProperty("file_count", out _).Should().BeTrue();
     }
 
     [Theory]

@@ -12,6 +12,8 @@ public sealed class PageHeadersTests
     [InlineData("/")]
     [InlineData("/index.html")]
     [InlineData("/app.js")]
+    [InlineData("/owner-client.js")]
+    [InlineData("/generations.js")]
     [InlineData("/styles.css")]
     [InlineData("/favicon.svg")]
     [InlineData("/lib/iteration-streaming-client/index.js")]

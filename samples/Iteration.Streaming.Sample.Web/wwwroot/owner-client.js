@@ -1,0 +1,25 @@
+// The page reads and acts by ownership: the demo sign-in cookie says who is calling, and the server lets the owner of a
+// generation stream it, read its files, steer, cancel, iterate and retry it without any token. So the page keeps no
+// token anywhere: not in localStorage, not in sessionStorage, not in a URL. The client package takes `null` for a
+// token to mean exactly that: no Authorization header, no `?token=`, the same-origin cookie instead.
+
+import { createGenerationsClient } from './lib/iteration-streaming-client/index.js';
+
+/** What the page passes where the client package takes a token: none, by ownership. */
+export const OWNER = null;
+
+/** A generations client that authorises every call with the sign-in cookie. */
+export function createOwnerClient() {
+  const api = createGenerationsClient({ credentials: 'same-origin' });
+  return {
+    ...api,
+    fileUrl: (generationId, path) => api.fileUrl(generationId, path, OWNER),
+    archiveUrl: (generationId) => api.archiveUrl(generationId, OWNER),
+
+    /** POST {prefix}/{id}/retry with the review gates and a budget (`{review?, budget?}`). */
+    retryWith: (generationId, body) => api.retry(generationId, OWNER, body),
+
+    /** GET {prefix}?owner=me: the signed-in user's generations, newest first (`{generations, next_cursor}`). */
+    list: ({ limit = 10, cursor, status } = {}) => api.listGenerations({ limit, cursor, status }),
+  };
+}
