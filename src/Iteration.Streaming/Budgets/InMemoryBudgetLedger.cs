@@ -13,25 +13,27 @@ internal sealed class InMemoryBudgetLedger(TimeProvider timeProvider) : IBudgetL
         ArgumentOutOfRangeException.ThrowIfNegative(reservation.Tokens);
         lock (_gate)
         {
-            var used = _days.GetValueOrDefault((reservation.UserId, reservation.Day));
-            var unfinished = CountUnfinished(reservation.UserId, reservation.At);
             if (_entries.TryGetValue((reservation.UserId, reservation.GenerationId), out var existing))
             {
-                return ValueTask.FromResult(new BudgetReservationResult(true, null, used - (existing.Settled ? 0 : existing.Tokens), unfinished - (existing.Settled ? 0 : 1)));
+                // Asked again (a replayed request): reserved already, answered as the first time was.
+                return ValueTask.FromResult(new BudgetReservationResult(true, null, existing.UsedBefore, existing.UnfinishedBefore));
             }
 
+            var used = _days.GetValueOrDefault((reservation.UserId, reservation.Day));
+            var unfinished = CountUnfinished(reservation.UserId, reservation.At);
             if (reservation.ConcurrentGenerations is { } most && unfinished >= most)
             {
                 return ValueTask.FromResult(new BudgetReservationResult(false, Engine.GenerationBudgetExceededException.ConcurrentGenerations, used, unfinished));
             }
 
-            if (reservation.TokensPerDay is { } allowance && used + reservation.Tokens > allowance)
+            // Written so that it cannot overflow: used never exceeds what was reserved and spent.
+            if (reservation.TokensPerDay is { } allowance && reservation.Tokens > allowance - used)
             {
                 return ValueTask.FromResult(new BudgetReservationResult(false, Engine.GenerationBudgetExceededException.TokensPerDay, used, unfinished));
             }
 
             _days[(reservation.UserId, reservation.Day)] = used + reservation.Tokens;
-            _entries[(reservation.UserId, reservation.GenerationId)] = new Entry(reservation.Day, reservation.Tokens, reservation.At, Settled: false);
+            _entries[(reservation.UserId, reservation.GenerationId)] = new Entry(reservation.Day, reservation.Tokens, reservation.At, Settled: false, used, unfinished);
             Prune(reservation.Day);
             return ValueTask.FromResult(new BudgetReservationResult(true, null, used, unfinished));
         }
@@ -47,7 +49,7 @@ internal sealed class InMemoryBudgetLedger(TimeProvider timeProvider) : IBudgetL
             if (_entries.TryGetValue((userId, generationId), out var entry) && !entry.Settled)
             {
                 var key = (userId, entry.Day);
-                _days[key] = Math.Max(0, _days.GetValueOrDefault(key) - entry.Tokens + usedTokens);
+                _days[key] = Math.Max(0, _days.GetValueOrDefault(key) - entry.Tokens) + usedTokens;
                 _entries[(userId, generationId)] = entry with { Settled = true };
             }
         }
@@ -98,5 +100,5 @@ internal sealed class InMemoryBudgetLedger(TimeProvider timeProvider) : IBudgetL
         }
     }
 
-    private sealed record Entry(DateOnly Day, long Tokens, DateTimeOffset At, bool Settled);
+    private sealed record Entry(DateOnly Day, long Tokens, DateTimeOffset At, bool Settled, long UsedBefore, int UnfinishedBefore);
 }
