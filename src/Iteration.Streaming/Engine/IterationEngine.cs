@@ -100,6 +100,10 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     /// <summary>Continues interrupted runs at start and runs taken over while the host runs.</summary>
     internal RunRecovery Recovery { get; }
 
+    /// <summary>Completes once this instance no longer holds <paramref name="generationId"/> (its end settled, its slot free).</summary>
+    internal Task WhenReleasedAsync(string generationId) =>
+        _registry.TryGet(generationId, out var run) ? run.Finished.Task : Task.CompletedTask;
+
     /// <summary>The automatic retries this instance owes (transient failures waiting out their backoff).</summary>
     internal RetrySchedule Retries { get; }
 

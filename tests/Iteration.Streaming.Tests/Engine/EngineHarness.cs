@@ -66,7 +66,11 @@ public sealed class EngineHarness : IAsyncDisposable
     public async Task<List<StreamingProgressEvent>> ReadToEndAsync(string generationId)
     {
         await using var subscription = await Engine.WatchAsync(generationId);
-        return await subscription.ReadEventsAsync().ToListAsync().AsTask().WithPatience();
+        var events = await subscription.ReadEventsAsync().ToListAsync().AsTask().WithPatience();
+
+        // The record (usage, stage) and the budget's settlement follow the terminal event: wait until the run has left.
+        await Internal.WhenReleasedAsync(generationId).WithPatience();
+        return events;
     }
 
     /// <summary>Waits until a generation's log holds an event with <paramref name="stage"/>.</summary>
