@@ -6,6 +6,7 @@ using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Records;
+using Iteration.Streaming.Security;
 using Microsoft.Extensions.Options;
 
 namespace Iteration.Streaming.AspNetCore.Security;
@@ -32,8 +33,7 @@ internal sealed class GenerationListCursor(IOptionsMonitor<IterationStreamingOpt
     private const int HeaderLength = 1 + sizeof(long);
     private const int MacLength = HMACSHA256.HashSizeInBytes;
 
-    private readonly Lazy<byte[]> _randomKey = new(static () => RandomNumberGenerator.GetBytes(MacLength), LazyThreadSafetyMode.ExecutionAndPublication);
-    private CursorKey? _key;
+    private readonly DerivedSigningKey _key = new(options, KeyInfo);
 
     private static ReadOnlySpan<byte> KeyInfo => "Iteration.Streaming/list-cursor/v1"u8;
 
@@ -127,28 +127,5 @@ internal sealed class GenerationListCursor(IOptionsMonitor<IterationStreamingOpt
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Not a generation status."),
     };
 
-    private byte[] GetKey()
-    {
-        var configured = options.CurrentValue.SigningKey;
-        if (_key is { } key && string.Equals(key.Source, configured, StringComparison.Ordinal))
-        {
-            return key.Bytes;
-        }
-
-        byte[] bytes;
-        if (string.IsNullOrEmpty(configured))
-        {
-            bytes = _randomKey.Value;
-        }
-        else
-        {
-            bytes = new byte[MacLength];
-            HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(configured), bytes, salt: [], info: KeyInfo);
-        }
-
-        _key = new CursorKey(configured, bytes);
-        return bytes;
-    }
-
-    private sealed record CursorKey(string? Source, byte[] Bytes);
+    private byte[] GetKey() => _key.Get();
 }

@@ -55,8 +55,7 @@ internal sealed class StreamTokenService : IStreamTokenService
     private readonly IGenerationRecordStore _records;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Lazy<byte[]> _randomKey;
-    private SigningKey? _key;
+    private readonly DerivedSigningKey _key;
 
     public StreamTokenService(
         IOptionsMonitor<IterationStreamingOptions> options,
@@ -68,7 +67,7 @@ internal sealed class StreamTokenService : IStreamTokenService
         _records = records;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _randomKey = new Lazy<byte[]>(CreateRandomKey, LazyThreadSafetyMode.ExecutionAndPublication);
+        _key = new DerivedSigningKey(options, KeyInfo, () => Log.RandomSigningKey(_logger));
     }
 
     /// <summary>The HKDF <c>info</c> of the HMAC key; unchanged since version 1, so both versions' signatures can be checked.</summary>
@@ -229,35 +228,5 @@ internal sealed class StreamTokenService : IStreamTokenService
         }
     }
 
-    private byte[] GetKey()
-    {
-        var configured = _options.CurrentValue.SigningKey;
-        var key = _key;
-        if (key is not null && string.Equals(key.Source, configured, StringComparison.Ordinal))
-        {
-            return key.Bytes;
-        }
-
-        byte[] bytes;
-        if (string.IsNullOrEmpty(configured))
-        {
-            bytes = _randomKey.Value;
-        }
-        else
-        {
-            bytes = new byte[MacLength];
-            HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(configured), bytes, salt: [], info: KeyInfo);
-        }
-
-        _key = new SigningKey(configured, bytes);
-        return bytes;
-    }
-
-    private byte[] CreateRandomKey()
-    {
-        Log.RandomSigningKey(_logger);
-        return RandomNumberGenerator.GetBytes(MacLength);
-    }
-
-    private sealed record SigningKey(string? Source, byte[] Bytes);
+    private byte[] GetKey() => _key.Get();
 }
