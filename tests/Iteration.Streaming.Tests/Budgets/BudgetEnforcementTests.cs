@@ -2,7 +2,10 @@ using System.Text.Json;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Generation;
+using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Iteration.Streaming.TestUtilities;
 using Iteration.Streaming.Tests.Engine;
 
@@ -194,6 +197,44 @@ public sealed class BudgetEnforcementTests
         var events = await harness.ReadToEndAsync(id);
 
         Cost(events.Single(e => e.Stage == "phase_1_complete")).GetProperty("amount").GetDecimal().Should().Be(5 * perMillionOutput);
+    }
+
+    [Fact]
+    public async Task BudgetCrossedByTheReportAfterThePhasesLastFile_DoesNotSaveThatPhase_AndARetryGoesOnFromTheOneBefore()
+    {
+        await using var harness = EngineHarness.Create(build: b => b.AddPhaseGenerator(_ => new ReportsAtTheEnd(phase: 2, outputTokens: 5_000)));
+        var failed = await harness.Engine.StartAsync(new GenerationRequest("Build a todo app", ["User"]) { Budget = new GenerationBudget { MaxOutputTokens = 1_000 } });
+        var events = await harness.ReadToEndAsync(failed);
+
+        var retry = await harness.Engine.RetryAsync(new RetryRequest(failed) { Budget = new GenerationBudget { MaxOutputTokens = 10_000 } });
+        var retried = await harness.ReadToEndAsync(retry);
+
+        events[^1].Stage.Should().Be(GenerationStages.BudgetExceeded);
+        events.Should().Contain(e => e.Stage == "phase_2_progress" && e.CurrentFile == "src/user/file3.txt", "every file of phase 2 was written");
+        events.Should().NotContain(e => e.Stage == "phase_2_complete");
+        (await harness.Engine.GetRecordAsync(failed))!.PhasesSaved.Should().Be(1);
+        retried[^1].Status.Should().Be(GenerationStatus.Completed);
+        retried.Should().Contain(e => e.Stage == "phase_2_complete").And.NotContain(e => e.Stage == "phase_1_started");
+    }
+
+    /// <summary>Writes the default files of each phase, then reports usage once at the end, as a model's final usage report.</summary>
+    private sealed class ReportsAtTheEnd(int phase, long outputTokens) : IPhaseGenerator
+    {
+        private int _reported;
+
+        public async IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            foreach (var file in ScriptedGenerator.DefaultFiles(context))
+            {
+                await Task.Yield();
+                yield return file;
+            }
+
+            if (context.Phase.Number == phase && Interlocked.Exchange(ref _reported, 1) == 0)
+            {
+                context.Progress.AddUsage(0, outputTokens);
+            }
+        }
     }
 
     private static void ReportPerFile(EngineHarness harness, long output, long input = 0) =>
