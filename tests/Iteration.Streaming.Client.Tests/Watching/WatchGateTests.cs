@@ -82,7 +82,7 @@ public sealed class WatchGateTests
             o =>
             {
                 o.HeartbeatInterval = TimeSpan.FromMilliseconds(20);
-                o.MaxStreamLifetime = TimeSpan.FromMilliseconds(1200);
+                o.MaxStreamLifetime = TimeSpan.FromMilliseconds(3000);
                 o.RetryInterval = TimeSpan.FromMilliseconds(5);
             },
             configureApp: faults.MapWithFaults);
@@ -94,7 +94,9 @@ public sealed class WatchGateTests
             InitialReconnectDelay = TimeSpan.FromMilliseconds(5),
             MaxReconnectDelay = TimeSpan.FromMilliseconds(20),
             MaxConsecutiveFailures = 1,
-            StallTimeout = TimeSpan.FromMilliseconds(800),
+            // A stream that lives its whole lifetime (3 s) outlasts the stall timeout, so it counts as working; the stall
+            // timeout is far above the heartbeats (20 ms), so a starved machine does not turn a late one into a failure.
+            StallTimeout = TimeSpan.FromMilliseconds(1500),
         };
         var logger = new FakeLogger<IterationClient>();
         await using var events = host.CreateIterationClient(options, logger: logger).WatchAsync(id, token).GetAsyncEnumerator();
