@@ -89,9 +89,10 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         {
             CancelRunning = CancelAsync,
         };
-        Recovery = new RunRecovery(eventLog, records, coordinator, _registry, _admission, _gates, _gateKeeper, events, ending, options, messages, () => IsStopped, _logger);
+        Recovery = new RunRecovery(eventLog, records, coordinator, _registry, _admission, _gates, _gateKeeper, events, ending, options, messages, () => IsStopped, timeProvider, _logger);
         Retries = new RetrySchedule(timeProvider, id => Recovery.ResumeDueAsync(id, CancellationToken.None), _logger);
         ending.OnRetryScheduled = Retries.Add;
+        Recovery.ScheduleRetry = Retries.Add;
         Deadlines = new GateDeadlines(records, _gateKeeper, options, timeProvider, _logger);
         _reads = new GenerationReads(eventLog, records, fileSink, UnstoredEndings, _logger);
         _requests = new RunRequests(fileSink, _admission, _reads, new RetryClaims(idempotencyStore, records, timeProvider), options, timeProvider);

@@ -154,12 +154,14 @@ public sealed class AutomaticRetryTests
 
         await using var after = EngineHarness.Create(build: stores.Register);
         var resumed = await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
+        var waiting = after.Internal.Retries.Count;
         var callsBeforeTheWait = after.Generator.Calls.Count;
         after.Clock.Advance(TimeSpan.FromMinutes(1));
         await using var subscription = await stores.Log.SubscribeAsync(id);
         var entries = await subscription.ReadAllAsync().ToListAsync().AsTask().WithPatience();
 
-        resumed.Should().Be(1);
+        resumed.Should().Be(0, "its retry is not due: it waits, holding no slot");
+        waiting.Should().Be(1);
         callsBeforeTheWait.Should().Be(0, "the backoff was not over");
         entries[^1].Event.Status.Should().Be(GenerationStatus.Completed);
         after.Generator.Calls.Select(c => c.Phase.Number).Should().Equal(2, 3, 4);

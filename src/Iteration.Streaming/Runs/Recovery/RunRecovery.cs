@@ -31,6 +31,7 @@ internal sealed class RunRecovery(
     IOptionsMonitor<IterationStreamingOptions> options,
     IterationStreamingMessages messages,
     Func<bool> isStopped,
+    TimeProvider timeProvider,
     ILogger logger)
 {
     /// <summary>Admits every unfinished generation on record that this instance may take.</summary>
@@ -107,6 +108,9 @@ internal sealed class RunRecovery(
         }
     }
 
+    /// <summary>Schedules the automatic retry of a generation at its due time (<see cref="Retries.RetrySchedule.Add"/>).</summary>
+    public Action<string, DateTimeOffset>? ScheduleRetry { get; set; }
+
     /// <summary>
     /// Resumes a generation whose automatic retry is due (scheduled by this instance when its run failed transiently),
     /// unless it ended, runs already, or another instance holds it now.
@@ -164,6 +168,14 @@ internal sealed class RunRecovery(
         if (scan.WaitingAt is { } gate && record.Steering?.PassedGates.Contains(GateState.KeyOf(gate.Kind, gate.Phase)) != true)
         {
             await SettleWaitingAsync(record, gate, scan).ConfigureAwait(false);
+            return false;
+        }
+
+        // A transient failure's retry that is not due yet (a restart or a takeover came during its backoff): it waits
+        // here, holding no slot, and resumes when due.
+        if (start != RunStart.AutoRetry && record.RetryAt is { } due && due > timeProvider.GetUtcNow() && ScheduleRetry is { } schedule)
+        {
+            schedule(id, due);
             return false;
         }
 
