@@ -73,4 +73,13 @@ public static class IterationStreamingJson
 
     /// <summary>One generation of a list.</summary>
     public static JsonTypeInfo<GenerationListItem> GenerationListItem => IterationStreamingJsonContext.Default.GenerationListItem;
+
+    /// <summary>The body of <c>POST {prefix}/watch</c>.</summary>
+    public static JsonTypeInfo<GenerationWatchRequest> GenerationWatchRequest => IterationStreamingJsonContext.Default.GenerationWatchRequest;
+
+    /// <summary>One generation of a watch set.</summary>
+    public static JsonTypeInfo<GenerationWatchMember> GenerationWatchMember => IterationStreamingJsonContext.Default.GenerationWatchMember;
+
+    /// <summary>The 200 body of <c>POST {prefix}/watch</c>.</summary>
+    public static JsonTypeInfo<GenerationWatchResponse> GenerationWatchResponse => IterationStreamingJsonContext.Default.GenerationWatchResponse;
 }

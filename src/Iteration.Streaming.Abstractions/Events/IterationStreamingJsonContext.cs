@@ -32,6 +32,9 @@ namespace Iteration.Streaming.Events;
 [JsonSerializable(typeof(GenerationCost))]
 [JsonSerializable(typeof(GenerationList))]
 [JsonSerializable(typeof(GenerationListItem))]
+[JsonSerializable(typeof(GenerationWatchRequest))]
+[JsonSerializable(typeof(GenerationWatchMember))]
+[JsonSerializable(typeof(GenerationWatchResponse))]
 internal sealed partial class IterationStreamingJsonContext : JsonSerializerContext
 {
 }

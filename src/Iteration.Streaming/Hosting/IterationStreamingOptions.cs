@@ -121,6 +121,35 @@ public sealed class IterationStreamingOptions
     public int MaxStreamsPerGeneration { get; set; } = 32;
 
     /// <summary>
+    /// The most generations one multiplexed stream follows (<c>POST {prefix}/watch</c> refuses a larger set with 400; an
+    /// owner's stream follows the newest this many live ones). Default 100.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int MaxGenerationsPerStream { get; set; } = 100;
+
+    /// <summary>
+    /// How many multiplexed streams (<c>GET {prefix}/stream</c>) one owner, or one watch set without an owner, has open on
+    /// this instance at once; more get 429. Default 8.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxMultiplexedStreamsPerOwner { get; set; } = 8;
+
+    /// <summary>
+    /// How many multiplexed streams open (check their set, subscribe to every member and write what each member missed) at
+    /// once on this instance; the rest wait their turn, so a mass reconnect does not read every log at the same moment.
+    /// Default 16.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentStreamReplays { get; set; } = 16;
+
+    /// <summary>
+    /// How often an owner's stream (<c>GET {prefix}/stream?owner=me</c>) looks in the record store for generations the
+    /// owner started on other instances (those started on this one join at once). Default 2 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan OwnerStreamRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// How long one stream stays open before the server closes it cleanly (after a <c>retry:</c> line), so connections
     /// rebalance over the instances after a scale-out; the client reconnects with <c>Last-Event-ID</c> and loses nothing.
     /// Each stream's lifetime is jittered by ±10 % so streams opened together do not close together. Default 30 minutes.
