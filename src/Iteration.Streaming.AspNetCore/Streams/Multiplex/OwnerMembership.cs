@@ -260,6 +260,7 @@ internal sealed class OwnerMembership : IAsyncDisposable
 
     /// <summary>Generations of the window that ended before the stream opened: known (done), so no look joins them.</summary>
     /// <param name="now">When the stream began opening.</param>
+    /// <param name="cancellationToken">The request's.</param>
     private async Task MarkRecentEndedAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var cutoff = now - Window;
