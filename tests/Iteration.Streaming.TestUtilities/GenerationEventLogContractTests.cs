@@ -338,4 +338,21 @@ public abstract class GenerationEventLogContractTests
 
         (await other.ReadAllAsync().ToListAsync().WithPatience()).Should().HaveCount(2);
     }
+
+    [Fact]
+    public async Task DeleteAsync_WithAReaderWaiting_EndsTheReaderAfterWhatItHadNotRead()
+    {
+        var (log, id) = await NewGenerationAsync();
+        await log.AppendAsync(TestEvents.Progress(id, 0));
+        await using var reader = await log.SubscribeAsync(id);
+        await using var idle = await log.SubscribeAsync(id, afterSequence: 1);
+        var waiting = idle.WaitToReadAsync().AsTask();
+
+        (await log.DeleteAsync(id)).Should().BeTrue();
+
+        // A deleted generation's readers end instead of waiting for events that never come (a stream of it closes).
+        (await waiting.WithPatience() && idle.TryRead(out _)).Should().BeFalse();
+        (await idle.WaitToReadAsync().AsTask().WithPatience()).Should().BeFalse();
+        (await reader.ReadAllAsync().ToListAsync().WithPatience()).Count.Should().BeLessThanOrEqualTo(1);
+    }
 }

@@ -138,7 +138,7 @@ internal static class SseStreamWriter
         {
             if (multiplex is not null && multiplex.TryTakeLeft(out var left))
             {
-                WriteComment(writer, $"generation {left} left the stream: it no longer exists (deleted)");
+                WriteComment(writer, $"generation {left} left the stream: it was deleted");
                 continue;
             }
 

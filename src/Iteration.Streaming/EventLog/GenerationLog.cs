@@ -15,6 +15,8 @@ namespace Iteration.Streaming.EventLog;
 /// </remarks>
 internal sealed class GenerationLog
 {
+    private static readonly Task<bool> Ended = Task.FromResult(false);
+
     private readonly Lock _gate = new();
     private readonly int _maxEvents;
     private Slot[] _slots = new Slot[16];
@@ -26,6 +28,7 @@ internal sealed class GenerationLog
     private EventLogEntry? _latest;
     private EventLogEntry? _terminal;
     private readonly ReaderWakeUps _waiting = new();
+    private bool _deleted;
 
     public GenerationLog(string generationId, int maxEvents)
     {
@@ -169,9 +172,10 @@ internal sealed class GenerationLog
     }
 
     /// <summary>
-    /// Returns a task that completes (with <see langword="true"/>) when an entry after <paramref name="after"/> exists, or
-    /// null when one does already. The task is shared by a batch of the readers waiting on this log (see
-    /// <see cref="ReaderWakeUps"/>); its continuations run on the pool thread that wakes the batch.
+    /// Returns a task that completes (with <see langword="true"/>) when an entry after <paramref name="after"/> exists or
+    /// the log is deleted, a completed <see langword="false"/> once it was deleted, or null when an entry exists already.
+    /// The task is shared by a batch of the readers waiting on this log (see <see cref="ReaderWakeUps"/>); its
+    /// continuations run on the pool thread that wakes the batch.
     /// </summary>
     public Task<bool>? GetWaitTask(long after)
     {
@@ -182,8 +186,22 @@ internal sealed class GenerationLog
                 return null;
             }
 
-            return _waiting.Register();
+            // Deleted: nothing more will come, and a reader that has read everything ends (false).
+            return _deleted ? Ended : _waiting.Register();
         }
+    }
+
+    /// <summary>The log was deleted (retention): waiting readers wake up, read what is left and end.</summary>
+    public void MarkDeleted()
+    {
+        object? waiting;
+        lock (_gate)
+        {
+            _deleted = true;
+            waiting = _waiting.Take();
+        }
+
+        ReaderWakeUps.Wake(waiting);
     }
 
     private void EvictOne()

@@ -90,6 +90,8 @@ internal sealed class InMemoryGenerationEventLog : IGenerationEventLog, IDisposa
             return ValueTask.FromResult(false);
         }
 
+        // Its readers end (a stream of it closes, a multiplexed stream drops it) instead of waiting for events that never come.
+        log.MarkDeleted();
         Log.EventLogRemoved(_logger, generationId);
         return ValueTask.FromResult(true);
     }
