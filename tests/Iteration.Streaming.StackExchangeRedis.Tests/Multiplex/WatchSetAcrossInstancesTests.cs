@@ -47,6 +47,7 @@ public sealed class WatchSetAcrossInstancesTests(RedisServerFixture server, ITes
         output.WriteLine($"{reader.Events.Values.Sum(e => e.Count)} events over {reader.Connections} connections, {reader.Cuts} cut by the reader");
         watch.Generations.Should().Equal(ids, "the answer names the set in the request's order");
         reader.Cuts.Should().BeGreaterThanOrEqualTo(50);
+        reader.Cursor.Should().MatchRegex("^[!-~]+$", "the cursor is opaque ASCII without spaces");
         reader.Events.Keys.Should().BeEquivalentTo(ids, "every member, and nothing else, is on the stream");
         await ShouldEachBeItsOwnStreamAsync(reader, started, clientB);
         afterTheEnd.StatusCode.Should().Be(HttpStatusCode.NoContent, "every member's terminal event was delivered per the cursor");
