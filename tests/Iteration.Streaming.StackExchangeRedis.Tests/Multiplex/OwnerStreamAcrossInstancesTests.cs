@@ -56,6 +56,68 @@ public sealed class OwnerStreamAcrossInstancesTests(RedisServerFixture server)
         received.Where(i => i.IsEvent).Select(e => e.Data).Should().Equal(own, "a generation the owner started after connecting joins from its first event, even one that already ended");
     }
 
+    [Fact]
+    public async Task OwnerStream_CutAtRandomAndResumedOnAlternatingInstances_EachGenerationOnceInOrder_IncludingOnesStartedMeanwhile()
+    {
+        const int RunsPerInstance = 3;
+        var generatorA = new ControlledPhaseGenerator();
+        var generatorB = new ControlledPhaseGenerator();
+        await using var cluster = await MultiplexCluster.StartAsync(server, generatorA, generatorB, o => o.OwnerStreamRefreshInterval = TimeSpan.FromMilliseconds(100));
+        var early = await StartAsync(cluster, 0, RunsPerInstance);
+        using var credits = new SemaphoreSlim(10);
+        var reader = new CuttingMultiplexReader([cluster.A.CreateClient(), cluster.B.CreateClient()], "generations/stream?owner=me&from=start", new Random(7), user: "alice")
+        {
+            OnEvent = _ => credits.Release(),
+        };
+        var driving = Task.WhenAll(
+            new PacedRunDriver(generatorA, 2 * RunsPerInstance * 4, credits, new Random(3)).RunAsync(),
+            new PacedRunDriver(generatorB, 2 * RunsPerInstance * 4, credits, new Random(4)).RunAsync());
+
+        await reader.ReadUntilAsync(() => early.All(s => reader.Events.TryGetValue(s.GenerationId, out var events) && events.Count >= 3));
+        var late = await StartAsync(cluster, RunsPerInstance, RunsPerInstance);
+        var started = early.Concat(late).ToList();
+        await reader.ReadUntilAsync(() => reader.AllEnded(started.Select(s => s.GenerationId)));
+        await driving.WithPatience();
+
+        reader.Cuts.Should().BeGreaterThanOrEqualTo(20);
+        reader.Events.Keys.Should().BeEquivalentTo(started.Select(s => s.GenerationId));
+        foreach (var generation in started)
+        {
+            reader.Events[generation.GenerationId].Should().Equal(
+                await ReadOwnStreamAsync(cluster.B, generation),
+                "each of the owner's generations (live at connect, or started while the stream was cut and resumed) comes whole, once each, in order");
+        }
+    }
+
+    private static Task<Contracts.GenerationStartedResponse[]> StartAsync(MultiplexCluster cluster, int first, int perInstance) =>
+        Task.WhenAll(Enumerable.Range(first, 2 * perInstance).Select(i =>
+        {
+            var host = i % 2 == 0 ? cluster.A : cluster.B;
+            return host.StartGenerationAsync(ClientOf(host, "alice"), prompt: $"Run {i}");
+        }));
+
+    [Fact]
+    public async Task OwnerStreamOnA_InstanceRunningTheUsersGenerationKilledMidRun_TheGenerationGoesOnInTheStreamToItsEnd()
+    {
+        var gated = new GatedPhaseGenerator();
+        await using var cluster = await MultiplexCluster.StartAsync(server, generatorB: gated, options: o => o.OwnerStreamRefreshInterval = TimeSpan.FromMilliseconds(100));
+        using var stream = await cluster.A.CreateClient().OpenMultiplexAsync("generations/stream?owner=me", user: "alice");
+        await using var items = stream.ReadMultiplexAsync().GetAsyncEnumerator();
+        await items.ReadUntilAsync(i => i.Retry is not null);
+        var alices = await cluster.B.StartGenerationAsync(ClientOf(cluster.B, "alice"));
+        var received = new List<MultiplexItem>();
+        received.Add(await items.ReadUntilAsync(i => i.IsEvent && Parse(i).Stage == GenerationStages.PhaseProgress(1), received.Add));
+
+        await cluster.CrashAsync(cluster.B);
+        received.Add(await items.ReadUntilAsync(i => i.IsEvent && Parse(i).IsTerminal, received.Add));
+        var own = await ReadOwnStreamAsync(cluster.A, alices);
+
+        var events = received.Where(i => i.IsEvent).ToList();
+        events.Select(e => e.Data).Should().Equal(own, "the run taken over goes on in the same stream, once each and in order");
+        events.Select(e => Parse(e).Stage).Should().Contain(GenerationStages.Resumed);
+        Parse(events[^1]).Status.Should().Be(GenerationStatus.Completed);
+    }
+
     private static HttpClient ClientOf(KestrelTestHost host, string user)
     {
         var client = host.CreateClient();
