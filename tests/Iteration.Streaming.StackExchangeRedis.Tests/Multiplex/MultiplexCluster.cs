@@ -5,6 +5,7 @@ using Iteration.Streaming.StackExchangeRedis.Hosting;
 using Iteration.Streaming.StackExchangeRedis.Tests.Fixtures;
 using Iteration.Streaming.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Iteration.Streaming.StackExchangeRedis.Tests.Multiplex;
 
@@ -20,12 +21,14 @@ public sealed class MultiplexCluster : IAsyncDisposable
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
     private readonly RedisServerFixture _server;
     private readonly Action<IterationStreamingOptions>? _options;
+    private readonly Action<string>? _logLines;
     private readonly List<KestrelTestHost> _hosts = [];
 
-    private MultiplexCluster(RedisServerFixture server, Action<IterationStreamingOptions>? options)
+    private MultiplexCluster(RedisServerFixture server, Action<IterationStreamingOptions>? options, Action<string>? logLines)
     {
         _server = server;
         _options = options;
+        _logLines = logLines;
         DataFolder = Path.Combine(Path.GetTempPath(), "iteration-streaming-multiplex-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(DataFolder);
     }
@@ -38,14 +41,18 @@ public sealed class MultiplexCluster : IAsyncDisposable
 
     public string DataFolder { get; }
 
-    /// <summary>Starts A and B with the given generators (instant by default); <paramref name="options"/> runs last on each.</summary>
+    /// <summary>
+    /// Starts A and B with the given generators (instant by default); <paramref name="options"/> runs last on each, and
+    /// <paramref name="logLines"/> gets every log line of every instance as it is written (to await a logged event).
+    /// </summary>
     public static async Task<MultiplexCluster> StartAsync(
         RedisServerFixture server,
         IPhaseGenerator? generatorA = null,
         IPhaseGenerator? generatorB = null,
-        Action<IterationStreamingOptions>? options = null)
+        Action<IterationStreamingOptions>? options = null,
+        Action<string>? logLines = null)
     {
-        var cluster = new MultiplexCluster(server, options);
+        var cluster = new MultiplexCluster(server, options, logLines);
         try
         {
             cluster.A = await cluster.StartInstanceAsync("A", generatorA);
@@ -84,6 +91,7 @@ public sealed class MultiplexCluster : IAsyncDisposable
                     o.Budgets.OwnerConcurrentGenerations = null;
                     _options?.Invoke(o);
                 });
+                streaming.Services.PostConfigure<FakeLogCollectorOptions>(o => o.OutputSink = _logLines);
             });
         lock (_hosts)
         {

@@ -77,8 +77,20 @@ public sealed class WatchSetMemberFaultTests(RedisServerFixture server)
     [Fact]
     public async Task Resume_MemberDeletedByRetentionWhileDisconnected_LeavesWithAComment_AndTheOtherGoesOn()
     {
-        await using var cluster = await MultiplexCluster.StartAsync(server, options: o => o.RetainCompletedFor = TimeSpan.FromMilliseconds(1));
+        string? deleting = null;
+        var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var cluster = await MultiplexCluster.StartAsync(
+            server,
+            options: o => o.RetainCompletedFor = TimeSpan.FromMilliseconds(1),
+            logLines: line =>
+            {
+                if (Volatile.Read(ref deleting) is { } id && line.Contains($"Retention deleted generation {id}", StringComparison.Ordinal))
+                {
+                    deleted.TrySetResult();
+                }
+            });
         var (x, xToken) = await cluster.B.CreateGenerationLogAsync();
+        Volatile.Write(ref deleting, x);
         var (y, yToken) = await cluster.B.CreateGenerationLogAsync();
         await AppendAsync(cluster.B, x, 1, 2);
         await AppendAsync(cluster.B, y, 1, 2);
@@ -88,7 +100,7 @@ public sealed class WatchSetMemberFaultTests(RedisServerFixture server)
 
         // x ends while the dashboard is away; the hosts' retention sweeps (every second) delete it.
         await cluster.B.EndGenerationAsync(TestEvents.Completed(x));
-        await Eventually.TrueAsync(async () => await cluster.B.Records.GetAsync(x) is null && !await cluster.B.EventLog.ExistsAsync(x));
+        await deleted.Task.WithPatience();
         await AppendAsync(cluster.B, y, 3, 3);
         var after = await ReadUntilAsync(client, watch.StreamUrl(), before[^1].Cursor, got => Count(got, y) == 1 && got.Any(i => i.IsComment && i.Comment != "heartbeat"));
 
