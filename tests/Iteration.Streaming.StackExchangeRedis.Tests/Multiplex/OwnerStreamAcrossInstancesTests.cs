@@ -89,6 +89,28 @@ public sealed class OwnerStreamAcrossInstancesTests(RedisServerFixture server)
         }
     }
 
+    [Fact]
+    public async Task OwnerStreams_CapReachedOnA_AnotherOnAIs429WithRetryAfter_WhileBStillServesOne()
+    {
+        await using var cluster = await MultiplexCluster.StartAsync(server, options: o => o.MaxMultiplexedStreamsPerOwner = 2);
+        var clientA = cluster.A.CreateClient();
+        using var first = await clientA.OpenMultiplexAsync("generations/stream?owner=me", user: "alice");
+        using var second = await clientA.OpenMultiplexAsync("generations/stream?owner=me", user: "alice");
+        await using var firstItems = first.ReadMultiplexAsync().GetAsyncEnumerator();
+        await using var secondItems = second.ReadMultiplexAsync().GetAsyncEnumerator();
+        await firstItems.ReadUntilAsync(i => i.Retry is not null);
+        await secondItems.ReadUntilAsync(i => i.Retry is not null);
+
+        using var thirdOnA = await clientA.OpenMultiplexAsync("generations/stream?owner=me", user: "alice");
+        using var thirdOnB = await cluster.B.CreateClient().OpenMultiplexAsync("generations/stream?owner=me", user: "alice");
+        using var bobsOnA = await clientA.OpenMultiplexAsync("generations/stream?owner=me", user: "bob");
+
+        thirdOnA.StatusCode.Should().Be(HttpStatusCode.TooManyRequests, await thirdOnA.Content.ReadAsStringAsync());
+        thirdOnA.Headers.RetryAfter.Should().NotBeNull();
+        thirdOnB.StatusCode.Should().Be(HttpStatusCode.OK, "the cap counts the streams open on each instance");
+        bobsOnA.StatusCode.Should().Be(HttpStatusCode.OK, "the cap is per owner");
+    }
+
     private static Task<Contracts.GenerationStartedResponse[]> StartAsync(MultiplexCluster cluster, int first, int perInstance) =>
         Task.WhenAll(Enumerable.Range(first, 2 * perInstance).Select(i =>
         {
