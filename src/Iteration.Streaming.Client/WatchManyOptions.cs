@@ -16,10 +16,10 @@ public sealed record WatchManyOptions
     public WatchManyFrom From { get; init; } = WatchManyFrom.Now;
 
     /// <summary>
-    /// The cursor to resume from: the last SSE id an earlier watch of the same owner received
-    /// (<see cref="IterationStreamException.Cursor"/> when it gave up); <see langword="null"/> to start at
-    /// <see cref="From"/>. Every generation goes on exactly after what it delivered. The server refuses (400) a cursor
-    /// of another owner or watch set, or one tampered with.
+    /// The cursor to resume from: the last SSE id an earlier watch received (<see cref="IterationStreamException.Cursor"/>
+    /// when it gave up), of the same owner, or of the same watch set (the same generations in the same order);
+    /// <see langword="null"/> to start at <see cref="From"/>. Every generation goes on exactly after what it delivered.
+    /// The server refuses (400) a cursor of another owner or watch set, or one tampered with.
     /// </summary>
     public string? LastEventId { get; init; }
 
