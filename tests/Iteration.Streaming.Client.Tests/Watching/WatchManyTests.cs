@@ -146,4 +146,29 @@ public sealed class WatchManyTests : IAsyncLifetime
         all[a.GenerationId].Should().Equal(await _host.LoggedEventsAsync(a.GenerationId));
         all[b.GenerationId].Should().Equal(await _host.LoggedEventsAsync(b.GenerationId));
     }
+
+    [Fact]
+    public async Task WatchManyAsync_MemberDeletedAfterTheSetWasNamed_TheOthersAreDeliveredAndTheWatchEndsOn204()
+    {
+        var deleted = await _host.CreateGenerationAsync(progressEvents: 2, ended: false);
+        var kept = await _host.CreateGenerationAsync(progressEvents: 2, ended: true);
+
+        // Retention removes the generation between POST /watch and the stream: it never sends a terminal event.
+        _faults.Plan = n =>
+        {
+            if (n == 1)
+            {
+                _host.EventLog.DeleteAsync(deleted.GenerationId).AsTask().GetAwaiter().GetResult();
+                _host.Records.DeleteAsync(deleted.GenerationId).AsTask().GetAwaiter().GetResult();
+            }
+
+            return null;
+        };
+
+        var received = await _client.WatchManyAsync([deleted, kept]).CollectAsync();
+
+        received.Should().ContainSingle().Which.Should().Match<StreamingProgressEvent>(e => e.GenerationId == kept.GenerationId && e.IsTerminal);
+        _faults.LastEventIds.Should().HaveCount(2, "the stream ended after the last live member's terminal event, and the reconnection got 204");
+        _faults.LastEventIds.Last().Should().NotBeEmpty();
+    }
 }
