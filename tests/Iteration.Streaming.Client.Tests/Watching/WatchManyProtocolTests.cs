@@ -197,14 +197,21 @@ public sealed class WatchManyProtocolTests : IAsyncLifetime
     [Fact]
     public async Task WatchManyAsync_TooManyStreamsWithRetryAfter_WaitsThatLongThenReads()
     {
-        // A client that ignored Retry-After would wait an hour (its own delay) and fail the test by patience.
-        var client = _host.CreateIterationClient(new IterationClientOptions { InitialReconnectDelay = TimeSpan.FromHours(1), MaxReconnectDelay = TimeSpan.FromHours(2) });
+        // The client's own delay is an hour: only the Retry-After makes it a second.
+        var time = new ObservedTimeProvider();
+        var client = _host.CreateIterationClient(new IterationClientOptions { InitialReconnectDelay = TimeSpan.FromHours(1), MaxReconnectDelay = TimeSpan.FromHours(2) }, time);
         _server
             .StreamStatus(429, "The owner has 8 multiplexed streams open.", TimeSpan.FromSeconds(1))
             .Sse(ScriptedWatchServer.Frame("c1", TestEvents.Completed(_a)) + ScriptedWatchServer.Frame("c2", TestEvents.Completed(_b)));
 
-        var received = await client.WatchManyAsync(Both).CollectAsync();
+        var watching = client.WatchManyAsync(Both).CollectAsync();
+        var delay = await time.NextDelayAsync();
+        var requestsWhileWaiting = _server.StreamRequests.Count;
+        time.Clock.Advance(delay);
+        var received = await watching;
 
+        delay.Should().Be(TimeSpan.FromSeconds(1));
+        requestsWhileWaiting.Should().Be(1);
         received.Should().HaveCount(2);
         _server.StreamRequests.Should().HaveCount(2);
     }
