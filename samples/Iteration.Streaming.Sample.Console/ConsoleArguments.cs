@@ -7,12 +7,16 @@ namespace Iteration.Streaming.Sample.Console;
 /// iterates on a finished one and <c>--retry ID</c> retries a failed or cancelled one, both with its control token
 /// (<c>--control-token</c>, or the <see cref="ControlTokenVariable"/> environment variable, which keeps it out of the
 /// process list and the shell history). <c>--review plan|phases|plan,phases</c> stops the run for the user's review.
+/// <c>--watch-many N --prompt TEXT</c> starts N generations and watches them all over one connection.
 /// </summary>
 internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyList<string> Entities, string? ParentId)
 {
     public const string DefaultServer = "http://127.0.0.1:5000";
 
     public const string ControlTokenVariable = "ITERATION_CONTROL_TOKEN";
+
+    /// <summary>The most generations <c>--watch-many</c> starts (the server's per-stream limit is far above it).</summary>
+    public const int MaxWatchMany = 20;
 
     public const string Usage = """
         Usage: dotnet run --project samples/Iteration.Streaming.Sample.Console -- \
@@ -21,6 +25,7 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
                ... --server URL --retry <generation id> --control-token <token>
                (--iterate and --retry need the generation's control token: --control-token, or ITERATION_CONTROL_TOKEN set)
                add --review plan,phases to any of them to approve the plan and each phase before the run goes on
+               ... --server URL --watch-many 3 --prompt "A task tracker" [--entities User,Task]
 
           --server         the sample web host (default http://127.0.0.1:5000)
           --prompt         what to generate; with --iterate, the modification prompt
@@ -29,6 +34,8 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
           --retry          retry a failed or cancelled generation, reusing the phases it saved (needs its control token)
           --control-token  the control token of the generation to iterate on or retry (printed when it was started);
                            or set ITERATION_CONTROL_TOKEN, which keeps it out of the process list and shell history
+          --watch-many     start this many generations (2 to 20) of the prompt and watch them all over one
+                           connection (one multiplexed stream): a line per event, tagged with the generation
           --review         where the run stops for your review: plan (once the plan is made, before any phase),
                            phases (after each phase is saved), or plan,phases (both). At each stop the console
                            shows the plan's phases or the phase's saved files and asks: Enter approves, c cancels,
@@ -40,7 +47,7 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
     /// <summary>True for <c>--help</c> or <c>-h</c> alone: print <see cref="Usage"/> and exit 0.</summary>
     public static bool IsHelp(IReadOnlyList<string> args) => args is ["--help" or "-h"];
 
-    private static readonly string[] Options = ["--server", "--prompt", "--entities", "--iterate", "--retry", "--control-token", "--review"];
+    private static readonly string[] Options = ["--server", "--prompt", "--entities", "--iterate", "--retry", "--control-token", "--review", "--watch-many"];
 
     /// <summary>For <c>--retry</c>, the generation to retry.</summary>
     public string? RetryId { get; init; }
@@ -50,6 +57,9 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
 
     /// <summary>The review gates (<c>--review</c>); <see langword="null"/> for none of the console's own.</summary>
     public ReviewRequest? Review { get; init; }
+
+    /// <summary>For <c>--watch-many</c>, how many generations to start and watch over one connection.</summary>
+    public int? WatchMany { get; init; }
 
     /// <summary>Parses the command line; <paramref name="environmentControlToken"/> is used when <c>--control-token</c> is absent.</summary>
     /// <exception cref="ArgumentException">An option is unknown, repeated or has no value, or a value is not valid; the message says which.</exception>
@@ -93,9 +103,9 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
                 throw new ArgumentException("--retry needs a generation id.");
             }
 
-            if (prompt is not null || parent is not null || values.ContainsKey("--entities"))
+            if (prompt is not null || parent is not null || values.ContainsKey("--entities") || values.ContainsKey("--watch-many"))
             {
-                throw new ArgumentException("--retry takes no --prompt, --entities or --iterate: a retry repeats the generation's own request.");
+                throw new ArgumentException("--retry takes no --prompt, --entities, --iterate or --watch-many: a retry repeats the generation's own request.");
             }
 
             return new ConsoleArguments(uri, null, [], null) { RetryId = retry, ControlToken = RequireControlToken(controlToken, "--retry"), Review = review };
@@ -104,6 +114,23 @@ internal sealed record ConsoleArguments(Uri Server, string? Prompt, IReadOnlyLis
         if (string.IsNullOrWhiteSpace(prompt))
         {
             throw new ArgumentException("--prompt is required.");
+        }
+
+        if (values.TryGetValue("--watch-many", out var many))
+        {
+            if (!int.TryParse(many, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) || count is < 2 or > MaxWatchMany)
+            {
+                throw new ArgumentException($"--watch-many takes a number of generations from 2 to {MaxWatchMany}, but was '{many}'.");
+            }
+
+            if (parent is not null || values.ContainsKey("--control-token") || review is not null)
+            {
+                throw new ArgumentException("--watch-many takes no --iterate, --control-token or --review: it starts new generations and only watches them.");
+            }
+
+            var started = values.GetValueOrDefault("--entities", string.Empty)
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return new ConsoleArguments(uri, prompt, started, null) { WatchMany = count };
         }
 
         if (parent is not null && values.ContainsKey("--entities"))

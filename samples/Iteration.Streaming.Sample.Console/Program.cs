@@ -26,6 +26,17 @@ var client = new IterationClient(http);
 using var stop = new CancellationTokenSource();
 using var interrupted = new CancellationTokenSource();
 
+if (arguments.WatchMany is { } count)
+{
+    // Ctrl+C stops watching; the runs go on on the server.
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    };
+    return await new WatchManyCommand(client, Console.Out).RunAsync(arguments.Prompt!, arguments.Entities, count, stop.Token);
+}
+
 GenerationHandle handle;
 try
 {

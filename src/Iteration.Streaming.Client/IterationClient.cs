@@ -14,7 +14,7 @@ namespace Iteration.Streaming.Client;
 /// <summary>
 /// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries
 /// (with token budgets), watches them with automatic resume, answers their review gates, reads their snapshot, files and
-/// archive, cancels them, and lists the signed-in user's generations.
+/// archive, cancels them, lists the signed-in user's generations, and watches many generations over one connection.
 /// </summary>
 /// <remarks>
 /// <see cref="WatchAsync(GenerationHandle, long, CancellationToken)"/> is the reconnect loop that
@@ -25,12 +25,15 @@ namespace Iteration.Streaming.Client;
 /// iterate, cancel, retry and input send its control token, always in the <c>Authorization</c> header. A call without a
 /// token of its own (<see cref="ListAsync"/>, a handle from <see cref="GenerationHandle.ForOwner"/>) sends none, so the
 /// HttpClient's credentials (a cookie container, a default <c>Authorization</c> header, a handler) reach the server's
-/// owner resolver. The client is safe to use from several threads.
+/// owner resolver. <see cref="WatchManyAsync"/> and <see cref="WatchOwnerAsync"/> follow many generations over one
+/// multiplexed stream with the same reconnect rules, resuming with the set's opaque cursor. The client is safe to use
+/// from several threads.
 /// </remarks>
 public sealed partial class IterationClient
 {
     private readonly ApiCalls _calls;
     private readonly GenerationWatcher _watcher;
+    private readonly MultiplexWatcher _multiplex;
 
     /// <summary>The route group's URL without a trailing slash, such as <c>http://127.0.0.1:5000/generations</c>.</summary>
     private readonly string _group;
@@ -55,7 +58,10 @@ public sealed partial class IterationClient
         _calls = new ApiCalls(httpClient);
         options ??= new IterationClientOptions();
         options.Validate();
-        _watcher = new GenerationWatcher(httpClient, options, timeProvider ?? TimeProvider.System, logger ?? (ILogger)NullLogger.Instance);
+        timeProvider ??= TimeProvider.System;
+        var log = logger ?? (ILogger)NullLogger.Instance;
+        _watcher = new GenerationWatcher(httpClient, options, timeProvider, log);
+        _multiplex = new MultiplexWatcher(httpClient, options, timeProvider, log);
 
         // Relative to the base address, path included: "http://host/api" + "/generations" is ".../api/generations".
         var root = baseAddress.GetLeftPart(UriPartial.Path);

@@ -19,4 +19,19 @@ internal static partial class Log
 
     [LoggerMessage(4005, LogLevel.Warning, "Gave up watching generation {GenerationId} after {Failures} failed attempts in a row; the last event received was {LastEventId}.")]
     public static partial void GaveUp(ILogger logger, string generationId, int failures, long lastEventId);
+
+    [LoggerMessage(4006, LogLevel.Information, "Multiplexed stream ({Stream}) interrupted ({Reason}); reconnecting in {Delay} (attempt {Attempt}).")]
+    public static partial void StreamReconnecting(ILogger logger, string stream, string reason, TimeSpan delay, int attempt);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Multiplexed stream ({Stream}) sent an event whose data is not a valid progress event; skipped.")]
+    public static partial void StreamInvalidEvent(ILogger logger, string stream);
+
+    [LoggerMessage(4008, LogLevel.Warning, "Multiplexed stream ({Stream}) sent an event of generation {GenerationId}, which is not in its watch set; skipped.")]
+    public static partial void StreamForeignEvent(ILogger logger, string stream, string generationId);
+
+    [LoggerMessage(4009, LogLevel.Debug, "Multiplexed stream ({Stream}) ended: {Reason}.")]
+    public static partial void StreamEnded(ILogger logger, string stream, string reason);
+
+    [LoggerMessage(4010, LogLevel.Warning, "Gave up on the multiplexed stream ({Stream}) after {Failures} failed attempts in a row.")]
+    public static partial void StreamGaveUp(ILogger logger, string stream, int failures);
 }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Iteration.Streaming.Client.Diagnostics;
 using Iteration.Streaming.Client.Http;
 using Iteration.Streaming.Events;
@@ -81,9 +80,9 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
                 stall.CancelAfter(Timeout.InfiniteTimeSpan);
             }
-            catch (Exception e) when (IsTransient(e, cancellationToken))
+            catch (Exception e) when (StreamRules.IsTransient(e, cancellationToken))
             {
-                (failures, lastError, reason) = (failures + 1, e, Describe(e, stall));
+                (failures, lastError, reason) = (failures + 1, e, StreamRules.Describe(e, stall));
                 continue;
             }
 
@@ -98,12 +97,12 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
                 if (!response.IsSuccessStatusCode)
                 {
                     var error = await ApiResponses.ErrorAsync(response, linked.Token).ConfigureAwait(false);
-                    if (!IsRetryable(response.StatusCode))
+                    if (!StreamRules.IsRetryable(response.StatusCode))
                     {
                         throw error;
                     }
 
-                    retryAfter = RetryAfter(response);
+                    retryAfter = StreamRules.RetryAfter(response, _time, _options.MaxReconnectDelay);
                     (failures, lastError, reason) = (failures + 1, error, $"HTTP {(int)response.StatusCode}");
                     continue;
                 }
@@ -116,7 +115,7 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
 
                 var opened = _time.GetTimestamp();
                 var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                var parser = SseParser.Create(new StallGuardStream(body, stall, _options.StallTimeout), ParseEvent);
+                var parser = SseParser.Create(new StallGuardStream(body, stall, _options.StallTimeout), StreamRules.ParseEvent);
                 var items = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
                 reason = "the stream ended before the terminal event";
                 try
@@ -133,14 +132,14 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
 
                             item = items.Current;
                         }
-                        catch (Exception e) when (IsTransient(e, cancellationToken))
+                        catch (Exception e) when (StreamRules.IsTransient(e, cancellationToken))
                         {
-                            (lastError, reason) = (e, Describe(e, stall));
+                            (lastError, reason) = (e, StreamRules.Describe(e, stall));
                             break;
                         }
                         finally
                         {
-                            serverRetry = ServerRetry(parser) ?? serverRetry;
+                            serverRetry = StreamRules.ServerRetry(parser, _options.MaxReconnectDelay) ?? serverRetry;
                         }
 
                         if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= last)
@@ -186,47 +185,6 @@ internal sealed class GenerationWatcher(HttpClient http, IterationClientOptions 
             }
 
             failures++;
-        }
-    }
-
-    /// <summary>The server's <c>retry:</c>, capped; <see langword="null"/> while it sent none.</summary>
-    private TimeSpan? ServerRetry(SseParser<StreamingProgressEvent?> parser)
-    {
-        var interval = parser.ReconnectionInterval;
-        return interval > TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan
-            ? TimeSpan.FromTicks(Math.Min(interval.Ticks, _options.MaxReconnectDelay.Ticks))
-            : null;
-    }
-
-    /// <summary>A <c>Retry-After</c> delay of a 429 or 503, capped; <see langword="null"/> when there is none.</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        var delay = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
-        return delay is { } d && d > TimeSpan.Zero
-            ? TimeSpan.FromTicks(Math.Min(d.Ticks, _options.MaxReconnectDelay.Ticks))
-            : null;
-    }
-
-    // 408, 429 and 5xx may pass; any other error (400, 401, 403, 404, ...) will not go away by retrying.
-    private static bool IsRetryable(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
-        !cancellationToken.IsCancellationRequested && e is HttpRequestException or IOException or OperationCanceledException;
-
-    private static string Describe(Exception e, CancellationTokenSource stall) =>
-        stall.IsCancellationRequested ? "no bytes arrived within the stall timeout" : e.GetType().Name + ": " + e.Message;
-
-    private static StreamingProgressEvent? ParseEvent(string eventType, ReadOnlySpan<byte> data)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(data, IterationStreamingJson.StreamingProgressEvent);
-        }
-        catch (JsonException)
-        {
-            return null;
         }
     }
 }
