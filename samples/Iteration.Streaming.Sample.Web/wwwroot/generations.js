@@ -105,8 +105,10 @@ export function createGenerationList({ api, current, open }) {
         }
         dirty.add(id);
         if (!frame) frame = requestAnimationFrame(flush);
+        // A saved phase changes what the list says of the run (its files and spend): the list is read again.
+        if (event.stage?.endsWith('_complete')) readSoon();
       },
-      // The run's end changes what the list says of it (files, spend, when it ended).
+      // So does its end (and when it ended).
       onMemberEnd: () => readSoon(),
       onConnection: (state) => showLive(state),
       onEnd: (reason, error) => {
@@ -194,6 +196,8 @@ export function createGenerationList({ api, current, open }) {
       : 'Kept by the server under your name: on any browser where you sign in with the same name.';
     $('generations-more').hidden = !next;
     const shown = current()?.id;
+    // The list is drawn again as runs move and end: a row button that had the focus keeps it.
+    const focused = $('generations').contains(document.activeElement) ? document.activeElement.id : '';
     $('generations').replaceChildren(...items.map((item) => {
       const li = document.createElement('li');
       li.dataset.id = item.generation_id;
@@ -230,6 +234,7 @@ export function createGenerationList({ api, current, open }) {
       updateRow(li, item);
       return li;
     }));
+    if (focused) document.getElementById(focused)?.focus();
   }
 
   /** A live row's progress bar (named by the row's prompt) and its stage. */

@@ -82,7 +82,8 @@ describe('watchMany, a named set', () => {
       { baseUrl: host.baseUrl, EventSource, from: 'start' });
 
     assert.equal(result.reason, 'ended');
-    assert.equal(result.error, null);
+    assert.equal(result.error, undefined);
+    assert.equal(result.handle.state.error, null);
     assert.deepEqual([...result.ended].sort(), [...ids].sort());
     const own = await ownStreams(ids, api, Object.fromEntries(started.map((s) => [s.generation_id, s.sse_token])));
     assert.deepEqual(byGeneration(result.events, ids), own, 'byte for byte each member\'s own events, once, in order');
