@@ -80,5 +80,8 @@ public sealed class LiveListTests(BrowserFixture browser)
         {
             streams.Should().Equal(["/generations/stream"], "the whole list moves over one multiplexed stream, and no run gets a stream of its own");
         }
+
+        server.Dropper.MultiplexedRequests.Should().ContainSingle("the server saw the same one connection");
+        server.Dropper.Requests.Should().BeEmpty();
     }
 }
