@@ -211,6 +211,21 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
         return new OwnerTarget(userId, cursors.OwnerTag(userId), logger);
     }
 
+    /// <summary>Fills a new stream's members; a stream that fails to open is disposed (its subscriptions with it).</summary>
+    private static async ValueTask<MultiplexSubscription?> FillOrDisposeAsync(MultiplexSubscription stream, Func<ValueTask> fill)
+    {
+        try
+        {
+            await fill().ConfigureAwait(false);
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>The parsed query.</summary>
     private readonly record struct StreamQuery(string? Owner, bool FromStart, string? Cursor);
 
@@ -245,7 +260,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
             var engine = services.GetRequiredService<IIterationEngine>();
             var log = services.GetRequiredService<IGenerationEventLog>();
             var stream = new MultiplexSubscription(Description, MultiplexCursor.WatchHead(tag), endsWhenDone: true);
-            try
+            return await FillOrDisposeAsync(stream, async () =>
             {
                 for (var i = 0; i < ids.Count; i++)
                 {
@@ -254,28 +269,17 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
                     {
                         stream.Add(MultiplexMember.Finished(ids[i], keyed: false));
                     }
-                    else if (check.Records[i] is null)
+                    else if (check.Records[i] is not { } record)
                     {
                         stream.AddGone(ids[i], keyed: false);
                     }
                     else
                     {
                         await MultiplexMembers.FollowAsync(
-                            stream, engine, log, ids[i], position ?? (query.FromStart ? 0 : null), keyed: false, check.Records[i]!.CreatedAt, context.RequestAborted).ConfigureAwait(false);
+                            stream, engine, log, ids[i], position ?? (query.FromStart ? 0 : null), keyed: false, record.CreatedAt, context.RequestAborted).ConfigureAwait(false);
                     }
                 }
-
-                var opened = stream;
-                stream = null;
-                return opened;
-            }
-            finally
-            {
-                if (stream is not null)
-                {
-                    await stream.DisposeAsync().ConfigureAwait(false);
-                }
-            }
+            }).ConfigureAwait(false);
         }
     }
 
@@ -291,8 +295,8 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
             List<(string Id, long Sequence)>? entries = null;
             if (query.Cursor is { } cursor)
             {
-                // Done members stay in the cursor a while: room for them beside the followed ones.
-                if (!MultiplexCursor.TryReadOwner(cursor, tag, 4 * options.MaxGenerationsPerStream, out var mark, out var read))
+                // Done members stay in the cursor a while beside the followed ones: its length bounds them, not a count.
+                if (!MultiplexCursor.TryReadOwner(cursor, tag, MultiplexCursor.MaxLength, out var mark, out var read))
                 {
                     return null;
                 }
@@ -306,20 +310,9 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
                 userId, tag, stream, services.GetRequiredService<IIterationEngine>(), services.GetRequiredService<IGenerationRecordStore>(),
                 services.GetRequiredService<IGenerationEventLog>(), options, services.GetRequiredService<TimeProvider>(), logger);
             stream.Companion = membership;
-            try
-            {
-                await membership.OpenAsync(services.GetRequiredService<OwnerStarts>(), watermark, entries, query.FromStart, context.RequestAborted).ConfigureAwait(false);
-                var opened = stream;
-                stream = null;
-                return opened;
-            }
-            finally
-            {
-                if (stream is not null)
-                {
-                    await stream.DisposeAsync().ConfigureAwait(false);
-                }
-            }
+            return await FillOrDisposeAsync(
+                stream,
+                () => membership.OpenAsync(services.GetRequiredService<OwnerStarts>(), watermark, entries, query.FromStart, context.RequestAborted)).ConfigureAwait(false);
         }
     }
 }

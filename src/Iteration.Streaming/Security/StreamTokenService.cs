@@ -48,9 +48,6 @@ internal sealed class StreamTokenService : IStreamTokenService
     private static readonly long MinUnixMilliseconds = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
     private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
-    private static readonly SearchValues<char> Base64UrlAlphabet =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly IGenerationRecordStore _records;
     private readonly TimeProvider _timeProvider;
@@ -133,19 +130,15 @@ internal sealed class StreamTokenService : IStreamTokenService
             return (StreamTokenStatus.Missing, default, default);
         }
 
-        var dot = token.IndexOf('.', StringComparison.Ordinal);
-        if (token.Length > MaxTokenLength
-            || dot <= 0
-            || token.AsSpan(0, dot).ContainsAnyExcept(Base64UrlAlphabet)
-            || token.AsSpan(dot + 1).ContainsAnyExcept(Base64UrlAlphabet))
+        if (token.Length > MaxTokenLength || !SignedText.TrySplit(token, out var dot))
         {
             return (StreamTokenStatus.Malformed, default, default);
         }
 
         Span<byte> payload = stackalloc byte[MaxTokenLength];
         Span<byte> presentedMac = stackalloc byte[MaxTokenLength];
-        if (!TryDecode(token.AsSpan(0, dot), payload, out var payloadLength)
-            || !TryDecode(token.AsSpan(dot + 1), presentedMac, out var macLength)
+        if (!SignedText.TryDecode(token.AsSpan(0, dot), payload, out var payloadLength)
+            || !SignedText.TryDecode(token.AsSpan(dot + 1), presentedMac, out var macLength)
             || macLength != MacLength
             || !IsWellFormed(payload[..payloadLength]))
         {
@@ -197,19 +190,6 @@ internal sealed class StreamTokenService : IStreamTokenService
         _ => false,
     };
 
-    /// <summary>Base64Url's TryDecode answers false only for a short destination: a malformed length or stray trailing bits throw.</summary>
-    private static bool TryDecode(ReadOnlySpan<char> source, Span<byte> destination, out int bytesWritten)
-    {
-        try
-        {
-            return Base64Url.TryDecodeFromChars(source, destination, out bytesWritten);
-        }
-        catch (FormatException)
-        {
-            bytesWritten = 0;
-            return false;
-        }
-    }
 
     private byte[] GetKey() => _key.Get();
 }

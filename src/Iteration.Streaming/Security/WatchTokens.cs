@@ -36,9 +36,6 @@ internal sealed class WatchTokens
     private const int HeaderLength = 1 + sizeof(long) + sizeof(ushort);
     private const int MacLength = HMACSHA256.HashSizeInBytes;
     private const int UuidLength = 36;
-    private static readonly SearchValues<char> Base64UrlAlphabet =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly IGenerationRecordStore _records;
     private readonly TimeProvider _timeProvider;
@@ -141,11 +138,7 @@ internal sealed class WatchTokens
             return (StreamTokenStatus.Missing, [], default, []);
         }
 
-        var dot = token.IndexOf('.', StringComparison.Ordinal);
-        if (token.Length > MaxTokenLength
-            || dot <= 0
-            || token.AsSpan(0, dot).ContainsAnyExcept(Base64UrlAlphabet)
-            || token.AsSpan(dot + 1).ContainsAnyExcept(Base64UrlAlphabet))
+        if (token.Length > MaxTokenLength || !SignedText.TrySplit(token, out var dot))
         {
             return (StreamTokenStatus.Malformed, [], default, []);
         }
@@ -153,8 +146,8 @@ internal sealed class WatchTokens
         var payload = new byte[Base64Url.GetMaxDecodedLength(dot)];
         Span<byte> presentedMac = stackalloc byte[64];
         if (token.Length - dot - 1 > 64
-            || !TryDecode(token.AsSpan(0, dot), payload, out var payloadLength)
-            || !TryDecode(token.AsSpan(dot + 1), presentedMac, out var macLength)
+            || !SignedText.TryDecode(token.AsSpan(0, dot), payload, out var payloadLength)
+            || !SignedText.TryDecode(token.AsSpan(dot + 1), presentedMac, out var macLength)
             || macLength != MacLength
             || payloadLength <= HeaderLength
             || payload[0] != Version)
@@ -223,18 +216,6 @@ internal sealed class WatchTokens
         return span.IsEmpty && count > 0;
     }
 
-    private static bool TryDecode(ReadOnlySpan<char> source, Span<byte> destination, out int bytesWritten)
-    {
-        try
-        {
-            return Base64Url.TryDecodeFromChars(source, destination, out bytesWritten);
-        }
-        catch (FormatException)
-        {
-            bytesWritten = 0;
-            return false;
-        }
-    }
 }
 
 /// <summary>

@@ -18,13 +18,7 @@ public sealed class MultiplexStreamTests
     {
         await using var host = await KestrelTestHost.StartAsync();
         using var client = host.CreateClient();
-        var started = new List<GenerationStartedResponse>();
-        for (var i = 0; i < 3; i++)
-        {
-            started.Add(await host.StartGenerationAsync(client, $"App {i}"));
-        }
-
-        var watch = await WatchAsync(client, started);
+        var (started, watch) = await StartWatchedAsync(host, client, 3);
         using var response = await OpenAsync(client, watch, "?from=start", cursor: null);
         var items = await response.ReadAllEventsAsync();
 
@@ -41,13 +35,7 @@ public sealed class MultiplexStreamTests
     {
         await using var host = await KestrelTestHost.StartAsync();
         using var client = host.CreateClient();
-        var started = new List<GenerationStartedResponse>();
-        for (var i = 0; i < 3; i++)
-        {
-            started.Add(await host.StartGenerationAsync(client, $"App {i}"));
-        }
-
-        var watch = await WatchAsync(client, started);
+        var (started, watch) = await StartWatchedAsync(host, client, 3);
         using var whole = await OpenAsync(client, watch, "?from=start", cursor: null);
         var all = await whole.ReadAllEventsAsync();
 
@@ -71,6 +59,17 @@ public sealed class MultiplexStreamTests
 
     private static IEnumerable<string> Data(IEnumerable<SseItem<string>> items, string id) =>
         items.Where(i => i.ToProgressEvent().GenerationId == id).Select(static i => i.Data);
+
+    private static async Task<(List<GenerationStartedResponse> Started, GenerationWatchResponse Watch)> StartWatchedAsync(KestrelTestHost host, HttpClient client, int count)
+    {
+        var started = new List<GenerationStartedResponse>();
+        for (var i = 0; i < count; i++)
+        {
+            started.Add(await host.StartGenerationAsync(client, $"App {i}"));
+        }
+
+        return (started, await WatchAsync(client, started));
+    }
 
     private static async Task<GenerationWatchResponse> WatchAsync(HttpClient client, IEnumerable<GenerationStartedResponse> generations)
     {

@@ -259,6 +259,8 @@ internal sealed class OwnerMembership : IAsyncDisposable
     }
 
     /// <summary>Generations of the window that ended before the stream opened: known (done), so no look joins them.</summary>
+    /// <param name="now">When the stream began opening.</param>
+    /// <param name="cancellationToken">The request's.</param>
     private async Task MarkRecentEndedAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var cutoff = now - Window;
@@ -276,7 +278,8 @@ internal sealed class OwnerMembership : IAsyncDisposable
                 }
 
                 scanned++;
-                if (!_stream.Contains(record.GenerationId) && GenerationStatus.IsTerminal(record.Status))
+                // One that ended after the stream began opening started or ran during it: the look joins it from its first event.
+                if (!_stream.Contains(record.GenerationId) && GenerationStatus.IsTerminal(record.Status) && record.EndedAt < now)
                 {
                     _stream.Add(MultiplexMember.Finished(record.GenerationId, keyed: true));
                 }
