@@ -1,5 +1,5 @@
-// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, input, snapshot, files, and the signed-in
-// user's list.
+// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, input, snapshot, files, the signed-in
+// user's list, and watching many generations over one connection (watchMany).
 //
 // Two tokens come back from start, iterate and retry: the read token (`sse_token`: stream, snapshot, files, zip; it
 // may travel in a URL because EventSource cannot send headers) and the control token (`control_token`: iterate from
@@ -8,7 +8,8 @@
 // server with an owner resolver answer the generation's owner. A token left out (undefined) or empty is a mistake, and throws.
 
 import { listAll, listQuery } from './list.js';
-import { resolveUrl, unreachable, watchGeneration, withToken } from './watch.js';
+import { applyWatchManyEvent, initialWatchManyState } from './progress.js';
+import { resolveUrl, unreachable, watchGeneration, watchMultiplexed, withQuery, withToken } from './watch.js';
 
 /** The Problem Details `type` of a budget refusal (429). */
 export const BUDGET_EXCEEDED_TYPE = 'https://iteration-streaming.dev/problems/budget-exceeded';
@@ -182,7 +183,154 @@ export function createGenerationsClient(options = {}) {
         ...watchOptions,
       });
     },
+
+    /**
+     * Many generations over ONE connection (`GET {prefix}/stream`). `{generations: [{id, token}]}`: POST {prefix}/watch
+     * names the set (`token` null: by ownership), then one EventSource reads it with the watch token; `{owner: 'me'}`:
+     * the signed-in user's live generations and every one they start later. See watchMany below.
+     */
+    watchMany: (target, watchOptions = {}) => watchManyWith({ send, url, baseUrl, prefix, fetchFn, credentials, EventSource: options.EventSource }, target, watchOptions),
   };
+}
+
+/**
+ * Watches many generations over one connection: `createGenerationsClient(options).watchMany(target, options)`.
+ * @param {{generations: Array<{id: string, token: string|null}>} | {owner: 'me'}} target
+ * @param {object} [options]  The client's (`baseUrl`, `prefix`, `fetch`, `EventSource`, `credentials`), and watchMany's.
+ */
+export function watchMany(target, options = {}) {
+  return createGenerationsClient(options).watchMany(target, options);
+}
+
+const noop = () => {};
+// Events already delivered are recognised by their data, byte for byte: a few per generation are enough, since only a
+// reopened stream could repeat one, and it repeats at most the latest of each member (a `from=now` start).
+const REMEMBERED_PER_GENERATION = 16;
+
+/** The watch behind client.watchMany: checks the target at once, names the set, opens the stream, folds the events. */
+function watchManyWith(client, target, options) {
+  const { from, maxRetries, onEvent = noop, onMemberEnd = noop, onConnection = noop, onError = noop, onEnd = noop, onChange = noop } = options;
+  const plan = watchPlan(target, from);
+  if (typeof (client.EventSource ?? globalThis.EventSource) !== 'function') {
+    throw new TypeError('watchMany: no EventSource here; pass options.EventSource (for example the "eventsource" package on Node.js).');
+  }
+  let state = initialWatchManyState(plan.members?.map((m) => m.id));
+  let done = false;
+  let completing = false;
+  let stopStream = null;
+  const recent = new Map();
+
+  const set = (next) => {
+    state = next;
+    onChange(state);
+  };
+
+  const end = (reason, error) => {
+    if (done) return;
+    done = true;
+    stopStream?.();
+    set({ ...state, connection: 'closed', ended: reason, error: error ?? null });
+    if (error) onError(error);
+    onEnd(reason, error ?? undefined);
+  };
+
+  const connection = (value) => {
+    // 'closed' is set with the end, in one change; the stream's own 'connecting' after the watch request's is no news.
+    if (done || value === 'closed' || value === state.connection) return;
+    set({ ...state, connection: value });
+    onConnection(value);
+  };
+
+  const message = (event, cursor, data) => {
+    const id = event?.generation_id;
+    if (done || typeof id !== 'string' || id === '') return;
+    const seen = recent.get(id) ?? [];
+    if (seen.includes(data) || state.generations.get(id)?.ended) return;
+    seen.push(data);
+    if (seen.length > REMEMBERED_PER_GENERATION) seen.shift();
+    recent.set(id, seen);
+
+    set(applyWatchManyEvent(state, event, { id: cursor }));
+    onEvent(event, cursor);
+    const member = state.generations.get(id);
+    if (member.ended) {
+      recent.delete(id);
+      onMemberEnd(id, event);
+    }
+    // A watch set is over once every member's terminal event arrived: closed here, before the server's 204.
+    if (plan.members && !done && [...state.generations.values()].every((m) => m.ended)) {
+      completing = true;
+      stopStream?.();
+    }
+  };
+
+  const open = (streamUrl) => {
+    if (done) return;
+    stopStream = watchMultiplexed(streamUrl, { onMessage: message, onConnection: connection, onEnd: (reason, error) => end(completing ? 'ended' : reason, error) }, {
+      EventSource: client.EventSource,
+      fetch: client.fetchFn,
+      credentials: client.credentials,
+      maxRetries,
+      makeError: (status, problem) => new GenerationApiError(status, problem),
+    });
+  };
+
+  connection('connecting');
+  if (plan.members) {
+    const body = { generations: plan.members.map(({ id, token }) => (token === null ? { id } : { id, token })) };
+    client.send(client.url('/watch'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      .then((response) => response.json())
+      .then((named) => {
+        if (typeof named?.watch_token !== 'string' || typeof named?.stream_url !== 'string') {
+          throw new GenerationApiError(200, { detail: 'The watch answer has no watch_token or stream_url: is the server older than watchMany?' });
+        }
+        const address = withToken(resolveUrl(named.stream_url, client.baseUrl), named.watch_token);
+        open(plan.from === 'start' ? withQuery(address, 'from', 'start') : address);
+      })
+      .catch((error) => end(REFUSAL[error?.status] ?? 'error', error instanceof GenerationApiError ? error : new GenerationApiError(0, { detail: String(error?.message ?? error) }, { cause: error })));
+  } else {
+    const address = resolveUrl(`${client.prefix}/stream?owner=me`, client.baseUrl);
+    open(plan.from === 'start' ? withQuery(address, 'from', 'start') : address);
+  }
+
+  return {
+    get state() { return state; },
+    /** The latest event of one generation, or undefined before its first. */
+    latest: (id) => state.generations.get(id)?.event ?? undefined,
+    close: () => end('closed_by_client'),
+  };
+}
+
+const REFUSAL = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 413: 'bad_request', 429: 'too_many_streams' };
+
+/** The target of watchMany, checked as far as the client can: a misuse throws at once, naming it. */
+function watchPlan(target, from) {
+  if (from !== undefined && from !== null && from !== 'now' && from !== 'start') {
+    throw new RangeError(`from must be 'now' or 'start', but was '${from}'.`);
+  }
+  const fromValue = from ?? 'now';
+  if (!target || typeof target !== 'object' || Array.isArray(target)) {
+    throw new TypeError("watchMany: the target must be { generations: [{ id, token }] } or { owner: 'me' }.");
+  }
+  if ('owner' in target) {
+    if (target.owner !== 'me') throw new TypeError(`watchMany: owner must be 'me' (the signed-in user), but was '${target.owner}'.`);
+    if ('generations' in target) throw new TypeError("watchMany: give either generations or owner: 'me', not both.");
+    return { members: null, from: fromValue };
+  }
+  const list = target.generations;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError('watchMany: generations must be a non-empty array of { id, token } (token null: by ownership).');
+  }
+  const members = list.map((entry, i) => {
+    if (!entry || typeof entry !== 'object' || typeof entry.id !== 'string' || entry.id === '') {
+      throw new TypeError(`watchMany: generations[${i}].id is required (a generation id).`);
+    }
+    if (entry.token !== null && (typeof entry.token !== 'string' || entry.token === '')) {
+      throw new TypeError(`watchMany: generations[${i}].token is required: its sse_token or control_token, or null to watch it by ownership.`);
+    }
+    return { id: entry.id, token: entry.token };
+  });
+  return { members, from: fromValue };
 }
 
 /**

@@ -26,3 +26,16 @@ export function inputSender(streamUrl, options = {}) {
     return postInput(fetchFn, resolveUrl(`${statusUrl.replace(/\/$/, '')}/input`, options.baseUrl), input, controlToken, options.credentials);
   };
 }
+
+/**
+ * What useWatchMany re-watches on: the target and `from` as one string (a new array with the same ids and tokens does
+ * not reconnect); null while there is nothing to watch.
+ */
+export function watchManyKey(target, from) {
+  if (target === null || target === undefined) return null;
+  try {
+    return JSON.stringify([target, from ?? 'now']);
+  } catch {
+    return String(target); // not JSON (a cycle): watchMany names the mistake
+  }
+}

@@ -335,6 +335,111 @@ export function isTerminalStatus(status: string): status is 'completed' | 'faile
 /** The message for a request that got no answer: "The request to <origin> was refused by CORS or the server is unreachable (<error>)." */
 export function unreachable(url: string, error: unknown): string;
 
+// ---------------------------------------------------------------- many generations over one connection
+
+/** One generation of a watch set: its id and its read or control token; `null` watches it by ownership (the caller owns it). */
+export interface WatchManyMember {
+  id: string;
+  token: string | null;
+}
+
+/**
+ * What watchMany follows: a named set (POST `{prefix}/watch`, then the stream with its watch token), or the signed-in
+ * user's live generations and every one they start later (`GET {prefix}/stream?owner=me`, the browser's credentials).
+ */
+export type WatchManyTarget = { generations: ReadonlyArray<WatchManyMember> } | { owner: 'me' };
+
+/** The 200 body of `POST {prefix}/watch`. */
+export interface GenerationWatchResponse {
+  /** Reads exactly the named generations; valid while any of them is live (then for the terminal grace period). */
+  watch_token: string;
+  /** The multiplexed stream, relative to the host. */
+  stream_url: string;
+  /** The ids, in the order of the request. */
+  generations: string[];
+}
+
+/**
+ * Why a multiplexed watch ended. `ended`: every member of the set delivered its terminal event (or the server answered
+ * 204); `bad_request`: the set or cursor was refused (400, or 413 for a body too large: the detail names the entry or
+ * limit, such as "at most 100"); `unauthorized`: a token (an entry's, or the watch token) missing, forged or expired, or
+ * nobody signed in for `owner: 'me'`; `forbidden`: a token of another generation, or a request from another site;
+ * `not_found`: the host resolves no owners; `too_many_streams`: 429, the owner has the most streams open; `error`: the
+ * server could not be reached or kept failing.
+ */
+export type WatchManyEndReason =
+  | 'ended'
+  | 'closed_by_client'
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'too_many_streams'
+  | 'error';
+
+/** One generation of a multiplexed watch: its progress state (progress never goes back), its latest event, whether it ended. */
+export interface MemberProgress extends ProgressState {
+  /** Its latest event; null before the first (a named member not heard of yet). */
+  event: StreamingProgressEvent | null;
+  /** Its terminal event arrived (completed, failed or cancelled): nothing more comes for it. */
+  ended: boolean;
+}
+
+/** The state of a multiplexed watch. */
+export interface WatchManyState {
+  /** Each generation by id: the named ones in request order, then the others as first heard of. */
+  generations: ReadonlyMap<string, MemberProgress>;
+  connection: ConnectionState | 'idle';
+  /** The stream's last `id:` (opaque; EventSource resumes after it by itself). */
+  cursor: string | null;
+  /** Why it ended; null while it runs. */
+  ended: WatchManyEndReason | null;
+  /** The refusal that ended it (its `status` and Problem Details). */
+  error: GenerationApiError | null;
+}
+
+export interface WatchManyHandlers {
+  /** Each member event once (a repeat is dropped), in its generation's order, with the stream's cursor. */
+  onEvent?: (event: StreamingProgressEvent, cursor: string | null) => void;
+  /** A member's terminal event arrived (after its onEvent). */
+  onMemberEnd?: (generationId: string, event: StreamingProgressEvent) => void;
+  onConnection?: (state: ConnectionState) => void;
+  /** The refusal (400/401/403/404/413/429) or failure that ends the watch, before onEnd. */
+  onError?: (error: GenerationApiError) => void;
+  /** Once. */
+  onEnd?: (reason: WatchManyEndReason, error?: GenerationApiError) => void;
+  /** The whole state after each change (what the React hook and the Vue composable render from). */
+  onChange?: (state: WatchManyState) => void;
+}
+
+export interface WatchManyOptions extends WatchManyHandlers {
+  /** 'now' (default): each member starts at its latest event; 'start': each is replayed from its first. */
+  from?: 'now' | 'start';
+  /** How often a stream that fails (5xx, unreachable) is reopened before ending with 'error'; default 5. */
+  maxRetries?: number;
+}
+
+/** A running multiplexed watch. */
+export interface WatchManyHandle {
+  readonly state: WatchManyState;
+  /** The latest event of one generation; undefined before its first. */
+  latest(generationId: string): StreamingProgressEvent | undefined;
+  /** Stops watching (the runs go on); onEnd('closed_by_client'). */
+  close(): void;
+}
+
+/**
+ * Many generations over ONE connection, with resume (one cursor for the whole set). A target or `from` the server would
+ * refuse on its face throws at once (an empty set, an entry without id, a token left out: pass `null` to watch by
+ * ownership); what only the server knows (more than its cap, a bad token, too many streams) ends the watch with
+ * onError and onEnd.
+ */
+export function watchMany(target: WatchManyTarget, options?: WatchManyOptions & GenerationsClientOptions): WatchManyHandle;
+
+export function initialWatchManyState(ids?: ReadonlyArray<string>): WatchManyState;
+/** The state after one member event (a new Map; the member's progress folded as applyEvent does). */
+export function applyWatchManyEvent(state: WatchManyState, event: StreamingProgressEvent, meta?: { id?: string | null; receivedAt?: number }): WatchManyState;
+
 // ---------------------------------------------------------------- the React hook and the Vue composable
 
 /** watchGeneration's options, and the control token `sendInput` sends. */
@@ -443,6 +548,8 @@ export interface GenerationsClient {
   archiveUrl(generationId: string, token: string | null): string;
   /** A 202 answer, or a listed generation (no token: by ownership). */
   watch(started: Pick<GenerationStarted, 'stream_url' | 'sse_token' | 'status_url'> | Pick<GenerationListItem, 'generation_id'>, handlers?: WatchHandlers, options?: WatchOptions): () => void;
+  /** Many generations over one connection: a named set (POST {prefix}/watch) or `{owner: 'me'}`. */
+  watchMany(target: WatchManyTarget, options?: WatchManyOptions): WatchManyHandle;
 }
 
 export function createGenerationsClient(options?: GenerationsClientOptions): GenerationsClient;

@@ -6,9 +6,11 @@
 //   let state = initialProgress();
 //   const stop = api.watch(started, { onEvent: (event, id) => { state = applyEvent(state, event, { id }); render(state); } });
 //
+//   watchMany({ owner: 'me' }, { onChange: (many) => render(many.generations) });  // every live one, one connection
+//
 // Types: index.d.ts. React: 'iteration-streaming-client/react'. Vue: 'iteration-streaming-client/vue'.
 
 export { watchGeneration, withToken, withQuery, resolveUrl, isTerminalStatus, unreachable } from './watch.js';
-export { createGenerationsClient, GenerationApiError, BudgetExceededError, BUDGET_EXCEEDED_TYPE, encodePath } from './api.js';
+export { createGenerationsClient, watchMany, GenerationApiError, BudgetExceededError, BUDGET_EXCEEDED_TYPE, encodePath } from './api.js';
 export { createGenerationPager, initialListState } from './list.js';
-export { initialProgress, applyEvent, applySnapshot, elapsedSeconds, fileCounts, formatDuration, formatEta } from './progress.js';
+export { initialProgress, applyEvent, applySnapshot, initialWatchManyState, applyWatchManyEvent, elapsedSeconds, fileCounts, formatDuration, formatEta } from './progress.js';

@@ -200,6 +200,42 @@ export function applySnapshot(state, snapshot, meta = {}) {
   return next;
 }
 
+/**
+ * The state of a multiplexed watch (watchMany) before any event: `generations` maps each generation id to its progress
+ * state (the single-stream state, plus `event`: its latest event, and `ended`: its terminal event arrived), in the order
+ * they were named or first heard of.
+ * @param {string[]} [ids]  The watch set's ids (each starts as 'pending'); none for an owner stream.
+ */
+export function initialWatchManyState(ids = []) {
+  const generations = new Map();
+  for (const id of ids) generations.set(id, initialMember(id));
+  return { generations, connection: 'idle', cursor: null, ended: null, error: null };
+}
+
+/**
+ * The multiplexed state after one event: only its generation's entry changes (a new Map, so a framework sees the change),
+ * folded as the single-stream state is (progress never goes back). An event without `generation_id`, or one for a
+ * generation whose terminal event was already applied, leaves the state as it is.
+ * @param {object} state  The state so far (not changed).
+ * @param {object} event  A member's StreamingProgressEvent.
+ * @param {{id?: string|null, receivedAt?: number}} [meta]  The stream's cursor (`id:`); when it arrived.
+ */
+export function applyWatchManyEvent(state, event, meta = {}) {
+  const id = event?.generation_id;
+  if (typeof id !== 'string' || id === '') return state;
+  const member = state.generations.get(id) ?? initialMember(id);
+  if (member.ended) return state;
+  // The cursor names the whole set's position, not this generation's: the member keeps no lastEventId of its own.
+  const folded = applyEvent(member, event, { receivedAt: meta.receivedAt });
+  const generations = new Map(state.generations);
+  generations.set(id, { ...folded, event, ended: isTerminalStatus(folded.status) });
+  return { ...state, generations, cursor: meta.id != null && meta.id !== '' ? String(meta.id) : state.cursor };
+}
+
+function initialMember(id) {
+  return { ...initialProgress({ generationId: id }), event: null, ended: false };
+}
+
 /** Seconds since the run started (the server's clock, so a skewed browser clock does not matter); its duration once ended. */
 export function elapsedSeconds(state, now = Date.now() / 1000) {
   if (state.startedAt == null) return null;

@@ -1,5 +1,8 @@
 // Types of iteration-streaming-client/react.
-import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions } from './index.js';
+import type {
+  ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions, GenerationsClientOptions,
+  WatchManyOptions, WatchManyState, WatchManyTarget,
+} from './index.js';
 
 /**
  * The hook's value: the progress state (with `inputRequest` at a review gate) plus the connection ('idle' until a
@@ -32,3 +35,15 @@ export interface Generations extends GenerationListState {
  * other options are read then), `loadMore()` for the next, `refresh()` after a start.
  */
 export function useGenerations(options?: GenerationsListOptions): Generations;
+
+/** The hook's value: the multiplexed state ('idle' while nothing is watched) and close(). */
+export interface WatchMany extends WatchManyState {
+  /** Stops watching now (also done on unmount). */
+  close(): void;
+}
+
+/**
+ * Many generations over one connection while mounted, and again when the target or `from` change by value (the other
+ * options are read then); nothing is watched while the target is null or undefined.
+ */
+export function useWatchMany(target: WatchManyTarget | null | undefined, options?: WatchManyOptions & GenerationsClientOptions): WatchMany;

@@ -3,11 +3,13 @@
 // resumes it with Last-Event-ID), the stream is closed on completed, failed and cancelled alike, and a refused stream
 // ends in a clear status ('unauthorized', 'forbidden', 'not_found', 'error') instead of reconnecting forever. At a review
 // gate the status is 'awaiting_input', the stream stays open, `inputRequest` says what is asked and `sendInput` answers.
+// useWatchMany(target) follows many generations over one connection (watchMany).
 import { useEffect, useState } from 'react';
 import { watchGeneration } from './watch.js';
 import { applyEvent, initialProgress } from './progress.js';
-import { endState, inputSender } from './hook-state.js';
-import { createGenerationsClient } from './api.js';
+import { endState, inputSender, watchManyKey } from './hook-state.js';
+import { createGenerationsClient, watchMany } from './api.js';
+import { initialWatchManyState } from './progress.js';
 import { createGenerationPager, initialListState } from './list.js';
 
 /**
@@ -68,4 +70,43 @@ export function useGenerations(options = {}) {
     refresh: () => holder.pager?.refresh() ?? Promise.resolve(),
     loadMore: () => holder.pager?.loadMore() ?? Promise.resolve(),
   };
+}
+
+/**
+ * Many generations over one connection (watchMany) while the component is mounted, and again when the target or `from`
+ * change (the other options are read then). `target`: `{generations: [{id, token}]}` or `{owner: 'me'}`; nothing is
+ * watched while it is null or undefined.
+ * @param {object|null|undefined} target
+ * @param {object} [options]  watchMany's options (`from`, `onEvent`, `onMemberEnd`, `onError`, ...) and the client's.
+ * @returns `{generations, connection, cursor, ended, error, close()}`: `generations` maps each id to its progress state
+ *   with `event` (its latest) and `ended`; `connection` is 'idle' while nothing is watched.
+ */
+export function useWatchMany(target, options = {}) {
+  const [state, setState] = useState(initialWatchManyState);
+  const [holder] = useState(() => ({ handle: null }));
+  const key = watchManyKey(target, options.from);
+
+  useEffect(() => {
+    if (key === null) return undefined;
+    // watchMany reports its first state (connecting) at once; a closed watch's last report is not shown over the next one.
+    let active = true;
+    const handle = watchMany(target, {
+      ...options,
+      onChange: (next) => {
+        if (!active) return;
+        setState(next);
+        options.onChange?.(next);
+      },
+    });
+    holder.handle = handle;
+    return () => {
+      active = false;
+      handle.close();
+      if (holder.handle === handle) holder.handle = null;
+    };
+    // The target is compared by value (its key), and the options are read when it changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+
+  return { ...state, close: () => holder.handle?.close() };
 }

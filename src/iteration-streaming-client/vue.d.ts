@@ -1,5 +1,8 @@
 // Types of iteration-streaming-client/vue. Structural, so this file needs no 'vue' types; Vue's Ref fits.
-import type { ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions } from './index.js';
+import type {
+  ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions, GenerationsClientOptions,
+  WatchManyOptions, WatchManyState, WatchManyTarget,
+} from './index.js';
 
 /** A read-only ref. */
 export interface ReadonlyRef<T> {
@@ -41,3 +44,15 @@ export type GenerationsRefs = {
 
 /** The signed-in user's generations, newest first: the first page on mount, `loadMore()` for the next, `refresh()` after a start. */
 export function useGenerations(options?: GenerationsListOptions): GenerationsRefs;
+
+/** Each field of the multiplexed state as a read-only ref, the whole state, and close(). */
+export type WatchManyRefs = {
+  readonly [K in keyof WatchManyState]: ReadonlyRef<WatchManyState[K]>;
+} & {
+  readonly state: ReadonlyRef<WatchManyState>;
+  /** Stops watching now (also done on unmount). */
+  close(): void;
+};
+
+/** Many generations over one connection from mount to unmount; nothing is watched when the target is null or undefined. */
+export function useWatchMany(target: WatchManyTarget | null | undefined, options?: WatchManyOptions & GenerationsClientOptions): WatchManyRefs;

@@ -1,11 +1,12 @@
 // Vue: useIterationProgress(streamUrl, sseToken) — the guide's composable, on top of watchGeneration and the progress
 // state (same differences from the guide as the React hook). Every field is a read-only ref; `inputRequest` is what a
-// run at a review gate asks, and `sendInput` answers it.
+// run at a review gate asks, and `sendInput` answers it. useWatchMany(target) follows many generations over one connection.
 import { onMounted, onUnmounted, readonly, ref } from 'vue';
 import { watchGeneration } from './watch.js';
 import { applyEvent, initialProgress } from './progress.js';
 import { endState, inputSender } from './hook-state.js';
-import { createGenerationsClient } from './api.js';
+import { createGenerationsClient, watchMany } from './api.js';
+import { initialWatchManyState } from './progress.js';
 import { createGenerationPager, initialListState } from './list.js';
 
 /**
@@ -75,4 +76,41 @@ export function useGenerations(options = {}) {
 
   const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
   return { ...readonlyFields, refresh: () => pager.refresh(), loadMore: () => pager.loadMore() };
+}
+
+/**
+ * Many generations over one connection (watchMany), from mount to unmount. `target`: `{generations: [{id, token}]}` or
+ * `{owner: 'me'}`; nothing is watched while it is null or undefined.
+ * @param {object|null|undefined} target
+ * @param {object} [options]  watchMany's options (`from`, `onEvent`, `onMemberEnd`, `onError`, ...) and the client's.
+ * @returns Read-only refs `generations` (a Map: id → progress state with `event` and `ended`), `connection`, `cursor`,
+ *   `ended`, `error`, `state` (all in one), and `close()`.
+ */
+export function useWatchMany(target, options = {}) {
+  const initial = initialWatchManyState();
+  const state = ref(initial);
+  const fields = Object.fromEntries(Object.keys(initial).map((key) => [key, ref(initial[key])]));
+  let handle = null;
+
+  const update = (next) => {
+    for (const key of Object.keys(fields)) {
+      if (fields[key].value !== next[key]) fields[key].value = next[key];
+    }
+    state.value = next;
+  };
+
+  const close = () => {
+    const open = handle;
+    handle = null;
+    open?.close();
+  };
+
+  onMounted(() => {
+    if (target === null || target === undefined || handle) return;
+    handle = watchMany(target, { ...options, onChange: (next) => { update(next); options.onChange?.(next); } });
+  });
+  onUnmounted(close);
+
+  const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
+  return { ...readonlyFields, state: readonly(state), close };
 }

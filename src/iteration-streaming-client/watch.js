@@ -141,6 +141,111 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   return () => finish('closed_by_client');
 }
 
+/**
+ * Opens one multiplexed stream (`GET {prefix}/stream`: a watch set's, or the owner's) and keeps it open: EventSource's
+ * own reconnect with Last-Event-ID after a drop; when the browser gives up instead (EventSource never says why), the
+ * stream URL is asked once more with `fetch` and the cursor, and only its status is read: 204 means every member ended,
+ * 400/401/403/404/429 a refusal (its Problem Details), 200 or a 5xx something that passes (reopened with backoff,
+ * resuming after the cursor). The events themselves are handed on as parsed; watchMany in api.js folds them.
+ * @param {string} streamUrl  The stream URL with its token or `owner=me` (and `from`) in the query.
+ * @param {object} handlers  `onMessage(event, cursor, data)`, `onConnection(state)`, `onEnd(reason, error)`.
+ * @param {object} options   `EventSource`, `fetch`, `credentials`, `maxRetries`, `makeError(status, problem)`.
+ * @returns {() => void} Closes the stream (onEnd('closed_by_client')).
+ */
+export function watchMultiplexed(streamUrl, handlers, options) {
+  const { onMessage, onConnection, onEnd } = handlers;
+  const Source = options.EventSource ?? globalThis.EventSource;
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  if (typeof Source !== 'function') {
+    throw new TypeError('watchMany: no EventSource here; pass options.EventSource (for example the "eventsource" package on Node.js).');
+  }
+  const maxRetries = options.maxRetries ?? 5;
+  const credentials = options.credentials ?? 'same-origin';
+  let cursor = null;
+  let closed = false;
+  let source = null;
+  let retries = 0;
+  let retryTimer = null;
+
+  const finish = (reason, error) => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(retryTimer);
+    source?.close();
+    onConnection('closed');
+    onEnd(reason, error);
+  };
+
+  // A new EventSource starts without Last-Event-ID: the query carries the cursor (the header wins on its own reconnects).
+  const address = () => (cursor === null ? streamUrl : withQuery(streamUrl, 'lastEventId', cursor));
+
+  const open = () => {
+    if (closed) return;
+    onConnection(cursor === null && retries === 0 ? 'connecting' : 'reconnecting');
+    source = new Source(address(), { withCredentials: credentials === 'include' });
+    source.onopen = () => {
+      retries = 0;
+      onConnection('open');
+    };
+    source.onmessage = (message) => {
+      if (closed) return;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        console.warn('iteration-streaming-client: ignoring an SSE event that is not JSON:', message.data);
+        return;
+      }
+      cursor = message.lastEventId || cursor;
+      onMessage(event, cursor, message.data);
+    };
+    source.onerror = () => {
+      if (closed) return;
+      if (source.readyState === (Source.CONNECTING ?? 0)) {
+        onConnection('reconnecting');
+        return;
+      }
+      source.close();
+      explain().then(([reason, error]) => {
+        if (closed) return;
+        if (reason !== 'retry') {
+          finish(reason, error);
+        } else if (retries >= maxRetries) {
+          finish('error', error);
+        } else {
+          onConnection('reconnecting');
+          retryTimer = setTimeout(open, Math.min(30000, 1000 * 2 ** retries++));
+        }
+      });
+    };
+  };
+
+  // Why EventSource gave up: the same request once more, its status only (a 200 body is dropped at once).
+  const explain = async () => {
+    const target = address();
+    const abort = new AbortController();
+    let response;
+    try {
+      response = await fetchFn(target, { headers: { Accept: 'text/event-stream' }, cache: 'no-store', credentials, signal: abort.signal });
+    } catch (error) {
+      return ['retry', options.makeError(0, { detail: unreachable(target, error) })];
+    }
+    if (response.status === 204) return ['ended', null];
+    if (response.ok) {
+      abort.abort();
+      return ['retry', options.makeError(response.status, { detail: 'The stream closed while it was still open on the server.' })];
+    }
+    const problem = await response.json().catch(() => null);
+    const error = options.makeError(response.status, problem, response);
+    return [MANY_REFUSED[response.status] ?? (response.status >= 500 ? 'retry' : 'error'), error];
+  };
+
+  open();
+  return () => finish('closed_by_client', null);
+}
+
+const MANY_REFUSED = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 429: 'too_many_streams' };
+
 /** Appends `token` as the `token` query parameter (EventSource cannot send an Authorization header). */
 export function withToken(url, token) {
   return withQuery(url, 'token', token);

@@ -21,5 +21,11 @@ export function createOwnerClient() {
 
     /** GET {prefix}?owner=me: the signed-in user's generations, newest first (`{generations, next_cursor}`). */
     list: ({ limit = 10, cursor, status } = {}) => api.listGenerations({ limit, cursor, status }),
+
+    /**
+     * GET {prefix}/stream?owner=me: every live generation of the signed-in user, and each one started later, over one
+     * connection (watchMany). Returns its handle (`state`, `close()`).
+     */
+    watchMine: (handlers) => api.watchMany({ owner: 'me' }, handlers),
   };
 }

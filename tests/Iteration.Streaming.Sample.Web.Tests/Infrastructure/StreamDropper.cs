@@ -8,7 +8,8 @@ namespace Iteration.Streaming.Sample.Web.Tests.Infrastructure;
 /// <summary>
 /// Middleware in front of the sample that can take the network away from event streams: <see cref="GoOffline"/> aborts
 /// every open stream connection (a TCP reset, as when Wi-Fi drops) and every new one until <see cref="GoOnline"/>.
-/// It also records each stream request: the <c>Last-Event-ID</c> it resumed from and the status it got.
+/// It also records each stream request: the <c>Last-Event-ID</c> it resumed from and the status it got; a generation's
+/// own streams in <see cref="Requests"/>, the multiplexed one (<c>/generations/stream</c>: the list's) apart.
 /// </summary>
 public sealed class StreamDropper : IStartupFilter
 {
@@ -16,6 +17,9 @@ public sealed class StreamDropper : IStartupFilter
     private volatile bool _offline;
 
     public ConcurrentQueue<StreamRequest> Requests { get; } = new();
+
+    /// <summary>The requests for the multiplexed stream (<c>GenerationId</c> is empty: it follows many).</summary>
+    public ConcurrentQueue<StreamRequest> MultiplexedRequests { get; } = new();
 
     public void GoOffline()
     {
@@ -43,10 +47,13 @@ public sealed class StreamDropper : IStartupFilter
             return;
         }
 
+        // "/generations/{id}/stream" is a generation's own; "/generations/stream" the multiplexed one.
+        var segments = path.Split('/');
+        var multiplexed = segments.Length == 3;
         var request = new StreamRequest(
-            path.Split('/')[2],
+            multiplexed ? string.Empty : segments[2],
             context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : context.Request.Query["lastEventId"].ToString());
-        Requests.Enqueue(request);
+        (multiplexed ? MultiplexedRequests : Requests).Enqueue(request);
 
         // Registered before the offline check, so GoOffline either sees this connection or this request sees the flag.
         _live[context] = 0;

@@ -3,11 +3,12 @@
 import {
   applyEvent, applySnapshot, BudgetExceededError, BUDGET_EXCEEDED_TYPE, createGenerationPager, createGenerationsClient,
   elapsedSeconds, fileCounts, formatDuration, GenerationApiError, initialListState, initialProgress, unreachable, watchGeneration,
+  watchMany, initialWatchManyState, applyWatchManyEvent, type WatchManyEndReason, type WatchManyState, type MemberProgress,
   type EndReason, type GenerationBudget, type GenerationInput, type GenerationList, type GenerationListItem, type GenerationStarted,
   type InputRequest, type ProgressState, type StreamingProgressEvent,
 } from 'iteration-streaming-client';
-import { useGenerations as useReactGenerations, useIterationProgress as useReactProgress } from 'iteration-streaming-client/react';
-import { useGenerations as useVueGenerations, useIterationProgress as useVueProgress } from 'iteration-streaming-client/vue';
+import { useGenerations as useReactGenerations, useIterationProgress as useReactProgress, useWatchMany as useReactWatchMany } from 'iteration-streaming-client/react';
+import { useGenerations as useVueGenerations, useIterationProgress as useVueProgress, useWatchMany as useVueWatchMany } from 'iteration-streaming-client/vue';
 
 export async function flow(): Promise<void> {
   const api = createGenerationsClient({ baseUrl: 'http://127.0.0.1:5000' });
@@ -217,4 +218,54 @@ export function vueSetup(streamUrl: string, token: string) {
   // @ts-expect-error the list refs are read-only
   mine.loading.value = true;
   return { percent, count, resumed, listed };
+}
+
+// Many generations over one connection: a named set (tokens, or null by ownership) or the owner's stream.
+export function many(started: GenerationStarted, event: StreamingProgressEvent): string {
+  const api = createGenerationsClient({ baseUrl: 'http://127.0.0.1:5000' });
+  const set = api.watchMany({ generations: [{ id: started.generation_id, token: started.sse_token }, { id: 'g-2', token: null }] }, {
+    from: 'start',
+    onEvent(e: StreamingProgressEvent, cursor: string | null) { void e.generation_id; void cursor; },
+    onMemberEnd(id: string, last: StreamingProgressEvent) { void id; void last.status; },
+    onError(error: GenerationApiError) { void error.status; void error.problem.detail; },
+    onEnd(reason: WatchManyEndReason, error) { void reason; void error?.status; },
+  });
+  const member: MemberProgress | undefined = set.state.generations.get(started.generation_id);
+  const percent: number | undefined = member?.progress;
+  const latest: StreamingProgressEvent | undefined = set.latest(started.generation_id);
+  set.close();
+  const owner = watchMany({ owner: 'me' }, { baseUrl: 'http://127.0.0.1:5000', credentials: 'include', onChange: (s: WatchManyState) => void s.generations.size });
+  owner.close();
+  let state = initialWatchManyState(['g-1']);
+  state = applyWatchManyEvent(state, event, { id: 'cursor' });
+  const ended: boolean | undefined = state.generations.get('g-1')?.ended;
+
+  // @ts-expect-error owner is 'me' only
+  watchMany({ owner: 'alice' });
+  // @ts-expect-error a member's token is a string, or null for ownership
+  watchMany({ generations: [{ id: 'g-1' }] });
+  // @ts-expect-error from is 'now' or 'start'
+  watchMany({ owner: 'me' }, { from: 'end' });
+  // @ts-expect-error the state's map is read-only
+  state.generations.set('g-2', member!);
+  return `${percent} ${latest?.stage} ${ended}`;
+}
+
+export function ReactList(): number {
+  const live = useReactWatchMany({ owner: 'me' }, { onMemberEnd: (id) => void id });
+  const idle: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' = live.connection;
+  void idle;
+  live.close();
+  const none = useReactWatchMany(null);
+  return [...live.generations.values()].filter((g) => !g.ended).length + none.generations.size;
+}
+
+export function vueList() {
+  const { generations, connection, ended, close } = useVueWatchMany({ generations: [{ id: 'g-1', token: 'read' }] }, { from: 'now' });
+  const count: number = generations.value.size;
+  const why: WatchManyEndReason | null = ended.value;
+  // @ts-expect-error the refs are read-only
+  connection.value = 'open';
+  close();
+  return { count, why };
 }
