@@ -15,7 +15,7 @@ public sealed record GenerationListItem
     /// <summary>The stage of its latest event.</summary>
     public string? Stage { get; init; }
 
-    /// <summary>The progress of its latest event, 0–100.</summary>
+    /// <summary>The progress of its latest event, 0.0 to 1.0 (the scale of the events' <c>progress</c>).</summary>
     public double Progress { get; init; }
 
     /// <summary>When it was created.</summary>

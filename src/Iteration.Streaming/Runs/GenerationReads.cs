@@ -166,7 +166,7 @@ internal sealed class GenerationReads(
             else if (status == GenerationStatus.Completed)
             {
                 stage ??= GenerationStages.Completed;
-                progress = 100;
+                progress = 1.0;
             }
 
             items[i] = new GenerationListItem

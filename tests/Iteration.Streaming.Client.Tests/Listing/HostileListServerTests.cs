@@ -26,7 +26,7 @@ public sealed class HostileListServerTests : IAsyncLifetime
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private static string Page(string? next) =>
-        $$"""{"generations":[{"generation_id":"g-1","prompt":"p","status":"completed","created_at":"2026-12-06T10:00:00Z","progress":100,"file_count":1}]{{(next is null ? string.Empty : $",\"next_cursor\":\"{next}\"")}}}""";
+        $$"""{"generations":[{"generation_id":"g-1","prompt":"p","status":"completed","created_at":"2026-12-06T10:00:00Z","progress":1.0,"file_count":1}]{{(next is null ? string.Empty : $",\"next_cursor\":\"{next}\"")}}}""";
 
     [Theory]
     [InlineData("not json")]

@@ -17,6 +17,8 @@ public sealed class OpenApiDocumentTests
         { "post", "/generations/{id}/retry", "retryGeneration", [202], [.. Act, 413, 415, 422] },
         { "post", "/generations/{id}/input", "sendGenerationInput", [202], [.. Act, 413, 415] },
         { "get", "/generations", "listGenerations", [200], [400, 401, 403, 429, 500, 503] },
+        { "post", "/generations/watch", "watchGenerations", [200], [400, 401, 403, 413, 415, 429, 500, 503] },
+        { "get", "/generations/stream", "streamGenerations", [200, 204], Read },
         { "get", "/generations/{id}", "getGeneration", [200], Read },
         { "delete", "/generations/{id}", "cancelGeneration", [202], Act },
         { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], Read },

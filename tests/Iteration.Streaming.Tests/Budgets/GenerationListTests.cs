@@ -36,7 +36,7 @@ public sealed class GenerationListTests
         var item = second.Items.Should().ContainSingle().Subject;
         item.GenerationId.Should().Be(done);
         item.Prompt.Should().HaveLength(GenerationList.PromptPreviewLength).And.EndWith("…");
-        item.Should().Match<GenerationListItem>(i => i.Status == GenerationStatus.Completed && i.Stage == GenerationStages.Completed && i.Progress == 100 && i.EndedAt != null);
+        item.Should().Match<GenerationListItem>(i => i.Status == GenerationStatus.Completed && i.Stage == GenerationStages.Completed && i.Progress == 1.0 && i.EndedAt != null);
         item.Usage.Should().Be(new GenerationUsage { InputTokens = 160, OutputTokens = 320 });
         item.Budget.Should().Be(new GenerationBudget { MaxOutputTokens = 10_000 });
         item.FileCount.Should().Be(16);
