@@ -153,8 +153,14 @@ internal sealed class RedisGenerationEventLog : IGenerationEventLog
             return false;
         }
 
-        // Local readers of a deleted log end once the tail's sweep finds it gone, as for a log Redis lost.
-        return await _scripts.DeleteLogAsync(generationId, cancellationToken).ConfigureAwait(false);
+        // This instance's readers end at once; other instances' once their tail's sweep finds it gone, as for a log Redis lost.
+        var deleted = await _scripts.DeleteLogAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            _tail.Find(generationId)?.MarkGone();
+        }
+
+        return deleted;
     }
 
     public async ValueTask<EventLogEntry?> GetLatestAsync(string generationId, CancellationToken cancellationToken = default)
