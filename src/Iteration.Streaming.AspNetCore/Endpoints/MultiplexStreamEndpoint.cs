@@ -36,7 +36,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
     public const string Me = "me";
 
     private const string ForeignCursor =
-        "The last event id is not a cursor of this stream: send the id of the last event this stream delivered, unchanged (a cursor of another watch set or owner, or one changed by hand, is refused).";
+        "The last event id is not a cursor of this stream: send the id of the last event this stream delivered, unchanged (a cursor of another watch set or owner, or one changed, cut short or corrupted, is refused).";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -179,7 +179,8 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
             return null;
         }
 
-        return new SetTarget(check, cursors.WatchTag(check.SetHash));
+        var tag = cursors.WatchTag(check.SetHash);
+        return new SetTarget(check, tag, cursors.Seal(tag));
     }
 
     private async Task<StreamTarget?> AuthorizeOwnerAsync(HttpContext context)
@@ -208,7 +209,8 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
             return null;
         }
 
-        return new OwnerTarget(userId, cursors.OwnerTag(userId), logger);
+        var ownerTag = cursors.OwnerTag(userId);
+        return new OwnerTarget(userId, ownerTag, cursors.Seal(ownerTag), logger);
     }
 
     /// <summary>Fills a new stream's members; a stream that fails to open is disposed (its subscriptions with it).</summary>
@@ -240,7 +242,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
         public abstract ValueTask<MultiplexSubscription?> OpenAsync(HttpContext context, StreamQuery query, IterationStreamingOptions options);
     }
 
-    private sealed class SetTarget(WatchTokenCheck check, string tag) : StreamTarget
+    private sealed class SetTarget(WatchTokenCheck check, string tag, CursorSeal seal) : StreamTarget
     {
         // ':' never appears in a generation id, so these keys never meet a generation's own stream count.
         public override string LimitKey { get; } = "set:" + tag;
@@ -251,7 +253,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
         {
             var ids = check.GenerationIds;
             long[]? positions = null;
-            if (query.Cursor is { } cursor && !MultiplexCursor.TryReadWatch(cursor, tag, ids.Count, out positions))
+            if (query.Cursor is { } cursor && !MultiplexCursor.TryReadWatch(cursor, seal, tag, ids.Count, out positions))
             {
                 return null;
             }
@@ -259,7 +261,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
             var services = context.RequestServices;
             var engine = services.GetRequiredService<IIterationEngine>();
             var log = services.GetRequiredService<IGenerationEventLog>();
-            var stream = new MultiplexSubscription(Description, MultiplexCursor.WatchHead(tag), endsWhenDone: true);
+            var stream = new MultiplexSubscription(Description, MultiplexCursor.WatchHead(tag), endsWhenDone: true, seal, keyed: false);
             return await FillOrDisposeAsync(stream, async () =>
             {
                 for (var i = 0; i < ids.Count; i++)
@@ -283,7 +285,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
         }
     }
 
-    private sealed class OwnerTarget(string userId, string tag, ILogger logger) : StreamTarget
+    private sealed class OwnerTarget(string userId, string tag, CursorSeal seal, ILogger logger) : StreamTarget
     {
         public override string LimitKey { get; } = "owner:" + userId;
 
@@ -296,7 +298,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
             if (query.Cursor is { } cursor)
             {
                 // Done members stay in the cursor a while beside the followed ones: its length bounds them, not a count.
-                if (!MultiplexCursor.TryReadOwner(cursor, tag, MultiplexCursor.MaxLength, out var mark, out var read))
+                if (!MultiplexCursor.TryReadOwner(cursor, seal, tag, MultiplexCursor.MaxLength, out var mark, out var read))
                 {
                     return null;
                 }
@@ -305,7 +307,7 @@ internal sealed class MultiplexStreamEndpoint(ILogger logger, StreamEndpoint wri
             }
 
             var services = context.RequestServices;
-            var stream = new MultiplexSubscription(Description, MultiplexCursor.OwnerHead(tag, watermark ?? 0), endsWhenDone: false);
+            var stream = new MultiplexSubscription(Description, MultiplexCursor.OwnerHead(tag, watermark ?? 0), endsWhenDone: false, seal, keyed: true, watermark ?? 0);
             var membership = new OwnerMembership(
                 userId, tag, stream, services.GetRequiredService<IIterationEngine>(), services.GetRequiredService<IGenerationRecordStore>(),
                 services.GetRequiredService<IGenerationEventLog>(), options, services.GetRequiredService<TimeProvider>(), logger);

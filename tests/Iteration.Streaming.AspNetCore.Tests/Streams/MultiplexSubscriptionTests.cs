@@ -14,7 +14,9 @@ public sealed class MultiplexSubscriptionTests : IAsyncDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddSingleton<TimeProvider>(new FakeTimeProvider(TestEvents.Epoch)).AddIterationStreaming().Services.BuildServiceProvider();
 
-    private readonly MultiplexSubscription _stream = new("test set", "1w.tag.", endsWhenDone: true);
+    private static readonly CursorSeal Seal = new(new byte[32], "tag");
+
+    private readonly MultiplexSubscription _stream = new("test set", "1w.tag.", endsWhenDone: true, Seal, keyed: false);
 
     private IGenerationEventLog EventLog => _services.GetRequiredService<IGenerationEventLog>();
 
@@ -117,7 +119,7 @@ public sealed class MultiplexSubscriptionTests : IAsyncDisposable
         var text = System.Text.Encoding.UTF8.GetString(result.Buffer.ToArray());
 
         var data = System.Text.Encoding.UTF8.GetString(entry.Frame.Span)[(System.Text.Encoding.UTF8.GetString(entry.Frame.Span).IndexOf('\n', StringComparison.Ordinal))..];
-        text.Should().Be("id: 1w.tag.0,1" + data);
+        text.Should().Be("id: " + MultiplexCursor.WatchText(Seal, "tag", [0, 1]) + data);
         a.Should().NotBe(b);
     }
 

@@ -16,17 +16,17 @@ namespace Iteration.Streaming.AspNetCore.Streams.Multiplex;
 /// <remarks>
 /// <para>Version 1, ASCII with no spaces:</para>
 /// <list type="bullet">
-/// <item><description>a watch set: <c>1w.{tag}.{s1},{s2},…</c>, one entry per member in the watch token's order;</description></item>
-/// <item><description>an owner's stream: <c>1o.{tag}.{watermark}.{id}:{s},…</c>, one entry per member followed (in the
-/// order they joined), and the time (Unix ms) of the stream's last look for new generations.</description></item>
+/// <item><description>a watch set: <c>1w.{tag}.{s1},{s2},….{check}</c>, one entry per member in the watch token's order;</description></item>
+/// <item><description>an owner's stream: <c>1o.{tag}.{watermark}.{id}:{s},….{check}</c>, one entry per member followed
+/// (in the order they joined), and the time (Unix ms) of the stream's last look for new generations.</description></item>
 /// </list>
 /// <para>
 /// <c>s</c> is the sequence of the member's last delivered event (0: none yet), or <c>x</c> once its terminal event
 /// was delivered (or it left). The tag is 8 bytes of an HMAC (under a key derived for this purpose) of the set's members
-/// or of the owner, so a cursor of another set or owner is refused. The cursor is not a secret and grants nothing: it
-/// only names positions in logs the caller may read anyway (as a single stream's <c>Last-Event-ID</c> does), so a cursor
-/// changed by hand is refused when malformed or ahead of a log, and otherwise only moves the caller's own positions.
-/// For 50 members with UUID ids it stays under 2.5 KB (an owner's) or 400 bytes (a watch set's).
+/// or of the owner, so a cursor of another set or owner is refused; the check (<see cref="CursorSeal"/>) refuses one
+/// changed by hand, cut short or corrupted. The cursor is not a secret and grants nothing: it only names positions in logs
+/// the caller may read anyway (as a single stream's <c>Last-Event-ID</c> does). For 50 members with UUID ids it stays
+/// under 2.5 KB (an owner's) or 400 bytes (a watch set's).
 /// </para>
 /// </remarks>
 internal sealed class MultiplexCursor(IOptionsMonitor<IterationStreamingOptions> options)
@@ -40,6 +40,9 @@ internal sealed class MultiplexCursor(IOptionsMonitor<IterationStreamingOptions>
     private static readonly string OwnerPrefix = "1o.";
 
     private readonly DerivedSigningKey _key = new(options, "Iteration.Streaming/stream-cursor/v1"u8);
+
+    /// <summary>The check of the cursors of the stream tagged <paramref name="tag"/>.</summary>
+    public CursorSeal Seal(string tag) => new(_key.Get(), tag);
 
     /// <summary>The tag of a watch set, from the hash of its member list.</summary>
     public string WatchTag(ReadOnlySpan<byte> setHash) => Tag("w"u8, setHash);
@@ -56,19 +59,20 @@ internal sealed class MultiplexCursor(IOptionsMonitor<IterationStreamingOptions>
 
     /// <summary>
     /// Reads a watch set's cursor: the last delivered sequence of each of <paramref name="memberCount"/> members, or -1 for
-    /// one that is done. False for anything malformed, of another set, or of another length.
+    /// one that is done. False for anything malformed, of another set, of another length, or whose check fails.
     /// </summary>
-    public static bool TryReadWatch(string text, string tag, int memberCount, out long[] sequences)
+    public static bool TryReadWatch(string text, CursorSeal seal, string tag, int memberCount, out long[] sequences)
     {
         sequences = [];
         var head = WatchHead(tag);
-        if (text.Length > MaxLength || !text.StartsWith(head, StringComparison.Ordinal))
+        if (text.Length > MaxLength || !text.StartsWith(head, StringComparison.Ordinal) || !TrySplitCheck(text, head.Length, out var body, out var check))
         {
             return false;
         }
 
         var values = new long[memberCount];
-        var rest = text.AsSpan(head.Length);
+        var rest = body;
+        ulong sum = 0;
         for (var i = 0; i < memberCount; i++)
         {
             var comma = rest.IndexOf(',');
@@ -78,28 +82,52 @@ internal sealed class MultiplexCursor(IOptionsMonitor<IterationStreamingOptions>
                 return false;
             }
 
+            sum += CursorSeal.Term(seal.MemberKey(i), values[i] < 0, values[i]);
             rest = comma < 0 ? [] : rest[(comma + 1)..];
         }
 
         sequences = values;
-        return rest.IsEmpty;
+        return rest.IsEmpty && seal.Holds(check, sum);
+    }
+
+    /// <summary>A watch set's cursor as text (what its stream writes as the id).</summary>
+    public static string WatchText(CursorSeal seal, string tag, IReadOnlyList<long> positions)
+    {
+        ulong sum = 0;
+        for (var i = 0; i < positions.Count; i++)
+        {
+            sum += CursorSeal.Term(seal.MemberKey(i), positions[i] < 0, positions[i]);
+        }
+
+        return WatchHead(tag) + string.Join(',', positions.Select(Position)) + "." + seal.Text(sum);
+    }
+
+    /// <summary>An owner's cursor as text (what its stream writes as the id).</summary>
+    public static string OwnerText(CursorSeal seal, string tag, long watermark, IReadOnlyList<(string Id, long Sequence)> entries)
+    {
+        var sum = seal.WatermarkKey * (ulong)watermark;
+        foreach (var (id, sequence) in entries)
+        {
+            sum += CursorSeal.Term(seal.MemberKey(id), sequence < 0, sequence);
+        }
+
+        return OwnerHead(tag, watermark) + string.Join(',', entries.Select(e => e.Id + ":" + Position(e.Sequence))) + "." + seal.Text(sum);
     }
 
     /// <summary>
     /// Reads an owner's cursor: its watermark and each member's id and position (-1 done), at most
     /// <paramref name="maxEntries"/> and no id twice. False for anything malformed or of another owner.
     /// </summary>
-    public static bool TryReadOwner(string text, string tag, int maxEntries, out long watermark, out List<(string Id, long Sequence)> entries)
+    public static bool TryReadOwner(string text, CursorSeal seal, string tag, int maxEntries, out long watermark, out List<(string Id, long Sequence)> entries)
     {
         watermark = 0;
         entries = [];
         var head = OwnerPrefix + tag + ".";
-        if (text.Length > MaxLength || !text.StartsWith(head, StringComparison.Ordinal))
+        if (text.Length > MaxLength || !text.StartsWith(head, StringComparison.Ordinal) || !TrySplitCheck(text, head.Length, out var rest, out var check))
         {
             return false;
         }
 
-        var rest = text.AsSpan(head.Length);
         var dot = rest.IndexOf('.');
         if (dot is <= 0 or > 19 || !long.TryParse(rest[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out watermark))
         {
@@ -107,6 +135,7 @@ internal sealed class MultiplexCursor(IOptionsMonitor<IterationStreamingOptions>
         }
 
         rest = rest[(dot + 1)..];
+        var sum = seal.WatermarkKey * (ulong)watermark;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (!rest.IsEmpty)
         {
@@ -125,6 +154,7 @@ internal sealed class MultiplexCursor(IOptionsMonitor<IterationStreamingOptions>
             }
 
             entries.Add((id, sequence));
+            sum += CursorSeal.Term(seal.MemberKey(id), sequence < 0, sequence);
             if (comma < 0)
             {
                 break;
@@ -137,8 +167,20 @@ internal sealed class MultiplexCursor(IOptionsMonitor<IterationStreamingOptions>
             }
         }
 
-        return true;
+        return seal.Holds(check, sum);
     }
+
+    /// <summary>Splits what follows the head into the entries and the check after the last dot.</summary>
+    private static bool TrySplitCheck(string text, int headLength, out ReadOnlySpan<char> body, out ReadOnlySpan<char> check)
+    {
+        var span = text.AsSpan(headLength);
+        var dot = span.LastIndexOf('.');
+        body = dot < 0 ? [] : span[..dot];
+        check = dot < 0 ? [] : span[(dot + 1)..];
+        return dot >= 0;
+    }
+
+    private static string Position(long sequence) => sequence < 0 ? Done.ToString() : sequence.ToString(CultureInfo.InvariantCulture);
 
     private static bool TryReadPosition(ReadOnlySpan<char> text, out long sequence)
     {

@@ -40,6 +40,9 @@ internal sealed class MultiplexMember
     /// <summary>The continuation of <see cref="PendingWait"/>, made once.</summary>
     internal Action? OnReady { get; set; }
 
+    /// <summary>Its multiplier in the cursor's check (<see cref="CursorSeal"/>), set when it joins the stream.</summary>
+    internal ulong CheckKey { get; set; }
+
     /// <summary>When the generation was created, when known (an owner's stream drops done members out of its window).</summary>
     public DateTimeOffset? CreatedAt { get; set; }
 

@@ -35,9 +35,12 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
     private readonly List<ValueTask> _disposals = [];
     private readonly string _description;
     private readonly bool _endsWhenDone;
+    private readonly CursorSeal _seal;
+    private readonly bool _keyed;
     private ManualResetValueTaskSourceCore<bool> _core;
     private MultiplexMember[] _members = [];
     private byte[] _head;
+    private long _watermark;
     private bool _armed;
     private bool _disposed;
     private Exception? _failure;
@@ -47,11 +50,17 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
     /// <param name="description">What the stream follows, for logs (never a token).</param>
     /// <param name="head">The cursor's start (see <see cref="MultiplexCursor"/>).</param>
     /// <param name="endsWhenDone">A watch set ends once every member is done; an owner's stream waits for new members.</param>
-    public MultiplexSubscription(string description, string head, bool endsWhenDone)
+    /// <param name="seal">The cursor's check.</param>
+    /// <param name="keyed">Members are named by id in the cursor (an owner's stream), not by position (a watch set).</param>
+    /// <param name="watermark">An owner's stream's watermark (see <see cref="MultiplexCursor"/>).</param>
+    public MultiplexSubscription(string description, string head, bool endsWhenDone, CursorSeal seal, bool keyed, long watermark = 0)
     {
         _description = description;
         _head = Encoding.ASCII.GetBytes(head);
         _endsWhenDone = endsWhenDone;
+        _seal = seal;
+        _keyed = keyed;
+        _watermark = watermark;
         _core.RunContinuationsAsynchronously = false;
     }
 
@@ -82,6 +91,7 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            member.CheckKey = KeyOf(member.Id);
             _members = [.. _members, member];
             if (member.IsDone)
             {
@@ -106,7 +116,9 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _members = [.. _members, MultiplexMember.Finished(generationId, keyed)];
+            var gone = MultiplexMember.Finished(generationId, keyed);
+            gone.CheckKey = KeyOf(generationId);
+            _members = [.. _members, gone];
             _left.Enqueue(generationId);
         }
     }
@@ -118,13 +130,14 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
     public bool Contains(string generationId) => Array.Exists(Volatile.Read(ref _members), m => string.Equals(m.Id, generationId, StringComparison.Ordinal));
 
     /// <summary>Replaces the cursor's start (an owner's stream moved its watermark) and drops the done members <paramref name="drop"/> names.</summary>
-    public void Revise(string head, Func<MultiplexMember, bool> drop)
+    public void Revise(string head, long watermark, Func<MultiplexMember, bool> drop)
     {
         var bytes = Encoding.ASCII.GetBytes(head);
         lock (_gate)
         {
             _members = [.. _members.Where(m => !(m.IsDone && drop(m)))];
             Volatile.Write(ref _head, bytes);
+            Volatile.Write(ref _watermark, watermark);
         }
     }
 
@@ -253,7 +266,7 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
         var data = frame[frame.IndexOf(DataField)..];
         var head = Volatile.Read(ref _head);
         var members = Volatile.Read(ref _members);
-        var size = IdField.Length + head.Length + data.Length;
+        var size = IdField.Length + head.Length + 1 + CursorSeal.Length + data.Length;
         foreach (var member in members)
         {
             size += member.Key.Length + 21;
@@ -264,6 +277,7 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
         var at = IdField.Length;
         head.CopyTo(span[at..]);
         at += head.Length;
+        var sum = _seal.WatermarkKey * (ulong)Volatile.Read(ref _watermark);
         for (var i = 0; i < members.Length; i++)
         {
             var member = members[i];
@@ -274,17 +288,23 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
 
             member.Key.CopyTo(span[at..]);
             at += member.Key.Length;
-            if (member.IsDone)
+            var done = member.IsDone;
+            var sequence = member.Sequence;
+            sum += CursorSeal.Term(member.CheckKey, done, sequence);
+            if (done)
             {
                 span[at++] = (byte)MultiplexCursor.Done;
             }
             else
             {
-                Utf8Formatter.TryFormat(member.Sequence, span[at..], out var digits);
+                Utf8Formatter.TryFormat(sequence, span[at..], out var digits);
                 at += digits;
             }
         }
 
+        span[at++] = (byte)'.';
+        _seal.Write(sum, span.Slice(at, CursorSeal.Length));
+        at += CursorSeal.Length;
         data.CopyTo(span[at..]);
         at += data.Length;
         writer.Advance(at);
@@ -387,6 +407,9 @@ internal sealed class MultiplexSubscription : EventLogSubscription, IValueTaskSo
             }
         }
     }
+
+    /// <summary>A joining member's multiplier: by id in an owner's stream, by its index in a watch set (called under the lock).</summary>
+    private ulong KeyOf(string generationId) => _keyed ? _seal.MemberKey(generationId) : _seal.MemberKey(_members.Length);
 
     private void Requeue(MultiplexMember member)
     {

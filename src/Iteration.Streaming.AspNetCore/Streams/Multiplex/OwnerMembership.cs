@@ -211,7 +211,7 @@ internal sealed class OwnerMembership : IAsyncDisposable
         Interlocked.Exchange(ref _watermark, now.ToUnixTimeMilliseconds());
 
         // Done members out of the window leave the cursor (only after a look that reached the window's start).
-        _stream.Revise(Head, complete ? m => !seen.Contains(m.Id) : static _ => false);
+        _stream.Revise(Head, Interlocked.Read(ref _watermark), complete ? m => !seen.Contains(m.Id) : static _ => false);
     }
 
     private async Task JoinAsync(GenerationRecord record, CancellationToken cancellationToken)
