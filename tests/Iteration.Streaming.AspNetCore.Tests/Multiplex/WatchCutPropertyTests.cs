@@ -7,7 +7,7 @@ namespace Iteration.Streaming.AspNetCore.Tests.Multiplex;
 /// Issue 25's must-show: one multiplexed stream follows 50 generations running at once and, across random cuts resumed
 /// with <c>Last-Event-ID</c>, sees every member's events exactly once, in its order, byte for byte its own stream's.
 /// </summary>
-public sealed class WatchCutPropertyTests : IAsyncLifetime
+public sealed class WatchCutPropertyTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Generations = 50;
 
@@ -36,6 +36,7 @@ public sealed class WatchCutPropertyTests : IAsyncLifetime
     {
         var cuts = 0;
         var connections = 0;
+        var events = 0;
 
         await MultiplexCutGen.Plan(Generations, minSteps: 110, maxSteps: 150).SampleAsync(async plan =>
         {
@@ -47,7 +48,10 @@ public sealed class WatchCutPropertyTests : IAsyncLifetime
             outcome.LongestCursor.Should().BeLessThan(4096, "the cursor of 50 UUID members stays under 4 KB");
             cuts += outcome.Reader.Cuts;
             connections += outcome.Reader.Connections;
+            events += outcome.Reader.Events.Count();
         }, iter: 2, threads: 1);
+
+        output.WriteLine($"{cuts} cuts over {connections} connections, {events} events delivered");
 
         cuts.Should().BeGreaterThanOrEqualTo(200, $"the property must hold across at least 200 cuts ({connections} connections)");
     }

@@ -43,7 +43,7 @@ public sealed class WatchRequestTests : IAsyncLifetime
     private async Task<string> RefusedAsync(HttpStatusCode status, params GenerationWatchMember[] members)
     {
         using var response = await _client.PostWatchAsync(members);
-        return await response.ShouldBeProblemAsync(status);
+        return await response.ShouldBeRefusedAsync(status);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class WatchRequestTests : IAsyncLifetime
     {
         using var response = await _client.PostWatchAsync(body);
 
-        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await response.ShouldBeRefusedAsync(HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class WatchRequestTests : IAsyncLifetime
     {
         using var response = await _client.PostAsync("generations/watch", new StringContent(string.Empty, Encoding.UTF8, "application/json"));
 
-        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await response.ShouldBeRefusedAsync(HttpStatusCode.BadRequest);
     }
 
     [Theory]
@@ -117,7 +117,7 @@ public sealed class WatchRequestTests : IAsyncLifetime
     {
         using var response = await _client.PostWatchAsync(body);
 
-        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Should().Contain("generations");
+        (await response.ShouldBeRefusedAsync(HttpStatusCode.BadRequest)).Should().Contain("generations");
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class WatchRequestTests : IAsyncLifetime
     {
         using var response = await _client.PostWatchAsync("{\"generations\":[]}");
 
-        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Should().Contain("generations");
+        (await response.ShouldBeRefusedAsync(HttpStatusCode.BadRequest)).Should().Contain("generations");
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class WatchRequestTests : IAsyncLifetime
 
         using var response = await _client.PostWatchAsync($"{{\"generations\":[{{\"id\":\"{id}\",\"token\":\"{token}\"}},{{\"token\":\"{token}\"}}]}}");
 
-        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Should().Contain("generations[1]");
+        (await response.ShouldBeRefusedAsync(HttpStatusCode.BadRequest)).Should().Contain("generations[1]");
     }
 
     [Fact]
@@ -285,7 +285,7 @@ public sealed class WatchRequestTests : IAsyncLifetime
 
         using var response = await _client.PostWatchAsync(body);
 
-        await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        await response.ShouldBeRefusedAsync(HttpStatusCode.RequestEntityTooLarge);
     }
 
     [Fact]
