@@ -1,5 +1,6 @@
 using System.Net;
 using CsCheck;
+using Xunit.Abstractions;
 
 namespace Iteration.Streaming.AspNetCore.Tests.Multiplex;
 
