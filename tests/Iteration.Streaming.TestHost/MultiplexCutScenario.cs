@@ -7,8 +7,9 @@ namespace Iteration.Streaming.TestHost;
 /// The multiplexed stream's must-show property over HTTP: <see cref="MultiplexCutPlan.Generations"/> runs started through
 /// <c>POST /generations</c> and driven by a <see cref="ControlledPhaseGenerator"/> run at once; one reader follows them
 /// on one watch set (<c>from=start</c>), each connection cut at its step's point (a real socket close) and resumed with
-/// <c>Last-Event-ID</c>, while the runs move on between and during connections. Afterwards each member's own stream is
-/// read from the start, for <see cref="MultiplexCutOutcome.Mismatches"/>.
+/// <c>Last-Event-ID</c>, while the runs move on between and during connections; every step is a cut (one run is kept
+/// live until the steps are done). Afterwards each member's own stream is read from the start, for
+/// <see cref="MultiplexCutOutcome.Mismatches"/>.
 /// </summary>
 /// <remarks>
 /// The host must use the <paramref name="generator"/> of <see cref="RunAsync"/>, allow that many runs at once
@@ -33,9 +34,10 @@ public static class MultiplexCutScenario
             plan.Steps.Select(s => s.Cut),
             async _ =>
             {
-                var release = step < plan.Steps.Count ? plan.Steps[step].PhasesToRelease : int.MaxValue;
+                var cutting = step < plan.Steps.Count;
+                var release = cutting ? plan.Steps[step].PhasesToRelease : int.MaxValue;
                 step++;
-                await driver.ReleaseAsync(release).ConfigureAwait(false);
+                await driver.ReleaseAsync(release, keepOneLive: cutting).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -54,38 +56,52 @@ public static class MultiplexCutScenario
         return new MultiplexCutOutcome([.. started.Select(s => s.GenerationId)], reader, expected, status);
     }
 
-    /// <summary>Releases the runs' phases in the order the engine asks for them, each doing the plan's next thing.</summary>
+    /// <summary>
+    /// Releases the runs' phases in the order the engine asks for them, each doing the plan's next thing. While the test
+    /// still cuts, the phase that would end the last live run is held back: the set's stream cannot end early, so every
+    /// step is a cut.
+    /// </summary>
     private sealed class Driver(ControlledPhaseGenerator generator, IReadOnlyList<int> phaseFiles, int runs)
     {
         private int _released;
         private int _ended;
+        private (ControlledPhase Phase, int Files)? _held;
 
-        public async Task ReleaseAsync(int count)
+        public async Task ReleaseAsync(int count, bool keepOneLive)
         {
             for (var i = 0; i < count && _ended < runs; i++)
             {
-                var phase = await generator.NextPhaseAsync().ConfigureAwait(false);
-                var files = phaseFiles.Count == 0 ? 1 : phaseFiles[_released % phaseFiles.Count];
-                _released++;
+                var (phase, files) = _held ?? (await generator.NextPhaseAsync().ConfigureAwait(false), Next());
+                _held = null;
                 var number = phase.Context.Phase.Number;
+                var ends = files < 0 || number == phase.Context.Plan.Count;
+                if (ends && keepOneLive && _ended == runs - 1)
+                {
+                    _held = (phase, files);
+                    return;
+                }
+
                 if (files < 0)
                 {
                     phase.Fail(new GenerationFailedException($"model unavailable in phase {number}"));
-                    _ended++;
-                    continue;
                 }
-
-                for (var f = 0; f < files; f++)
+                else
                 {
-                    phase.Yield($"src/Phase{number}/File{f}.cs", $"// {phase.Context.GenerationId} phase {number} file {f}\n");
+                    for (var f = 0; f < files; f++)
+                    {
+                        phase.Yield($"src/Phase{number}/File{f}.cs", $"// {phase.Context.GenerationId} phase {number} file {f}\n");
+                    }
+
+                    phase.Complete();
                 }
 
-                phase.Complete();
-                if (number == phase.Context.Plan.Count)
+                if (ends)
                 {
                     _ended++;
                 }
             }
         }
+
+        private int Next() => phaseFiles.Count == 0 ? 1 : phaseFiles[_released++ % phaseFiles.Count];
     }
 }

@@ -47,6 +47,7 @@ public sealed class WatchCutPropertyTests(ITestOutputHelper output) : IAsyncLife
             outcome.FinalStatus.Should().Be(HttpStatusCode.NoContent, "a reconnect after every member's terminal event gets 204");
             outcome.Reader.Generations.Should().BeEquivalentTo(outcome.Generations);
             outcome.LongestCursor.Should().BeLessThan(4096, "the cursor of 50 UUID members stays under 4 KB");
+            outcome.Reader.Cuts.Should().Be(plan.Steps.Count, "every step cuts a live stream");
             cuts += outcome.Reader.Cuts;
             connections += outcome.Reader.Connections;
             events += outcome.Reader.Events.Count();

@@ -57,6 +57,7 @@ public sealed class SqliteWatchCutPropertyTests : IAsyncLifetime
             outcome.Mismatches().Should().BeEmpty();
             outcome.FinalStatus.Should().Be(HttpStatusCode.NoContent);
             outcome.LongestCursor.Should().BeLessThan(4096);
+            outcome.Reader.Cuts.Should().Be(plan.Steps.Count, "every step cuts a live stream");
             cuts += outcome.Reader.Cuts;
         }, iter: 2, threads: 1);
 
