@@ -206,7 +206,7 @@ public sealed class MultiplexStreamRequestTests : IAsyncLifetime
         }
     }
 
-    [Fact(Skip = "Server: a position changed by hand is accepted (MultiplexCursor's remarks: it only moves the caller's own positions); WATCH.md says 400 for a tampered cursor. Lead to decide.")]
+    [Fact]
     public async Task Stream_ACursorWithAPositionChangedByHand_Answers400()
     {
         var (watch, _) = await WatchLiveAsync(2, eventsEach: 3);
