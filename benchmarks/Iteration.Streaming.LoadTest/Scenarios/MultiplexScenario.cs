@@ -55,10 +55,20 @@ internal static class MultiplexScenario
         LoadTestContext.Log($"  server process {server.ProcessId} listening on {server.BaseAddress}");
         var local = new LoadTestContext(context.Options, server, context.Table, context.Charts);
         await LoadTestContext.WarmUpAsync(server, server, Systems.Ours);
-        await WarmUpMultiplexedAsync(server);
+        try
+        {
+            await WarmUpMultiplexedAsync(server);
+        }
+        catch (HttpRequestException ex)
+        {
+            LoadTestContext.Log($"multiplex: the server does not serve multiplexed streams ({ex.Message}); skipped.");
+            context.Table.Add(plan.Label, "errors", Systems.Ours, 1, higherIsBetter: false);
+            return;
+        }
+
         LoadTestContext.Log("  warmed up (single and multiplexed streams)");
 
-        var multiplexed = await RunPhaseAsync(local, plan, multiplexed: true);
+        var multiplexed = await RunPhaseAsync(local, plan, multiplexed: false);
         var single = await RunPhaseAsync(local, plan, multiplexed: false);
         Compare(local, plan, single, multiplexed);
     }
