@@ -42,6 +42,16 @@ internal static class EndpointShapes
         [Description("The file's path inside the generation, such as src/app.py.")] string path,
         [FromQuery(Name = "token"), Description(TokenDescription)] string? token) => throw new NotSupportedException();
 
+    public static Task Watch([FromBody] Contracts.GenerationWatchRequest request) => throw new NotSupportedException();
+
+    public static Task Multiplex(
+        [FromQuery(Name = "token"), Description("The watch token from POST /watch, where a header cannot be sent (EventSource); otherwise Authorization: Bearer.")] string? token,
+        [FromQuery(Name = "owner"), Description("'me': the signed-in caller's live generations and every one they start (instead of a watch token).")] string? owner,
+        [FromQuery(Name = "from"), Description("'now' (default): each generation from its latest event; 'start': each from its first.")] string? from,
+        [FromQuery(Name = "lastEventId"), Description("Resume after this cursor (the id of the last event received), where the Last-Event-ID header cannot be sent.")] string? lastEventId,
+        [FromHeader(Name = "Last-Event-ID"), Description("Resume after this cursor (EventSource sends it on reconnect).")] string? lastEventIdHeader) =>
+        throw new NotSupportedException();
+
     public static Task Stream(
         [Description("The generation's id.")] string id,
         [FromQuery(Name = "token"), Description(TokenDescription)] string? token,

@@ -6,6 +6,7 @@ using Iteration.Streaming.AspNetCore.Endpoints;
 using Iteration.Streaming.AspNetCore.Http;
 using Iteration.Streaming.AspNetCore.Security;
 using Iteration.Streaming.AspNetCore.Streams;
+using Iteration.Streaming.AspNetCore.Streams.Multiplex;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Hosting;
@@ -32,6 +33,9 @@ public static class IterationStreamEndpointRouteBuilderExtensions
     // limiter) and 503 with Retry-After (a stopping host, or storage that cannot be written).
     private static readonly int[] ReadProblems =
         [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound];
+
+    private static readonly int[] WatchProblems =
+        [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType];
 
     private static readonly int[] ListProblems =
         [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden];
@@ -88,6 +92,11 @@ public static class IterationStreamEndpointRouteBuilderExtensions
         // The list exists only for hosts that know their callers (a scoped resolver cannot be resolved here: only asked about).
         var listsOwners = services.GetService<IServiceProviderIsService>()?.IsService(typeof(IGenerationOwnerResolver)) == true;
         var unmatched = new UnmatchedRouteEndpoint(logger, listsOwners);
+        var optionsMonitor = services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>();
+        var watch = new WatchEndpoint(logger);
+        var multiplex = new MultiplexStreamEndpoint(
+            logger, stream, GenerationStreamLimiter.For(services), new MultiplexCursor(optionsMonitor),
+            StreamReplayGate.For(services, optionsMonitor.CurrentValue.MaxConcurrentStreamReplays), listsOwners);
 
         var group = endpoints.MapGroup(prefix);
         group.WithTags(OpenApiTag);
@@ -129,9 +138,27 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .Produces(StatusCodes.Status202Accepted, typeof(Iteration.Streaming.Contracts.GenerationInputAccepted), JsonContentType)
             .ProducesProblems(InputProblems)
             .AddOpenApiOperationTransformer(OpenApiOperations.ControlAsync);
+        group.MapPost("/watch", EndpointErrors.Handle(watch.HandleAsync, logger))
+            .DescribedBy((Func<Iteration.Streaming.Contracts.GenerationWatchRequest, Task>)EndpointShapes.Watch)
+            .WithDisplayName("Iteration.Streaming: watch a set")
+            .WithName(names.Of("watchGenerations"))
+            .WithSummary("Name a set of generations to follow over one stream")
+            .WithDescription("Each generation with its sse_token or control_token (or, with an owner resolver, none for one the caller owns); answers one watch_token for GET {prefix}/stream. One member refused refuses the whole request, naming it. At most MaxGenerationsPerStream (default 100) generations.")
+            .Produces(StatusCodes.Status200OK, typeof(Iteration.Streaming.Contracts.GenerationWatchResponse), JsonContentType)
+            .ProducesProblems(WatchProblems);
+        group.MapGet("/stream", EndpointErrors.Handle(multiplex.HandleAsync, logger))
+            .DescribedBy((Func<string?, string?, string?, string?, string?, Task>)EndpointShapes.Multiplex)
+            .WithDisplayName("Iteration.Streaming: multiplexed event stream")
+            .WithName(names.Of("streamGenerations"))
+            .WithSummary("Many generations' progress over one Server-Sent Events stream")
+            .WithDescription("With a watch token (?token= or Authorization: Bearer): that set; with owner=me: the caller's live generations and every one they start. Each event's data is the member's own event (it carries generation_id); its id is one opaque cursor for the whole set: resume with Last-Event-ID. 204 once every member of a set was delivered; 429 past MaxMultiplexedStreamsPerOwner.")
+            .Produces(StatusCodes.Status200OK, typeof(StreamingProgressEvent), EventStreamContentType)
+            .Produces(StatusCodes.Status204NoContent, typeof(void), contentType: null)
+            .ProducesProblems(ReadProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.MultiplexAsync);
         if (listsOwners)
         {
-            var list = new ListEndpoint(logger, new GenerationListCursor(services.GetRequiredService<IOptionsMonitor<IterationStreamingOptions>>()));
+            var list = new ListEndpoint(logger, new GenerationListCursor(optionsMonitor));
             group.MapGet(string.Empty, EndpointErrors.Handle(list.HandleAsync, logger))
                 .DescribedBy((Func<string, string?, int?, string?, Task>)EndpointShapes.List)
                 .WithDisplayName("Iteration.Streaming: list")

@@ -70,6 +70,31 @@ internal static class OpenApiOperations
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The multiplexed stream: a watch token (the <c>watch_token</c> scheme) or the host's own authentication with
+    /// <c>owner=me</c>; <c>from</c> is <c>now</c> or <c>start</c>; the cursor is opaque.
+    /// </summary>
+    public static Task MultiplexAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            switch (parameter.Name)
+            {
+                case MultiplexStreamEndpoint.OwnerQuery:
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(MultiplexStreamEndpoint.Me)] };
+                    break;
+                case MultiplexStreamEndpoint.FromQuery:
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("now"), JsonValue.Create("start")], Default = JsonValue.Create("now") };
+                    break;
+                case "lastEventId" or "Last-Event-ID":
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = Streams.Multiplex.MultiplexCursor.MaxLength };
+                    break;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>Retry: the control token, an optional <c>{"review": …, "budget": …}</c> body and an optional Idempotency-Key.</summary>
     public static Task RetryAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {

@@ -64,4 +64,19 @@ internal static partial class Log
 
     [LoggerMessage(2051, LogLevel.Information, "A start was refused by the budget policy: limit {Limit}, {Used} used of {Allowed}.")]
     public static partial void BudgetRefused(ILogger logger, string limit, long used, long allowed);
+
+    [LoggerMessage(2060, LogLevel.Information, "A watch set of {Count} generations was issued a watch token.")]
+    public static partial void WatchSetIssued(ILogger logger, int count);
+
+    [LoggerMessage(2061, LogLevel.Information, "A watch request was refused at generations[{Index}] ({GenerationId}): {Status}.")]
+    public static partial void WatchMemberRefused(ILogger logger, int index, string generationId, string status);
+
+    [LoggerMessage(2062, LogLevel.Information, "A multiplexed stream was refused: {Key} has {Open} open on this server (MaxMultiplexedStreamsPerOwner).")]
+    public static partial void MultiplexLimitReached(ILogger logger, string key, int open);
+
+    [LoggerMessage(2063, LogLevel.Warning, "An owner's stream could not look for new generations; it tries again at its next refresh.")]
+    public static partial void OwnerRefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2064, LogLevel.Information, "An owner's stream follows {Max} generations already (MaxGenerationsPerStream): generation {GenerationId} is not followed.")]
+    public static partial void OwnerStreamFull(ILogger logger, string generationId, int max);
 }

@@ -149,7 +149,7 @@ internal static class GenerationAccess
     }
 
     /// <summary>Whether the caller is the recorded owner of <paramref name="generationId"/> (with an owner resolver, from our own pages).</summary>
-    private static async ValueTask<bool> IsCallerOwnerAsync(HttpContext context, string generationId) =>
+    internal static async ValueTask<bool> IsCallerOwnerAsync(HttpContext context, string generationId) =>
         await ResolveUserAsync(context).ConfigureAwait(false) is { } userId
         && await IsOwnerAsync(context, generationId, userId).ConfigureAwait(false);
 
@@ -170,6 +170,12 @@ internal static class GenerationAccess
     private static Task RefuseAsync(HttpContext context, ILogger logger, string id, StreamTokenStatus status)
     {
         Log.TokenRefused(logger, id, status);
+        return RefuseAsync(context, logger, status, detailPrefix: null);
+    }
+
+    /// <summary>Answers a token's refusal (401 or 403 with its challenge), the detail after <paramref name="detailPrefix"/> when given.</summary>
+    internal static Task RefuseAsync(HttpContext context, ILogger logger, StreamTokenStatus status, string? detailPrefix)
+    {
         var (statusCode, challenge, detail) = status switch
         {
             StreamTokenStatus.Missing => (StatusCodes.Status401Unauthorized, "Bearer",
@@ -187,7 +193,7 @@ internal static class GenerationAccess
                 "The token was issued for another generation."),
         };
 
-        return WriteAsync(context, logger, statusCode, challenge, detail);
+        return WriteAsync(context, logger, statusCode, challenge, detailPrefix + detail);
     }
 
     private static Task WriteAsync(HttpContext context, ILogger logger, int statusCode, string challenge, string detail)

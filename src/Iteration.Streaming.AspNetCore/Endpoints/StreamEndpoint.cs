@@ -146,8 +146,12 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
         }
     }
 
-    private async Task StreamAsync(
-        HttpContext context, string id, long afterSequence, EventLogSubscription subscription, IterationStreamingOptions options, GenerationStreamLimiter.Lease slot)
+    /// <summary>
+    /// Writes an open subscription as the response until it ends, then releases <paramref name="slot"/>. Also serves the
+    /// multiplexed stream, whose replay slot (<paramref name="afterFirstFlush"/>) is freed once its first burst is out.
+    /// </summary>
+    internal async Task StreamAsync(
+        HttpContext context, string id, long afterSequence, EventLogSubscription subscription, IterationStreamingOptions options, IDisposable slot, IDisposable? afterFirstFlush = null)
     {
         var reason = "client disconnected";
         try
@@ -173,7 +177,8 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
                         metrics,
                         Jitter(options.MaxStreamLifetime, LifetimeJitter),
                         stopping,
-                        context.RequestAborted).ConfigureAwait(false);
+                        context.RequestAborted,
+                        afterFirstFlush).ConfigureAwait(false);
                     reason = end switch
                     {
                         StreamEnd.Terminal => "terminal event written",
@@ -195,6 +200,7 @@ internal sealed class StreamEndpoint(ILogger logger, StreamMetrics metrics, Gene
                 {
                     // The slot first: whoever sees the stream closed (the metric, the log) may open another at once.
                     slot.Dispose();
+                    afterFirstFlush?.Dispose();
                     metrics.StreamClosed();
                     Log.StreamEnded(logger, id, subscription.LastSequence, reason);
                 }

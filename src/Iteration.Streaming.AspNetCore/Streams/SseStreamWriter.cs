@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using Iteration.Streaming.AspNetCore.Diagnostics;
+using Iteration.Streaming.AspNetCore.Streams.Multiplex;
 using Iteration.Streaming.EventLog;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -13,7 +14,9 @@ namespace Iteration.Streaming.AspNetCore.Streams;
 
 /// <summary>
 /// Writes one subscription as Server-Sent Events: a <c>retry:</c> line, then each entry's ready frame, flushed once
-/// per burst, with a comment heartbeat while idle; it ends right after the terminal event.
+/// per burst, with a comment heartbeat while idle; it ends right after the terminal event. A multiplexed stream
+/// (<see cref="MultiplexSubscription"/>) writes each entry with its own cursor as the id, a comment for a member that left,
+/// and ends once every member of its set is done.
 /// </summary>
 internal static class SseStreamWriter
 {
@@ -62,13 +65,15 @@ internal static class SseStreamWriter
         StreamMetrics metrics,
         TimeSpan? lifetime,
         CancellationToken stopping,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IDisposable? afterFirstFlush = null)
     {
         WriteRetry(writer, retryInterval);
         using var waiter = new StreamWaiter(subscription, heartbeatInterval, timeProvider, writer, lifetime, stopping, cancellationToken);
+        var multiplex = subscription as MultiplexSubscription;
         while (true)
         {
-            var (terminal, written, stopped) = await WriteReadyAsync(writer, subscription, metrics, cancellationToken).ConfigureAwait(false);
+            var (terminal, written, stopped) = await WriteReadyAsync(writer, subscription, multiplex, metrics, cancellationToken).ConfigureAwait(false);
             if (stopped)
             {
                 return End(waiter);
@@ -76,6 +81,10 @@ internal static class SseStreamWriter
 
             var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             metrics.EventsWritten(written);
+
+            // A multiplexed stream's replay slot: held until what its members missed is on its way.
+            afterFirstFlush?.Dispose();
+            afterFirstFlush = null;
             if (terminal)
             {
                 return StreamEnd.Terminal;
@@ -121,20 +130,44 @@ internal static class SseStreamWriter
 
     /// <summary>Writes every ready entry, flushing each <see cref="FlushThresholdBytes"/>; stopped when a flush ended the stream.</summary>
     private static async ValueTask<(bool Terminal, long Written, bool Stopped)> WriteReadyAsync(
-        PipeWriter writer, EventLogSubscription subscription, StreamMetrics metrics, CancellationToken cancellationToken)
+        PipeWriter writer, EventLogSubscription subscription, MultiplexSubscription? multiplex, StreamMetrics metrics, CancellationToken cancellationToken)
     {
         long pending = 0;
         long written = 0;
-        while (subscription.TryRead(out var entry))
+        while (true)
         {
-            writer.Write(entry.Frame.Span);
+            if (multiplex is not null && multiplex.TryTakeLeft(out var left))
+            {
+                WriteComment(writer, $"generation {left} left the stream: it no longer exists (deleted)");
+                continue;
+            }
+
+            if (!subscription.TryRead(out var entry))
+            {
+                break;
+            }
+
+            int length;
+            bool terminal;
+            if (multiplex is null)
+            {
+                writer.Write(entry.Frame.Span);
+                length = entry.Frame.Length;
+                terminal = entry.IsTerminal;
+            }
+            else
+            {
+                length = multiplex.WriteFrame(writer, entry);
+                terminal = multiplex.IsComplete;
+            }
+
             written++;
-            if (entry.IsTerminal)
+            if (terminal)
             {
                 return (true, written, false);
             }
 
-            pending += entry.Frame.Length;
+            pending += length;
             if (pending >= FlushThresholdBytes)
             {
                 pending = 0;
@@ -166,6 +199,14 @@ internal static class SseStreamWriter
         {
             // The client went away first: it reconnects on its own.
         }
+    }
+
+    /// <summary>Writes an SSE comment (<c>: text</c>), which EventSource ignores: for people and tools reading the stream.</summary>
+    private static void WriteComment(PipeWriter writer, string text)
+    {
+        var line = ": " + text.ReplaceLineEndings(" ") + "\n\n";
+        var span = writer.GetSpan(Encoding.UTF8.GetMaxByteCount(line.Length));
+        writer.Advance(Encoding.UTF8.GetBytes(line, span));
     }
 
     private static void WriteRetry(PipeWriter writer, TimeSpan retryInterval)

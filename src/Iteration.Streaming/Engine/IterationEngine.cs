@@ -81,7 +81,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         var pipeline = _pipeline = new RunPipeline(stages, ending, events, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, messages, _logger);
         _registry = new RunRegistry(coordinator, _logger);
         _scheduler = new RunScheduler(ExecuteAsync, options, metrics, _logger);
-        _admission = new RunAdmission(eventLog, records, coordinator, modeSelector, ids, _scheduler, _registry, pipeline, events, timeProvider, storageHealth, services.GetService<IBudgetPolicy>(), _logger)
+        _admission = new RunAdmission(eventLog, records, coordinator, modeSelector, ids, _scheduler, _registry, pipeline, events, timeProvider, storageHealth, services.GetService<IBudgetPolicy>(), services.GetService<OwnerStarts>(), _logger)
         {
             OnSignal = OnSignal,
         };

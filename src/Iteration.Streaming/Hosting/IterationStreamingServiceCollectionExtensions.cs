@@ -68,6 +68,8 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IGenerationEventLog, InMemoryGenerationEventLog>();
         services.TryAddSingleton<IStreamTokenService, StreamTokenService>();
+        services.TryAddSingleton<WatchTokens>();
+        services.TryAddSingleton<OwnerStarts>();
 
         services.AddOptionsWithValidateOnStart<GenerationModeOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<GenerationModeOptions>, BindGenerationModeConfiguration>());

@@ -29,6 +29,7 @@ internal sealed class RunAdmission(
     TimeProvider timeProvider,
     GenerationStorageHealth storageHealth,
     IBudgetPolicy? budgetPolicy,
+    OwnerStarts? ownerStarts,
     ILogger logger)
 {
     /// <summary>Called with every run held here when another instance signals it (cancel, lost ownership, new input).</summary>
@@ -102,6 +103,8 @@ internal sealed class RunAdmission(
             throw StorageFailures.AdmissionRefused(ex);
         }
 
+        // Its owner's streams on this instance follow it from its first event (other instances find it in the store).
+        ownerStarts?.Started(record.UserId, id, record.CreatedAt);
         var run = new GenerationRun(record, start, Activity.Current?.Context ?? default);
         registry.Register(run, OnSignal);
         var position = scheduler.Enqueue(run);

@@ -122,23 +122,8 @@ internal sealed class StreamTokenService : IStreamTokenService
     }
 
     /// <summary>Whether a token issued at <paramref name="issuedAt"/> still holds for the generation's run, by its record.</summary>
-    private bool IsLive(GenerationRecord record, DateTimeOffset issuedAt)
-    {
-        if (record.EndedAt is not { } endedAt)
-        {
-            return true;
-        }
-
-        var options = _options.CurrentValue;
-        var now = _timeProvider.GetUtcNow();
-        if (now >= endedAt + options.TerminalGracePeriod)
-        {
-            return false;
-        }
-
-        // Issued while the run was live: the whole grace. Issued after it ended: its lifetime, within the grace.
-        return issuedAt < endedAt || now < issuedAt + options.TokenLifetime;
-    }
+    private bool IsLive(GenerationRecord record, DateTimeOffset issuedAt) =>
+        TokenLifetime.IsLive(record, issuedAt, _options.CurrentValue, _timeProvider.GetUtcNow());
 
     /// <summary>Every check that needs no I/O: shape, signature, generation and the hard cap.</summary>
     private (StreamTokenStatus Status, StreamTokenScope Scope, DateTimeOffset IssuedAt) Check(string generationId, string? token)
@@ -195,9 +180,7 @@ internal sealed class StreamTokenService : IStreamTokenService
         }
 
         var issued = DateTimeOffset.FromUnixTimeMilliseconds(issuedAt);
-        var now = _timeProvider.GetUtcNow();
-        var maxLifetime = _options.CurrentValue.MaxTokenLifetime;
-        if (now - issued >= maxLifetime || issued - now >= maxLifetime)
+        if (!TokenLifetime.IsWithinHardCap(issued, _options.CurrentValue, _timeProvider.GetUtcNow()))
         {
             return (StreamTokenStatus.Expired, default, default);
         }

@@ -37,6 +37,8 @@ public sealed class MapIterationStreamTests
         {
             ("/api/generations", "POST"),
             ("/api/generations/iterate", "POST"),
+            ("/api/generations/watch", "POST"),
+            ("/api/generations/stream", "GET"),
             ("/api/generations/{id}", "GET"),
             ("/api/generations/{id}", "DELETE"),
             ("/api/generations/{id}/stream", "GET"),
