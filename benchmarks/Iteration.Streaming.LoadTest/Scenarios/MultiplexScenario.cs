@@ -68,7 +68,7 @@ internal static class MultiplexScenario
 
         LoadTestContext.Log("  warmed up (single and multiplexed streams)");
 
-        var multiplexed = await RunPhaseAsync(local, plan, multiplexed: false);
+        var multiplexed = await RunPhaseAsync(local, plan, multiplexed: true);
         var single = await RunPhaseAsync(local, plan, multiplexed: false);
         Compare(local, plan, single, multiplexed);
     }
