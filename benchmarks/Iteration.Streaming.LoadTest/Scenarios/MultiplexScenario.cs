@@ -331,13 +331,16 @@ internal static class MultiplexScenario
         }
     }
 
-    /// <summary>A few multiplexed streams through a burst and a short steady run: JIT and pools, before anything is measured.</summary>
+    /// <summary>
+    /// 50 multiplexed streams through a burst and a short steady run (50,000 deliveries): JIT (tiered up) and pools, before
+    /// anything is measured.
+    /// </summary>
     private static async Task WarmUpMultiplexedAsync(ServerProcess server)
     {
         var generations = await server.CreateAsync(Systems.Ours, Members, prefill: 1);
         var ids = generations.Select(g => g.Id).ToArray();
         var members = new MemberIndex(ids);
-        var tokens = new string[20];
+        var tokens = new string[50];
         for (var i = 0; i < tokens.Length; i++)
         {
             tokens[i] = await server.WatchAsync(generations);
@@ -348,9 +351,9 @@ internal static class MultiplexScenario
         {
             await client.OpenMultiplexedAsync(tokens, _ => new DeliveryLedger(members));
             await WaitUntilAsync(() => metrics.Deliveries >= tokens.Length * Members, TimeSpan.FromSeconds(10));
-            await server.ProduceAsync(new ProduceRequest(Systems.Ours, ids, BurstSize: 20, Bursts: 1));
+            await server.ProduceAsync(new ProduceRequest(Systems.Ours, ids, BurstSize: 50, Bursts: 1));
             await server.ProduceAsync(new ProduceRequest(Systems.Ours, ids, Rates: [10], DurationMs: 1_000));
-            await WaitUntilAsync(() => metrics.Deliveries >= tokens.Length * Members * 31L, TimeSpan.FromSeconds(10));
+            await WaitUntilAsync(() => metrics.Deliveries >= tokens.Length * Members * 61L, TimeSpan.FromSeconds(10));
             await server.EndAsync(Systems.Ours, ids);
             await WaitUntilAsync(() => metrics.Ended >= tokens.Length, TimeSpan.FromSeconds(10));
             if (metrics.Errors > 0)
