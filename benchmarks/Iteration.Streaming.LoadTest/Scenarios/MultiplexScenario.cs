@@ -66,7 +66,10 @@ internal static class MultiplexScenario
             return;
         }
 
-        LoadTestContext.Log("  warmed up (single and multiplexed streams)");
+        // Tiered compilation recompiles the warmed-up methods in the background for seconds after: measured, that JIT
+        // work landed on the first phase (hundreds of methods a second). Both phases start once it has settled.
+        var jit = await WaitForQuietJitAsync(server);
+        LoadTestContext.Log($"  warmed up (single and multiplexed streams); {jit.Compiled:N0} methods JIT-compiled, the last second {jit.LastSecond}");
 
         var multiplexed = await RunPhaseAsync(local, plan, multiplexed: true);
         var single = await RunPhaseAsync(local, plan, multiplexed: false);
@@ -102,7 +105,8 @@ internal static class MultiplexScenario
         double BytesPerDelivery,
         long LongestCursor,
         long CheckFailures,
-        long PairsChecked);
+        long PairsChecked,
+        long JitDuringMeasurement);
 
     private static async Task<Phase> RunPhaseAsync(LoadTestContext context, Plan plan, bool multiplexed)
     {
@@ -150,6 +154,7 @@ internal static class MultiplexScenario
             LoadTestContext.Log($"  {connections:N0} connections open in {opening.TotalSeconds:F1} s, every member subscribed; heap {heapPerConnection:F2} KB, RSS {rssPerConnection:F2} KB per connection");
 
             // Steady: every generation at the same rate, events spread over its period by the producer.
+            var jitBefore = (await server.StatsAsync(Systems.Ours)).JitCompiledMethods;
             metrics.Reset();
             metrics.RecordLatency = true;
             var steadyExpected = (long)connections * perConnection * plan.SteadyPerGeneration;
@@ -208,6 +213,7 @@ internal static class MultiplexScenario
             var worst = results.MaxBy(r => r.Gap);
             context.Charts.Add(new BurstCurve(burstScenario, plan.Watchers, mode, BurstKind.Worst, worst.Rate, worst.Gap, worst.Curve));
             var burstP99 = metrics.Latency.PercentileMs(99);
+            var jitDuring = (await server.StatsAsync(Systems.Ours)).JitCompiledMethods - jitBefore;
 
             // The end: every generation's terminal event; each stream ends after it (a multiplexed one after its last member's).
             await server.EndAsync(Systems.Ours, ids);
@@ -237,7 +243,8 @@ internal static class MultiplexScenario
                 bytesPerDelivery,
                 metrics.LongestId,
                 failures,
-                pairs);
+                pairs,
+                jitDuring);
         }
 
         await context.EndAsync(Systems.Ours, generations);
@@ -310,6 +317,7 @@ internal static class MultiplexScenario
         Row("time to open every stream (s)", single.OpenSeconds, multiplexed.OpenSeconds);
         Row("longest id: line (B)", double.NaN, multiplexed.LongestCursor);
         Row("delivery check failures", single.CheckFailures, multiplexed.CheckFailures);
+        Row("methods JIT-compiled in the server during the measured windows", single.JitDuringMeasurement, multiplexed.JitDuringMeasurement);
 
         var steadyRatio = multiplexed.Steady.ServerCpuMicrosecondsPerDelivery / single.Steady.ServerCpuMicrosecondsPerDelivery;
         var burstRatio = multiplexed.Bursts.ServerCpuMicrosecondsPerDelivery / single.Bursts.ServerCpuMicrosecondsPerDelivery;
@@ -360,6 +368,27 @@ internal static class MultiplexScenario
             {
                 LoadTestContext.Log($"  multiplexed warm-up: {metrics.Errors} errors (first: {metrics.FirstError})");
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits (at most 30 s) until the server's JIT compiled fewer than 5 methods in a second: tiered compilation's
+    /// background recompiles of what the warm-up ran are done.
+    /// </summary>
+    private static async Task<(long Compiled, long LastSecond)> WaitForQuietJitAsync(ServerProcess server)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
+        var previous = (await server.StatsAsync(Systems.Ours)).JitCompiledMethods;
+        while (true)
+        {
+            await Task.Delay(1_000);
+            var now = (await server.StatsAsync(Systems.Ours)).JitCompiledMethods;
+            if (now - previous < 5 || Stopwatch.GetTimestamp() > deadline)
+            {
+                return (now, now - previous);
+            }
+
+            previous = now;
         }
     }
 
