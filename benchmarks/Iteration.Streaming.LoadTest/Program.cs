@@ -23,7 +23,7 @@ if (args.Contains("--help") || args.Contains("-h"))
           dotnet run -c Release --project benchmarks/Iteration.Streaming.LoadTest -- [options]
 
           --quick                 small sizes, 1–2 minutes
-          --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite, h2, gates (default: all)
+          --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite, h2, gates, multiplex (default: all)
           --systems a,b           ours, floor, naive, typed, signalr (default: all)
           --max-streams N         the largest idle scenario (default 20000; 2000 with --quick)
           --redis-server PATH     the redis-server executable for the Redis scenario (default: from PATH)
@@ -120,6 +120,8 @@ var report = new StringBuilder()
     .AppendLine()
     .Append(BurstSummary.ToMarkdown(tables))
     .AppendLine()
+    .Append(MultiplexSummary.ToMarkdown(tables))
+    .AppendLine()
     .Append(Targets.Evaluate(tables, options))
     .AppendLine();
 if (options.ChartsFolder is { } chartsFolder)
@@ -191,6 +193,9 @@ static async Task<ResultTable> RunAllAsync(LoadTestOptions options, ChartData ch
                 break;
             case "h2":
                 await Http2Scenario.RunAsync(context);
+                break;
+            case "multiplex":
+                await MultiplexScenario.RunAsync(context);
                 break;
         }
 

@@ -7,6 +7,7 @@ internal sealed class ChartData
     private readonly List<BurstCurve> _bursts = [];
     private readonly List<LatencySample> _latencies = [];
     private readonly List<IdleSample> _idle = [];
+    private readonly List<MultiplexSample> _multiplex = [];
 
     public IReadOnlyList<BurstCurve> Bursts
     {
@@ -38,6 +39,25 @@ internal sealed class ChartData
             {
                 return [.. _idle];
             }
+        }
+    }
+
+    public IReadOnlyList<MultiplexSample> Multiplex
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _multiplex];
+            }
+        }
+    }
+
+    public void Add(MultiplexSample sample)
+    {
+        lock (_lock)
+        {
+            _multiplex.Add(sample);
         }
     }
 
@@ -87,3 +107,9 @@ internal sealed record LatencySample(string Scenario, string System, double[] Pe
 
 /// <summary>The server's memory per idle stream of one system at one size and protocol in one run.</summary>
 internal sealed record IdleSample(int Streams, string Protocol, string System, double HeapKB, double RssKB);
+
+/// <summary>
+/// One phase of the multiplex scenario in one run: single streams or multiplexed ones, server CPU per delivery (µs),
+/// steady latency (ms) and memory per watcher of every generation (KB).
+/// </summary>
+internal sealed record MultiplexSample(string Mode, double SteadyCpuUs, double BurstCpuUs, double SteadyP50Ms, double SteadyP99Ms, double HeapPerWatcherKB, double RssPerWatcherKB);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Iteration.Streaming.LoadTest.Scenarios;
 using Iteration.Streaming.LoadTest.Server;
 using ScottPlot;
 
@@ -14,6 +15,7 @@ internal static class LoadTestCharts
     public const string BurstTimeline = "loadtest-burst-timeline.png";
     public const string Latency = "loadtest-latency.png";
     public const string IdleMemory = "loadtest-idle-memory.png";
+    public const string Multiplex = "loadtest-multiplex.png";
 
     private const string Font = "Liberation Sans";
 
@@ -35,6 +37,11 @@ internal static class LoadTestCharts
         if (DrawIdle(data.Idle, runs) is { } idle)
         {
             written.Add(Save(idle, Path.Combine(folder, IdleMemory)));
+        }
+
+        if (DrawMultiplex(data.Multiplex, data.Bursts, runs) is { } multiplex)
+        {
+            written.Add(Save(multiplex, Path.Combine(folder, Multiplex)));
         }
 
         return written;
@@ -113,7 +120,9 @@ internal static class LoadTestCharts
     /// <summary>One panel per steady scenario: p50, p90, p99 and p99.9 per system (medians over the runs).</summary>
     private static (Multiplot, int, int)? DrawLatencies(IReadOnlyList<LatencySample> samples, int runs)
     {
-        var steady = samples.Where(s => s.Scenario.Contains("steady", StringComparison.Ordinal) || s.Scenario.StartsWith("many generations", StringComparison.Ordinal)).ToList();
+        // The multiplex scenario's steady phases have a chart of their own.
+        var steady = samples.Where(s => (s.Scenario.Contains("steady", StringComparison.Ordinal) && !s.Scenario.StartsWith("multiplex", StringComparison.Ordinal))
+            || s.Scenario.StartsWith("many generations", StringComparison.Ordinal)).ToList();
         if (steady.Count == 0)
         {
             return null;
@@ -158,6 +167,65 @@ internal static class LoadTestCharts
         }
 
         return (Figure(plots), 1100, 700);
+    }
+
+    /// <summary>
+    /// The multiplex scenario, single streams against multiplexed ones (medians over the runs): server CPU per delivery,
+    /// steady latency, memory per watcher, and deliveries over time in each one's median burst (from the middle run).
+    /// </summary>
+    private static (Multiplot, int, int)? DrawMultiplex(IReadOnlyList<MultiplexSample> samples, IReadOnlyList<BurstCurve> bursts, int runs)
+    {
+        if (samples.Count == 0)
+        {
+            return null;
+        }
+
+        var modes = new[] { MultiplexScenario.Single, MultiplexScenario.Multiplexed };
+        var medians = runs > 1 ? $"; medians of {runs} runs" : string.Empty;
+        double[] Of(string mode, params Func<MultiplexSample, double>[] picks) =>
+            [.. picks.Select(pick => MedianOf(samples.Where(s => s.Mode == mode).Select(pick)))];
+
+        var cpu = NewPlot($"multiplex: server CPU per delivery (µs{medians})");
+        GroupedBars(cpu, ["steady", "bursts"], [.. modes], [.. modes.Select(m => Of(m, s => s.SteadyCpuUs, s => s.BurstCpuUs))], "F2");
+        cpu.YLabel("µs per delivery");
+        var latency = NewPlot($"multiplex: latency, steady (ms{medians})");
+        GroupedBars(latency, ["p50", "p99"], [.. modes], [.. modes.Select(m => Of(m, s => s.SteadyP50Ms, s => s.SteadyP99Ms))], "F1");
+        latency.YLabel("ms");
+        var memory = NewPlot($"multiplex: server memory per watcher of {MultiplexScenario.Members} generations (KB{medians})");
+        GroupedBars(memory, ["managed heap", "RSS"], [.. modes], [.. modes.Select(m => Of(m, s => s.HeapPerWatcherKB, s => s.RssPerWatcherKB))], "F1");
+        memory.YLabel("KB per watcher");
+        var plots = new List<Plot> { cpu, latency, memory };
+
+        var curves = modes
+            .Select(mode => bursts.Where(b => b.System == mode && b.Kind == BurstKind.Median && b.Scenario.StartsWith("multiplex", StringComparison.Ordinal)).OrderBy(b => b.DeliveriesPerSecond).ToList())
+            .Where(c => c.Count > 0)
+            .Select(c => c[c.Count / 2])
+            .ToList();
+        if (curves.Count > 0)
+        {
+            var lengthMs = curves.Max(c => c.PerMillisecond.Length);
+            var binMs = new[] { 1, 2, 5, 10, 20, 50, 100 }.FirstOrDefault(b => lengthMs / b <= 500, 100);
+            foreach (var curve in curves)
+            {
+                var plot = NewPlot($"{curve.System}: median burst, {Rate(curve.DeliveriesPerSecond)} deliveries/s, largest gap {curve.LargestGapMs:F0} ms ({binMs} ms bins)");
+                var bins = new double[(curve.PerMillisecond.Length + binMs - 1) / binMs];
+                for (var ms = 0; ms < curve.PerMillisecond.Length; ms++)
+                {
+                    bins[ms / binMs] += curve.PerMillisecond[ms] / (double)binMs;
+                }
+
+                var signal = plot.Add.Signal(bins, binMs, ColorOf(curve.System));
+                signal.LineWidth = 1.5f;
+                plot.Axes.SetLimitsX(0, lengthMs);
+                plot.Axes.SetLimitsY(0, Math.Max(1, bins.DefaultIfEmpty(0).Max() * 1.1));
+                plot.YLabel("deliveries per ms");
+                plots.Add(plot);
+            }
+
+            plots[^1].XLabel("ms since the burst was asked for");
+        }
+
+        return (Figure(plots), 1100, 60 + (260 * plots.Count));
     }
 
     /// <summary>Bars grouped by <paramref name="groups"/>, one per system measured in each group (NaN: not measured, left out).</summary>
@@ -243,6 +311,8 @@ internal static class LoadTestCharts
         Systems.Naive => Color.FromHex("#ff7f0e"),
         Systems.Typed => Color.FromHex("#2ca02c"),
         Systems.SignalR => Color.FromHex("#d62728"),
+        MultiplexScenario.Single => Color.FromHex("#aec7e8"),
+        MultiplexScenario.Multiplexed => Color.FromHex("#1f77b4"),
         _ => Color.FromHex("#9467bd"),
     };
 }

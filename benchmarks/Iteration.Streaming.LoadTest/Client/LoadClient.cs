@@ -43,7 +43,8 @@ internal sealed class LoadClient : IStreamClient
         IReadOnlyList<CreatedGeneration> targets,
         Func<int, bool>? slow = null,
         long lastEventId = 0,
-        TimeSpan? timeout = null)
+        TimeSpan? timeout = null,
+        Func<int, DeliveryLedger>? ledgerOf = null)
     {
         _system = system;
         var started = Stopwatch.GetTimestamp();
@@ -54,7 +55,7 @@ internal sealed class LoadClient : IStreamClient
         {
             var index = first + i;
             var source = new IPAddress(new byte[] { 127, 0, 0, (byte)(2 + (index / ConnectionsPerSourceAddress)) });
-            Connections.Add(new StreamConnection(Metrics, kind, source, _server.EndPoint, slow?.Invoke(i) ?? false, receiveBuffer));
+            Connections.Add(new StreamConnection(Metrics, kind, source, _server.EndPoint, slow?.Invoke(i) ?? false, receiveBuffer, ledgerOf?.Invoke(i)));
         }
 
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
@@ -70,6 +71,48 @@ internal sealed class LoadClient : IStreamClient
 
         // Every subscriber must be registered on the server before anything is published.
         await _server.WaitForSubscribersAsync(system, () => Connections.Count - Metrics.Errors, deadline.Token);
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>
+    /// Opens one multiplexed stream (<c>GET /generations/stream?token=</c>) per watch token, each with its ledger, and
+    /// waits for their response headers; returns how long that took. The caller knows from the events when every member
+    /// is subscribed (the server's stream counter counts single streams).
+    /// </summary>
+    public async Task<TimeSpan> OpenMultiplexedAsync(IReadOnlyList<string> watchTokens, Func<int, DeliveryLedger> ledgerOf, TimeSpan? timeout = null)
+    {
+        _system = Systems.Ours;
+        var started = Stopwatch.GetTimestamp();
+        var first = Connections.Count;
+        for (var i = 0; i < watchTokens.Count; i++)
+        {
+            var source = new IPAddress(new byte[] { 127, 0, 0, (byte)(2 + ((first + i) / ConnectionsPerSourceAddress)) });
+            Connections.Add(new StreamConnection(Metrics, StreamKind.Sse, source, _server.EndPoint, slow: false, 64 * 1024, ledgerOf(i), opaqueIds: true));
+        }
+
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _stop.Token);
+        try
+        {
+            await Parallel.ForAsync(0, watchTokens.Count, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = linked.Token }, async (i, ct) =>
+            {
+                var connection = Connections[first + i];
+                try
+                {
+                    await connection.ConnectAsync($"/generations/stream?token={Uri.EscapeDataString(watchTokens[i])}", _stop.Token);
+                    await connection.Opened.WaitAsync(ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Metrics.Error($"Opening a multiplexed stream failed: {ex.GetType().Name}: {ex.Message}");
+                }
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            Metrics.Error($"Opening {watchTokens.Count:N0} multiplexed streams took longer than the time allowed.");
+        }
 
         return Stopwatch.GetElapsedTime(started);
     }

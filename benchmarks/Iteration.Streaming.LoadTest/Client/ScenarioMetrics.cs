@@ -8,6 +8,8 @@ internal sealed class ScenarioMetrics
     private long _orderErrors;
     private long _opened;
     private long _ended;
+    private long _bytes;
+    private long _longestId;
 
     public LatencyHistogram Latency { get; } = new();
 
@@ -33,6 +35,38 @@ internal sealed class ScenarioMetrics
 
     public string? FirstError { get; private set; }
 
+    /// <summary>Bytes read from every connection (chunk framing included) since the last <see cref="Reset"/>.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytes);
+
+    /// <summary>The longest opaque <c>id:</c> value seen (a multiplexed stream's cursor), in bytes.</summary>
+    public long LongestId => Interlocked.Read(ref _longestId);
+
+    public void Received(int bytes) => Interlocked.Add(ref _bytes, bytes);
+
+    public void IdLength(int bytes)
+    {
+        // Read first: the cursor's length changes rarely, so the common case writes nothing shared.
+        if (bytes > Interlocked.Read(ref _longestId))
+        {
+            InterlockedMax(ref _longestId, bytes);
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var seen = Interlocked.Read(ref target);
+        while (value > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref target, value, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
     public void Delivered(long timestamp)
     {
         Interlocked.Increment(ref _deliveries);
@@ -53,6 +87,7 @@ internal sealed class ScenarioMetrics
         Timeline.Start();
         Interlocked.Exchange(ref _deliveries, 0);
         Interlocked.Exchange(ref _orderErrors, 0);
+        Interlocked.Exchange(ref _bytes, 0);
     }
 
     public void Error(string message)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Iteration.Streaming.Contracts;
+using Iteration.Streaming.Events;
 using Iteration.Streaming.LoadTest.Server;
 
 namespace Iteration.Streaming.LoadTest.Client;
@@ -112,6 +114,27 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         using var response = await Http.PostAsJsonAsync("control/end", new ProduceRequest(system, ids), ControlJson.Options);
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// Names a watch set (<c>POST /generations/watch</c>, each generation with its stream token) and returns its watch
+    /// token; a refusal throws with the server's status and problem detail.
+    /// </summary>
+    public async Task<string> WatchAsync(IReadOnlyList<CreatedGeneration> generations, CancellationToken cancellationToken = default)
+    {
+        var request = new GenerationWatchRequest
+        {
+            Generations = generations.Select(g => new GenerationWatchMember { Id = g.Id, Token = g.Token }).ToArray(),
+        };
+        using var response = await Http.PostAsJsonAsync("generations/watch", request, IterationStreamingJson.GenerationWatchRequest, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new HttpRequestException($"POST /generations/watch answered {(int)response.StatusCode}: {detail[..Math.Min(300, detail.Length)]}");
+        }
+
+        var body = await response.Content.ReadFromJsonAsync(IterationStreamingJson.GenerationWatchResponse, cancellationToken);
+        return body?.WatchToken ?? throw new HttpRequestException("POST /generations/watch answered without a watch token.");
     }
 
     /// <summary>How many of <paramref name="ids"/> still have an event log on the server.</summary>

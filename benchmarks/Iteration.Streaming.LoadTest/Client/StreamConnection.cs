@@ -27,6 +27,8 @@ internal sealed class StreamConnection : IDisposable
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _socket;
     private readonly byte[] _receive;
+    private readonly DeliveryLedger? _ledger;
+    private readonly bool _opaqueIds;
     private byte[] _carry = [];
     private int _carryLength;
     private bool _headersDone;
@@ -37,9 +39,14 @@ internal sealed class StreamConnection : IDisposable
     private long _previousId;
     private long _connectStarted;
 
-    public StreamConnection(ScenarioMetrics metrics, StreamKind kind, IPAddress source, IPEndPoint server, bool slow, int receiveBufferSize)
+    /// <param name="ledger">Records what each generation delivered, from the events' JSON; none by default.</param>
+    /// <param name="opaqueIds">The stream's <c>id:</c> values are opaque cursors (a multiplexed stream), not a sequence to check.</param>
+    public StreamConnection(
+        ScenarioMetrics metrics, StreamKind kind, IPAddress source, IPEndPoint server, bool slow, int receiveBufferSize, DeliveryLedger? ledger = null, bool opaqueIds = false)
     {
         _metrics = metrics;
+        _ledger = ledger;
+        _opaqueIds = opaqueIds;
         _kind = kind;
         _source = source;
         _server = server;
@@ -48,6 +55,8 @@ internal sealed class StreamConnection : IDisposable
     }
 
     public bool Slow { get; }
+
+    public DeliveryLedger? Ledger => _ledger;
 
     public long Delivered { get; private set; }
 
@@ -117,6 +126,7 @@ internal sealed class StreamConnection : IDisposable
                     return;
                 }
 
+                _metrics.Received(read);
                 if (!Process(_receive.AsSpan(0, read)))
                 {
                     return;
@@ -316,6 +326,10 @@ internal sealed class StreamConnection : IDisposable
                 SignalRMessages(value);
             }
         }
+        else if (line.StartsWith("id:"u8) && _opaqueIds)
+        {
+            _metrics.IdLength(line[3..].TrimStart((byte)' ').Length);
+        }
         else if (line.StartsWith("id:"u8))
         {
             var value = line[3..].TrimStart((byte)' ');
@@ -363,13 +377,20 @@ internal sealed class StreamConnection : IDisposable
             _metrics.FirstEvent.RecordTicks(now - _connectStarted);
         }
 
-        if (_metrics.RecordLatency && !Slow)
+        if ((_metrics.RecordLatency && !Slow) || _ledger is not null)
         {
             var at = data.IndexOf(StampMarker);
-            if (at >= 0 && Utf8Parser.TryParse(data[(at + StampMarker.Length)..], out long stamp, out _))
+            if (at < 0 || !Utf8Parser.TryParse(data[(at + StampMarker.Length)..], out long stamp, out _))
+            {
+                stamp = 0;
+            }
+
+            if (stamp > 0 && _metrics.RecordLatency && !Slow)
             {
                 _metrics.Latency.RecordTicks(now - stamp);
             }
+
+            _ledger?.Record(data, stamp);
         }
 
     }

@@ -39,7 +39,7 @@ internal sealed class ResultTable
         builder.AppendLine();
         builder.AppendLine("| scenario | metric | ours | floor | ours vs floor | naive | ours vs naive | TypedResults | ours vs TypedResults | SignalR | ours vs SignalR |");
         builder.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (scenario, metric, higherIsBetter) in runs.SelectMany(r => r._results).Select(r => (r.Scenario, r.Metric, r.HigherIsBetter)).DistinctBy(r => (r.Scenario, r.Metric)))
+        foreach (var (scenario, metric, higherIsBetter) in runs.SelectMany(r => r._results).Where(r => Systems.All.Contains(r.System)).Select(r => (r.Scenario, r.Metric, r.HigherIsBetter)).DistinctBy(r => (r.Scenario, r.Metric)))
         {
             var ours = Values(runs, scenario, metric, Systems.Ours);
             builder.Append("| ").Append(scenario).Append(" | ").Append(metric).Append(" | ");
@@ -99,7 +99,8 @@ internal sealed class ResultTable
         var builder = new StringBuilder();
         builder.AppendLine("| scenario | metric | ours | floor | ours vs floor | naive | ours vs naive | TypedResults | ours vs TypedResults | SignalR | ours vs SignalR |");
         builder.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var row in _results.GroupBy(r => (r.Scenario, r.Metric)))
+        // Rows of other "systems" (the multiplex comparison's single and multiplexed) have tables of their own.
+        foreach (var row in _results.Where(r => Systems.All.Contains(r.System)).GroupBy(r => (r.Scenario, r.Metric)))
         {
             var ours = row.LastOrDefault(r => r.System == Systems.Ours);
             builder.Append("| ").Append(row.Key.Scenario).Append(" | ").Append(row.Key.Metric).Append(" | ");

@@ -88,6 +88,20 @@ internal static class Targets
         var sqliteSteady = Find("SQLite store:", "events/s appended");
         Row("SQLite: ≥ 50,000 events/s appended with group commit (durable)", $"{F(sqliteAppends)}/s back to back ({F(sqliteSteady)}/s at the many-generations load)", sqliteAppends is null ? null : sqliteAppends >= 50_000);
         Row("SQLite: added p99 ≤ 1 ms at the many-generations load", $"{F(sqliteAdded)} ms", sqliteAdded is null ? null : sqliteAdded <= 1);
+        var comparison = Scenarios.MultiplexScenario.Comparison;
+        double? Compared(string metric, string mode) => table.Get(comparison, metric, mode);
+        var steadySingle = Compared("server CPU per delivery, steady (µs)", Scenarios.MultiplexScenario.Single);
+        var steadyMultiplexed = Compared("server CPU per delivery, steady (µs)", Scenarios.MultiplexScenario.Multiplexed);
+        var burstSingle = Compared("server CPU per delivery, bursts (µs)", Scenarios.MultiplexScenario.Single);
+        var burstMultiplexed = Compared("server CPU per delivery, bursts (µs)", Scenarios.MultiplexScenario.Multiplexed);
+        Row("multiplex: server CPU per delivery within 1.2× single streams (steady)", $"{F(steadyMultiplexed)} vs {F(steadySingle)} µs = ×{F(steadyMultiplexed / steadySingle)}", steadySingle is null || steadyMultiplexed is null ? null : steadyMultiplexed <= 1.2 * steadySingle);
+        Row("multiplex: server CPU per delivery within 1.2× single streams (bursts)", $"{F(burstMultiplexed)} vs {F(burstSingle)} µs = ×{F(burstMultiplexed / burstSingle)}", burstSingle is null || burstMultiplexed is null ? null : burstMultiplexed <= 1.2 * burstSingle);
+        var multiplexStalls = table.Results.LastOrDefault(r => r.Scenario == comparison && r.Metric.StartsWith("bursts with a gap above 100 ms", StringComparison.Ordinal) && r.System == Scenarios.MultiplexScenario.Multiplexed)?.Value;
+        var multiplexGap = Compared("largest gap, worst burst (ms)", Scenarios.MultiplexScenario.Multiplexed);
+        Row("multiplex: no gap above 100 ms in any burst (multiplexed streams)", $"{F(multiplexStalls)} bursts above 100 ms (largest {F(multiplexGap)} ms)", multiplexStalls is null ? null : multiplexStalls == 0);
+        var checkSingle = Compared("delivery check failures", Scenarios.MultiplexScenario.Single);
+        var checkMultiplexed = Compared("delivery check failures", Scenarios.MultiplexScenario.Multiplexed);
+        Row("multiplex: every watcher got every event of every generation exactly once, in order (both phases)", $"{F(checkMultiplexed)} failures multiplexed, {F(checkSingle)} single", checkSingle is null || checkMultiplexed is null ? null : checkSingle == 0 && checkMultiplexed == 0);
         return rows;
     }
 }

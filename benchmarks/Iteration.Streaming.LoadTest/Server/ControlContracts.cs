@@ -64,4 +64,5 @@ internal sealed record ServerStats(
     long Subscribers,
     long EventsWritten,
     int ThreadCount,
-    int OpenHandles);
+    int OpenHandles,
+    long JitCompiledMethods = 0);

@@ -66,6 +66,9 @@ internal static class LoadServer
 
             // The broadcast scenario has 10,000 watchers of one generation.
             o.MaxStreamsPerGeneration = 1_000_000;
+
+            // The multiplex scenario: up to 1,000 watchers follow the same 20 generations, each over its own watch set.
+            o.MaxMultiplexedStreamsPerOwner = 1_000_000;
         });
         streaming.AddPhaseGenerator(_ => new NoFilesGenerator());
         streaming.AddInMemoryFileSink();

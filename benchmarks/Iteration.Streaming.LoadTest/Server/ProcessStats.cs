@@ -17,7 +17,8 @@ internal static class ProcessStats
             subscribers,
             eventsWritten,
             process.Threads.Count,
-            OpenHandles());
+            OpenHandles(),
+            System.Runtime.JitInfo.GetCompiledMethodCount());
     }
 
     public static void FullCollect()
