@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Linq.Expressions;
-using System.Reflection;
 using BenchmarkDotNet.Attributes;
+using Iteration.Streaming.AspNetCore.Streams.Multiplex;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 
@@ -13,12 +12,9 @@ namespace Iteration.Streaming.Benchmarks;
 /// (no socket): 20 generations of 500 events each. Single: each generation's subscription read to its end, every
 /// frame copied into a <see cref="PipeWriter"/> as the single stream does. Multiplexed: one
 /// <c>MultiplexSubscription</c> over the same 20 subscriptions, each entry taken in turn (its lock, its ready queue) and
-/// written with its own cursor (<c>id: 1w.{tag}.{s1},…,{s20}</c> before the data line).
+/// written with its own cursor (<c>id: 1w.{tag}.{s1},…,{s20}.{check}</c> before the data line).
 /// </summary>
-/// <remarks>
-/// The multiplexed types are internal to Iteration.Streaming.AspNetCore: they are reached through compiled expressions
-/// (no reflection per call), so the benchmark runs the shipped code, not a copy.
-/// </remarks>
+/// <remarks>The multiplexed types are internal to Iteration.Streaming.AspNetCore, visible to the benchmarks: the shipped code runs, not a copy.</remarks>
 [MemoryDiagnoser]
 public class MultiplexFrameBenchmarks
 {
@@ -26,47 +22,11 @@ public class MultiplexFrameBenchmarks
     private const int EventsPerGeneration = 500;
     private const int Frames = Generations * EventsPerGeneration;
 
-    private static readonly Func<string, string, bool, EventLogSubscription> NewMultiplex;
-    private static readonly Func<string, EventLogSubscription, object> NewMember;
-    private static readonly Action<EventLogSubscription, object> AddMember;
-    private static readonly Func<EventLogSubscription, PipeWriter, EventLogEntry, int> WriteFrame;
+    private static readonly CursorSeal Seal = new(new byte[32], "AAAAAAAAAAA");
 
     private InMemoryGenerationEventLog _log = null!;
     private string[] _ids = null!;
     private Pipe _pipe = null!;
-
-    static MultiplexFrameBenchmarks()
-    {
-        var assembly = typeof(Microsoft.AspNetCore.Builder.IterationStreamEndpointRouteBuilderExtensions).Assembly;
-        var multiplex = assembly.GetType("Iteration.Streaming.AspNetCore.Streams.Multiplex.MultiplexSubscription", throwOnError: true)!;
-        var member = assembly.GetType("Iteration.Streaming.AspNetCore.Streams.Multiplex.MultiplexMember", throwOnError: true)!;
-
-        var description = Expression.Parameter(typeof(string));
-        var head = Expression.Parameter(typeof(string));
-        var endsWhenDone = Expression.Parameter(typeof(bool));
-        NewMultiplex = Expression.Lambda<Func<string, string, bool, EventLogSubscription>>(
-            Expression.Convert(Expression.New(multiplex.GetConstructor([typeof(string), typeof(string), typeof(bool)])!, description, head, endsWhenDone), typeof(EventLogSubscription)),
-            description, head, endsWhenDone).Compile();
-
-        var id = Expression.Parameter(typeof(string));
-        var subscription = Expression.Parameter(typeof(EventLogSubscription));
-        var following = member.GetMethod("Following", BindingFlags.Public | BindingFlags.Static)!;
-        NewMember = Expression.Lambda<Func<string, EventLogSubscription, object>>(
-            Expression.Convert(Expression.Call(following, id, Expression.Constant(false), subscription, Expression.Constant(0L)), typeof(object)),
-            id, subscription).Compile();
-
-        var stream = Expression.Parameter(typeof(EventLogSubscription));
-        var added = Expression.Parameter(typeof(object));
-        AddMember = Expression.Lambda<Action<EventLogSubscription, object>>(
-            Expression.Call(Expression.Convert(stream, multiplex), multiplex.GetMethod("Add")!, Expression.Convert(added, member)),
-            stream, added).Compile();
-
-        var writer = Expression.Parameter(typeof(PipeWriter));
-        var entry = Expression.Parameter(typeof(EventLogEntry));
-        WriteFrame = Expression.Lambda<Func<EventLogSubscription, PipeWriter, EventLogEntry, int>>(
-            Expression.Call(Expression.Convert(stream, multiplex), multiplex.GetMethod("WriteFrame")!, writer, entry),
-            stream, writer, entry).Compile();
-    }
 
     [GlobalSetup]
     public void Setup()
@@ -117,10 +77,10 @@ public class MultiplexFrameBenchmarks
     [Benchmark(OperationsPerInvoke = Frames, Description = "multiplexed stream: TryRead over 20 members + write with the cursor")]
     public long MultiplexedStream()
     {
-        var stream = NewMultiplex("benchmark", "1w.AAAAAAAAAAA.", true);
+        var stream = new MultiplexSubscription("benchmark", "1w.AAAAAAAAAAA.", endsWhenDone: true, Seal, keyed: false);
         foreach (var id in _ids)
         {
-            AddMember(stream, NewMember(id, _log.SubscribeAsync(id).AsTask().GetAwaiter().GetResult()));
+            stream.Add(MultiplexMember.Following(id, keyed: false, _log.SubscribeAsync(id).AsTask().GetAwaiter().GetResult(), 0));
         }
 
         var writer = _pipe.Writer;
@@ -128,7 +88,7 @@ public class MultiplexFrameBenchmarks
         var frames = 0;
         while (frames < Frames && stream.TryRead(out var entry))
         {
-            bytes += WriteFrame(stream, writer, entry);
+            bytes += stream.WriteFrame(writer, entry);
             if (++frames % 64 == 0)
             {
                 Drain();
