@@ -46,69 +46,26 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   const credentials = options.credentials ?? 'same-origin';
   let lastId = options.lastEventId != null && options.lastEventId !== '' ? String(options.lastEventId) : null;
   let closed = false;
-  let source = null;
-  let retries = 0;
-  let retryTimer = null;
+  let stop = () => {};
 
   const finish = (reason, detail) => {
     if (closed) return;
     closed = true;
-    clearTimeout(retryTimer);
-    source?.close();
+    stop();
     onConnection('closed');
     onEnd(reason, detail);
   };
 
-  const open = () => {
-    if (closed) return;
-    onConnection(lastId === null ? 'connecting' : 'reconnecting');
+  const address = () => {
     // A new EventSource starts without Last-Event-ID: the query parameter carries it (the header wins on its reconnects).
     const resumed = lastId === null ? stream : withQuery(stream, 'lastEventId', lastId);
-    // A same-origin EventSource sends the page's cookies by itself; across origins only withCredentials does.
-    source = new Source(token === null ? resumed : withToken(resumed, token), { withCredentials: credentials === 'include' });
+    return token === null ? resumed : withToken(resumed, token);
+  };
 
-    source.onopen = () => {
-      retries = 0;
-      onConnection('open');
-    };
-
-    source.onmessage = (message) => {
-      if (closed) return;
-      let event;
-      try {
-        event = JSON.parse(message.data);
-      } catch {
-        console.warn('iteration-streaming-client: ignoring an SSE event that is not JSON:', message.data);
-        return;
-      }
-
-      lastId = message.lastEventId || lastId;
-      onEvent(event, lastId);
-      if (TERMINAL.has(event.status)) finish(event.status, event);
-    };
-
-    source.onerror = () => {
-      if (closed) return;
-      if (source.readyState === (Source.CONNECTING ?? 0)) {
-        // A dropped connection: EventSource reconnects by itself with Last-Event-ID.
-        onConnection('reconnecting');
-        return;
-      }
-
-      // CLOSED: EventSource will not retry (204 after the end, 401, 403, 404, an error status or content type).
-      source.close();
-      explain().then(([reason, detail]) => {
-        if (closed) return;
-        if (reason !== 'retry') {
-          finish(reason, detail);
-        } else if (retries >= maxRetries) {
-          finish('error', detail);
-        } else {
-          onConnection('reconnecting');
-          retryTimer = setTimeout(open, Math.min(30000, 1000 * 2 ** retries++));
-        }
-      });
-    };
+  const onMessage = (event, message) => {
+    lastId = message.lastEventId || lastId;
+    onEvent(event, lastId);
+    if (TERMINAL.has(event.status)) finish(event.status, event);
   };
 
   const explain = async () => {
@@ -137,7 +94,11 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
     return [REFUSED[response.status] ?? (response.status >= 500 ? 'retry' : 'error'), problem];
   };
 
-  open();
+  stop = keepOpen({
+    Source, address, credentials, maxRetries, explain, finish, onMessage, onConnection,
+    isClosed: () => closed,
+    opening: () => (lastId === null ? 'connecting' : 'reconnecting'),
+  });
   return () => finish('closed_by_client');
 }
 
@@ -163,15 +124,12 @@ export function watchMultiplexed(streamUrl, handlers, options) {
   const credentials = options.credentials ?? 'same-origin';
   let cursor = null;
   let closed = false;
-  let source = null;
-  let retries = 0;
-  let retryTimer = null;
+  let stop = () => {};
 
   const finish = (reason, error) => {
     if (closed) return;
     closed = true;
-    clearTimeout(retryTimer);
-    source?.close();
+    stop();
     onConnection('closed');
     onEnd(reason, error);
   };
@@ -179,45 +137,9 @@ export function watchMultiplexed(streamUrl, handlers, options) {
   // A new EventSource starts without Last-Event-ID: the query carries the cursor (the header wins on its own reconnects).
   const address = () => (cursor === null ? streamUrl : withQuery(streamUrl, 'lastEventId', cursor));
 
-  const open = () => {
-    if (closed) return;
-    onConnection(cursor === null && retries === 0 ? 'connecting' : 'reconnecting');
-    source = new Source(address(), { withCredentials: credentials === 'include' });
-    source.onopen = () => {
-      retries = 0;
-      onConnection('open');
-    };
-    source.onmessage = (message) => {
-      if (closed) return;
-      let event;
-      try {
-        event = JSON.parse(message.data);
-      } catch {
-        console.warn('iteration-streaming-client: ignoring an SSE event that is not JSON:', message.data);
-        return;
-      }
-      cursor = message.lastEventId || cursor;
-      onMessage(event, cursor, message.data);
-    };
-    source.onerror = () => {
-      if (closed) return;
-      if (source.readyState === (Source.CONNECTING ?? 0)) {
-        onConnection('reconnecting');
-        return;
-      }
-      source.close();
-      explain().then(([reason, error]) => {
-        if (closed) return;
-        if (reason !== 'retry') {
-          finish(reason, error);
-        } else if (retries >= maxRetries) {
-          finish('error', error);
-        } else {
-          onConnection('reconnecting');
-          retryTimer = setTimeout(open, Math.min(30000, 1000 * 2 ** retries++));
-        }
-      });
-    };
+  const onEvent = (event, message) => {
+    cursor = message.lastEventId || cursor;
+    onMessage(event, cursor, message.data);
   };
 
   // Why EventSource gave up: the same request once more, its status only (a 200 body is dropped at once).
@@ -240,8 +162,76 @@ export function watchMultiplexed(streamUrl, handlers, options) {
     return [MANY_REFUSED[response.status] ?? (response.status >= 500 ? 'retry' : 'error'), error];
   };
 
-  open();
+  stop = keepOpen({
+    Source, address, credentials, maxRetries, explain, finish, onConnection,
+    onMessage: onEvent,
+    isClosed: () => closed,
+    opening: (retries) => (cursor === null && retries === 0 ? 'connecting' : 'reconnecting'),
+  });
   return () => finish('closed_by_client', null);
+}
+
+/**
+ * Keeps one EventSource open for a watcher: its own reconnect with Last-Event-ID after a drop; when the browser gives up
+ * instead (CLOSED), `explain()` says why as `[reason, detail]`: 'retry' reopens it at `address()` with backoff (up to
+ * `maxRetries` in a row), any other reason ends the watch through `finish`. Each message's data is parsed as JSON
+ * (anything else is skipped with a warning) and handed to `onMessage(event, message)`.
+ * @returns {() => void} Stops it: closes the EventSource and any pending reopen (the watcher's `finish` calls it).
+ */
+function keepOpen({ Source, address, credentials, maxRetries, explain, finish, onMessage, onConnection, isClosed, opening }) {
+  let source = null;
+  let retries = 0;
+  let retryTimer = null;
+
+  const open = () => {
+    if (isClosed()) return;
+    onConnection(opening(retries));
+    // A same-origin EventSource sends the page's cookies by itself; across origins only withCredentials does.
+    source = new Source(address(), { withCredentials: credentials === 'include' });
+    source.onopen = () => {
+      retries = 0;
+      onConnection('open');
+    };
+    source.onmessage = (message) => {
+      if (isClosed()) return;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        console.warn('iteration-streaming-client: ignoring an SSE event that is not JSON:', message.data);
+        return;
+      }
+      onMessage(event, message);
+    };
+    source.onerror = () => {
+      if (isClosed()) return;
+      if (source.readyState === (Source.CONNECTING ?? 0)) {
+        // A dropped connection: EventSource reconnects by itself with Last-Event-ID.
+        onConnection('reconnecting');
+        return;
+      }
+
+      // CLOSED: EventSource will not retry (204 after the end, 401, 403, 404, an error status or content type).
+      source.close();
+      explain().then(([reason, detail]) => {
+        if (isClosed()) return;
+        if (reason !== 'retry') {
+          finish(reason, detail);
+        } else if (retries >= maxRetries) {
+          finish('error', detail);
+        } else {
+          onConnection('reconnecting');
+          retryTimer = setTimeout(open, Math.min(30000, 1000 * 2 ** retries++));
+        }
+      });
+    };
+  };
+
+  open();
+  return () => {
+    clearTimeout(retryTimer);
+    source?.close();
+  };
 }
 
 const MANY_REFUSED = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 429: 'too_many_streams' };
