@@ -20,10 +20,10 @@ public sealed class WatchSetAcrossInstancesTests(RedisServerFixture server, ITes
     private const int PhasesPerRun = 4;
 
     [Fact]
-    public async Task WatchSet_TwentyFiveRunsOnTwoHosts_CutAtRandomAndResumedOnAlternatingHosts_EveryMemberEventOnceInOrder()
+    public async Task WatchSet_FiftyRunsOnTwoHosts_CutAtRandomAndResumedOnAlternatingHosts_EveryMemberEventOnceInOrder()
     {
-        const int RunsOnB = 20;
-        const int RunsOnA = 5;
+        const int RunsOnB = 40;
+        const int RunsOnA = 10;
         var generatorA = new ControlledPhaseGenerator();
         var generatorB = new ControlledPhaseGenerator();
         await using var cluster = await MultiplexCluster.StartAsync(server, generatorA, generatorB);
