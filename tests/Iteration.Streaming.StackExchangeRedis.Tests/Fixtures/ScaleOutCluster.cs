@@ -16,13 +16,16 @@ public sealed class ScaleOutCluster : IAsyncDisposable
     private readonly RedisServerFixture _server;
     private readonly Action<IterationStreamingRedisOptions>? _configureRedis;
     private readonly Action<IterationStreamingOptions>? _configureOptions;
+    private readonly Action<IIterationStreamingBuilder>? _configureStreaming;
     private readonly List<KestrelTestHost> _hosts = [];
 
-    private ScaleOutCluster(RedisServerFixture server, Action<IterationStreamingRedisOptions>? configureRedis, Action<IterationStreamingOptions>? configureOptions)
+    private ScaleOutCluster(
+        RedisServerFixture server, Action<IterationStreamingRedisOptions>? configureRedis, Action<IterationStreamingOptions>? configureOptions, Action<IIterationStreamingBuilder>? configureStreaming)
     {
         _server = server;
         _configureRedis = configureRedis;
         _configureOptions = configureOptions;
+        _configureStreaming = configureStreaming;
         Prefix = RedisLogHarness.NewPrefix();
         DataFolder = Path.Combine(Path.GetTempPath(), "iteration-streaming-scaleout-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(DataFolder);
@@ -37,16 +40,21 @@ public sealed class ScaleOutCluster : IAsyncDisposable
     /// <summary>The file-system sink's folder, shared by every instance.</summary>
     public string DataFolder { get; }
 
-    /// <summary>Starts A and B, with the given generators (an <see cref="InstantPhaseGenerator"/> each by default).</summary>
+    /// <summary>
+    /// Starts A and B, with the given generators (an <see cref="InstantPhaseGenerator"/> each by default);
+    /// <paramref name="configureStreaming"/> runs on every instance (also those started later), before
+    /// <paramref name="configureStreamingA"/> on A.
+    /// </summary>
     public static async Task<ScaleOutCluster> StartAsync(
         RedisServerFixture server,
         IPhaseGenerator? generatorA = null,
         IPhaseGenerator? generatorB = null,
         Action<IterationStreamingRedisOptions>? configureRedis = null,
         Action<IterationStreamingOptions>? configureOptions = null,
-        Action<IIterationStreamingBuilder>? configureStreamingA = null)
+        Action<IIterationStreamingBuilder>? configureStreamingA = null,
+        Action<IIterationStreamingBuilder>? configureStreaming = null)
     {
-        var cluster = new ScaleOutCluster(server, configureRedis, configureOptions);
+        var cluster = new ScaleOutCluster(server, configureRedis, configureOptions, configureStreaming);
         try
         {
             cluster.A = await cluster.StartInstanceAsync("A", generatorA, configureStreamingA);
@@ -78,7 +86,11 @@ public sealed class ScaleOutCluster : IAsyncDisposable
             }),
             generator: generator,
             fileSinkRoot: DataFolder,
-            configureStreaming: configureStreaming);
+            configureStreaming: streaming =>
+            {
+                _configureStreaming?.Invoke(streaming);
+                configureStreaming?.Invoke(streaming);
+            });
         lock (_hosts)
         {
             _hosts.Add(host);

@@ -111,7 +111,7 @@ public sealed class OwnerStreamAcrossInstancesTests(RedisServerFixture server)
         bobsOnA.StatusCode.Should().Be(HttpStatusCode.OK, "the cap is per owner");
     }
 
-    private static Task<Contracts.GenerationStartedResponse[]> StartAsync(MultiplexCluster cluster, int first, int perInstance) =>
+    private static Task<Contracts.GenerationStartedResponse[]> StartAsync(ScaleOutCluster cluster, int first, int perInstance) =>
         Task.WhenAll(Enumerable.Range(first, 2 * perInstance).Select(i =>
         {
             var host = i % 2 == 0 ? cluster.A : cluster.B;
