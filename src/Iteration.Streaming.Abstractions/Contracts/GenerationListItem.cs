@@ -30,6 +30,12 @@ public sealed record GenerationListItem
     /// <summary>The generation it retries, when it is a retry.</summary>
     public string? RetryOf { get; init; }
 
+    /// <summary>For a fork: the generation whose phases it kept.</summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>For a fork: the last phase of <see cref="ForkedFrom"/> it kept.</summary>
+    public int? FromPhase { get; init; }
+
     /// <summary>How many files it has saved.</summary>
     public int FileCount { get; init; }
 

@@ -31,6 +31,12 @@ public sealed record GenerationSnapshot
     /// <summary>For a retry, the generation it retries.</summary>
     public string? RetryOf { get; init; }
 
+    /// <summary>For a fork: the generation whose phases it kept.</summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>For a fork: the last phase of <see cref="ForkedFrom"/> it kept.</summary>
+    public int? FromPhase { get; init; }
+
     /// <summary>The plan, once made.</summary>
     public IReadOnlyList<PhaseSummary>? Phases { get; init; }
 

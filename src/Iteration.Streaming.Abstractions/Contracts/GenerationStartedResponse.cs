@@ -20,6 +20,12 @@ public sealed record GenerationStartedResponse
     /// <summary>For a retry, the generation it retries.</summary>
     public string? RetryOf { get; init; }
 
+    /// <summary>For a fork: the generation whose phases it kept.</summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>For a fork: the last phase of <see cref="ForkedFrom"/> it kept.</summary>
+    public int? FromPhase { get; init; }
+
     /// <summary>The URL of the Server-Sent Events stream, relative to the host.</summary>
     public required string StreamUrl { get; init; }
 

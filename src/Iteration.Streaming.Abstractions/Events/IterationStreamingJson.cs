@@ -82,4 +82,13 @@ public static class IterationStreamingJson
 
     /// <summary>The 200 body of <c>POST {prefix}/watch</c>.</summary>
     public static JsonTypeInfo<GenerationWatchResponse> GenerationWatchResponse => IterationStreamingJsonContext.Default.GenerationWatchResponse;
+
+    /// <summary>The body of <c>POST {prefix}/{id}/fork</c>.</summary>
+    public static JsonTypeInfo<ForkGenerationRequest> ForkGenerationRequest => IterationStreamingJsonContext.Default.ForkGenerationRequest;
+
+    /// <summary>The body of <c>POST {prefix}/{id}/revert</c>.</summary>
+    public static JsonTypeInfo<RevertGenerationRequest> RevertGenerationRequest => IterationStreamingJsonContext.Default.RevertGenerationRequest;
+
+    /// <summary>The 200 body of <c>GET {prefix}/{id}/diff</c>.</summary>
+    public static JsonTypeInfo<GenerationDiff> GenerationDiff => IterationStreamingJsonContext.Default.GenerationDiff;
 }

@@ -35,6 +35,10 @@ namespace Iteration.Streaming.Events;
 [JsonSerializable(typeof(GenerationWatchRequest))]
 [JsonSerializable(typeof(GenerationWatchMember))]
 [JsonSerializable(typeof(GenerationWatchResponse))]
+[JsonSerializable(typeof(ForkGenerationRequest))]
+[JsonSerializable(typeof(RevertGenerationRequest))]
+[JsonSerializable(typeof(GenerationDiff))]
+[JsonSerializable(typeof(PhaseChanges))]
 internal sealed partial class IterationStreamingJsonContext : JsonSerializerContext
 {
 }

@@ -28,4 +28,10 @@ public sealed record PhaseInfo
 
     /// <summary>The whole plan, in order (on <c>phased_generation_started</c> and <c>resumed</c>); older servers omit it.</summary>
     public IReadOnlyList<PhaseSummary>? Phases { get; init; }
+
+    /// <summary>
+    /// On <c>phase_{n}_complete</c> of an iteration, fork, revert or retry: the files after the phase against the files
+    /// the run started with. Absent for a new generation (every file is added) and from older servers.
+    /// </summary>
+    public PhaseChanges? Changes { get; init; }
 }

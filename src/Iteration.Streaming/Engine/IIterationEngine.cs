@@ -115,4 +115,42 @@ public interface IIterationEngine
     /// <exception cref="GenerationConflictException">The action needs a gate the generation is not at, or it has ended.</exception>
     /// <exception cref="GenerationInputLimitException">The generation takes no more instructions.</exception>
     ValueTask<Contracts.GenerationInputAccepted> SendInputAsync(string generationId, Contracts.GenerationInputRequest input, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forks a generation from a saved phase: a new generation that keeps phases 1 to <see cref="ForkRequest.FromPhase"/>
+    /// of the source (sharing their content, copying nothing) and generates only the later phases.
+    /// </summary>
+    /// <param name="request">The source, the phase and an optional modification prompt.</param>
+    /// <param name="cancellationToken">Cancels admission.</param>
+    /// <returns>The new generation's id.</returns>
+    /// <exception cref="InvalidGenerationRequestException">The phase is 0, past the last phase saved, or the prompt is too long.</exception>
+    /// <exception cref="EventLog.GenerationNotFoundException">The source is unknown or has no files.</exception>
+    /// <exception cref="GenerationConflictException">The source is running, or its files were saved without phase history.</exception>
+    ValueTask<string> ForkAsync(ForkRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reverts files without the model: a new iteration of the generation whose listed paths are restored from another
+    /// state. It runs one phase that calls no generator and ends <c>completed</c>.
+    /// </summary>
+    /// <param name="request">The generation, the paths and the state to restore them from.</param>
+    /// <param name="cancellationToken">Cancels admission.</param>
+    /// <returns>The new generation's id.</returns>
+    /// <exception cref="InvalidGenerationRequestException">A path is malformed, repeated, or in neither state; too many paths; <c>to</c> is malformed or an unsaved phase.</exception>
+    /// <exception cref="EventLog.GenerationNotFoundException">The generation, or the generation named by <c>to</c>, is unknown.</exception>
+    /// <exception cref="GenerationConflictException">The generation has not ended, or a path is locked.</exception>
+    ValueTask<string> RevertAsync(RevertRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Compares a generation's files with an older state: <paramref name="against"/> is another generation's id (its
+    /// files now) or <c>phase:{k}</c> (this generation's files after its phase k; <c>phase:0</c> is what it started with).
+    /// Text files within the limits get a unified diff.
+    /// </summary>
+    /// <param name="generationId">The newer side.</param>
+    /// <param name="against">The older side.</param>
+    /// <param name="cancellationToken">Cancels the diff.</param>
+    /// <returns>Every path of either side, with its change and, for changed text files, the diff.</returns>
+    /// <exception cref="InvalidGenerationRequestException"><paramref name="against"/> is malformed or names a phase not saved.</exception>
+    /// <exception cref="EventLog.GenerationNotFoundException">Either generation is unknown or has no files.</exception>
+    /// <exception cref="GenerationConflictException">The phase asked for was saved before phase history was kept.</exception>
+    ValueTask<Contracts.GenerationDiff> DiffAsync(string generationId, string against, CancellationToken cancellationToken = default);
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Iteration.Streaming.Budgets;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Diagnostics;
+using Iteration.Streaming.Diffs;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Files;
@@ -44,6 +45,8 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly RunRequests _requests;
     private readonly IterationStreamingMessages _messages;
     private readonly RunPipeline _pipeline;
+    private readonly FileStates _states;
+    private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private int _stopped;
 
     public IterationEngine(
@@ -69,7 +72,8 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             throw new InvalidOperationException(IterationStreamingMessages.NoGenerator);
         }
 
-        (_records, _coordinator, _messages) = (records, coordinator, messages);
+        (_records, _coordinator, _messages, _options) = (records, coordinator, messages, options);
+        _states = new FileStates(fileSink);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         UnstoredEndings = new UnstoredEndings(timeProvider);
         var events = new RunEvents(eventLog, options, timeProvider, messages, _logger);
@@ -136,6 +140,29 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     {
         ThrowIfStopped();
         return (await _requests.RetryAsync(request, cancellationToken).ConfigureAwait(false)).GenerationId;
+    }
+
+    public async ValueTask<string> ForkAsync(ForkRequest request, CancellationToken cancellationToken = default)
+    {
+        ThrowIfStopped();
+        return (await _requests.ForkAsync(request, cancellationToken).ConfigureAwait(false)).GenerationId;
+    }
+
+    public async ValueTask<string> RevertAsync(RevertRequest request, CancellationToken cancellationToken = default)
+    {
+        ThrowIfStopped();
+        return (await _requests.RevertAsync(request, _states, cancellationToken).ConfigureAwait(false)).GenerationId;
+    }
+
+    public async ValueTask<GenerationDiff> DiffAsync(string generationId, string against, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        var reference = StateReference.Parse(against, "against");
+        var newer = await _states.CurrentAsync(generationId, cancellationToken).ConfigureAwait(false);
+        var older = await _states.ResolveAsync(generationId, reference, "against", cancellationToken).ConfigureAwait(false);
+        var settings = _options.CurrentValue;
+        var limits = new GenerationDiffLimits { MaxFiles = settings.DiffMaxFiles, MaxFileBytes = settings.DiffMaxFileBytes, MaxTotalBytes = settings.DiffMaxTotalBytes };
+        return await new GenerationDiffBuilder(_states).BuildAsync(older, newer, reference.ToString(), limits, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<GenerationRecord?> GetRecordAsync(string generationId, CancellationToken cancellationToken = default)

@@ -48,6 +48,16 @@ public class IterationStreamingMessages
             return mode is null ? $"Retrying generation {retried}..." : $"Retrying generation {retried} with the {mode} pipeline...";
         }
 
+        if (generation.ForkedFrom is { } forked)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"Forking generation {forked} after phase {generation.FromPhase}...");
+        }
+
+        if (generation.Revert is { } revert)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"Reverting {revert.Paths.Count} {Files(revert.Paths.Count)} of generation {generation.ParentGenerationId} to {revert.To}...");
+        }
+
         var what = generation.ParentGenerationId is null ? "generation" : "iteration";
         return mode is null ? $"Starting {what}..." : $"Starting {mode} {what}...";
     }
@@ -127,6 +137,11 @@ public class IterationStreamingMessages
             return phasesKept == 0
                 ? $"No phase of generation {generation.RetryOf} was saved: generating every phase"
                 : $"{Capitalise(phases)} of generation {generation.RetryOf} kept ({files}){next}";
+        }
+
+        if (reason == ResumeReason.Fork)
+        {
+            return $"{Capitalise(phases)} of generation {generation.ForkedFrom} kept ({files}){next}";
         }
 
         var why = reason == ResumeReason.Takeover ? "Resumed on another instance" : "Resumed after a restart";

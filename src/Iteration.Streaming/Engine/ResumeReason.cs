@@ -11,4 +11,7 @@ public enum ResumeReason
 
     /// <summary>A new generation retries a failed or cancelled one and reuses its saved phases.</summary>
     Retry = 2,
+
+    /// <summary>A fork keeps the first phases of another generation and generates the rest.</summary>
+    Fork = 3,
 }

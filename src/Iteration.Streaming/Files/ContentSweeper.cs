@@ -142,7 +142,7 @@ internal sealed class ContentSweeper(string root, FileSystemContentStore store, 
 
             if (manifest is not null)
             {
-                candidates.UnionWith(manifest.Files.Select(static f => f.Sha256));
+                candidates.UnionWith(manifest.ContentHashes());
             }
 
             candidates.UnionWith(await ContentJournal.ReadAsync(Path.Join(folder, ContentJournal.FileName), cancellationToken).ConfigureAwait(false));
@@ -212,7 +212,7 @@ internal sealed class ContentSweeper(string root, FileSystemContentStore store, 
         }
 
         var manifest = await ManifestFile.ReadAsync(info.FullName, generationId, cancellationToken).ConfigureAwait(false);
-        var prefixes = manifest is null ? [] : manifest.Files.Select(static f => Prefix(f.Sha256)).ToArray();
+        var prefixes = manifest is null ? [] : manifest.ContentHashes().Select(Prefix).Distinct().ToArray();
         lock (_gate)
         {
             if (_versions.GetValueOrDefault(generationId) == version)

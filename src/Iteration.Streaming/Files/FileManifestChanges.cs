@@ -24,7 +24,7 @@ namespace Iteration.Streaming.Files;
 public sealed class FileManifestChanges
 {
     // Paths were checked against MaxPathLength when written; a later, smaller limit must not hide saved files.
-    private const int StoredPathLimit = 4_096;
+    internal const int StoredPathLimit = 4_096;
 
     private FileManifestChanges(IReadOnlyList<GenerationFile> files, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> contents, long totalBytes)
     {

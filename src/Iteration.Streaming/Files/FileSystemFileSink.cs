@@ -77,6 +77,7 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         await CreateWithFilesAsync(
             new StoredManifest { GenerationId = generationId, ParentGenerationId = parentGenerationId, Files = [] },
             parent,
+            parent?.Files,
             keepPhases: false,
             cancellationToken).ConfigureAwait(false);
     }
@@ -88,14 +89,58 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         ThrowIfExists(generationId);
         var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
 
+        var history = source.ToHistory();
         await CreateWithFilesAsync(
-            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = [] },
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = [], StartPhase = history.LastPhase },
             source,
+            source.Files,
             keepPhases: true,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            history).ConfigureAwait(false);
 
         // The source ended (failed or cancelled): what its last phase wrote without getting a manifest is no one's now.
         await SweepJournalAsync(source, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask CreateForkAsync(string generationId, string sourceGenerationId, int throughPhase, CancellationToken cancellationToken = default)
+    {
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
+        ArgumentNullException.ThrowIfNull(sourceGenerationId);
+        ThrowIfExists(generationId);
+        var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
+        var history = source.ToHistory();
+        var kept = throughPhase >= 1 ? history.StateAt(throughPhase) : null;
+        if (kept is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(throughPhase), throughPhase, $"Generation '{sourceGenerationId}' has no saved state for phase {throughPhase}.");
+        }
+
+        await CreateWithFilesAsync(
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, ForkedFrom = sourceGenerationId, Files = [], StartPhase = throughPhase },
+            source,
+            kept,
+            keepPhases: true,
+            cancellationToken,
+            history.Through(throughPhase)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<FileHistory?> GetHistoryAsync(string generationId, CancellationToken cancellationToken = default) =>
+        GenerationStorageId.IsValid(generationId)
+            ? (await ReadAsync(generationId, cancellationToken).ConfigureAwait(false))?.ToHistory()
+            : null;
+
+    public async ValueTask<Stream?> OpenContentAsync(string generationId, GenerationFile file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!GenerationStorageId.IsValid(generationId) || !FileManifestChanges.IsSha256(file.Sha256))
+        {
+            return null;
+        }
+
+        var stored = await ReadAsync(generationId, cancellationToken).ConfigureAwait(false);
+        return stored is not null && stored.ContentHashes().Contains(file.Sha256, StringComparer.Ordinal)
+            ? TryOpenContent(generationId, file.Sha256)
+            : null;
     }
 
     public async ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
@@ -156,7 +201,7 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             }
 
             Crash("before-manifest");
-            var updated = stored with { Files = changes.Files };
+            var updated = stored with { Files = changes.Files, History = stored.ToHistory().Append(phase, stored.Files, changes.Files).Entries };
             await WriteManifestAsync(updated, cancellationToken).ConfigureAwait(false);
             Crash("after-manifest");
             return updated.ToManifest();
@@ -276,19 +321,26 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
     /// Creates a generation whose manifest starts with <paramref name="source"/>'s files, referencing their content. A
     /// file whose content is gone is left behind (logged); the iteration's validation names it as missing.
     /// </summary>
-    private async ValueTask CreateWithFilesAsync(StoredManifest manifest, StoredManifest? source, bool keepPhases, CancellationToken cancellationToken)
+    private async ValueTask CreateWithFilesAsync(
+        StoredManifest manifest,
+        StoredManifest? source,
+        IReadOnlyList<GenerationFile>? sourceFiles,
+        bool keepPhases,
+        CancellationToken cancellationToken,
+        FileHistory? keptHistory = null)
     {
         var folder = GenerationFolder(manifest.GenerationId);
         var temp = Directory.CreateDirectory(Path.Join(folder, TempFolderName)).FullName;
-        if (source is null)
+        if (source is null || sourceFiles is null)
         {
-            await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+            await WriteManifestAsync(manifest with { History = FileHistory.Empty.Entries }, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         // Every carried hash is journalled (before it is referenced): once the source is deleted, this generation may be
-        // the last to name a content, and replacing that file must leave a record for its completion's sweep.
-        var carried = source.Files.Select(static f => f.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+        // the last to name a content, and replacing that file must leave a record for its completion's sweep. A kept
+        // history's earlier states are carried too: a diff against them, or a fork of this generation, reads them.
+        var carried = sourceFiles.Select(static f => f.Sha256).Concat(keptHistory?.ContentHashes ?? []).Distinct(StringComparer.Ordinal).ToArray();
         if (carried.Length > 0)
         {
             await ContentJournal.AppendAsync(Path.Join(folder, ContentJournal.FileName), carried, cancellationToken).ConfigureAwait(false);
@@ -296,9 +348,9 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
 
         using (_store.Reference(carried))
         {
-            var files = new List<GenerationFile>(source.Files.Count);
+            var files = new List<GenerationFile>(sourceFiles.Count);
             var sourceBlobs = Path.Join(GenerationFolder(source.GenerationId), LegacyBlobsFolder);
-            foreach (var file in source.Files)
+            foreach (var file in sourceFiles)
             {
                 var problem = _store.Has(file.Sha256, file.Size)
                     ? null
@@ -317,7 +369,11 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
                 }
             }
 
-            await WriteManifestAsync(manifest with { Files = files }, cancellationToken).ConfigureAwait(false);
+            // An iteration's history starts with the files it carried (phase 0); a retry's or fork's with its source's.
+            var history = keptHistory is null
+                ? new FileHistory([new FileHistoryEntry { Phase = 0, Written = files }])
+                : keptHistory;
+            await WriteManifestAsync(manifest with { Files = files, History = history.Entries, StartPhase = history.StartPhase }, cancellationToken).ConfigureAwait(false);
         }
     }
 

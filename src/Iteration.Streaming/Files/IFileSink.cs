@@ -85,4 +85,44 @@ public interface IFileSink
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <exception cref="EventLog.GenerationNotFoundException">The generation has no files storage.</exception>
     ValueTask WriteArchiveAsync(string generationId, Stream destination, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates the storage of a fork: the files of <paramref name="sourceGenerationId"/> as they were once its phase
+    /// <paramref name="throughPhase"/> was saved, with their phase numbers and the history up to that phase kept, so only
+    /// the later phases are generated. The source may be complete, failed, cancelled or waiting at a gate; it is left as
+    /// it is. Content is shared, not copied.
+    /// </summary>
+    /// <param name="generationId">The new generation.</param>
+    /// <param name="sourceGenerationId">The generation to fork.</param>
+    /// <param name="throughPhase">The last phase of the source to keep (1 or more, a phase its history holds).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="EventLog.GenerationNotFoundException">The source has no files storage.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The source's history has no state for <paramref name="throughPhase"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="generationId"/> has files storage already.</exception>
+    /// <exception cref="NotSupportedException">The sink keeps no history (the default implementation).</exception>
+    ValueTask CreateForkAsync(string generationId, string sourceGenerationId, int throughPhase, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} keeps no file history, so it cannot fork a generation from a phase.");
+
+    /// <summary>
+    /// Returns the generation's saved states (what it started with and what each save changed), or
+    /// <see langword="null"/> when it has no files storage. Files saved before the sink kept history read as one state.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The history.</returns>
+    /// <exception cref="NotSupportedException">The sink keeps no history (the default implementation).</exception>
+    ValueTask<FileHistory?> GetHistoryAsync(string generationId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} keeps no file history.");
+
+    /// <summary>
+    /// Opens the content of <paramref name="file"/> as one of the generation's saved states lists it (by its hash), or
+    /// returns <see langword="null"/> when no state of the generation names that content.
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="file">A file of one of its states (<see cref="FileHistory.StateAt"/>).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A readable stream the caller disposes, or <see langword="null"/>.</returns>
+    /// <exception cref="NotSupportedException">The sink keeps no history (the default implementation).</exception>
+    ValueTask<Stream?> OpenContentAsync(string generationId, GenerationFile file, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} keeps no file history.");
 }

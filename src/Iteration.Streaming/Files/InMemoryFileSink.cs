@@ -23,7 +23,7 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
         GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
         cancellationToken.ThrowIfCancellationRequested();
 
-        var snapshot = new Snapshot(new FileManifest { GenerationId = generationId, Files = [] }, new Dictionary<string, byte[]>(StringComparer.Ordinal));
+        var snapshot = new Snapshot(new FileManifest { GenerationId = generationId, Files = [] }, new Dictionary<string, byte[]>(StringComparer.Ordinal), FileHistory.Empty, new Dictionary<string, byte[]>(StringComparer.Ordinal));
         if (parentGenerationId is not null)
         {
             if (!GenerationStorageId.IsValid(parentGenerationId) || !_generations.TryGetValue(parentGenerationId, out var parent))
@@ -32,13 +32,12 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
             }
 
             var carried = parent.Current;
+            var files = carried.Manifest.Files.Select(static f => f with { Phase = 0 }).ToArray();
             snapshot = new Snapshot(
-                new FileManifest
-                {
-                    GenerationId = generationId,
-                    Files = carried.Manifest.Files.Select(static f => f with { Phase = 0 }).ToArray(),
-                },
-                carried.Contents);
+                new FileManifest { GenerationId = generationId, Files = files },
+                carried.Contents,
+                new FileHistory([new FileHistoryEntry { Phase = 0, Written = files }]),
+                files.GroupBy(static f => f.Sha256).ToDictionary(static g => g.Key, g => carried.Contents[g.First().Path], StringComparer.Ordinal));
         }
 
         if (!_generations.TryAdd(generationId, new Storage(snapshot)))
@@ -56,13 +55,55 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
         cancellationToken.ThrowIfCancellationRequested();
 
         var source = TryGet(sourceGenerationId)?.Current ?? throw new GenerationNotFoundException(sourceGenerationId);
-        var snapshot = new Snapshot(new FileManifest { GenerationId = generationId, Files = source.Manifest.Files }, source.Contents);
+        var snapshot = new Snapshot(
+            new FileManifest { GenerationId = generationId, Files = source.Manifest.Files },
+            source.Contents,
+            new FileHistory(source.History.Entries, source.History.LastPhase),
+            source.Blobs);
         if (!_generations.TryAdd(generationId, new Storage(snapshot)))
         {
             throw new InvalidOperationException($"Files storage for generation '{generationId}' exists already.");
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CreateForkAsync(string generationId, string sourceGenerationId, int throughPhase, CancellationToken cancellationToken = default)
+    {
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
+        ArgumentNullException.ThrowIfNull(sourceGenerationId);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var source = TryGet(sourceGenerationId)?.Current ?? throw new GenerationNotFoundException(sourceGenerationId);
+        var kept = (throughPhase >= 1 ? source.History.StateAt(throughPhase) : null)
+            ?? throw new ArgumentOutOfRangeException(nameof(throughPhase), throughPhase, $"Generation '{sourceGenerationId}' has no saved state for phase {throughPhase}.");
+        var snapshot = new Snapshot(
+            new FileManifest { GenerationId = generationId, Files = kept },
+            kept.ToDictionary(static f => f.Path, f => source.Blobs[f.Sha256], StringComparer.Ordinal),
+            source.History.Through(throughPhase),
+            source.Blobs);
+        if (!_generations.TryAdd(generationId, new Storage(snapshot)))
+        {
+            throw new InvalidOperationException($"Files storage for generation '{generationId}' exists already.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<FileHistory?> GetHistoryAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(TryGet(generationId)?.Current.History);
+    }
+
+    public ValueTask<Stream?> OpenContentAsync(string generationId, GenerationFile file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<Stream?>(
+            file.Sha256 is not null && TryGet(generationId) is { } storage && storage.Current.History.Names(file.Sha256) && storage.Current.Blobs.TryGetValue(file.Sha256, out var content)
+                ? new MemoryStream(content, writable: false)
+                : null);
     }
 
     public ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
@@ -105,7 +146,19 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
             }
 
             var manifest = current.Manifest with { Files = changes.Files };
-            storage.Current = new Snapshot(manifest, contents);
+            var blobs = current.Blobs;
+            if (copies.Count > 0)
+            {
+                var grown = new Dictionary<string, byte[]>(current.Blobs, StringComparer.Ordinal);
+                foreach (var (sha256, copy) in copies)
+                {
+                    grown.TryAdd(sha256, copy);
+                }
+
+                blobs = grown;
+            }
+
+            storage.Current = new Snapshot(manifest, contents, current.History.Append(phase, current.Manifest.Files, changes.Files), blobs);
             return ValueTask.FromResult(manifest);
         }
     }
@@ -166,7 +219,8 @@ internal sealed class InMemoryFileSink(IOptionsMonitor<IterationStreamingOptions
     private Storage? TryGet(string? generationId) =>
         GenerationStorageId.IsValid(generationId) && _generations.TryGetValue(generationId!, out var storage) ? storage : null;
 
-    private sealed record Snapshot(FileManifest Manifest, IReadOnlyDictionary<string, byte[]> Contents);
+    /// <summary>A generation's files: the manifest, each listed path's content, the history, and every content the history names (by hash).</summary>
+    private sealed record Snapshot(FileManifest Manifest, IReadOnlyDictionary<string, byte[]> Contents, FileHistory History, IReadOnlyDictionary<string, byte[]> Blobs);
 
     private sealed class Storage(Snapshot initial)
     {

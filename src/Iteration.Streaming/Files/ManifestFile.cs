@@ -38,7 +38,8 @@ internal static class ManifestFile
         // zip entry names, and reads look paths up by binary search.
         if (stored is null
             || !string.Equals(stored.GenerationId, generationId, StringComparison.Ordinal)
-            || !FileManifestChanges.IsWellFormed(stored.Files))
+            || !FileManifestChanges.IsWellFormed(stored.Files)
+            || (stored.History is not null && (!FileHistory.IsWellFormed(stored.History) || stored.StartPhase < 0)))
         {
             throw new InvalidDataException($"The manifest of generation '{generationId}' is malformed.");
         }

@@ -177,6 +177,21 @@ public sealed class IterationStreamingOptions
     [Range(1, 1_000_000)]
     public int MaxFilesPerGeneration { get; set; } = 2_000;
 
+    /// <summary>
+    /// The most changed files a diff (<c>GET {prefix}/{id}/diff</c>) gives line diffs for; later ones are listed without
+    /// (<c>skipped: over_limit</c>). Default 1,000.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int DiffMaxFiles { get; set; } = 1_000;
+
+    /// <summary>The largest file (either side) a diff gives a line diff for; larger ones are listed as <c>too_large</c>. Default 1 MiB.</summary>
+    [Range(typeof(long), "1", "2147483647")]
+    public long DiffMaxFileBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The most bytes (both sides, all files) one diff reads to compute line diffs; past it files are <c>over_limit</c>. Default 16 MiB.</summary>
+    [Range(typeof(long), "1", "9223372036854775807")]
+    public long DiffMaxTotalBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>The largest accepted file, in bytes. Default 5 MiB.</summary>
     [Range(typeof(long), "1", "2147483647")]
     public long MaxFileSize { get; set; } = 5 * 1024 * 1024;

@@ -18,6 +18,15 @@ public sealed record GenerationRecord
     /// <summary>For a retry, the failed or cancelled generation whose saved phases it reuses.</summary>
     public string? RetryOf { get; init; }
 
+    /// <summary>For a fork, the generation whose phases 1 to <see cref="FromPhase"/> it kept.</summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>For a fork, the last phase of <see cref="ForkedFrom"/> it kept.</summary>
+    public int? FromPhase { get; init; }
+
+    /// <summary>For a revert (an iteration that restores files without the model), which paths and from where.</summary>
+    public GenerationRevert? Revert { get; init; }
+
     /// <summary>The prompt (for an iteration, its parent's prompt when known).</summary>
     public required string Prompt { get; init; }
 

@@ -79,6 +79,12 @@ internal sealed class GenerationRun : IDisposable
 
     public ProgressModel? Model { get; set; }
 
+    /// <summary>
+    /// For an iteration, fork, revert or retry: the files it started from (the parent's, or the kept phases'), which
+    /// each <c>phase_{n}_complete</c> counts its changes against; <see langword="null"/> for a new generation.
+    /// </summary>
+    public IReadOnlyList<Contracts.GenerationFile>? BaseFiles { get; set; }
+
     /// <summary>The seconds left, once the plan is known.</summary>
     public RunEstimate? Estimate { get; set; }
 

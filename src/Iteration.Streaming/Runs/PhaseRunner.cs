@@ -134,7 +134,7 @@ internal sealed class PhaseRunner(
             GenerationStages.PhaseComplete(number),
             model.PhaseCompleted(index),
             messages.PhaseComplete(phase, state.Written.Count),
-            phaseInfo: state.Info(completed: true),
+            phaseInfo: state.Info(completed: true) with { Changes = run.BaseFiles is { } start ? FileChangeCounts.Count(start, files.Files) : null },
             partialOutput: SpendOutput.AddTo(null, spent)).ConfigureAwait(false);
 
         // The event is the commit point of the phase (a resumed run reads it from the log); the record follows.

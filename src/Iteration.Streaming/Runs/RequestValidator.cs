@@ -80,6 +80,69 @@ internal static class RequestValidator
         ValidateReview(request.Review, options);
     }
 
+    public static void Validate(ForkRequest request, IterationStreamingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateGenerationId("generation_id", request.GenerationId);
+        if (request.FromPhase < 1)
+        {
+            throw Invalid($"'from_phase' is {request.FromPhase}; it must be 1 or more (the last phase to keep).");
+        }
+
+        if (request.ModificationPrompt is not null)
+        {
+            ValidatePrompt("modification_prompt", request.ModificationPrompt, options);
+        }
+
+        ValidateReview(request.Review, options);
+    }
+
+    /// <summary>Checks a revert's paths (each valid, once, within MaxFilesPerGeneration) and returns them ordered.</summary>
+    public static string[] Validate(RevertRequest request, IterationStreamingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateGenerationId("generation_id", request.GenerationId);
+        if (request.Paths is null || request.Paths.Count == 0)
+        {
+            throw Invalid("'paths' is required: the paths to restore, at least one.");
+        }
+
+        if (request.Paths.Count > options.MaxFilesPerGeneration)
+        {
+            throw Invalid($"'paths' has {request.Paths.Count} paths; the limit is {options.MaxFilesPerGeneration} ({Prefix}{nameof(options.MaxFilesPerGeneration)}).");
+        }
+
+        var seen = new Dictionary<string, int>(request.Paths.Count, StringComparer.Ordinal);
+        for (var i = 0; i < request.Paths.Count; i++)
+        {
+            var path = request.Paths[i];
+            if (FilePathValidator.FindStoredProblem(path, Math.Max(options.MaxPathLength, FileManifestChanges.StoredPathLimit)) is { } problem)
+            {
+                throw Invalid($"'paths[{i}]' {FilePathValidator.Show(path)} is refused: {problem}.");
+            }
+
+            if (!seen.TryAdd(path!, i))
+            {
+                throw Invalid($"'paths[{i}]' repeats 'paths[{seen[path!]}]' ({FilePathValidator.Show(path)}); name each path once.");
+            }
+        }
+
+        return [.. seen.Keys.Order(StringComparer.Ordinal)];
+    }
+
+    private static void ValidateGenerationId(string field, string? generationId)
+    {
+        if (string.IsNullOrWhiteSpace(generationId))
+        {
+            throw Invalid($"'{field}' is required.");
+        }
+
+        if (!GenerationStorageId.IsValid(generationId))
+        {
+            throw Invalid($"'{field}' must be a generation id: 1 to {GenerationStorageId.MaxLength} ASCII letters, digits, '-' or '_'.");
+        }
+    }
+
     private static void ValidatePrompt(string field, string? prompt, IterationStreamingOptions options)
     {
         if (prompt is null)

@@ -1,7 +1,9 @@
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Engine;
 using Iteration.Streaming.Events;
+using Iteration.Streaming.Diffs;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Records;
@@ -97,6 +99,84 @@ internal sealed class RunRequests(
 
         await claim.CompleteAsync(run.GenerationId, timeProvider.GetUtcNow() + settings.RetainCompletedFor + TimeSpan.FromDays(1), CancellationToken.None).ConfigureAwait(false);
         return run;
+    }
+
+    public async ValueTask<GenerationRun> ForkAsync(ForkRequest request, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        RequestValidator.Validate(request, settings);
+        _ = BudgetRules.Effective(request.Budget, inherited: null, settings.Budgets);
+
+        // Read from the record only: a fork starts (202) in the same time however many files it keeps.
+        var source = await reads.GetCaughtUpAsync(request.GenerationId, cancellationToken).ConfigureAwait(false);
+        if (!GenerationStatus.IsTerminal(source.Status) && source.Status != GenerationStatus.AwaitingInput)
+        {
+            throw new GenerationConflictException(
+                $"Generation '{source.GenerationId}' is still {source.Status}; fork it once it has ended or while it waits at a review gate.");
+        }
+
+        if (source.Plan is null || source.PhasesSaved == 0)
+        {
+            throw new InvalidGenerationRequestException($"'from_phase' is {request.FromPhase}, but generation '{source.GenerationId}' saved no phase; there is nothing to keep.");
+        }
+
+        if (request.FromPhase > source.PhasesSaved)
+        {
+            throw new InvalidGenerationRequestException(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"'from_phase' is {request.FromPhase}, past the last phase generation '{source.GenerationId}' saved ({source.PhasesSaved} of {source.Plan.Count})."));
+        }
+
+        var definition = RunDefinition.From(source) with
+        {
+            RetryOf = null,
+            Revert = null,
+            ForkedFrom = source.GenerationId,
+            ModificationPrompt = request.ModificationPrompt ?? source.ModificationPrompt,
+            UserId = request.UserId ?? source.UserId,
+            Budget = BudgetRules.Effective(request.Budget, source.Budget, settings.Budgets),
+        };
+        return await admission.AdmitAsync(definition, RunStart.Fork, source with { PhasesSaved = request.FromPhase }, Steering(request.Review), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<GenerationRun> RevertAsync(RevertRequest request, FileStates states, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var paths = RequestValidator.Validate(request, settings);
+        var to = Diffs.StateReference.Parse(request.To, "to");
+        var parent = await reads.GetCaughtUpAsync(request.GenerationId, cancellationToken).ConfigureAwait(false);
+        if (!GenerationStatus.IsTerminal(parent.Status))
+        {
+            throw new GenerationConflictException(
+                $"Generation '{parent.GenerationId}' has not finished (status '{parent.Status}'); revert its files once it has completed, failed or been cancelled.");
+        }
+
+        var current = await states.CurrentAsync(parent.GenerationId, cancellationToken).ConfigureAwait(false);
+        var target = await states.ResolveAsync(parent.GenerationId, to, "to", cancellationToken).ConfigureAwait(false);
+        var locked = parent.Steering?.LockedPaths ?? [];
+        for (var i = 0; i < request.Paths.Count; i++)
+        {
+            var path = request.Paths[i];
+            if (ManifestLookup.Find(current.Files, path) is null && ManifestLookup.Find(target.Files, path) is null)
+            {
+                throw new InvalidGenerationRequestException(
+                    $"'paths[{i}]' {FilePathValidator.Show(path)} is in neither generation '{parent.GenerationId}' nor {to}; there is nothing to restore.");
+            }
+
+            if (locked.Contains(path, StringComparer.Ordinal))
+            {
+                throw new GenerationConflictException($"'paths[{i}]' {FilePathValidator.Show(path)} is locked in generation '{parent.GenerationId}'; unlock it before reverting it.");
+            }
+        }
+
+        var description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Revert {paths.Length} {(paths.Length == 1 ? "file" : "files")} to {to}");
+        var definition = new RunDefinition(parent.Prompt, description, parent.GenerationId, parent.Entities)
+        {
+            UserId = request.UserId ?? parent.UserId,
+            Revert = new GenerationRevert { To = to.ToString(), Paths = paths },
+            Plan = [new PlannedPhase(1, description, PhaseKind.Custom, EstimatedFileCount: paths.Length)],
+        };
+        return await admission.AdmitAsync(definition, RunStart.Fresh, null, steering: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The steering a new generation starts with: its review gates (the request's, or the host's default).</summary>

@@ -36,7 +36,10 @@ internal sealed class RunStages(
         var token = run.Token;
         var id = run.GenerationId;
         var definition = run.Definition;
-        var generator = services.GetService<IPhaseGenerator>() ?? throw new InvalidOperationException(IterationStreamingMessages.NoGenerator);
+        // A revert restores files from a saved state: no model is called.
+        var generator = definition.Revert is { } revert
+            ? new RevertGenerator(fileSink, definition.ParentGenerationId!, revert)
+            : services.GetService<IPhaseGenerator>() ?? throw new InvalidOperationException(IterationStreamingMessages.NoGenerator);
         var planner = services.GetRequiredService<IPhasePlanner>();
 
         await records.UpdateAsync(id, new GenerationRecordUpdate { Status = GenerationStatus.Processing, Attempts = run.Record.Attempts + 1, ClearInterrupted = true, ClearRetryAt = true }, CancellationToken.None)
@@ -53,6 +56,11 @@ internal sealed class RunStages(
 
         token.ThrowIfCancellationRequested();
         var files = await OpenFilesAsync(run, position, token).ConfigureAwait(false);
+        if (definition.ParentGenerationId is not null || definition.RetryOf is not null || definition.ForkedFrom is not null)
+        {
+            run.BaseFiles = await StartingFilesAsync(id, token).ConfigureAwait(false);
+        }
+
         var parentFiles = definition.ParentGenerationId is { } parentId ? await fileSink.GetManifestAsync(parentId, token).ConfigureAwait(false) : null;
 
         // The plan on record wins: a resumed run, a retry and a run whose user revised its plan follow it.
@@ -154,7 +162,11 @@ internal sealed class RunStages(
             await events.EmitAsync(run, GenerationStages.CodeGeneration, ProgressModel.CodeGeneration, messages.CodeGeneration(run.Record)).ConfigureAwait(false);
         }
 
-        if (run.Definition.RetryOf is { } source && run.Record.PhasesSaved > 0)
+        if (run.Definition.ForkedFrom is { } forked && run.Record.FromPhase is { } fromPhase)
+        {
+            await fileSink.CreateForkAsync(id, forked, fromPhase, token).ConfigureAwait(false);
+        }
+        else if (run.Definition.RetryOf is { } source && run.Record.PhasesSaved > 0)
         {
             await fileSink.CreateFromAsync(id, source, token).ConfigureAwait(false);
         }
@@ -167,13 +179,27 @@ internal sealed class RunStages(
             ?? throw new InvalidOperationException($"The file sink created no storage for generation '{id}'.");
     }
 
+    /// <summary>The files the run started from (its history's start state), or <see langword="null"/> when the sink keeps no history.</summary>
+    private async Task<IReadOnlyList<Contracts.GenerationFile>?> StartingFilesAsync(string id, CancellationToken token)
+    {
+        try
+        {
+            var history = await fileSink.GetHistoryAsync(id, token).ConfigureAwait(false);
+            return history?.StateAt(history.StartPhase);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     private async Task EstimateAsync(GenerationRun run, IReadOnlyList<PlannedPhase> plan, int saved, CancellationToken token)
     {
         // The phases kept by a retry ran in the old generation: its log says how long they took.
         var earlier = run.EarlierPhases;
-        if (earlier is null && run.Start == RunStart.Retry && saved > 0 && run.Definition.RetryOf is { } retried)
+        if (earlier is null && run.Start is RunStart.Retry or RunStart.Fork && saved > 0 && (run.Definition.RetryOf ?? run.Definition.ForkedFrom) is { } source)
         {
-            earlier = (await RunLogScan.ReadAsync(eventLog, retried, token).ConfigureAwait(false)).PhaseDurations;
+            earlier = (await RunLogScan.ReadAsync(eventLog, source, token).ConfigureAwait(false)).PhaseDurations;
         }
 
         run.Estimate = new RunEstimate(plan, saved, earlier, history.SecondsPerWeight);
@@ -215,6 +241,7 @@ internal sealed class RunStages(
     private static ResumeReason ResumeReasonOf(RunStart start) => start switch
     {
         RunStart.Retry => ResumeReason.Retry,
+        RunStart.Fork => ResumeReason.Fork,
         RunStart.Takeover => ResumeReason.Takeover,
         _ => ResumeReason.Restart,
     };

@@ -29,6 +29,9 @@ internal enum RunStart
     /// <c>resumed</c> event naming the cause and the attempt was appended when it failed, so none is sent now.
     /// </summary>
     AutoRetry = 5,
+
+    /// <summary>A new generation that forks another from a saved phase: <c>initializing</c>, the plan, <c>resumed</c>, the later phases.</summary>
+    Fork = 6,
 }
 
 /// <summary>What each way of starting implies.</summary>
@@ -38,5 +41,5 @@ internal static class RunStarts
     public static bool ContinuesLog(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Continue or RunStart.AutoRetry;
 
     /// <summary>Whether the run says <c>resumed</c> before its first phase (it lost or reuses work: not after an input).</summary>
-    public static bool SaysResumed(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Retry;
+    public static bool SaysResumed(this RunStart start) => start is RunStart.Resume or RunStart.Takeover or RunStart.Retry or RunStart.Fork;
 }

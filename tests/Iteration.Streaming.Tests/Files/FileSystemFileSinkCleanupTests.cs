@@ -49,7 +49,7 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
     }
 
     [Fact]
-    public async Task CompleteAsync_RemovesContentsNoLongerListed()
+    public async Task CompleteAsync_KeepsReplacedContentTheHistoryNames_UntilTheGenerationIsDeleted()
     {
         var sink = NewSink();
         var id = await SavedAsync(sink, ("a.txt", "one"), ("b.txt", "b"));
@@ -57,9 +57,12 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
 
         await sink.CompleteAsync(id);
 
-        StoredContent(_folder.Path).Should().Equal(Sha256("two"));
+        // Phase 1's state stays readable (a diff against it, a fork from it); deleting the generation frees it.
+        StoredContent(_folder.Path).Should().BeEquivalentTo([Sha256("one"), Sha256("b"), Sha256("two")]);
         File.Exists(Path.Combine(_folder.Path, id, "content.journal")).Should().BeFalse();
         await AssertManifestAgreesWithFilesAsync(sink, id);
+        (await sink.DeleteAsync(id)).Should().BeTrue();
+        StoredContent(_folder.Path).Should().BeEmpty();
     }
 
     [Fact]
@@ -280,14 +283,15 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
         var good = await File.ReadAllTextAsync(brokenManifest);
         await File.WriteAllTextAsync(brokenManifest, "{ not json");
         var id = await SavedAsync(sink, ("a.txt", "one"));
+        await SaveWithoutManifestAsync(sink, id, 2, Text("a.txt", "orphan"));
         await sink.SavePhaseAsync(id, 2, [Text("a.txt", "two")]);
 
         await sink.CompleteAsync(id);
-        File.Exists(ContentPath(_folder.Path, Sha256("one"))).Should().BeTrue("no sweep guesses what an unreadable manifest names");
+        File.Exists(ContentPath(_folder.Path, Sha256("orphan"))).Should().BeTrue("no sweep guesses what an unreadable manifest names");
         await File.WriteAllTextAsync(brokenManifest, good);
         await sink.CompleteAsync(id);
 
-        File.Exists(ContentPath(_folder.Path, Sha256("one"))).Should().BeFalse();
+        File.Exists(ContentPath(_folder.Path, Sha256("orphan"))).Should().BeFalse();
         AssertStoreHoldsExactlyTheListedContent(_folder.Path);
     }
 
@@ -341,7 +345,7 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task CompleteAsync_AfterReplacingAFileCarriedFromASourceDeletedSince_RemovesTheSourcesContent(bool retry)
+    public async Task DeleteAsync_OfTheLastGenerationWhoseHistoryNamesAContentCarriedFromADeletedSource_RemovesIt(bool retry)
     {
         var sink = NewSink();
         var source = await SavedAsync(sink, ("a.txt", "source's"), ("b.txt", "kept"));
@@ -360,8 +364,11 @@ public sealed class FileSystemFileSinkCleanupTests : IDisposable
         await sink.SavePhaseAsync(carrier, 2, [Text("a.txt", "replaced")]);
         await sink.CompleteAsync(carrier);
 
-        File.Exists(ContentPath(_folder.Path, Sha256("source's"))).Should().BeFalse("the only manifest that named it is gone");
+        File.Exists(ContentPath(_folder.Path, Sha256("source's"))).Should().BeTrue("the carrier's history (the state it started from) still names it");
         await AssertManifestAgreesWithFilesAsync(sink, carrier);
+        AssertStoreHoldsExactlyTheListedContent(_folder.Path);
+        await sink.DeleteAsync(carrier);
+        File.Exists(ContentPath(_folder.Path, Sha256("source's"))).Should().BeFalse("the last manifest that named it is gone");
         AssertStoreHoldsExactlyTheListedContent(_folder.Path);
     }
 

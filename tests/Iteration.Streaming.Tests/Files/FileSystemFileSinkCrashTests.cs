@@ -114,6 +114,7 @@ public sealed class FileSystemFileSinkCrashTests : IDisposable
                 var id = NewId();
                 await sink.CreateAsync(id, null);
                 await sink.SavePhaseAsync(id, 1, [Text("a.txt", $"{id} one"), Text("b.txt", $"{id} b")]);
+                await SaveWithoutManifestAsync(sink, id, 2, Text("a.txt", $"{id} orphan"));
                 await sink.SavePhaseAsync(id, 2, [Text("a.txt", $"{id} two"), GeneratedFile.Delete("b.txt")]);
                 return id;
             },
@@ -161,7 +162,7 @@ public sealed class FileSystemFileSinkCrashTests : IDisposable
             });
 
         crashedAt.Should().Contain("after-delete-move").And.Contain("sweep-remove-folder");
-        crashedAt.Count(s => s.StartsWith("sweep-delete:", StringComparison.Ordinal)).Should().Be(2, "the parent's own content and its orphan are removed");
+        crashedAt.Count(s => s.StartsWith("sweep-delete:", StringComparison.Ordinal)).Should().Be(1, "the parent's orphan is removed; its own content stays, named by the child's history (phase 0)");
     }
 
     [Fact]

@@ -50,7 +50,7 @@ internal static class FileSystemSinkInspector
             : [];
     }
 
-    /// <summary>The hashes named by the manifests of the generations under the root.</summary>
+    /// <summary>The hashes named by the manifests (files and history) of the generations under the root.</summary>
     public static string[] ListedContent(string root) =>
         Directory.EnumerateDirectories(root)
             .Where(d => !Path.GetFileName(d).StartsWith('.'))
@@ -88,7 +88,12 @@ internal static class FileSystemSinkInspector
 
     private static IEnumerable<string> ReadHashes(string manifestPath)
     {
+        // A manifest names its files' content and every content of its history (earlier phases' states).
         using var document = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
-        return document.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("sha256").GetString()!).ToArray();
+        var files = document.RootElement.GetProperty("files").EnumerateArray();
+        var history = document.RootElement.TryGetProperty("history", out var entries)
+            ? entries.EnumerateArray().SelectMany(e => e.GetProperty("written").EnumerateArray())
+            : [];
+        return files.Concat(history).Select(f => f.GetProperty("sha256").GetString()!).ToArray();
     }
 }
