@@ -82,6 +82,8 @@ internal sealed class PhaseRunner(
             Progress = progress,
             Attempt = run.Record.Attempts + 1,
             RetryOf = run.Definition.RetryOf,
+            ForkedFrom = run.Definition.ForkedFrom,
+            FromPhase = run.Record.FromPhase,
             Instructions = steering is null ? [] : [.. steering.Inputs.Where(static i => i.Instruction is not null).Select(static i => new UserInstruction(i.Instruction!, i.Phase))],
             LockedPaths = locked,
         };
