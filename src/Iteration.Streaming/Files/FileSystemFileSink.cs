@@ -89,14 +89,15 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         ThrowIfExists(generationId);
         var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
 
+        // The source's whole history, started after its last phase: the retry's own saves come later.
         var history = source.ToHistory();
         await CreateWithFilesAsync(
-            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = [], StartPhase = history.LastPhase },
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = [] },
             source,
             source.Files,
             keepPhases: true,
             cancellationToken,
-            history).ConfigureAwait(false);
+            new FileHistory(history.Entries, history.LastPhase)).ConfigureAwait(false);
 
         // The source ended (failed or cancelled): what its last phase wrote without getting a manifest is no one's now.
         await SweepJournalAsync(source, cancellationToken).ConfigureAwait(false);
@@ -116,7 +117,7 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         }
 
         await CreateWithFilesAsync(
-            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, ForkedFrom = sourceGenerationId, Files = [], StartPhase = throughPhase },
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, ForkedFrom = sourceGenerationId, Files = [] },
             source,
             kept,
             keepPhases: true,
@@ -201,7 +202,8 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             }
 
             Crash("before-manifest");
-            var updated = stored with { Files = changes.Files, History = stored.ToHistory().Append(phase, stored.Files, changes.Files).Entries };
+            var history = stored.ToHistory().Append(phase, stored.Files, changes.Files);
+            var updated = stored with { Files = changes.Files, History = history.Entries, StartPhase = history.StartPhase };
             await WriteManifestAsync(updated, cancellationToken).ConfigureAwait(false);
             Crash("after-manifest");
             return updated.ToManifest();
