@@ -11,10 +11,10 @@ namespace Iteration.Streaming.Diffs;
 /// </summary>
 /// <remarks>
 /// The preamble is <c>#</c> comment lines: what was compared with what, the counts, and each changed file without a
-/// line diff with its reason (one of <see cref="DiffSkipReasons"/>). Paths in the file diffs are written as
-/// <c>git diff</c> writes them (quoted, with octal escapes, when not plain ASCII). A diff where no file has a line diff
-/// writes the preamble alone, which <c>git apply</c> refuses as <c>No valid patches in input</c> unless given
-/// <c>--allow-empty</c> (git 2.35 and later).
+/// line diff with its reason (one of <see cref="DiffSkipReasons"/>). Paths, there and in the file diffs, are written as
+/// <c>git diff</c> writes them (quoted, with octal escapes, when not plain ASCII), so no value can end a comment line
+/// early. A diff where no file has a line diff writes the preamble alone, which <c>git apply</c> refuses as
+/// <c>No valid patches in input</c> unless given <c>--allow-empty</c> (git 2.35 and later).
 /// </remarks>
 public static class GenerationPatch
 {
@@ -42,7 +42,6 @@ public static class GenerationPatch
 
     private static string Preamble(GenerationDiff diff)
     {
-        // Names are written as git writes paths, so no value can end a comment line and start a diff.
         var summary = diff.Summary;
         var text = new StringBuilder("# Changes of generation ");
         GitPath.AppendName(text, string.Empty, diff.GenerationId).Append(" against ");
