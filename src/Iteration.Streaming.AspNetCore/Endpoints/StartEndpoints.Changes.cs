@@ -81,7 +81,7 @@ internal sealed partial class StartEndpoints
         }
 
         var (body, error) = await JsonRequestReader.ReadAsync(
-            context, IterationStreamingJson.RevertGenerationRequest, RequestLimits.MaxBodyBytes(Options(context))).ConfigureAwait(false);
+            context, IterationStreamingJson.RevertGenerationRequest, RequestLimits.MaxRevertBodyBytes(Options(context))).ConfigureAwait(false);
         if (error is { } refused)
         {
             await Problems.WriteAsync(context, logger, refused.StatusCode, refused.Detail).ConfigureAwait(false);
