@@ -46,6 +46,7 @@ public sealed class RevertTests
         events.Single(e => e.Stage == "phase_1_complete").PhaseInfo!.Changes.Should().BeEquivalentTo(new PhaseChanges { Modified = 1, Deleted = 1 });
         var files = (await harness.Sink.GetManifestAsync(id))!.Files;
         files.Should().ContainSingle(f => f.Path == "a.txt").Which.Sha256.Should().Be(target.Single(f => f.Path == "a.txt").Sha256);
+        files.Single(f => f.Path == "a.txt").WrittenBy.Should().Be(FileAuthors.User, "the user chose it; no model wrote it");
         files.Should().NotContain(f => f.Path == "c.txt", "c.txt did not exist after phase 1");
         files.Where(f => f.Path is not "a.txt" and not "c.txt").Select(f => (f.Path, f.Sha256))
             .Should().Equal(before.Where(f => f.Path is not "a.txt" and not "c.txt").Select(f => (f.Path, f.Sha256)), "every other file is the parent's");
