@@ -583,7 +583,7 @@ export type ForkSender = (request: ForkRequest, options?: { controlToken?: strin
  */
 export type RevertSender = (request: RevertRequest, options?: { controlToken?: string | null }) => Promise<GenerationStarted>;
 
-/** A diff as the hooks hold it: the last one loaded (kept while the next loads), and the last refusal. */
+/** A diff as the hooks hold it: the last one loaded (kept while reload() asks again), and the last refusal. */
 export interface DiffState<T = GenerationDiff> {
   diff: T | null;
   loading: boolean;

@@ -120,7 +120,7 @@ export function useWatchMany(target, options = {}) {
  * @param {string|null|undefined} against
  * @param {object} [options]  `token` (this generation's read token), `againstToken` (the other's), `patch` (the text
  *   patch instead of the JSON diff), and the client's (`baseUrl`, `prefix`, `fetch`, `credentials`) or a `client`.
- * @returns `{diff, loading, error, reload()}`: the previous diff stays while the next loads; `error` is the refusal
+ * @returns `{diff, loading, error, reload()}`: on reload() the previous diff stays while it loads; `error` is the refusal
  *   (a GenerationApiError: 403 naming the generation refused, 400 an unsaved phase) or the misuse.
  */
 export function useDiff(generationId, against, options = {}) {
