@@ -148,6 +148,10 @@ public sealed partial class IterationClient
     /// The state to restore them from: another generation's id (its files now), or <c>phase:{k}</c> (this generation's
     /// files once its phase k was saved; <c>phase:0</c> is what it started with).
     /// </param>
+    /// <param name="toToken">
+    /// When <paramref name="to"/> is another generation: its read token (<c>sse_token</c>), sent as <c>?to_token=</c>;
+    /// <see langword="null"/> to be authorised by ownership.
+    /// </param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The handle of the new generation.</returns>
     /// <exception cref="ArgumentException">
@@ -160,13 +164,25 @@ public sealed partial class IterationClient
     /// control token or an expired one; 403 a read token or another generation's; 404 unknown generation (or
     /// <paramref name="to"/>); 409 the generation has not ended, or a path is locked.
     /// </exception>
-    public Task<GenerationHandle> RevertAsync(GenerationHandle handle, IReadOnlyList<string> paths, string to, CancellationToken cancellationToken = default)
+    public Task<GenerationHandle> RevertAsync(GenerationHandle handle, IReadOnlyList<string> paths, string to, string? toToken = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handle);
         StateChecks.CheckPaths(paths, nameof(paths));
-        StateChecks.CheckReference(to, nameof(to));
+        var phase = StateChecks.CheckReference(to, nameof(to));
+        var query = "/revert";
+        if (toToken is not null)
+        {
+            StateChecks.CheckToken(toToken, nameof(toToken));
+            if (phase)
+            {
+                throw new ArgumentException($"toToken is for another generation; {to} is a phase of this one.", nameof(toToken));
+            }
+
+            query += "?to_token=" + Uri.EscapeDataString(toToken);
+        }
+
         var body = new RevertGenerationRequest { Paths = [.. paths], To = to };
-        return _calls.PostStartAsync(GenerationUrl(handle, "/revert"), JsonContent.Create(body, IterationStreamingJson.RevertGenerationRequest), handle.ControlToken, cancellationToken);
+        return _calls.PostStartAsync(GenerationUrl(handle, query), JsonContent.Create(body, IterationStreamingJson.RevertGenerationRequest), handle.ControlToken, cancellationToken);
     }
 
     private Uri DiffUrl(GenerationHandle handle, string against, string? againstToken)

@@ -121,10 +121,11 @@ export function createGenerationsClient(options = {}) {
     /**
      * POST /generations/{id}/revert: a new iteration of this generation whose `paths` are restored as they were in `to`
      * (another generation's id, or `phase:{k}` of this one), deleted where they did not exist there; no model call.
-     * `token`: the control token (`null`: by ownership). Resolves with the 202 body; 409 while it runs or for a locked path.
+     * `token`: the control token (`null`: by ownership). When `to` is another generation, `toToken` is its read token
+     * (sent as `?to_token=`; left out: read by ownership). Resolves with the 202 body; 409 while it runs or for a locked path.
      */
-    revert: (generationId, { paths, to, token } = {}) =>
-      post(`/${id(generationId)}/revert`, revertBody({ paths, to }), bearer(token)),
+    revert: (generationId, { paths, to, token, toToken } = {}) =>
+      post(`/${id(generationId)}/revert${otherTokenQuery(to, toToken, 'to', 'toToken')}`, revertBody({ paths, to }), bearer(token)),
 
     /**
      * GET /generations/{id}/diff?against=…: how this generation's files differ from `against` (another generation's id,
@@ -393,6 +394,15 @@ export function checkReference(value, name) {
     throw new RangeError(`${name} must be a generation id or 'phase:{k}' (k a phase number; 0 is what the generation started with), but was '${echo(value)}'.`);
   }
   return value.startsWith('phase:');
+}
+
+/** `?{name}_token=…` for the other generation a revert restores from; empty for a phase or ownership. */
+export function otherTokenQuery(reference, token, name, option) {
+  const phase = checkReference(reference, name);
+  if (token === undefined || token === null) return '';
+  if (typeof token !== 'string' || token === '') throw new TypeError(`${option} must be the other generation's read token (or left out to read it by ownership).`);
+  if (phase) throw new TypeError(`${option} is for another generation; ${reference} is a phase of this one.`);
+  return `?${name}_token=${encodeURIComponent(token)}`;
 }
 
 /** The query of a diff: `against`, and the other generation's read token when it is another generation. */

@@ -692,7 +692,7 @@ export interface GenerationsClient {
    * A new iteration restoring `paths` as they were in `to`, without the model (`token`: the control token). 409 while
    * it runs or for a locked path. A path list or `to` the server would refuse on its face throws at once, naming the entry.
    */
-  revert(generationId: string, request: RevertRequest & { token: string | null }): Promise<GenerationStarted>;
+  revert(generationId: string, request: RevertRequest & { token: string | null; /** When `to` is another generation: its read token (sent as `?to_token=`); left out, by ownership. */ toToken?: string | null }): Promise<GenerationStarted>;
   /**
    * How this generation's files differ from `against`; with `patch: true` the patch text. 403 names the generation
    * refused (`against generation '…'`); 400 an unsaved phase. A malformed `against` throws at once.

@@ -8,7 +8,6 @@ import { closeAllWatches, collect, EventSource } from './support/streams.js';
 
 // The endpoints of issue 26 (/diff, /fork, /revert) are the http task's: these tests are written against them and skipped
 // until they are merged. Set to false with that merge.
-const endpointsPending = 'Needs the issue-26 endpoints (/diff, /fork, /revert) of the http task; set endpointsPending to false once merged.';
 
 const timeout = 60_000;
 const request = { prompt: 'A task tracker API with users and tasks', entities: ['User', 'Task'] };
@@ -25,7 +24,7 @@ async function completed(startedPromise) {
   return started;
 }
 
-describe('diff, fork and revert', { skip: endpointsPending }, () => {
+describe('diff, fork and revert', () => {
   before(async () => {
     host = await startSampleHost();
     api = createGenerationsClient({ baseUrl: host.baseUrl, EventSource });

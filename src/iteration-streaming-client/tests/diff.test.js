@@ -193,6 +193,24 @@ test('revert_PathsAndTo_PostsThemWithTheControlToken', async () => {
   assert.deepEqual(JSON.parse(init.body), { paths: ['src/App.cs', 'src/ü b.cs'], to: 'g-0' });
 });
 
+test('revert_ToAnotherGenerationWithItsToken_SendsItAsToToken', async () => {
+  const { server, api } = recorded();
+
+  await api.revert('g-1', { paths: ['a.cs'], to: 'g-0', token: 'control', toToken: 'read 0' });
+
+  const [{ url, init }] = server.requests;
+  assert.equal(url, `${base}/generations/g-1/revert?to_token=read%200`);
+  assert.equal(init.headers.Authorization, 'Bearer control');
+});
+
+test('revert_ToTokenMisused_ThrowsAtOnce', () => {
+  const { server, api } = recorded();
+
+  assert.throws(() => api.revert('g-1', { paths: ['a.cs'], to: 'phase:1', token: 'c', toToken: 't' }), /toToken is for another generation/);
+  assert.throws(() => api.revert('g-1', { paths: ['a.cs'], to: 'g-0', token: 'c', toToken: '' }), /toToken must be/);
+  assert.equal(server.requests.length, 0);
+});
+
 test('revert_MalformedPaths_ThrowAtOnceNamingTheEntry', () => {
   const { server, api } = recorded();
   const revert = (paths) => () => api.revert('g-1', { paths, to: 'phase:0', token: 'c' });

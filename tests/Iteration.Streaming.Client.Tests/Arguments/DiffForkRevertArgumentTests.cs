@@ -221,4 +221,12 @@ public sealed class DiffForkRevertArgumentTests : IDisposable
 
         (await act.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("to");
     }
+
+    [Fact]
+    public async Task RevertAsync_ToTokenForAPhase_ThrowsArgumentExceptionNamingToToken()
+    {
+        var act = () => _client.RevertAsync(Handle, ["a.cs"], "phase:1", "token");
+
+        (await act.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("toToken");
+    }
 }

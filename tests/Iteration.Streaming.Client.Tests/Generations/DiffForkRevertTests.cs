@@ -13,12 +13,6 @@ namespace Iteration.Streaming.Client.Tests.Generations;
 /// </summary>
 public sealed class DiffForkRevertTests : IAsyncLifetime
 {
-    /// <summary>
-    /// The endpoints of issue 26 (<c>/diff</c>, <c>/fork</c>, <c>/revert</c>) are the http task's: these tests are written
-    /// against them and skipped until they are merged. Set to <see langword="null"/> with that merge.
-    /// </summary>
-    private const string? EndpointsPending = "Needs the issue-26 endpoints (/diff, /fork, /revert) of the http task; set EndpointsPending to null once merged.";
-
     private const int Phases = 4;
     private static readonly string[] Entities = ["User"];
     private KestrelTestHost _host = null!;
@@ -50,7 +44,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         return await reader.ReadToEndAsync();
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task DiffAsync_IterationAgainstItsParent_ListsEveryRewrittenFileAsModified()
     {
         var child = await CompletedAsync(await _client.IterateAsync(_parent, "Add due dates"));
@@ -65,7 +59,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         diff.Truncated.Should().BeFalse();
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task DiffAsync_NewGenerationAgainstPhaseZero_ListsEveryFileAsAdded()
     {
         var diff = await _client.DiffAsync(_parent, "phase:0");
@@ -76,7 +70,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         diff.Summary.Added.Should().Be(2 * Phases);
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task DiffAsync_AgainstPhaseOne_ListsItsFilesUnchangedAndTheLaterOnesAdded()
     {
         var diff = await _client.DiffAsync(_parent.GenerationId, _parent.Token, "phase:1");
@@ -86,7 +80,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         diff.Files.Where(f => f.Change == FileChangeKinds.Unchanged).Should().OnlyContain(f => f.Diff == null);
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task DiffPatchAsync_IterationAgainstItsParent_HasAHunkPerFileReplacingTheParentsLine()
     {
         var child = await CompletedAsync(await _client.IterateAsync(_parent, "Add due dates"));
@@ -102,7 +96,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         patch.Should().Contain("+" + InstantPhaseGenerator.ContentOf(child.GenerationId, 1, 1));
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task DiffAsync_AgainstTokenOfAThirdGeneration_Throws403NamingTheAgainstGeneration()
     {
         var child = await CompletedAsync(await _client.IterateAsync(_parent, "Add due dates"));
@@ -115,7 +109,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         thrown.Problem!.Detail.Should().Contain($"against generation '{_parent.GenerationId}'");
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task DiffAsync_PhaseNotSaved_Throws400()
     {
         var act = () => _client.DiffAsync(_parent, "phase:9");
@@ -123,7 +117,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         (await act.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task ForkAsync_FromPhaseTwo_KeepsPhasesOneAndTwoAndGeneratesTheRest()
     {
         var fork = await _client.ForkAsync(_parent, 2, "Use PostgreSQL");
@@ -138,7 +132,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         diff.Files.Where(f => f.Change == FileChangeKinds.Modified).Select(f => f.Path).Should().Equal(PathsOf(3, 4));
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task ForkAsync_PastTheLastSavedPhase_Throws400()
     {
         var act = () => _client.ForkAsync(_parent, Phases + 1);
@@ -146,7 +140,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         (await act.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task ForkAsync_WithTheReadTokenOnly_Throws401Or403()
     {
         var act = () => _client.ForkAsync(new GenerationHandle(_parent.GenerationId, _parent.Token) { ControlToken = _parent.Token }, 1);
@@ -154,7 +148,7 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         (await act.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().BeOneOf(HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden);
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
     public async Task RevertAsync_OneFileOfAnIterationToPhaseZero_RestoresTheParentsContentOnly()
     {
         var child = await CompletedAsync(await _client.IterateAsync(_parent, "Add due dates"));
@@ -167,7 +161,28 @@ public sealed class DiffForkRevertTests : IAsyncLifetime
         diff.Files.Where(f => f.Change != FileChangeKinds.Unchanged).Select(f => f.Path).Should().Equal(path);
     }
 
-    [Fact(Skip = EndpointsPending)]
+    [Fact]
+    public async Task RevertAsync_ToAnotherGenerationWithItsReadToken_TakesItsFile()
+    {
+        var child = await CompletedAsync(await _client.IterateAsync(_parent, "Add due dates"));
+        var path = InstantPhaseGenerator.PathOf(2, 1);
+
+        var revert = await CompletedAsync(await _client.RevertAsync(child, [path], _parent.GenerationId, _parent.Token));
+
+        (await ReadAsync(revert, path)).Should().Be(InstantPhaseGenerator.ContentOf(_parent.GenerationId, 2, 1));
+    }
+
+    [Fact]
+    public async Task RevertAsync_ToAnotherGenerationWithoutItsToken_Throws401()
+    {
+        var child = await CompletedAsync(await _client.IterateAsync(_parent, "Add due dates"));
+
+        var act = () => _client.RevertAsync(child, [InstantPhaseGenerator.PathOf(2, 1)], _parent.GenerationId);
+
+        (await act.Should().ThrowAsync<IterationApiException>()).Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task RevertAsync_PathInNeitherState_Throws400()
     {
         var act = () => _client.RevertAsync(_parent, ["no/such/File.cs"], "phase:1");
