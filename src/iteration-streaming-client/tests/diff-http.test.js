@@ -6,9 +6,6 @@ import { createGenerationsClient, GenerationApiError } from '../index.js';
 import { startSampleHost, stopAllSampleHosts } from './support/sample-host.js';
 import { closeAllWatches, collect, EventSource } from './support/streams.js';
 
-// The endpoints of issue 26 (/diff, /fork, /revert) are the http task's: these tests are written against them and skipped
-// until they are merged. Set to false with that merge.
-
 const timeout = 60_000;
 const request = { prompt: 'A task tracker API with users and tasks', entities: ['User', 'Task'] };
 let host;
