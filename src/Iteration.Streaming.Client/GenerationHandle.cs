@@ -33,7 +33,7 @@ public sealed record GenerationHandle(string GenerationId, string Token)
     public bool ReadsByOwnership { get; private init; }
 
     /// <summary>
-    /// The control token (<c>control_token</c>), sent only in the <c>Authorization</c> header of iterate, cancel, retry and input;
+    /// The control token (<c>control_token</c>), sent only in the <c>Authorization</c> header of iterate, cancel, retry, fork, revert and input;
     /// <see langword="null"/> when unknown (a server that authorises by ownership needs none). Treat it as a secret.
     /// </summary>
     /// <exception cref="ArgumentException">The value has spaces, control or non-ASCII characters.</exception>
@@ -45,6 +45,12 @@ public sealed record GenerationHandle(string GenerationId, string Token)
 
     /// <summary>For a retry, the generation it retries.</summary>
     public string? RetryOf { get; init; }
+
+    /// <summary>For a fork (<see cref="IterationClient.ForkAsync"/>), the generation whose phases it kept.</summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>For a fork, the last phase of <see cref="ForkedFrom"/> it kept; later phases are generated again.</summary>
+    public int? FromPhase { get; init; }
 
     /// <summary>
     /// The stream URL the server returned, relative to its host, for a browser's <c>EventSource</c>. The client
@@ -70,7 +76,7 @@ public sealed record GenerationHandle(string GenerationId, string Token)
         new(generationId, NoToken) { ReadsByOwnership = true };
 
     /// <summary>Creates a handle from the server's 202 answer.</summary>
-    /// <param name="response">The body of a start or iterate response.</param>
+    /// <param name="response">The body of a start, iterate, retry, fork or revert response.</param>
     /// <returns>The handle.</returns>
     /// <exception cref="ArgumentException">The id or the token is not valid.</exception>
     public static GenerationHandle FromResponse(GenerationStartedResponse response)
@@ -80,6 +86,8 @@ public sealed record GenerationHandle(string GenerationId, string Token)
         {
             ControlToken = response.ControlToken,
             RetryOf = response.RetryOf,
+            ForkedFrom = response.ForkedFrom,
+            FromPhase = response.FromPhase,
             StreamUrl = response.StreamUrl,
             StatusUrl = response.StatusUrl,
             Budget = response.Budget,

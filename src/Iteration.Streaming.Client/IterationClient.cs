@@ -14,16 +14,17 @@ namespace Iteration.Streaming.Client;
 /// <summary>
 /// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries
 /// (with token budgets), watches them with automatic resume, answers their review gates, reads their snapshot, files and
-/// archive, cancels them, lists the signed-in user's generations, and watches many generations over one connection.
+/// archive, diffs their saved states, forks them from a saved phase, reverts their files, cancels them, lists the
+/// signed-in user's generations, and watches many generations over one connection.
 /// </summary>
 /// <remarks>
 /// <see cref="WatchAsync(GenerationHandle, long, CancellationToken)"/> is the reconnect loop that
 /// <see cref="SseParser"/> leaves out: it resumes with <c>Last-Event-ID</c> after a dropped connection, a stream that
 /// ends early, or a silent stall; honours the server's <c>retry:</c>; backs off exponentially with jitter; and checks
 /// sequence numbers so no event is yielded twice or skipped. A run waiting at a review gate (status
-/// <c>awaiting_input</c>) is not ended: the watch goes on until its terminal event. Reads send the handle's read token;
-/// iterate, cancel, retry and input send its control token, always in the <c>Authorization</c> header. A call without a
-/// token of its own (<see cref="ListAsync"/>, a handle from <see cref="GenerationHandle.ForOwner"/>) sends none, so the
+/// <c>awaiting_input</c>) is not ended: the watch goes on until its terminal event. Reads (diffs too) send the handle's
+/// read token; iterate, cancel, retry, fork, revert and input send its control token, always in the <c>Authorization</c>
+/// header. A call without a token of its own (<see cref="ListAsync"/>, a handle from <see cref="GenerationHandle.ForOwner"/>) sends none, so the
 /// HttpClient's credentials (a cookie container, a default <c>Authorization</c> header, a handler) reach the server's
 /// owner resolver. <see cref="WatchManyAsync"/> and <see cref="WatchOwnerAsync"/> follow many generations over one
 /// multiplexed stream with the same reconnect rules, resuming with the set's opaque cursor. The client is safe to use

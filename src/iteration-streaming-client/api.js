@@ -1,9 +1,9 @@
-// The HTTP calls of MapIterationStream(): start, iterate, retry, cancel, input, snapshot, files, the signed-in
-// user's list, and watching many generations over one connection (watchMany).
+// The HTTP calls of MapIterationStream(): start, iterate, retry, fork, revert, cancel, input, snapshot, files, diff,
+// the signed-in user's list, and watching many generations over one connection (watchMany).
 //
-// Two tokens come back from start, iterate and retry: the read token (`sse_token`: stream, snapshot, files, zip; it
-// may travel in a URL because EventSource cannot send headers) and the control token (`control_token`: iterate from
-// this generation, cancel, retry, input at a review gate). The control token is only ever sent in the Authorization header.
+// Two tokens come back from start, iterate, retry, fork and revert: the read token (`sse_token`: stream, snapshot,
+// files, zip, diff; it may travel in a URL because EventSource cannot send headers) and the control token
+// (`control_token`: iterate from this generation, cancel, retry, fork, revert, input at a review gate). The control token is only ever sent in the Authorization header.
 // A token of `null` means "by ownership": no token is sent, and the browser's credentials (a same-origin cookie) let a
 // server with an owner resolver answer the generation's owner. A token left out (undefined) or empty is a mistake, and throws.
 
@@ -108,6 +108,36 @@ export function createGenerationsClient(options = {}) {
         ? undefined
         : { ...(review === undefined ? {} : { review }), ...(budget === undefined ? {} : { budget }) };
       return post(`/${id(generationId)}/retry`, body, bearer(controlToken));
+    },
+
+    /**
+     * POST /generations/{id}/fork: a new generation that keeps phases 1..fromPhase of this one (sharing their files) and
+     * generates only the later ones, with `modificationPrompt` in their context. `token`: the control token (`null`: by
+     * ownership). Resolves with the 202 body (`forked_from`, `from_phase`); 400 past the last saved phase, 409 while it runs.
+     */
+    fork: (generationId, { fromPhase, modificationPrompt, review, budget, token } = {}) =>
+      post(`/${id(generationId)}/fork`, forkBody({ fromPhase, modificationPrompt, review, budget }), bearer(token)),
+
+    /**
+     * POST /generations/{id}/revert: a new iteration of this generation whose `paths` are restored as they were in `to`
+     * (another generation's id, or `phase:{k}` of this one), deleted where they did not exist there; no model call.
+     * `token`: the control token (`null`: by ownership). Resolves with the 202 body; 409 while it runs or for a locked path.
+     */
+    revert: (generationId, { paths, to, token } = {}) =>
+      post(`/${id(generationId)}/revert`, revertBody({ paths, to }), bearer(token)),
+
+    /**
+     * GET /generations/{id}/diff?against=…: how this generation's files differ from `against` (another generation's id,
+     * or `phase:{k}` of this one). `token`: this generation's read or control token in the Authorization header (`null`:
+     * by ownership); `againstToken`: the other generation's read token, sent in the query (left out: by ownership).
+     * Resolves with the diff (`{files, summary, truncated, limits, ...}`), or with `patch: true` the patch text
+     * (`Accept: text/x-diff`) that `git apply` takes. 403 names the generation refused; 400 an unsaved phase.
+     */
+    diff: (generationId, { against, token, againstToken, patch = false } = {}) => {
+      // Checked here, so a misuse throws at once rather than rejecting.
+      const address = url(`/${id(generationId)}/diff${diffQuery(against, againstToken)}`);
+      const headers = { ...bearer(token), ...(patch ? { Accept: PATCH_TYPE } : {}) };
+      return send(address, { headers }).then((response) => (patch ? patchText(response) : response.json()));
     },
 
     /**
@@ -342,6 +372,86 @@ export function postInput(fetchFn, address, input, controlToken, credentials = '
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new TypeError('The input must be an object such as { action: \'approve\' }.');
   if (typeof input.action !== 'string' || input.action === '') throw new TypeError('The input needs an action (approve, revise_plan, edit_files, lock, instruct or cancel).');
   const init = { method: 'POST', credentials, headers: { 'Content-Type': 'application/json', ...bearer(controlToken) }, body: JSON.stringify(input) };
+  return request(fetchFn, address, init).then((response) => response.json());
+}
+
+const PATCH_TYPE = 'text/x-diff';
+// What the server's state reference parser takes: a generation id, or phase:{k} with k a phase number (no leading zero).
+const REFERENCE = /^(?:phase:(?:0|[1-9][0-9]{0,3})|[A-Za-z0-9_-]{1,128})$/;
+const ECHO = 40;
+const echo = (value) => (value.length > ECHO ? `${value.slice(0, ECHO)}…` : value);
+
+/**
+ * A state reference (`against` of a diff, `to` of a revert) as the server parses it; a misuse throws at once, naming
+ * the field. Returns whether it names a phase.
+ */
+export function checkReference(value, name) {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TypeError(`${name} is required: a generation id, or 'phase:{k}' for a saved phase.`);
+  }
+  if (!REFERENCE.test(value)) {
+    throw new RangeError(`${name} must be a generation id or 'phase:{k}' (k a phase number; 0 is what the generation started with), but was '${echo(value)}'.`);
+  }
+  return value.startsWith('phase:');
+}
+
+/** The query of a diff: `against`, and the other generation's read token when it is another generation. */
+export function diffQuery(against, againstToken) {
+  const phase = checkReference(against, 'against');
+  if (againstToken === undefined || againstToken === null) return `?against=${encodeURIComponent(against)}`;
+  if (typeof againstToken !== 'string' || againstToken === '') throw new TypeError('againstToken must be the other generation\'s read token (or left out to read it by ownership).');
+  if (phase) throw new TypeError(`againstToken is for another generation; ${against} is a phase of this one, read with its own token.`);
+  return `?against=${encodeURIComponent(against)}&against_token=${encodeURIComponent(againstToken)}`;
+}
+
+/** The body of a fork, checked as far as the client can: a misuse throws at once, naming the field. */
+export function forkBody({ fromPhase, modificationPrompt, review, budget } = {}) {
+  if (!Number.isSafeInteger(fromPhase) || fromPhase < 1) {
+    throw new RangeError(`fromPhase must be an integer of at least 1 (the last saved phase to keep), but was ${fromPhase}.`);
+  }
+  if (modificationPrompt !== undefined && modificationPrompt !== null && (typeof modificationPrompt !== 'string' || modificationPrompt.trim() === '')) {
+    throw new TypeError('modificationPrompt must be text (or left out to fork without one).');
+  }
+  checkBudget(budget);
+  return {
+    from_phase: fromPhase,
+    ...(modificationPrompt === undefined || modificationPrompt === null ? {} : { modification_prompt: modificationPrompt }),
+    ...(review === undefined ? {} : { review }),
+    ...(budget === undefined ? {} : { budget }),
+  };
+}
+
+/** The body of a revert: relative paths, each once, and the state to restore them from; a misuse throws at once, naming the entry. */
+export function revertBody({ paths, to } = {}) {
+  if (!Array.isArray(paths) || paths.length === 0) throw new TypeError('paths must be a non-empty array of file paths to restore.');
+  const seen = new Map();
+  paths.forEach((path, i) => {
+    if (typeof path !== 'string' || path.trim() === '') throw new TypeError(`paths[${i}] must be a file path.`);
+    if (path.split('/').some((name) => name === '' || name === '.' || name === '..')) {
+      throw new RangeError(`paths[${i}] ('${echo(path)}') must be relative, with '/' between non-empty names and no '.' or '..' names.`);
+    }
+    if (seen.has(path)) throw new RangeError(`paths[${i}] repeats paths[${seen.get(path)}] ('${echo(path)}'): name each path once.`);
+    seen.set(path, i);
+  });
+  checkReference(to, 'to');
+  return { paths: [...paths], to };
+}
+
+/** A patch answer's text; an answer that is not text (a server that ignored Accept) is refused. */
+function patchText(response) {
+  const type = response.headers.get('Content-Type') ?? '';
+  if (!/^text\//i.test(type)) {
+    throw new GenerationApiError(response.status, { detail: `The server answered ${type || 'without a content type'}, not ${PATCH_TYPE}: is it older than patches?` });
+  }
+  return response.text();
+}
+
+/**
+ * POSTs a request that starts a generation (a fork or a revert of the hooks' generation) with the control token in
+ * the header; resolves with the 202 body.
+ */
+export function postStart(fetchFn, address, body, controlToken, credentials = 'same-origin') {
+  const init = { method: 'POST', credentials, headers: { 'Content-Type': 'application/json', ...bearer(controlToken) }, body: JSON.stringify(body) };
   return request(fetchFn, address, init).then((response) => response.json());
 }
 

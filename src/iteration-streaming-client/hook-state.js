@@ -1,5 +1,6 @@
-// What the React hook and the Vue composable share: how the end of a watch shows in the state, and how they send input.
-import { postInput } from './api.js';
+// What the React hooks and the Vue composables share: how the end of a watch shows in the state, how they send input,
+// fork and revert the watched generation, and how a diff is loaded.
+import { forkBody, postInput, postStart, revertBody } from './api.js';
 import { resolveUrl } from './watch.js';
 
 /**
@@ -20,11 +21,71 @@ export function endState(state, reason, detail) {
  */
 export function inputSender(streamUrl, options = {}) {
   return (input, { controlToken = options.controlToken } = {}) => {
-    if (!streamUrl) throw new TypeError('sendInput: no generation is watched (the stream URL is empty).');
-    const statusUrl = options.statusUrl ?? streamUrl.replace(/\/stream\/?(\?.*)?$/, '');
     const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
-    return postInput(fetchFn, resolveUrl(`${statusUrl.replace(/\/$/, '')}/input`, options.baseUrl), input, controlToken, options.credentials);
+    return postInput(fetchFn, actionUrl(streamUrl, options, 'sendInput', 'input'), input, controlToken, options.credentials);
   };
+}
+
+/**
+ * The hooks' `fork(request, {controlToken}?)` and `revert(request, {controlToken}?)` for the watched generation: POST
+ * `{status URL}/fork` (`{fromPhase, modificationPrompt?, review?, budget?}`) or `{status URL}/revert` (`{paths, to}`)
+ * with the control token as `sendInput` sends it. Resolves with the new generation's 202 body; a misuse throws at once.
+ */
+export function startSenders(streamUrl, options = {}) {
+  const sender = (name, body) => (request, { controlToken = options.controlToken } = {}) => {
+    const address = actionUrl(streamUrl, options, name, name);
+    const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+    return postStart(fetchFn, address, body(request ?? {}), controlToken, options.credentials);
+  };
+  return { fork: sender('fork', forkBody), revert: sender('revert', revertBody) };
+}
+
+/** `{status URL}/{action}` of the watched generation: the `statusUrl` option, or the stream URL without `/stream`. */
+function actionUrl(streamUrl, options, name, action) {
+  if (!streamUrl) throw new TypeError(`${name}: no generation is watched (the stream URL is empty).`);
+  const statusUrl = options.statusUrl ?? streamUrl.replace(/\/stream\/?(\?.*)?$/, '');
+  return resolveUrl(`${statusUrl.replace(/\/$/, '')}/${action}`, options.baseUrl);
+}
+
+/** A diff as the hooks hold it. */
+export function initialDiffState() {
+  return { diff: null, loading: false, error: null };
+}
+
+/**
+ * Loads `client.diff(generationId, query)` on load(); `onChange(state)` after each change. The previous diff stays
+ * shown while the next loads; an answer after a newer load, or after dispose(), is dropped. A misuse (a malformed
+ * `against`) shows as the error, as a refusal does.
+ */
+export function createDiffLoader(client, generationId, query, onChange = () => {}) {
+  let state = initialDiffState();
+  let ticket = 0;
+  let disposed = false;
+
+  const set = (next) => {
+    state = next;
+    if (!disposed) onChange(state);
+  };
+
+  return {
+    get state() { return state; },
+    load: async () => {
+      const mine = ++ticket;
+      set({ ...state, loading: true, error: null });
+      try {
+        const diff = await client.diff(generationId, query);
+        if (mine === ticket && !disposed) set({ diff, loading: false, error: null });
+      } catch (error) {
+        if (mine === ticket && !disposed) set({ ...state, loading: false, error });
+      }
+    },
+    dispose: () => { disposed = true; },
+  };
+}
+
+/** Whether a diff can be asked for: an id, an `against`, and a token (`null`: by ownership; undefined or empty: not yet). */
+export function diffReady(generationId, against, token) {
+  return Boolean(generationId) && Boolean(against) && token !== undefined && token !== '';
 }
 
 /**

@@ -29,6 +29,18 @@ export interface PhaseInfo {
   total_files?: number;
   /** The plan, on `phased_generation_started` and `resumed` (servers before wave 2 omit it). */
   phases?: PhaseSummary[];
+  /**
+   * On `phase_{n}_complete` of an iteration, fork, revert or retry: how many paths the files after this phase add,
+   * modify and delete against the files the run started from.
+   */
+  changes?: PhaseChanges;
+}
+
+/** `phase_info.changes`: counts of paths. */
+export interface PhaseChanges {
+  added: number;
+  modified: number;
+  deleted: number;
 }
 
 /** What a run at a review gate waits for: `input_request` of an `awaiting_input` (or, at a gate, `input_received`) event. */
@@ -172,6 +184,10 @@ export interface GenerationStarted {
   control_token?: string;
   /** On a retry: the generation it retries. */
   retry_of?: string;
+  /** On a fork: the generation whose phases it kept. */
+  forked_from?: string;
+  /** On a fork: the last phase of `forked_from` it kept. */
+  from_phase?: number;
   stream_url: string;
   status_url: string;
   /** The budget the run is held to (the host's cap applied), when it has one. */
@@ -188,6 +204,9 @@ export interface GenerationSnapshot {
   total_bytes: number;
   parent_generation_id?: string;
   retry_of?: string;
+  /** For a fork: the generation whose phases it kept, and the last of them. */
+  forked_from?: string;
+  from_phase?: number;
   phases?: PhaseSummary[];
   phases_saved?: number;
   /** ISO 8601. */
@@ -214,6 +233,8 @@ export interface GenerationListItem {
   ended_at?: string;
   parent_generation_id?: string;
   retry_of?: string;
+  forked_from?: string;
+  from_phase?: number;
   file_count: number;
   usage?: TokenUsageOnWire;
   cost?: GenerationCost;
@@ -254,6 +275,101 @@ export interface GenerationFileList {
   generation_id: string;
   status: GenerationStatus;
   files: GenerationFile[];
+}
+
+/**
+ * A saved state as a diff (`against`) or a revert (`to`) names it: another generation's id (its files now), or
+ * `phase:{k}` (the generation's own files once its phase k was saved; `phase:0` is what it started with).
+ */
+export type StateReference = string;
+
+/** How a path differs. */
+export type FileChangeKind = 'added' | 'modified' | 'deleted' | 'unchanged';
+
+/** Why a changed file has no line diff: binary, larger than `limits.max_file_bytes`, past a limit, or its content unreadable. */
+export type DiffSkipReason = 'binary' | 'too_large' | 'over_limit' | 'unavailable';
+
+/** One path of a diff. */
+export interface GenerationFileDiff {
+  path: string;
+  change: FileChangeKind;
+  /** Absent when added. */
+  old_sha256?: string;
+  /** Absent when deleted. */
+  new_sha256?: string;
+  old_size?: number;
+  new_size?: number;
+  /** When the file was diffed. */
+  added_lines?: number;
+  deleted_lines?: number;
+  /** Why a changed file has no `diff`. */
+  skipped?: DiffSkipReason;
+  /** The unified diff of this file (`git diff` format, with its `diff --git` header). */
+  diff?: string;
+}
+
+/** The counts of a diff. */
+export interface GenerationDiffSummary {
+  added: number;
+  modified: number;
+  deleted: number;
+  unchanged: number;
+  /** Over the files that were diffed. */
+  added_lines: number;
+  deleted_lines: number;
+}
+
+/** The caps a diff was computed under (the host's settings). */
+export interface GenerationDiffLimits {
+  max_files: number;
+  max_file_bytes: number;
+  max_total_bytes: number;
+}
+
+/** `GET /generations/{id}/diff?against=…`: how `generation_id`'s files differ from an older state. */
+export interface GenerationDiff {
+  generation_id: string;
+  /** The older side as asked. */
+  against: StateReference;
+  /** The generation whose files are the older side. */
+  against_generation_id: string;
+  /** When `against` names a phase. */
+  against_phase?: number;
+  /** Every path of either side, ordered by path; unchanged ones too. */
+  files: GenerationFileDiff[];
+  summary: GenerationDiffSummary;
+  /** A limit left a changed text file without its line diff. */
+  truncated: boolean;
+  limits: GenerationDiffLimits;
+}
+
+/** What `diff` asks: the older side, the tokens, and whether the answer is the patch text. */
+export interface DiffOptions {
+  against: StateReference;
+  /** This generation's read (or control) token, in the Authorization header; `null`: by ownership. */
+  token: string | null;
+  /** When `against` is another generation: its read token (sent in the query); left out or `null`: by ownership. */
+  againstToken?: string | null;
+  /** True: the patch (`Accept: text/x-diff`) as text, which `git apply` takes. */
+  patch?: boolean;
+}
+
+/** What a fork keeps and changes (`POST /generations/{id}/fork`). */
+export interface ForkRequest {
+  /** The last phase to keep: from 1 to the last phase the generation saved. */
+  fromPhase: number;
+  /** What to do differently in the later phases. */
+  modificationPrompt?: string | null;
+  review?: ReviewRequest;
+  budget?: GenerationBudget;
+}
+
+/** What a revert restores (`POST /generations/{id}/revert`). */
+export interface RevertRequest {
+  /** The paths to restore, each once. */
+  paths: ReadonlyArray<string>;
+  /** The state to restore them from. */
+  to: StateReference;
 }
 
 // ---------------------------------------------------------------- watching
@@ -455,6 +571,35 @@ export interface IterationProgressOptions extends WatchOptions {
  */
 export type SendInput = (input: GenerationInput, options?: { controlToken?: string | null }) => Promise<GenerationInputAccepted>;
 
+/**
+ * The hooks' `fork`: POST `{status URL}/fork` for the watched generation with the control token (`options.controlToken`
+ * unless given). Resolves with the new generation's 202 body (`forked_from`, `from_phase`); a `fromPhase` below 1 throws at once.
+ */
+export type ForkSender = (request: ForkRequest, options?: { controlToken?: string | null }) => Promise<GenerationStarted>;
+
+/**
+ * The hooks' `revert`: POST `{status URL}/revert` for the watched generation with the control token. Resolves with the
+ * new generation's 202 body; an empty, relative-less or repeated path, or a malformed `to`, throws at once.
+ */
+export type RevertSender = (request: RevertRequest, options?: { controlToken?: string | null }) => Promise<GenerationStarted>;
+
+/** A diff as the hooks hold it: the last one loaded (kept while reload() asks again), and the last refusal. */
+export interface DiffState<T = GenerationDiff> {
+  diff: T | null;
+  loading: boolean;
+  /** A GenerationApiError (403 naming the generation refused, 400 an unsaved phase), or the misuse; null after a load. */
+  error: unknown;
+}
+
+/** What useDiff takes: the tokens, `patch`, and a client or the options to make one. */
+export interface DiffHookOptions extends GenerationsClientOptions {
+  /** This generation's read token; `null`: by ownership; nothing loads while it is undefined or empty. */
+  token?: string | null;
+  againstToken?: string | null;
+  patch?: boolean;
+  client?: Pick<GenerationsClient, 'diff'>;
+}
+
 // ---------------------------------------------------------------- HTTP calls
 
 /**
@@ -538,6 +683,23 @@ export interface GenerationsClient {
    * action needs a gate and the run is not at one (or it ended), 429 past the instruction cap, 401/403/404 as cancel.
    */
   sendInput(generationId: string, input: GenerationInput, options: { controlToken: string | null }): Promise<GenerationInputAccepted>;
+  /**
+   * A new generation keeping phases 1..`fromPhase` of this one and generating the rest (`token`: the control token,
+   * `null` by ownership). 400 past the last saved phase; 409 while it runs. A `fromPhase` below 1 throws at once.
+   */
+  fork(generationId: string, request: ForkRequest & { token: string | null }): Promise<GenerationStarted>;
+  /**
+   * A new iteration restoring `paths` as they were in `to`, without the model (`token`: the control token). 409 while
+   * it runs or for a locked path. A path list or `to` the server would refuse on its face throws at once, naming the entry.
+   */
+  revert(generationId: string, request: RevertRequest & { token: string | null }): Promise<GenerationStarted>;
+  /**
+   * How this generation's files differ from `against`; with `patch: true` the patch text. 403 names the generation
+   * refused (`against generation '…'`); 400 an unsaved phase. A malformed `against` throws at once.
+   */
+  diff(generationId: string, options: DiffOptions & { patch: true }): Promise<string>;
+  diff(generationId: string, options: DiffOptions & { patch?: false }): Promise<GenerationDiff>;
+  diff(generationId: string, options: DiffOptions): Promise<GenerationDiff | string>;
   /** True: being cancelled; false: it had already ended (409). */
   cancel(generationId: string, controlToken: string | null): Promise<boolean>;
   snapshot(generationId: string, token: string | null): Promise<GenerationSnapshot>;

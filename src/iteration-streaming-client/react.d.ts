@@ -1,7 +1,7 @@
 // Types of iteration-streaming-client/react.
 import type {
   ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions, GenerationsClientOptions,
-  WatchManyOptions, WatchManyState, WatchManyTarget,
+  WatchManyOptions, WatchManyState, WatchManyTarget, ForkSender, RevertSender, DiffState, DiffHookOptions, GenerationDiff,
 } from './index.js';
 
 /**
@@ -11,6 +11,10 @@ import type {
 export interface IterationProgress extends ProgressState {
   connection: ConnectionState | 'idle';
   sendInput: SendInput;
+  /** Forks the watched generation from a saved phase. */
+  fork: ForkSender;
+  /** Restores files of the watched generation as another state has them. */
+  revert: RevertSender;
 }
 
 /**
@@ -47,3 +51,16 @@ export interface WatchMany extends WatchManyState {
  * options are read then); nothing is watched while the target is null or undefined.
  */
 export function useWatchMany(target: WatchManyTarget | null | undefined, options?: WatchManyOptions & GenerationsClientOptions): WatchMany;
+
+/** The hook's value: the diff state and reload(). */
+export interface Diff<T = GenerationDiff> extends DiffState<T> {
+  /** Asks again (say, after a revert). */
+  reload(): Promise<void>;
+}
+
+/**
+ * How a generation's files differ from `against` (another generation's id, or `phase:{k}`): loaded on mount and when
+ * the id, `against`, a token or `patch` change; nothing while the id or `against` is empty or the token undefined.
+ */
+export function useDiff(generationId: string | null | undefined, against: string | null | undefined, options: DiffHookOptions & { patch: true }): Diff<string>;
+export function useDiff(generationId: string | null | undefined, against: string | null | undefined, options?: DiffHookOptions & { patch?: false }): Diff;

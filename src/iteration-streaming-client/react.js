@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import { watchGeneration } from './watch.js';
 import { applyEvent, initialProgress } from './progress.js';
-import { endState, inputSender, watchManyKey } from './hook-state.js';
+import { createDiffLoader, diffReady, endState, initialDiffState, inputSender, startSenders, watchManyKey } from './hook-state.js';
 import { createGenerationsClient, watchMany } from './api.js';
 import { initialWatchManyState } from './progress.js';
 import { createGenerationPager, initialListState } from './list.js';
@@ -17,9 +17,10 @@ import { createGenerationPager, initialListState } from './list.js';
  * @param {string|null|undefined} sseToken   The read token; `null` reads by ownership (no token, the browser's
  *   credentials); nothing is watched while it is undefined or empty.
  * @param {object} [options]  watchGeneration's options (lastEventId, statusUrl, baseUrl, EventSource, fetch), read when the
- *   stream URL or token change, and `controlToken`, which `sendInput` sends in the Authorization header.
- * @returns The progress state (progress in percent, status, message, phases, inputRequest, ...) plus `connection` and
- *   `sendInput(input, {controlToken}?)`.
+ *   stream URL or token change, and `controlToken`, which `sendInput`, `fork` and `revert` send in the Authorization header.
+ * @returns The progress state (progress in percent, status, message, phases, inputRequest, ...) plus `connection`,
+ *   `sendInput(input, {controlToken}?)`, `fork({fromPhase, modificationPrompt?, review?, budget?}, {controlToken}?)` and
+ *   `revert({paths, to}, {controlToken}?)` (each of the last two resolves with the new generation's 202 body).
  */
 export function useIterationProgress(streamUrl, sseToken, options) {
   const [state, setState] = useState(() => ({ ...initialProgress(), connection: 'idle' }));
@@ -36,7 +37,7 @@ export function useIterationProgress(streamUrl, sseToken, options) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [streamUrl, sseToken]);
 
-  return { ...state, sendInput: inputSender(streamUrl, options) };
+  return { ...state, sendInput: inputSender(streamUrl, options), ...startSenders(streamUrl, options) };
 }
 
 /**
@@ -109,4 +110,41 @@ export function useWatchMany(target, options = {}) {
   }, [key]);
 
   return { ...state, close: () => holder.handle?.close() };
+}
+
+/**
+ * How a generation's files differ from `against` (another generation's id, or `phase:{k}` of this one): loaded on mount
+ * and again when the id, `against`, a token or `patch` change (the other options are read then); `reload()` asks again.
+ * Nothing is loaded while the id or `against` is empty or the token undefined (`null` reads by ownership).
+ * @param {string|null|undefined} generationId
+ * @param {string|null|undefined} against
+ * @param {object} [options]  `token` (this generation's read token), `againstToken` (the other's), `patch` (the text
+ *   patch instead of the JSON diff), and the client's (`baseUrl`, `prefix`, `fetch`, `credentials`) or a `client`.
+ * @returns `{diff, loading, error, reload()}`: on reload() the previous diff stays while it loads; `error` is the refusal
+ *   (a GenerationApiError: 403 naming the generation refused, 400 an unsaved phase) or the misuse.
+ */
+export function useDiff(generationId, against, options = {}) {
+  const [state, setState] = useState(initialDiffState);
+  const [holder] = useState(() => ({ loader: null }));
+  const { token, againstToken, patch = false } = options;
+
+  useEffect(() => {
+    if (!diffReady(generationId, against, token)) {
+      // A diff shown for the previous id is not this one's; an idle state is kept as it is (no extra render).
+      setState((s) => (s.diff === null && !s.loading && s.error === null ? s : initialDiffState()));
+      return undefined;
+    }
+    const client = options.client ?? createGenerationsClient(options);
+    const loader = createDiffLoader(client, generationId, { against, token, againstToken, patch }, setState);
+    holder.loader = loader;
+    loader.load();
+    return () => {
+      loader.dispose();
+      if (holder.loader === loader) holder.loader = null;
+    };
+    // The client options are read when the diff asked for changes, so an inline object does not reload on every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [generationId, against, token, againstToken, patch]);
+
+  return { ...state, reload: () => holder.loader?.load() ?? Promise.resolve() };
 }

@@ -1,7 +1,7 @@
 // Types of iteration-streaming-client/vue. Structural, so this file needs no 'vue' types; Vue's Ref fits.
 import type {
   ProgressState, ConnectionState, IterationProgressOptions, SendInput, GenerationListState, GenerationsListOptions, GenerationsClientOptions,
-  WatchManyOptions, WatchManyState, WatchManyTarget,
+  WatchManyOptions, WatchManyState, WatchManyTarget, ForkSender, RevertSender, DiffState, DiffHookOptions, GenerationDiff,
 } from './index.js';
 
 /** A read-only ref. */
@@ -22,6 +22,10 @@ export type IterationProgressRefs = {
   disconnect(): void;
   /** Answers the watched generation's review gate with the control token (`options.controlToken` unless given). */
   sendInput: SendInput;
+  /** Forks the watched generation from a saved phase. */
+  fork: ForkSender;
+  /** Restores files of the watched generation as another state has them. */
+  revert: RevertSender;
 };
 
 /**
@@ -56,3 +60,15 @@ export type WatchManyRefs = {
 
 /** Many generations over one connection from mount to unmount; nothing is watched when the target is null or undefined. */
 export function useWatchMany(target: WatchManyTarget | null | undefined, options?: WatchManyOptions & GenerationsClientOptions): WatchManyRefs;
+
+/** Each field of the diff state as a read-only ref, and reload(). */
+export type DiffRefs<T = GenerationDiff> = {
+  readonly [K in keyof DiffState<T>]: ReadonlyRef<DiffState<T>[K]>;
+} & {
+  /** Asks again (say, after a revert). */
+  reload(): Promise<void>;
+};
+
+/** How a generation's files differ from `against`, from mount to unmount; nothing while the id, `against` or token is missing. */
+export function useDiff(generationId: string | null | undefined, against: string | null | undefined, options: DiffHookOptions & { patch: true }): DiffRefs<string>;
+export function useDiff(generationId: string | null | undefined, against: string | null | undefined, options?: DiffHookOptions & { patch?: false }): DiffRefs;

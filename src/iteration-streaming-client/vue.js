@@ -1,10 +1,11 @@
 // Vue: useIterationProgress(streamUrl, sseToken) — the guide's composable, on top of watchGeneration and the progress
 // state (same differences from the guide as the React hook). Every field is a read-only ref; `inputRequest` is what a
-// run at a review gate asks, and `sendInput` answers it. useWatchMany(target) follows many generations over one connection.
+// run at a review gate asks, and `sendInput` answers it; `fork` and `revert` start a new generation from the watched one.
+// useWatchMany(target) follows many generations over one connection; useDiff(id, against) loads a diff.
 import { onMounted, onUnmounted, readonly, ref } from 'vue';
 import { watchGeneration } from './watch.js';
 import { applyEvent, initialProgress } from './progress.js';
-import { endState, inputSender } from './hook-state.js';
+import { createDiffLoader, diffReady, endState, initialDiffState, inputSender, startSenders } from './hook-state.js';
 import { createGenerationsClient, watchMany } from './api.js';
 import { initialWatchManyState } from './progress.js';
 import { createGenerationPager, initialListState } from './list.js';
@@ -13,9 +14,10 @@ import { createGenerationPager, initialListState } from './list.js';
  * @param {string|null|undefined} streamUrl  The `stream_url` of the 202 answer.
  * @param {string|null|undefined} sseToken   The read token; `null` reads by ownership (no token, the browser's
  *   credentials); nothing is watched while it is undefined or empty.
- * @param {object} [options]  watchGeneration's options, and `controlToken` for `sendInput`.
+ * @param {object} [options]  watchGeneration's options, and `controlToken` for `sendInput`, `fork` and `revert`.
  * @returns Read-only refs of the progress state's fields (progress in percent, status, message, phases, inputRequest, ...),
- *   `connection`, `state` (the whole state in one ref), `disconnect()` and `sendInput(input, {controlToken}?)`.
+ *   `connection`, `state` (the whole state in one ref), `disconnect()`, `sendInput(input, {controlToken}?)`,
+ *   `fork({fromPhase, modificationPrompt?, review?, budget?}, {controlToken}?)` and `revert({paths, to}, {controlToken}?)`.
  */
 export function useIterationProgress(streamUrl, sseToken, options) {
   let current = initialProgress();
@@ -52,7 +54,9 @@ export function useIterationProgress(streamUrl, sseToken, options) {
   onUnmounted(disconnect);
 
   const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
-  return { ...readonlyFields, state: readonly(state), connection: readonly(connection), disconnect, sendInput: inputSender(streamUrl, options) };
+  return {
+    ...readonlyFields, state: readonly(state), connection: readonly(connection), disconnect, sendInput: inputSender(streamUrl, options), ...startSenders(streamUrl, options),
+  };
 }
 
 /**
@@ -113,4 +117,34 @@ export function useWatchMany(target, options = {}) {
 
   const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
   return { ...readonlyFields, state: readonly(state), close };
+}
+
+/**
+ * How a generation's files differ from `against` (another generation's id, or `phase:{k}` of this one), from mount to
+ * unmount; `reload()` asks again. Nothing is loaded while the id or `against` is empty or the token undefined (`null`
+ * reads by ownership).
+ * @param {string|null|undefined} generationId
+ * @param {string|null|undefined} against
+ * @param {object} [options]  `token`, `againstToken`, `patch`, and the client's (`baseUrl`, `prefix`, `fetch`,
+ *   `credentials`) or a `client`.
+ * @returns Read-only refs `diff`, `loading`, `error`, and `reload()`.
+ */
+export function useDiff(generationId, against, options = {}) {
+  const initial = initialDiffState();
+  const fields = Object.fromEntries(Object.keys(initial).map((key) => [key, ref(initial[key])]));
+  const { token, againstToken, patch = false } = options;
+  const ready = diffReady(generationId, against, token);
+  const loader = ready
+    ? createDiffLoader(options.client ?? createGenerationsClient(options), generationId, { against, token, againstToken, patch }, (next) => {
+      for (const key of Object.keys(fields)) {
+        if (fields[key].value !== next[key]) fields[key].value = next[key];
+      }
+    })
+    : null;
+
+  onMounted(() => { loader?.load(); });
+  onUnmounted(() => loader?.dispose());
+
+  const readonlyFields = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, readonly(value)]));
+  return { ...readonlyFields, reload: () => loader?.load() ?? Promise.resolve() };
 }

@@ -67,6 +67,16 @@ public abstract class GenerationRecordStoreContractTests
         Progress = 37.3,
         RetryAt = TestEvents.Epoch.AddSeconds(4),
         AutoRetries = 2,
+        ForkedFrom = TestEvents.NewId(),
+        FromPhase = 3,
+        Revert = FullRevert(),
+    };
+
+    /// <summary>A revert of several paths, some with spaces, quotes and non-ASCII characters.</summary>
+    protected static GenerationRevert FullRevert() => new()
+    {
+        To = "phase:12",
+        Paths = ["README.md", "src/dir with space/ü.ts", "src/\"quoted\".ts", "src/a.ts"],
     };
 
     /// <summary>A steering with every field set: a phase gate open, inputs of each kind, locks, a review of a list.</summary>
@@ -135,6 +145,42 @@ public abstract class GenerationRecordStoreContractTests
         stored.Mode.Should().BeNull();
         stored.EndedAt.Should().BeNull();
         stored.Entities.Should().BeEmpty();
+        stored.ForkedFrom.Should().BeNull();
+        stored.FromPhase.Should().BeNull();
+        stored.Revert.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task AddAsync_AForkAndARevert_RoundTripTheirFields()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var source = TestEvents.NewId();
+        var fork = NewRecord() with { ForkedFrom = source, FromPhase = 2 };
+        var revert = NewRecord() with { ParentGenerationId = source, Revert = new GenerationRevert { To = source, Paths = ["a.txt"] } };
+
+        await store.AddAsync(fork);
+        await store.AddAsync(revert);
+
+        (await store.GetAsync(fork.GenerationId)).Should().BeEquivalentTo(fork);
+        (await store.GetAsync(revert.GenerationId)).Should().BeEquivalentTo(revert, o => o.WithStrictOrdering());
+        (await store.GetAsync(revert.GenerationId))!.Revert!.To.Should().Be(source);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_KeepsTheForkAndRevertFields()
+    {
+        var store = await CreateStoreAsync(Clock);
+        var record = FullRecord();
+        await store.AddAsync(record);
+
+        var updated = await store.UpdateAsync(record.GenerationId, new GenerationRecordUpdate { Status = GenerationStatus.Completed, PhasesSaved = 4 });
+
+        foreach (var read in new[] { updated, await store.GetAsync(record.GenerationId), (await store.ListEndedAsync()).Single(r => r.GenerationId == record.GenerationId) })
+        {
+            read!.ForkedFrom.Should().Be(record.ForkedFrom);
+            read.FromPhase.Should().Be(3);
+            read.Revert.Should().BeEquivalentTo(FullRevert(), o => o.WithStrictOrdering());
+        }
     }
 
     [Fact]

@@ -150,9 +150,9 @@ internal sealed class ChatClientPhaseGenerator(
             Log.NoFiles(logger, context.GenerationId, phase, parser.TotalLength);
 
             // Asked for a phase's files, a model that wrote none failed (an error the client did not surface, an answer
-            // off the format). An iteration's prompt lets it write nothing where nothing changes; the engine lets any
+            // off the format). An iteration's prompt lets it write nothing where nothing changes (a fork of a new generation writes its phases in full); the engine lets any
             // generator yield nothing, so the rule lives here, where the prompt is.
-            if (context.ModificationPrompt is null)
+            if (context.ModificationPrompt is null || PhasePromptBuilder.IsFresh(context))
             {
                 throw ModelFailures.NoFiles(phase, parser.TotalLength, finishReason);
             }

@@ -55,6 +55,9 @@ internal sealed class PhasePromptBuilder(IFileSink fileSink)
         : options.PhaseInstructions.TryGetValue(phase.Kind.ToString(), out var byKind) ? byKind
         : null;
 
+    /// <summary>Whether the phase writes new files in full (a new generation, or a fork of one), not changes to a parent's.</summary>
+    internal static bool IsFresh(PhaseContext context) => context.ParentGenerationId is null;
+
     private static void AppendApplication(StringBuilder user, PhaseContext context)
     {
         user.Append("# Application\n")
@@ -70,7 +73,15 @@ internal sealed class PhasePromptBuilder(IFileSink fileSink)
             user.Append("- ").Append(entity).Append('\n');
         }
 
-        if (context.ModificationPrompt is { } modification)
+        if (IsFresh(context) && context.ModificationPrompt is { } change)
+        {
+            // A fork of a new generation: the later phases are written in full, with the change in mind.
+            user.Append("\n# Change\n")
+                .Append("This generation keeps phases 1 to ").Append(context.FromPhase).Append(" of an earlier run as they were saved (their files are below) and generates the later phases in full. Apply this change to them:\n")
+                .Append(change.Trim())
+                .Append('\n');
+        }
+        else if (context.ModificationPrompt is { } modification)
         {
             user.Append("\n# Modification\n")
                 .Append("This generation changes an existing application (its files are the saved files from phase 0). The change to make:\n")
@@ -176,7 +187,7 @@ internal sealed class PhasePromptBuilder(IFileSink fileSink)
             user.Append(instructions.Trim()).Append('\n');
         }
 
-        if (context.ModificationPrompt is not null)
+        if (context.ModificationPrompt is not null && !IsFresh(context))
         {
             user.Append("Apply the modification to this phase's part of the application: write only the files that must change or be added, each whole. Write nothing if this part needs no change.\n");
         }

@@ -22,6 +22,21 @@ internal static class EndpointShapes
         [Description("The generation's id.")] string id,
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] Contracts.RetryGenerationRequest? request) => throw new NotSupportedException();
 
+    public static Task Fork(
+        [Description("The generation to fork.")] string id,
+        [FromBody] Contracts.ForkGenerationRequest request) => throw new NotSupportedException();
+
+    public static Task Revert(
+        [Description("The generation whose files to restore.")] string id,
+        [FromQuery(Name = "to_token"), Description("When 'to' names another generation: its sse_token or control_token, unless the caller owns it.")] string? toToken,
+        [FromBody] Contracts.RevertGenerationRequest request) => throw new NotSupportedException();
+
+    public static Task Diff(
+        [Description("The generation whose files are the newer side.")] string id,
+        [FromQuery(Name = "against"), Description("The older side: another generation's id (its files now), or phase:{k} for a saved phase of this generation (phase:0: what it started from).")] string against,
+        [FromQuery(Name = "against_token"), Description("When 'against' names another generation: its sse_token or control_token, unless the caller owns it.")] string? againstToken,
+        [FromQuery(Name = "token"), Description(TokenDescription)] string? token) => throw new NotSupportedException();
+
     public static Task Input(
         [Description("The generation's id.")] string id,
         [FromBody] Contracts.GenerationInputRequest request) => throw new NotSupportedException();

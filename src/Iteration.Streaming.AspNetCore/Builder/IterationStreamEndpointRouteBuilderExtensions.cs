@@ -51,13 +51,19 @@ public static class IterationStreamEndpointRouteBuilderExtensions
 
     private static readonly int[] RetryProblems = [.. ActionProblems, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity];
 
+    // 406 for an Accept header that allows neither JSON nor text/x-diff.
+    private static readonly int[] DiffProblems = [.. ReadProblems, StatusCodes.Status406NotAcceptable];
+
+    private static readonly int[] ForkProblems = [.. RetryProblems];
+
     private static readonly int[] InputProblems = [.. ActionProblems, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests];
 
     /// <summary>
     /// Maps the generation endpoints under <paramref name="prefix"/>: <c>POST {prefix}</c> and <c>POST {prefix}/iterate</c>
     /// (start, 202), <c>GET {prefix}/{id}/stream</c> (Server-Sent Events with resume), <c>GET {prefix}/{id}</c> (snapshot),
     /// <c>GET {prefix}/{id}/files</c>, <c>/files/{**path}</c> and <c>/archive</c>, <c>DELETE {prefix}/{id}</c> (cancel),
-    /// <c>POST {prefix}/{id}/retry</c> and <c>POST {prefix}/{id}/input</c> (review gates and instructions), and with an owner
+    /// <c>POST {prefix}/{id}/retry</c> and <c>POST {prefix}/{id}/input</c> (review gates and instructions),
+    /// <c>GET {prefix}/{id}/diff</c>, <c>POST {prefix}/{id}/fork</c> and <c>POST {prefix}/{id}/revert</c>, and with an owner
     /// resolver <c>GET {prefix}?owner=me</c> (the caller's generations). Reads need the generation's <c>sse_token</c> (or its
     /// control token, never in a URL) or its owner; iterate, cancel and retry need its <c>control_token</c> in the
     /// <c>Authorization</c> header, or its owner (see <c>AddGenerationOwnerResolver</c> and <c>AddClaimsOwnerResolver</c>).
@@ -89,6 +95,7 @@ public static class IterationStreamEndpointRouteBuilderExtensions
         var stream = new StreamEndpoint(logger, metrics, GenerationStreamLimiter.For(services));
         var files = new FileEndpoints(logger);
         var input = new InputEndpoints(logger);
+        var diff = new DiffEndpoint(logger);
         // The list exists only for hosts that know their callers (a scoped resolver cannot be resolved here: only asked about).
         var listsOwners = services.GetService<IServiceProviderIsService>()?.IsService(typeof(IGenerationOwnerResolver)) == true;
         var unmatched = new UnmatchedRouteEndpoint(logger, listsOwners);
@@ -129,6 +136,24 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
             .ProducesProblems(RetryProblems)
             .AddOpenApiOperationTransformer(OpenApiOperations.RetryAsync);
+        group.MapPost("/{id}/fork", EndpointErrors.Handle(start.ForkAsync, logger))
+            .DescribedBy((Func<string, Iteration.Streaming.Contracts.ForkGenerationRequest, Task>)EndpointShapes.Fork)
+            .WithDisplayName("Iteration.Streaming: fork")
+            .WithName(names.Of("forkGeneration"))
+            .WithSummary("Fork a generation from a saved phase")
+            .WithDescription("Starts a new generation that keeps phases 1 to from_phase of this one (sharing their files, copying nothing) and generates only the later phases, with the modification prompt in their context; the 202 names forked_from and from_phase. 400 for a from_phase below 1 or past the last saved phase; 409 while the generation is queued or running (at a review gate it may be forked). Needs its control token or its owner.")
+            .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
+            .ProducesProblems(ForkProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ForkAsync);
+        group.MapPost("/{id}/revert", EndpointErrors.Handle(start.RevertAsync, logger))
+            .DescribedBy((Func<string, string?, Iteration.Streaming.Contracts.RevertGenerationRequest, Task>)EndpointShapes.Revert)
+            .WithDisplayName("Iteration.Streaming: revert files")
+            .WithName(names.Of("revertGeneration"))
+            .WithSummary("Restore files from an earlier state, without the model")
+            .WithDescription("Starts a new iteration of this generation whose paths are restored as they were in to (another generation's files, or phase:{k} of this one; deleted where they did not exist there). No generator is called; the run goes through the ordinary events and ends completed. 400 naming paths[i] for a bad, repeated or unknown path, or naming to; 409 while the generation runs, or for a locked path. Needs its control token or its owner, and for another generation in to, its token in ?to_token= or its owner.")
+            .Produces(StatusCodes.Status202Accepted, typeof(GenerationStartedResponse), JsonContentType)
+            .ProducesProblems(ForkProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.RevertAsync);
         group.MapPost("/{id}/input", EndpointErrors.Handle(input.SendAsync, logger))
             .DescribedBy((Func<string, Iteration.Streaming.Contracts.GenerationInputRequest, Task>)EndpointShapes.Input)
             .WithDisplayName("Iteration.Streaming: input")
@@ -221,6 +246,15 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .Produces(StatusCodes.Status416RangeNotSatisfiable, typeof(void), contentType: null)
             .ProducesProblems(ReadProblems)
             .AddOpenApiOperationTransformer(OpenApiOperations.ReadFileAsync);
+        group.MapGet("/{id}/diff", EndpointErrors.Handle(diff.HandleAsync, logger))
+            .DescribedBy((Func<string, string, string?, string?, Task>)EndpointShapes.Diff)
+            .WithDisplayName("Iteration.Streaming: diff")
+            .WithName(names.Of("diffGeneration"))
+            .WithSummary("How the files differ from another generation or a saved phase")
+            .WithDescription("Every path of either side (added, modified, deleted, unchanged) with line counts and a unified diff per text file; binary, over-size and over-limit files are named in skipped, the limits said in the answer. against: another generation's id (its files now; its token in ?against_token= or its owner) or phase:{k}, a saved phase of this generation (phase:0: what it started from). JSON by default; Accept: text/x-diff answers one patch that git apply accepts. The sse_token in Authorization: Bearer or ?token=.")
+            .Produces(StatusCodes.Status200OK, typeof(Iteration.Streaming.Contracts.GenerationDiff), JsonContentType)
+            .ProducesProblems(DiffProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.DiffAsync);
         group.MapGet("/{id}/archive", EndpointErrors.Handle(files.GetArchiveAsync, logger))
             .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
             .WithDisplayName("Iteration.Streaming: archive")

@@ -173,6 +173,91 @@ internal static class OpenApiOperations
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Diff: a read; <c>against</c> required (a generation id or <c>phase:{k}</c>); the 200 also as <c>text/x-diff</c>.
+    /// </summary>
+    public static Task DiffAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ReadScheme, ControlScheme);
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            if (parameter.Name == DiffEndpoint.AgainstQuery)
+            {
+                parameter.Required = true;
+                parameter.Schema = StateSchema("The older side.");
+            }
+        }
+
+        if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+        {
+            response.Content ??= new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal);
+            response.Content[DiffEndpoint.PatchMediaType] = new OpenApiMediaType
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Description = "With Accept: text/x-diff: one patch (UTF-8) that git apply accepts, every file's unified diff in path order after a preamble naming the changed files left out and why.",
+                },
+            };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Fork: the control token, <c>from_phase</c> required, an optional Idempotency-Key.</summary>
+    public static Task ForkAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ControlScheme);
+        SetBody(operation, context, new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Required = new HashSet<string>(StringComparer.Ordinal) { "from_phase" },
+            Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+            {
+                ["from_phase"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Description = "The last phase to keep: from 1 to the last phase the generation saved." },
+                ["modification_prompt"] = Text("What to do differently in the later phases; without it, the source's."),
+                ["review"] = Review(),
+                ["budget"] = Budget(),
+            },
+        });
+        AddIdempotencyKey(operation);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Revert: the control token, <c>paths</c> and <c>to</c> required, an optional Idempotency-Key.</summary>
+    public static Task RevertAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        Secure(operation, context, ControlScheme);
+        SetBody(operation, context, new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Required = new HashSet<string>(StringComparer.Ordinal) { "paths", "to" },
+            Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+            {
+                ["paths"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Array,
+                    MinItems = 1,
+                    UniqueItems = true,
+                    Description = "The paths to restore, as the manifests list them (relative, '/' between names); each once, at most MaxFilesPerGeneration.",
+                    Items = Text("A file's path, such as src/app.py."),
+                },
+                ["to"] = StateSchema("The state to restore them from."),
+            },
+        });
+        AddIdempotencyKey(operation);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A saved state as a request names it: a generation id, or <c>phase:{k}</c>.</summary>
+    private static OpenApiSchema StateSchema(string what) => new()
+    {
+        Type = JsonSchemaType.String,
+        MinLength = 1,
+        MaxLength = 256,
+        Description = what + " A generation's id (its files now), or phase:{k} for the files of this generation once its phase k was saved (phase:0: what it started from).",
+    };
+
     /// <summary>The optional review gates of a start, iteration or retry: <c>{"plan": true, "after_phases": [1, 3] | "all"}</c>.</summary>
     private static OpenApiSchema Review() => new()
     {

@@ -79,4 +79,16 @@ internal static partial class Log
 
     [LoggerMessage(2064, LogLevel.Information, "An owner's stream follows {Max} generations already (MaxGenerationsPerStream): generation {GenerationId} is not followed.")]
     public static partial void OwnerStreamFull(ILogger logger, string generationId, int max);
+
+    [LoggerMessage(2070, LogLevel.Debug, "Diff of generation {GenerationId} against generation {AgainstGenerationId} served: {FileCount} paths as {MediaType}.")]
+    public static partial void DiffServed(ILogger logger, string generationId, string againstGenerationId, int fileCount, string mediaType);
+
+    [LoggerMessage(2071, LogLevel.Warning, "The patch of generation {GenerationId} failed after its answer had started; the connection was cut so that no partial patch looks whole.")]
+    public static partial void PatchFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(2072, LogLevel.Information, "Fork {GenerationId} of generation {ForkedFrom} after phase {FromPhase} started through HTTP.")]
+    public static partial void ForkStarted(ILogger logger, string generationId, string forkedFrom, int fromPhase);
+
+    [LoggerMessage(2073, LogLevel.Information, "Revert {GenerationId} of {PathCount} paths of generation {ParentGenerationId} started through HTTP.")]
+    public static partial void RevertStarted(ILogger logger, string generationId, string parentGenerationId, int pathCount);
 }

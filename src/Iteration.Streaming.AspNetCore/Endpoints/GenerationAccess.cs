@@ -125,6 +125,51 @@ internal static class GenerationAccess
         return (false, userId);
     }
 
+    /// <summary>
+    /// Checks that the caller may read a second generation a request names besides the route's (the <c>against</c> of a
+    /// diff, the <c>to</c> of a revert): its sse_token or control token in the query parameter <paramref name="tokenQuery"/>,
+    /// or (with an owner resolver) being its recorded owner. A refusal (401 or 403) names the generation after
+    /// <paramref name="label"/>, so the caller knows which of the two was refused; answered here.
+    /// </summary>
+    /// <returns>Whether reading it is allowed.</returns>
+    public static async ValueTask<bool> AuthorizeOtherReadAsync(HttpContext context, string generationId, string tokenQuery, string label, ILogger logger)
+    {
+        var prefix = $"{label} generation '{generationId}': ";
+        var values = RequestValues.GetQueryValues(context.Request, tokenQuery);
+        if (values.Count > 1)
+        {
+            await Problems.BadRequest(context, logger, $"'{tokenQuery}' was sent more than once; send it once.").ConfigureAwait(false);
+            return false;
+        }
+
+        var token = values.Count == 1 ? values[0] : null;
+        if (string.IsNullOrEmpty(token))
+        {
+            if (await IsCallerOwnerAsync(context, generationId).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            Log.TokenRefused(logger, generationId, StreamTokenStatus.Missing);
+            await WriteAsync(
+                context, logger, StatusCodes.Status401Unauthorized, "Bearer",
+                prefix + $"a token is required: send its sse_token (or control_token) in '?{tokenQuery}='.").ConfigureAwait(false);
+            return false;
+        }
+
+        // Read scope: either of its tokens reads it.
+        var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
+        var status = await tokens.ValidateAsync(generationId, token, StreamTokenScope.Read, context.RequestAborted).ConfigureAwait(false);
+        if (status == StreamTokenStatus.Valid)
+        {
+            return true;
+        }
+
+        Log.TokenRefused(logger, generationId, status);
+        await RefuseAsync(context, logger, status, prefix).ConfigureAwait(false);
+        return false;
+    }
+
     /// <summary>The caller's user id from the registered <see cref="IGenerationOwnerResolver"/>; none without one.</summary>
     public static async ValueTask<string?> ResolveUserAsync(HttpContext context)
     {

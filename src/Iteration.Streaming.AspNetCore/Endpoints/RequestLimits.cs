@@ -22,4 +22,11 @@ internal static class RequestLimits
     /// </summary>
     public static long MaxInputBodyBytes(IterationStreamingOptions options) =>
         Math.Max(MaxBodyBytes(options), Math.Min(2 * options.MaxPhaseBytes + 65_536, 32L * 1024 * 1024));
+
+    /// <summary>
+    /// The largest accepted revert body (<c>POST {prefix}/{id}/revert</c>): the most paths a generation may hold, each of
+    /// the longest path escaped, capped at 32 MiB; at least what a start may send.
+    /// </summary>
+    public static long MaxRevertBodyBytes(IterationStreamingOptions options) =>
+        Math.Max(MaxBodyBytes(options), Math.Min(((long)options.MaxFilesPerGeneration * ((6L * options.MaxPathLength) + 4)) + 4096, 32L * 1024 * 1024));
 }

@@ -15,11 +15,12 @@ using Microsoft.Extensions.Options;
 namespace Iteration.Streaming.AspNetCore.Endpoints;
 
 /// <summary>
-/// <c>POST {prefix}</c>, <c>POST {prefix}/iterate</c> and <c>POST {prefix}/{id}/retry</c>: start a generation, an
+/// <c>POST {prefix}</c>, <c>POST {prefix}/iterate</c> and <c>POST {prefix}/{id}/retry</c> (and <c>/fork</c>, <c>/revert</c>:
+/// <c>StartEndpoints.Changes.cs</c>): start a generation, an
 /// iteration or a retry in the background and answer 202 with its id, its two tokens and its URLs. Iterate and retry act
 /// on an existing generation, so they need its control token (or its owner) before anything about it is looked up.
 /// </summary>
-internal sealed class StartEndpoints(ILogger logger)
+internal sealed partial class StartEndpoints(ILogger logger)
 {
     public async Task StartAsync(HttpContext context)
     {
@@ -215,7 +216,7 @@ internal sealed class StartEndpoints(ILogger logger)
 
     private static async Task WriteStartedAsync(HttpContext context, ILogger logger, string id, string groupPath, string? retryOf)
     {
-        var budget = await ReadBudgetAsync(context, logger, id).ConfigureAwait(false);
+        var record = await ReadRecordAsync(context, logger, id).ConfigureAwait(false);
         var tokens = context.RequestServices.GetRequiredService<IStreamTokenService>();
         var statusUrl = $"{groupPath}/{id}";
         var started = new GenerationStartedResponse
@@ -224,9 +225,11 @@ internal sealed class StartEndpoints(ILogger logger)
             SseToken = tokens.IssueToken(id, StreamTokenScope.Read),
             ControlToken = tokens.IssueToken(id, StreamTokenScope.Control),
             RetryOf = retryOf,
+            ForkedFrom = record?.ForkedFrom,
+            FromPhase = record?.ForkedFrom is null ? null : record.FromPhase,
             StreamUrl = statusUrl + "/stream",
             StatusUrl = statusUrl,
-            Budget = budget,
+            Budget = record?.Budget,
         };
 
         var response = context.Response;
@@ -237,16 +240,16 @@ internal sealed class StartEndpoints(ILogger logger)
     }
 
     /// <summary>
-    /// The budget the run is held to, after the host's cap and default: the engine wrote it on the record before the
-    /// start returned. The run has started whatever happens here, so a record that cannot be read leaves the field out
-    /// (and a warning in the log) rather than turning the 202 into an error that invites a second start.
+    /// The new run's record, for the budget it is held to (after the host's cap and default) and a fork's source: the
+    /// engine wrote both before the start returned. The run has started whatever happens here, so a record that cannot be
+    /// read leaves those fields out (and a warning in the log) rather than turning the 202 into an error that invites a
+    /// second start.
     /// </summary>
-    private static async ValueTask<GenerationBudget?> ReadBudgetAsync(HttpContext context, ILogger logger, string id)
+    private static async ValueTask<Records.GenerationRecord?> ReadRecordAsync(HttpContext context, ILogger logger, string id)
     {
         try
         {
-            var record = await context.RequestServices.GetRequiredService<IIterationEngine>().GetRecordAsync(id, context.RequestAborted).ConfigureAwait(false);
-            return record?.Budget;
+            return await context.RequestServices.GetRequiredService<IIterationEngine>().GetRecordAsync(id, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

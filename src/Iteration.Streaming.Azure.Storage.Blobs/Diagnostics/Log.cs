@@ -23,8 +23,7 @@ internal static partial class Log
     [LoggerMessage(6005, LogLevel.Warning, "Kept every content blob of a deleted generation: a manifest could not be read, so what it lists is unknown.")]
     public static partial void SweepAbandoned(ILogger logger, Exception exception);
 
-    [LoggerMessage(6007, LogLevel.Warning, "Could not note the {Count} contents generation {GenerationId} no longer lists; deleting the generation will leave them in storage.")]
-    public static partial void DroppedNotRecorded(ILogger logger, string generationId, int count, Exception exception);
+    // 6007 (DroppedNotRecorded) is retired: the manifest's history names what a save stops listing.
 
     [LoggerMessage(6006, LogLevel.Warning, "The manifest of generation {GenerationId} was changed by another writer; this writer's save was refused.")]
     public static partial void ManifestConflict(ILogger logger, string generationId);

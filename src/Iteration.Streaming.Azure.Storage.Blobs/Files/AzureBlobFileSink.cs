@@ -13,14 +13,14 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 
 /// <summary>
 /// Saves generations in one blob container (<see cref="BlobLayout"/>): each file's bytes once, as <c>content/{sha256}</c>,
-/// shared by every generation that lists them (iterations and retries list their source's contents without copying),
-/// and each generation's list of paths in <c>generations/{id}/manifest.json</c>.
+/// shared by every generation that lists them (iterations, retries and forks list their source's contents without
+/// copying), and each generation's list of paths and history of saves in <c>generations/{id}/manifest.json</c>.
 /// </summary>
 /// <remarks>
 /// Writes follow one protocol (<see cref="GenerationWriter"/>): a phase's contents are in place before its manifest is
 /// written, and the manifest is replaced only if it is still the version read (ETag), so the manifest always agrees
 /// with the blobs and a second writer gets a clear error instead of losing a phase. Reads go through the manifest only. Deleting a generation removes its manifest, then
-/// the contents no other generation lists (<see cref="ContentSweeper"/>). Failures of the service come out as
+/// the contents no other generation's files or history name (<see cref="ContentSweeper"/>). Failures of the service come out as
 /// <see cref="IOException"/> naming the operation, the container and what the service answered.
 /// </remarks>
 internal sealed class AzureBlobFileSink : IFileSink
@@ -62,13 +62,10 @@ internal sealed class AzureBlobFileSink : IFileSink
                 }
 
                 var parent = await ReadSourceAsync(parentGenerationId, cancellationToken).ConfigureAwait(false);
-                var manifest = new StoredManifest
-                {
-                    GenerationId = generationId,
-                    ParentGenerationId = parentGenerationId,
-                    Files = parent.Files.Select(static f => f with { Phase = 0 }).ToArray(),
-                };
-                await _writer.CreateSharingAsync(manifest, parentGenerationId, isRetry: false, cancellationToken).ConfigureAwait(false);
+                var files = parent.Files.Select(static f => f with { Phase = 0 }).ToArray();
+                var manifest = new StoredManifest { GenerationId = generationId, ParentGenerationId = parentGenerationId, Files = files }
+                    .WithHistory(new FileHistory([new FileHistoryEntry { Phase = 0, Written = files }]));
+                await _writer.CreateSharingAsync(manifest, parentGenerationId, keepsPhases: false, cancellationToken).ConfigureAwait(false);
             },
             () => $"creating the files of generation '{generationId}'",
             cancellationToken);
@@ -82,10 +79,65 @@ internal sealed class AzureBlobFileSink : IFileSink
             async () =>
             {
                 var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
-                var manifest = new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, Files = source.Files };
-                await _writer.CreateSharingAsync(manifest, sourceGenerationId, isRetry: true, cancellationToken).ConfigureAwait(false);
+                var history = source.ToHistory();
+
+                // The source's whole history, started after its last phase: the retry's own saves come later.
+                var manifest = new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = source.Files }
+                    .WithHistory(new FileHistory(history.Entries, history.LastPhase));
+                await _writer.CreateSharingAsync(manifest, sourceGenerationId, keepsPhases: true, cancellationToken).ConfigureAwait(false);
             },
             () => $"creating the files of generation '{generationId}' from generation '{sourceGenerationId}'",
+            cancellationToken);
+    }
+
+    public ValueTask CreateForkAsync(string generationId, string sourceGenerationId, int throughPhase, CancellationToken cancellationToken = default)
+    {
+        GenerationStorageId.ThrowIfInvalid(generationId, nameof(generationId));
+        ArgumentNullException.ThrowIfNull(sourceGenerationId);
+        return GuardAsync(
+            async () =>
+            {
+                var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
+                var history = source.ToHistory();
+                var kept = (throughPhase >= 1 ? history.StateAt(throughPhase) : null)
+                    ?? throw new ArgumentOutOfRangeException(nameof(throughPhase), throughPhase, $"Generation '{sourceGenerationId}' has no saved state for phase {throughPhase}.");
+                var manifest = new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, ForkedFrom = sourceGenerationId, Files = kept }
+                    .WithHistory(history.Through(throughPhase));
+                await _writer.CreateSharingAsync(manifest, sourceGenerationId, keepsPhases: true, cancellationToken).ConfigureAwait(false);
+            },
+            () => $"forking generation '{sourceGenerationId}' after phase {throughPhase} as generation '{generationId}'",
+            cancellationToken);
+    }
+
+    public ValueTask<FileHistory?> GetHistoryAsync(string generationId, CancellationToken cancellationToken = default) => GuardAsync(
+        async () => GenerationStorageId.IsValid(generationId)
+            ? (await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false))?.Manifest.ToHistory()
+            : null,
+        () => $"reading the file history of generation '{generationId}'",
+        cancellationToken);
+
+    public ValueTask<Stream?> OpenContentAsync(string generationId, GenerationFile file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!GenerationStorageId.IsValid(generationId) || !BlobLayout.IsSha256(file.Sha256))
+        {
+            return ValueTask.FromResult<Stream?>(null);
+        }
+
+        return GuardAsync(
+            async () =>
+            {
+                // Only content the generation's own history names: a hash alone must not read another generation's file.
+                if (!await NamesContentAsync(generationId, file.Sha256, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                // Gone with its generation (deleted meanwhile) is "not named"; gone while still named is damage.
+                return await _contents.TryOpenAsync(file.Sha256, cancellationToken).ConfigureAwait(false)
+                    ?? (await NamesContentAsync(generationId, file.Sha256, cancellationToken).ConfigureAwait(false) ? throw MissingContent(generationId, file) : null);
+            },
+            () => $"reading content {file.Sha256} of generation '{generationId}'",
             cancellationToken);
     }
 
@@ -198,7 +250,7 @@ internal sealed class AzureBlobFileSink : IFileSink
             {
                 if (await _manifests.ReadListedAsync(name, generationId, cancellationToken).ConfigureAwait(false) is { } listed)
                 {
-                    candidates.UnionWith(listed.Files.Select(static f => f.Sha256));
+                    candidates.UnionWith(listed.ContentHashes());
                 }
             }
             catch (InvalidDataException ex)
@@ -214,6 +266,9 @@ internal sealed class AzureBlobFileSink : IFileSink
         Log.GenerationDeleted(_logger, generationId, swept);
         return deletedManifest;
     }
+
+    private async ValueTask<bool> NamesContentAsync(string generationId, string sha256, CancellationToken cancellationToken) =>
+        (await _manifests.ReadAsync(generationId, cancellationToken).ConfigureAwait(false))?.Manifest.ContentHashes().Contains(sha256, StringComparer.Ordinal) == true;
 
     private async ValueTask<StoredManifest> ReadSourceAsync(string sourceGenerationId, CancellationToken cancellationToken) =>
         (GenerationStorageId.IsValid(sourceGenerationId) ? await _manifests.ReadAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false) : null)?.Manifest

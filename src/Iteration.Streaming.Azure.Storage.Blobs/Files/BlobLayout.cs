@@ -13,8 +13,9 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 /// <item><c>generations/{id}/intents/{n}.json</c>: a save in progress (the manifest it is about to write), so that a
 /// concurrent retention sweep keeps the content that save is about to list. Removed once the manifest is written; one
 /// left by a failed save is removed with its generation.</item>
-/// <item><c>generations/{id}/dropped/{n}.json</c>: contents the generation listed once and no longer lists (overwritten
-/// or deleted files). Not references: retention considers them, with the manifest's, when the generation is deleted.</item>
+/// <item><c>generations/{id}/dropped/{n}.json</c>: written by earlier versions only (the manifest's history now names
+/// what a save stops listing): contents the generation no longer listed. Not references: deleting the generation
+/// considers them, with the manifest's.</item>
 /// </list>
 /// </remarks>
 internal static class BlobLayout
@@ -23,7 +24,6 @@ internal static class BlobLayout
     public const string GenerationsPrefix = "generations/";
     private const string ManifestName = "manifest.json";
     private const string IntentsFolder = "intents/";
-    private const string DroppedFolder = "dropped/";
 
     public static string Content(string sha256) => ContentPrefix + sha256;
 
@@ -32,8 +32,6 @@ internal static class BlobLayout
     public static string Manifest(string generationId) => GenerationFolder(generationId) + ManifestName;
 
     public static string NewIntent(string generationId) => GenerationFolder(generationId) + IntentsFolder + Guid.NewGuid().ToString("N") + ".json";
-
-    public static string NewDropped(string generationId) => GenerationFolder(generationId) + DroppedFolder + Guid.NewGuid().ToString("N") + ".json";
 
     /// <summary>
     /// Reads a listed blob name under <c>generations/</c>: whether it is a reference (a manifest or an intent), whose it

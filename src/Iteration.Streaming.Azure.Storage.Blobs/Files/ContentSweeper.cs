@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 
 /// <summary>
-/// Retention's mark and sweep: of the contents a deleted generation listed, deletes those that no manifest and no save
-/// in progress lists any more.
+/// Retention's mark and sweep: of the contents a deleted generation listed, deletes those that no manifest (its files or
+/// any state of its history) and no save in progress names any more.
 /// </summary>
 /// <remarks>
 /// Safe against a concurrent save, in three steps: (1) note each candidate's ETag; (2) read every generation's intents,
@@ -103,9 +103,10 @@ internal sealed class ContentSweeper(ManifestStore manifests, ContentStore conte
 
             lock (unreferenced)
             {
-                foreach (var file in listed.Files)
+                // Every state of its history counts: a diff, a revert or a fork may read any of them.
+                foreach (var sha256 in listed.ContentHashes())
                 {
-                    unreferenced.Remove(file.Sha256);
+                    unreferenced.Remove(sha256);
                 }
 
                 if (unreferenced.Count == 0)

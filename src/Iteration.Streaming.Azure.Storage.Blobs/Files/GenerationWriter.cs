@@ -15,7 +15,7 @@ namespace Iteration.Streaming.Azure.Storage.Blobs.Files;
 /// <remarks>
 /// So a manifest only ever lists contents that exist, and a retention sweep running meanwhile sees the intent or the
 /// touch (<see cref="ContentSweeper"/>). A failed save keeps its intent: it is removed with its generation, and the
-/// contents it uploaded with it. Contents a save stops listing are noted, for the generation's deletion to remove.
+/// contents it uploaded with it. Contents a save stops listing stay named by the manifest's history.
 /// </remarks>
 internal sealed class GenerationWriter(
     BlobContainerClient container,
@@ -28,22 +28,24 @@ internal sealed class GenerationWriter(
     private readonly Lock _containerGate = new();
     private Task? _containerReady;
 
-    /// <summary>Creates an empty manifest.</summary>
+    /// <summary>Creates an empty manifest, its history one empty state (phase 0).</summary>
     public async ValueTask CreateAsync(string generationId, CancellationToken cancellationToken)
     {
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        if (!await manifests.TryCreateAsync(new StoredManifest { GenerationId = generationId, Files = [] }, cancellationToken).ConfigureAwait(false))
+        var manifest = new StoredManifest { GenerationId = generationId, Files = [] }.WithHistory(FileHistory.Empty);
+        if (!await manifests.TryCreateAsync(manifest, cancellationToken).ConfigureAwait(false))
         {
             throw Exists(generationId);
         }
     }
 
     /// <summary>
-    /// Creates a manifest that lists another generation's contents without copying them. A content that is gone is
-    /// left out (an iteration's validation names the file as missing), or fails the creation when
-    /// <paramref name="isRetry"/>: a retry skips the phases its source saved, so none of their files may go missing.
+    /// Creates a manifest that lists another generation's contents without copying them: its files and every content its
+    /// history names. For an iteration (<paramref name="keepsPhases"/> false) a content that is gone is left out (the
+    /// iteration's validation names the file as missing) and the history is the carried files (phase 0); a retry or a
+    /// fork skips the phases its source saved, so none of their contents may be missing.
     /// </summary>
-    public async ValueTask CreateSharingAsync(StoredManifest manifest, string sourceGenerationId, bool isRetry, CancellationToken cancellationToken)
+    public async ValueTask CreateSharingAsync(StoredManifest manifest, string sourceGenerationId, bool keepsPhases, CancellationToken cancellationToken)
     {
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         if (await manifests.ExistsAsync(manifest.GenerationId, cancellationToken).ConfigureAwait(false))
@@ -53,7 +55,7 @@ internal sealed class GenerationWriter(
 
         var intent = await manifests.WriteIntentAsync(manifest, cancellationToken).ConfigureAwait(false);
         var missing = new HashSet<string>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(manifest.Files.Select(static f => f.Sha256).Distinct(StringComparer.Ordinal), Parallelism(cancellationToken), async (sha256, ct) =>
+        await Parallel.ForEachAsync(manifest.ContentHashes().Distinct(StringComparer.Ordinal), Parallelism(cancellationToken), async (sha256, ct) =>
         {
             if (!await contents.TouchAsync(sha256, ct).ConfigureAwait(false))
             {
@@ -66,20 +68,22 @@ internal sealed class GenerationWriter(
 
         if (missing.Count > 0)
         {
-            var lost = manifest.Files.Where(f => missing.Contains(f.Sha256)).ToArray();
-            if (isRetry)
+            if (keepsPhases)
             {
+                var lost = manifest.ToHistory().Entries.SelectMany(static e => e.Written).First(f => missing.Contains(f.Sha256));
+                var what = manifest.ForkedFrom is null ? "retried" : "forked";
                 throw new FileNotFoundException(
-                    $"Generation '{sourceGenerationId}' cannot be retried as '{manifest.GenerationId}': the content of {FilePathValidator.Show(lost[0].Path)} is missing from blob storage (blob '{BlobLayout.Content(lost[0].Sha256)}' in container '{container.Name}').",
-                    lost[0].Path);
+                    $"Generation '{sourceGenerationId}' cannot be {what} as '{manifest.GenerationId}': the content of {FilePathValidator.Show(lost.Path)} is missing from blob storage (blob '{BlobLayout.Content(lost.Sha256)}' in container '{container.Name}').",
+                    lost.Path);
             }
 
-            foreach (var file in lost)
+            foreach (var file in manifest.Files.Where(f => missing.Contains(f.Sha256)))
             {
                 Log.ParentFileNotCarried(logger, manifest.GenerationId, sourceGenerationId, file.Path);
             }
 
-            manifest = manifest with { Files = manifest.Files.Where(f => !missing.Contains(f.Sha256)).ToArray() };
+            var carried = manifest.Files.Where(f => !missing.Contains(f.Sha256)).ToArray();
+            manifest = (manifest with { Files = carried }).WithHistory(new FileHistory([new FileHistoryEntry { Phase = 0, Written = carried }]));
         }
 
         if (!await manifests.TryCreateAsync(manifest, cancellationToken).ConfigureAwait(false))
@@ -90,7 +94,14 @@ internal sealed class GenerationWriter(
         await RemoveIntentAsync(intent).ConfigureAwait(false);
     }
 
-    /// <summary>Saves one phase over the manifest read as <paramref name="current"/>.</summary>
+    /// <summary>
+    /// Saves one phase over the manifest read as <paramref name="current"/>: the files and one more history entry (even
+    /// when nothing changed, so the phase reads as saved), in one conditional write.
+    /// </summary>
+    /// <remarks>
+    /// Contents the phase stops listing stay named by the history, so retention finds them when the generation is
+    /// deleted (earlier versions noted them in <c>dropped/</c> records, which deletion still reads).
+    /// </remarks>
     public async ValueTask<FileManifest> SavePhaseAsync(VersionedManifest current, int phase, IReadOnlyList<GeneratedFile> files, CancellationToken cancellationToken)
     {
         var generationId = current.Manifest.GenerationId;
@@ -101,13 +112,10 @@ internal sealed class GenerationWriter(
 
         // The same rules as every sink: paths, sizes, case and file/folder clashes, MaxGenerationBytes.
         var changes = FileManifestChanges.Compute(current.Manifest.Files, phase, files, options.CurrentValue);
-        var updated = current.Manifest with { Files = changes.Files };
-        if (changes.Contents.Count == 0 && current.Manifest.Files.SequenceEqual(changes.Files))
-        {
-            return updated.ToManifest();
-        }
+        var history = current.Manifest.ToHistory().Append(phase, current.Manifest.Files, changes.Files);
+        var updated = (current.Manifest with { Files = changes.Files }).WithHistory(history);
 
-        // Only new contents need an intent: what the manifest lists already stays listed until the replacement lists it.
+        // Only new contents need an intent: what the manifest names already stays named until the replacement names it.
         string? intent = null;
         if (changes.Contents.Count > 0)
         {
@@ -124,7 +132,6 @@ internal sealed class GenerationWriter(
         }
 
         await RemoveIntentAsync(intent).ConfigureAwait(false);
-        await RecordDroppedAsync(current.Manifest, updated).ConfigureAwait(false);
         return updated.ToManifest();
     }
 
@@ -135,29 +142,6 @@ internal sealed class GenerationWriter(
             && await manifests.TryReplaceAsync(current.Manifest with { IsComplete = true }, current.ETag, cancellationToken).ConfigureAwait(false) is null)
         {
             throw Conflict(current.Manifest.GenerationId, "while it was being completed");
-        }
-    }
-
-    /// <summary>
-    /// Notes the contents the phase stopped listing, so that deleting the generation removes them too if nobody else
-    /// lists them. Best effort: the phase is saved either way, and a note that failed only leaves content behind.
-    /// </summary>
-    private async ValueTask RecordDroppedAsync(StoredManifest before, StoredManifest after)
-    {
-        var kept = after.Files.Select(static f => f.Sha256).ToHashSet(StringComparer.Ordinal);
-        var dropped = before.Files.Where(f => !kept.Contains(f.Sha256)).ToArray();
-        if (dropped.Length == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await manifests.WriteDroppedAsync(after with { Files = dropped }, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (BlobFailures.IsStorageFailure(ex, CancellationToken.None))
-        {
-            Log.DroppedNotRecorded(logger, after.GenerationId, dropped.Length, ex);
         }
     }
 

@@ -73,10 +73,6 @@ internal sealed class ManifestStore(BlobContainerClient container)
         return name;
     }
 
-    /// <summary>Records the files (and so the contents) a generation no longer lists, for its deletion to consider.</summary>
-    public async ValueTask WriteDroppedAsync(StoredManifest dropped, CancellationToken cancellationToken) =>
-        await UploadAsync(BlobLayout.NewDropped(dropped.GenerationId), dropped, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
-
     /// <summary>Reads a manifest, an intent or a dropped record by blob name, or <see langword="null"/> when it is gone.</summary>
     public async ValueTask<StoredManifest?> ReadListedAsync(string blobName, string generationId, CancellationToken cancellationToken) =>
         (await ReadBlobAsync(blobName, generationId, cancellationToken).ConfigureAwait(false))?.Manifest;
@@ -134,7 +130,8 @@ internal sealed class ManifestStore(BlobContainerClient container)
         if (stored is null
             || !string.Equals(stored.GenerationId, generationId, StringComparison.Ordinal)
             || stored.Files is null
-            || !IsWellFormed(stored.Files))
+            || !IsWellFormed(stored.Files)
+            || (stored.History is not null && (!FileHistory.IsWellFormed(stored.History) || stored.StartPhase < 0)))
         {
             throw new InvalidDataException($"The manifest of generation '{generationId}' ({blobName}) is malformed.");
         }

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -66,6 +67,25 @@ internal sealed class ApiCalls(HttpClient http)
         {
             throw new IterationApiException($"The server's answer is not a {typeof(T).Name}.", e);
         }
+    }
+
+    /// <summary>
+    /// Gets a text answer of the media type <paramref name="accept"/> (its charset honoured; UTF-8 by default). An answer
+    /// that is not text (a server that ignored <c>Accept</c> and sent JSON) is an <see cref="IterationApiException"/>.
+    /// </summary>
+    public async Task<string> GetTextAsync(Uri url, string? token, string accept, CancellationToken cancellationToken)
+    {
+        using var request = ApiResponses.Authorized(HttpMethod.Get, url, token);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await ApiResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is null || !mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new IterationApiException($"The server answered {mediaType ?? "without a content type"}, not {accept}: is it older than this request?");
+        }
+
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Stream> GetStreamAsync(Uri url, string token, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ namespace Iteration.Streaming.Sqlite.Records;
 
 /// <summary>
 /// A <see cref="GenerationRecord"/> as a row: plain columns for what is queried or read by hand, JSON for the entities,
-/// plan, mode, steering, budget, usage and cost (with the steering's revision beside it, for the compare of TryUpdateSteeringAsync), times as
+/// plan, mode, steering, budget, usage, cost and revert (with the steering's revision beside it, for the compare of TryUpdateSteeringAsync), times as
 /// UTC ticks (exact to the tick).
 /// </summary>
 internal static class RecordRows
@@ -22,6 +22,9 @@ internal static class RecordRows
         .With("$entities", JsonSerializer.Serialize([.. record.Entities], SqliteJsonContext.Default.StringArray))
         .With("$user_id", record.UserId)
         .With("$mode", record.Mode is null ? null : JsonSerializer.Serialize(record.Mode, SqliteJsonContext.Default.GenerationModeAssignment))
+        .With("$forked_from", record.ForkedFrom)
+        .With("$from_phase", record.FromPhase)
+        .With("$revert", record.Revert is null ? null : JsonSerializer.Serialize(record.Revert, SqliteJsonContext.Default.GenerationRevert))
         .With("$created_at", record.CreatedAt.UtcTicks)
         .With("$created_ms", record.CreatedAt.ToUnixTimeMilliseconds());
 
@@ -82,6 +85,9 @@ internal static class RecordRows
                 Progress = row.GetDouble(25),
                 RetryAt = Time(row, 26),
                 AutoRetries = row.GetInt32(27),
+                ForkedFrom = Text(row, 28),
+                FromPhase = row.IsDBNull(29) ? null : row.GetInt32(29),
+                Revert = Text(row, 30) is { } revert ? JsonSerializer.Deserialize(revert, SqliteJsonContext.Default.GenerationRevert) : null,
             };
         }
         catch (Exception ex) when (ex is JsonException or InvalidCastException or FormatException or ArgumentOutOfRangeException)

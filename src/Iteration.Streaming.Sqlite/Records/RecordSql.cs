@@ -6,14 +6,14 @@ internal static class RecordSql
     private const string Columns = """
         generation_id, parent_generation_id, retry_of, prompt, modification_prompt, entities, user_id, mode, plan,
         phases_saved, attempts, status, ended, created_at, ended_at, interrupted_at, owner, file_count, total_bytes,
-        steering, steering_revision, budget, usage, cost, stage, progress, retry_at, auto_retries
+        steering, steering_revision, budget, usage, cost, stage, progress, retry_at, auto_retries, forked_from, from_phase, revert
         """;
 
     public const string Insert = $"""
         INSERT INTO records ({Columns}, created_ms)
         VALUES ($id, $parent, $retry_of, $prompt, $modification_prompt, $entities, $user_id, $mode, $plan,
                 $phases_saved, $attempts, $status, $ended, $created_at, $ended_at, $interrupted_at, $owner, $file_count, $total_bytes,
-                $steering, $steering_revision, $budget, $usage, $cost, $stage, $progress, $retry_at, $auto_retries, $created_ms)
+                $steering, $steering_revision, $budget, $usage, $cost, $stage, $progress, $retry_at, $auto_retries, $forked_from, $from_phase, $revert, $created_ms)
         ON CONFLICT (generation_id) DO NOTHING;
         """;
 

@@ -7,7 +7,7 @@ using Iteration.Streaming.Records;
 namespace Iteration.Streaming.Sqlite.Records;
 
 /// <summary>
-/// The JSON columns of a record: its entities, plan, mode, steering, budget, usage and cost (snake_case, enum names as text).
+/// The JSON columns of a record: its entities, plan, mode, steering, budget, usage, cost and revert (snake_case, enum names as text).
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -21,4 +21,5 @@ namespace Iteration.Streaming.Sqlite.Records;
 [JsonSerializable(typeof(GenerationBudget))]
 [JsonSerializable(typeof(GenerationUsage))]
 [JsonSerializable(typeof(GenerationCost))]
+[JsonSerializable(typeof(GenerationRevert))]
 internal sealed partial class SqliteJsonContext : JsonSerializerContext;

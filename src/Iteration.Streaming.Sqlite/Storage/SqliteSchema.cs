@@ -10,7 +10,7 @@ internal static class SqliteSchema
     public const int ApplicationId = 0x49537371;
 
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>
     /// Events are keyed by their log's integer id, never reused (AUTOINCREMENT), so a reader of a deleted log can never
@@ -61,7 +61,10 @@ internal static class SqliteSchema
             progress REAL NOT NULL DEFAULT 0,
             retry_at INTEGER,
             auto_retries INTEGER NOT NULL DEFAULT 0,
-            created_ms INTEGER NOT NULL DEFAULT 0
+            created_ms INTEGER NOT NULL DEFAULT 0,
+            forked_from TEXT,
+            from_phase INTEGER,
+            revert TEXT
         );
         CREATE INDEX records_unfinished ON records (created_at) WHERE ended = 0;
         CREATE INDEX records_ended ON records (ended_at) WHERE ended = 1;
@@ -94,6 +97,13 @@ internal static class SqliteSchema
         ALTER TABLE records ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
         UPDATE records SET created_ms = created_at / 10000 - 62135596800000;
         """ + OwnersAndBudgets,
+
+        // 3 → 4: a fork's source and kept phase, and a revert's target and paths (JSON). Old rows are neither: NULL.
+        """
+        ALTER TABLE records ADD COLUMN forked_from TEXT;
+        ALTER TABLE records ADD COLUMN from_phase INTEGER;
+        ALTER TABLE records ADD COLUMN revert TEXT;
+        """,
     ];
 
     /// <summary>

@@ -7,7 +7,7 @@ using Iteration.Streaming.Records;
 namespace Iteration.Streaming.StackExchangeRedis.Records;
 
 /// <summary>
-/// The JSON fields of a record in Redis: its entities, plan, mode, steering, budget, usage and cost (snake_case, enum names as text).
+/// The JSON fields of a record in Redis: its entities, plan, mode, steering, budget, usage, cost and revert (snake_case, enum names as text).
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -21,4 +21,5 @@ namespace Iteration.Streaming.StackExchangeRedis.Records;
 [JsonSerializable(typeof(GenerationBudget))]
 [JsonSerializable(typeof(GenerationUsage))]
 [JsonSerializable(typeof(GenerationCost))]
+[JsonSerializable(typeof(GenerationRevert))]
 internal sealed partial class RedisJsonContext : JsonSerializerContext;

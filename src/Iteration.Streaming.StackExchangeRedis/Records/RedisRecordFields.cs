@@ -10,7 +10,7 @@ namespace Iteration.Streaming.StackExchangeRedis.Records;
 
 /// <summary>
 /// How a <see cref="GenerationRecord"/> is laid out in its Redis hash: one field per property, lists, the mode and the
-/// steering, budget, usage and cost as JSON, times as Unix milliseconds; a field that is null or default is left out. The steering's revision is
+/// steering, budget, usage, cost and revert as JSON, times as Unix milliseconds; a field that is null or default is left out. The steering's revision is
 /// also a field of its own (<see cref="SteeringRevision"/>), which the update script compares as text.
 /// </summary>
 internal static class RedisRecordFields
@@ -58,6 +58,11 @@ internal static class RedisRecordFields
         Add(fields, "progress", record.Progress == 0 ? null : record.Progress.ToString("R", CultureInfo.InvariantCulture));
         Add(fields, RetryAt, record.RetryAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         Add(fields, "auto_retries", record.AutoRetries == 0 ? null : record.AutoRetries.ToString(CultureInfo.InvariantCulture));
+
+        // Set at creation only: no update changes them, so the update script never writes them.
+        Add(fields, "forked_from", record.ForkedFrom);
+        Add(fields, "from_phase", record.FromPhase?.ToString(CultureInfo.InvariantCulture));
+        Add(fields, "revert", record.Revert is null ? null : JsonSerializer.Serialize(record.Revert, RedisJsonContext.Default.GenerationRevert));
         return fields;
     }
 
@@ -134,6 +139,9 @@ internal static class RedisRecordFields
                 Progress = Text(values, "progress") is { } progress ? double.Parse(progress, NumberStyles.Float, CultureInfo.InvariantCulture) : 0,
                 RetryAt = Time(values, RetryAt),
                 AutoRetries = (int)Number(values, "auto_retries"),
+                ForkedFrom = Text(values, "forked_from"),
+                FromPhase = Text(values, "from_phase") is { } fromPhase ? int.Parse(fromPhase, NumberStyles.None, CultureInfo.InvariantCulture) : null,
+                Revert = Text(values, "revert") is { } revert ? JsonSerializer.Deserialize(revert, RedisJsonContext.Default.GenerationRevert) : null,
             };
         }
         catch (Exception ex) when (ex is JsonException or FormatException or OverflowException)

@@ -51,8 +51,17 @@ internal sealed class FileStates(IFileSink fileSink)
     }
 
     /// <summary>Opens <paramref name="file"/> as <paramref name="state"/> lists it, or returns <see langword="null"/> when its content is gone.</summary>
-    public ValueTask<Stream?> OpenAsync(FileState state, GenerationFile file, CancellationToken cancellationToken) =>
-        state.Phase is null
-            ? fileSink.OpenReadAsync(state.GenerationId, file.Path, cancellationToken)
-            : fileSink.OpenContentAsync(state.GenerationId, file, cancellationToken);
+    public async ValueTask<Stream?> OpenAsync(FileState state, GenerationFile file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // By hash: the files of now are the history's last state, and a sink opens content by hash without a
+            // lookup by path (a diff opens hundreds).
+            return await fileSink.OpenContentAsync(state.GenerationId, file, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotSupportedException) when (state.Phase is null)
+        {
+            return await fileSink.OpenReadAsync(state.GenerationId, file.Path, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

@@ -96,7 +96,7 @@ public sealed class FileHistory
     public FileHistory Through(int phase) => new([.. Entries.Where(e => e.Phase <= phase)], phase);
 
     /// <summary>This history with one more save: the difference between <paramref name="before"/> and <paramref name="after"/>.</summary>
-    /// <param name="phase">The phase of the save; not below <see cref="LastPhase"/>.</param>
+    /// <param name="phase">The phase of the save. A save for a phase before <see cref="LastPhase"/> (the engine never makes one) is recorded under <see cref="LastPhase"/>, so a save never fails for its history.</param>
     /// <param name="before">The files before the save (ordered by path).</param>
     /// <param name="after">The files after it (ordered by path).</param>
     /// <returns>The longer history (an entry is added even when nothing changed, so the phase reads as saved).</returns>
@@ -104,7 +104,7 @@ public sealed class FileHistory
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
-        ArgumentOutOfRangeException.ThrowIfLessThan(phase, LastPhase);
+        phase = Math.Max(phase, LastPhase);
 
         var old = before.ToDictionary(static f => f.Path, StringComparer.Ordinal);
         var written = new List<GenerationFile>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.EventLog;
@@ -39,12 +40,14 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
 {
     private const string LegacyBlobsFolder = "blobs";
     private const string TempFolderName = "tmp";
+    private const int NamedContentCacheSize = 1_024;
 
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly FileSystemContentStore _store;
     private readonly ContentSweeper _sweeper;
+    private readonly ConcurrentDictionary<string, NamedContent> _named = new(StringComparer.Ordinal);
 
     public FileSystemFileSink(
         IOptionsMonitor<IterationStreamingOptions> options,
@@ -89,14 +92,15 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         ThrowIfExists(generationId);
         var source = await ReadSourceAsync(sourceGenerationId, cancellationToken).ConfigureAwait(false);
 
+        // The source's whole history, started after its last phase: the retry's own saves come later.
         var history = source.ToHistory();
         await CreateWithFilesAsync(
-            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = [], StartPhase = history.LastPhase },
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, RetryOf = sourceGenerationId, Files = [] },
             source,
             source.Files,
             keepPhases: true,
             cancellationToken,
-            history).ConfigureAwait(false);
+            new FileHistory(history.Entries, history.LastPhase)).ConfigureAwait(false);
 
         // The source ended (failed or cancelled): what its last phase wrote without getting a manifest is no one's now.
         await SweepJournalAsync(source, cancellationToken).ConfigureAwait(false);
@@ -116,7 +120,7 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         }
 
         await CreateWithFilesAsync(
-            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, ForkedFrom = sourceGenerationId, Files = [], StartPhase = throughPhase },
+            new StoredManifest { GenerationId = generationId, ParentGenerationId = source.ParentGenerationId, ForkedFrom = sourceGenerationId, Files = [] },
             source,
             kept,
             keepPhases: true,
@@ -137,10 +141,45 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             return null;
         }
 
-        var stored = await ReadAsync(generationId, cancellationToken).ConfigureAwait(false);
-        return stored is not null && stored.ContentHashes().Contains(file.Sha256, StringComparer.Ordinal)
+        var named = await NamedContentAsync(generationId, cancellationToken).ConfigureAwait(false);
+        return named is not null && named.Contains(file.Sha256)
             ? TryOpenContent(generationId, file.Sha256)
             : null;
+    }
+
+    /// <summary>
+    /// The content hashes a generation's manifest names (files and history), parsed once per manifest version: a diff
+    /// opens hundreds of files, and each open would otherwise parse the whole manifest.
+    /// </summary>
+    private async ValueTask<HashSet<string>?> NamedContentAsync(string generationId, CancellationToken cancellationToken)
+    {
+        // Stat before reading: a manifest replaced in between is cached under the older stat, so the next open reads it again.
+        var info = new FileInfo(ManifestPath(generationId));
+        if (!info.Exists)
+        {
+            _named.TryRemove(generationId, out _);
+            return null;
+        }
+
+        if (_named.TryGetValue(generationId, out var cached) && cached.LastWriteTimeUtc == info.LastWriteTimeUtc && cached.Length == info.Length)
+        {
+            return cached.Hashes;
+        }
+
+        var stored = await ReadAsync(generationId, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var hashes = stored.ContentHashes().ToHashSet(StringComparer.Ordinal);
+        if (_named.Count >= NamedContentCacheSize)
+        {
+            _named.Clear();
+        }
+
+        _named[generationId] = new NamedContent(info.LastWriteTimeUtc, info.Length, hashes);
+        return hashes;
     }
 
     public async ValueTask<bool> DeleteAsync(string generationId, CancellationToken cancellationToken = default)
@@ -170,6 +209,7 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         finally
         {
             _sweeper.Forget(generationId);
+            _named.TryRemove(generationId, out _);
         }
 
         Crash("after-delete-move");
@@ -201,7 +241,8 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             }
 
             Crash("before-manifest");
-            var updated = stored with { Files = changes.Files, History = stored.ToHistory().Append(phase, stored.Files, changes.Files).Entries };
+            var history = stored.ToHistory().Append(phase, stored.Files, changes.Files);
+            var updated = stored with { Files = changes.Files, History = history.Entries, StartPhase = history.StartPhase };
             await WriteManifestAsync(updated, cancellationToken).ConfigureAwait(false);
             Crash("after-manifest");
             return updated.ToManifest();
@@ -315,6 +356,7 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
         var folder = GenerationFolder(manifest.GenerationId);
         await ManifestFile.WriteAsync(Path.Join(folder, TempFolderName), ManifestPath(manifest.GenerationId), manifest, Crash, cancellationToken).ConfigureAwait(false);
         _sweeper.Invalidate(manifest.GenerationId);
+        _named.TryRemove(manifest.GenerationId, out _);
     }
 
     /// <summary>
@@ -428,4 +470,6 @@ internal sealed class FileSystemFileSink : IFileSink, IDisposable
             Log.FileCleanupFailed(_logger, stored.GenerationId, ex);
         }
     }
+
+    private sealed record NamedContent(DateTime LastWriteTimeUtc, long Length, HashSet<string> Hashes);
 }

@@ -48,6 +48,15 @@ public sealed class PhaseContext
     public string? RetryOf { get; init; }
 
     /// <summary>
+    /// For a fork, the generation whose phases 1 to <see cref="FromPhase"/> it kept (they are already in
+    /// <see cref="Files"/>); the later phases are generated in full, with <see cref="ModificationPrompt"/> when given.
+    /// </summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>For a fork, the last phase of <see cref="ForkedFrom"/> it kept.</summary>
+    public int? FromPhase { get; init; }
+
+    /// <summary>
     /// What the user told the model at review gates or while earlier phases ran, oldest first: follow them from this
     /// phase on (a later one wins where they disagree).
     /// </summary>

@@ -82,6 +82,8 @@ internal sealed class PhaseRunner(
             Progress = progress,
             Attempt = run.Record.Attempts + 1,
             RetryOf = run.Definition.RetryOf,
+            ForkedFrom = run.Definition.ForkedFrom,
+            FromPhase = run.Record.FromPhase,
             Instructions = steering is null ? [] : [.. steering.Inputs.Where(static i => i.Instruction is not null).Select(static i => new UserInstruction(i.Instruction!, i.Phase))],
             LockedPaths = locked,
         };
@@ -90,7 +92,7 @@ internal sealed class PhaseRunner(
             ?? throw new GenerationFailedException($"The phase generator returned null for phase {number}.");
         await foreach (var file in AbandonableEnumeration.EnumerateAsync(source, token).ConfigureAwait(false))
         {
-            var checkedFile = CheckFile(file, state, settings);
+            var checkedFile = CheckFile(file, state, settings, trusted: generator is RevertGenerator);
             if (locked.Contains(checkedFile.Path))
             {
                 await RefuseLockedAsync(run, state, checkedFile).ConfigureAwait(false);
@@ -189,7 +191,7 @@ internal sealed class PhaseRunner(
         await events.AppendAsync(run, warning).ConfigureAwait(false);
     }
 
-    private static GeneratedFile CheckFile(GeneratedFile? file, PhaseState state, IterationStreamingOptions settings)
+    private static GeneratedFile CheckFile(GeneratedFile? file, PhaseState state, IterationStreamingOptions settings, bool trusted)
     {
         var phase = state.Phase.Number;
         if (file is null)
@@ -219,8 +221,8 @@ internal sealed class PhaseRunner(
                 $"Phase {phase} is refused: its files add up to more than {settings.MaxPhaseBytes} bytes (MaxPhaseBytes).");
         }
 
-        // The generator does not decide who wrote a file.
-        return file.WrittenBy is null ? file : file with { WrittenBy = null };
+        // The generator does not decide who wrote a file; a revert (the user's choice, no model) writes as the user.
+        return trusted || file.WrittenBy is null ? file : file with { WrittenBy = null };
     }
 
     private static IReadOnlyDictionary<string, JsonElement>? CheckPartialOutput(IReadOnlyDictionary<string, JsonElement>? partialOutput, IterationStreamingOptions settings)

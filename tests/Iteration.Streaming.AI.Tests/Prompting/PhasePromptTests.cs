@@ -136,6 +136,33 @@ public sealed class PhasePromptTests
     }
 
     [Fact]
+    public async Task UserMessage_ForkOfANewGeneration_AsksForThePhaseInFullWithTheChange()
+    {
+        await using var harness = new GeneratorHarness();
+        await harness.SaveAsync(1, ("src/app.ts", "kept\n"));
+        harness.Client.AnswerText("<file path=\"src/user.ts\">\nexport {}\n</file>\n");
+        var context = await harness.ContextAsync(2);
+
+        await GeneratorHarness.RunPhaseAsync(harness.CreateGenerator(), new Streaming.Generation.PhaseContext
+        {
+            GenerationId = context.GenerationId,
+            Prompt = context.Prompt,
+            ModificationPrompt = "Use PostgreSQL",
+            ForkedFrom = "source-generation",
+            FromPhase = 1,
+            Entities = context.Entities,
+            Phase = context.Phase,
+            Plan = context.Plan,
+            Files = context.Files,
+            Mode = context.Mode,
+        });
+
+        var user = harness.Client.Requests[0].User;
+        user.Should().Contain("# Change\nThis generation keeps phases 1 to 1 of an earlier run as they were saved (their files are below) and generates the later phases in full. Apply this change to them:\nUse PostgreSQL\n");
+        user.Should().NotContain("# Modification").And.NotContain("write only the files that must change");
+    }
+
+    [Fact]
     public async Task UserMessage_NoPromptOrEntities_SaysSo()
     {
         await using var harness = new GeneratorHarness();

@@ -47,6 +47,9 @@ public sealed class MapIterationStreamTests
             ("/api/generations/{id}/archive", "GET"),
             ("/api/generations/{id}/retry", "POST"),
             ("/api/generations/{id}/input", "POST"),
+            ("/api/generations/{id}/diff", "GET"),
+            ("/api/generations/{id}/fork", "POST"),
+            ("/api/generations/{id}/revert", "POST"),
         });
         catchAll.Should().ContainSingle("the group answers unknown paths with Problem Details")
             .Which.Order.Should().Be(int.MaxValue);

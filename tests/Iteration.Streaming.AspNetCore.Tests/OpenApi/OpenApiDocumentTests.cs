@@ -56,6 +56,9 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     [InlineData("/generations/{id}/retry", "post", "control_token")]
     [InlineData("/generations/iterate", "post", "control_token")]
     [InlineData("/generations/{id}/input", "post", "control_token")]
+    [InlineData("/generations/{id}/diff", "get", "sse_token,control_token")]
+    [InlineData("/generations/{id}/fork", "post", "control_token")]
+    [InlineData("/generations/{id}/revert", "post", "control_token")]
     public void Operation_NamesTheTokensItTakes(string path, string method, string schemes)
     {
         var security = Operation(path, method)["security"]!.AsArray();
@@ -89,6 +92,8 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     [InlineData("/generations", "post")]
     [InlineData("/generations/iterate", "post")]
     [InlineData("/generations/{id}/retry", "post")]
+    [InlineData("/generations/{id}/fork", "post")]
+    [InlineData("/generations/{id}/revert", "post")]
     public void Admissions_TakeAnOptionalIdempotencyKey(string path, string method)
     {
         var parameter = Operation(path, method)["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "Idempotency-Key")!;
@@ -166,6 +171,60 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         (retry["requestBody"]!["required"]?.GetValue<bool>() ?? false).Should().BeFalse("a retry without a body runs as before");
     }
 
+    [Theory]
+    [InlineData("/generations/{id}/diff", "get", "diffGeneration")]
+    [InlineData("/generations/{id}/fork", "post", "forkGeneration")]
+    [InlineData("/generations/{id}/revert", "post", "revertGeneration")]
+    public void ChangeOperations_AreNamed(string path, string method, string operationId)
+    {
+        Operation(path, method)["operationId"]!.GetValue<string>().Should().Be(operationId);
+    }
+
+    [Fact]
+    public void Diff_RequiresAgainstAndAnswersJsonOrAPatch()
+    {
+        var diff = Operation("/generations/{id}/diff", "get");
+        var parameters = diff["parameters"]!.AsArray();
+        var against = parameters.Single(p => p!["name"]!.GetValue<string>() == "against")!;
+        var content = diff["responses"]!["200"]!["content"]!.AsObject();
+
+        against["in"]!.GetValue<string>().Should().Be("query");
+        against["required"]!.GetValue<bool>().Should().BeTrue();
+        against["schema"]!["type"]!.GetValue<string>().Should().Be("string");
+        parameters.Should().Contain(p => p!["name"]!.GetValue<string>() == "against_token" && p["in"]!.GetValue<string>() == "query");
+        content["application/json"]!["schema"]!["$ref"]!.GetValue<string>().Should().EndWith("/GenerationDiff");
+        content["text/x-diff"]!["schema"]!["type"]!.GetValue<string>().Should().Be("string");
+    }
+
+    [Fact]
+    public void Fork_RequiresAnIntegerFromPhaseOfOneOrMoreAndAnswersTheStartedShape()
+    {
+        var fork = Operation("/generations/{id}/fork", "post");
+        var schema = BodySchema("/generations/{id}/fork");
+
+        fork["requestBody"]!["required"]!.GetValue<bool>().Should().BeTrue();
+        schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Equal("from_phase");
+        schema["properties"]!["from_phase"]!["type"]!.GetValue<string>().Should().Be("integer");
+        schema["properties"]!["from_phase"]!["minimum"]!.GetValue<int>().Should().Be(1);
+        schema["properties"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo("from_phase", "modification_prompt", "review", "budget");
+        fork["responses"]!["202"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().Should().EndWith("/GenerationStartedResponse");
+    }
+
+    [Fact]
+    public void Revert_RequiresDistinctPathsAndTo()
+    {
+        var revert = Operation("/generations/{id}/revert", "post");
+        var schema = BodySchema("/generations/{id}/revert");
+
+        revert["requestBody"]!["required"]!.GetValue<bool>().Should().BeTrue();
+        schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).Should().BeEquivalentTo("paths", "to");
+        schema["properties"]!["paths"]!["type"]!.GetValue<string>().Should().Be("array");
+        schema["properties"]!["paths"]!["minItems"]!.GetValue<int>().Should().Be(1);
+        schema["properties"]!["paths"]!["uniqueItems"]!.GetValue<bool>().Should().BeTrue();
+        schema["properties"]!["to"]!["type"]!.GetValue<string>().Should().Be("string");
+        revert["parameters"]!.AsArray().Should().Contain(p => p!["name"]!.GetValue<string>() == "to_token" && p["in"]!.GetValue<string>() == "query");
+    }
+
     [Fact]
     public void FilePath_IsMarkedAsAllowingSlashes()
     {
@@ -187,6 +246,9 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         { "/generations/{id}/files", "get", [400, 401, 403, 404, 429, 500, 503] },
         { "/generations/{id}/files/{path}", "get", [400, 401, 403, 404, 429, 500, 503] },
         { "/generations/{id}/archive", "get", [400, 401, 403, 404, 429, 500, 503] },
+        { "/generations/{id}/diff", "get", [400, 401, 403, 404, 406, 429, 500, 503] },
+        { "/generations/{id}/fork", "post", [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] },
+        { "/generations/{id}/revert", "post", [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] },
     };
 
     [Theory]

@@ -24,6 +24,12 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
         "{\"version\":1,\"generation_id\":\"{id}\",\"files\":[{\"path\":\"a.txt\",\"size\":-1,\"phase\":1,\"sha256\":\"" + new string('a', 64) + "\"}]}",
         "{\"version\":1,\"generation_id\":\"{id}\"}",
         "null",
+        "{\"version\":1,\"generation_id\":\"{id}\",\"files\":[],\"history\":[{\"phase\":1,\"written\":[{\"path\":\"a.txt\",\"size\":1,\"phase\":1,\"sha256\":\"../../generations/x/manifest.json\"}]}]}",
+        "{\"version\":1,\"generation_id\":\"{id}\",\"files\":[],\"history\":[{\"phase\":1,\"written\":[{\"path\":\"../escape.txt\",\"size\":1,\"phase\":1,\"sha256\":\"" + new string('a', 64) + "\"}]}]}",
+        "{\"version\":1,\"generation_id\":\"{id}\",\"files\":[],\"history\":[{\"phase\":2,\"written\":[]},{\"phase\":1,\"written\":[]}]}",
+        "{\"version\":1,\"generation_id\":\"{id}\",\"files\":[],\"history\":[{\"phase\":1,\"written\":[],\"deleted\":[\"/etc/passwd\"]}]}",
+        "{\"version\":1,\"generation_id\":\"{id}\",\"files\":[],\"history\":[null]}",
+        "{\"version\":1,\"generation_id\":\"{id}\",\"files\":[],\"history\":[{\"phase\":0,\"written\":[]}],\"start_phase\":-1}",
     };
 
     [Theory]

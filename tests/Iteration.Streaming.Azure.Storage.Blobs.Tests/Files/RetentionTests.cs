@@ -51,9 +51,28 @@ public sealed class RetentionTests(AzuriteFixture azurite)
 
         await harness.Sink.DeleteAsync(parent);
 
-        (await harness.ContentBlobsAsync()).Should().BeEquivalentTo($"content/{Sha256("shared b")}", $"content/{Sha256("child a")}");
+        // "parent a" stays too: the child's phase 0 (what it started with) names it, for a diff or a revert.
+        (await harness.ContentBlobsAsync()).Should().BeEquivalentTo($"content/{Sha256("shared b")}", $"content/{Sha256("child a")}", $"content/{Sha256("parent a")}");
         (await harness.ReadTextAsync(child, "b.txt")).Should().Be("shared b");
         (await harness.ReadTextAsync(child, "a.txt")).Should().Be("child a");
+        await using var started = await harness.Sink.OpenContentAsync(child, (await harness.Sink.GetHistoryAsync(child))!.StateAt(0)!.Single(f => f.Path == "a.txt"));
+        started.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task DeleteAsync_OfAnIterationAfterItsParent_RemovesTheParentsContentToo()
+    {
+        var harness = new BlobSinkHarness(azurite);
+        var parent = await harness.CreatedAsync(Text("a.txt", "parent a"), Text("b.txt", "shared b"));
+        await harness.Sink.CompleteAsync(parent);
+        var child = NewId();
+        await harness.Sink.CreateAsync(child, parent);
+        await harness.Sink.SavePhaseAsync(child, 1, [Text("a.txt", "child a")]);
+        await harness.Sink.DeleteAsync(parent);
+
+        await harness.Sink.DeleteAsync(child);
+
+        (await harness.BlobNamesAsync()).Should().BeEmpty();
     }
 
     [Fact]

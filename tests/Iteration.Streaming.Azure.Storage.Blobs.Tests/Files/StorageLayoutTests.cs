@@ -21,15 +21,18 @@ public sealed class StorageLayoutTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task SavePhaseAsync_ThatStopsListingAContent_NotesItForRetention_AndKeepsItReadableForOthers()
+    public async Task SavePhaseAsync_ThatStopsListingAContent_KeepsItNamedByTheHistory_AndWritesNothingBesideTheManifest()
     {
         var harness = new BlobSinkHarness(azurite);
         var id = await harness.CreatedAsync(Text("a.txt", "first"));
 
         await harness.Sink.SavePhaseAsync(id, 2, [Text("a.txt", "second")]);
 
-        (await harness.BlobNamesAsync($"generations/{id}/")).Should().HaveCount(2).And.Contain(n => n.Contains("/dropped/", StringComparison.Ordinal));
-        (await harness.ContentBlobsAsync()).Should().HaveCount(2, "content is removed only by retention, which checks that nobody lists it");
+        (await harness.BlobNamesAsync($"generations/{id}/")).Should().Equal($"generations/{id}/manifest.json");
+        (await harness.ContentBlobsAsync()).Should().BeEquivalentTo($"content/{Sha256("first")}", $"content/{Sha256("second")}");
+        using var json = JsonDocument.Parse(await harness.ManifestJsonAsync(id));
+        json.RootElement.GetProperty("history").EnumerateArray().SelectMany(e => e.GetProperty("written").EnumerateArray())
+            .Select(f => f.GetProperty("sha256").GetString()).Should().Contain(Sha256("first"));
     }
 
     [Fact]
@@ -50,6 +53,14 @@ public sealed class StorageLayoutTests(AzuriteFixture azurite)
         file.GetProperty("size").GetInt64().Should().Be(5);
         file.GetProperty("phase").GetInt32().Should().Be(1);
         file.GetProperty("sha256").GetString().Should().Be(Sha256("alpha"));
+        var history = root.GetProperty("history");
+        history.GetArrayLength().Should().Be(2);
+        history[0].GetProperty("phase").GetInt32().Should().Be(0);
+        history[0].GetProperty("written").GetArrayLength().Should().Be(0);
+        history[1].GetProperty("phase").GetInt32().Should().Be(1);
+        history[1].GetProperty("written")[0].GetProperty("sha256").GetString().Should().Be(Sha256("alpha"));
+        history[1].GetProperty("deleted").GetArrayLength().Should().Be(0);
+        root.GetProperty("start_phase").GetInt32().Should().Be(0);
     }
 
     [Fact]

@@ -42,6 +42,9 @@ public sealed class SchemaUpgradeTests : IDisposable
         PRAGMA user_version = 2;
         """;
 
+    /// <summary>Schema version 3: version 2 upgraded by the package (spend, budgets, owners' lists), before forks and reverts.</summary>
+    private static readonly string Version3Changes = SqliteSchema.Migrations[1] + "PRAGMA user_version = 3;";
+
     private readonly TempFolder _folder = new();
     private readonly FakeTimeProvider _clock = new(TestEvents.Epoch);
 
@@ -192,6 +195,84 @@ public sealed class SchemaUpgradeTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_StoreOfVersion3_UpgradesKeepingEveryRecord_AndReadsTheForkAndRevertFieldsAsNull()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run", "ended-run");
+        Execute(path, Version2Changes);
+        Execute(path, Version3Changes);
+        Execute(path, "UPDATE records SET user_id = 'alice', stage = 'phase 2', auto_retries = 2 WHERE generation_id = 'waiting-run';");
+
+        using (var store = SqliteStore.Open(Options(path)))
+        {
+            var records = new SqliteGenerationRecordStore(store, _clock);
+
+            var running = await records.GetAsync("waiting-run");
+            var ended = await records.GetAsync("ended-run");
+
+            running!.Prompt.Should().Be("Build a blog");
+            running.UserId.Should().Be("alice");
+            running.Stage.Should().Be("phase 2");
+            running.AutoRetries.Should().Be(2);
+            ended!.Status.Should().Be(GenerationStatus.Completed);
+            foreach (var record in new[] { running, ended })
+            {
+                record.ForkedFrom.Should().BeNull("a record of version 3 is no fork");
+                record.FromPhase.Should().BeNull();
+                record.Revert.Should().BeNull("a record of version 3 is no revert");
+            }
+
+            (await records.ListUnfinishedAsync()).Select(r => r.GenerationId).Should().Equal("waiting-run");
+            (await records.ListEndedAsync()).Select(r => r.GenerationId).Should().Equal("ended-run");
+        }
+
+        Number(path, "user_version").Should().Be(SqliteSchema.Version);
+        Number(path, "SELECT count(*) FROM records").Should().Be(2);
+        Number(path, "SELECT count(*) FROM events").Should().Be(1, "the event logs are kept");
+    }
+
+    [Fact]
+    public async Task Open_StoreOfVersion3_TakesAForkAndARevertThatSurviveARestart()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run");
+        Execute(path, Version2Changes);
+        Execute(path, Version3Changes);
+        var fork = TestRecord("fork-run") with { ForkedFrom = "waiting-run", FromPhase = 2 };
+        var revert = TestRecord("revert-run") with { ParentGenerationId = "waiting-run", Revert = new GenerationRevert { To = "phase:1", Paths = ["a.txt", "src/b.ts"] } };
+
+        using (var store = SqliteStore.Open(Options(path)))
+        {
+            var records = new SqliteGenerationRecordStore(store, _clock);
+            await records.AddAsync(fork);
+            await records.AddAsync(revert);
+        }
+
+        using (var reopened = SqliteStore.Open(Options(path)))
+        {
+            var records = new SqliteGenerationRecordStore(reopened, _clock);
+            (await records.GetAsync("fork-run")).Should().BeEquivalentTo(fork);
+            (await records.GetAsync("revert-run")).Should().BeEquivalentTo(revert);
+        }
+    }
+
+    [Fact]
+    public void Open_StoreOfVersion3ThatCannotBeUpgraded_FailsNamingTheVersionsAndLeavesTheFile()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run");
+        Execute(path, Version2Changes);
+        Execute(path, Version3Changes);
+        Execute(path, "ALTER TABLE records ADD COLUMN revert TEXT;");
+
+        var act = () => SqliteStore.Open(Options(path));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage($"*'{path}'*{PathKey}*schema version 3*upgraded to version {SqliteSchema.Version}*revert*");
+        Number(path, "user_version").Should().Be(3, "a failed upgrade is rolled back whole");
+        Number(path, "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'forked_from'").Should().Be(0);
+    }
+
+    [Fact]
     public void Open_CurrentVersion_IsNotUpgradedAgain()
     {
         var path = _folder.File();
@@ -202,6 +283,15 @@ public sealed class SchemaUpgradeTests : IDisposable
         Number(path, "user_version").Should().Be(SqliteSchema.Version);
         Number(path, "SELECT count(*) FROM pragma_table_info('records') WHERE name LIKE 'steering%'").Should().Be(2);
     }
+
+    private GenerationRecord TestRecord(string generationId) => new()
+    {
+        GenerationId = generationId,
+        Prompt = "Build a blog",
+        Entities = ["Post"],
+        Status = GenerationStatus.Queued,
+        CreatedAt = _clock.GetUtcNow(),
+    };
 
     private static SqliteStoreOptions Options(string path) => new() { Path = path, BusyTimeout = TimeSpan.FromMinutes(1) };
 

@@ -44,6 +44,46 @@ public sealed class RedisGenerationRecordStoreTests(RedisServerFixture server) :
     }
 
     [Fact]
+    public async Task AddAsync_AForkAndARevert_StoreTheirFieldsAsTheHashShows()
+    {
+        var prefix = RedisLogHarness.NewPrefix();
+        var a = Start(prefix);
+        var id = TestEvents.NewId();
+        await a.Log.CreateAsync(id);
+        var record = TestRecords.New(id, a.Options.InstanceName) with
+        {
+            ForkedFrom = "source-1",
+            FromPhase = 2,
+            Revert = new GenerationRevert { To = "phase:1", Paths = ["a.txt", "src/b.ts"] },
+        };
+
+        await a.Records.AddAsync(record);
+
+        var hash = (await server.Database.HashGetAllAsync(a.Log.Keys.Record(id))).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
+        hash["forked_from"].Should().Be("source-1");
+        hash["from_phase"].Should().Be("2");
+        hash["revert"].Should().Be("""{"to":"phase:1","paths":["a.txt","src/b.ts"]}""");
+        (await Start(prefix).Records.GetAsync(id)).Should().BeEquivalentTo(record);
+    }
+
+    [Theory]
+    [InlineData("from_phase", "two")]
+    [InlineData("from_phase", "-1")]
+    [InlineData("revert", "{not json")]
+    public async Task GetAsync_AnUnreadableForkOrRevertField_ThrowsInvalidDataNamingTheGeneration(string field, string value)
+    {
+        var a = Start();
+        var id = TestEvents.NewId();
+        await a.Log.CreateAsync(id);
+        await a.Records.AddAsync(TestRecords.New(id, a.Options.InstanceName));
+        await server.Database.HashSetAsync(a.Log.Keys.Record(id), field, value);
+
+        var act = async () => await a.Records.GetAsync(id);
+
+        await act.Should().ThrowAsync<InvalidDataException>().WithMessage($"*{id}*");
+    }
+
+    [Fact]
     public async Task AddAsync_WithAnOwner_ClaimsTheLeaseAndIndexesIt()
     {
         var a = Start();

@@ -5,10 +5,15 @@ import {
   elapsedSeconds, fileCounts, formatDuration, GenerationApiError, initialListState, initialProgress, unreachable, watchGeneration,
   watchMany, initialWatchManyState, applyWatchManyEvent, type WatchManyEndReason, type WatchManyState, type MemberProgress,
   type EndReason, type GenerationBudget, type GenerationInput, type GenerationList, type GenerationListItem, type GenerationStarted,
-  type InputRequest, type ProgressState, type StreamingProgressEvent,
+  type InputRequest, type ProgressState, type StreamingProgressEvent, type GenerationDiff, type FileChangeKind, type DiffSkipReason,
+  type PhaseChanges,
 } from 'iteration-streaming-client';
-import { useGenerations as useReactGenerations, useIterationProgress as useReactProgress, useWatchMany as useReactWatchMany } from 'iteration-streaming-client/react';
-import { useGenerations as useVueGenerations, useIterationProgress as useVueProgress, useWatchMany as useVueWatchMany } from 'iteration-streaming-client/vue';
+import {
+  useDiff as useReactDiff, useGenerations as useReactGenerations, useIterationProgress as useReactProgress, useWatchMany as useReactWatchMany,
+} from 'iteration-streaming-client/react';
+import {
+  useDiff as useVueDiff, useGenerations as useVueGenerations, useIterationProgress as useVueProgress, useWatchMany as useVueWatchMany,
+} from 'iteration-streaming-client/vue';
 
 export async function flow(): Promise<void> {
   const api = createGenerationsClient({ baseUrl: 'http://127.0.0.1:5000' });
@@ -268,4 +273,62 @@ export function vueList() {
   connection.value = 'open';
   close();
   return { count, why };
+}
+
+// Diff any two saved states, fork from a phase, revert files.
+export async function changes(started: GenerationStarted, parent: GenerationStarted): Promise<string> {
+  const api = createGenerationsClient({ baseUrl: 'http://127.0.0.1:5000' });
+  const diff: GenerationDiff = await api.diff(started.generation_id, { against: parent.generation_id, token: started.sse_token, againstToken: parent.sse_token });
+  const kinds: FileChangeKind[] = diff.files.map((f) => f.change);
+  const skipped: DiffSkipReason | undefined = diff.files[0]?.skipped;
+  const lines: number = diff.summary.added_lines + diff.limits.max_files;
+  const phase: number | undefined = diff.against_phase;
+  const text: string = await api.diff(started.generation_id, { against: 'phase:0', token: null, patch: true });
+  const fork = await api.fork(started.generation_id, { fromPhase: 2, modificationPrompt: 'Use PostgreSQL', review: { plan: true }, token: 'control' });
+  const forkedFrom: string | undefined = fork.forked_from;
+  const fromPhase: number | undefined = fork.from_phase;
+  const revert = await api.revert(started.generation_id, { paths: ['src/a.cs'], to: 'phase:1', token: null });
+  const snapshot = await api.snapshot(revert.generation_id, revert.sse_token);
+  const kept: number | undefined = snapshot.from_phase;
+  const counts: PhaseChanges | undefined = diff.files.length > 0 ? { added: 1, modified: 0, deleted: 0 } : undefined;
+  void kinds; void skipped; void lines; void phase; void forkedFrom; void fromPhase; void kept; void counts;
+
+  // @ts-expect-error the diff needs its older side
+  await api.diff(started.generation_id, { token: 'read' });
+  // @ts-expect-error a token is required, or null for ownership
+  await api.diff(started.generation_id, { against: 'phase:1' });
+  // @ts-expect-error a patch is text, not a diff
+  const notDiff: GenerationDiff = await api.diff(started.generation_id, { against: 'phase:1', token: 'read', patch: true });
+  // @ts-expect-error fromPhase is a number
+  await api.fork(started.generation_id, { fromPhase: '2', token: 'control' });
+  // @ts-expect-error a revert needs its paths
+  await api.revert(started.generation_id, { to: 'phase:1', token: 'control' });
+  // @ts-expect-error an unknown change kind
+  const kind: FileChangeKind = 'renamed';
+  void notDiff; void kind;
+  return text;
+}
+
+export function ReactChanges(props: { id: string; parent: string | null; token: string }): number {
+  const { diff, loading, error, reload } = useReactDiff(props.id, props.parent, { token: props.token, againstToken: 'parent-read' });
+  const patch = useReactDiff(props.id, 'phase:1', { token: props.token, patch: true });
+  const text: string | null = patch.diff;
+  const progress = useReactProgress(`/generations/${props.id}/stream`, props.token, { controlToken: 'control' });
+  void progress.fork({ fromPhase: 2 }).then((started) => started.forked_from);
+  void progress.revert({ paths: ['a.cs'], to: 'phase:0' }, { controlToken: 'other' });
+  void reload(); void error; void text;
+  // @ts-expect-error the hook's diff is not a ref
+  void diff?.files.value;
+  return loading ? 0 : diff?.summary.modified ?? 0;
+}
+
+export function vueChanges(id: string) {
+  const { diff, loading, reload } = useVueDiff(id, 'phase:0', { token: null });
+  const { fork, revert } = useVueProgress(`/generations/${id}/stream`, 'read', { controlToken: 'c' });
+  void fork({ fromPhase: 1, budget: { max_total_tokens: 9000 } });
+  void revert({ paths: ['a.cs'], to: 'g-2' });
+  void reload();
+  // @ts-expect-error the refs are read-only
+  loading.value = true;
+  return diff.value?.files.length ?? 0;
 }
