@@ -246,7 +246,7 @@ $('fork-form').addEventListener('submit', async (e) => {
   $('fork-submit').disabled = true;
   $('fork-error').hidden = true;
   try {
-    const started = await api.fork(from.id, { from_phase: phase, ...(prompt ? { modification_prompt: prompt } : {}) });
+    const started = await api.fork(from.id, { fromPhase: phase, modificationPrompt: prompt || undefined });
     closeFork();
     follow(started, { kind: 'fork', from, fromPhase: phase, prompt });
   } catch (error) {

@@ -3,7 +3,7 @@
 // token anywhere: not in localStorage, not in sessionStorage, not in a URL. The client package takes `null` for a
 // token to mean exactly that: no Authorization header, no `?token=`, the same-origin cookie instead.
 
-import { createGenerationsClient, GenerationApiError } from './lib/iteration-streaming-client/index.js';
+import { createGenerationsClient } from './lib/iteration-streaming-client/index.js';
 
 /** What the page passes where the client package takes a token: none, by ownership. */
 export const OWNER = null;
@@ -28,36 +28,13 @@ export function createOwnerClient() {
      */
     watchMine: (handlers) => api.watchMany({ owner: 'me' }, handlers),
 
-    /**
-     * GET {prefix}/{id}/diff?against=…: how the generation's files differ from `against` (a generation id, or
-     * `phase:{k}`), as JSON (`files`, `summary`, `truncated`, `limits`). By ownership of both sides: no against_token.
-     */
-    diff: async (generationId, against) =>
-      (await send(`${PREFIX}/${encodeURIComponent(generationId)}/diff?against=${encodeURIComponent(against)}`)).json(),
+    /** GET {prefix}/{id}/diff?against=…: by ownership of both sides (no token, no against_token). */
+    diff: (generationId, against) => api.diff(generationId, { against, token: OWNER }),
 
-    /** POST {prefix}/{id}/fork `{from_phase, modification_prompt?}`: a new generation that keeps phases 1..k (202 body). */
-    fork: async (generationId, body) => (await post(`${PREFIX}/${encodeURIComponent(generationId)}/fork`, body)).json(),
+    /** POST {prefix}/{id}/fork: a new generation that keeps phases 1..fromPhase (`{fromPhase, modificationPrompt?}`). */
+    fork: (generationId, { fromPhase, modificationPrompt }) => api.fork(generationId, { fromPhase, modificationPrompt, token: OWNER }),
 
-    /** POST {prefix}/{id}/revert `{paths, to}`: a new iteration with those paths as they are in `to` (202 body). */
-    revert: async (generationId, body) => (await post(`${PREFIX}/${encodeURIComponent(generationId)}/revert`, body)).json(),
+    /** POST {prefix}/{id}/revert: a new iteration with `paths` as they are in `to` (`{paths, to}`). */
+    revert: (generationId, { paths, to }) => api.revert(generationId, { paths, to, token: OWNER }),
   };
-}
-
-const PREFIX = '/generations';
-
-// The diff, fork and revert routes of issue 26, called directly until the client package's own methods are used here.
-function post(address, body) {
-  return send(address, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-/** fetch with the sign-in cookie; a refusal (an error status, or no answer) as the client package's GenerationApiError. */
-async function send(address, init = {}) {
-  let response;
-  try {
-    response = await fetch(address, { credentials: 'same-origin', cache: 'no-store', ...init });
-  } catch (error) {
-    throw new GenerationApiError(0, { detail: `The server could not be reached: ${error.message}` }, { cause: error });
-  }
-  if (!response.ok) throw new GenerationApiError(response.status, await response.json().catch(() => null));
-  return response;
 }
