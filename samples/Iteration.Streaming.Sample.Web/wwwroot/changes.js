@@ -28,7 +28,11 @@ export function createChanges({ api, follow }) {
   let selected = null;     // the path whose diff is open
   let request = 0;
   let splitChosen = null;  // the user's layout choice on a wide screen (null: side by side)
+  let chosen = null;       // the state the user picked; until then the preferred one follows the run
 
+  $('changes-against').addEventListener('change', () => {
+    chosen = $('changes-against').value;
+  });
   $('changes-form').addEventListener('submit', (e) => {
     e.preventDefault();
     load();
@@ -57,9 +61,8 @@ export function createChanges({ api, follow }) {
     const key = choices.map((c) => `${c.value}=${c.label}`).join('|');
     if (key !== choicesKey) {
       choicesKey = key;
-      const before = $('changes-against').value;
       $('changes-against').replaceChildren(...choices.map((c) => new Option(c.label, c.value)));
-      const keep = choices.find((c) => c.value === before) ?? choices.find((c) => c.preferred) ?? choices[0];
+      const keep = choices.find((c) => c.value === chosen) ?? choices.find((c) => c.preferred) ?? choices[0];
       if (keep) $('changes-against').value = keep.value;
     }
     updateRevert();
@@ -235,6 +238,7 @@ export function createChanges({ api, follow }) {
     request++;
     answer = null;
     choicesKey = '';
+    chosen = null;
     closeDiff({ quiet: true });
     $('changes-files').replaceChildren();
     $('changes-summary').textContent = '';
