@@ -101,7 +101,7 @@ public sealed class ChangesViewTests(BrowserFixture browser)
         (await page.PhaseStatesAsync()).Should().Equal(
             "Core Infrastructure: kept", "User Entity: kept", "Task Entity: done", "Support Files: done", "Main Application: done");
         await Expect(page.Lineage()).ToHaveTextAsync($"Fork of {source} from phase 2");
-        await Expect(page.ChangesAgainst()).ToHaveValueAsync("phase:2", "what a fork generated is what it changed after the phase it kept");
+        await Expect(page.ChangesAgainst()).ToHaveValueAsync("phase:2");
         fork.Should().NotBe(source);
     }
 
