@@ -1,12 +1,14 @@
 // The demo page: the guide's flow (POST, then EventSource on the stream) on the JavaScript client package (served under
 // lib/iteration-streaming-client/), with the phase timeline, time, labelled counts, file preview, the signed-in user's
 // generations from the server, spend against budget, Retry that resumes (and raises the budget), review gates
-// (review.js), and a polite live region for assistive technology. Reads and actions go by ownership with the demo
+// (review.js), the Changes view with Revert (changes.js), Fork from a saved phase, syntax highlighting (syntax.js, Prism),
+// and a polite live region for assistive technology. Reads and actions go by ownership with the demo
 // sign-in cookie (owner-client.js): the page keeps no token.
 import {
   applyEvent, applySnapshot, elapsedSeconds, fileCounts, formatDuration, initialProgress, isTerminalStatus,
 } from './lib/iteration-streaming-client/index.js';
 import { createAccount } from './account.js';
+import { createChanges } from './changes.js';
 import { createGenerationList } from './generations.js';
 import { createOwnerClient, OWNER } from './owner-client.js';
 import { clearCurrent, forgetLegacyHistory, loadCurrent, saveCurrent } from './session.js';
@@ -18,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 const api = createOwnerClient();
 const preview = createPreview(api);
 const review = createReview({ api, preview, current: () => current, files: () => files, reloadFiles: () => loadFiles() });
+const changes = createChanges({ api, follow: (started, how) => follow(started, how) });
 
 // Every event the page received, with its SSE id: for debugging in the console, and read by the browser tests.
 window.__events = [];
@@ -32,6 +35,7 @@ let clock = null;          // ticks the elapsed time while a run is live
 let announced = '';
 let spend = null;          // { budget, usage: {input_tokens, output_tokens}, cost } of the generation shown
 let signedIn = false;
+let forkPhase = null;      // the phase the fork form is open for
 
 const generations = createGenerationList({
   api,
@@ -117,6 +121,8 @@ function leave() {
   stopClock();
   preview.close();
   review.reset();
+  changes.reset();
+  closeFork();
   current = null;
   spend = null;
   clearCurrent();
@@ -139,9 +145,11 @@ function newEntry(started, kind, request, from) {
   return withOwnerAccess({
     id: started.generation_id,
     kind,
-    prompt: from?.prompt ?? (request.kind === 'iterate' ? request.body.modification_prompt : request.body.prompt),
-    parentId: from?.parentId ?? (request.kind === 'iterate' ? request.body.parent_generation_id : null),
+    prompt: from?.prompt ?? (request?.kind === 'iterate' ? request.body.modification_prompt : request?.body?.prompt ?? ''),
+    parentId: from && 'parentId' in from ? from.parentId ?? null : (request?.kind === 'iterate' ? request.body.parent_generation_id : null),
     retryOf: started.retry_of ?? null,
+    forkedFrom: started.forked_from ?? null,
+    fromPhase: started.from_phase ?? null,
     request,
     budget: started.budget ?? null,
     createdAt: new Date().toISOString(),
@@ -202,6 +210,77 @@ async function retry(budget) {
   }
 }
 
+/**
+ * Shows the generation a revert (changes.js) or a fork started, as a retry is shown: watched from its first event. A
+ * revert is an iteration of the generation shown; a fork keeps phases 1..k of it. Neither keeps a request to start again.
+ */
+function follow(started, how) {
+  const { from } = how;
+  const entry = how.kind === 'revert'
+    ? newEntry(started, 'revert', null, { prompt: `Revert ${how.path} to ${how.label}`, parentId: from.id })
+    : newEntry(started, 'fork', null, { prompt: how.prompt || from.prompt, parentId: null });
+  if (how.kind === 'fork') {
+    entry.forkedFrom ??= from.id;
+    entry.fromPhase ??= how.fromPhase;
+  }
+  show(entry, { fresh: true });
+  generations.refresh();
+  $('progress-card').scrollIntoView({ block: 'start' });
+  $('progress-title').focus();
+}
+
+$('phases').addEventListener('click', (e) => {
+  const button = e.target.closest('button[data-fork]');
+  if (button) openFork(Number(button.dataset.fork));
+});
+$('fork-cancel').addEventListener('click', () => closeFork({ refocus: true }));
+$('fork-form').addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') closeFork({ refocus: true });
+});
+$('fork-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const from = current;
+  const phase = forkPhase;
+  if (!from || !phase) return;
+  const prompt = $('fork-prompt').value.trim();
+  $('fork-submit').disabled = true;
+  $('fork-error').hidden = true;
+  try {
+    const started = await api.fork(from.id, { fromPhase: phase, modificationPrompt: prompt || undefined });
+    closeFork();
+    follow(started, { kind: 'fork', from, fromPhase: phase, prompt });
+  } catch (error) {
+    if (error.status === 401) account.load();
+    $('fork-error').textContent = error.status === 401 || error.status === 403
+      ? 'You can no longer fork this generation: sign in as its owner.'
+      : `Fork refused: ${error.message}`;
+    $('fork-error').hidden = false;
+  } finally {
+    $('fork-submit').disabled = false;
+  }
+});
+
+/** "Fork from here" on a saved phase: the form that names what is kept and takes an optional modification prompt. */
+function openFork(phase) {
+  const named = progress.phases.find((p) => p.phase === phase)?.name;
+  const total = progress.totalPhases ?? progress.phases.length;
+  forkPhase = phase;
+  $('fork-title').textContent = `Fork from phase ${phase}${named ? ` (${named})` : ''}`;
+  $('fork-note').textContent = `A new generation keeps ${phase === 1 ? 'phase 1' : `phases 1–${phase}`} of this one (their files are `
+    + `shared, not copied) and generates ${phase + 1 === total ? `phase ${total}` : `phases ${phase + 1}–${total}`} again. This generation stays as it is.`;
+  $('fork-error').hidden = true;
+  $('fork-form').hidden = false;
+  $('fork-title').focus();
+}
+
+function closeFork({ refocus = false } = {}) {
+  const phase = forkPhase;
+  forkPhase = null;
+  $('fork-form').hidden = true;
+  $('fork-prompt').value = '';
+  if (refocus && phase) document.querySelector(`#phases button[data-fork="${phase}"]`)?.focus();
+}
+
 /** The same request again as a new run. */
 function startAgain(entry) {
   const { kind, body } = entry.request;
@@ -232,6 +311,8 @@ function show(entry, { fresh }) {
   };
   files = null;
   spend = { budget: entry.budget ?? null, usage: null, cost: null };
+  changes.reset();
+  closeFork();
   remember();
   reset();
   if (fresh) watch();
@@ -256,6 +337,8 @@ async function restore() {
   current.lastId = progress.lastEventId;
   current.parentId = snapshot.parent_generation_id ?? current.parentId ?? null;
   current.retryOf = snapshot.retry_of ?? current.retryOf ?? null;
+  current.forkedFrom = snapshot.forked_from ?? current.forkedFrom ?? null;
+  current.fromPhase = snapshot.from_phase ?? current.fromPhase ?? null;
   takeSpend(snapshot);
   $('parent').textContent = lineage(current);
   render();
@@ -317,8 +400,11 @@ function watch() {
       if (event.stage === 'input_received') review.received(event);
       render();
       announce();
-      // The files change when a phase is saved, and at a gate when the user edits or locks them.
-      if (event.stage?.endsWith('_complete') || event.stage === 'awaiting_input' || event.stage === 'input_received') loadFiles();
+      // The files change when a phase is saved, and at a gate when the user edits or locks them. A retry or fork has
+      // its kept files from its first events on: `resumed` comes once its storage holds them.
+      if (event.stage?.endsWith('_complete') || event.stage === 'awaiting_input' || event.stage === 'input_received'
+        || event.stage === 'resumed') loadFiles();
+      if (event.stage?.endsWith('_complete') || isTerminalStatus(event.status)) changes.refresh();
       if (event.stage?.endsWith('_complete') || isTerminalStatus(event.status) || event.stage === 'awaiting_input') generations.refresh();
       remember();
     },
@@ -463,6 +549,7 @@ function render() {
     ? `Writing ${progress.writing.file} · ${formatSize(progress.writing.chars)} so far`
     : '';
   review.render(progress);
+  changes.render(progress, current);
   $('usage').textContent = progress.usage
     ? `Tokens used: ${progress.usage.inputTokens.toLocaleString('en')} in · ${progress.usage.outputTokens.toLocaleString('en')} out`
     : '';
@@ -483,7 +570,10 @@ function renderSpend() {
 }
 
 function lineage(entry) {
-  return entry.retryOf ? `Retry of ${entry.retryOf}` : entry.parentId ? `Iteration of ${entry.parentId}` : '';
+  if (entry.retryOf) return `Retry of ${entry.retryOf}`;
+  if (entry.forkedFrom) return `Fork of ${entry.forkedFrom}${entry.fromPhase ? ` from phase ${entry.fromPhase}` : ''}`;
+  if (entry.parentId) return `${entry.kind === 'revert' ? 'Revert in' : 'Iteration of'} ${entry.parentId}`;
+  return '';
 }
 
 function resumeLabel(resumed) {
@@ -511,6 +601,9 @@ const PHASE_STATE = {
 
 function renderPhases() {
   $('phases-note').textContent = progress.phases.length === 0 ? 'The phases appear once the plan is made.' : '';
+  // A fork starts from a run that has ended or waits at a review gate (a running one is refused with 409).
+  const forkable = isTerminalStatus(progress.status) || progress.status === 'awaiting_input';
+  if (!forkable && forkPhase) closeFork();
   $('phases').replaceChildren(...progress.phases.map((p) => {
     const li = document.createElement('li');
     li.dataset.state = p.state;
@@ -528,6 +621,15 @@ function renderPhases() {
     const count = p.files == null ? '' : `${p.files} ${p.files === 1 ? 'file' : 'files'}`;
     detail.textContent = [label, p.state === 'current' || p.state === 'done' || p.state === 'failed' ? count : ''].filter(Boolean).join(' · ');
     li.append(mark, name, detail);
+    if (forkable && (p.state === 'done' || p.state === 'kept')) {
+      const fork = document.createElement('button');
+      fork.type = 'button';
+      fork.className = 'secondary small-button fork';
+      fork.dataset.fork = String(p.phase);
+      fork.textContent = 'Fork from here';
+      fork.setAttribute('aria-label', `Fork from here: phase ${p.phase}${p.name ? `, ${p.name}` : ''}`);
+      li.append(fork);
+    }
     return li;
   }));
 }

@@ -217,7 +217,8 @@ export function createGenerationList({ api, current, open }) {
       const meta = document.createElement('span');
       meta.className = 'muted small meta';
       const kind = item.retry_of ? `retry of ${item.retry_of.slice(0, 8)}`
-        : item.parent_generation_id ? `iteration of ${item.parent_generation_id.slice(0, 8)}` : 'generation';
+        : item.forked_from ? `fork of ${item.forked_from.slice(0, 8)} from phase ${item.from_phase}`
+          : item.parent_generation_id ? `iteration of ${item.parent_generation_id.slice(0, 8)}` : 'generation';
       const when = document.createElement('time');
       when.dateTime = item.created_at;
       when.title = new Date(item.created_at).toLocaleString();
@@ -310,10 +311,12 @@ export function createGenerationList({ api, current, open }) {
 function toEntry(item) {
   return {
     id: item.generation_id,
-    kind: item.retry_of ? 'retry' : item.parent_generation_id ? 'iterate' : 'start',
+    kind: item.retry_of ? 'retry' : item.forked_from ? 'fork' : item.parent_generation_id ? 'iterate' : 'start',
     prompt: item.prompt,
     parentId: item.parent_generation_id ?? null,
     retryOf: item.retry_of ?? null,
+    forkedFrom: item.forked_from ?? null,
+    fromPhase: item.from_phase ?? null,
     request: null,
     budget: item.budget ?? null,
     createdAt: item.created_at,

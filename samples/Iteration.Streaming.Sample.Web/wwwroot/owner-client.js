@@ -27,5 +27,14 @@ export function createOwnerClient() {
      * connection (watchMany). Returns its handle (`state`, `close()`).
      */
     watchMine: (handlers) => api.watchMany({ owner: 'me' }, handlers),
+
+    /** GET {prefix}/{id}/diff?against=…: by ownership of both sides (no token, no against_token). */
+    diff: (generationId, against) => api.diff(generationId, { against, token: OWNER }),
+
+    /** POST {prefix}/{id}/fork: a new generation that keeps phases 1..fromPhase (`{fromPhase, modificationPrompt?}`). */
+    fork: (generationId, { fromPhase, modificationPrompt }) => api.fork(generationId, { fromPhase, modificationPrompt, token: OWNER }),
+
+    /** POST {prefix}/{id}/revert: a new iteration with `paths` as they are in `to` (`{paths, to}`). */
+    revert: (generationId, { paths, to }) => api.revert(generationId, { paths, to, token: OWNER }),
   };
 }

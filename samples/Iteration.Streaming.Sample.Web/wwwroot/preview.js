@@ -1,5 +1,8 @@
-// The in-page file preview: the file's text in monospace with line numbers, read with the token in the header. Files
+// The in-page file preview: the file's text in monospace with line numbers and syntax highlighting (syntax.js, Prism;
+// the code is never parsed as HTML), read with the token in the header. Files
 // over the limit (data-preview-limit on #preview, in bytes) are not pulled into the page: a download link instead.
+
+import { highlightInto, languageOf } from './syntax.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -58,7 +61,7 @@ export function createPreview(api) {
     const text = result.text.endsWith('\n') ? result.text.slice(0, -1) : result.text;
     const lines = text.split('\n');
     $('preview-lines').textContent = lines.map((_, i) => i + 1).join('\n');
-    $('preview-text').textContent = text;
+    highlightInto($('preview-text'), text, languageOf(file.path));
     $('preview-body').hidden = false;
     $('preview-note').textContent = `${formatSize(file.size)} · ${lines.length} ${lines.length === 1 ? 'line' : 'lines'}`
       + (result.truncated ? ' · only the start is shown: download it to read it all' : '');

@@ -28,9 +28,9 @@ export function loadCurrent() {
 
 /** Keeps the generation shown: its id, lineage and request (what "Start again" sends); nothing that opens it. */
 export function saveCurrent(entry) {
-  const { id, kind, prompt, parentId, retryOf, request, createdAt } = entry;
+  const { id, kind, prompt, parentId, retryOf, forkedFrom, fromPhase, request, createdAt } = entry;
   try {
-    sessionStorage.setItem(CURRENT_KEY, JSON.stringify({ id, kind, prompt, parentId, retryOf, request, createdAt }));
+    sessionStorage.setItem(CURRENT_KEY, JSON.stringify({ id, kind, prompt, parentId, retryOf, forkedFrom, fromPhase, request, createdAt }));
   } catch {
     // Storage full or disabled: the page still works, a reload just starts bare.
   }

@@ -82,7 +82,7 @@ public static class SamplePageExtensions
         await page.Page.EvaluateAsync<string[]>("""
             () => [...document.querySelectorAll('body *')]
               .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5 && e.offsetParent !== null
-                && !e.closest('.code-view'))
+                && !e.closest('.code-view, .diff-view'))
               .map(e => e.id ? `#${e.id}` : `${e.tagName.toLowerCase()}.${e.className}`)
             """);
 

@@ -15,6 +15,8 @@ public sealed class OpenApiDocumentTests
         { "post", "/generations", "startGeneration", [202], [400, 409, 413, 415, 422, 429, 500, 503] },
         { "post", "/generations/iterate", "iterateGeneration", [202], [.. Act, 413, 415, 422] },
         { "post", "/generations/{id}/retry", "retryGeneration", [202], [.. Act, 413, 415, 422] },
+        { "post", "/generations/{id}/fork", "forkGeneration", [202], [.. Act, 413, 415, 422] },
+        { "post", "/generations/{id}/revert", "revertGeneration", [202], [.. Act, 413, 415, 422] },
         { "post", "/generations/{id}/input", "sendGenerationInput", [202], [.. Act, 413, 415] },
         { "get", "/generations", "listGenerations", [200], [400, 401, 403, 429, 500, 503] },
         { "post", "/generations/watch", "watchGenerations", [200], [400, 401, 403, 413, 415, 429, 500, 503] },
@@ -24,6 +26,7 @@ public sealed class OpenApiDocumentTests
         { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], Read },
         { "get", "/generations/{id}/files", "listGenerationFiles", [200], Read },
         { "get", "/generations/{id}/files/{path}", "getGenerationFile", [200, 206, 304, 412, 416], Read },
+        { "get", "/generations/{id}/diff", "diffGeneration", [200], [.. Read, 406] },
         { "get", "/generations/{id}/archive", "getGenerationArchive", [200], Read },
     };
 
