@@ -197,6 +197,14 @@ internal sealed class GenerationReads(
     private static string Preview(string prompt) =>
         prompt.Length <= GenerationList.PromptPreviewLength ? prompt : string.Concat(prompt.AsSpan(0, GenerationList.PromptPreviewLength - 1), "…");
 
+    /// <summary>
+    /// Whether the generation waits at a review gate: on record, or by its log when the gate's event is appended and its
+    /// record not yet updated (a reader between the two).
+    /// </summary>
+    public async ValueTask<bool> IsAtGateAsync(GenerationRecord record, CancellationToken cancellationToken) =>
+        record.Status == GenerationStatus.AwaitingInput
+        || IsGateNotYetRecorded(record, await LatestAsync(record.GenerationId, cancellationToken).ConfigureAwait(false));
+
     private static bool IsGateNotYetRecorded(GenerationRecord record, EventLogEntry? latest) =>
         latest?.Event is { Status: GenerationStatus.AwaitingInput, InputRequest: { } request }
         && record.Status != GenerationStatus.AwaitingInput

@@ -109,7 +109,7 @@ internal sealed class RunRequests(
 
         // Read from the record only: a fork starts (202) in the same time however many files it keeps.
         var source = await reads.GetCaughtUpAsync(request.GenerationId, cancellationToken).ConfigureAwait(false);
-        if (!GenerationStatus.IsTerminal(source.Status) && source.Status != GenerationStatus.AwaitingInput)
+        if (!GenerationStatus.IsTerminal(source.Status) && !await reads.IsAtGateAsync(source, cancellationToken).ConfigureAwait(false))
         {
             throw new GenerationConflictException(
                 $"Generation '{source.GenerationId}' is still {source.Status}; fork it once it has ended or while it waits at a review gate.");
