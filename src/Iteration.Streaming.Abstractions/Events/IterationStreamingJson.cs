@@ -91,4 +91,7 @@ public static class IterationStreamingJson
 
     /// <summary>The 200 body of <c>GET {prefix}/{id}/diff</c>.</summary>
     public static JsonTypeInfo<GenerationDiff> GenerationDiff => IterationStreamingJsonContext.Default.GenerationDiff;
+
+    /// <summary>Metadata for <see cref="Contracts.GenerationLive"/>.</summary>
+    public static JsonTypeInfo<GenerationLive> GenerationLive => IterationStreamingJsonContext.Default.GenerationLive;
 }

@@ -39,6 +39,8 @@ namespace Iteration.Streaming.Events;
 [JsonSerializable(typeof(RevertGenerationRequest))]
 [JsonSerializable(typeof(GenerationDiff))]
 [JsonSerializable(typeof(PhaseChanges))]
+[JsonSerializable(typeof(ResumedMidPhase))]
+[JsonSerializable(typeof(GenerationLive))]
 internal sealed partial class IterationStreamingJsonContext : JsonSerializerContext
 {
 }

@@ -83,6 +83,12 @@ public sealed record StreamingProgressEvent
     /// <summary>At a review gate (status <see cref="GenerationStatus.AwaitingInput"/>): what the run waits for.</summary>
     public InputRequest? InputRequest { get; init; }
 
+    /// <summary>
+    /// On a <see cref="GenerationStages.Resumed"/> event whose interrupted phase continues from its checkpoint (inside the
+    /// model's answer) instead of starting again: where it continues.
+    /// </summary>
+    public ResumedMidPhase? ResumedMidPhase { get; init; }
+
     /// <summary>On a failed event: the error text (never a stack trace).</summary>
     public string? Error { get; init; }
 

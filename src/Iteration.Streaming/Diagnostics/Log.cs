@@ -148,4 +148,31 @@ internal static partial class Log
 
     [LoggerMessage(1175, LogLevel.Warning, "The automatic retry of generation {GenerationId} could not start; it resumes at the next start or takeover.")]
     public static partial void RetryStartFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1600, LogLevel.Warning, "Generation {GenerationId}: the live state of phase {Phase} reached {Bytes} bytes, more than Checkpoints:MaxBytes ({MaxBytes}); checkpointing stops for this phase, which a resume generates again.")]
+    public static partial void CheckpointOverflowed(ILogger logger, string generationId, int phase, long bytes, long maxBytes);
+
+    [LoggerMessage(1601, LogLevel.Warning, "Generation {GenerationId}: the checkpoint of phase {Phase} could not be written; the previous one stands.")]
+    public static partial void CheckpointWriteFailed(ILogger logger, string generationId, int phase, Exception exception);
+
+    [LoggerMessage(1602, LogLevel.Warning, "The checkpoint of generation {GenerationId} could not be deleted.")]
+    public static partial void CheckpointDeleteFailed(ILogger logger, string generationId, Exception exception);
+
+    [LoggerMessage(1603, LogLevel.Warning, "Generation {GenerationId}: the checkpoint of phase {Phase} could not be read; the phase is generated again.")]
+    public static partial void CheckpointUnreadable(ILogger logger, string generationId, int phase, Exception exception);
+
+    [LoggerMessage(1604, LogLevel.Information, "Generation {GenerationId}: its checkpoint is of phase {CheckpointPhase}, not of phase {Phase} it resumes at; ignored.")]
+    public static partial void CheckpointStale(ILogger logger, string generationId, int checkpointPhase, int phase);
+
+    [LoggerMessage(1605, LogLevel.Warning, "Generation {GenerationId}: the checkpoint of phase {Phase} is ignored: {Problem}. The phase is generated again.")]
+    public static partial void CheckpointInvalid(ILogger logger, string generationId, int phase, string problem);
+
+    [LoggerMessage(1606, LogLevel.Information, "Generation {GenerationId}: phase {Phase} continues from its checkpoint ({Files} files finished, {Chars} characters of the current file).")]
+    public static partial void PhaseContinued(ILogger logger, string generationId, int phase, int files, int chars);
+
+    [LoggerMessage(1607, LogLevel.Information, "Generation {GenerationId}: phase {Phase} had a checkpoint but is generated again: {Reason}.")]
+    public static partial void PhaseRestarted(ILogger logger, string generationId, int phase, string reason);
+
+    [LoggerMessage(1608, LogLevel.Warning, "Generation {GenerationId}: the generator failed to prepare the continuation of phase {Phase}; the phase is generated again.")]
+    public static partial void PrepareResumeFailed(ILogger logger, string generationId, int phase, Exception exception);
 }

@@ -153,4 +153,15 @@ public interface IIterationEngine
     /// <exception cref="EventLog.GenerationNotFoundException">Either generation is unknown or has no files.</exception>
     /// <exception cref="GenerationConflictException">The phase asked for was saved before phase history was kept.</exception>
     ValueTask<Contracts.GenerationDiff> DiffAsync(string generationId, string against, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The phase in progress as it stands: the files it finished (not saved yet) and the text so far of the file being
+    /// written, with the id of the last event whose <c>partial_output</c> deltas they include. From the run itself on
+    /// the instance that holds it, otherwise from the live checkpoint (any instance sharing the store).
+    /// </summary>
+    /// <param name="generationId">The generation.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The live state; no phase and no files when none is in progress.</returns>
+    /// <exception cref="EventLog.GenerationNotFoundException">The generation is unknown.</exception>
+    ValueTask<Contracts.GenerationLive> GetLiveAsync(string generationId, CancellationToken cancellationToken = default);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Iteration.Streaming.Budgets;
+using Iteration.Streaming.Checkpoints;
 using Iteration.Streaming.Contracts;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.Diffs;
@@ -13,6 +14,7 @@ using Iteration.Streaming.Modes;
 using Iteration.Streaming.Records;
 using Iteration.Streaming.Runs;
 using Iteration.Streaming.Runs.Gates;
+using Iteration.Streaming.Runs.Live;
 using Iteration.Streaming.Runs.Recovery;
 using Iteration.Streaming.Runs.Retries;
 using Iteration.Streaming.ScaleOut;
@@ -47,6 +49,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly RunPipeline _pipeline;
     private readonly FileStates _states;
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
+    private readonly PhaseCheckpointer _checkpoints;
     private int _stopped;
 
     public IterationEngine(
@@ -79,7 +82,8 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         var events = new RunEvents(eventLog, options, timeProvider, messages, _logger);
         var ending = new RunEnding(eventLog, records, events, timeProvider, metrics, history, messages, UnstoredEndings, storageHealth, services.GetService<IBudgetPolicy>(), _logger);
         _gates = new RunGates(records, events, options, timeProvider, messages, _logger);
-        var phases = new PhaseRunner(fileSink, records, events, timeProvider, metrics, messages, _logger);
+        _checkpoints = new PhaseCheckpointer(services.GetService<IPhaseCheckpointStore>() ?? new InMemoryPhaseCheckpointStore(), timeProvider, _logger);
+        var phases = new PhaseRunner(fileSink, records, events, timeProvider, metrics, messages, _checkpoints, _logger);
         var finish = new RunFinish(fileSink, records, events, timeProvider, messages, _logger);
         var stages = new RunStages(eventLog, fileSink, records, events, phases, _gates, finish, history, messages, _logger);
         var pipeline = _pipeline = new RunPipeline(stages, ending, events, services.GetRequiredService<IServiceScopeFactory>(), options, timeProvider, metrics, messages, _logger);
@@ -163,6 +167,19 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
         var settings = _options.CurrentValue;
         var limits = new GenerationDiffLimits { MaxFiles = settings.DiffMaxFiles, MaxFileBytes = settings.DiffMaxFileBytes, MaxTotalBytes = settings.DiffMaxTotalBytes };
         return await new GenerationDiffBuilder(_states).BuildAsync(older, newer, reference.ToString(), limits, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<GenerationLive> GetLiveAsync(string generationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generationId);
+        if (_registry.TryGet(generationId, out var run) && await LiveView.FromRunAsync(run, cancellationToken).ConfigureAwait(false) is { } held)
+        {
+            return held;
+        }
+
+        var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false)
+            ?? throw new GenerationNotFoundException(generationId);
+        return await LiveView.FromCheckpointAsync(record, _checkpoints.Store, _options.CurrentValue, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<GenerationRecord?> GetRecordAsync(string generationId, CancellationToken cancellationToken = default)

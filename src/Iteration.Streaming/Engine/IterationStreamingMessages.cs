@@ -2,6 +2,7 @@ using System.Globalization;
 using Iteration.Streaming.Generation;
 using Iteration.Streaming.Modes;
 using Iteration.Streaming.Records;
+using Iteration.Streaming.Events;
 
 namespace Iteration.Streaming.Engine;
 
@@ -147,6 +148,47 @@ public class IterationStreamingMessages
         var why = reason == ResumeReason.Takeover ? "Resumed on another instance" : "Resumed after a restart";
         return phasesKept == 0 ? $"{why}: no phase was saved yet{next}" : $"{why}: {phases} kept ({files}){next}";
     }
+
+    /// <summary>
+    /// Added to the <c>resumed</c> message when the interrupted phase continues from its checkpoint: "Phase 3 continues
+    /// where it stopped: src/app.ts at 1,234 characters (2 files of the phase kept)".
+    /// </summary>
+    /// <param name="where">Where the phase continues.</param>
+    /// <returns>The sentence.</returns>
+    public virtual string PhaseContinues(ResumedMidPhase where)
+    {
+        ArgumentNullException.ThrowIfNull(where);
+        var kept = where.FilesKept == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" ({where.FilesKept} {Files(where.FilesKept)} of the phase kept)");
+        return where.File is null
+            ? string.Create(CultureInfo.InvariantCulture, $"Phase {where.Phase} continues where it stopped, between two files{kept}")
+            : string.Create(CultureInfo.InvariantCulture, $"Phase {where.Phase} continues where it stopped: {where.File} at {where.Chars:N0} characters{kept}");
+    }
+
+    /// <summary>
+    /// Added to the <c>resumed</c> message when the interrupted phase had a checkpoint but is generated again: "Phase 3
+    /// starts again from its beginning: the model's response expired".
+    /// </summary>
+    /// <param name="phase">The phase's number.</param>
+    /// <param name="reason">Why it cannot continue.</param>
+    /// <returns>The sentence.</returns>
+    public virtual string PhaseStartsAgain(int phase, string reason) =>
+        string.Create(CultureInfo.InvariantCulture, $"Phase {phase} starts again from its beginning: {reason}");
+
+    /// <summary>The <c>phase_{n}_started</c> event of a phase that continues from its checkpoint: "Phase 3 continues: User Entity (src/app.ts at 1,234 characters)".</summary>
+    /// <param name="phase">The phase.</param>
+    /// <param name="where">Where it continues.</param>
+    /// <returns>The message.</returns>
+    public virtual string PhaseContinued(PlannedPhase phase, ResumedMidPhase where)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        ArgumentNullException.ThrowIfNull(where);
+        return where.File is null
+            ? string.Create(CultureInfo.InvariantCulture, $"Phase {phase.Number} continues: {phase.Name}")
+            : string.Create(CultureInfo.InvariantCulture, $"Phase {phase.Number} continues: {phase.Name} ({where.File} at {where.Chars:N0} characters)");
+    }
+
+    /// <summary>The reason a phase with a checkpoint starts again when the generator cannot continue phases.</summary>
+    internal const string GeneratorDoesNotContinue = "the generator does not continue an interrupted phase";
 
     /// <summary>The <c>file_management</c> event.</summary>
     /// <returns>The message.</returns>

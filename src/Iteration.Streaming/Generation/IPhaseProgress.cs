@@ -19,6 +19,26 @@ public interface IPhaseProgress
     ValueTask ReportAsync(string currentFile, IReadOnlyDictionary<string, JsonElement>? partialOutput = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Reports the text of the file being written since the last report (a delta at an offset), and optionally the
+    /// generator's resume state: a <c>phase_{n}_progress</c> event with
+    /// <c>partial_output: {"file", "offset", "text", "chars", "tail"}</c> (a long delta is split over several events),
+    /// then a checkpoint of the phase (its finished files, this text, the resume state) at most this often, so an
+    /// interrupted phase can continue (<see cref="IResumablePhaseGenerator"/>) and a reloaded page can show the file so
+    /// far (<c>GET {prefix}/{id}/live</c>). Call it at the live-progress rate (a few times a second), never per token.
+    /// </summary>
+    /// <param name="update">The delta; its <see cref="PhaseLiveUpdate.Offset"/> must be the length reported for the file so far.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the events are in the log and the checkpoint is stored.</returns>
+    /// <remarks>The default (for a hand-made progress) reports <c>{"file", "chars"}</c> through <see cref="ReportAsync"/>.</remarks>
+    ValueTask ReportLiveAsync(PhaseLiveUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return update.File is { Length: > 0 } file
+            ? ReportAsync(file, null, cancellationToken)
+            : ValueTask.CompletedTask;
+    }
+
+    /// <summary>
     /// Adds model tokens spent in this phase; the sums go on <c>phase_{n}_complete</c> and <c>completed</c> as
     /// <c>partial_output.usage</c> and to the token-usage metric.
     /// </summary>

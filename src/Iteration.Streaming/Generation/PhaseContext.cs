@@ -68,5 +68,12 @@ public sealed class PhaseContext
     /// </summary>
     public IReadOnlySet<string> LockedPaths { get; init; } = FrozenEmpty;
 
+    /// <summary>
+    /// The checkpoint this phase continues from, when an interrupted phase resumes and its
+    /// <see cref="IResumablePhaseGenerator"/> chose to continue: its files are already the phase's; otherwise
+    /// <see langword="null"/> and the phase is generated from its start.
+    /// </summary>
+    public PhaseCheckpoint? Checkpoint { get; init; }
+
     private static readonly IReadOnlySet<string> FrozenEmpty = System.Collections.Frozen.FrozenSet<string>.Empty;
 }

@@ -248,4 +248,8 @@ public sealed class IterationStreamingOptions
     /// <summary>Automatic retries of transient failures from the last saved phase.</summary>
     [ValidateObjectMembers]
     public RetryOptions Retries { get; set; } = new();
+
+    /// <summary>Live checkpoints of the phase in progress: what lets it continue after a crash, and a reload see the file so far.</summary>
+    [ValidateObjectMembers]
+    public CheckpointOptions Checkpoints { get; set; } = new();
 }

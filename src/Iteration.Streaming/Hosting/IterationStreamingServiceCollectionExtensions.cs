@@ -1,4 +1,5 @@
 using Iteration.Streaming.Budgets;
+using Iteration.Streaming.Checkpoints;
 using System.Diagnostics.Metrics;
 using Iteration.Streaming.Diagnostics;
 using Iteration.Streaming.Engine;
@@ -83,6 +84,7 @@ public static class IterationStreamingServiceCollectionExtensions
         services.TryAddSingleton<IGenerationModeSelector, DefaultGenerationModeSelector>();
         services.TryAddSingleton<IGenerationRecordStore, InMemoryGenerationRecordStore>();
         services.TryAddSingleton<IIdempotencyStore, InMemoryIdempotencyStore>();
+        services.TryAddSingleton<IPhaseCheckpointStore, InMemoryPhaseCheckpointStore>();
         services.TryAddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
         services.TryAddSingleton<IBudgetPolicy, OwnerBudgetPolicy>();
         services.TryAddSingleton<IRunCoordinator, LocalRunCoordinator>();

@@ -25,6 +25,7 @@ internal sealed class GenerationRetention : IDisposable
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly Checkpoints.IPhaseCheckpointStore? _checkpoints;
     private readonly SemaphoreSlim _sweeping = new(1, 1);
     private ITimer? _timer;
 
@@ -34,8 +35,10 @@ internal sealed class GenerationRetention : IDisposable
         IFileSink fileSink,
         IOptionsMonitor<IterationStreamingOptions> options,
         TimeProvider timeProvider,
-        ILogger<GenerationRetention>? logger = null)
+        ILogger<GenerationRetention>? logger = null,
+        Checkpoints.IPhaseCheckpointStore? checkpoints = null)
     {
+        _checkpoints = checkpoints;
         _records = records;
         _eventLog = eventLog;
         _fileSink = fileSink;
@@ -123,6 +126,10 @@ internal sealed class GenerationRetention : IDisposable
             await _records.DeleteAsync(generationId, cancellationToken).ConfigureAwait(false);
             await _eventLog.DeleteAsync(generationId, cancellationToken).ConfigureAwait(false);
             await _fileSink.DeleteAsync(generationId, cancellationToken).ConfigureAwait(false);
+            if (_checkpoints is not null)
+            {
+                await _checkpoints.DeleteAsync(generationId, cancellationToken).ConfigureAwait(false);
+            }
             Log.GenerationDeleted(_logger, generationId);
             return true;
         }

@@ -97,6 +97,9 @@ internal sealed class GenerationRun : IDisposable
     /// <summary>The sequence number of the last event of this generation's log that this run knows of (appended or read).</summary>
     public long LastSequence { get; set; }
 
+    /// <summary>The phase being generated, as watchers and checkpoints see it; <see langword="null"/> between phases.</summary>
+    public Live.LivePhase? Live { get; set; }
+
     /// <summary>Fires when the run's end could not be stored and was reported from memory (<see cref="UnstoredEndings"/>).</summary>
     public CancellationToken EndedUnstored => _endedUnstored.Token;
 

@@ -64,6 +64,25 @@ internal sealed class RunEvents(
         }
     }
 
+    /// <summary>
+    /// Appends a live event and, still under the run's append lock, applies what it carries to the run's live state, so
+    /// a reader holding the lock sees the text and the last sequence agree.
+    /// </summary>
+    public async ValueTask<long> AppendLiveAsync(GenerationRun run, StreamingProgressEvent progressEvent, Action applied)
+    {
+        await run.AppendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var sequence = await AppendLockedAsync(run, progressEvent).ConfigureAwait(false);
+            applied();
+            return sequence;
+        }
+        finally
+        {
+            run.AppendLock.Release();
+        }
+    }
+
     public async ValueTask AppendAsync(GenerationRun run, StreamingProgressEvent progressEvent)
     {
         await run.AppendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);

@@ -15,6 +15,14 @@ internal sealed class RunPhaseProgress(PhaseRunner pipeline, GenerationRun run, 
         return pipeline.ReportAsync(run, state, index, currentFile, partialOutput, settings);
     }
 
+    public ValueTask ReportLiveAsync(PhaseLiveUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        run.Token.ThrowIfCancellationRequested();
+        return pipeline.ReportLiveAsync(run, state, index, update, settings);
+    }
+
     public void AddUsage(long inputTokens, long outputTokens) => AddUsage(inputTokens, outputTokens, model: null);
 
     public void AddUsage(long inputTokens, long outputTokens, string? model)

@@ -7,6 +7,7 @@ using Iteration.Streaming.Generation;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Records;
 using Iteration.Streaming.Runs.Gates;
+using Iteration.Streaming.Runs.Live;
 using Iteration.Streaming.Runs.Recovery;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -108,9 +109,11 @@ internal sealed class RunStages(
             await PhasedStartAsync(run, plan, position).ConfigureAwait(false);
         }
 
+        // An interrupted phase may continue inside the model's answer: decided before the resumed event, which says so.
+        var resumption = await FindResumptionAsync(run, generator, plan, saved, files, settings).ConfigureAwait(false);
         if (run.Start.SaysResumed())
         {
-            await ResumedAsync(run, plan, saved, keptFiles, position).ConfigureAwait(false);
+            await ResumedAsync(run, plan, saved, keptFiles, position, resumption).ConfigureAwait(false);
             if (run.Start.ContinuesLog() && planned)
             {
                 await PhasedStartAsync(run, plan, position).ConfigureAwait(false);
@@ -134,7 +137,7 @@ internal sealed class RunStages(
         for (var index = saved; index < plan.Count; index++)
         {
             position.Phase = plan[index];
-            var result = await phases.RunAsync(run, generator, plan, index, files, totalGenerated, deleted, position, settings).ConfigureAwait(false);
+            var result = await phases.RunAsync(run, generator, plan, index, files, totalGenerated, deleted, position, settings, index == saved ? resumption : null).ConfigureAwait(false);
             files = result.Manifest;
             totalGenerated += result.Written;
             if (await gates.StopAtAsync(run, plan, InputRequestKinds.Phase, plan[index].Number, result.Written, position).ConfigureAwait(false))
@@ -217,16 +220,68 @@ internal sealed class RunStages(
             phaseInfo: new PhaseInfo { TotalPhases = plan.Count, CurrentPhase = 0, EntitiesCount = entities, Phases = RunGates.Summaries(plan) }).ConfigureAwait(false);
     }
 
-    private async Task ResumedAsync(GenerationRun run, IReadOnlyList<PlannedPhase> plan, int saved, int keptFiles, RunPosition position)
+    /// <summary>
+    /// The checkpoint of the first phase a resumed run generates (its own, or for a retry the failed generation's), and
+    /// whether the phase continues from it; <see langword="null"/> when there is none (or the run did not resume).
+    /// </summary>
+    private async Task<PhaseResumption?> FindResumptionAsync(GenerationRun run, IPhaseGenerator generator, IReadOnlyList<PlannedPhase> plan, int saved, FileManifest files, IterationStreamingOptions settings)
+    {
+        if (!settings.Checkpoints.Enabled || saved >= plan.Count
+            || run.Start is not (RunStart.Resume or RunStart.Takeover or RunStart.AutoRetry or RunStart.Retry))
+        {
+            return null;
+        }
+
+        var source = run.Start == RunStart.Retry ? run.Definition.RetryOf : run.GenerationId;
+        if (source is null)
+        {
+            return null;
+        }
+
+        var (checkpoint, problem) = await phases.Checkpoints.ReadAsync(run.GenerationId, source, plan[saved], settings, run.Token).ConfigureAwait(false);
+        if (checkpoint is null)
+        {
+            return null;
+        }
+
+        var decision = problem is not null
+            ? PhaseResumeDecision.Restart(problem)
+            : await phases.PrepareResumeAsync(run, generator, plan, saved, files, checkpoint).ConfigureAwait(false);
+        if (!decision.Continues && source == run.GenerationId)
+        {
+            // Generated again: a crash before its first checkpoint must not continue from this one.
+            await phases.Checkpoints.DeleteAsync(run.GenerationId).ConfigureAwait(false);
+        }
+
+        return new PhaseResumption(checkpoint, decision);
+    }
+
+    private async Task ResumedAsync(GenerationRun run, IReadOnlyList<PlannedPhase> plan, int saved, int keptFiles, RunPosition position, PhaseResumption? resumption)
     {
         position.Stage = GenerationStages.Resumed;
         var next = saved < plan.Count ? plan[saved] : null;
-        await events.EmitAsync(
-            run,
+        var message = messages.Resumed(run.Record, ResumeReasonOf(run.Start), saved, keptFiles, plan.Count);
+        ResumedMidPhase? midPhase = null;
+        if (resumption is { Continues: true })
+        {
+            midPhase = PhaseRunner.MidPhase(resumption.Checkpoint);
+            message += ". " + messages.PhaseContinues(midPhase);
+        }
+        else if (resumption?.Decision.Reason is { } reason && next is not null)
+        {
+            message += ". " + messages.PhaseStartsAgain(next.Number, reason);
+        }
+
+        await events.AppendAsync(run, run.CreateEvent(
+            GenerationStatus.Processing,
             GenerationStages.Resumed,
             saved == 0 ? ProgressModel.PhasesStart : run.Model!.PhaseCompleted(saved - 1),
-            messages.Resumed(run.Record, ResumeReasonOf(run.Start), saved, keptFiles, plan.Count),
-            phaseInfo: new PhaseInfo
+            message,
+            events.Clock.GetUtcNow(),
+            events.EstimateRemaining(run)) with
+        {
+            ResumedMidPhase = midPhase,
+            PhaseInfo = new PhaseInfo
             {
                 TotalPhases = plan.Count,
                 CurrentPhase = next?.Number ?? plan.Count,
@@ -235,7 +290,8 @@ internal sealed class RunStages(
                 Name = next?.Name,
                 TotalFiles = keptFiles,
                 Phases = RunGates.Summaries(plan),
-            }).ConfigureAwait(false);
+            },
+        }).ConfigureAwait(false);
     }
 
     private static ResumeReason ResumeReasonOf(RunStart start) => start switch
