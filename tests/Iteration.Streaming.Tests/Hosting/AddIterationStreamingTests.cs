@@ -108,6 +108,10 @@ public sealed class AddIterationStreamingTests
         { "FileSinkRoot", o => o.FileSinkRoot = "  " },
         { "SigningKey", o => o.SigningKey = new string('k', 31) },
         { "SigningKeyFile", o => o.SigningKeyFile = "  " },
+        { "MaxBytes", o => o.Checkpoints.MaxBytes = 64 * 1024 - 1 },
+        { "MaxBytes", o => o.Checkpoints.MaxBytes = 1024L * 1024 * 1024 + 1 },
+        { "MaxResumeStateBytes", o => o.Checkpoints.MaxResumeStateBytes = 1023 },
+        { "MaxResumeStateBytes", o => o.Checkpoints.MaxResumeStateBytes = 1024 * 1024 + 1 },
     };
 
     [Theory]
