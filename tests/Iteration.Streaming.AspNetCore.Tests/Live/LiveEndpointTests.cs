@@ -28,7 +28,7 @@ public sealed class LiveEndpointTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    /// <summary>Code-like text of <paramref name="length"/> characters, with a character outside the BMP now and then.</summary>
+    /// <summary>Code-like text of <paramref name="length"/> characters (1 or more), with a character outside the BMP now and then.</summary>
     internal static string Code(int length, int seed)
     {
         var random = new Random(seed);
@@ -44,7 +44,8 @@ public sealed class LiveEndpointTests : IAsyncLifetime
             });
         }
 
-        return text.ToString(0, length - (char.IsHighSurrogate(text[length - 1]) ? 1 : 0));
+        // Exactly that long, and never half a surrogate pair at the end.
+        return char.IsHighSurrogate(text[length - 1]) ? text.ToString(0, length - 1) + "x" : text.ToString(0, length);
     }
 
     private static ValueTask ReportAsync(ControlledPhase phase, string path, int offset, string text) =>
