@@ -23,6 +23,9 @@ internal sealed class GroupCommitWriter : IDisposable
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _commit;
     private readonly SqliteCommand _rollback;
+    private readonly SqliteCommand? _flushOn;
+    private readonly SqliteCommand? _flushOff;
+    private bool _flushing = true;
     private readonly int _maxBatchSize;
     private readonly string _path;
     private readonly ILogger _logger;
@@ -32,7 +35,15 @@ internal sealed class GroupCommitWriter : IDisposable
     private bool _disposed;
     private long _committedBatches;
 
-    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger)
+    /// <param name="connection">The writer's connection.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <param name="maxBatchSize">The most writes one transaction commits.</param>
+    /// <param name="logger">The store's logger.</param>
+    /// <param name="flushesCommits">
+    /// Whether the connection runs with <c>synchronous = FULL</c>: then a batch whose writes need no flush of their own
+    /// (<see cref="WriteOperation.NeedsFlush"/>) is committed with <c>NORMAL</c>, and the next batch switches back.
+    /// </param>
+    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger, bool flushesCommits = false)
     {
         _connection = connection;
         _path = path;
@@ -42,6 +53,12 @@ internal sealed class GroupCommitWriter : IDisposable
         _begin = _batch.Command("BEGIN IMMEDIATE");
         _commit = _batch.Command("COMMIT");
         _rollback = _batch.Command("ROLLBACK");
+        if (flushesCommits)
+        {
+            _flushOn = _batch.Command("PRAGMA synchronous = FULL");
+            _flushOff = _batch.Command("PRAGMA synchronous = NORMAL");
+        }
+
         _thread = new Thread(Loop) { IsBackground = true, Name = "Iteration.Streaming.Sqlite writer" };
         _thread.Start();
     }
@@ -148,6 +165,7 @@ internal sealed class GroupCommitWriter : IDisposable
         var committed = false;
         try
         {
+            SetFlushing(operations);
             _begin.ExecuteNonQuery();
             foreach (var operation in operations)
             {
@@ -194,6 +212,31 @@ internal sealed class GroupCommitWriter : IDisposable
         foreach (var operation in operations)
         {
             operation.Complete();
+        }
+    }
+
+    /// <summary>Outside any transaction: FULL when a write of the batch needs its flush, else NORMAL (only when it changes).</summary>
+    private void SetFlushing(List<WriteOperation> operations)
+    {
+        if (_flushOn is null)
+        {
+            return;
+        }
+
+        var flush = false;
+        foreach (var operation in operations)
+        {
+            if (operation.NeedsFlush)
+            {
+                flush = true;
+                break;
+            }
+        }
+
+        if (flush != _flushing)
+        {
+            (flush ? _flushOn : _flushOff!).ExecuteNonQuery();
+            _flushing = flush;
         }
     }
 

@@ -67,7 +67,7 @@ internal sealed class SqliteStore : IDisposable
             }
 
             var readers = new ReadConnectionPool(ConnectionString(path, SqliteOpenMode.ReadWrite, options.BusyTimeout), busyMilliseconds);
-            var writer = new GroupCommitWriter(connection, path, options.MaxBatchSize, logger);
+            var writer = new GroupCommitWriter(connection, path, options.MaxBatchSize, logger, options.FlushCommitsToDisk);
             Log.Opened(logger, path, SqliteSchema.Version);
             return new SqliteStore(path, options, lockFile, writer, readers);
         }

@@ -7,6 +7,14 @@ namespace Iteration.Streaming.Sqlite.Storage;
 /// </summary>
 internal abstract class WriteOperation
 {
+    /// <summary>
+    /// Whether the operation's commit must be flushed to disk before it completes (with
+    /// <see cref="Hosting.SqliteStoreOptions.FlushCommitsToDisk"/>). A batch of operations that need none (phase
+    /// checkpoints) commits without its own flush: it survives a killed process at once, and a power loss from the next
+    /// flushed commit on (a flush of the WAL covers every commit before it).
+    /// </summary>
+    public virtual bool NeedsFlush => true;
+
     /// <summary>Runs the operation's statements in the batch's transaction.</summary>
     public abstract void Execute(WriteBatch batch);
 
