@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Iteration.Streaming.Contracts;
 
 /// <summary>One file of <see cref="GenerationLive"/>.</summary>
@@ -21,6 +23,7 @@ public sealed record GenerationLiveFile
     /// <summary>Whether the file is finished (its content is final for this phase); <see langword="false"/> while being written.</summary>
     public bool Complete { get; init; }
 
-    /// <summary>Whether the phase deletes this path.</summary>
+    /// <summary>Whether the phase deletes this path (omitted when <see langword="false"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Deleted { get; init; }
 }

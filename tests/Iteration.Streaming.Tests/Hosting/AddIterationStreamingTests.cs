@@ -115,6 +115,8 @@ public sealed class AddIterationStreamingTests
         { "MaxBytes", o => o.Checkpoints.MaxBytes = 64 * 1024 - 1 },
         { "MaxBytes", o => o.Checkpoints.MaxBytes = 1024L * 1024 * 1024 + 1 },
         { "MaxResumeStateBytes", o => o.Checkpoints.MaxResumeStateBytes = 1023 },
+        { "Interval", o => o.Checkpoints.Interval = TimeSpan.FromTicks(-1) },
+        { "Interval", o => o.Checkpoints.Interval = TimeSpan.FromMinutes(1) + TimeSpan.FromTicks(1) },
         { "MaxResumeStateBytes", o => o.Checkpoints.MaxResumeStateBytes = 1024 * 1024 + 1 },
     };
 

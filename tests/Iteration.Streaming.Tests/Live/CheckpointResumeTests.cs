@@ -19,8 +19,9 @@ public sealed class CheckpointResumeTests
     private readonly SharedStores _stores = new();
     private readonly LiveScript _script = new() { FileLength = 1_000, Chunk = 100 };
 
+    /// <summary>A host that checkpoints every report (the interval is tested on its own), then <paramref name="configure"/>.</summary>
     private EngineHarness Host(Action<IterationStreamingOptions>? configure = null, bool resumable = true) =>
-        EngineHarness.Create(configure: configure, build: b =>
+        EngineHarness.Create(configure: o => { o.Checkpoints.Interval = TimeSpan.Zero; configure?.Invoke(o); }, build: b =>
         {
             _stores.Register(b);
             b.AddPhaseGenerator(_ => resumable ? new LiveTextGenerator(_script) : new NonResumableLiveGenerator(_script));
@@ -139,7 +140,7 @@ public sealed class CheckpointResumeTests
         var big = new LiveScript { FileLength = 40_000, Chunk = 5_000 };
         var stores = new SharedStores();
         string bigId;
-        await using (var before = EngineHarness.Create(configure: o => o.Checkpoints.MaxBytes = 64 * 1024, build: b => { stores.Register(b); b.AddPhaseGenerator(_ => new LiveTextGenerator(big)); }))
+        await using (var before = EngineHarness.Create(configure: o => { o.Checkpoints.MaxBytes = 64 * 1024; o.Checkpoints.Interval = TimeSpan.Zero; }, build: b => { stores.Register(b); b.AddPhaseGenerator(_ => new LiveTextGenerator(big)); }))
         {
             big.StopAtNext(phase: 1, file: 1, chars: 35_000);
             bigId = await before.Engine.StartAsync(new GenerationRequest("Build a todo app"));
@@ -148,7 +149,7 @@ public sealed class CheckpointResumeTests
         }
 
         var marker = await stores.Checkpoints.ReadAsync(bigId);
-        await using var after = EngineHarness.Create(configure: o => o.Checkpoints.MaxBytes = 64 * 1024, build: b => { stores.Register(b); b.AddPhaseGenerator(_ => new LiveTextGenerator(big)); });
+        await using var after = EngineHarness.Create(configure: o => { o.Checkpoints.MaxBytes = 64 * 1024; o.Checkpoints.Interval = TimeSpan.Zero; }, build: b => { stores.Register(b); b.AddPhaseGenerator(_ => new LiveTextGenerator(big)); });
         await after.Internal.Recovery.ResumeInterruptedAsync(CancellationToken.None);
         var events = await after.ReadToEndAsync(bigId);
 
@@ -277,6 +278,28 @@ public sealed class CheckpointResumeTests
         (await FilesAsync(host.Sink, retry)).Should().Equal(await UninterruptedFilesAsync());
         (await _stores.Checkpoints.ReadAsync(source)).Should().NotBeNull("the source's checkpoint is the source's");
         (await _stores.Checkpoints.ReadAsync(retry)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Checkpoints_WithinTheInterval_AreNotWrittenOnTheirOwn_TheNextWriteCarriesWhatChanged()
+    {
+        EngineHarness? host = null;
+        _script.BeforeReport = () => host!.Clock.Advance(TimeSpan.FromMilliseconds(400));
+        host = Host(o => o.Checkpoints.Interval = TimeSpan.FromSeconds(1));
+        await using (host)
+        {
+            _script.StopAtNext(phase: 1, file: 0, chars: 600);
+            var id = await host.Engine.StartAsync(new GenerationRequest("Build a todo app", ["User"]));
+            await _script.Reached.Task.WithPatience();
+
+            var checkpoint = await _stores.Checkpoints.ReadAsync(id);
+
+            // Reports at 0.4 s (the phase's first: written), 0.8, 1.2, 1.6 (1.2 s later: written), 2.0, 2.4.
+            checkpoint!.CurrentText.Should().Be(_script.TextOf(1, 0)[..400]);
+            checkpoint.ResumeState.ToArray().Should().Equal(LiveScript.State(1, 0, 400));
+            (await host.Engine.GetLiveAsync(id)).Files.Single().Offset.Should().Be(600, "the run itself shows every delta");
+            await host.Engine.CancelAsync(id);
+        }
     }
 
     [Fact]

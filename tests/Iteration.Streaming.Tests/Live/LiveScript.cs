@@ -29,6 +29,9 @@ public sealed class LiveScript
     /// <summary>Overrides the resume state of every report (to write a foreign or oversized one).</summary>
     public Func<int, int, int, byte[]>? StateOverride { get; set; }
 
+    /// <summary>Runs before each live report (to move a fake clock).</summary>
+    public Action? BeforeReport { get; set; }
+
     public ConcurrentQueue<PhaseContext> Prepared { get; } = new();
 
     public ConcurrentQueue<PhaseContext> Generated { get; } = new();

@@ -48,6 +48,7 @@ public sealed class LiveTextGenerator(LiveScript script) : IResumablePhaseGenera
                 }
 
                 var end = offset + length;
+                script.BeforeReport?.Invoke();
                 await context.Progress.ReportLiveAsync(
                     new PhaseLiveUpdate
                     {

@@ -44,6 +44,12 @@ internal sealed class LivePhase(PhaseState state)
     /// <summary>The bytes (UTF-8) of current text the checkpoint holds.</summary>
     public long CheckpointedTextBytes { get; set; }
 
+    /// <summary>When the last checkpoint was written (a <see cref="TimeProvider"/> timestamp), or <see langword="null"/> before the first.</summary>
+    public long? CheckpointedAt { get; set; }
+
+    /// <summary>The newest resume state reported since the last write (a copy), written with the next one.</summary>
+    public byte[]? PendingState { get; set; }
+
     /// <summary>The size of the resume state the checkpoint holds.</summary>
     public int CheckpointedStateBytes { get; set; }
 }

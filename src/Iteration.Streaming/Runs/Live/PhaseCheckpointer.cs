@@ -26,6 +26,20 @@ internal sealed class PhaseCheckpointer(IPhaseCheckpointStore store, TimeProvide
             return;
         }
 
+        var now = timeProvider.GetTimestamp();
+        if (!live.NeedsReset && live.CheckpointedAt is { } last && timeProvider.GetElapsedTime(last, now) < options.Interval)
+        {
+            // Within the interval: nothing is written now; the next write carries what changed, with the newest state
+            // (copied: a generator may reuse its buffer).
+            if (resumeState is { } newer)
+            {
+                live.PendingState = newer.ToArray();
+            }
+
+            return;
+        }
+
+        resumeState ??= live.PendingState;
         var reset = live.NeedsReset;
         var batch = live.State.Batch;
         var firstFile = reset ? 0 : live.CheckpointedFiles;
@@ -87,6 +101,8 @@ internal sealed class PhaseCheckpointer(IPhaseCheckpointStore store, TimeProvide
         }
 
         live.NeedsReset = false;
+        live.PendingState = null;
+        live.CheckpointedAt = now;
         live.CheckpointedFiles = batch.Count;
         live.CheckpointedFile = live.CurrentFile;
         live.CheckpointedText = live.CurrentFile is null ? 0 : live.Text.Length;
