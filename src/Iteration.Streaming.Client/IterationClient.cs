@@ -13,7 +13,8 @@ namespace Iteration.Streaming.Client;
 
 /// <summary>
 /// A client of an Iteration.Streaming server (<c>MapIterationStream</c>): starts generations, iterations and retries
-/// (with token budgets), watches them with automatic resume, answers their review gates, reads their snapshot, files and
+/// (with token budgets), watches them with automatic resume, answers their review gates, reads their snapshot, the phase
+/// in progress (with the exact text of the file being written), files and
 /// archive, diffs their saved states, forks them from a saved phase, reverts their files, cancels them, lists the
 /// signed-in user's generations, and watches many generations over one connection.
 /// </summary>
