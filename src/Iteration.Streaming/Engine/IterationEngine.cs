@@ -50,6 +50,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
     private readonly FileStates _states;
     private readonly IOptionsMonitor<IterationStreamingOptions> _options;
     private readonly PhaseCheckpointer _checkpoints;
+    private readonly IGenerationEventLog _eventLog;
     private int _stopped;
 
     public IterationEngine(
@@ -75,7 +76,7 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
             throw new InvalidOperationException(IterationStreamingMessages.NoGenerator);
         }
 
-        (_records, _coordinator, _messages, _options) = (records, coordinator, messages, options);
+        (_records, _coordinator, _messages, _options, _eventLog) = (records, coordinator, messages, options, eventLog);
         _states = new FileStates(fileSink);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         UnstoredEndings = new UnstoredEndings(timeProvider);
@@ -179,7 +180,18 @@ internal sealed class IterationEngine : IIterationEngine, IAsyncDisposable, IDis
 
         var record = await _records.GetAsync(generationId, cancellationToken).ConfigureAwait(false)
             ?? throw new GenerationNotFoundException(generationId);
-        return await LiveView.FromCheckpointAsync(record, _checkpoints.Store, _options.CurrentValue, cancellationToken).ConfigureAwait(false);
+
+        // The log is the truth of the status (the record follows its events), as for the snapshot.
+        var status = record.Status;
+        try
+        {
+            status = (await _eventLog.GetLatestAsync(generationId, cancellationToken).ConfigureAwait(false))?.Event.Status ?? status;
+        }
+        catch (GenerationNotFoundException)
+        {
+        }
+
+        return await LiveView.FromCheckpointAsync(record with { Status = status }, _checkpoints.Store, _options.CurrentValue, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<GenerationRecord?> GetRecordAsync(string generationId, CancellationToken cancellationToken = default)

@@ -24,7 +24,8 @@ public sealed class LiveCheckpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _runner = await KestrelTestHost.StartAsync(generator: _generator);
+        // Every report checkpointed (the interval is the engine's to test): the other instance reads the text so far.
+        _runner = await KestrelTestHost.StartAsync(generator: _generator, configureOptions: o => o.Checkpoints.Interval = TimeSpan.Zero);
         var shared = _runner.Services;
 
         // Started before any run exists, so its start-up recovery finds nothing to take over.

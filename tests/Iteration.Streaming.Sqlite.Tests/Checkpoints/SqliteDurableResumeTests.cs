@@ -65,7 +65,7 @@ public sealed class SqliteDurableResumeTests : IDisposable
     }
 
     private static Task<KestrelTestHost> StartAsync(string store, string files, IPhaseGenerator generator) =>
-        KestrelTestHost.StartAsync(generator: generator, fileSinkRoot: files, configureStreaming: s => s.AddSqliteStore(store));
+        KestrelTestHost.StartAsync(generator: generator, fileSinkRoot: files, configureOptions: o => o.Checkpoints.Interval = TimeSpan.Zero, configureStreaming: s => s.AddSqliteStore(store));
 
     private static async Task<List<EventLogEntry>> ReadToEndAsync(IGenerationEventLog log, string id)
     {

@@ -28,7 +28,7 @@ public sealed class RedisDurableResumeTests(RedisServerFixture server)
         var interrupted = new LiveResumableGenerator();
         interrupted.StopIn(Phase, DeltasBeforeStop);
         var resuming = new LiveResumableGenerator();
-        await using var cluster = await ScaleOutCluster.StartAsync(server, generatorA: interrupted, generatorB: resuming, configureRedis: ShortLease);
+        await using var cluster = await ScaleOutCluster.StartAsync(server, generatorA: interrupted, generatorB: resuming, configureRedis: ShortLease, configureOptions: o => o.Checkpoints.Interval = TimeSpan.Zero);
         var id = (await cluster.A.StartGenerationAsync(cluster.A.CreateClient())).GenerationId;
         await interrupted.Reached.WithPatience();
         var lastBeforeStop = (await cluster.A.EventLog.GetLatestAsync(id))!.Sequence;
