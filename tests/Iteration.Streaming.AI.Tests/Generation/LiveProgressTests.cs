@@ -23,9 +23,9 @@ public sealed class LiveProgressTests
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Select(r => (r.CurrentFile, r.File, r.Chars, r.Tail)).Should().Equal(
-            ("src/a.cs", "src/a.cs", 0, null),
-            ("src/a.cs", "src/a.cs", 30, new string('x', 10) + new string('y', 10) + new string('z', 10)));
+        harness.Progress.Reports.Select(r => (r.File, r.Offset, r.Text)).Should().Equal(
+            ("src/a.cs", 0, string.Empty),
+            ("src/a.cs", 0, new string('x', 10) + new string('y', 10) + new string('z', 10)));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class LiveProgressTests
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Single().CurrentFile.Should().Be("docs/\U0001F642.md");
+        harness.Progress.Reports.Single().File.Should().Be("docs/\U0001F642.md");
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class LiveProgressTests
     }
 
     [Fact]
-    public async Task GenerateAsync_LongFile_ReportsItsLastLines()
+    public async Task GenerateAsync_FileAcrossReports_ReportsDeltasAtTheirOffsets()
     {
         await using var harness = new GeneratorHarness(o => o.LiveTailLength = 12);
         harness.Client.Answer(
@@ -138,30 +138,19 @@ public sealed class LiveProgressTests
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Select(r => r.Tail).Should().Equal("line fo", "line four\n");
-        harness.Progress.Reports.Select(r => r.Keys).Should().AllBeEquivalentTo(new[] { "chars", "file", "tail" });
+        harness.Progress.Reports.Select(r => (r.Offset, r.Text, r.TailLength)).Should().Equal(
+            (0, "line one\nline two\nline three\nline fo", 12),
+            (36, "ur\n", 12));
     }
 
     [Fact]
-    public async Task GenerateAsync_TailTurnedOff_ReportsFileAndCharactersOnly()
+    public async Task GenerateAsync_BackgroundResponsesOff_ReportsNoResumeState()
     {
-        await using var harness = new GeneratorHarness(o => o.LiveTailLength = 0);
+        await using var harness = new GeneratorHarness();
         harness.Client.AnswerText("<file path=\"a\">x", "</file>");
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Single().Keys.Should().Equal("chars", "file");
-    }
-
-    [Fact]
-    public void LiveOutput_IsFileCharactersAndTail_AsJson()
-    {
-        var output = ChatClientPhaseGenerator.LiveOutput("src/\"quoted\" <b>.cs", 42, "}\n</div>");
-
-        output.Keys.Should().BeEquivalentTo("file", "chars", "tail");
-        output["tail"].GetString().Should().Be("}\n</div>");
-        output["file"].GetRawText().Should().Be("\"src/\\u0022quoted\\u0022 \\u003Cb\\u003E.cs\"");
-        output["file"].GetString().Should().Be("src/\"quoted\" <b>.cs");
-        output["chars"].GetInt32().Should().Be(42);
+        harness.Progress.LiveUpdates.Should().ContainSingle().Which.ResumeState.Should().BeNull();
     }
 }
