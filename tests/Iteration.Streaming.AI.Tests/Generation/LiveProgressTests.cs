@@ -1,6 +1,7 @@
 using Iteration.Streaming.AI.Generation;
 using Iteration.Streaming.AI.Tests.Infrastructure;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.AI.Tests.Generation;
 
@@ -152,5 +153,35 @@ public sealed class LiveProgressTests
         await harness.RunPhaseAsync();
 
         harness.Progress.LiveUpdates.Should().ContainSingle().Which.ResumeState.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ModelPausesWithTextHeldBack_ReportsItWhenTheIntervalEnds()
+    {
+        await using var harness = new GeneratorHarness();
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reported = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Progress.OnLive = u =>
+        {
+            if (u.Text.Contains('y', StringComparison.Ordinal))
+            {
+                reported.TrySetResult(u.Text);
+            }
+        };
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a\">\nxx"),
+            ChatStep.Text("yy"),
+            ChatStep.Pause(paused, resume.Task),
+            ChatStep.Text("zz</file>"));
+
+        var run = harness.RunPhaseAsync();
+        await paused.Task.WithPatience();
+        harness.Clock.Advance(Interval);
+
+        (await reported.Task.WithPatience()).Should().Be("yy", "the text the throttle held back is reported while the model is silent");
+        resume.SetResult();
+        await run;
+        harness.Progress.Reports.Select(r => (r.Offset, r.Text)).Should().Equal((0, "xx"), (2, "yy"));
     }
 }
