@@ -1,8 +1,9 @@
+using Iteration.Streaming.Sqlite.Checkpoints;
 using Iteration.Streaming.Sqlite.Storage;
 
 namespace Iteration.Streaming.Sqlite.EventLog;
 
-/// <summary>Deletes a generation's log and all its rows.</summary>
+/// <summary>Deletes a generation's log and all its rows, and its phase checkpoint.</summary>
 internal sealed class DeleteLogOperation(SqliteGenerationEventLog log, string generationId) : WriteOperation<bool>
 {
     private bool _deleted;
@@ -20,6 +21,9 @@ internal sealed class DeleteLogOperation(SqliteGenerationEventLog log, string ge
     protected override void Run(WriteBatch batch)
     {
         _deleted = false;
+
+        // The generation's checkpoint goes with its log, in the same transaction (retention deletes both anyway).
+        batch.Command(CheckpointSql.Delete).With("$id", generationId).ExecuteNonQuery();
         long logId;
         if (log.Pending.TryGet(generationId, out var pending))
         {

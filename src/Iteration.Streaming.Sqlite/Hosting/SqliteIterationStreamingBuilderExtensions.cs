@@ -1,9 +1,11 @@
 using Iteration.Streaming.Budgets;
+using Iteration.Streaming.Checkpoints;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Records;
 using Iteration.Streaming.Sqlite.Budgets;
+using Iteration.Streaming.Sqlite.Checkpoints;
 using Iteration.Streaming.Sqlite.EventLog;
 using Iteration.Streaming.Sqlite.Hosting;
 using Iteration.Streaming.Sqlite.Idempotency;
@@ -22,9 +24,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SqliteIterationStreamingBuilderExtensions
 {
     /// <summary>
-    /// Keeps the event logs, the generation records and the budget ledger in the SQLite file at <paramref name="path"/>
-    /// (created, with its folder, when missing). Replaces the in-memory event log, record store and budget ledger; the
-    /// file is opened and checked when the host starts.
+    /// Keeps the event logs, the generation records, the budget ledger and the phase checkpoints in the SQLite file at
+    /// <paramref name="path"/> (created, with its folder, when missing). Replaces the in-memory event log, record store,
+    /// budget ledger and checkpoint store; the file is opened and checked when the host starts.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddIterationStreaming</c>.</param>
     /// <param name="path">The database file, for example <c>data/iteration-streaming.db</c>.</param>
@@ -80,6 +82,8 @@ public static class SqliteIterationStreamingBuilderExtensions
         services.AddSingleton<IIdempotencyStore>(static sp => new SqliteIdempotencyStore(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<TimeProvider>()));
         services.RemoveAll<IBudgetLedger>();
         services.AddSingleton<IBudgetLedger>(static sp => new SqliteBudgetLedger(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.RemoveAll<IPhaseCheckpointStore>();
+        services.AddSingleton<IPhaseCheckpointStore>(static sp => new SqlitePhaseCheckpointStore(sp.GetRequiredService<SqliteStore>()));
         return builder;
     }
 }

@@ -10,7 +10,7 @@ internal static class SqliteSchema
     public const int ApplicationId = 0x49537371;
 
     /// <summary>The schema version this code reads and writes.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>
     /// Events are keyed by their log's integer id, never reused (AUTOINCREMENT), so a reader of a deleted log can never
@@ -68,7 +68,7 @@ internal static class SqliteSchema
         );
         CREATE INDEX records_unfinished ON records (created_at) WHERE ended = 0;
         CREATE INDEX records_ended ON records (ended_at) WHERE ended = 1;
-        """ + OwnersAndBudgets + IdempotencyKeys;
+        """ + OwnersAndBudgets + Checkpoints + IdempotencyKeys;
 
     /// <summary>
     /// The statements that bring a file of version <c>n</c> to version <c>n + 1</c>, at index <c>n - 1</c>; each runs in
@@ -104,7 +104,48 @@ internal static class SqliteSchema
         ALTER TABLE records ADD COLUMN from_phase INTEGER;
         ALTER TABLE records ADD COLUMN revert TEXT;
         """,
+
+        // 4 → 5: the live phase checkpoints (IPhaseCheckpointStore). New tables only; nothing there is changed.
+        Checkpoints,
     ];
+
+    /// <summary>
+    /// Each generation's checkpoint of its phase in progress: the head (<c>checkpoints</c>: phase, attempt, current file,
+    /// its text's length in UTF-16 code units, the generator's resume state, the sequence, the time in UTC ticks, the
+    /// overflow marker, and the count of files, which orders them), the files finished so far (<c>checkpoint_files</c>,
+    /// one row per path in first order) and the current file's text as the deltas written (<c>checkpoint_text</c>, one
+    /// row per write, UTF-16LE at its offset), so a write adds what changed and never rewrites the text so far.
+    /// </summary>
+    private const string Checkpoints = """
+
+        CREATE TABLE checkpoints (
+            generation_id TEXT NOT NULL PRIMARY KEY,
+            phase INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            current_file TEXT,
+            text_length INTEGER NOT NULL,
+            resume_state BLOB NOT NULL,
+            sequence INTEGER NOT NULL,
+            written_at INTEGER NOT NULL,
+            overflowed INTEGER NOT NULL,
+            file_count INTEGER NOT NULL
+        );
+        CREATE TABLE checkpoint_files (
+            generation_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            is_delete INTEGER NOT NULL,
+            written_by TEXT,
+            content BLOB NOT NULL,
+            PRIMARY KEY (generation_id, path)
+        );
+        CREATE TABLE checkpoint_text (
+            generation_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            text BLOB NOT NULL,
+            PRIMARY KEY (generation_id, position)
+        );
+        """;
 
     /// <summary>
     /// The owner index (a user's records newest first: <c>ListByUserAsync</c> walks it backwards from a keyset position,

@@ -16,6 +16,10 @@ namespace Iteration.Streaming.StackExchangeRedis.Connections;
 /// <item><c>{prefix}:{id}:record</c>: a hash, the generation record (<c>prompt</c>, <c>plan</c>, <c>owner</c>, …).</item>
 /// <item><c>{prefix}:{id}:events</c>: the stream of SSE frames, entry id <c>{sequence}-0</c>.</item>
 /// <item><c>{prefix}:{id}:lease</c>: the owner's instance name, expiring unless renewed.</item>
+/// <item><c>{prefix}:{id}:checkpoint</c> (a hash: <c>phase</c>, <c>attempt</c>, <c>file</c>, <c>state</c>, <c>seq</c>,
+/// <c>at</c>, <c>ovf</c>), <c>…:checkpoint:text</c> (the current file's text, UTF-16LE, appended to),
+/// <c>…:checkpoint:paths</c> (a list: the finished files' paths in first order) and <c>…:checkpoint:files</c> (a hash:
+/// path → the file): the phase checkpoint.</item>
 /// <item><c>{prefix}:records:live</c>, <c>{prefix}:records:ended</c>: sorted sets of record ids by creation and by
 /// end time (Unix ms), for listing unfinished and ended records. The record scripts keep them in step.</item>
 /// <item><c>{prefix}:user:{hash}:records</c>: one user's records, a sorted set of members
@@ -45,6 +49,13 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Lease(string generationId) => $"{Prefix}:{{{generationId}}}:lease";
 
     public RedisKey Record(string generationId) => $"{Prefix}:{{{generationId}}}:record";
+
+    /// <summary>The phase checkpoint's keys: head, text, paths, files (see the class remarks).</summary>
+    public RedisKey[] Checkpoint(string generationId)
+    {
+        var head = $"{Prefix}:{{{generationId}}}:checkpoint";
+        return [head, head + ":text", head + ":paths", head + ":files"];
+    }
 
     public RedisKey Leases => $"{Prefix}:leases";
 

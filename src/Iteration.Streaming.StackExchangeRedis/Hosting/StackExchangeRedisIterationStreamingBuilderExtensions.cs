@@ -1,10 +1,12 @@
 using Iteration.Streaming.Budgets;
+using Iteration.Streaming.Checkpoints;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Hosting;
 using Iteration.Streaming.Idempotency;
 using Iteration.Streaming.Records;
 using Iteration.Streaming.ScaleOut;
 using Iteration.Streaming.StackExchangeRedis.Budgets;
+using Iteration.Streaming.StackExchangeRedis.Checkpoints;
 using Iteration.Streaming.StackExchangeRedis.Connections;
 using Iteration.Streaming.StackExchangeRedis.EventLog;
 using Iteration.Streaming.StackExchangeRedis.Health;
@@ -26,7 +28,7 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
 {
     /// <summary>
     /// Keeps the event log in Redis, connecting with <paramref name="configuration"/>. Replaces the in-memory event log,
-    /// record store and budget ledger, and registers <see cref="RedisBackplaneHealthCheck"/>. Options are validated when the host starts.
+    /// record store, budget ledger and phase checkpoint store, and registers <see cref="RedisBackplaneHealthCheck"/>. Options are validated when the host starts.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddIterationStreaming</c>.</param>
     /// <param name="configuration">A StackExchange.Redis configuration string, for example <c>localhost:6379</c>.</param>
@@ -132,6 +134,8 @@ public static class StackExchangeRedisIterationStreamingBuilderExtensions
         services.RemoveAll<IBudgetLedger>();
         services.AddSingleton<IBudgetLedger>(static sp => new RedisBudgetLedger(
             sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<RedisScriptGateway>(), sp.GetRequiredService<TimeProvider>()));
+        services.RemoveAll<IPhaseCheckpointStore>();
+        services.AddSingleton<IPhaseCheckpointStore>(static sp => new RedisPhaseCheckpointStore(sp.GetRequiredService<RedisScriptGateway>()));
         return builder;
     }
 

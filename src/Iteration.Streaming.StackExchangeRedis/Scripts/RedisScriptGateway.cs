@@ -1,5 +1,6 @@
 using System.Globalization;
 using Iteration.Streaming.Budgets;
+using Iteration.Streaming.Checkpoints;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Events;
 using Iteration.Streaming.Records;
@@ -96,7 +97,8 @@ internal sealed class RedisScriptGateway
 
     /// <summary>Deletes a log and its lease; false when there was none.</summary>
     public async Task<bool> DeleteLogAsync(string generationId, CancellationToken cancellationToken) =>
-        (long)await EvaluateAsync(RedisScripts.DeleteLog, [_keys.Meta(generationId), _keys.Events(generationId), _keys.Lease(generationId)], [], cancellationToken)
+        (long)await EvaluateAsync(
+                RedisScripts.DeleteLog, [_keys.Meta(generationId), _keys.Events(generationId), _keys.Lease(generationId), .. _keys.Checkpoint(generationId)], [], cancellationToken)
             .ConfigureAwait(false) == 1;
 
     /// <summary>Adds a new record (with an owner, claiming its lease); false when one exists.</summary>
@@ -301,6 +303,44 @@ internal sealed class RedisScriptGateway
                 [_keys.BudgetDay(userId, DateOnly.FromDayNumber(day)), _keys.BudgetOpen(userId), _keys.BudgetOpenTimes(userId)],
                 [generationId, usedTokens, text],
                 cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Applies a checkpoint write in one step (<see cref="RedisScripts.WriteCheckpoint"/>); <paramref name="files"/> are
+    /// path/encoded file pairs. Returns whether it was applied and, when not, the length the stored text has.
+    /// </summary>
+    public async Task<(bool Applied, long Expected)> WriteCheckpointAsync(PhaseCheckpointWrite write, byte[] text, RedisValue[] files, CancellationToken cancellationToken)
+    {
+        var arguments = new RedisValue[12 + files.Length];
+        arguments[0] = write.Reset ? 1 : 0;
+        arguments[1] = write.Phase;
+        arguments[2] = write.Attempt;
+        arguments[3] = write.CurrentFile is null ? 0 : 1;
+        arguments[4] = write.CurrentFile ?? string.Empty;
+        arguments[5] = write.Offset;
+        arguments[6] = text;
+        arguments[7] = write.ResumeState is null ? 0 : 1;
+        arguments[8] = write.ResumeState is { } state ? (RedisValue)state : RedisValue.EmptyString;
+        arguments[9] = write.Sequence;
+        arguments[10] = write.WrittenAt.UtcTicks;
+        arguments[11] = write.Overflowed ? 1 : 0;
+        files.CopyTo(arguments, 12);
+        var reply = (RedisResult[])(await EvaluateAsync(RedisScripts.WriteCheckpoint, _keys.Checkpoint(write.GenerationId), arguments, cancellationToken).ConfigureAwait(false))!;
+        return ((long)reply[0] == 1, (long)reply[1]);
+    }
+
+    /// <summary>Reads a checkpoint's keys in one step (<see cref="RedisScripts.ReadCheckpoint"/>); null when there is none.</summary>
+    public async Task<RedisResult[]?> ReadCheckpointAsync(string generationId, CancellationToken cancellationToken)
+    {
+        var result = await EvaluateAsync(RedisScripts.ReadCheckpoint, _keys.Checkpoint(generationId), [], cancellationToken).ConfigureAwait(false);
+        return result.IsNull ? null : (RedisResult[])result!;
+    }
+
+    /// <summary>Deletes a checkpoint's keys (one <c>DEL</c>: they share the generation's hash tag).</summary>
+    public async Task DeleteCheckpointAsync(string generationId, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        _ = await database.KeyDeleteAsync(_keys.Checkpoint(generationId)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Wakes an instance's blocked tail read.</summary>

@@ -89,11 +89,71 @@ internal static class RedisScripts
         return out
         """;
 
-    /// <summary>KEYS: meta, events, lease. Deletes a generation's log and lease. Returns 1 when the log existed.</summary>
+    /// <summary>
+    /// KEYS: meta, events, lease, then the checkpoint's keys. Deletes a generation's log, lease and phase checkpoint.
+    /// Returns 1 when the log existed.
+    /// </summary>
     public const string DeleteLog = """
         local existed = redis.call('EXISTS', KEYS[1])
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+        redis.call('DEL', unpack(KEYS))
         return existed
+        """;
+
+    /// <summary>
+    /// KEYS: checkpoint head, text, paths, files. ARGV: reset (1/0), phase, attempt, has a current file (1/0), current
+    /// file, offset (UTF-16 code units), text delta (UTF-16LE), has a resume state (1/0), resume state, sequence, written
+    /// at (UTC ticks), overflowed (1/0), then path/file pairs. Applies one incremental checkpoint write in one step: a
+    /// reset, another phase or an overflow starts anew; a write whose delta does not start at the stored text's length
+    /// (0 when the current file changes or is finished by this write) changes nothing and returns <c>{0, length}</c>.
+    /// Otherwise the files are set (a new path is pushed to the order list), the delta is APPENDed (the text so far is
+    /// never rewritten) and the head set; returns <c>{1, offset}</c>.
+    /// </summary>
+    public const string WriteCheckpoint = """
+        local s = redis.call('HMGET', KEYS[1], 'phase', 'file')
+        local fresh = ARGV[1] == '1' or ARGV[12] == '1' or not s[1] or s[1] ~= ARGV[2]
+        local starts = fresh or ARGV[4] == '0' or not s[2] or s[2] ~= ARGV[5]
+        if not starts then
+          for i = 13, #ARGV, 2 do
+            if ARGV[i] == s[2] then
+              starts = true
+              break
+            end
+          end
+        end
+        local expected = 0
+        if not starts then expected = redis.call('STRLEN', KEYS[2]) / 2 end
+        if ARGV[4] == '1' and tonumber(ARGV[6]) ~= expected then return {0, expected} end
+        if fresh then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4]) end
+        redis.call('HSET', KEYS[1], 'phase', ARGV[2], 'attempt', ARGV[3], 'seq', ARGV[10], 'at', ARGV[11])
+        if ARGV[12] == '1' then
+          redis.call('HSET', KEYS[1], 'ovf', 1)
+          return {1, 0}
+        end
+        for i = 13, #ARGV, 2 do
+          if redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) == 1 then redis.call('RPUSH', KEYS[3], ARGV[i]) end
+        end
+        if starts and not fresh then redis.call('DEL', KEYS[2]) end
+        if ARGV[4] == '1' then
+          if ARGV[7] ~= '' then redis.call('APPEND', KEYS[2], ARGV[7]) end
+          redis.call('HSET', KEYS[1], 'file', ARGV[5])
+        else
+          redis.call('HDEL', KEYS[1], 'file')
+        end
+        if ARGV[8] == '1' then redis.call('HSET', KEYS[1], 'state', ARGV[9]) end
+        return {1, expected}
+        """;
+
+    /// <summary>
+    /// KEYS: checkpoint head, text, paths, files. Reads a checkpoint in one step: <c>{head, text, paths, files}</c>
+    /// (head: phase, attempt, file, state, seq, at, ovf; files in the order of paths), or nil when there is none.
+    /// </summary>
+    public const string ReadCheckpoint = """
+        local h = redis.call('HMGET', KEYS[1], 'phase', 'attempt', 'file', 'state', 'seq', 'at', 'ovf')
+        if not h[1] then return false end
+        local paths = redis.call('LRANGE', KEYS[3], 0, -1)
+        local files = {}
+        for i = 1, #paths do files[i] = redis.call('HGET', KEYS[4], paths[i]) or '' end
+        return {h, redis.call('GET', KEYS[2]) or '', paths, files}
         """;
 
     /// <summary>KEYS: wake. ARGV: time to live (ms). Adds one entry (keeping one) so the instance's blocked tail read returns.</summary>

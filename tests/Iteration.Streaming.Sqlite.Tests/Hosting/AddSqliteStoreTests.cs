@@ -59,6 +59,21 @@ public sealed class AddSqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AddSqliteStore_ReplacesTheInMemoryCheckpointStoreWithOneInTheFile()
+    {
+        var services = new ServiceCollection();
+        services.AddIterationStreaming().AddSqliteStore(_folder.File());
+        await using var provider = services.BuildServiceProvider();
+
+        var checkpoints = provider.GetRequiredService<Iteration.Streaming.Checkpoints.IPhaseCheckpointStore>();
+        await checkpoints.WriteAsync(new Iteration.Streaming.Checkpoints.PhaseCheckpointWrite { GenerationId = "g", Phase = 1, Attempt = 1, CurrentFile = "a", Text = "x" });
+
+        checkpoints.GetType().Name.Should().Be("SqlitePhaseCheckpointStore");
+        services.Count(d => d.ServiceType == typeof(Iteration.Streaming.Checkpoints.IPhaseCheckpointStore)).Should().Be(1);
+        (await checkpoints.ReadAsync("g"))!.CurrentText.Should().Be("x");
+    }
+
+    [Fact]
     public async Task AddSqliteStore_LogAndRecordsShareOneFile()
     {
         var services = new ServiceCollection();

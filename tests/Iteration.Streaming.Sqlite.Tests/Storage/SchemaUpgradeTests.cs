@@ -45,6 +45,9 @@ public sealed class SchemaUpgradeTests : IDisposable
     /// <summary>Schema version 3: version 2 upgraded by the package (spend, budgets, owners' lists), before forks and reverts.</summary>
     private static readonly string Version3Changes = SqliteSchema.Migrations[1] + "PRAGMA user_version = 3;";
 
+    /// <summary>Schema version 4: version 3 upgraded by the package (forks and reverts), before phase checkpoints.</summary>
+    private static readonly string Version4Changes = SqliteSchema.Migrations[2] + "PRAGMA user_version = 4;";
+
     private readonly TempFolder _folder = new();
     private readonly FakeTimeProvider _clock = new(TestEvents.Epoch);
 
@@ -270,6 +273,66 @@ public sealed class SchemaUpgradeTests : IDisposable
         act.Should().Throw<InvalidOperationException>().WithMessage($"*'{path}'*{PathKey}*schema version 3*upgraded to version {SqliteSchema.Version}*revert*");
         Number(path, "user_version").Should().Be(3, "a failed upgrade is rolled back whole");
         Number(path, "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'forked_from'").Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Open_StoreOfVersion4_UpgradesKeepingItsRecordsAndEvents_AndTakesCheckpointsThatSurviveARestart()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run", "ended-run");
+        Execute(path, Version2Changes);
+        Execute(path, Version3Changes);
+        Execute(path, Version4Changes);
+        var write = new Iteration.Streaming.Checkpoints.PhaseCheckpointWrite
+        {
+            GenerationId = "waiting-run",
+            Phase = 2,
+            Attempt = 1,
+            Reset = true,
+            Files = [Iteration.Streaming.Files.GeneratedFile.FromText("src/a.ts", "a")],
+            CurrentFile = "src/b.ts",
+            Text = "const b",
+            ResumeState = new byte[] { 7 },
+            WrittenAt = TestEvents.Epoch,
+        };
+
+        using (var store = SqliteStore.Open(Options(path)))
+        {
+            var records = new SqliteGenerationRecordStore(store, _clock);
+            (await records.GetAsync("waiting-run"))!.Prompt.Should().Be("Build a blog");
+            (await records.ListEndedAsync()).Select(r => r.GenerationId).Should().Equal("ended-run");
+            await new Iteration.Streaming.Sqlite.Checkpoints.SqlitePhaseCheckpointStore(store).WriteAsync(write);
+        }
+
+        using (var reopened = SqliteStore.Open(Options(path)))
+        {
+            var checkpoint = await new Iteration.Streaming.Sqlite.Checkpoints.SqlitePhaseCheckpointStore(reopened).ReadAsync("waiting-run");
+            checkpoint!.CurrentText.Should().Be("const b");
+            checkpoint.Files.Select(f => f.Path).Should().Equal("src/a.ts");
+            checkpoint.ResumeState.ToArray().Should().Equal(7);
+        }
+
+        Number(path, "user_version").Should().Be(SqliteSchema.Version);
+        Number(path, "SELECT count(*) FROM records").Should().Be(2);
+        Number(path, "SELECT count(*) FROM events").Should().Be(1, "the event logs are kept");
+        Number(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('checkpoints', 'checkpoint_files', 'checkpoint_text')").Should().Be(3);
+    }
+
+    [Fact]
+    public void Open_StoreOfVersion4ThatCannotBeUpgraded_FailsNamingTheVersionsAndLeavesTheFile()
+    {
+        var path = _folder.File();
+        CreateVersion1(path, "waiting-run");
+        Execute(path, Version2Changes);
+        Execute(path, Version3Changes);
+        Execute(path, Version4Changes);
+        Execute(path, "CREATE TABLE checkpoint_text (x);");
+
+        var act = () => SqliteStore.Open(Options(path));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage($"*'{path}'*{PathKey}*schema version 4*upgraded to version {SqliteSchema.Version}*checkpoint_text*");
+        Number(path, "user_version").Should().Be(4, "a failed upgrade is rolled back whole");
+        Number(path, "SELECT count(*) FROM sqlite_master WHERE name = 'checkpoints'").Should().Be(0);
     }
 
     [Fact]
