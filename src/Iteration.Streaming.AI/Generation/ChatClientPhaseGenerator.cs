@@ -397,32 +397,39 @@ internal sealed class ChatClientPhaseGenerator(
         }
 
         var pending = next.AsTask();
-        using (var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+
+        // A timer may fire a little before the throttle's clock says the interval ended: wait again for the rest.
+        while (!pending.IsCompleted && live.HasNews(parser))
         {
-            var delay = Task.Delay(_throttle.Remaining(context.GenerationId, options.LiveProgressInterval), timeProvider, delayCancellation.Token);
-            var first = await Task.WhenAny(pending, delay).ConfigureAwait(false);
-            await delayCancellation.CancelAsync().ConfigureAwait(false);
-            if (first == delay && delay.IsCompletedSuccessfully)
+            using (var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
+                var delay = Task.Delay(_throttle.Remaining(context.GenerationId, options.LiveProgressInterval), timeProvider, delayCancellation.Token);
+                var first = await Task.WhenAny(pending, delay).ConfigureAwait(false);
+                await delayCancellation.CancelAsync().ConfigureAwait(false);
+                if (first != delay || !delay.IsCompletedSuccessfully)
+                {
+                    break;
+                }
+            }
+
+            try
+            {
+                await ReportLiveAsync(context, parser, live, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The request in flight is stopped before the failure goes on, so the stream can be disposed.
+                stream.Abort();
                 try
                 {
-                    await ReportLiveAsync(context, parser, live, cancellationToken).ConfigureAwait(false);
+                    await pending.ConfigureAwait(false);
                 }
-                catch
+                catch (Exception)
                 {
-                    // The request in flight is stopped before the failure goes on, so the stream can be disposed.
-                    stream.Abort();
-                    try
-                    {
-                        await pending.ConfigureAwait(false);
-                    }
-                    catch (Exception)
-                    {
-                        // Its end is the abort; the report's failure is the one that counts.
-                    }
-
-                    throw;
+                    // Its end is the abort; the report's failure is the one that counts.
                 }
+
+                throw;
             }
         }
 

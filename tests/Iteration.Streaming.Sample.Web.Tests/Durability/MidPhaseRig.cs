@@ -48,13 +48,21 @@ internal sealed class MidPhaseRig : IAsyncDisposable
         Server.HoldAt(cut.AnswerCharacters, Phase);
         var watcher = await GenerationWatcher.StartAsync(client, "Build a task tracker", "User");
         using var reached = new CancellationTokenSource();
-        await watcher.ReadAsync(client, () =>
+        try
         {
-            if (Reaches(watcher.Received[^1].Event, cut))
+            await watcher.ReadAsync(client, () =>
             {
-                reached.Cancel();
-            }
-        }, reached.Token).WithPatience();
+                if (Reaches(watcher.Received[^1].Event, cut))
+                {
+                    reached.Cancel();
+                }
+            }, reached.Token).WithPatience();
+        }
+        catch (TimeoutException ex)
+        {
+            var last = watcher.Received.TakeLast(3).Select(e => $"{e.Id} {e.Event.Stage} {e.Event.Message} {string.Join(",", e.Event.PartialOutput?.Select(p => p.Key + "=" + (p.Key == "text" ? p.Value.GetString()?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) : p.Value.ToString())) ?? [])}");
+            throw new TimeoutException($"The live deltas did not reach {cut}; last events:\n{string.Join('\n', last)}\nresponses: {string.Join(", ", Server.Responses.Select(r => $"phase {r.Answer.Phase}: {r.ProducedCharacters}"))}", ex);
+        }
         watcher.Received.Should().Contain(e => Reaches(e.Event, cut), "the host streamed the phase up to the cut before it was killed");
         return watcher;
     }
