@@ -48,6 +48,9 @@ public sealed class MidPhaseKillTests : IAsyncLifetime
             _rig.PhaseResponses.Should().Be(1, "the phase's text is not asked for again");
             _rig.Server.Requests.Should().ContainSingle(r => r.Method == "GET").Which.StartingAfter.Should().BePositive();
             _rig.Server.BilledOutputTokens.Should().BeLessThanOrEqualTo((long)(MidPhaseRig.UninterruptedTokens(phases) * 1.05));
+            MidPhaseRig.OutputTokensOf(watcher, MidPhaseRig.Phase).Should().Be(
+                ResponsesAnswer.Tokens(ResponsesAnswer.ForPhase(MidPhaseRig.Phase).Text.Length),
+                "the continued response's usage is the whole response's, counted once");
         }
 
         await second.TerminateAsync();

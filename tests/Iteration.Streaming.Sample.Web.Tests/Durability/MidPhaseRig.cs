@@ -89,6 +89,10 @@ internal sealed class MidPhaseRig : IAsyncDisposable
     public static int PhasesSaved(GenerationWatcher watcher) =>
         watcher.Received.Count(e => e.Event.Stage.StartsWith("phase_", StringComparison.Ordinal) && e.Event.Stage.EndsWith("_complete", StringComparison.Ordinal));
 
+    /// <summary>The output tokens <c>phase_{n}_complete</c> reports for phase <paramref name="phase"/>.</summary>
+    public static long OutputTokensOf(GenerationWatcher watcher, int phase) =>
+        watcher.Received.Single(e => e.Event.Stage == GenerationStages.PhaseComplete(phase)).Event.PartialOutput!["usage"].GetProperty("output_tokens").GetInt64();
+
     /// <summary>The files of an uninterrupted run (the fake's answers are deterministic): path to SHA-256.</summary>
     public static Dictionary<string, string> UninterruptedFiles(int phases) =>
         Enumerable.Range(1, phases)
