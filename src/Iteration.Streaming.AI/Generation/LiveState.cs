@@ -45,11 +45,15 @@ internal sealed class LiveState
         if (token is not null)
         {
             var bytes = token.ToBytes();
-            if (bytes.Length is > 0 and <= ChatContinuationState.MaxTokenBytes)
-            {
-                Token = bytes.ToArray();
-                _stateVersion++;
-            }
+            // A token too large to checkpoint is not kept: an older token with newer text would splice text twice.
+            Token = bytes.Length is > 0 and <= ChatContinuationState.MaxTokenBytes ? bytes.ToArray() : null;
+            _stateVersion++;
+        }
+        else if (Token is not null && update.Contents.Any(static c => c is TextContent))
+        {
+            // Text without a token: the last token no longer says where the parser stands.
+            Token = null;
+            _stateVersion++;
         }
     }
 
