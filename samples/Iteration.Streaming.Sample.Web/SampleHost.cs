@@ -125,9 +125,11 @@ public static class SampleHost
     }
 
     /// <summary>
-    /// <c>--Chat:Endpoint=URL --Chat:Model=NAME [--Chat:ApiKey=KEY]</c>: generate with a real model behind an
-    /// OpenAI-compatible endpoint (OpenAI, Azure OpenAI, a local Ollama at <c>http://127.0.0.1:11434/v1</c>) instead of the
-    /// demo generator. Without them the demo stays, so the sample runs offline.
+    /// <c>--Chat:Endpoint=URL --Chat:Model=NAME [--Chat:ApiKey=KEY] [--Chat:Api=chat|responses]</c>: generate with a real
+    /// model behind an OpenAI-compatible endpoint (OpenAI, Azure OpenAI, a local Ollama at <c>http://127.0.0.1:11434/v1</c>)
+    /// instead of the demo generator. Without them the demo stays, so the sample runs offline. <c>Chat:Api=chat</c> (the
+    /// default) uses chat completions; <c>responses</c> uses the Responses API with background responses, so a phase
+    /// interrupted by a restart or a takeover continues inside the model's answer instead of being generated again.
     /// </summary>
     private static void AddChatModel(WebApplicationBuilder builder, Iteration.Streaming.Hosting.IIterationStreamingBuilder streaming)
     {
@@ -145,21 +147,37 @@ public static class SampleHost
             ? named
             : throw new InvalidOperationException("Chat:Model is required with Chat:Endpoint (for example --Chat:Model=qwen2.5-coder:7b).");
 
+        var api = builder.Configuration["Chat:Api"] is { Length: > 0 } chosen ? chosen.Trim() : "chat";
+        var responses = api.ToLowerInvariant() switch
+        {
+            "chat" => false,
+            "responses" => true,
+            _ => throw new InvalidOperationException("Chat:Api must be 'chat' (chat completions, the default) or 'responses' (the Responses API with background responses)."),
+        };
+
         // Ollama ignores the key, but the client needs one.
         var apiKey = builder.Configuration["Chat:ApiKey"] is { Length: > 0 } key ? key : "unused";
-        builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(_ => new OpenAI.Chat.ChatClient(
-                model,
-                new System.ClientModel.ApiKeyCredential(apiKey),
-                new OpenAI.OpenAIClientOptions
-                {
-                    Endpoint = uri,
-                    NetworkTimeout = TimeSpan.FromMinutes(10),
-                    // Retries are the engine's (IterationStreaming:Retries): announced by a resumed event, from the last
-                    // saved phase, surviving a restart. The client's own would retry 429/5xx silently, three times.
-                    RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
-                })
-            .AsIChatClient());
-        streaming.AddChatClientGenerator(o => o.ResponseIdleTimeout = TimeSpan.FromMinutes(5));
+        var client = new OpenAI.OpenAIClient(
+            new System.ClientModel.ApiKeyCredential(apiKey),
+            new OpenAI.OpenAIClientOptions
+            {
+                Endpoint = uri,
+                NetworkTimeout = TimeSpan.FromMinutes(10),
+                // Retries are the engine's (IterationStreaming:Retries): announced by a resumed event, from the last
+                // saved phase, surviving a restart. The client's own would retry 429/5xx silently, three times.
+                RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+            });
+        builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(_ => responses
+            // OPENAI001: the Responses client is marked for evaluation in OpenAI 2.x; it is the one with background responses.
+#pragma warning disable OPENAI001
+            ? client.GetResponsesClient().AsIChatClient(model)
+#pragma warning restore OPENAI001
+            : client.GetChatClient(model).AsIChatClient());
+        streaming.AddChatClientGenerator(o =>
+        {
+            o.ResponseIdleTimeout = TimeSpan.FromMinutes(5);
+            o.BackgroundResponses = responses;
+        });
     }
 
     /// <summary>

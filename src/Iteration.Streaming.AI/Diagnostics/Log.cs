@@ -25,4 +25,10 @@ internal static partial class Log
 
     [LoggerMessage(7006, LogLevel.Information, "Generation {GenerationId} phase {Phase}: the model is unavailable for now ({Cause}; Retry-After {RetryAfter}); the engine may retry the phase.")]
     public static partial void Transient(ILogger logger, string generationId, int phase, string cause, TimeSpan? retryAfter);
+
+    [LoggerMessage(7007, LogLevel.Information, "Generation {GenerationId} phase {Phase}: continuing the model's response from the checkpoint ({Characters} characters of the current file, {Files} files of the phase kept).")]
+    public static partial void Continuing(ILogger logger, string generationId, int phase, int characters, int files);
+
+    [LoggerMessage(7008, LogLevel.Warning, "Generation {GenerationId} phase {Phase}: the model's response is not continued, the phase starts again from its beginning: {Reason}.")]
+    public static partial void NotContinuing(ILogger logger, string generationId, int phase, string reason);
 }

@@ -38,6 +38,51 @@ internal sealed class FileTagParser
     private StringBuilder? _content;
     private bool _atContentStart;
 
+    /// <summary>A parser at the start of an answer.</summary>
+    public FileTagParser()
+    {
+    }
+
+    /// <summary>
+    /// A parser exactly where another stood (its <see cref="CurrentPath"/>, text, <see cref="Pending"/>, counts): inside <paramref name="currentPath"/> with
+    /// <paramref name="currentText"/> so far (or between files when it is <see langword="null"/>), holding
+    /// <paramref name="pending"/> back, so the rest of the answer gives the same files as the whole answer would have.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state is impossible (text between files, negative counts, a pending text longer than a tag).</exception>
+    public FileTagParser(string? currentPath, string currentText, string pending, bool atContentStart, long totalLength, int fileCount)
+    {
+        ArgumentNullException.ThrowIfNull(currentText);
+        ArgumentNullException.ThrowIfNull(pending);
+        if (currentPath is null && (currentText.Length > 0 || atContentStart))
+        {
+            throw new ArgumentException("Between files there is no current text.", nameof(currentText));
+        }
+
+        if (totalLength < 0 || fileCount < 0 || pending.Length > MaxPendingLength || totalLength < currentText.Length + pending.Length)
+        {
+            throw new ArgumentException("The parser's counts are impossible.", nameof(totalLength));
+        }
+
+        CurrentPath = currentPath;
+        _content = currentPath is null ? null : new StringBuilder(currentText);
+        _pending = pending;
+        _atContentStart = atContentStart;
+        TotalLength = totalLength;
+        FileCount = fileCount;
+    }
+
+    /// <summary>The most text held back between chunks: a whole open tag with the longest path.</summary>
+    public const int MaxPendingLength = MaxPathLength + 16;
+
+    /// <summary>The undecided text held back for the next chunk (a possible tag).</summary>
+    public string Pending => _pending;
+
+    /// <summary>Whether the current file's content has not started yet (a line break right after the open tag is still dropped).</summary>
+    public bool AtContentStart => _atContentStart;
+
+    /// <summary>The current file's content from <paramref name="start"/> on; empty between files.</summary>
+    public string CurrentText(int start) => _content is null || start >= _content.Length ? string.Empty : _content.ToString(start, _content.Length - start);
+
     /// <summary>
     /// The path of the file being written, or <see langword="null"/> between files. After the last chunk, a file still
     /// open here never got its closing tag: it is incomplete.

@@ -79,7 +79,8 @@ public sealed class ChatClientGeneratorOptions
 
     /// <summary>
     /// Whether a file being written is reported live (<c>phase_{n}_progress</c> with <c>current_file</c> and
-    /// <c>partial_output: {"file", "chars", "tail"}</c>). Default <see langword="true"/>.
+    /// <c>partial_output: {"file", "offset", "text", "chars", "tail"}</c>, the engine checkpointing the phase with each
+    /// report). Default <see langword="true"/>.
     /// </summary>
     public bool ReportLiveProgress { get; set; } = true;
 
@@ -104,6 +105,18 @@ public sealed class ChatClientGeneratorOptions
     /// Between 0.5 and 32. Default 4.
     /// </summary>
     public double CharactersPerToken { get; set; } = 4;
+
+    /// <summary>
+    /// Whether each request asks the model for a background response (<see cref="ChatOptions.AllowBackgroundResponses"/>,
+    /// experimental in Microsoft.Extensions.AI) and the model's latest continuation token is checkpointed with each live
+    /// report, so a phase interrupted by a restart, a shutdown, a takeover or a retry reconnects to the same response and
+    /// continues where its checkpoint stands: the text already received is not asked for (nor paid for) again. Needs a
+    /// client whose provider keeps background responses (OpenAI's Responses API:
+    /// <c>GetResponsesClient().AsIChatClient(model)</c>); with one that gives no continuation token (chat completions, most
+    /// local servers) the phase is generated again, and the log and the <c>resumed</c> event say why. Needs
+    /// <see cref="ReportLiveProgress"/>. Default <see langword="false"/>.
+    /// </summary>
+    public bool BackgroundResponses { get; set; }
 
     /// <summary>
     /// How long the model may send nothing (before its first token, or between two chunks) before the phase fails.

@@ -22,4 +22,16 @@ internal sealed class LiveProgressThrottle(TimeProvider timeProvider)
         _last = now;
         return true;
     }
+
+    /// <summary>How long until a report of <paramref name="generationId"/> may go (zero when it may now).</summary>
+    public TimeSpan Remaining(string generationId, TimeSpan interval)
+    {
+        if (!string.Equals(_generationId, generationId, StringComparison.Ordinal))
+        {
+            return TimeSpan.Zero;
+        }
+
+        var left = interval - timeProvider.GetElapsedTime(_last);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
 }

@@ -63,6 +63,11 @@ internal sealed class ChatClientGeneratorOptionsValidator(IServiceProvider servi
                 $"{Prefix}{nameof(options.CharactersPerToken)} must be between {MinCharactersPerToken} and {MaxCharactersPerToken}, but was {options.CharactersPerToken}."));
         }
 
+        if (options.BackgroundResponses && !options.ReportLiveProgress)
+        {
+            failures.Add($"{Prefix}{nameof(options.BackgroundResponses)} needs {Prefix}{nameof(options.ReportLiveProgress)}: the continuation token is checkpointed with the live reports.");
+        }
+
         if (services.GetService<ChatClientSource>() is { FromContainer: true }
             && services.GetService<IServiceProviderIsService>() is { } isService
             && !isService.IsService(typeof(IChatClient)))

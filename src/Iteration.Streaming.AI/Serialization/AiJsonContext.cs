@@ -1,8 +1,9 @@
 using System.Text.Json.Serialization;
+using Iteration.Streaming.AI.Generation;
 
 namespace Iteration.Streaming.AI.Serialization;
 
-/// <summary>The values this package puts in <c>partial_output</c>, serialised without reflection.</summary>
-[JsonSerializable(typeof(string))]
-[JsonSerializable(typeof(int))]
+/// <summary>What this package serialises (its resume state), without reflection; snake_case as on the wire.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ChatContinuationState))]
 internal sealed partial class AiJsonContext : JsonSerializerContext;

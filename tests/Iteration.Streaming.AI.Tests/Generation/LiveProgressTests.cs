@@ -1,6 +1,7 @@
 using Iteration.Streaming.AI.Generation;
 using Iteration.Streaming.AI.Tests.Infrastructure;
 using Iteration.Streaming.Files;
+using Iteration.Streaming.TestUtilities;
 
 namespace Iteration.Streaming.AI.Tests.Generation;
 
@@ -23,9 +24,9 @@ public sealed class LiveProgressTests
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Select(r => (r.CurrentFile, r.File, r.Chars, r.Tail)).Should().Equal(
-            ("src/a.cs", "src/a.cs", 0, null),
-            ("src/a.cs", "src/a.cs", 30, new string('x', 10) + new string('y', 10) + new string('z', 10)));
+        harness.Progress.Reports.Select(r => (r.File, r.Offset, r.Text)).Should().Equal(
+            ("src/a.cs", 0, string.Empty),
+            ("src/a.cs", 0, new string('x', 10) + new string('y', 10) + new string('z', 10)));
     }
 
     [Fact]
@@ -95,7 +96,7 @@ public sealed class LiveProgressTests
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Single().CurrentFile.Should().Be("docs/\U0001F642.md");
+        harness.Progress.Reports.Single().File.Should().Be("docs/\U0001F642.md");
     }
 
     [Fact]
@@ -127,7 +128,7 @@ public sealed class LiveProgressTests
     }
 
     [Fact]
-    public async Task GenerateAsync_LongFile_ReportsItsLastLines()
+    public async Task GenerateAsync_FileAcrossReports_ReportsDeltasAtTheirOffsets()
     {
         await using var harness = new GeneratorHarness(o => o.LiveTailLength = 12);
         harness.Client.Answer(
@@ -138,30 +139,49 @@ public sealed class LiveProgressTests
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Select(r => r.Tail).Should().Equal("line fo", "line four\n");
-        harness.Progress.Reports.Select(r => r.Keys).Should().AllBeEquivalentTo(new[] { "chars", "file", "tail" });
+        harness.Progress.Reports.Select(r => (r.Offset, r.Text, r.TailLength)).Should().Equal(
+            (0, "line one\nline two\nline three\nline fo", 12),
+            (36, "ur\n", 12));
     }
 
     [Fact]
-    public async Task GenerateAsync_TailTurnedOff_ReportsFileAndCharactersOnly()
+    public async Task GenerateAsync_BackgroundResponsesOff_ReportsNoResumeState()
     {
-        await using var harness = new GeneratorHarness(o => o.LiveTailLength = 0);
+        await using var harness = new GeneratorHarness();
         harness.Client.AnswerText("<file path=\"a\">x", "</file>");
 
         await harness.RunPhaseAsync();
 
-        harness.Progress.Reports.Single().Keys.Should().Equal("chars", "file");
+        harness.Progress.LiveUpdates.Should().ContainSingle().Which.ResumeState.Should().BeNull();
     }
 
     [Fact]
-    public void LiveOutput_IsFileCharactersAndTail_AsJson()
+    public async Task GenerateAsync_ModelPausesWithTextHeldBack_ReportsItWhenTheIntervalEnds()
     {
-        var output = ChatClientPhaseGenerator.LiveOutput("src/\"quoted\" <b>.cs", 42, "}\n</div>");
+        await using var harness = new GeneratorHarness();
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reported = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Progress.OnLive = u =>
+        {
+            if (u.Text.Contains('y', StringComparison.Ordinal))
+            {
+                reported.TrySetResult(u.Text);
+            }
+        };
+        harness.Client.Answer(
+            ChatStep.Text("<file path=\"a\">\nxx"),
+            ChatStep.Text("yy"),
+            ChatStep.Pause(paused, resume.Task),
+            ChatStep.Text("zz</file>"));
 
-        output.Keys.Should().BeEquivalentTo("file", "chars", "tail");
-        output["tail"].GetString().Should().Be("}\n</div>");
-        output["file"].GetRawText().Should().Be("\"src/\\u0022quoted\\u0022 \\u003Cb\\u003E.cs\"");
-        output["file"].GetString().Should().Be("src/\"quoted\" <b>.cs");
-        output["chars"].GetInt32().Should().Be(42);
+        var run = harness.RunPhaseAsync();
+        await paused.Task.WithPatience();
+        harness.Clock.Advance(Interval);
+
+        (await reported.Task.WithPatience()).Should().Be("yy", "the text the throttle held back is reported while the model is silent");
+        resume.SetResult();
+        await run;
+        harness.Progress.Reports.Select(r => (r.Offset, r.Text)).Should().Equal((0, "xx"), (2, "yy"));
     }
 }

@@ -32,6 +32,14 @@ public sealed class OptionsValidationTests
         { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was 32.5.", o => o.CharactersPerToken = 32.5 },
         { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was NaN.", o => o.CharactersPerToken = double.NaN },
         { "ChatClientGeneratorOptions.CharactersPerToken must be between 0.5 and 32, but was Infinity.", o => o.CharactersPerToken = double.PositiveInfinity },
+        {
+            "ChatClientGeneratorOptions.BackgroundResponses needs ChatClientGeneratorOptions.ReportLiveProgress: the continuation token is checkpointed with the live reports.",
+            o =>
+            {
+                o.BackgroundResponses = true;
+                o.ReportLiveProgress = false;
+            }
+        },
     };
 
     [Theory]

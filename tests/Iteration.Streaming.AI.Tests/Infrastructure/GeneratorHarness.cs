@@ -80,7 +80,7 @@ public sealed class GeneratorHarness : IAsyncDisposable
         return await Sink.SavePhaseAsync(GenerationId, phase, written);
     }
 
-    public async Task<PhaseContext> ContextAsync(int phase = 1, string? modificationPrompt = null, string prompt = "Build a task tracker")
+    public async Task<PhaseContext> ContextAsync(int phase = 1, string? modificationPrompt = null, string prompt = "Build a task tracker", PhaseCheckpoint? checkpoint = null)
     {
         var manifest = await Sink.GetManifestAsync(GenerationId) ?? new FileManifest { GenerationId = GenerationId, Files = [] };
         return new PhaseContext
@@ -95,6 +95,7 @@ public sealed class GeneratorHarness : IAsyncDisposable
             Files = manifest,
             Mode = new GenerationModeAssignment("classic"),
             Progress = Progress,
+            Checkpoint = checkpoint,
         };
     }
 

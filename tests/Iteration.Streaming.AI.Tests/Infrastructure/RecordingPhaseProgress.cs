@@ -11,6 +11,7 @@ namespace Iteration.Streaming.AI.Tests.Infrastructure;
 public sealed class RecordingPhaseProgress(TimeProvider? clock = null) : IPhaseProgress
 {
     private readonly ConcurrentQueue<LiveReport> _reports = new();
+    private readonly ConcurrentQueue<PhaseLiveUpdate> _live = new();
     private readonly ConcurrentQueue<(long Input, long Output)> _usage = new();
     private readonly ConcurrentQueue<string?> _models = new();
     private readonly ConcurrentQueue<Estimate> _estimates = new();
@@ -31,14 +32,24 @@ public sealed class RecordingPhaseProgress(TimeProvider? clock = null) : IPhaseP
     /// <summary>Called with each estimate, as the engine checks it against the budget (a test may cancel the run there).</summary>
     public Action<long>? OnEstimate { get; set; }
 
-    public ValueTask ReportAsync(string currentFile, IReadOnlyDictionary<string, JsonElement>? partialOutput = null, CancellationToken cancellationToken = default)
+    /// <summary>Every live update (file deltas and state-only ones), in order.</summary>
+    public IReadOnlyList<PhaseLiveUpdate> LiveUpdates => [.. _live];
+
+    /// <summary>Called with each live update, after it is recorded (a test may cancel the run there).</summary>
+    public Action<PhaseLiveUpdate>? OnLive { get; set; }
+
+    public ValueTask ReportAsync(string currentFile, IReadOnlyDictionary<string, JsonElement>? partialOutput = null, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException("The generator reports live through ReportLiveAsync.");
+
+    public ValueTask ReportLiveAsync(PhaseLiveUpdate update, CancellationToken cancellationToken = default)
     {
-        _reports.Enqueue(new LiveReport(
-            currentFile,
-            partialOutput?["file"].GetString(),
-            partialOutput?["chars"].GetInt32(),
-            partialOutput is not null && partialOutput.TryGetValue("tail", out var tail) ? tail.GetString() : null,
-            partialOutput?.Keys.Order(StringComparer.Ordinal).ToArray() ?? []));
+        _live.Enqueue(update);
+        if (update.File is { } file)
+        {
+            _reports.Enqueue(new LiveReport(file, update.Offset, update.Text, update.TailLength, update.ResumeState is not null));
+        }
+
+        OnLive?.Invoke(update);
         return ValueTask.CompletedTask;
     }
 
@@ -59,8 +70,12 @@ public sealed class RecordingPhaseProgress(TimeProvider? clock = null) : IPhaseP
     }
 }
 
-/// <summary>One live report: the current file and its <c>partial_output</c> (<c>file</c>, <c>chars</c>, <c>tail</c>).</summary>
-public sealed record LiveReport(string CurrentFile, string? File, int? Chars, string? Tail, string[] Keys);
+/// <summary>One live report of a file: its delta (<c>offset</c>, <c>text</c>), the tail length asked for, whether it carried a resume state.</summary>
+public sealed record LiveReport(string File, int Offset, string Text, int TailLength, bool HasState)
+{
+    /// <summary>The file's length after this report (<c>partial_output.chars</c>).</summary>
+    public int Chars => Offset + Text.Length;
+}
 
 /// <summary>One estimate of the output tokens of the call in progress, and when it came.</summary>
 public sealed record Estimate(DateTimeOffset At, long OutputTokens);

@@ -103,6 +103,14 @@ public sealed class ChatStep
     /// <summary>An update made only when the generator asks for it, so a test can tell whether it asked.</summary>
     public static ChatStep WhenAsked(Func<ChatResponseUpdate> update) => new(_ => Task.FromResult<ChatResponseUpdate?>(update()));
 
+    /// <summary>The model pauses (saying so through <paramref name="paused"/>): the next update waits until <paramref name="resume"/> completes.</summary>
+    public static ChatStep Pause(TaskCompletionSource paused, Task resume) => new(async cancellationToken =>
+    {
+        paused.TrySetResult();
+        await resume.WaitAsync(cancellationToken);
+        return null;
+    });
+
     /// <summary>Throws, as a client does when the endpoint fails.</summary>
     public static ChatStep Throw(Exception exception) => new(_ => Task.FromException<ChatResponseUpdate?>(exception));
 

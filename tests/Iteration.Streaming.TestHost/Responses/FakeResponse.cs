@@ -70,7 +70,7 @@ public sealed class FakeResponse
             var produced = 0;
             foreach (var delta in Answer.Deltas())
             {
-                await server.WaitAtGateAsync(produced + delta.Length, cancellationToken).ConfigureAwait(false);
+                await server.WaitAtGateAsync(Answer.Phase, produced + delta.Length, cancellationToken).ConfigureAwait(false);
                 produced += delta.Length;
                 Add("response.output_text.delta", n => Envelope("response.output_text.delta", n, ("item_id", _messageId), ("output_index", 0), ("content_index", 0), ("delta", delta), ("logprobs", new JsonArray())), produced);
             }

@@ -44,6 +44,7 @@ public sealed class FakeResponsesServer : IAsyncDisposable
     private readonly ConcurrentQueue<Task> _producers = new();
     private readonly object _gateLock = new();
     private int _hold = int.MaxValue;
+    private int? _holdPhase;
     private TaskCompletionSource _gateChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _cutNext = -1;
@@ -93,14 +94,16 @@ public sealed class FakeResponsesServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Holds every response's production once it has <paramref name="answerCharacters"/> characters of its answer (a
-    /// delta that would pass it waits), until <see cref="Release"/> or another hold.
+    /// Holds the production of every response (or only of those answering <paramref name="phase"/>) once it has
+    /// <paramref name="answerCharacters"/> characters of its answer (a delta that would pass it waits), until
+    /// <see cref="Release"/> or another hold.
     /// </summary>
-    public void HoldAt(int answerCharacters)
+    public void HoldAt(int answerCharacters, int? phase = null)
     {
         lock (_gateLock)
         {
             _hold = answerCharacters;
+            _holdPhase = phase;
             _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             SignalGate();
         }
@@ -144,14 +147,14 @@ public sealed class FakeResponsesServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    internal async Task WaitAtGateAsync(int needed, CancellationToken cancellationToken)
+    internal async Task WaitAtGateAsync(int phase, int needed, CancellationToken cancellationToken)
     {
         while (true)
         {
             Task changed;
             lock (_gateLock)
             {
-                if (needed <= _hold)
+                if (needed <= _hold || (_holdPhase is { } held && held != phase))
                 {
                     return;
                 }
