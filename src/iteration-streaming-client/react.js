@@ -32,6 +32,7 @@ export function useIterationProgress(streamUrl, sseToken, options) {
       onEvent: (event, id) => setState((s) => ({ ...applyEvent(s, event, { id }), connection: s.connection })),
       onConnection: (connection) => setState((s) => ({ ...s, connection })),
       onEnd: (reason, detail) => setState((s) => endState(s, reason, detail)),
+      onLive: (live) => setState((s) => ({ ...s, live })),
     }, options);
     // Options are read when the stream changes, so an inline object does not reconnect on every render.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -41,6 +41,7 @@ export function useIterationProgress(streamUrl, sseToken, options) {
       onEvent: (event, id) => update(applyEvent(current, event, { id })),
       onConnection: (value) => { connection.value = value; },
       onEnd: (reason, detail) => update(endState(current, reason, detail)),
+      onLive: (live) => update({ ...current, live }),
     }, options);
   };
 
