@@ -618,9 +618,12 @@ function renderLive() {
   const section = $('live');
   if (!entry || typeof entry.text !== 'string' || isTerminalStatus(progress.status)) {
     section.hidden = true;
+    $('writing').hidden = false;
     liveShown = null;
     return;
   }
+  // The view says what the one-line "Writing … so far" says (an older server's deltas have only that line).
+  $('writing').hidden = true;
   const body = $('live-body');
   const pinned = section.hidden || body.scrollTop + body.clientHeight >= body.scrollHeight - 8;
   section.hidden = false;
@@ -768,6 +771,7 @@ function reset() {
   window.__live = null;
   liveShown = null;
   $('live').hidden = true;
+  $('writing').hidden = false;
   filesRequest++;
   announced = '';
   preview.close();
