@@ -61,6 +61,7 @@ public static class IterationStreamEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the generation endpoints under <paramref name="prefix"/>: <c>POST {prefix}</c> and <c>POST {prefix}/iterate</c>
     /// (start, 202), <c>GET {prefix}/{id}/stream</c> (Server-Sent Events with resume), <c>GET {prefix}/{id}</c> (snapshot),
+    /// <c>GET {prefix}/{id}/live</c> (the phase in progress, with the exact text so far of the file being written),
     /// <c>GET {prefix}/{id}/files</c>, <c>/files/{**path}</c> and <c>/archive</c>, <c>DELETE {prefix}/{id}</c> (cancel),
     /// <c>POST {prefix}/{id}/retry</c> and <c>POST {prefix}/{id}/input</c> (review gates and instructions),
     /// <c>GET {prefix}/{id}/diff</c>, <c>POST {prefix}/{id}/fork</c> and <c>POST {prefix}/{id}/revert</c>, and with an owner
@@ -96,6 +97,7 @@ public static class IterationStreamEndpointRouteBuilderExtensions
         var files = new FileEndpoints(logger);
         var input = new InputEndpoints(logger);
         var diff = new DiffEndpoint(logger);
+        var live = new LiveEndpoint(logger);
         // The list exists only for hosts that know their callers (a scoped resolver cannot be resolved here: only asked about).
         var listsOwners = services.GetService<IServiceProviderIsService>()?.IsService(typeof(IGenerationOwnerResolver)) == true;
         var unmatched = new UnmatchedRouteEndpoint(logger, listsOwners);
@@ -221,6 +223,15 @@ public static class IterationStreamEndpointRouteBuilderExtensions
             .WithDescription("Each event's data is a progress event (JSON) with id: <sequence>; resume with Last-Event-ID or ?lastEventId=. 204 when the generation has ended before that id. The sse_token in Authorization: Bearer or ?token=.")
             .Produces(StatusCodes.Status200OK, typeof(StreamingProgressEvent), EventStreamContentType)
             .Produces(StatusCodes.Status204NoContent, typeof(void), contentType: null)
+            .ProducesProblems(ReadProblems)
+            .AddOpenApiOperationTransformer(OpenApiOperations.ReadAsync);
+        group.MapGet("/{id}/live", EndpointErrors.Handle(live.GetAsync, logger))
+            .DescribedBy((Func<string, string?, Task>)EndpointShapes.Read)
+            .WithDisplayName("Iteration.Streaming: live phase")
+            .WithName(names.Of("getLiveGeneration"))
+            .WithSummary("The phase in progress: its files so far and the text of the file being written")
+            .WithDescription("The files the phase in progress finished (not saved yet) and the exact text so far of the file being written, each with its offset (its length in UTF-16 code units), and sequence, the id of the last event they include: open the stream with Last-Event-ID: {sequence} and apply the partial_output deltas after it to rebuild what a watcher connected from the start sees. No phase and no files when none is in progress (queued, between phases, at a review gate, ended). Cache-Control: no-store. The sse_token in Authorization: Bearer or ?token=.")
+            .Produces(StatusCodes.Status200OK, typeof(GenerationLive), JsonContentType)
             .ProducesProblems(ReadProblems)
             .AddOpenApiOperationTransformer(OpenApiOperations.ReadAsync);
         group.MapGet("/{id}/files", EndpointErrors.Handle(files.ListAsync, logger))

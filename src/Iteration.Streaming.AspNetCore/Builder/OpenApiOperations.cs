@@ -352,7 +352,7 @@ internal static class OpenApiOperations
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
             BearerFormat = "Iteration.Streaming stream token",
-            Description = "A generation's sse_token from the 202 of start, iterate or retry: reads its stream, snapshot, files and archive (also accepted as ?token= where a header cannot be sent).",
+            Description = "A generation's sse_token from the 202 of start, iterate or retry: reads its stream, snapshot, live phase, files and archive (also accepted as ?token= where a header cannot be sent).",
         });
         document.Components.SecuritySchemes.TryAdd(ControlScheme, new OpenApiSecurityScheme
         {

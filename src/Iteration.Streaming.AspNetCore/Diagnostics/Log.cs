@@ -91,4 +91,7 @@ internal static partial class Log
 
     [LoggerMessage(2073, LogLevel.Information, "Revert {GenerationId} of {PathCount} paths of generation {ParentGenerationId} started through HTTP.")]
     public static partial void RevertStarted(ILogger logger, string generationId, string parentGenerationId, int pathCount);
+
+    [LoggerMessage(2080, LogLevel.Debug, "Live state of generation {GenerationId} served: phase {Phase} (0: none in progress), {FileCount} files, at event {Sequence}.")]
+    public static partial void LiveServed(ILogger logger, string generationId, int phase, int fileCount, long sequence);
 }

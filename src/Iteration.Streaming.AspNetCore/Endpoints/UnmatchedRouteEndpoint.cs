@@ -38,7 +38,7 @@ internal sealed class UnmatchedRouteEndpoint(ILogger logger, bool listsOwners)
         [""] => listsOwners ? [HttpMethods.Get, HttpMethods.Post] : [HttpMethods.Post],
         ["iterate"] => [HttpMethods.Get, HttpMethods.Delete, HttpMethods.Post],
         [_] => [HttpMethods.Get, HttpMethods.Delete],
-        [_, "stream" or "files" or "archive"] => [HttpMethods.Get],
+        [_, "stream" or "files" or "archive" or "live"] => [HttpMethods.Get],
         [_, "retry"] => [HttpMethods.Post],
         [_, "files", ..] => [HttpMethods.Get],
         _ => [],

@@ -116,7 +116,7 @@ internal sealed class PhaseRunner(
                 continue;
             }
 
-            state.Add(checkedFile, deleted);
+            await AddFinishedAsync(run, live, checkedFile, deleted).ConfigureAwait(false);
             run.Estimate?.PhaseProgressed(index, state.Batch.Count, phase.EstimatedFileCount);
             await events.EmitAsync(
                 run,
@@ -343,6 +343,28 @@ internal sealed class PhaseRunner(
         }
 
         await checkpoints.WriteAsync(run, live, update.ResumeState, settings).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds a yielded file to the phase's batch under the run's append lock (a <c>/live</c> reader enumerates it there);
+    /// the file being written, once yielded, is finished: its live text ends.
+    /// </summary>
+    private static async Task AddFinishedAsync(GenerationRun run, LivePhase live, GeneratedFile file, HashSet<string> deleted)
+    {
+        await run.AppendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            live.State.Add(file, deleted);
+            if (string.Equals(live.CurrentFile, file.Path, StringComparison.Ordinal))
+            {
+                live.CurrentFile = null;
+                live.Text.Clear();
+            }
+        }
+        finally
+        {
+            run.AppendLock.Release();
+        }
     }
 
     private static async Task SetBetweenFilesAsync(GenerationRun run, LivePhase live)

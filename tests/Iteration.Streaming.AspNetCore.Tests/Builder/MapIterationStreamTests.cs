@@ -45,6 +45,7 @@ public sealed class MapIterationStreamTests
             ("/api/generations/{id}/files", "GET"),
             ("/api/generations/{id}/files/{**path}", "GET"),
             ("/api/generations/{id}/archive", "GET"),
+            ("/api/generations/{id}/live", "GET"),
             ("/api/generations/{id}/retry", "POST"),
             ("/api/generations/{id}/input", "POST"),
             ("/api/generations/{id}/diff", "GET"),

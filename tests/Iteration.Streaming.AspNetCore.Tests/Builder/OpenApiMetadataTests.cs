@@ -21,7 +21,7 @@ public sealed class OpenApiMetadataTests
 
         var names = Endpoints(host).Select(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName).OfType<string>().ToList();
 
-        names.Should().HaveCount(30).And.OnlyHaveUniqueItems();
+        names.Should().HaveCount(32).And.OnlyHaveUniqueItems();
         names.Should().Contain(["startGeneration", "startGeneration_tenants__tenant__generations"]);
     }
 
@@ -32,7 +32,7 @@ public sealed class OpenApiMetadataTests
 
         var described = Endpoints(host).Where(e => e.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true }).ToList();
 
-        described.Should().HaveCount(15).And.AllSatisfy(endpoint =>
+        described.Should().HaveCount(16).And.AllSatisfy(endpoint =>
         {
             endpoint.Metadata.GetOrderedMetadata<IProducesResponseTypeMetadata>().Should().Contain(
                 p => p.StatusCode == StatusCodes.Status500InternalServerError && p.ContentTypes.Contains("application/problem+json"), endpoint.DisplayName);

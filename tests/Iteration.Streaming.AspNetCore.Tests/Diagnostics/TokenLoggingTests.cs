@@ -36,7 +36,7 @@ public sealed class TokenLoggingTests
             await stream.ReadAllEventsAsync().WithPatience();
         }
 
-        foreach (var url in new[] { "", "/files", "/files/" + InstantPhaseGenerator.PathOf(1, 1), "/archive", "/stream" })
+        foreach (var url in new[] { "", "/files", "/files/" + InstantPhaseGenerator.PathOf(1, 1), "/archive", "/live", "/stream" })
         {
             using var withHeader = new HttpRequestMessage(HttpMethod.Get, started.StatusUrl.TrimStart('/') + url);
             withHeader.Headers.Authorization = new AuthenticationHeaderValue("Bearer", started.SseToken);

@@ -14,6 +14,7 @@ public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFi
         { "GET", "/files" },
         { "GET", "/files/src/Program.cs" },
         { "GET", "/archive" },
+        { "GET", "/live" },
     };
 
     public static TheoryData<string, string> PerGenerationEndpoints => new()
@@ -25,6 +26,7 @@ public sealed class GenerationAccessTests(DefaultHostFixture fixture) : IClassFi
         { "GET", "/files" },
         { "GET", "/files/src/Program.cs" },
         { "GET", "/archive" },
+        { "GET", "/live" },
     };
 
     private KestrelTestHost Host => fixture.Host;

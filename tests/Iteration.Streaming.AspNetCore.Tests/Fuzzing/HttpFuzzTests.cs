@@ -14,7 +14,7 @@ public sealed class HttpFuzzTests(FuzzHostFixture fixture) : IClassFixture<FuzzH
 {
     private const int Iterations = 100;
 
-    private static readonly string[] ReadSuffixes = ["", "/stream", "/files", "/files/phase1/File1.cs", "/archive"];
+    private static readonly string[] ReadSuffixes = ["", "/stream", "/files", "/files/phase1/File1.cs", "/archive", "/live"];
 
     private HttpClient Client => fixture.Client;
 

@@ -15,6 +15,7 @@ public sealed class UnmatchedRouteTests(DefaultHostFixture fixture) : IClassFixt
     [InlineData("DELETE", "generations/3f2504e0-4f89-11d3-9a0c-0305e82c3301/files/a/b.cs", "GET")]
     [InlineData("GET", "generations/3f2504e0-4f89-11d3-9a0c-0305e82c3301/retry", "POST")]
     [InlineData("HEAD", "generations/3f2504e0-4f89-11d3-9a0c-0305e82c3301/archive", "GET")]
+    [InlineData("PUT", "generations/3f2504e0-4f89-11d3-9a0c-0305e82c3301/live", "GET")]
     public async Task KnownPathWrongMethod_Answers405WithAllow(string method, string url, string allow)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), url);

@@ -52,6 +52,7 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     [InlineData("/generations/{id}/files", "get", "sse_token,control_token")]
     [InlineData("/generations/{id}/files/{path}", "get", "sse_token,control_token")]
     [InlineData("/generations/{id}/archive", "get", "sse_token,control_token")]
+    [InlineData("/generations/{id}/live", "get", "sse_token,control_token")]
     [InlineData("/generations/{id}", "delete", "control_token")]
     [InlineData("/generations/{id}/retry", "post", "control_token")]
     [InlineData("/generations/iterate", "post", "control_token")]
@@ -211,6 +212,21 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Live_IsNamedAndAnswersTheLiveShapeWithItsFiles()
+    {
+        var live = Operation("/generations/{id}/live", "get");
+        var reference = live["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>();
+        var schema = _document["components"]!["schemas"]![reference.Split('/')[^1]]!;
+
+        live["operationId"]!.GetValue<string>().Should().Be("getLiveGeneration");
+        reference.Should().EndWith("/GenerationLive");
+        // Named by the host's JSON options (this host sets none): compared without the naming policy.
+        schema["properties"]!.AsObject().Select(p => p.Key.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant())
+            .Should().BeEquivalentTo("generationid", "status", "phase", "sequence", "currentfile", "files");
+        live["parameters"]!.AsArray().Should().Contain(p => p!["name"]!.GetValue<string>() == "token" && p["in"]!.GetValue<string>() == "query");
+    }
+
+    [Fact]
     public void Revert_RequiresDistinctPathsAndTo()
     {
         var revert = Operation("/generations/{id}/revert", "post");
@@ -246,6 +262,7 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         { "/generations/{id}/files", "get", [400, 401, 403, 404, 429, 500, 503] },
         { "/generations/{id}/files/{path}", "get", [400, 401, 403, 404, 429, 500, 503] },
         { "/generations/{id}/archive", "get", [400, 401, 403, 404, 429, 500, 503] },
+        { "/generations/{id}/live", "get", [400, 401, 403, 404, 429, 500, 503] },
         { "/generations/{id}/diff", "get", [400, 401, 403, 404, 406, 429, 500, 503] },
         { "/generations/{id}/fork", "post", [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] },
         { "/generations/{id}/revert", "post", [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] },

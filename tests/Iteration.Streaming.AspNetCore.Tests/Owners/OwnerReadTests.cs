@@ -12,7 +12,7 @@ namespace Iteration.Streaming.AspNetCore.Tests.Owners;
 /// </summary>
 public sealed class OwnerReadTests(OwnerReadsFixture fixture) : IClassFixture<OwnerReadsFixture>
 {
-    public static TheoryData<string> Reads => ["", "/files", "/files/{path}", "/archive", "/stream"];
+    public static TheoryData<string> Reads => ["", "/files", "/files/{path}", "/archive", "/live", "/stream"];
 
     private string Url(string read) => $"generations/{fixture.AlicesId}{read.Replace("{path}", fixture.FilePath, StringComparison.Ordinal)}";
 

@@ -1,3 +1,4 @@
+using Iteration.Streaming.Checkpoints;
 using Iteration.Streaming.EventLog;
 using Iteration.Streaming.Files;
 using Iteration.Streaming.Hosting;
@@ -31,6 +32,8 @@ public sealed class SharedStores
 
     public IFileSink Sink { get; }
 
+    public IPhaseCheckpointStore Checkpoints { get; } = new InMemoryPhaseCheckpointStore();
+
     public void Register(IIterationStreamingBuilder builder)
     {
         builder.Services.RemoveAll<IGenerationRecordStore>();
@@ -39,6 +42,8 @@ public sealed class SharedStores
         builder.Services.AddSingleton(Log);
         builder.Services.RemoveAll<IFileSink>();
         builder.Services.AddSingleton(Sink);
+        builder.Services.RemoveAll<IPhaseCheckpointStore>();
+        builder.Services.AddSingleton(Checkpoints);
     }
 
     private sealed class DurableRecordStore(IGenerationRecordStore inner) : IGenerationRecordStore

@@ -61,6 +61,8 @@ public sealed class AddIterationStreamingTests
             ["IterationStreaming:HeartbeatInterval"] = "00:00:01",
             ["IterationStreaming:MaxConcurrentGenerations"] = "9",
             ["IterationStreaming:RetryInterval"] = "00:00:05",
+            ["IterationStreaming:Checkpoints:Enabled"] = "false",
+            ["IterationStreaming:Checkpoints:MaxBytes"] = "1048576",
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
 
@@ -69,6 +71,8 @@ public sealed class AddIterationStreamingTests
 
         options.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(1));
         options.MaxConcurrentGenerations.Should().Be(9);
+        options.Checkpoints.Enabled.Should().BeFalse();
+        options.Checkpoints.MaxBytes.Should().Be(1024 * 1024);
         options.RetryInterval.Should().Be(TimeSpan.FromSeconds(3), "the delegate runs after configuration binding");
     }
 
@@ -108,6 +112,10 @@ public sealed class AddIterationStreamingTests
         { "FileSinkRoot", o => o.FileSinkRoot = "  " },
         { "SigningKey", o => o.SigningKey = new string('k', 31) },
         { "SigningKeyFile", o => o.SigningKeyFile = "  " },
+        { "MaxBytes", o => o.Checkpoints.MaxBytes = 64 * 1024 - 1 },
+        { "MaxBytes", o => o.Checkpoints.MaxBytes = 1024L * 1024 * 1024 + 1 },
+        { "MaxResumeStateBytes", o => o.Checkpoints.MaxResumeStateBytes = 1023 },
+        { "MaxResumeStateBytes", o => o.Checkpoints.MaxResumeStateBytes = 1024 * 1024 + 1 },
     };
 
     [Theory]
