@@ -8,16 +8,12 @@ using Iteration.Streaming.Sample.Web.Demo;
 namespace Iteration.Streaming.Sample.Web.Tests.Browser;
 
 /// <summary>
-/// The sample's <see cref="DemoGenerator"/>, files, live reports and continuation unchanged, held after a given live
-/// report of a phase (<see cref="After"/>) until the test releases it: a run stopped mid-file without timing.
+/// The sample's <see cref="DemoGenerator"/>, files, live reports and continuation unchanged, held after the live reports
+/// the test named in <see cref="LiveHolds"/> until it releases them: a run stopped mid-file without timing.
 /// </summary>
-public sealed class HoldingLiveDemoGenerator(DemoGenerator demo) : IResumablePhaseGenerator
+public sealed class HoldingLiveDemoGenerator(DemoGenerator demo, LiveHolds holds) : IResumablePhaseGenerator
 {
-    private readonly ConcurrentDictionary<(int Phase, int Report), LiveHold> _holds = new();
     private readonly ConcurrentDictionary<(string Generation, int Phase), int> _reports = new();
-
-    /// <summary>Holds every run after its <paramref name="report"/>th live report (from 1) of <paramref name="phase"/>.</summary>
-    public LiveHold After(int phase, int report) => _holds.GetOrAdd((phase, report), _ => new LiveHold());
 
     public async IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -35,7 +31,7 @@ public sealed class HoldingLiveDemoGenerator(DemoGenerator demo) : IResumablePha
     private Task HoldAsync(PhaseContext context, PhaseLiveUpdate update, CancellationToken cancellationToken)
     {
         var count = _reports.AddOrUpdate((context.GenerationId, context.Phase.Number), 1, (_, n) => n + 1);
-        return _holds.TryGetValue((context.Phase.Number, count), out var hold)
+        return holds.Find(context.Phase.Number, count) is { } hold
             ? hold.ReachAsync(update, cancellationToken)
             : Task.CompletedTask;
     }

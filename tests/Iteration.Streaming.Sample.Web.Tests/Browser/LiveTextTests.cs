@@ -19,10 +19,10 @@ public sealed class LiveTextTests(BrowserFixture browser)
     [Fact]
     public async Task Reload_MidFile_ShowsExactlyTheTextSoFarThenGrowsToTheSavedFile()
     {
-        HoldingLiveDemoGenerator? generator = null;
-        await using var server = await StartAsync(g => generator = g);
-        var midFile = generator!.After(phase: 3, report: 6);
-        var nextFile = generator.After(phase: 3, report: 9);
+        var holds = new LiveHolds();
+        var midFile = holds.After(phase: 3, report: 6);
+        var nextFile = holds.After(phase: 3, report: 9);
+        await using var server = await StartAsync(holds);
         var page = new SamplePage(await browser.NewPageAsync());
         var liveRequests = 0;
         page.Page.Request += (_, request) =>
@@ -71,9 +71,9 @@ public sealed class LiveTextTests(BrowserFixture browser)
     [InlineData(1280, 900)]
     public async Task Axe_FileBeingWrittenInTheDarkScheme_HasNoSeriousViolationAndTheTextIsReachableByKeyboard(int width, int height)
     {
-        HoldingLiveDemoGenerator? generator = null;
-        await using var server = await StartAsync(g => generator = g);
-        var hold = generator!.After(phase: 1, report: 3);
+        var holds = new LiveHolds();
+        var hold = holds.After(phase: 1, report: 3);
+        await using var server = await StartAsync(holds);
         var page = await browser.NewSamplePageAsync(width, height, ColorScheme.Dark, bypassCsp: true);
         await page.OpenAsync(server.BaseAddress);
         await page.StartAsync();
@@ -91,16 +91,13 @@ public sealed class LiveTextTests(BrowserFixture browser)
         await page.ExpectCompletedAsync();
     }
 
-    private static Task<SampleServer> StartAsync(Action<HoldingLiveDemoGenerator> created) =>
-        SampleServer.StartAsync(configure: builder => builder.Services.AddIterationStreaming().AddPhaseGenerator(sp =>
-        {
-            var generator = new HoldingLiveDemoGenerator(new DemoGenerator(sp.GetRequiredService<IOptionsMonitor<DemoOptions>>(), sp.GetRequiredService<TimeProvider>()));
-            created(generator);
-            return generator;
-        }));
+    private static Task<SampleServer> StartAsync(LiveHolds holds) =>
+        SampleServer.StartAsync(configure: builder => builder.Services.AddIterationStreaming().AddPhaseGenerator(sp => new HoldingLiveDemoGenerator(
+            new DemoGenerator(sp.GetRequiredService<IOptionsMonitor<DemoOptions>>(), sp.GetRequiredService<TimeProvider>()), holds)));
 
     private static async Task<JsonElement> LiveAsync(SamplePage page, string id) =>
-        await page.Page.EvaluateAsync<JsonElement>("async id => (await fetch(`/generations/${id}/live`)).json()", id);
+        // The test's own request carries a query, so the count of the page's requests (ending in /live) leaves it out.
+        await page.Page.EvaluateAsync<JsonElement>("async id => (await fetch(`/generations/${id}/live?by=test`)).json()", id);
 
     private static string TextOf(JsonElement live, string path) =>
         live.GetProperty("files").EnumerateArray().Single(f => f.GetProperty("path").GetString() == path).GetProperty("text").GetString()!;
