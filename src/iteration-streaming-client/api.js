@@ -178,6 +178,15 @@ export function createGenerationsClient(options = {}) {
     snapshot: async (generationId, token) =>
       (await send(url(`/${id(generationId)}`), { headers: bearer(token) })).json(),
 
+    /**
+     * GET /generations/{id}/live: the phase in progress as it stands (`{generation_id, status, phase?, sequence,
+     * current_file?, files: [{path, text?, offset, complete, deleted?}]}`): its finished files and the text so far of the
+     * one being written, as of event `sequence`. No phase in progress: no `phase`, no files. The watcher reads it by
+     * itself (see watchGeneration's `onLive`); this is for a page that folds the events on its own.
+     */
+    live: async (generationId, token) =>
+      (await send(url(`/${id(generationId)}/live`), { headers: bearer(token) })).json(),
+
     /** GET /generations/{id}/files: the files saved so far. */
     files: async (generationId, token) =>
       (await send(url(`/${id(generationId)}/files`), { headers: bearer(token) })).json(),

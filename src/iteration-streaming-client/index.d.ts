@@ -103,8 +103,14 @@ export interface StreamingProgressEvent {
   /** Seconds. */
   estimated_time_remaining?: number;
   current_file?: string;
-  /** Generator-defined; `{file, chars}` while a file is written, `{usage, cost?}` on a phase's end and on completion. */
-  partial_output?: { file?: string; chars?: number; usage?: TokenUsageOnWire; cost?: GenerationCost; [key: string]: unknown };
+  /**
+   * Generator-defined; while a file is written the live delta `{file, offset, text, chars, tail}` (`text` goes at
+   * `offset`, in UTF-16 code units; an older server sends only `{file, chars}` or `{file, chars, tail}`), and
+   * `{usage, cost?}` on a phase's end and on completion.
+   */
+  partial_output?: { file?: string; offset?: number; text?: string; chars?: number; tail?: string; usage?: TokenUsageOnWire; cost?: GenerationCost; [key: string]: unknown };
+  /** On `resumed`: the interrupted phase continues where its last checkpoint left it instead of starting again. */
+  resumed_mid_phase?: ResumedMidPhase;
   phase_info?: PhaseInfo;
   /** At a review gate (status `awaiting_input`): what the run waits for. */
   input_request?: InputRequest;
@@ -116,6 +122,88 @@ export interface StreamingProgressEvent {
   error?: string;
   replay?: string;
 }
+
+/** `resumed_mid_phase` of a `resumed` event: where the interrupted phase continues. */
+export interface ResumedMidPhase {
+  phase: number;
+  /** The file that was being written; absent when the checkpoint fell between two files. */
+  file?: string;
+  /** Characters of `file` kept (UTF-16 code units): its next delta starts here. */
+  chars: number;
+  /** Files the phase had finished before the interruption (kept, not written again). */
+  files_kept: number;
+}
+
+/** One file of `GET {prefix}/{id}/live`. */
+export interface GenerationLiveFile {
+  path: string;
+  /** The text so far (the whole text of a finished file); absent for a delete or a finished file that is not UTF-8 text. */
+  text?: string;
+  /** `text.length`: where the next delta of this file starts. */
+  offset: number;
+  /** Finished (final for this phase); false while being written. */
+  complete: boolean;
+  /** The phase deletes this path (omitted when false). */
+  deleted?: boolean;
+}
+
+/**
+ * `GET {prefix}/{id}/live`: the phase in progress as of event `sequence` (open the stream after it and apply the later
+ * deltas). No phase in progress (queued, between phases, at a gate, ended): no `phase`, no files.
+ */
+export interface GenerationLive {
+  generation_id: string;
+  status: GenerationStatus;
+  phase?: number;
+  sequence: number;
+  current_file?: string;
+  /** In the order begun; the file being written last. */
+  files: GenerationLiveFile[];
+}
+
+/** One file of the live texts. */
+export interface LiveFile {
+  /** The exact text so far; null when unknown (a file a /live answer had without text, such as a delete). */
+  text: string | null;
+  /** True once a later file was begun (or /live said it is finished). */
+  complete: boolean;
+  /** The phase deletes this path (only from a /live answer). */
+  deleted?: true;
+}
+
+/**
+ * The exact texts so far of the phase in progress, rebuilt from the deltas (`offset <= known.length` →
+ * `known.slice(0, offset) + text`; a larger offset is a gap, filled from `GET /live`).
+ */
+export interface LiveState {
+  /** The phase in progress; null between phases. */
+  phase: number | null;
+  /** The file being written. */
+  currentFile: string | null;
+  /** By path, in the order begun; the file being written last. */
+  files: { [path: string]: LiveFile };
+  /** The id of the last event the texts include. */
+  sequence: number | null;
+  /** The id of the event that began the phase (an older /live answer is not taken). */
+  since: number | null;
+  /** 'needed': waits for a /live answer (a gap, a reload, a continued phase); 'unavailable': the server has no /live. */
+  sync: 'needed' | 'unavailable' | null;
+  /** /live answers in a row that left a gap. */
+  attempts: number;
+  /** The phase a `resumed` said continues ('unknown' for a watch that started after the events before it). */
+  continues: number | 'unknown' | null;
+  /** The latest events of the phase, applied again after a /live answer. */
+  recent: ReadonlyArray<{ id: number; event: StreamingProgressEvent }>;
+}
+
+/** The live texts before any event; `{sync: 'needed'}` for a watch that resumes after an event id (a reload). */
+export function initialLiveState(init?: { sync?: 'needed' | null }): LiveState;
+/** The live texts after one event (pure): deltas, phase starts and ends, `resumed`. */
+export function applyLiveEvent(live: LiveState, event: StreamingProgressEvent, meta?: { id?: string | number | null }): LiveState;
+/** The live texts from a /live answer, then the events after its `sequence` applied again (pure). */
+export function applyLiveAnswer(live: LiveState, answer: GenerationLive): LiveState;
+/** Whether the live texts wait for a /live answer. */
+export function liveNeedsSync(live: LiveState | null | undefined): boolean;
 
 /** RFC 9457 Problem Details, as every error answer carries. */
 export interface ProblemDetails {
@@ -398,6 +486,12 @@ export interface WatchHandlers {
    * nothing for closed_by_client.
    */
   onEnd?: (reason: EndReason, detail?: StreamingProgressEvent | ProblemDetails) => void;
+  /**
+   * The exact texts so far of the phase in progress, after each change. With it the watcher reads `GET {status URL}/live`
+   * (the same token, in the header) when the deltas cannot rebuild them: a watch resuming after `lastEventId`, a gap,
+   * a phase continuing from its checkpoint. Without it nothing is tracked or read.
+   */
+  onLive?: (live: LiveState) => void;
 }
 
 /** The part of EventSource the watcher uses; the browser's, or a Node.js package such as "eventsource". */
@@ -424,6 +518,8 @@ export interface WatchOptions {
   lastEventId?: string | number | null;
   /** The snapshot URL asked when the stream is refused; defaults to the stream URL without `/stream`. */
   statusUrl?: string;
+  /** The live route (`onLive`); defaults to `{statusUrl}/live`. */
+  liveUrl?: string;
   /** How often a refused stream is reopened (5xx, unreachable) before ending with 'error'; default 5. */
   maxRetries?: number;
   /** Resolves relative URLs (needed outside a browser page). */
@@ -704,6 +800,8 @@ export interface GenerationsClient {
   cancel(generationId: string, controlToken: string | null): Promise<boolean>;
   snapshot(generationId: string, token: string | null): Promise<GenerationSnapshot>;
   files(generationId: string, token: string | null): Promise<GenerationFileList>;
+  /** `GET {prefix}/{id}/live`: the phase in progress, its finished files and the text so far of the one being written. */
+  live(generationId: string, token: string | null): Promise<GenerationLive>;
   readFile(generationId: string, path: string, token: string | null, options?: { maxBytes?: number }): Promise<FileText>;
   /** A link with the read token in its query (none for `null`: the owner's cookie opens it). */
   fileUrl(generationId: string, path: string, token: string | null): string;
@@ -772,6 +870,8 @@ export interface ResumeView {
   filesKept: number;
   /** The phase it continued with; null when every phase was saved. */
   nextPhase: number | null;
+  /** Where that phase continues inside (`resumed_mid_phase`); null when it starts from its beginning. */
+  midPhase: { phase: number; file: string | null; chars: number; filesKept: number } | null;
 }
 
 export interface WarningView {
@@ -817,6 +917,11 @@ export interface ProgressState {
   warning: WarningView | null;
   /** What the run waits for while the status is `awaiting_input` (the last event's `input_request`); null otherwise. */
   inputRequest: InputRequest | null;
+  /**
+   * The exact texts so far of the phase in progress: set by watchGeneration's `onLive` (the hooks do it); applyEvent
+   * leaves it as it is. Null until a watcher reports it.
+   */
+  live: LiveState | null;
   error: string | null;
   /** Unix seconds, server clock. */
   startedAt: number | null;

@@ -13,4 +13,7 @@
 export { watchGeneration, withToken, withQuery, resolveUrl, isTerminalStatus, unreachable } from './watch.js';
 export { createGenerationsClient, watchMany, GenerationApiError, BudgetExceededError, BUDGET_EXCEEDED_TYPE, encodePath } from './api.js';
 export { createGenerationPager, initialListState } from './list.js';
-export { initialProgress, applyEvent, applySnapshot, initialWatchManyState, applyWatchManyEvent, elapsedSeconds, fileCounts, formatDuration, formatEta } from './progress.js';
+export {
+  initialProgress, applyEvent, applySnapshot, initialWatchManyState, applyWatchManyEvent, elapsedSeconds, fileCounts, formatDuration, formatEta,
+  initialLiveState, applyLiveEvent, applyLiveAnswer, liveNeedsSync,
+} from './progress.js';

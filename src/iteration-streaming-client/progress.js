@@ -36,6 +36,7 @@ export function initialProgress(init = {}) {
     budget: init.budget ?? null,
     warning: null,
     inputRequest: null,
+    live: null,
     error: null,
     startedAt: null,
     endedAt: null,
@@ -117,6 +118,7 @@ export function applyEvent(state, event, meta = {}) {
       phasesKept: resumeAt === null ? next.totalPhases ?? phases.length : resumeAt - 1,
       filesKept: Number.isInteger(info?.total_files) ? info.total_files : 0,
       nextPhase: resumeAt,
+      midPhase: midPhaseOf(event.resumed_mid_phase),
     };
   }
 
@@ -172,6 +174,7 @@ export function applySnapshot(state, snapshot, meta = {}) {
       retryOf: snapshot.retry_of ?? state.retryOf,
     }),
     resumed: state.resumed,
+    live: state.live,
   };
   if (Array.isArray(snapshot.phases)) {
     next.phases = snapshot.phases.map((p, i) => ({ phase: p.phase, name: p.name ?? null, state: i < saved ? 'done' : 'pending', files: null }));
@@ -299,4 +302,202 @@ function costOf(cost) {
 
 function clamp(value, min, max) {
   return Math.min(max, Math.max(min, value));
+}
+
+/** A `resumed_mid_phase` as the state holds it; null when the event has none (or a malformed one). */
+function midPhaseOf(value) {
+  if (!value || typeof value !== 'object' || !Number.isInteger(value.phase)) return null;
+  return {
+    phase: value.phase,
+    file: typeof value.file === 'string' ? value.file : null,
+    chars: Number.isInteger(value.chars) ? value.chars : 0,
+    filesKept: Number.isInteger(value.files_kept) ? value.files_kept : 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Live texts: the exact text so far of every file of the phase in progress, rebuilt from the `partial_output` deltas
+// `{file, offset, text}` (offsets in UTF-16 code units, as JavaScript counts): `offset <= known.length` →
+// `known = known.slice(0, offset) + text` (a resumed phase repeats text after its checkpoint, or a file starts again at
+// 0); `offset > known.length` is a gap: the state asks for `GET {prefix}/{id}/live` (`sync: 'needed'`), and
+// applyLiveAnswer continues from its `sequence` (events up to it are in it; the later ones are applied again by offset).
+// watchGeneration does the asking when given an `onLive` handler; the React hook and the Vue composable use it.
+
+// The events kept to apply again after a /live answer (a delta is at most 4,096 characters).
+const LIVE_RECENT = 256;
+
+/**
+ * The live texts before any event. `sync: 'needed'` for a watch that starts without them while a phase may be in
+ * progress (a page reload that resumes after an event id): the first /live answer fills them.
+ * @param {{sync?: 'needed' | null}} [init]
+ */
+export function initialLiveState(init = {}) {
+  return {
+    phase: null,
+    currentFile: null,
+    files: {},
+    sequence: null,
+    since: null,
+    sync: init.sync === 'needed' ? 'needed' : null,
+    attempts: 0,
+    // The phase a `resumed` said continues from its checkpoint; 'unknown' for a watch that starts without the events
+    // before it (its first phase start may be a continuation: /live says).
+    continues: init.sync === 'needed' ? 'unknown' : null,
+    recent: [],
+  };
+}
+
+/**
+ * The live texts after one event (pure). Only `phase_{n}_started`, `phase_{n}_progress` with a delta,
+ * `phase_{n}_complete`, `resumed` and the terminal events change them; an event whose id is at most `sequence` is
+ * already in them and leaves them as they are.
+ * @param {object} live   The live state so far (not changed).
+ * @param {object} event  A StreamingProgressEvent.
+ * @param {{id?: string|number|null}} [meta]  The event's SSE id.
+ */
+export function applyLiveEvent(live, event, meta = {}) {
+  if (!event || typeof event !== 'object' || !live) return live;
+  const id = eventNumber(meta.id);
+  if (id !== null && live.sequence !== null && id <= live.sequence) {
+    // Already in the texts; but an answer read after a `resumed` and before its phase started does not say whether
+    // that phase continues: only this event does.
+    return event.stage === 'resumed' && live.phase === null ? { ...live, continues: midPhaseOf(event.resumed_mid_phase)?.phase ?? null } : live;
+  }
+  if (!isLiveEvent(event)) return id === null ? live : { ...live, sequence: id };
+  const next = foldLive(live, event, id);
+  next.sequence = id ?? live.sequence;
+  if (id !== null && !isTerminalStatus(event.status)) next.recent = [...trimRecent(next.recent), { id, event }];
+  return next;
+}
+
+/**
+ * The live texts from a `GET {prefix}/{id}/live` answer, then the events after its `sequence` that the state already
+ * folded, applied again by offset (pure). An answer older than the phase the state is in is not taken. Still a gap
+ * after it (the answer was older than what the deltas need): `sync` stays 'needed' and `attempts` counts up.
+ * @param {object} live    The live state so far (not changed).
+ * @param {object} answer  The GenerationLive answer: `{generation_id, status, phase?, sequence, current_file?, files}`.
+ */
+export function applyLiveAnswer(live, answer) {
+  if (!live || !answer || typeof answer !== 'object') return live;
+  const sequence = Number.isFinite(answer.sequence) ? answer.sequence : 0;
+  if (live.since !== null && sequence < live.since) {
+    // About an earlier phase than the events already folded: of no use.
+    return { ...live, attempts: live.attempts + 1 };
+  }
+
+  let files = {};
+  for (const file of Array.isArray(answer.files) ? answer.files : []) {
+    if (!file || typeof file.path !== 'string') continue;
+    const { [file.path]: _, ...rest } = files;
+    files = { ...rest, [file.path]: liveFile(typeof file.text === 'string' ? file.text : null, file.complete === true, file.deleted === true) };
+  }
+  let next = {
+    phase: Number.isInteger(answer.phase) ? answer.phase : null,
+    currentFile: typeof answer.current_file === 'string' ? answer.current_file : null,
+    files,
+    sequence,
+    since: sequence,
+    sync: null,
+    attempts: live.attempts,
+    continues: continuesAt(live.recent, sequence, live.continues === 'unknown' ? 'unknown' : null),
+    recent: live.recent,
+  };
+  for (const { id, event } of live.recent) {
+    if (id > sequence) {
+      next = foldLive(next, event, id);
+      next.sequence = id;
+    }
+  }
+  next.attempts = next.sync === 'needed' ? live.attempts + 1 : 0;
+  return next;
+}
+
+/** Whether the live state waits for a /live answer: a gap, a reload, or a phase that continued from its checkpoint. */
+export function liveNeedsSync(live) {
+  return Boolean(live) && live.sync === 'needed';
+}
+
+function foldLive(live, event, id) {
+  const stage = typeof event.stage === 'string' ? event.stage : '';
+  if (isTerminalStatus(event.status)) {
+    return { ...emptyLive(live, null, id), recent: [] };
+  }
+  if (stage === 'resumed') {
+    return { ...live, continues: midPhaseOf(event.resumed_mid_phase)?.phase ?? null };
+  }
+  const match = PHASE_STAGE.exec(stage);
+  if (!match) return { ...live };
+  const number = Number(match[1]);
+  if (match[2] === 'complete') return emptyLive(live, null, id);
+  if (match[2] === 'started') {
+    if (live.continues === number || live.continues === 'unknown') {
+      // The phase continues from its checkpoint: what it kept is on the server (/live); the texts stay until it answers.
+      return { ...live, phase: number, since: id ?? live.since, continues: null, sync: 'needed', attempts: 0 };
+    }
+    return emptyLive(live, number, id);
+  }
+
+  // phase_{n}_progress
+  const delta = deltaOf(event.partial_output);
+  if (!delta) return { ...live };
+  // A delta of another phase than the one known (a reload that has not heard its start): that phase, still unknown.
+  let next = live.phase === number ? { ...live } : { ...emptyLive(live, number, live.since), sync: live.sync, attempts: live.attempts };
+  const { file, offset, text } = delta;
+  const before = Object.hasOwn(next.files, file) ? next.files[file] : null;
+  const known = before ? before.text : '';
+  if (known === null ? offset > 0 : offset > known.length) {
+    // Text was missed (a reload, a lost event): /live has it; the deltas after its sequence are applied again.
+    return { ...next, sync: 'needed' };
+  }
+  let files = next.files;
+  if (next.currentFile !== null && next.currentFile !== file && Object.hasOwn(files, next.currentFile)) {
+    files = { ...files, [next.currentFile]: { ...files[next.currentFile], complete: true } };
+  }
+  // The file being written is the last one begun (as /live lists it).
+  const { [file]: _, ...rest } = files;
+  next.files = { ...rest, [file]: liveFile((known ?? '').slice(0, offset) + text, false, false) };
+  next.currentFile = file;
+  return next;
+}
+
+/** No texts: a new phase (or none); `since` is the id of the event that began it. */
+function emptyLive(live, phase, since) {
+  return { ...live, phase, currentFile: null, files: {}, since: since ?? live.since, continues: null, sync: null, attempts: 0 };
+}
+
+function liveFile(text, complete, deleted) {
+  return deleted ? { text, complete, deleted: true } : { text, complete };
+}
+
+/** `{file, offset, text}` of a delta; null for anything else (an old server's `{file, chars, tail}`, a generator's own). */
+function deltaOf(partial) {
+  if (!partial || typeof partial !== 'object') return null;
+  const { file, offset, text } = partial;
+  if (typeof file !== 'string' || file === '' || typeof text !== 'string' || !Number.isSafeInteger(offset) || offset < 0) return null;
+  return { file, offset, text };
+}
+
+function isLiveEvent(event) {
+  return isTerminalStatus(event.status) || event.stage === 'resumed' || PHASE_STAGE.test(event.stage ?? '');
+}
+
+/** Which phase a `resumed` at or before `sequence` said continues, when no phase started after it (up to `sequence`). */
+function continuesAt(recent, sequence, initial) {
+  let continues = initial;
+  for (const { id, event } of recent) {
+    if (id > sequence) break;
+    if (event.stage === 'resumed') continues = midPhaseOf(event.resumed_mid_phase)?.phase ?? null;
+    else if (isTerminalStatus(event.status) || /^phase_\d+_(started|complete)$/.test(event.stage ?? '')) continues = null;
+  }
+  return continues;
+}
+
+function trimRecent(recent) {
+  return recent.length < LIVE_RECENT ? recent : recent.slice(recent.length - LIVE_RECENT + 1);
+}
+
+function eventNumber(id) {
+  if (id === null || id === undefined || id === '') return null;
+  const number = Number(id);
+  return Number.isSafeInteger(number) ? number : null;
 }

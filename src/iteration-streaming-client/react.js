@@ -18,7 +18,8 @@ import { createGenerationPager, initialListState } from './list.js';
  *   credentials); nothing is watched while it is undefined or empty.
  * @param {object} [options]  watchGeneration's options (lastEventId, statusUrl, baseUrl, EventSource, fetch), read when the
  *   stream URL or token change, and `controlToken`, which `sendInput`, `fork` and `revert` send in the Authorization header.
- * @returns The progress state (progress in percent, status, message, phases, inputRequest, ...) plus `connection`,
+ * @returns The progress state (progress in percent, status, message, phases, inputRequest, `live`: the exact texts of
+ *   the phase in progress, read from /live after a reload with `lastEventId`, ...) plus `connection`,
  *   `sendInput(input, {controlToken}?)`, `fork({fromPhase, modificationPrompt?, review?, budget?}, {controlToken}?)` and
  *   `revert({paths, to}, {controlToken}?)` (each of the last two resolves with the new generation's 202 body).
  */
@@ -32,6 +33,7 @@ export function useIterationProgress(streamUrl, sseToken, options) {
       onEvent: (event, id) => setState((s) => ({ ...applyEvent(s, event, { id }), connection: s.connection })),
       onConnection: (connection) => setState((s) => ({ ...s, connection })),
       onEnd: (reason, detail) => setState((s) => endState(s, reason, detail)),
+      onLive: (live) => setState((s) => ({ ...s, live })),
     }, options);
     // Options are read when the stream changes, so an inline object does not reconnect on every render.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -15,7 +15,8 @@ import { createGenerationPager, initialListState } from './list.js';
  * @param {string|null|undefined} sseToken   The read token; `null` reads by ownership (no token, the browser's
  *   credentials); nothing is watched while it is undefined or empty.
  * @param {object} [options]  watchGeneration's options, and `controlToken` for `sendInput`, `fork` and `revert`.
- * @returns Read-only refs of the progress state's fields (progress in percent, status, message, phases, inputRequest, ...),
+ * @returns Read-only refs of the progress state's fields (progress in percent, status, message, phases, inputRequest,
+ *   `live`: the exact texts of the phase in progress, ...),
  *   `connection`, `state` (the whole state in one ref), `disconnect()`, `sendInput(input, {controlToken}?)`,
  *   `fork({fromPhase, modificationPrompt?, review?, budget?}, {controlToken}?)` and `revert({paths, to}, {controlToken}?)`.
  */
@@ -41,6 +42,7 @@ export function useIterationProgress(streamUrl, sseToken, options) {
       onEvent: (event, id) => update(applyEvent(current, event, { id })),
       onConnection: (value) => { connection.value = value; },
       onEnd: (reason, detail) => update(endState(current, reason, detail)),
+      onLive: (live) => update({ ...current, live }),
     }, options);
   };
 

@@ -7,7 +7,11 @@
 // may pass (a proxy's 502 during a deploy, an unreachable server) are retried a few times with backoff, resuming from
 // the last event received.
 
+import { applyLiveAnswer, applyLiveEvent, initialLiveState } from './progress.js';
+
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+// /live requests in a row that leave a gap before the watcher waits for the next phase or file to begin.
+const MAX_LIVE_ATTEMPTS = 3;
 const REFUSED = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' };
 
 /**
@@ -23,9 +27,13 @@ export function isTerminalStatus(status) {
  * @param {string} streamUrl  The `stream_url` of the 202 answer (relative URLs resolve against `options.baseUrl`).
  * @param {string|null} token The read token (`sse_token`); never the control token, which must stay out of URLs.
  *   `null`: by ownership: the URL carries no token and the browser's credentials (a same-origin cookie) apply.
- * @param {object} [handlers] `onEvent(event, id)`, `onConnection(state)`, `onEnd(reason, detail)`.
- * @param {object} [options]  `lastEventId`, `statusUrl`, `maxRetries`, `baseUrl`, `EventSource`, `fetch`, `credentials`
- *   ('same-origin' by default; 'include' opens the stream withCredentials, for a cookie across origins).
+ * @param {object} [handlers] `onEvent(event, id)`, `onConnection(state)`, `onEnd(reason, detail)`, and `onLive(live)`:
+ *   the exact texts so far of the phase in progress (see applyLiveEvent), after each change. With `onLive`, the watcher
+ *   reads `GET {status URL}/live` (the same token, in the header) when the texts cannot be rebuilt from the deltas: a
+ *   watch that resumes after `lastEventId` (a reload), a gap, a phase that continues from its checkpoint.
+ * @param {object} [options]  `lastEventId`, `statusUrl`, `liveUrl` (default `{statusUrl}/live`), `maxRetries`,
+ *   `baseUrl`, `EventSource`, `fetch`, `credentials` ('same-origin' by default; 'include' opens the stream
+ *   withCredentials, for a cookie across origins).
  * @returns {() => void} Stops watching (never cancels the run).
  */
 export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
@@ -33,7 +41,7 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   if (token !== null && (typeof token !== 'string' || token === '')) {
     throw new TypeError('watchGeneration: token (the sse_token) is required, or null to read by ownership.');
   }
-  const { onEvent = () => {}, onConnection = () => {}, onEnd = () => {} } = handlers;
+  const { onEvent = () => {}, onConnection = () => {}, onEnd = () => {}, onLive = null } = handlers;
   const Source = options.EventSource ?? globalThis.EventSource;
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   if (typeof Source !== 'function') {
@@ -47,6 +55,38 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   let lastId = options.lastEventId != null && options.lastEventId !== '' ? String(options.lastEventId) : null;
   let closed = false;
   let stop = () => {};
+
+  // The live texts, when asked for: a watch that resumes after an event has none yet, so it reads /live at once.
+  const liveUrl = resolveUrl(options.liveUrl ?? `${(options.statusUrl ?? streamUrl.replace(/\/stream\/?(\?.*)?$/, '')).replace(/\/$/, '')}/live`, options.baseUrl);
+  let live = typeof onLive === 'function' ? initialLiveState({ sync: lastId === null ? null : 'needed' }) : null;
+  let liveRequest = false;
+  const setLive = (next) => {
+    if (next === live || closed) return;
+    live = next;
+    onLive(live);
+  };
+  const syncLive = () => {
+    if (live === null || closed || liveRequest || live.sync !== 'needed' || live.attempts >= MAX_LIVE_ATTEMPTS) return;
+    liveRequest = true;
+    const headers = token === null ? {} : { Authorization: `Bearer ${token}` };
+    fetchFn(liveUrl, { headers, cache: 'no-store', credentials })
+      .then(async (response) => {
+        if (response.ok) return response.json();
+        // An older server has no /live (404), or the stream's own refusal follows: the deltas go on without it.
+        return response.status >= 500 ? undefined : null;
+      })
+      .then((answer) => {
+        liveRequest = false;
+        if (answer === null) setLive({ ...live, sync: 'unavailable' });
+        else if (answer === undefined) setLive({ ...live, attempts: live.attempts + 1 });
+        else setLive(applyLiveAnswer(live, answer));
+        syncLive();
+      }, () => {
+        // Unreachable, or not JSON: asked again on the next event, a few times at most.
+        liveRequest = false;
+        setLive({ ...live, attempts: live.attempts + 1 });
+      });
+  };
 
   const finish = (reason, detail) => {
     if (closed) return;
@@ -65,6 +105,10 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
   const onMessage = (event, message) => {
     lastId = message.lastEventId || lastId;
     onEvent(event, lastId);
+    if (live !== null) {
+      setLive(applyLiveEvent(live, event, { id: lastId }));
+      syncLive();
+    }
     if (TERMINAL.has(event.status)) finish(event.status, event);
   };
 
@@ -99,6 +143,7 @@ export function watchGeneration(streamUrl, token, handlers = {}, options = {}) {
     isClosed: () => closed,
     opening: () => (lastId === null ? 'connecting' : 'reconnecting'),
   });
+  syncLive();
   return () => finish('closed_by_client');
 }
 

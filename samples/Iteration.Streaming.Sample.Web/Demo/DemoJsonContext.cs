@@ -6,6 +6,7 @@ namespace Iteration.Streaming.Sample.Web.Demo;
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(DemoSignInRequest))]
 [JsonSerializable(typeof(DemoAccount))]
+[JsonSerializable(typeof(DemoResumeState))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext
 {
 }

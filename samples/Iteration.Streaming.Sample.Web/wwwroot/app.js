@@ -15,6 +15,7 @@ import { clearCurrent, forgetLegacyHistory, loadCurrent, saveCurrent } from './s
 import { createPreview, formatSize } from './preview.js';
 import { createReview, fileTags } from './review.js';
 import { budgetLimit, describeSpend, raisedBudget } from './spend.js';
+import { highlightInto, languageOf } from './syntax.js';
 
 const $ = (id) => document.getElementById(id);
 const api = createOwnerClient();
@@ -22,8 +23,13 @@ const preview = createPreview(api);
 const review = createReview({ api, preview, current: () => current, files: () => files, reloadFiles: () => loadFiles() });
 const changes = createChanges({ api, follow: (started, how) => follow(started, how) });
 
-// Every event the page received, with its SSE id: for debugging in the console, and read by the browser tests.
+// Every event the page received, with its SSE id: for debugging in the console, and read by the browser tests. The live
+// texts (the client's `live` state) likewise.
 window.__events = [];
+window.__live = null;
+// Past this many characters the text being written is shown without highlighting (it is tokenized again on every delta).
+const LIVE_HIGHLIGHT_LIMIT = 100 * 1024;
+let liveShown = null;      // { file, text } in the live view
 
 let current = null;        // the generation shown (see newEntry)
 let progress = initialProgress();
@@ -422,6 +428,14 @@ function watch() {
       if (current?.id !== id) return;
       ended(reason, detail);
     },
+    // The exact text so far of the file being written: rebuilt from the deltas, and after a reload read from /live
+    // (by ownership, as the stream) and continued from there by the client package.
+    onLive: (live) => {
+      if (current?.id !== id) return;
+      progress = { ...progress, live };
+      window.__live = live;
+      renderLive();
+    },
   }, { lastEventId: current.lastId });
 }
 
@@ -542,12 +556,14 @@ function render() {
 
   const resumed = progress.resumed;
   $('resumed').hidden = !resumed;
-  // The server's message says what was kept and why; the short label only stands in when it has none.
+  // The server's message says what was kept and why (and where an interrupted phase continues); the short label only
+  // stands in when it has none.
   $('resumed').textContent = resumed ? (resumed.message || resumeLabel(resumed)) : '';
   // The generator reports characters; for code they are bytes near enough, and a size is what a person reads.
   $('writing').textContent = progress.writing
     ? `Writing ${progress.writing.file} · ${formatSize(progress.writing.chars)} so far`
     : '';
+  renderLive();
   review.render(progress);
   changes.render(progress, current);
   $('usage').textContent = progress.usage
@@ -579,7 +595,56 @@ function lineage(entry) {
 function resumeLabel(resumed) {
   const kept = resumed.phasesKept === 0 ? 'nothing was saved yet'
     : resumed.phasesKept === 1 ? 'phase 1 kept' : `phases 1–${resumed.phasesKept} kept`;
-  return `Resumed: ${kept}.`;
+  return `Resumed: ${kept}.${resumed.midPhase ? ` ${continuesWhere(resumed.midPhase)}.` : ''}`;
+}
+
+/** `resumed_mid_phase` in words, as the server says it: "Phase 3 continues where it stopped: src/a.ts at 1,234 characters". */
+function continuesWhere(mid) {
+  const kept = mid.filesKept > 0 ? ` (${mid.filesKept} ${mid.filesKept === 1 ? 'file' : 'files'} of the phase kept)` : '';
+  return mid.file
+    ? `Phase ${mid.phase} continues where it stopped: ${mid.file} at ${mid.chars.toLocaleString('en')} characters${kept}`
+    : `Phase ${mid.phase} continues where it stopped, between two files${kept}`;
+}
+
+/**
+ * The file being written with its exact text so far (the client's live texts), highlighted as the preview is (built with
+ * textContent only), growing with each delta; kept scrolled to its end unless the reader scrolled up. Hidden between
+ * files, between phases and once the run ended (the phase's files are then in "Saved files").
+ */
+function renderLive() {
+  const live = progress.live;
+  const file = live?.currentFile ?? null;
+  const entry = file !== null && Object.hasOwn(live.files, file) ? live.files[file] : null;
+  const section = $('live');
+  if (!entry || typeof entry.text !== 'string' || isTerminalStatus(progress.status)) {
+    section.hidden = true;
+    $('writing').hidden = false;
+    liveShown = null;
+    return;
+  }
+  // The view says what the one-line "Writing … so far" says (an older server's deltas have only that line).
+  $('writing').hidden = true;
+  const body = $('live-body');
+  const pinned = section.hidden || body.scrollTop + body.clientHeight >= body.scrollHeight - 8;
+  section.hidden = false;
+  const finished = Object.values(live.files).filter((f) => f.complete && !f.deleted).length;
+  $('live-title').textContent = file;
+  $('live-code').setAttribute('aria-label', `Text so far of ${file}`);
+  $('live-note').textContent = `${formatSize(entry.text.length)} so far`
+    + (finished > 0 ? ` · ${finished} ${finished === 1 ? 'file' : 'files'} of this phase finished` : '')
+    + (live.sync === 'needed' ? ' · catching up…' : '');
+  if (liveShown?.file !== file || liveShown.text !== entry.text) {
+    const { text } = entry;
+    $('live-lines').textContent = text.split('\n').map((_, i) => i + 1).join('\n');
+    if (text.length <= LIVE_HIGHLIGHT_LIMIT) {
+      highlightInto($('live-text'), text, languageOf(file));
+    } else {
+      $('live-text').textContent = text;
+      delete $('live-text').dataset.language;
+    }
+    liveShown = { file, text };
+  }
+  if (pinned) body.scrollTop = body.scrollHeight;
 }
 
 function renderTime() {
@@ -685,7 +750,9 @@ function announce() {
     text = progress.message;
   } else if (progress.stage === 'resumed' && progress.resumed) {
     key = `resumed-${progress.lastEventId}`;
-    text = `${resumeLabel(progress.resumed)} Continuing with phase ${progress.resumed.nextPhase ?? progress.totalPhases}.`;
+    text = progress.resumed.midPhase
+      ? resumeLabel(progress.resumed)
+      : `${resumeLabel(progress.resumed)} Continuing with phase ${progress.resumed.nextPhase ?? progress.totalPhases}.`;
   } else if (progress.status === 'awaiting_input' && progress.inputRequest && progress.stage === 'awaiting_input') {
     key = `gate-${progress.lastEventId}`;
     text = `${progress.message}. The run waits for your review.`;
@@ -701,6 +768,10 @@ function announce() {
 
 function reset() {
   window.__events = [];
+  window.__live = null;
+  liveShown = null;
+  $('live').hidden = true;
+  $('writing').hidden = false;
   filesRequest++;
   announced = '';
   preview.close();

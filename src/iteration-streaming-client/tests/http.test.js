@@ -185,8 +185,12 @@ describe('createGenerationsClient', () => {
     assert.ok(names.indexOf('resumed') < names.indexOf('phase_3_started'), 'resumed comes before the next phase');
     assert.ok(!names.some((s) => /^phase_[12]_/.test(s)), 'phases 1 and 2 are not generated again');
     const state = fold(events);
-    assert.deepEqual(state.resumed, { message: state.resumed.message, phasesKept: 2, filesKept: 9, nextPhase: 3 });
-    assert.match(state.resumed.message, /^Phases 1.2 of generation \S+ kept \(9 files\), continuing with phase 3$/);
+    // The demo failed phase 3 after its second file: the retry continues that phase from its checkpoint (the first file
+    // kept, the second one's text as written), not from its start.
+    const { midPhase } = state.resumed;
+    assert.deepEqual(state.resumed, { message: state.resumed.message, phasesKept: 2, filesKept: 9, nextPhase: 3, midPhase });
+    assert.deepEqual({ ...midPhase, chars: midPhase.chars > 0 }, { phase: 3, file: 'src/Repositories/TaskRepository.cs', chars: true, filesKept: 1 });
+    assert.match(state.resumed.message, /^Phases 1.2 of generation \S+ kept \(9 files\), continuing with phase 3\. Phase 3 continues where it stopped: src\/Repositories\/TaskRepository\.cs at [\d,]+ characters \(1 file of the phase kept\)$/);
     assert.deepEqual(state.phases.map((p) => p.state), ['kept', 'kept', 'done', 'done', 'done']);
     const list = await api.files(retried.generation_id, retried.sse_token);
     assert.equal(list.files.length, 23);

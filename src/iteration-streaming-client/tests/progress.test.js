@@ -67,7 +67,27 @@ describe('applyEvent', () => {
       event('phase_3_started', { phase_info: phaseInfo(3, { total_files: 9 }) })]);
 
     assert.deepEqual(timeline(state), ['1:kept:-', '2:kept:-', '3:current:0', '4:pending:-', '5:pending:-']);
-    assert.deepEqual(state.resumed, { message: resumed.message, phasesKept: 2, filesKept: 9, nextPhase: 3 });
+    assert.deepEqual(state.resumed, { message: resumed.message, phasesKept: 2, filesKept: 9, nextPhase: 3, midPhase: null });
+  });
+
+  test('applyEvent_ResumedMidPhase_SaysWhereThePhaseContinues', () => {
+    const resumed = event('resumed', {
+      message: 'Resumed after a restart: phases 1–2 kept (9 files), continuing with phase 3. Phase 3 continues where it stopped: src/a.ts at 1,234 characters (2 files of the phase kept)',
+      phase_info: { ...phaseInfo(3), total_files: 9, phases: plan },
+      resumed_mid_phase: { phase: 3, file: 'src/a.ts', chars: 1234, files_kept: 2 },
+    });
+
+    const state = fold([resumed]);
+
+    assert.deepEqual(state.resumed.midPhase, { phase: 3, file: 'src/a.ts', chars: 1234, filesKept: 2 });
+  });
+
+  test('applyEvent_ResumedMidPhaseBetweenFilesOrMalformed_KeepsWhatItCanRead', () => {
+    const between = fold([event('resumed', { resumed_mid_phase: { phase: 3, chars: 0, files_kept: 4 } })]);
+    const malformed = fold([event('resumed', { resumed_mid_phase: { phase: 'three', file: 12 } })]);
+
+    assert.deepEqual(between.resumed.midPhase, { phase: 3, file: null, chars: 0, filesKept: 4 });
+    assert.equal(malformed.resumed.midPhase, null);
   });
 
   test('applyEvent_ResumedWithEveryPhaseSaved_KeepsThemAll', () => {

@@ -24,6 +24,7 @@ public sealed class OpenApiDocumentTests
         { "get", "/generations/{id}", "getGeneration", [200], Read },
         { "delete", "/generations/{id}", "cancelGeneration", [202], Act },
         { "get", "/generations/{id}/stream", "streamGeneration", [200, 204], Read },
+        { "get", "/generations/{id}/live", "getLiveGeneration", [200], Read },
         { "get", "/generations/{id}/files", "listGenerationFiles", [200], Read },
         { "get", "/generations/{id}/files/{path}", "getGenerationFile", [200, 206, 304, 412, 416], Read },
         { "get", "/generations/{id}/diff", "diffGeneration", [200], [.. Read, 406] },

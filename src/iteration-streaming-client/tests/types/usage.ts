@@ -6,7 +6,8 @@ import {
   watchMany, initialWatchManyState, applyWatchManyEvent, type WatchManyEndReason, type WatchManyState, type MemberProgress,
   type EndReason, type GenerationBudget, type GenerationInput, type GenerationList, type GenerationListItem, type GenerationStarted,
   type InputRequest, type ProgressState, type StreamingProgressEvent, type GenerationDiff, type FileChangeKind, type DiffSkipReason,
-  type PhaseChanges,
+  type PhaseChanges, initialLiveState, applyLiveEvent, applyLiveAnswer, liveNeedsSync, type LiveState, type GenerationLive,
+  type ResumedMidPhase,
 } from 'iteration-streaming-client';
 import {
   useDiff as useReactDiff, useGenerations as useReactGenerations, useIterationProgress as useReactProgress, useWatchMany as useReactWatchMany,
@@ -331,4 +332,33 @@ export function vueChanges(id: string) {
   // @ts-expect-error the refs are read-only
   loading.value = true;
   return diff.value?.files.length ?? 0;
+}
+
+export async function liveTexts(id: string): Promise<string | null> {
+  const api = createGenerationsClient();
+  const answer: GenerationLive = await api.live(id, 'read');
+  let live: LiveState = applyLiveAnswer(initialLiveState({ sync: 'needed' }), answer);
+  const stop = watchGeneration(`/generations/${id}/stream`, 'read', {
+    onEvent(event) {
+      const mid: ResumedMidPhase | undefined = event.resumed_mid_phase;
+      const offset: number | undefined = event.partial_output?.offset;
+      void mid; void offset;
+    },
+    onLive(next) { live = next; },
+  }, { lastEventId: 12, liveUrl: `/generations/${id}/live` });
+  stop();
+  live = applyLiveEvent(live, { generation_id: id, status: 'processing', stage: 'phase_1_progress', progress: 0.5, message: '', timestamp: 1, partial_output: { file: 'a.ts', offset: 0, text: 'x' } }, { id: 13 });
+  const state: ProgressState = { ...initialProgress(), live };
+  const where = state.resumed?.midPhase?.file;
+  void where; void liveNeedsSync(state.live);
+  const progress = useReactProgress(`/generations/${id}/stream`, 'read');
+  const fileText: string | null | undefined = progress.live?.files['a.ts']?.text;
+  const vue = useVueProgress(`/generations/${id}/stream`, 'read');
+  const current: string | null | undefined = vue.live.value?.currentFile;
+  // @ts-expect-error the live texts are read from the state, not set on it
+  vue.live.value = null;
+  // @ts-expect-error sync is one of the named values
+  const sync: LiveState['sync'] = 'later';
+  void sync; void current;
+  return fileText ?? live.files['a.ts']?.text ?? null;
 }
