@@ -49,8 +49,9 @@ internal sealed class KillLoop(bool graceful, int seed)
                 _watchers.Add(await GenerationWatcher.StartAsync(client, $"Kill loop app {_watchers.Count}", "User", "Task"));
             }
 
-            // Stop after a random number of further events: anywhere in a phase, between phases, mid-save.
-            var target = random.Next(1, 30);
+            // Stop after a random number of further events: anywhere in a phase (mid-file too: the demo writes each file
+            // in live pieces, about five events a file), between phases, mid-save.
+            var target = random.Next(1, 30) * 5;
             var seen = 0;
             var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using var stop = new CancellationTokenSource();

@@ -32,6 +32,9 @@ internal sealed class MidPhaseRig : IAsyncDisposable
         $"--Chat:Model={FakeResponsesServer.Model}",
         "--Chat:Api=responses",
         "--IterationStreaming:RetryInterval=00:00:00.100",
+        // Every live report checkpointed: the tests assert where the continuation starts (the default 1 s interval
+        // lets a checkpoint be up to a second older, so a continuation repeats that text; tested in the core).
+        "--IterationStreaming:Checkpoints:Interval=00:00:00",
         "--IterationStreaming:TerminalGracePeriod=01:00:00",
     ];
 
