@@ -24,7 +24,11 @@ public interface IPhaseCheckpointStore
     /// </summary>
     /// <param name="write">The write.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>A task that completes when the write is durable.</returns>
+    /// <returns>
+    /// A task that completes when the write is kept: a crash of the process after it keeps it. A store may let a power
+    /// loss take back its latest checkpoints (SQLite flushes them with the next events), never half of one: the previous
+    /// checkpoint then stands, and a resumed phase repeats a little more text.
+    /// </returns>
     /// <exception cref="PhaseCheckpointConflictException">
     /// The delta's offset is not the stored text's length (a write lost or repeated): nothing was written.
     /// </exception>
