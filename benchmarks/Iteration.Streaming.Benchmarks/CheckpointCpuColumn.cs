@@ -30,7 +30,7 @@ public sealed class CheckpointCpuColumn(bool ratio) : IColumn
     public UnitType UnitType => UnitType.Dimensionless;
 
     public string Legend => ratio
-        ? "Process CPU per phase with checkpoints on (or off) divided by that with checkpoints off, same store, same run"
+        ? "Process CPU per phase divided by that with checkpoints off, same store, same run"
         : "Process CPU time (every thread) per phase, mean of the measured runs";
 
     internal static void Reset(CheckpointBenchmarks benchmark) => Runs[Key(benchmark.Store, benchmark.Checkpoints)] = [];
@@ -49,7 +49,7 @@ public sealed class CheckpointCpuColumn(bool ratio) : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var store = (string)benchmarkCase.Parameters["Store"];
-        var on = (bool)benchmarkCase.Parameters["Checkpoints"];
+        var on = (string)benchmarkCase.Parameters["Checkpoints"];
         if (Mean(store, on) is not { } mine)
         {
             return "NA";
@@ -60,14 +60,14 @@ public sealed class CheckpointCpuColumn(bool ratio) : IColumn
             return mine.ToString("N2", CultureInfo.InvariantCulture);
         }
 
-        return Mean(store, false) is { } off and > 0 ? (mine / off).ToString("N3", CultureInfo.InvariantCulture) : "NA";
+        return Mean(store, CheckpointBenchmarks.Off) is { } off and > 0 ? (mine / off).ToString("N3", CultureInfo.InvariantCulture) : "NA";
     }
 
     public bool IsAvailable(Summary summary) => true;
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
-    private static double? Mean(string store, bool on)
+    private static double? Mean(string store, string on)
     {
         if (!Runs.TryGetValue(Key(store, on), out var runs))
         {
@@ -81,5 +81,5 @@ public sealed class CheckpointCpuColumn(bool ratio) : IColumn
         }
     }
 
-    private static string Key(string store, bool on) => store + "/" + (on ? "on" : "off");
+    private static string Key(string store, string checkpoints) => store + "/" + checkpoints;
 }

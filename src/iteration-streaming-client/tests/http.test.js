@@ -13,7 +13,9 @@ let api;
 let slowApi;
 
 before(async () => {
-  [fast, slow] = await Promise.all([startSampleHost(), startSampleHost(['--Demo:FileDelay=00:01:00'])]);
+  // The fast host checkpoints every live report, so a retry continues from the exact point its source failed at (the
+  // default interval, 1 s, may keep an earlier checkpoint).
+  [fast, slow] = await Promise.all([startSampleHost(['--IterationStreaming:Checkpoints:Interval=00:00:00']), startSampleHost(['--Demo:FileDelay=00:01:00'])]);
   api = createGenerationsClient({ baseUrl: fast.baseUrl, EventSource });
   slowApi = createGenerationsClient({ baseUrl: slow.baseUrl, EventSource });
 }, { timeout: 300_000 });
