@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Iteration.Streaming.StackExchangeRedis.Checkpoints;
+namespace Iteration.Streaming.Checkpoints;
 
 /// <summary>
 /// A checkpoint's text is kept as UTF-16LE bytes: every .NET string round-trips exactly (a delta may end inside a
