@@ -83,10 +83,11 @@ public sealed class OwnerMultiplexStreamTests : IAsyncLifetime
         await using var connection = await reader.ConnectAsync();
 
         var ids = new[] { await StartAsync(_alice), await StartAsync(_alice), await StartAsync(_alice) };
-        foreach (var id in ids)
-        {
-            await connection.ReadEventAsync(TerminalOf(id)).WithPatience();
-        }
+
+        // They run at once, so they may end in any order: read until each one's terminal event has arrived.
+        var running = new HashSet<string>(ids, StringComparer.Ordinal);
+        await connection.ReadEventAsync(
+            e => e.GenerationId is { } id && GenerationStatus.IsTerminal(e.ToProgressEvent().Status) && running.Remove(id) && running.Count == 0).WithPatience();
 
         foreach (var id in ids)
         {
