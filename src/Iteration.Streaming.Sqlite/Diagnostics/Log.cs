@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(5005, LogLevel.Information, "Upgraded the SQLite store {Path} from schema version {FromVersion} to {ToVersion}.")]
     public static partial void Upgraded(ILogger logger, string path, int fromVersion, int toVersion);
+
+    [LoggerMessage(5006, LogLevel.Warning, "The SQLite store {Path} could not checkpoint its write-ahead log in the background; the writer checkpoints it itself once it holds {Pages} pages.")]
+    public static partial void CheckpointFailed(ILogger logger, string path, int pages, Exception exception);
 }

@@ -7,12 +7,33 @@ using Microsoft.Data.Sqlite;
 namespace Iteration.Streaming.Sqlite.EventLog;
 
 /// <summary>
-/// Appends one event: takes the log's next sequence, builds the frame once, writes the row and, past the retention
-/// limit, drops the oldest progress tick. Published (made visible) only after its batch committed.
+/// Appends one event: takes the log's next sequence, frames the event's data (serialised by the appending thread, so the
+/// one writer thread does not), writes the row and, past the retention limit, drops the oldest progress tick. Published
+/// (made visible) only after its batch committed.
 /// </summary>
-internal sealed class AppendOperation(SqliteGenerationEventLog log, StreamingProgressEvent progressEvent) : WriteOperation<EventLogEntry>
+internal sealed class AppendOperation : WriteOperation<EventLogEntry>
 {
+    private readonly SqliteGenerationEventLog _log;
+    private readonly StreamingProgressEvent _progressEvent;
+    private readonly byte[]? _data;
+    private readonly Exception? _unserialisable;
     private GenerationFeed? _feed;
+
+    /// <summary>Serialises <paramref name="progressEvent"/>'s data on the calling thread.</summary>
+    public AppendOperation(SqliteGenerationEventLog log, StreamingProgressEvent progressEvent)
+    {
+        _log = log;
+        _progressEvent = progressEvent;
+        try
+        {
+            _data = EventFrame.SerializeData(progressEvent);
+        }
+        catch (Exception ex)
+        {
+            // Refused in its turn, after the checks that come first (an unknown generation, an ended one).
+            _unserialisable = ex;
+        }
+    }
     private EventLogEntry? _entry;
 
     public override void Publish()
@@ -23,13 +44,13 @@ internal sealed class AppendOperation(SqliteGenerationEventLog log, StreamingPro
         }
     }
 
-    public override string Describe() => $"an event of generation '{progressEvent.GenerationId}'";
+    public override string Describe() => $"an event of generation '{_progressEvent.GenerationId}'";
 
     protected override void Run(WriteBatch batch)
     {
         _entry = null;
-        var generationId = progressEvent.GenerationId;
-        _feed = log.FindForWriter(batch, generationId);
+        var generationId = _progressEvent.GenerationId;
+        _feed = _log.FindForWriter(batch, generationId);
         if (_feed is null)
         {
             Refuse(new GenerationNotFoundException(generationId));
@@ -44,22 +65,19 @@ internal sealed class AppendOperation(SqliteGenerationEventLog log, StreamingPro
             return;
         }
 
-        EventLogEntry entry;
-        try
-        {
-            entry = EventLogEntry.Create(writer.Last + 1, progressEvent);
-        }
-        catch (Exception ex) when (ex is not SqliteException)
+        if (_unserialisable is not null)
         {
             // An event that cannot be serialised (a NaN progress) is its caller's error, refused before any row is written.
-            Refuse(ex);
+            Refuse(_unserialisable);
             return;
         }
 
+        var entry = EventLogEntry.Create(writer.Last + 1, _progressEvent, _data!);
+
         var essential = entry.IsTerminal
-            || progressEvent.WarningType is not null
-            || progressEvent.Error is not null
-            || !string.Equals(writer.Stage, progressEvent.Stage, StringComparison.Ordinal);
+            || _progressEvent.WarningType is not null
+            || _progressEvent.Error is not null
+            || !string.Equals(writer.Stage, _progressEvent.Stage, StringComparison.Ordinal);
 
         batch.Enlist(_feed);
         batch.Command(EventLogSql.Insert)
@@ -70,14 +88,14 @@ internal sealed class AppendOperation(SqliteGenerationEventLog log, StreamingPro
             .ExecuteNonQuery();
 
         writer.Last = entry.Sequence;
-        writer.Stage = progressEvent.Stage;
+        writer.Stage = _progressEvent.Stage;
         writer.StoredCount++;
         if (entry.IsTerminal)
         {
-            writer.TerminalStatus = progressEvent.Status;
+            writer.TerminalStatus = _progressEvent.Status;
         }
 
-        if (writer.StoredCount > log.MaxEventsPerGeneration)
+        if (writer.StoredCount > _log.MaxEventsPerGeneration)
         {
             EvictOne(batch, _feed.LogId, entry.Sequence);
             writer.StoredCount--;

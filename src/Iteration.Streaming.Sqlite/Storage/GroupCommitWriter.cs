@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Iteration.Streaming.Sqlite.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -30,10 +31,15 @@ internal sealed class GroupCommitWriter : IDisposable
     private readonly string _path;
     private readonly ILogger _logger;
     private readonly Thread _thread;
+    private readonly WalCheckpointer? _checkpointer;
     private bool _closed;
     private bool _waiting;
     private bool _disposed;
     private long _committedBatches;
+    private long _committedOperations;
+    private long _executeTicks;
+    private long _commitTicks;
+    private long _publishTicks;
 
     /// <param name="connection">The writer's connection.</param>
     /// <param name="path">The file, for messages.</param>
@@ -43,8 +49,10 @@ internal sealed class GroupCommitWriter : IDisposable
     /// Whether the connection runs with <c>synchronous = FULL</c>: then a batch whose writes need no flush of their own
     /// (<see cref="WriteOperation.NeedsFlush"/>) is committed with <c>NORMAL</c>, and the next batch switches back.
     /// </param>
-    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger, bool flushesCommits = false)
+    /// <param name="checkpointer">Told of every commit, to checkpoint the log off this thread (none: SQLite's own, in the commit).</param>
+    public GroupCommitWriter(SqliteConnection connection, string path, int maxBatchSize, ILogger logger, bool flushesCommits = false, WalCheckpointer? checkpointer = null)
     {
+        _checkpointer = checkpointer;
         _connection = connection;
         _path = path;
         _maxBatchSize = maxBatchSize;
@@ -87,6 +95,17 @@ internal sealed class GroupCommitWriter : IDisposable
 
     /// <summary>How many transactions were committed so far.</summary>
     internal long CommittedBatches => Interlocked.Read(ref _committedBatches);
+
+    /// <summary>
+    /// Where the writer's time went so far (<see cref="System.Diagnostics.Stopwatch"/> ticks): running the statements,
+    /// the commit (with its flush), and publishing and completing the writes. For profiling (the load test reads it).
+    /// </summary>
+    internal WriterTimes Times => new(
+        Interlocked.Read(ref _committedBatches),
+        Interlocked.Read(ref _committedOperations),
+        Interlocked.Read(ref _executeTicks),
+        Interlocked.Read(ref _commitTicks),
+        Interlocked.Read(ref _publishTicks));
 
     /// <summary>Runs <paramref name="action"/> on the writer's connection, inside a batch (maintenance, tests).</summary>
     internal Task RunAsync(Action<SqliteConnection> action)
@@ -163,6 +182,9 @@ internal sealed class GroupCommitWriter : IDisposable
     {
         _batch.Begin();
         var committed = false;
+        var started = Stopwatch.GetTimestamp();
+        long committing = 0;
+        long publishing = 0;
         try
         {
             SetFlushing(operations);
@@ -174,8 +196,10 @@ internal sealed class GroupCommitWriter : IDisposable
 
             using (CommitGate.EnterScope())
             {
+                committing = Stopwatch.GetTimestamp();
                 _commit.ExecuteNonQuery();
                 committed = true;
+                publishing = Stopwatch.GetTimestamp();
                 Interlocked.Increment(ref _committedBatches);
                 foreach (var operation in operations)
                 {
@@ -213,6 +237,13 @@ internal sealed class GroupCommitWriter : IDisposable
         {
             operation.Complete();
         }
+
+        _checkpointer?.Committed(operations.Count);
+        var ended = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _committedOperations, operations.Count);
+        Interlocked.Add(ref _executeTicks, committing - started);
+        Interlocked.Add(ref _commitTicks, publishing - committing);
+        Interlocked.Add(ref _publishTicks, ended - publishing);
     }
 
     /// <summary>Outside any transaction: FULL when a write of the batch needs its flush, else NORMAL (only when it changes).</summary>
@@ -262,4 +293,7 @@ internal sealed class GroupCommitWriter : IDisposable
             SetResult(true);
         }
     }
+
+    /// <summary>The writer's counters: batches and writes committed, and the ticks spent in each stage.</summary>
+    internal readonly record struct WriterTimes(long Batches, long Operations, long ExecuteTicks, long CommitTicks, long PublishTicks);
 }

@@ -25,8 +25,11 @@ internal sealed class SqliteStore : IDisposable
     private readonly FileStream _lockFile;
     private int _disposed;
 
-    private SqliteStore(string path, SqliteStoreOptions options, FileStream lockFile, GroupCommitWriter writer, ReadConnectionPool readers)
+    private readonly WalCheckpointer _checkpointer;
+
+    private SqliteStore(string path, SqliteStoreOptions options, FileStream lockFile, GroupCommitWriter writer, ReadConnectionPool readers, WalCheckpointer checkpointer)
     {
+        _checkpointer = checkpointer;
         Path = path;
         Options = options;
         _lockFile = lockFile;
@@ -43,6 +46,9 @@ internal sealed class SqliteStore : IDisposable
 
     public ReadConnectionPool Readers { get; }
 
+    /// <summary>Checkpoints the write-ahead log off the writer's thread.</summary>
+    internal WalCheckpointer Checkpointer => _checkpointer;
+
     /// <summary>Opens (or creates) the store file named by <paramref name="options"/>.</summary>
     /// <exception cref="InvalidOperationException">The file cannot be used; the message names it and the setting.</exception>
     public static SqliteStore Open(SqliteStoreOptions options, ILoggerFactory? loggerFactory = null)
@@ -52,6 +58,7 @@ internal sealed class SqliteStore : IDisposable
         var path = FullPath(options.Path);
         var lockFile = StoreFileLock.Acquire(path);
         SqliteConnection? connection = null;
+        WalCheckpointer? checkpointer = null;
         try
         {
             var busyMilliseconds = (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds);
@@ -67,12 +74,14 @@ internal sealed class SqliteStore : IDisposable
             }
 
             var readers = new ReadConnectionPool(ConnectionString(path, SqliteOpenMode.ReadWrite, options.BusyTimeout), busyMilliseconds);
-            var writer = new GroupCommitWriter(connection, path, options.MaxBatchSize, logger, options.FlushCommitsToDisk);
+            checkpointer = new WalCheckpointer(ConnectionString(path, SqliteOpenMode.ReadWrite, options.BusyTimeout), path, logger);
+            var writer = new GroupCommitWriter(connection, path, options.MaxBatchSize, logger, options.FlushCommitsToDisk, checkpointer);
             Log.Opened(logger, path, SqliteSchema.Version);
-            return new SqliteStore(path, options, lockFile, writer, readers);
+            return new SqliteStore(path, options, lockFile, writer, readers, checkpointer);
         }
         catch
         {
+            checkpointer?.Dispose();
             connection?.Dispose();
             lockFile.Dispose();
             throw;
@@ -88,6 +97,7 @@ internal sealed class SqliteStore : IDisposable
         }
 
         Writer.Dispose();
+        _checkpointer.Dispose();
         Readers.Dispose();
         _lockFile.Dispose();
     }
@@ -177,6 +187,13 @@ internal sealed class SqliteStore : IDisposable
 
         Execute(connection, flushCommits ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
         Execute(connection, "PRAGMA journal_size_limit = 67108864;");
+
+        // The writer's page cache: the last page of every live log stays in memory (2 MiB, the default, holds ~500 pages,
+        // so thousands of generations appending at once made each insert read its page back from the file).
+        Execute(connection, "PRAGMA cache_size = -65536;");
+
+        // The log is checkpointed in the background (WalCheckpointer); the writer does it itself only past this size.
+        Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterCheckpointPages};"));
     }
 
     /// <summary>

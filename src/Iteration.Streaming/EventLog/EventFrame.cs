@@ -65,6 +65,50 @@ internal static class EventFrame
         }
     }
 
+    /// <summary>
+    /// The data of <paramref name="progressEvent"/>'s frame (its JSON), in a new array: what a store serialises on the
+    /// appending thread before the event has its number (<see cref="Compose"/> then makes the frame).
+    /// </summary>
+    public static byte[] SerializeData(StreamingProgressEvent progressEvent)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var json = t_json ??= new Utf8JsonWriter(buffer, WriterOptions);
+        json.Reset(buffer);
+        try
+        {
+            JsonSerializer.Serialize(json, progressEvent, IterationStreamingJson.StreamingProgressEvent);
+            json.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            json.Reset();
+            if (buffer.Capacity > KeptBufferSize)
+            {
+                t_buffer = null;
+            }
+        }
+    }
+
+    /// <summary>The frame of the event whose data <see cref="SerializeData"/> gave, under <paramref name="sequence"/>.</summary>
+    public static byte[] Compose(long sequence, ReadOnlySpan<byte> data)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(sequence, digits, out var length);
+        var frame = new byte[IdPrefix.Length + length + DataPrefix.Length + data.Length + FrameEnd.Length];
+        var span = frame.AsSpan();
+        IdPrefix.CopyTo(span);
+        span = span[IdPrefix.Length..];
+        digits[..length].CopyTo(span);
+        span = span[length..];
+        DataPrefix.CopyTo(span);
+        span = span[DataPrefix.Length..];
+        data.CopyTo(span);
+        FrameEnd.CopyTo(span[data.Length..]);
+        return frame;
+    }
+
     private static void Write(ArrayBufferWriter<byte> buffer, ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(buffer.GetSpan(bytes.Length));

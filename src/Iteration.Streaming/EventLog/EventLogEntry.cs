@@ -64,7 +64,19 @@ public sealed class EventLogEntry
     }
 
     /// <summary>
-    /// Parses an SSE frame produced by <see cref="Create"/> (for example one read back from a shared store)
+    /// Creates an entry from <paramref name="progressEvent"/>'s data serialised ahead of its number (by
+    /// <see cref="EventFrame.SerializeData"/>): a store's writer numbers and frames it without serialising again.
+    /// </summary>
+    internal static EventLogEntry Create(long sequence, StreamingProgressEvent progressEvent, ReadOnlySpan<byte> data)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        ArgumentNullException.ThrowIfNull(progressEvent);
+
+        return new EventLogEntry(sequence, progressEvent, EventFrame.Compose(sequence, data));
+    }
+
+    /// <summary>
+    /// Parses an SSE frame produced by <see cref="Create(long, StreamingProgressEvent)"/> (for example one read back from a shared store)
     /// into an entry that reuses the frame's bytes.
     /// </summary>
     /// <param name="frame">The frame: <c>id: N\ndata: {json}\n\n</c>.</param>
@@ -80,7 +92,7 @@ public sealed class EventLogEntry
     }
 
     /// <summary>
-    /// Wraps an SSE frame produced by <see cref="Create"/> and read back from a store that only ever holds such frames,
+    /// Wraps an SSE frame produced by <see cref="Create(long, StreamingProgressEvent)"/> and read back from a store that only ever holds such frames,
     /// reading no more of it than its id and the event's <c>status</c>: subscribers write <see cref="Frame"/> as is, and
     /// <see cref="Event"/> is deserialised only when something reads it. This is what a backplane's live tail uses, where
     /// every stored frame reaches readers that never look inside it.

@@ -99,6 +99,63 @@ public sealed class EventFrameTests
         Encoding.UTF8.GetString(entry.Frame.Span).Should().Be($"id: {long.MaxValue}\ndata: {expectedJson}\n\n");
     }
 
+    [Fact]
+    public void SerializeDataThenCompose_RandomEventsAndSequences_SameFrameAsCreate()
+    {
+        var random = new Random(20261207);
+        long[] edges = [1, 9, 10, 99, 100, 12_345, int.MaxValue, long.MaxValue];
+
+        for (var i = 0; i < RandomEvents; i++)
+        {
+            var progressEvent = RandomEvent(random);
+            var sequence = i < edges.Length ? edges[i] : random.NextInt64(1, long.MaxValue);
+
+            var data = EventFrame.SerializeData(progressEvent);
+            var prepared = EventLogEntry.Create(sequence, progressEvent, data);
+
+            prepared.Frame.ToArray().Should().Equal(EventLogEntry.Create(sequence, progressEvent).Frame.ToArray(), "event {0} at {1}", i, sequence);
+            prepared.Sequence.Should().Be(sequence);
+            prepared.IsTerminal.Should().Be(progressEvent.IsTerminal);
+        }
+    }
+
+    [Fact]
+    public void SerializeData_LargeEvent_ThenAnEventOfUsualSize_BothWhole()
+    {
+        var large = TestEvents.Completed("g") with { Message = new string('x', 200_000) + "\u00e9\u2028<>&'\"" };
+        var usual = TestEvents.Stage("g", GenerationStages.Initializing);
+
+        var largeData = EventFrame.SerializeData(large);
+        var usualData = EventFrame.SerializeData(usual);
+
+        Encoding.UTF8.GetString(largeData).Should().Be(Context(large));
+        Encoding.UTF8.GetString(usualData).Should().Be(Context(usual));
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void SerializeData_NonFiniteProgress_ThrowsAndTheNextEventIsWhole(double progress)
+    {
+        var broken = TestEvents.Stage("g", GenerationStages.Initializing) with { Progress = progress };
+        var fine = TestEvents.Completed("g");
+
+        var serialize = () => EventFrame.SerializeData(broken);
+
+        serialize.Should().Throw<ArgumentException>();
+        Encoding.UTF8.GetString(EventFrame.SerializeData(fine)).Should().Be(Context(fine));
+    }
+
+    [Fact]
+    public void CreateFromData_SequenceBelowOne_Throws()
+    {
+        var data = EventFrame.SerializeData(TestEvents.Completed("g"));
+
+        var create = () => EventLogEntry.Create(0, TestEvents.Completed("g"), data);
+
+        create.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
     /// <summary>The JSON of the frame <see cref="EventLogEntry.Create"/> builds, checking the frame's id and blank line.</summary>
     private static byte[] FrameJson(StreamingProgressEvent progressEvent)
     {
