@@ -79,6 +79,7 @@ internal sealed class StartWatcher : IDisposable
         var sent = Stopwatch.GetTimestamp();
         var first = true;
         string? last = null;
+        var events = 0;
         try
         {
             GenerationStartedResponse? started;
@@ -123,6 +124,7 @@ internal sealed class StartWatcher : IDisposable
                 }
 
                 last = item.Data;
+                events++;
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
@@ -144,7 +146,7 @@ internal sealed class StartWatcher : IDisposable
         }
         else
         {
-            sample.Ended(Describe(last!, withStage: false));
+            sample.Ended(Describe(last!, withStage: false), events);
         }
     }
 

@@ -53,18 +53,18 @@ internal static class FirstEventScenario
                 LoadTestContext.Log(one);
                 var memoryOne = new FirstEventSample();
                 var sqliteOne = new FirstEventSample();
-                await memory.SequentialAsync(sequential, memoryOne);
-                await durable.SequentialAsync(sequential, sqliteOne);
+                await MeasureAsync(context.Server, memoryOne, () => memory.SequentialAsync(sequential, memoryOne));
+                await MeasureAsync(sqlite, sqliteOne, () => durable.SequentialAsync(sequential, sqliteOne));
                 Record(context, one, memoryOne, sqliteOne);
 
-                var many = $"time to first event: {ConcurrentStarts} concurrent starts × {rounds} rounds";
+                var many = $"time to first event: {ConcurrentStarts} concurrent starts × {rounds} round{(rounds == 1 ? string.Empty : "s")}";
                 LoadTestContext.Log(many);
                 var memoryMany = new FirstEventSample();
                 var sqliteMany = new FirstEventSample();
                 for (var round = 0; round < rounds; round++)
                 {
-                    await memory.ConcurrentAsync(ConcurrentStarts, memoryMany);
-                    await durable.ConcurrentAsync(ConcurrentStarts, sqliteMany);
+                    await MeasureAsync(context.Server, memoryMany, () => memory.ConcurrentAsync(ConcurrentStarts, memoryMany));
+                    await MeasureAsync(sqlite, sqliteMany, () => durable.ConcurrentAsync(ConcurrentStarts, sqliteMany));
                 }
 
                 Record(context, many, memoryMany, sqliteMany);
@@ -74,6 +74,17 @@ internal static class FirstEventScenario
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>Runs <paramref name="starts"/> and adds the server's and this process's CPU time over them to <paramref name="sample"/>.</summary>
+    private static async Task MeasureAsync(ServerProcess server, FirstEventSample sample, Func<Task> starts)
+    {
+        var before = await server.StatsAsync(Systems.Ours);
+        var client = ProcessStats.CpuTime();
+        await starts();
+        sample.ClientCpuMs += (ProcessStats.CpuTime() - client).TotalMilliseconds;
+        var after = await server.StatsAsync(Systems.Ours);
+        sample.ServerCpuMs += after.CpuMs - before.CpuMs;
     }
 
     private static void Record(LoadTestContext context, string scenario, FirstEventSample memory, FirstEventSample sqlite)
@@ -90,6 +101,8 @@ internal static class FirstEventScenario
         table.Add(scenario, "of which POST answered (202) p50 (ms) on SQLite", Systems.Ours, sqlite.Answered.PercentileMs(50), higherIsBetter: false);
         table.Add(scenario, "of which POST answered (202) p99 (ms) in memory", Systems.Ours, memory.Answered.PercentileMs(99), higherIsBetter: false);
         table.Add(scenario, "of which POST answered (202) p99 (ms) on SQLite", Systems.Ours, sqlite.Answered.PercentileMs(99), higherIsBetter: false);
+        table.Add(scenario, "server CPU per start, its whole run (ms) in memory", Systems.Ours, memory.ServerCpuMsPerStart, higherIsBetter: false);
+        table.Add(scenario, "server CPU per start, its whole run (ms) on SQLite", Systems.Ours, sqlite.ServerCpuMsPerStart, higherIsBetter: false);
         table.Add(scenario, "errors", Systems.Ours, memory.Errors + sqlite.Errors, higherIsBetter: false);
         context.Charts.Add(new FirstEventLatency(scenario, InMemory, [.. LatencySample.Percentiles.Select(memory.FirstEvent.PercentileMs)]));
         context.Charts.Add(new FirstEventLatency(scenario, OnSqlite, [.. LatencySample.Percentiles.Select(sqlite.FirstEvent.PercentileMs)]));
@@ -98,8 +111,9 @@ internal static class FirstEventScenario
         {
             LoadTestContext.Log($"  {store}: {sample.FirstEvent.Count:N0} starts; first event p50 {sample.FirstEvent.PercentileMs(50):F2} ms, "
                 + $"p99 {sample.FirstEvent.PercentileMs(99):F2} ms, max {sample.FirstEvent.PercentileMs(100):F2} ms "
-                + $"(202 p50 {sample.Answered.PercentileMs(50):F2} ms, p99 {sample.Answered.PercentileMs(99):F2} ms); "
-                + $"first events: {sample.FirstEvents}; ended: {sample.Endings}; errors {sample.Errors}"
+                + $"(202 p50 {sample.Answered.PercentileMs(50):F2} ms, p99 {sample.Answered.PercentileMs(99):F2} ms); server CPU {sample.ServerCpuMsPerStart:F2} ms per start, "
+                + $"load generator {sample.ClientCpuMs / Math.Max(1, sample.FirstEvent.Count):F2} ms; "
+                + $"first events: {sample.FirstEvents}; ended: {sample.Endings} ({(double)sample.Events / Math.Max(1, sample.FirstEvent.Count):F1} events a run); errors {sample.Errors}"
                 + (sample.FirstError is null ? string.Empty : $" (first: {sample.FirstError})"));
         }
     }
