@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Iteration.Streaming.LoadTest.Charts;
 using Iteration.Streaming.LoadTest.Client;
 using Iteration.Streaming.LoadTest.Server;
@@ -53,8 +54,8 @@ internal static class FirstEventScenario
                 LoadTestContext.Log(one);
                 var memoryOne = new FirstEventSample();
                 var sqliteOne = new FirstEventSample();
-                await MeasureAsync(context.Server, memoryOne, () => memory.SequentialAsync(sequential, memoryOne));
-                await MeasureAsync(sqlite, sqliteOne, () => durable.SequentialAsync(sequential, sqliteOne));
+                await MeasureAsync(InMemory, context.Server, memoryOne, () => memory.SequentialAsync(sequential, memoryOne));
+                await MeasureAsync(OnSqlite, sqlite, sqliteOne, () => durable.SequentialAsync(sequential, sqliteOne));
                 Record(context, one, memoryOne, sqliteOne, cpu: false);
 
                 var many = $"time to first event: {ConcurrentStarts} concurrent starts × {rounds} round{(rounds == 1 ? string.Empty : "s")}";
@@ -63,8 +64,8 @@ internal static class FirstEventScenario
                 var sqliteMany = new FirstEventSample();
                 for (var round = 0; round < rounds; round++)
                 {
-                    await MeasureAsync(context.Server, memoryMany, () => memory.ConcurrentAsync(ConcurrentStarts, memoryMany));
-                    await MeasureAsync(sqlite, sqliteMany, () => durable.ConcurrentAsync(ConcurrentStarts, sqliteMany));
+                    await MeasureAsync(InMemory, context.Server, memoryMany, () => memory.ConcurrentAsync(ConcurrentStarts, memoryMany));
+                    await MeasureAsync(OnSqlite, sqlite, sqliteMany, () => durable.ConcurrentAsync(ConcurrentStarts, sqliteMany));
                 }
 
                 Record(context, many, memoryMany, sqliteMany, cpu: true);
@@ -76,15 +77,23 @@ internal static class FirstEventScenario
         }
     }
 
-    /// <summary>Runs <paramref name="starts"/> and adds the server's and this process's CPU time over them to <paramref name="sample"/>.</summary>
-    private static async Task MeasureAsync(ServerProcess server, FirstEventSample sample, Func<Task> starts)
+    /// <summary>
+    /// Runs <paramref name="starts"/> and adds the server's and this process's CPU time over them to <paramref name="sample"/>;
+    /// logs what the server did meanwhile, so that a slow round can be told apart from a collection or a JIT.
+    /// </summary>
+    private static async Task MeasureAsync(string store, ServerProcess server, FirstEventSample sample, Func<Task> starts)
     {
         var before = await server.StatsAsync(Systems.Ours);
         var client = ProcessStats.CpuTime();
+        var started = Stopwatch.GetTimestamp();
         await starts();
+        var elapsed = Stopwatch.GetElapsedTime(started);
         sample.ClientCpuMs += (ProcessStats.CpuTime() - client).TotalMilliseconds;
         var after = await server.StatsAsync(Systems.Ours);
         sample.ServerCpuMs += after.CpuMs - before.CpuMs;
+        LoadTestContext.Log($"    {store}: {elapsed.TotalMilliseconds:F0} ms; server CPU {after.CpuMs - before.CpuMs:F0} ms, "
+            + $"allocated {(after.AllocatedBytes - before.AllocatedBytes) / 1048576.0:F0} MB, gen2 +{after.Gen2Collections - before.Gen2Collections}, "
+            + $"threads {before.ThreadCount}→{after.ThreadCount}, methods jitted +{after.JitCompiledMethods - before.JitCompiledMethods}");
     }
 
     /// <param name="cpu">
