@@ -98,8 +98,9 @@ internal static class FirstEventScenario
 
     /// <param name="cpu">
     /// Whether the server's CPU per start goes in the table: only where the starts keep the cores busy. One start at a
-    /// time leaves both processes waiting between the run's commits, and what they spend then (spinning before they block)
-    /// is not work: the load generator, which only waits, shows it too (it is logged).
+    /// time leaves both processes mostly waiting for the run's commits, and their CPU meanwhile is dominated by what is
+    /// not the start's work (the tiered JIT's background compilation, logged per block): the load generator, which only
+    /// waits, shows it too.
     /// </param>
     private static void Record(LoadTestContext context, string scenario, FirstEventSample memory, FirstEventSample sqlite, bool cpu)
     {
