@@ -8,7 +8,7 @@ namespace Iteration.Streaming.LoadTest;
 /// </summary>
 internal sealed class LoadTestOptions
 {
-    public static readonly string[] AllScenarios = ["idle", "broadcast", "many", "replay", "slow", "redis", "sqlite", "h2", "gates", "multiplex", "durable"];
+    public static readonly string[] AllScenarios = ["idle", "broadcast", "many", "replay", "slow", "redis", "sqlite", "h2", "gates", "multiplex", "first", "durable"];
 
     public bool Quick { get; private init; }
 

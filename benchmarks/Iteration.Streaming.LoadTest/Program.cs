@@ -23,7 +23,10 @@ if (args.Contains("--help") || args.Contains("-h"))
           dotnet run -c Release --project benchmarks/Iteration.Streaming.LoadTest -- [options]
 
           --quick                 small sizes, 1–2 minutes
-          --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite, h2, gates, multiplex, durable (default: all)
+          --scenarios a,b         idle, broadcast, many, replay, slow, redis, sqlite, h2, gates, multiplex, first, durable
+                                  (default: all); first: time from POST /generations to the first SSE event, 1 start
+                                  at a time and 500 at once, in memory beside SQLite; durable: appends through the
+                                  event log alone (no HTTP), in memory beside SQLite FULL and NORMAL
           --systems a,b           ours, floor, naive, typed, signalr (default: all)
           --max-streams N         the largest idle scenario (default 20000; 2000 with --quick)
           --redis-server PATH     the redis-server executable for the Redis scenario (default: from PATH)
@@ -196,6 +199,9 @@ static async Task<ResultTable> RunAllAsync(LoadTestOptions options, ChartData ch
                 break;
             case "multiplex":
                 await MultiplexScenario.RunAsync(context);
+                break;
+            case "first":
+                await FirstEventScenario.RunAsync(context);
                 break;
             case "durable":
                 await DurableAppendScenario.RunAsync(context);

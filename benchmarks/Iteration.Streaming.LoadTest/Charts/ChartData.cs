@@ -8,6 +8,7 @@ internal sealed class ChartData
     private readonly List<LatencySample> _latencies = [];
     private readonly List<IdleSample> _idle = [];
     private readonly List<MultiplexSample> _multiplex = [];
+    private readonly List<FirstEventLatency> _firstEvents = [];
 
     public IReadOnlyList<BurstCurve> Bursts
     {
@@ -50,6 +51,25 @@ internal sealed class ChartData
             {
                 return [.. _multiplex];
             }
+        }
+    }
+
+    public IReadOnlyList<FirstEventLatency> FirstEvents
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _firstEvents];
+            }
+        }
+    }
+
+    public void Add(FirstEventLatency sample)
+    {
+        lock (_lock)
+        {
+            _firstEvents.Add(sample);
         }
     }
 
@@ -104,6 +124,12 @@ internal sealed record LatencySample(string Scenario, string System, double[] Pe
 {
     public static readonly double[] Percentiles = [50, 90, 99, 99.9];
 }
+
+/// <summary>
+/// Time to first event percentiles (p50, p90, p99, p99.9, in ms) of one store (in memory or SQLite) at one concurrency of
+/// starts in one run.
+/// </summary>
+internal sealed record FirstEventLatency(string Scenario, string Store, double[] PercentilesMs);
 
 /// <summary>The server's memory per idle stream of one system at one size and protocol in one run.</summary>
 internal sealed record IdleSample(int Streams, string Protocol, string System, double HeapKB, double RssKB);

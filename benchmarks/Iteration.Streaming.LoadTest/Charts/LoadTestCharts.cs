@@ -7,7 +7,8 @@ namespace Iteration.Streaming.LoadTest.Charts;
 
 /// <summary>
 /// Draws the load test's charts (ScottPlot, PNG: its multi-panel figures render to PNG only): deliveries over time during
-/// one burst per system, latency percentiles per system in the steady scenarios, and memory per idle stream. Several runs:
+/// one burst per system, latency percentiles per system in the steady scenarios, memory per idle stream, and time to first
+/// event in memory beside SQLite. Several runs:
 /// the run's median burst closest to the median of all runs, and medians of the percentiles and of memory.
 /// </summary>
 internal static class LoadTestCharts
@@ -16,6 +17,7 @@ internal static class LoadTestCharts
     public const string Latency = "loadtest-latency.png";
     public const string IdleMemory = "loadtest-idle-memory.png";
     public const string Multiplex = "loadtest-multiplex.png";
+    public const string FirstEvent = "loadtest-first-event.png";
 
     private const string Font = "Liberation Sans";
 
@@ -42,6 +44,11 @@ internal static class LoadTestCharts
         if (DrawMultiplex(data.Multiplex, data.Bursts, runs) is { } multiplex)
         {
             written.Add(Save(multiplex, Path.Combine(folder, Multiplex)));
+        }
+
+        if (DrawFirstEvents(data.FirstEvents, runs) is { } firstEvent)
+        {
+            written.Add(Save(firstEvent, Path.Combine(folder, FirstEvent)));
         }
 
         return written;
@@ -139,6 +146,31 @@ internal static class LoadTestCharts
             var plot = NewPlot($"latency, {scenarios[i]}{(runs > 1 ? $" (medians of {runs} runs)" : string.Empty)}");
             GroupedBars(plot, groups, systems, values, "F1");
             plot.YLabel("ms");
+            plots.Add(plot);
+        }
+
+        return (Figure(plots), 1100, 60 + (330 * scenarios.Count));
+    }
+
+    /// <summary>Time to first event percentiles per concurrency of starts, in memory beside SQLite (medians over the runs).</summary>
+    private static (Multiplot, int, int)? DrawFirstEvents(IReadOnlyList<FirstEventLatency> samples, int runs)
+    {
+        if (samples.Count == 0)
+        {
+            return null;
+        }
+
+        var scenarios = samples.Select(s => s.Scenario).Distinct().ToList();
+        var stores = new List<string> { FirstEventScenario.InMemory, FirstEventScenario.OnSqlite };
+        var groups = LatencySample.Percentiles.Select(p => "p" + p.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var plots = new List<Plot>();
+        foreach (var scenario in scenarios)
+        {
+            var ofScenario = samples.Where(s => s.Scenario == scenario).ToList();
+            var values = stores.Select(store => LatencySample.Percentiles.Select((_, p) => MedianOf(ofScenario.Where(s => s.Store == store).Select(s => s.PercentilesMs[p]))).ToArray()).ToList();
+            var plot = NewPlot($"{scenario}{(runs > 1 ? $" (medians of {runs} runs)" : string.Empty)}");
+            GroupedBars(plot, groups, stores, values, "F1");
+            plot.YLabel("ms from POST to the first event");
             plots.Add(plot);
         }
 
@@ -313,6 +345,8 @@ internal static class LoadTestCharts
         Systems.SignalR => Color.FromHex("#d62728"),
         MultiplexScenario.Single => Color.FromHex("#aec7e8"),
         MultiplexScenario.Multiplexed => Color.FromHex("#1f77b4"),
+        FirstEventScenario.InMemory => Color.FromHex("#aec7e8"),
+        FirstEventScenario.OnSqlite => Color.FromHex("#1f77b4"),
         _ => Color.FromHex("#9467bd"),
     };
 }

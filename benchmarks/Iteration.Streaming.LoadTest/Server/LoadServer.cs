@@ -69,6 +69,10 @@ internal static class LoadServer
 
             // The multiplex scenario: up to 1,000 watchers follow the same 20 generations, each over its own watch set.
             o.MaxMultiplexedStreamsPerOwner = 1_000_000;
+
+            // The time-to-first-event scenario starts 500 generations at once through POST /generations: each runs at once
+            // (its first event is its own "initializing", not a "queued" while 496 wait for the default 4 slots).
+            o.MaxConcurrentGenerations = 1_000;
         });
         streaming.AddPhaseGenerator(_ => new NoFilesGenerator());
         streaming.AddInMemoryFileSink();
@@ -233,7 +237,10 @@ internal static class LoadServer
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 
-    /// <summary>The engine needs a generator; the load test appends to the event log directly and never runs one.</summary>
+    /// <summary>
+    /// The generator of the runs the time-to-first-event scenario starts through <c>POST /generations</c> (every other
+    /// scenario appends to the event log directly): every phase ends at once with no files, so a run is the engine's own work.
+    /// </summary>
     private sealed class NoFilesGenerator : IPhaseGenerator
     {
         public IAsyncEnumerable<GeneratedFile> GenerateAsync(PhaseContext context, CancellationToken cancellationToken = default) =>
