@@ -37,14 +37,19 @@ internal static class RedisScenario
         var scenario = $"Redis backplane: {count} generations × 1 watcher, {rate} ev/s, produced on A, read on B";
 
         var inMemory = await SteadyAsync(context, context.Server, context.Server, count, rate, durationMs);
+        await ResetStatsAsync(redis);
         var viaRedis = await SteadyAsync(context, a, b, count, rate, durationMs);
+        LoadTestContext.Log($"  redis-server, steady load: {await CommandStatsAsync(redis)}");
         context.Table.Add(scenario, "latency p50 in memory (ms)", Systems.Ours, inMemory.P50, higherIsBetter: false);
         context.Table.Add(scenario, "latency p50 via Redis (ms)", Systems.Ours, viaRedis.P50, higherIsBetter: false);
         context.Table.Add(scenario, "latency p99 in memory (ms)", Systems.Ours, inMemory.P99, higherIsBetter: false);
         context.Table.Add(scenario, "latency p99 via Redis (ms)", Systems.Ours, viaRedis.P99, higherIsBetter: false);
         context.Table.Add(scenario, "added p99 (ms)", Systems.Ours, viaRedis.P99 - inMemory.P99, higherIsBetter: false);
         context.Table.Add(scenario, "errors", Systems.Ours, inMemory.Errors + viaRedis.Errors, higherIsBetter: false);
-        LoadTestContext.Log($"  p50 {inMemory.P50:F2} → {viaRedis.P50:F2} ms, p99 {inMemory.P99:F2} → {viaRedis.P99:F2} ms (in memory → via Redis)");
+        context.Table.Add(scenario, "append on A p50 via Redis (ms)", Systems.Ours, viaRedis.AppendP50, higherIsBetter: false);
+        context.Table.Add(scenario, "append on A p99 via Redis (ms)", Systems.Ours, viaRedis.AppendP99, higherIsBetter: false);
+        LoadTestContext.Log($"  p50 {inMemory.P50:F2} → {viaRedis.P50:F2} ms, p99 {inMemory.P99:F2} → {viaRedis.P99:F2} ms (in memory → via Redis); "
+            + $"of which the append on A: p50 {inMemory.AppendP50:F2} → {viaRedis.AppendP50:F2} ms, p99 {inMemory.AppendP99:F2} → {viaRedis.AppendP99:F2} ms");
 
         var saturated = context.Quick ? 32 : 64;
         var saturateMs = context.Quick ? 500 : 3_000;
@@ -93,18 +98,37 @@ internal static class RedisScenario
             await client.OpenAsync(Systems.Ours, generations);
             var expected = count * (long)(rate * durationMs / 1000);
             var readerContext = new LoadTestContext(context.Options, reader, context.Table);
+            ProduceResult? produced = null;
             var measurement = await readerContext.MeasureAsync(
                 Systems.Ours,
                 metrics,
-                () => producer.ProduceAsync(new ProduceRequest(Systems.Ours, generations.Select(g => g.Id).ToArray(), Rates: [rate], DurationMs: durationMs)),
+                async () => produced = await producer.ProduceAsync(new ProduceRequest(Systems.Ours, generations.Select(g => g.Id).ToArray(), Rates: [rate], DurationMs: durationMs)),
                 () => metrics.Deliveries >= expected,
                 TimeSpan.FromSeconds(20));
-            outcome = new Outcome(metrics.Latency.PercentileMs(50), metrics.Latency.PercentileMs(99), metrics.Errors + metrics.OrderErrors + (measurement.Complete ? 0 : 1));
+            outcome = new Outcome(
+                metrics.Latency.PercentileMs(50), metrics.Latency.PercentileMs(99), metrics.Errors + metrics.OrderErrors + (measurement.Complete ? 0 : 1),
+                produced!.AppendP50Ms, produced.AppendP99Ms);
         }
 
         await producer.EndAsync(Systems.Ours, generations.Select(g => g.Id).ToArray());
         return outcome;
     }
 
-    private sealed record Outcome(double P50, double P99, long Errors);
+    private static async Task ResetStatsAsync(RedisServerProcess redis)
+    {
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",allowAdmin=true");
+        await connection.GetServer(redis.Configuration).ExecuteAsync("CONFIG", "RESETSTAT");
+    }
+
+    /// <summary>Redis's own time per command (<c>INFO commandstats</c>): what the scripts cost inside redis-server.</summary>
+    private static async Task<string> CommandStatsAsync(RedisServerProcess redis)
+    {
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",allowAdmin=true");
+        var info = (string?)await connection.GetServer(redis.Configuration).ExecuteAsync("INFO", "commandstats") ?? string.Empty;
+        return string.Join("; ", info.Split('\n', StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("cmdstat_", StringComparison.Ordinal))
+            .Select(l => l["cmdstat_".Length..]));
+    }
+
+    private sealed record Outcome(double P50, double P99, long Errors, double AppendP50, double AppendP99);
 }

@@ -13,9 +13,13 @@ internal sealed class Producer(IGenerationEventLog eventLog, IGenerationRecordSt
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(5);
 
+    // Steady loads: how long each append took on this instance, from the event's creation (its stamp) to its completion.
+    private readonly Client.LatencyHistogram _appends = new();
+
     public async Task<ProduceResult> RunAsync(ProduceRequest request, CancellationToken cancellationToken)
     {
         var payload = EventFactory.Payload(request.PayloadBytes);
+        _appends.Reset();
         var started = Stopwatch.GetTimestamp();
         long published;
         long failures = 0;
@@ -32,7 +36,9 @@ internal sealed class Producer(IGenerationEventLog eventLog, IGenerationRecordSt
             published = await SteadyAsync(request, payload, cancellationToken);
         }
 
-        return new ProduceResult(published, Stopwatch.GetElapsedTime(started).TotalMilliseconds, failures);
+        return new ProduceResult(
+            published, Stopwatch.GetElapsedTime(started).TotalMilliseconds, failures,
+            _appends.Count > 0 ? _appends.PercentileMs(50) : 0, _appends.Count > 0 ? _appends.PercentileMs(99) : 0);
     }
 
     public async Task EndAsync(string system, IEnumerable<string> ids)
@@ -68,12 +74,25 @@ internal sealed class Producer(IGenerationEventLog eventLog, IGenerationRecordSt
         var progressEvent = EventFactory.Create(id, index, payload, timeProvider);
         if (system == Systems.Ours)
         {
+            var created = Stopwatch.GetTimestamp();
             var append = eventLog.AppendAsync(progressEvent);
-            return append.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(append.AsTask());
+            return append.IsCompletedSuccessfully ? Recorded(created) : new ValueTask(TimedAsync(append, created));
         }
 
         hub.Publish(id, progressEvent, serialiseOnce: system == Systems.Floor);
         return ValueTask.CompletedTask;
+    }
+
+    private ValueTask Recorded(long created)
+    {
+        _appends.RecordTicks(Stopwatch.GetTimestamp() - created);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task TimedAsync(ValueTask<Iteration.Streaming.EventLog.EventLogEntry> append, long created)
+    {
+        await append;
+        _appends.RecordTicks(Stopwatch.GetTimestamp() - created);
     }
 
     private async Task<long> SteadyAsync(ProduceRequest request, System.Text.Json.JsonElement? payload, CancellationToken cancellationToken)
