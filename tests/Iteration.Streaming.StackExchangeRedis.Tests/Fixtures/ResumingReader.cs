@@ -51,9 +51,9 @@ public static class ResumingReader
                     }
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException)
             {
-                // The connection broke: reconnect, as a browser would.
+                // The connection broke (or its client was closed with a crashed instance): reconnect, as a browser would.
             }
 
             await Task.Yield();

@@ -52,6 +52,10 @@ public sealed class ChurnTests(RedisServerFixture server, ITestOutputHelper outp
                 }
                 else
                 {
+                    // A crash cuts its watchers' connections in the same instant as its Redis connection. Cut them
+                    // first: otherwise a run of the victim that met the severed Redis in between would tell those
+                    // watchers its storage-unavailable end, which no crashed process ever sends.
+                    victim.Client.Dispose();
                     await cluster.CrashAsync(victim.Host);
                 }
 
