@@ -18,6 +18,7 @@ internal sealed class AppendOperation : WriteOperation<EventLogEntry>
     private readonly byte[]? _data;
     private readonly Exception? _unserialisable;
     private GenerationFeed? _feed;
+    private EventLogEntry? _entry;
 
     /// <summary>Serialises <paramref name="progressEvent"/>'s data on the calling thread.</summary>
     public AppendOperation(SqliteGenerationEventLog log, StreamingProgressEvent progressEvent)
@@ -34,7 +35,6 @@ internal sealed class AppendOperation : WriteOperation<EventLogEntry>
             _unserialisable = ex;
         }
     }
-    private EventLogEntry? _entry;
 
     public override void Publish()
     {
